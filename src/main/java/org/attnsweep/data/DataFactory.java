@@ -1,0 +1,158 @@
+package org.attnsweep.data;
+
+import org.attnsweep.model.InitScheme;
+import org.attnsweep.model.LabelMode;
+import org.attnsweep.model.RunConfig;
+import org.attnsweep.model.SignalBasis;
+import org.attnsweep.model.Weights;
+
+/**
+ * Draws a run's data and initial weights exactly as SPEC §1–2, every draw from its own stream keyed
+ * by (seed, repeat, stream name) and then by sample and position. Nothing depends on N except how
+ * many samples are drawn, so runs that differ only in N share their first min(N) samples; nothing
+ * depends on ‖μ‖, σ or p except through scaling and thresholds of the same draws.
+ */
+public final class DataFactory {
+    private DataFactory() {
+    }
+
+    /** The whole run: training set, fresh test set, signals and initial weights. */
+    public static RunData generate(RunConfig c) {
+        double[][] e = directions(c);
+        double[][] mu = {e[0].clone(), e[1].clone()};
+        scale(mu[0], c.mu());
+        scale(mu[1], c.mu());
+        TokenSet train = samples(c, c.N(), mu, e, "train");
+        TokenSet test = samples(c, c.testN(), mu, e, "test");
+        return new RunData(c, train, test, mu[0], mu[1], initialWeights(c));
+    }
+
+    /** The unit directions of μ₊ and μ₋ (each d long). */
+    static double[][] directions(RunConfig c) {
+        int d = c.d();
+        double[] e1 = new double[d], e2 = new double[d];
+        if (c.signals() == SignalBasis.AXIS) {
+            e1[0] = 1;
+            e2[1] = 1;
+        } else {
+            // Gram–Schmidt on two Gaussian vectors of the run's own stream.
+            Stream s = Stream.of(c.seed(), c.repeat(), "signal-basis");
+            Stream a = s.sub(0), b = s.sub(1);
+            for (int i = 0; i < d; i++) {
+                e1[i] = a.normal(i);
+                e2[i] = b.normal(i);
+            }
+            scale(e1, 1 / norm(e1));
+            double proj = dot(e1, e2);
+            for (int i = 0; i < d; i++) e2[i] -= proj * e1[i];
+            scale(e2, 1 / norm(e2));
+        }
+        return new double[][] {e1, e2};
+    }
+
+    /**
+     * n samples of the split named {@code split} ("train" or "test"): token 0 is the signal of the
+     * true label, tokens 1..M−1 are noise with their own σ. Tokens are stored as P = 2 + n(M−1)
+     * distinct tokens, μ₊ first, μ₋ second.
+     */
+    static TokenSet samples(RunConfig c, int n, double[][] mu, double[][] e, String split) {
+        int d = c.d(), M = c.M();
+        int[] yClean = trueLabels(c, n, split);
+        int[] y = new int[n];
+        Stream flips = Stream.of(c.seed(), c.repeat(), split + "-flips");
+        for (int i = 0; i < n; i++) y[i] = flips.uniform(i) < c.p() ? -yClean[i] : yClean[i];
+
+        int P = 2 + n * (M - 1);
+        double[] tokens = new double[P * d];
+        System.arraycopy(mu[0], 0, tokens, 0, d);
+        System.arraycopy(mu[1], 0, tokens, d, d);
+        int[] map = new int[n * M];
+        // The optional projection of the noise off span(μ₊, μ₋) uses the unit directions.
+        double[] u1 = c.orthogonalNoise() ? e[0] : null, u2 = e[1];
+        Stream noise = Stream.of(c.seed(), c.repeat(), split + "-noise");
+        for (int s = 0; s < n; s++) {
+            map[s * M] = yClean[s] > 0 ? 0 : 1;
+            Stream sample = noise.sub(s);
+            for (int l = 1; l < M; l++) {
+                int j = 2 + s * (M - 1) + (l - 1);
+                map[s * M + l] = j;
+                Stream pos = sample.sub(l);
+                double sig = c.sigmaAt(l + 1);
+                int off = j * d;
+                for (int i = 0; i < d; i++) tokens[off + i] = sig * pos.normal(i);
+                if (u1 != null) {
+                    double a = 0, b = 0;
+                    for (int i = 0; i < d; i++) {
+                        a += tokens[off + i] * u1[i];
+                        b += tokens[off + i] * u2[i];
+                    }
+                    for (int i = 0; i < d; i++) tokens[off + i] -= a * u1[i] + b * u2[i];
+                }
+            }
+        }
+        return new TokenSet(n, M, d, tokens, map, y, yClean);
+    }
+
+    /** True labels ỹ of the first n samples; a prefix of a longer draw is the shorter draw. */
+    static int[] trueLabels(RunConfig c, int n, String split) {
+        Stream s = Stream.of(c.seed(), c.repeat(), split + "-labels");
+        int[] y = new int[n];
+        for (int i = 0; i < n; i++) {
+            if (c.labels() == LabelMode.RADEMACHER) {
+                y[i] = (s.bits(i) & 1) == 0 ? 1 : -1;
+            } else {
+                // Balanced: each pair (2k, 2k+1) holds one +1 and one −1 in random order, so every
+                // even prefix is exactly balanced and extending N never changes earlier labels.
+                int first = (s.bits(i / 2) & 1) == 0 ? 1 : -1;
+                y[i] = i % 2 == 0 ? first : -first;
+            }
+        }
+        return y;
+    }
+
+    /** Initial weights of SPEC §2, each matrix from its own stream (entry index = row·d + col). */
+    public static Weights initialWeights(RunConfig c) {
+        int d = c.d(), mk = c.mk(), mv = c.mv();
+        return new Weights(d, mk, mv,
+                initMatrix(c, "init-WQ", mk * d, c.sigma0()),
+                initMatrix(c, "init-WK", mk * d, c.sigma0()),
+                initMatrix(c, "init-WV", mv * d, c.sigmaV()),
+                initWo(c));
+    }
+
+    private static double[] initMatrix(RunConfig c, String name, int size, double theorySigma) {
+        Stream s = Stream.of(c.seed(), c.repeat(), name);
+        double[] w = new double[size];
+        if (c.init() == InitScheme.THEORY) {
+            for (int i = 0; i < size; i++) w[i] = theorySigma * s.normal(i);
+        } else {
+            double bound = 1 / Math.sqrt(c.d()) / c.initDivisor();
+            for (int i = 0; i < size; i++) w[i] = bound * (2 * s.uniform(i) - 1);
+        }
+        return w;
+    }
+
+    private static double[] initWo(RunConfig c) {
+        Stream s = Stream.of(c.seed(), c.repeat(), "init-wO");
+        double[] w = new double[c.mv()];
+        double bound = 1 / Math.sqrt(c.mv());
+        for (int i = 0; i < w.length; i++) {
+            w[i] = c.init() == InitScheme.THEORY ? c.sigmaO() * s.normal(i) : bound * (2 * s.uniform(i) - 1);
+        }
+        return w;
+    }
+
+    static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    static double norm(double[] a) {
+        return Math.sqrt(dot(a, a));
+    }
+
+    private static void scale(double[] a, double f) {
+        for (int i = 0; i < a.length; i++) a[i] *= f;
+    }
+}

@@ -1,0 +1,24 @@
+package org.attnsweep.data;
+
+import org.attnsweep.model.RunConfig;
+import org.attnsweep.model.Weights;
+
+/**
+ * One run's inputs: its config, training and test sets, the two signal vectors (probes for the
+ * v_signal and qk_ss metrics) and the initial weights.
+ */
+public record RunData(RunConfig config, TokenSet train, TokenSet test, double[] muPos, double[] muNeg,
+                      Weights init) {
+
+    public RunData {
+        if (train.d() != config.d() || test.d() != config.d() || train.M() != config.M() || test.M() != config.M()) {
+            throw new IllegalArgumentException("data shapes disagree with the config (d=" + config.d() + ", M=" + config.M() + ")");
+        }
+        if (train.N() != config.N()) throw new IllegalArgumentException("training set has N=" + train.N() + " samples, config says N=" + config.N());
+        if (muPos.length != config.d() || muNeg.length != config.d()) throw new IllegalArgumentException("signal vectors must have d=" + config.d() + " entries");
+        if (init.d() != config.d() || init.mk() != config.mk() || init.mv() != config.mv()) {
+            throw new IllegalArgumentException("initial weights have d=" + init.d() + ", m_k=" + init.mk() + ", m_v=" + init.mv()
+                    + "; config says d=" + config.d() + ", m_k=" + config.mk() + ", m_v=" + config.mv());
+        }
+    }
+}

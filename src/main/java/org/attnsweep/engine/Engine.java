@@ -1,0 +1,25 @@
+package org.attnsweep.engine;
+
+import java.util.List;
+import org.attnsweep.data.RunData;
+
+/**
+ * A way of training batches of runs. Three implementations: {@code reference} (float64 direct GD,
+ * the definition of correctness), {@code vector} (Vector API, span formulation) and {@code cuda}.
+ * An engine is chosen once per process (see {@link Engines}) and prints itself in one line.
+ */
+public interface Engine {
+
+    /** Short name: reference, vector or cuda. */
+    String name();
+
+    /** One line for the log, e.g. {@code engine=vector species=512-bit threads=2 precision=float32}. */
+    String describe();
+
+    /**
+     * Moves a batch of runs into the engine. Runs of a batch step in lockstep; they must share
+     * d, M, m_k and m_v, and may differ in everything else (N, data, seeds, η, σ's, p, ‖μ‖, w_O
+     * trainable or not).
+     */
+    EngineBatch open(List<RunData> runs);
+}

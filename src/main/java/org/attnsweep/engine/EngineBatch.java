@@ -1,0 +1,31 @@
+package org.attnsweep.engine;
+
+import org.attnsweep.model.Weights;
+
+/** A batch of R runs held by an engine; run r is the r-th of the list given to {@link Engine#open}. */
+public interface EngineBatch extends AutoCloseable {
+
+    /** R, the number of runs. */
+    int size();
+
+    /**
+     * One full-batch GD step for every run r with {@code active[r]}: writes the run's training loss
+     * L at its current weights into {@code loss[r]}, then applies the update if L is finite and not
+     * below the run's target loss (a run that has met its target, or diverged, is left as it is so
+     * the caller can record it at this step). Inactive runs cost nothing; their entries of
+     * {@code loss} are left untouched.
+     */
+    void step(boolean[] active, double[] loss);
+
+    /**
+     * The metrics of SPEC §5 at the current weights of every run r with {@code which[r]}, written
+     * to {@code out[r]} indexed by {@link org.attnsweep.model.Metric#ordinal()}.
+     */
+    void metrics(boolean[] which, double[][] out);
+
+    /** The current weights of run r in float64 (fast engines rebuild them as W(0) + A Tᵀ). */
+    Weights weights(int r);
+
+    @Override
+    void close();
+}

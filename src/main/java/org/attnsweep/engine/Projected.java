@@ -1,0 +1,43 @@
+package org.attnsweep.engine;
+
+/**
+ * The projections of P tokens under one run's current weights, in float64: q_j = W_Q t_j and
+ * k_j = W_K t_j (P×m_k row-major) and the scalarised value u_j = w_O·(W_V t_j).
+ */
+public record Projected(int mk, double[] q, double[] k, double[] u) {
+
+    /** Projections of the P tokens (P×d row-major) straight from the weights: O(P·(2m_k+m_v)·d). */
+    public static Projected direct(org.attnsweep.model.Weights w, double[] tokens) {
+        int d = w.d(), mk = w.mk(), mv = w.mv(), P = tokens.length / d;
+        double[] q = new double[P * mk], k = new double[P * mk], u = new double[P];
+        double[] v = new double[mv];
+        for (int j = 0; j < P; j++) {
+            for (int i = 0; i < mk; i++) {
+                double sq = 0, sk = 0;
+                for (int c = 0; c < d; c++) {
+                    sq += w.WQ()[i * d + c] * tokens[j * d + c];
+                    sk += w.WK()[i * d + c] * tokens[j * d + c];
+                }
+                q[j * mk + i] = sq;
+                k[j * mk + i] = sk;
+            }
+            double su = 0;
+            for (int i = 0; i < mv; i++) {
+                double s = 0;
+                for (int c = 0; c < d; c++) s += w.WV()[i * d + c] * tokens[j * d + c];
+                v[i] = s;
+                su += w.wO()[i] * s;
+            }
+            u[j] = su;
+        }
+        return new Projected(mk, q, k, u);
+    }
+
+    /** q_{jq} · k_{jk}. */
+    public double qk(int jq, int jk) {
+        double s = 0;
+        int a = jq * mk, b = jk * mk;
+        for (int i = 0; i < mk; i++) s += q[a + i] * k[b + i];
+        return s;
+    }
+}

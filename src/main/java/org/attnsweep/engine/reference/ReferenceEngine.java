@@ -1,0 +1,185 @@
+package org.attnsweep.engine.reference;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.attnsweep.data.RunData;
+import org.attnsweep.data.TokenSet;
+import org.attnsweep.engine.Engine;
+import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.Metrics;
+import org.attnsweep.engine.Projected;
+import org.attnsweep.model.RunConfig;
+import org.attnsweep.model.Weights;
+
+/**
+ * The definition of correctness: float64, plain loops, direct GD on the d-wide weights with the
+ * closed-form gradients of SPEC §3. Slow on purpose and never optimised; every other engine is
+ * tested against it.
+ */
+public final class ReferenceEngine implements Engine {
+
+    @Override
+    public String name() {
+        return "reference";
+    }
+
+    @Override
+    public String describe() {
+        return "engine=reference precision=float64 (direct GD, single thread)";
+    }
+
+    @Override
+    public EngineBatch open(List<RunData> runs) {
+        return new Batch(runs);
+    }
+
+    /** The gradients of L with respect to W_Q, W_K, W_V and w_O, shaped like the weights. */
+    public record Gradients(double[] WQ, double[] WK, double[] WV, double[] wO) {
+    }
+
+    /** L = (1/N) Σ_n ℓ(y_n f(X_n)) at weights w on the training set. */
+    public static double loss(Weights w, TokenSet train) {
+        Projected pr = Projected.direct(w, train.tokens());
+        double l = 0;
+        for (int n = 0; n < train.N(); n++) l += Metrics.logistic(train.y()[n] * Metrics.forward(train, n, pr, null));
+        return l / train.N();
+    }
+
+    /** SPEC §3's closed-form gradients at weights w, straight from the d-wide weights. */
+    public static Gradients gradients(Weights w, TokenSet train) {
+        int d = w.d(), mk = w.mk(), mv = w.mv(), N = train.N(), M = train.M();
+        double[] gQ = new double[mk * d], gK = new double[mk * d], gV = new double[mv * d], gO = new double[mv];
+        double[] r = new double[d];
+        double[][] x = new double[M][], q = new double[M][mk], k = new double[M][mk], wv = new double[M][mv];
+        double[] u = new double[M], ubar = new double[M], cAttn = new double[M];
+        double[][] S = new double[M][M];
+        for (int n = 0; n < N; n++) {
+            for (int a = 0; a < M; a++) {
+                x[a] = new double[d];
+                System.arraycopy(train.tokens(), train.token(n, a) * d, x[a], 0, d);
+                matVec(w.WQ(), x[a], q[a], mk, d);
+                matVec(w.WK(), x[a], k[a], mk, d);
+                matVec(w.WV(), x[a], wv[a], mv, d);
+                u[a] = dot(w.wO(), wv[a]);
+            }
+            double f = 0;
+            java.util.Arrays.fill(cAttn, 0);
+            for (int l = 0; l < M; l++) {
+                double max = Double.NEGATIVE_INFINITY;
+                for (int a = 0; a < M; a++) {
+                    S[l][a] = dot(q[l], k[a]);
+                    max = Math.max(max, S[l][a]);
+                }
+                double sum = 0;
+                for (int a = 0; a < M; a++) {
+                    S[l][a] = Math.exp(S[l][a] - max);
+                    sum += S[l][a];
+                }
+                ubar[l] = 0;
+                for (int a = 0; a < M; a++) {
+                    S[l][a] /= sum;
+                    ubar[l] += S[l][a] * u[a];
+                    cAttn[a] += S[l][a] / M;
+                }
+                f += ubar[l] / M;
+            }
+            int y = train.y()[n];
+            double g = -y * Metrics.sigmoid(-y * f) / N;
+            for (int l = 0; l < M; l++) {
+                for (int a = 0; a < M; a++) {
+                    double D = g * S[l][a] * (u[a] - ubar[l]) / M;
+                    // ∇W_Q += D k_a x_lᵀ,  ∇W_K += D q_l x_aᵀ
+                    for (int i = 0; i < mk; i++) {
+                        double dq = D * k[a][i], dk = D * q[l][i];
+                        for (int c = 0; c < d; c++) {
+                            gQ[i * d + c] += dq * x[l][c];
+                            gK[i * d + c] += dk * x[a][c];
+                        }
+                    }
+                }
+            }
+            for (int a = 0; a < M; a++) {
+                for (int c = 0; c < d; c++) r[c] += g * cAttn[a] * x[a][c];
+                for (int i = 0; i < mv; i++) gO[i] += g * cAttn[a] * wv[a][i];
+            }
+        }
+        for (int i = 0; i < mv; i++) {
+            for (int c = 0; c < d; c++) gV[i * d + c] = w.wO()[i] * r[c];
+        }
+        return new Gradients(gQ, gK, gV, gO);
+    }
+
+    private static void matVec(double[] W, double[] x, double[] out, int rows, int d) {
+        for (int i = 0; i < rows; i++) {
+            double s = 0;
+            for (int c = 0; c < d; c++) s += W[i * d + c] * x[c];
+            out[i] = s;
+        }
+    }
+
+    private static double dot(double[] a, double[] b) {
+        double s = 0;
+        for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    private static final class Batch implements EngineBatch {
+        private final List<RunData> runs;
+        private final List<Weights> weights = new ArrayList<>();
+
+        Batch(List<RunData> runs) {
+            this.runs = List.copyOf(runs);
+            for (RunData r : runs) weights.add(r.init().copy());
+        }
+
+        @Override
+        public int size() {
+            return runs.size();
+        }
+
+        @Override
+        public void step(boolean[] active, double[] loss) {
+            for (int r = 0; r < runs.size(); r++) {
+                if (!active[r]) continue;
+                RunData run = runs.get(r);
+                RunConfig c = run.config();
+                Weights w = weights.get(r);
+                loss[r] = loss(w, run.train());
+                if (!Double.isFinite(loss[r]) || loss[r] < c.targetLoss()) continue;
+                Gradients g = gradients(w, run.train());
+                double eta = c.lr();
+                axpy(-eta, g.WQ(), w.WQ());
+                axpy(-eta, g.WK(), w.WK());
+                axpy(-eta, g.WV(), w.WV());
+                if (c.trainWo()) axpy(-eta, g.wO(), w.wO());
+            }
+        }
+
+        private static void axpy(double a, double[] x, double[] y) {
+            for (int i = 0; i < y.length; i++) y[i] += a * x[i];
+        }
+
+        @Override
+        public void metrics(boolean[] which, double[][] out) {
+            for (int r = 0; r < runs.size(); r++) {
+                if (!which[r]) continue;
+                RunData run = runs.get(r);
+                Weights w = weights.get(r);
+                double[] probes = new double[2 * w.d()];
+                System.arraycopy(run.muPos(), 0, probes, 0, w.d());
+                System.arraycopy(run.muNeg(), 0, probes, w.d(), w.d());
+                Metrics.compute(run.config(), run.train(), Projected.direct(w, run.train().tokens()),
+                        run.test(), Projected.direct(w, run.test().tokens()), Projected.direct(w, probes), out[r]);
+            }
+        }
+
+        @Override
+        public Weights weights(int r) {
+            return weights.get(r).copy();
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}

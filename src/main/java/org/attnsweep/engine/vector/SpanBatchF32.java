@@ -1,0 +1,448 @@
+package org.attnsweep.engine.vector;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+import org.attnsweep.data.RunData;
+import org.attnsweep.data.TokenSet;
+import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.Metrics;
+import org.attnsweep.engine.Projected;
+import org.attnsweep.model.RunConfig;
+import org.attnsweep.model.Weights;
+
+/**
+ * A batch of runs trained with the exact span formulation of SPEC §4 in this file's precision.
+ * This file is the single source: the build derives SpanBatchF64 from it by rewriting the element
+ * type, so both precisions run the same code.
+ *
+ * <p>Layout: every per-token matrix is token-major, P rows of width m (row j = q_j, k_j, ...), so
+ * the sample loops touch contiguous rows and the updates Q −= η G α are broadcast-form GEMMs
+ * C[P×m] += a·A[P×P]·B[P×m] with the m-wide rows vectorised.
+ */
+final class SpanBatchF32 implements EngineBatch {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
+    private final Run[] runs;
+    private final ExecutorService pool;
+
+    /** Projects every run's tokens and weights (the set-up of SPEC §4), spread over the pool. */
+    SpanBatchF32(List<RunData> data, ExecutorService pool) {
+        this.pool = pool;
+        runs = new Run[data.size()];
+        parallel(runs.length, r -> runs[r] = new Run(data.get(r)));
+    }
+
+    @Override
+    public int size() {
+        return runs.length;
+    }
+
+    @Override
+    public void step(boolean[] active, double[] loss) {
+        parallel(runs.length, r -> {
+            if (active[r]) loss[r] = runs[r].step();
+        });
+    }
+
+    @Override
+    public void metrics(boolean[] which, double[][] out) {
+        parallel(runs.length, r -> {
+            if (which[r]) runs[r].metrics(out[r]);
+        });
+    }
+
+    @Override
+    public Weights weights(int r) {
+        return runs[r].weights();
+    }
+
+    @Override
+    public void close() {
+        java.util.Arrays.fill(runs, null);
+    }
+
+    private interface RunTask {
+        void run(int r);
+    }
+
+    private void parallel(int n, RunTask task) {
+        if (n == 1 || pool == null) {
+            for (int r = 0; r < n; r++) task.run(r);
+            return;
+        }
+        List<Callable<Void>> jobs = new ArrayList<>(n);
+        for (int r = 0; r < n; r++) {
+            int rr = r;
+            jobs.add(() -> {
+                task.run(rr);
+                return null;
+            });
+        }
+        try {
+            for (var f : pool.invokeAll(jobs)) f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) throw re;
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** One run's span state. Shapes: P training tokens, E = test tokens + 2 probes. */
+    private static final class Run {
+        final RunData data;
+        final RunConfig c;
+        final TokenSet train;
+        final int N, M, P, E, mk, mv;
+        final boolean trainWo;
+        final float eta;
+        final int[] map;
+        final float[] y;
+        final float[] G;        // P×P   TᵀT
+        final float[] Q, K;     // P×m_k current W_Q t_j, W_K t_j
+        final float[] AQ, AK;   // P×m_k span coefficients: W = W(0) + Aᵀ T (token-major)
+        final float[] V, AV;    // P×m_v (learnable w_O only)
+        final float[] cV;       // P     (fixed w_O: A_V = w_O cVᵀ)
+        final float[] wO;       // m_v
+        final float[] u;        // P     u_j = w_O·(W_V t_j)
+        final float[] alpha, beta; // P×m_k gathers
+        final float[] gamma, h; // P
+        final float[] Sm;       // N×M×M softmax
+        final float[] ubar;     // N×M
+        final float[] f;        // N
+        // Test tokens and the two probes μ₊, μ₋ (rows E−2, E−1), projected once at set-up.
+        final float[] Q0e, K0e; // E×m_k  W(0) s
+        final float[] V0e;      // E×m_v  (learnable w_O) W_V(0) s
+        final float[] u0e;      // E      (fixed w_O) (W_V(0)ᵀ w_O)·s
+        final float[] Te;       // E×P    Tᵀ s
+
+        Run(RunData data) {
+            this.data = data;
+            this.c = data.config();
+            this.train = data.train();
+            N = train.N();
+            M = train.M();
+            P = train.P();
+            E = data.test().P() + 2;
+            mk = c.mk();
+            mv = c.mv();
+            trainWo = c.trainWo();
+            eta = (float) c.lr();
+            map = train.map();
+            y = new float[N];
+            for (int n = 0; n < N; n++) y[n] = train.y()[n];
+            int d = c.d();
+            float[] T = toFloat(train.tokens());                 // P×d
+            float[] Tt = transpose(T, P, d);                     // d×P
+            float[] Se = new float[E * d];                       // E×d
+            double[] testTokens = data.test().tokens();
+            for (int i = 0; i < testTokens.length; i++) Se[i] = (float) testTokens[i];
+            for (int i = 0; i < d; i++) {
+                Se[(E - 2) * d + i] = (float) data.muPos()[i];
+                Se[(E - 1) * d + i] = (float) data.muNeg()[i];
+            }
+            Weights w0 = data.init();
+            float[] WQt = transpose(toFloat(w0.WQ()), mk, d);     // d×m_k
+            float[] WKt = transpose(toFloat(w0.WK()), mk, d);
+            wO = toFloat(w0.wO());
+
+            G = new float[P * P];
+            gemm(G, 1, T, Tt, P, d, P);
+            Q = new float[P * mk];
+            K = new float[P * mk];
+            gemm(Q, 1, T, WQt, P, d, mk);
+            gemm(K, 1, T, WKt, P, d, mk);
+            Q0e = new float[E * mk];
+            K0e = new float[E * mk];
+            gemm(Q0e, 1, Se, WQt, E, d, mk);
+            gemm(K0e, 1, Se, WKt, E, d, mk);
+            Te = new float[E * P];
+            gemm(Te, 1, Se, Tt, E, d, P);
+            u = new float[P];
+            if (trainWo) {
+                float[] WVt = transpose(toFloat(w0.WV()), mv, d);
+                V = new float[P * mv];
+                gemm(V, 1, T, WVt, P, d, mv);
+                V0e = new float[E * mv];
+                gemm(V0e, 1, Se, WVt, E, d, mv);
+                AV = new float[P * mv];
+                cV = null;
+                u0e = null;
+            } else {
+                // Only u = Vᵀ w_O is ever needed: project W_V(0)ᵀ w_O (d) once.
+                float[] vo = new float[d];
+                double[] WV = w0.WV();
+                for (int i = 0; i < mv; i++) {
+                    for (int k = 0; k < d; k++) vo[k] += (float) (w0.wO()[i] * WV[i * d + k]);
+                }
+                for (int j = 0; j < P; j++) u[j] = dot(T, j * d, vo, 0, d);
+                u0e = new float[E];
+                for (int j = 0; j < E; j++) u0e[j] = dot(Se, j * d, vo, 0, d);
+                V = null;
+                AV = null;
+                V0e = null;
+                cV = new float[P];
+            }
+            AQ = new float[P * mk];
+            AK = new float[P * mk];
+            alpha = new float[P * mk];
+            beta = new float[P * mk];
+            gamma = new float[P];
+            h = new float[P];
+            Sm = new float[N * M * M];
+            ubar = new float[N * M];
+            f = new float[N];
+        }
+
+        /** Training loss at the current weights; then one GD step unless it is non-finite or below target. */
+        double step() {
+            if (trainWo) {
+                for (int j = 0; j < P; j++) u[j] = dot(V, j * mv, wO, 0, mv);
+            }
+            double loss = forward();
+            if (!Double.isFinite(loss) || loss < c.targetLoss()) return loss;
+
+            java.util.Arrays.fill(alpha, 0);
+            java.util.Arrays.fill(beta, 0);
+            java.util.Arrays.fill(gamma, 0);
+            float invM = (float) (1.0 / M);
+            for (int n = 0; n < N; n++) {
+                float g = (float) (-y[n] * Metrics.sigmoid(-y[n] * f[n]) / N);
+                int base = n * M;
+                for (int l = 0; l < M; l++) {
+                    int jl = map[base + l];
+                    float ub = ubar[base + l];
+                    for (int a = 0; a < M; a++) {
+                        int ja = map[base + a];
+                        float s = Sm[(base + l) * M + a];
+                        float D = g * invM * s * (u[ja] - ub);
+                        axpy(D, K, ja * mk, alpha, jl * mk, mk);   // α_{j_l} += D k_a
+                        axpy(D, Q, jl * mk, beta, ja * mk, mk);    // β_{j_a} += D q_l
+                        gamma[ja] += g * invM * s;                // γ_{j_a} += g c_a
+                    }
+                }
+            }
+            // h = G γ, used by the V (or u) update.
+            java.util.Arrays.fill(h, 0);
+            gemm(h, 1, G, gamma, P, P, 1);
+            axpy(-eta, alpha, 0, AQ, 0, P * mk);
+            axpy(-eta, beta, 0, AK, 0, P * mk);
+            gemm(Q, -eta, G, alpha, P, P, mk);
+            gemm(K, -eta, G, beta, P, P, mk);
+            if (trainWo) {
+                // ∇w_O = V γ, with V before its own update.
+                float[] gradWo = new float[mv];
+                for (int j = 0; j < P; j++) axpy(gamma[j], V, j * mv, gradWo, 0, mv);
+                for (int j = 0; j < P; j++) {
+                    axpy(-eta * gamma[j], wO, 0, AV, j * mv, mv);
+                    axpy(-eta * h[j], wO, 0, V, j * mv, mv);
+                }
+                axpy(-eta, gradWo, 0, wO, 0, mv);
+            } else {
+                float wo2 = dot(wO, 0, wO, 0, mv);
+                axpy(-eta, gamma, 0, cV, 0, P);
+                axpy(-eta * wo2, h, 0, u, 0, P);
+            }
+            return loss;
+        }
+
+        /** Attention forward over all samples: fills Sm, ubar, f and returns the training loss. */
+        private double forward() {
+            double loss = 0;
+            for (int n = 0; n < N; n++) {
+                int base = n * M;
+                float fn = 0;
+                for (int l = 0; l < M; l++) {
+                    int jl = map[base + l];
+                    int row = (base + l) * M;
+                    float max = Float.NEGATIVE_INFINITY;
+                    for (int a = 0; a < M; a++) {
+                        float z = dot(Q, jl * mk, K, map[base + a] * mk, mk);
+                        Sm[row + a] = z;
+                        max = Math.max(max, z);
+                    }
+                    float sum = 0;
+                    for (int a = 0; a < M; a++) {
+                        float e = (float) Math.exp(Sm[row + a] - max);
+                        Sm[row + a] = e;
+                        sum += e;
+                    }
+                    float ub = 0;
+                    for (int a = 0; a < M; a++) {
+                        float s = Sm[row + a] / sum;
+                        Sm[row + a] = s;
+                        ub += s * u[map[base + a]];
+                    }
+                    ubar[base + l] = ub;
+                    fn += ub;
+                }
+                f[n] = fn / M;
+                loss += Metrics.logistic(y[n] * f[n]);
+            }
+            return loss / N;
+        }
+
+        void metrics(double[] out) {
+            if (trainWo) {
+                for (int j = 0; j < P; j++) u[j] = dot(V, j * mv, wO, 0, mv);
+            }
+            Projected tr = new Projected(mk, toDouble(Q), toDouble(K), toDouble(u));
+            // Test tokens and probes: q(s) = W_Q(0)s + A_Q (Tᵀ s), likewise k and u.
+            float[] qe = Q0e.clone(), ke = K0e.clone(), ue = new float[E];
+            gemm(qe, 1, Te, AQ, E, P, mk);
+            gemm(ke, 1, Te, AK, E, P, mk);
+            if (trainWo) {
+                float[] ve = V0e.clone();
+                gemm(ve, 1, Te, AV, E, P, mv);
+                for (int j = 0; j < E; j++) ue[j] = dot(ve, j * mv, wO, 0, mv);
+            } else {
+                float wo2 = dot(wO, 0, wO, 0, mv);
+                for (int j = 0; j < E; j++) ue[j] = u0e[j] + wo2 * dot(Te, j * P, cV, 0, P);
+            }
+            int Pt = E - 2;
+            Projected te = new Projected(mk, toDouble(qe), toDouble(ke), toDouble(ue));
+            Projected probes = new Projected(mk,
+                    java.util.Arrays.copyOfRange(te.q(), Pt * mk, E * mk),
+                    java.util.Arrays.copyOfRange(te.k(), Pt * mk, E * mk),
+                    java.util.Arrays.copyOfRange(te.u(), Pt, E));
+            Metrics.compute(c, train, tr, data.test(), te, probes, out);
+        }
+
+        /** W = W(0) + Aᵀ T, in float64. */
+        Weights weights() {
+            Weights w0 = data.init();
+            int d = c.d();
+            double[] T = train.tokens();
+            double[] WQ = w0.WQ().clone(), WK = w0.WK().clone(), WV = w0.WV().clone();
+            for (int j = 0; j < P; j++) {
+                for (int i = 0; i < mk; i++) {
+                    double aq = AQ[j * mk + i], ak = AK[j * mk + i];
+                    for (int k = 0; k < d; k++) {
+                        WQ[i * d + k] += aq * T[j * d + k];
+                        WK[i * d + k] += ak * T[j * d + k];
+                    }
+                }
+                for (int i = 0; i < mv; i++) {
+                    double av = trainWo ? AV[j * mv + i] : (double) wO[i] * cV[j];
+                    for (int k = 0; k < d; k++) WV[i * d + k] += av * T[j * d + k];
+                }
+            }
+            return new Weights(d, mk, mv, WQ, WK, WV, toDouble(wO));
+        }
+    }
+
+    // ---- micro-kernels -------------------------------------------------------------------------
+
+    /** Σ_i a[ia+i]·b[ib+i], i < n. */
+    static float dot(float[] a, int ia, float[] b, int ib, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            acc = FloatVector.fromArray(S, a, ia + i).fma(FloatVector.fromArray(S, b, ib + i), acc);
+        }
+        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        for (; i < n; i++) s += a[ia + i] * b[ib + i];
+        return s;
+    }
+
+    /** y[iy+i] += a·x[ix+i], i < n. */
+    static void axpy(float a, float[] x, int ix, float[] y, int iy, int n) {
+        int i = 0;
+        FloatVector va = FloatVector.broadcast(S, a);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, x, ix + i).fma(va, FloatVector.fromArray(S, y, iy + i)).intoArray(y, iy + i);
+        }
+        for (; i < n; i++) y[iy + i] += a * x[ix + i];
+    }
+
+    /**
+     * C[rows×cols] += a·A[rows×inner]·B[inner×cols], all row-major and dense. Register-blocked:
+     * 4 rows of C × 2 vectors per inner loop, each B row loaded once per block and each A value
+     * broadcast; scalar tails for rows and columns that do not fill a block.
+     */
+    static void gemm(float[] C, float a, float[] A, float[] B, int rows, int inner, int cols) {
+        int r = 0;
+        int c2 = cols - cols % (2 * L);
+        for (; r + 4 <= rows; r += 4) {
+            int a0 = r * inner, a1 = a0 + inner, a2 = a1 + inner, a3 = a2 + inner;
+            for (int c = 0; c < c2; c += 2 * L) {
+                FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00;
+                FloatVector s20 = s00, s21 = s00, s30 = s00, s31 = s00;
+                for (int i = 0, b = c; i < inner; i++, b += cols) {
+                    FloatVector b0 = FloatVector.fromArray(S, B, b);
+                    FloatVector b1 = FloatVector.fromArray(S, B, b + L);
+                    FloatVector g0 = FloatVector.broadcast(S, A[a0 + i]);
+                    FloatVector g1 = FloatVector.broadcast(S, A[a1 + i]);
+                    FloatVector g2 = FloatVector.broadcast(S, A[a2 + i]);
+                    FloatVector g3 = FloatVector.broadcast(S, A[a3 + i]);
+                    s00 = b0.fma(g0, s00);
+                    s01 = b1.fma(g0, s01);
+                    s10 = b0.fma(g1, s10);
+                    s11 = b1.fma(g1, s11);
+                    s20 = b0.fma(g2, s20);
+                    s21 = b1.fma(g2, s21);
+                    s30 = b0.fma(g3, s30);
+                    s31 = b1.fma(g3, s31);
+                }
+                FloatVector va = FloatVector.broadcast(S, a);
+                addInto(C, r * cols + c, s00, s01, va);
+                addInto(C, (r + 1) * cols + c, s10, s11, va);
+                addInto(C, (r + 2) * cols + c, s20, s21, va);
+                addInto(C, (r + 3) * cols + c, s30, s31, va);
+            }
+            for (int rr = r; rr < r + 4; rr++) gemmTail(C, a, A, B, rr, inner, cols, c2);
+        }
+        for (; r < rows; r++) gemmTail(C, a, A, B, r, inner, cols, 0);
+    }
+
+    private static void addInto(float[] C, int off, FloatVector s0, FloatVector s1, FloatVector a) {
+        s0.fma(a, FloatVector.fromArray(S, C, off)).intoArray(C, off);
+        s1.fma(a, FloatVector.fromArray(S, C, off + L)).intoArray(C, off + L);
+    }
+
+    /** Row r of C, columns [from, cols): one vector at a time, then scalars. */
+    private static void gemmTail(float[] C, float a, float[] A, float[] B, int r, int inner, int cols, int from) {
+        int c = from;
+        int row = r * inner;
+        for (; c + L <= cols; c += L) {
+            FloatVector s = FloatVector.zero(S);
+            for (int i = 0, b = c; i < inner; i++, b += cols) {
+                s = FloatVector.fromArray(S, B, b).fma(FloatVector.broadcast(S, A[row + i]), s);
+            }
+            int off = r * cols + c;
+            s.fma(FloatVector.broadcast(S, a), FloatVector.fromArray(S, C, off)).intoArray(C, off);
+        }
+        for (; c < cols; c++) {
+            float s = 0;
+            for (int i = 0; i < inner; i++) s += A[row + i] * B[i * cols + c];
+            C[r * cols + c] += a * s;
+        }
+    }
+
+    private static float[] toFloat(double[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) out[i] = (float) x[i];
+        return out;
+    }
+
+    private static double[] toDouble(float[] x) {
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) out[i] = x[i];
+        return out;
+    }
+
+    /** rows×cols → cols×rows. */
+    private static float[] transpose(float[] x, int rows, int cols) {
+        float[] t = new float[x.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) t[j * rows + i] = x[i * cols + j];
+        }
+        return t;
+    }
+}

@@ -1,0 +1,9 @@
+package org.attnsweep.model;
+
+/** How the true labels ỹ are drawn (SPEC §1). */
+public enum LabelMode {
+    /** Exactly N/2 of each label (paper A's experiments); for odd N the counts differ by one. */
+    BALANCED,
+    /** I.i.d. Rademacher labels (paper B's theory). */
+    RADEMACHER
+}

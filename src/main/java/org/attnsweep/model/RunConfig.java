@@ -1,0 +1,167 @@
+package org.attnsweep.model;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/**
+ * Everything that defines one training run (SPEC §1–2): the data distribution, the model shape,
+ * the initialisation, the optimiser and the stop rule. Two runs with equal configs produce equal
+ * data and equal results. Names follow the glossary: N samples, M tokens, d input dimension,
+ * m_k / m_v widths.
+ *
+ * @param d          input dimension of every token
+ * @param M          tokens per sample (token 1 is the signal, 2..M noise)
+ * @param mk         width m_k of W_Q and W_K
+ * @param mv         width m_v of W_V and w_O
+ * @param N          training samples
+ * @param sigma      noise σ of token positions 2..M (length M−1)
+ * @param mu         signal norm ‖μ‖
+ * @param p          label-flip probability, in [0, 0.5)
+ * @param labels     balanced or Rademacher true labels
+ * @param orthogonalNoise project the noise off span(μ₊, μ₋)
+ * @param signals    axis-aligned or random orthonormal signal pair
+ * @param init       initialisation scheme
+ * @param sigma0     theory init: σ₀ of W_Q and W_K
+ * @param sigmaV     theory init: σ_V of W_V
+ * @param sigmaO     theory init: σ_O of w_O
+ * @param initDivisor torch init: the factor W_Q, W_K, W_V are divided by
+ * @param trainWo    whether w_O is trained (paper B) or fixed (paper A)
+ * @param lr         GD step η
+ * @param steps      at most this many GD steps T
+ * @param targetLoss stop a run at the first step whose training loss is below this; 0 = never
+ * @param evalEvery  record metrics every this many steps (and at the stop step)
+ * @param testN      test samples, drawn fresh from the same distribution
+ * @param seed       root seed
+ * @param repeat     repeat index; with the seed it keys every random stream of the run
+ * @param attnSample training sample whose attention is reported, or −1 for the mean over samples
+ */
+public record RunConfig(
+        int d, int M, int mk, int mv, int N,
+        double[] sigma, double mu, double p,
+        LabelMode labels, boolean orthogonalNoise, SignalBasis signals,
+        InitScheme init, double sigma0, double sigmaV, double sigmaO, double initDivisor,
+        boolean trainWo, double lr, int steps, double targetLoss, int evalEvery,
+        int testN, long seed, int repeat, int attnSample) {
+
+    public RunConfig {
+        sigma = sigma.clone();
+    }
+
+    @Override
+    public double[] sigma() {
+        return sigma.clone();
+    }
+
+    /** σ of noise token position j (1-based position in the sample, 2 ≤ j ≤ M). */
+    public double sigmaAt(int j) {
+        return sigma[j - 2];
+    }
+
+    /** σ_p of SPEC §1: the σ of token 2. */
+    public double sigmaP() {
+        return sigma[0];
+    }
+
+    /** SNR = ‖μ‖ / (σ_p √d). */
+    public double snr() {
+        return mu / (sigmaP() * Math.sqrt(d));
+    }
+
+    /** Distinct training tokens of generated data: the two signals, then every noise token. */
+    public int tokenCount() {
+        return 2 + N * (M - 1);
+    }
+
+    /**
+     * Refuses any value outside its accepted range with a message that names the option and the
+     * range, so bad input stops before any work starts.
+     */
+    public RunConfig validate() {
+        positive("--d", d);
+        if (M < 2) throw bad("--M must be at least 2 (one signal and one noise token): got " + M);
+        positive("--mk", mk);
+        positive("--mv", mv);
+        positive("--N", N);
+        if (sigma.length != M - 1) {
+            throw bad("--sigma must list M-1 = " + (M - 1) + " values (one per noise token): got "
+                    + sigma.length + " " + Arrays.toString(sigma));
+        }
+        for (double s : sigma) {
+            if (!(s > 0) || !Double.isFinite(s)) throw bad("--sigma values must be finite and > 0: got " + s);
+        }
+        finiteNonNegative("--mu", mu);
+        if (!(p >= 0 && p < 0.5)) throw bad("--p must be in [0, 0.5): got " + p);
+        if (signals == SignalBasis.AXIS && d < 2) throw bad("--d must be at least 2 for axis signals: got " + d);
+        if (orthogonalNoise && d < 3) throw bad("--d must be at least 3 with --orthogonal-noise: got " + d);
+        if (init == InitScheme.THEORY) {
+            finitePositive("--sigma0", sigma0);
+            finitePositive("--sigma-v", sigmaV);
+            finitePositive("--sigma-o", sigmaO);
+        } else {
+            finitePositive("--init-divisor", initDivisor);
+        }
+        finitePositive("--lr", lr);
+        if (steps < 0) throw bad("--steps must be >= 0: got " + steps);
+        if (!(targetLoss >= 0) || !Double.isFinite(targetLoss)) {
+            throw bad("--target-loss must be finite and >= 0 (0 = never stop early): got " + targetLoss);
+        }
+        positive("--eval-every", evalEvery);
+        positive("--test-n", testN);
+        if (repeat < 0) throw bad("repeat index must be >= 0: got " + repeat);
+        if (attnSample < -1 || attnSample >= N) {
+            throw bad("--attn-sample must be -1 (mean) or in [0, N) = [0, " + N + "): got " + attnSample);
+        }
+        return this;
+    }
+
+    private static void positive(String name, int v) {
+        if (v <= 0) throw bad(name + " must be a positive integer: got " + v);
+    }
+
+    private static void finitePositive(String name, double v) {
+        if (!(v > 0) || !Double.isFinite(v)) throw bad(name + " must be finite and > 0: got " + v);
+    }
+
+    private static void finiteNonNegative(String name, double v) {
+        if (!(v >= 0) || !Double.isFinite(v)) throw bad(name + " must be finite and >= 0: got " + v);
+    }
+
+    private static IllegalArgumentException bad(String msg) {
+        return new IllegalArgumentException(msg);
+    }
+
+    /** A copy with another N (the data of the first min(N) samples is unchanged: SPEC §1). */
+    public RunConfig withN(int n) {
+        return new RunConfig(d, M, mk, mv, n, sigma, mu, p, labels, orthogonalNoise, signals, init,
+                sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
+                seed, repeat, attnSample);
+    }
+
+    /** A copy with another repeat index. */
+    public RunConfig withRepeat(int r) {
+        return new RunConfig(d, M, mk, mv, N, sigma, mu, p, labels, orthogonalNoise, signals, init,
+                sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
+                seed, r, attnSample);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof RunConfig c && toString().equals(c.toString());
+    }
+
+    @Override
+    public int hashCode() {
+        return toString().hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return String.format(Locale.ROOT,
+                "RunConfig[d=%d, M=%d, mk=%d, mv=%d, N=%d, sigma=%s, mu=%s, p=%s, labels=%s, orthogonalNoise=%s, "
+                        + "signals=%s, init=%s, sigma0=%s, sigmaV=%s, sigmaO=%s, initDivisor=%s, trainWo=%s, lr=%s, "
+                        + "steps=%d, targetLoss=%s, evalEvery=%d, testN=%d, seed=%d, repeat=%d, attnSample=%d]",
+                d, M, mk, mv, N, Arrays.toString(sigma), mu, p, labels, orthogonalNoise, signals, init, sigma0,
+                sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat,
+                attnSample);
+    }
+}

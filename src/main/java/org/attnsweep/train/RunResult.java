@@ -1,0 +1,20 @@
+package org.attnsweep.train;
+
+import java.util.List;
+import org.attnsweep.model.RunConfig;
+import org.attnsweep.model.Weights;
+
+/**
+ * What one run produced.
+ *
+ * @param config        the run's config
+ * @param stopStep      the step at which it stopped (GD updates applied before it)
+ * @param reachedTarget it stopped because its training loss fell below the target
+ * @param diverged      its training loss became non-finite (recorded and flagged, never dropped)
+ * @param finalMetrics  SPEC §5 metrics at the stop step
+ * @param curve         recorded rows: {@code [step, metrics...]}
+ * @param finalWeights  weights at the stop step, when asked for
+ */
+public record RunResult(RunConfig config, int stopStep, boolean reachedTarget, boolean diverged,
+                        double[] finalMetrics, List<double[]> curve, Weights finalWeights) {
+}
