@@ -27,9 +27,16 @@ public final class RunSpec {
     public int repeats = 1;
     public int attnSample = -1;
 
+    /** The validated configs of repeats 0..repeats−1. */
+    public java.util.List<RunConfig> configs() {
+        if (repeats <= 0) throw new IllegalArgumentException("--repeats must be a positive integer: got " + repeats);
+        java.util.List<RunConfig> out = new java.util.ArrayList<>();
+        for (int r = 0; r < repeats; r++) out.add(build(r));
+        return out;
+    }
+
     /** The config of repeat {@code repeat}, validated. */
     public RunConfig build(int repeat) {
-        if (repeats <= 0) throw new IllegalArgumentException("--repeats must be a positive integer: got " + repeats);
         double m = mu;
         if (!Double.isNaN(snr)) {
             if (!(snr >= 0) || !Double.isFinite(snr)) throw new IllegalArgumentException("--snr must be finite and >= 0: got " + snr);

@@ -1,0 +1,139 @@
+package org.attnsweep.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.attnsweep.model.Metric;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** End-to-end {@code train} through the CLI, and every bad input refused with its one-line message. */
+class TrainCommandTest {
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result cli(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static final String[] SMALL = {"--d", "24", "--mk", "8", "--mv", "8", "--N", "6", "--test-n", "5", "--steps", "30",
+            "--eval-every", "10"};
+
+    static String[] small(Path out, String... more) {
+        String[] a = new String[SMALL.length + more.length + 3];
+        a[0] = "train";
+        System.arraycopy(SMALL, 0, a, 1, SMALL.length);
+        System.arraycopy(more, 0, a, 1 + SMALL.length, more.length);
+        a[a.length - 2] = "--out";
+        a[a.length - 1] = out.toString();
+        return a;
+    }
+
+    @Test
+    void trainWritesConfigMetricsAndSummary(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("run");
+        Result r = cli(small(out, "--repeats", "2", "--p", "0.1", "--engine", "vector"));
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.err.contains("engine=vector"), r.err);
+        assertTrue(r.out.contains("2 runs"), r.out);
+
+        JsonNode cfg = new ObjectMapper().readTree(out.resolve("config.json").toFile());
+        assertEquals("attnsweep", cfg.get("tool").asText());
+        assertFalse(cfg.get("version").asText().isEmpty());
+        assertEquals(2, cfg.get("runs").size());
+        assertEquals(0.1, cfg.get("runs").get(0).get("p").asDouble());
+        assertEquals(1, cfg.get("runs").get(1).get("repeat").asInt());
+
+        List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
+        String header = "run,step," + String.join(",", Stream.of(Metric.values()).map(Metric::column).toList());
+        assertEquals(header, metrics.get(0));
+        // steps 0, 10, 20, 30 for each of the two runs
+        assertEquals(1 + 2 * 4, metrics.size(), String.join("\n", metrics));
+        assertTrue(metrics.get(4).startsWith("0,30,"), metrics.get(4));
+
+        List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
+        assertEquals(3, summary.size());
+        assertTrue(summary.get(0).startsWith("run,seed,repeat,N,"), summary.get(0));
+        assertTrue(summary.get(1).contains(",30,false,false,"), summary.get(1));
+    }
+
+    @Test
+    void presetIsOverriddenByOptions(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("p");
+        Result r = cli(small(out, "--preset", "jiang-dynamics-benign", "--M", "4", "--repeats", "1", "--engine", "reference"));
+        assertEquals(0, r.code, r.err);
+        JsonNode run = new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("runs").get(0);
+        assertEquals(24, run.get("d").asInt());       // option beats preset
+        assertEquals(0.01, run.get("lr").asDouble()); // preset beats default
+        assertFalse(run.get("trainWo").asBoolean());
+        assertEquals(0.05, run.get("sigma").get(2).asDouble());
+    }
+
+    static Stream<Arguments> badInputs() {
+        return Stream.of(
+                Arguments.of(new String[] {"--d", "-5"}, "--d must be a positive integer: got -5"),
+                Arguments.of(new String[] {"--N", "0"}, "--N must be a positive integer: got 0"),
+                Arguments.of(new String[] {"--p", "0.7"}, "--p must be in [0, 0.5): got 0.7"),
+                Arguments.of(new String[] {"--p", "-0.1"}, "--p must be in [0, 0.5): got -0.1"),
+                Arguments.of(new String[] {"--M", "1"}, "--M must be at least 2"),
+                Arguments.of(new String[] {"--M", "4", "--sigma", "1,2"}, "--sigma must list M-1 = 3 values"),
+                Arguments.of(new String[] {"--sigma", "1,x"}, "--sigma entries must be numbers"),
+                Arguments.of(new String[] {"--sigma", "-1"}, "--sigma values must be finite and > 0: got -1.0"),
+                Arguments.of(new String[] {"--lr", "0"}, "--lr must be finite and > 0: got 0.0"),
+                Arguments.of(new String[] {"--steps", "-1"}, "--steps must be >= 0: got -1"),
+                Arguments.of(new String[] {"--eval-every", "0"}, "--eval-every must be a positive integer: got 0"),
+                Arguments.of(new String[] {"--repeats", "0"}, "--repeats must be a positive integer: got 0"),
+                Arguments.of(new String[] {"--attn-sample", "6"}, "--attn-sample must be -1 (mean) or in [0, N)"),
+                Arguments.of(new String[] {"--preset", "nope"}, "--preset must be one of"),
+                Arguments.of(new String[] {"--engine", "gpu"}, "--engine must be one of"),
+                Arguments.of(new String[] {"--precision", "half"}, "--precision must be float32 or float64: got 'half'"),
+                Arguments.of(new String[] {"--labels", "weird"}, "Invalid value for option '--labels'"),
+                Arguments.of(new String[] {"--N", "many"}, "Invalid value for option '--N'"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("badInputs")
+    void badInputIsRefusedBeforeAnyWork(String[] args, String message, @TempDir Path tmp) {
+        Path out = tmp.resolve("never");
+        Result r = cli(small(out, args));
+        assertEquals(2, r.code, r.err);
+        assertTrue(r.err.startsWith("attnsweep: "), r.err);
+        assertTrue(r.err.contains(message), "expected '" + message + "' in: " + r.err);
+        assertFalse(r.err.contains("Exception"), "no stack trace: " + r.err);
+        assertFalse(Files.exists(out.resolve("config.json")), "no work done");
+    }
+
+    @Test
+    void unwritableOutIsRefused(@TempDir Path tmp) throws IOException {
+        Path file = tmp.resolve("a-file");
+        Files.writeString(file, "x");
+        Result r = cli(small(file.resolve("sub")));
+        assertEquals(2, r.code, r.err);
+        assertTrue(r.err.contains("--out " + file.resolve("sub") + " cannot be created"), r.err);
+    }
+
+    @Test
+    void infoNamesVersionSpeciesAndEngines() {
+        Result r = cli("info");
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("attnsweep "), r.out);
+        assertTrue(r.out.contains("vector species: float32"), r.out);
+        assertTrue(r.out.contains("vector: available"), r.out);
+    }
+}
