@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 /** The attnsweep command line. Results go to stdout and files; diagnostics to stderr. */
 @Command(name = "attnsweep", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        subcommands = {TrainCommand.class, InfoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class},
         description = "Trains the two-layer softmax transformer of benign-overfitting theory, many runs at once.")
 public final class Main implements Runnable {
 
@@ -26,6 +26,9 @@ public final class Main implements Runnable {
     /** Runs the CLI with the given streams; returns the exit code (0 ok, 2 bad input, 1 failure). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
+        CommandLine train = new CommandLine(new TrainCommand());
+        RunOptions.register(train.getCommandSpec(), false);
+        cl.addSubcommand("train", train);
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);

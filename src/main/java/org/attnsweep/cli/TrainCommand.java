@@ -13,14 +13,11 @@ import org.attnsweep.data.RunData;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.EngineBatch;
 import org.attnsweep.engine.Engines;
-import org.attnsweep.model.InitScheme;
-import org.attnsweep.model.LabelMode;
 import org.attnsweep.model.Metric;
 import org.attnsweep.model.Precision;
 import org.attnsweep.model.Presets;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
-import org.attnsweep.model.SignalBasis;
 import org.attnsweep.train.OutputDir;
 import org.attnsweep.train.RunResult;
 import org.attnsweep.train.Trainer;
@@ -31,38 +28,12 @@ import picocli.CommandLine.Option;
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains --repeats runs of one configuration in lockstep and writes config.json, "
                 + "metrics.csv and summary.csv to --out.",
-                "Defaults are paper B's setting; a --preset replaces them and explicit options override both."})
+                "Defaults are paper B's setting; a --preset replaces them and explicit options override both."},
+        footer = {"Run options are listed above the engine options; boolean ones take true/false (bare = true)."})
 public final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--preset", description = "jiang-heatmap, jiang-dynamics-benign, jiang-dynamics-harmful or zhang-dynamics")
     String preset;
-
-    @Option(names = "--d", description = "input dimension d") Integer d;
-    @Option(names = "--M", description = "tokens per sample M (>= 2)") Integer M;
-    @Option(names = "--mk", description = "width m_k of W_Q and W_K") Integer mk;
-    @Option(names = "--mv", description = "width m_v of W_V and w_O") Integer mv;
-    @Option(names = "--N", description = "training samples N") Integer N;
-    @Option(names = "--sigma", description = "noise sigma per position 2..M, e.g. 4,0.2*14") String sigma;
-    @Option(names = "--mu", description = "signal norm |mu|") Double mu;
-    @Option(names = "--snr", description = "SNR = |mu|/(sigma_p sqrt(d)); sets |mu|") Double snr;
-    @Option(names = "--p", description = "label-flip probability in [0, 0.5)") Double p;
-    @Option(names = "--labels", description = "balanced or rademacher true labels") LabelMode labels;
-    @Option(names = "--orthogonal-noise", negatable = true, description = "project noise off span(mu+, mu-)") Boolean orthogonalNoise;
-    @Option(names = "--signals", description = "axis (e1, e2) or random orthonormal signal pair") SignalBasis signals;
-    @Option(names = "--init", description = "torch (U(+-1/sqrt d)/divisor) or theory (Gaussian)") InitScheme init;
-    @Option(names = "--sigma0", description = "theory init: sigma_0 of W_Q, W_K") Double sigma0;
-    @Option(names = "--sigma-v", description = "theory init: sigma_V of W_V") Double sigmaV;
-    @Option(names = "--sigma-o", description = "theory init: sigma_O of w_O") Double sigmaO;
-    @Option(names = "--init-divisor", description = "torch init: divisor of W_Q, W_K, W_V") Double initDivisor;
-    @Option(names = "--train-wo", negatable = true, description = "learnable w_O (paper B); --no-train-wo keeps it fixed (paper A)") Boolean trainWo;
-    @Option(names = "--lr", description = "GD step eta") Double lr;
-    @Option(names = "--steps", description = "at most this many GD steps T") Integer steps;
-    @Option(names = "--target-loss", description = "stop a run at the first step with training loss below this (0 = never)") Double targetLoss;
-    @Option(names = "--eval-every", description = "record metrics every this many steps") Integer evalEvery;
-    @Option(names = "--test-n", description = "test samples") Integer testN;
-    @Option(names = "--seed", description = "root seed") Long seed;
-    @Option(names = "--repeats", description = "independent runs (repeat indices 0..repeats-1)") Integer repeats;
-    @Option(names = "--attn-sample", description = "report attention of this training sample (-1 = mean)") Integer attnSample;
 
     @Option(names = "--engine", defaultValue = "auto", description = "reference, vector, cuda or auto (default: ${DEFAULT-VALUE})")
     String engine;
@@ -126,38 +97,7 @@ public final class TrainCommand implements Callable<Integer> {
     RunSpec resolve() {
         RunSpec s = new RunSpec();
         if (preset != null) Presets.apply(preset, s);
-        if (d != null) s.d = d;
-        if (M != null) s.M = M;
-        if (mk != null) s.mk = mk;
-        if (mv != null) s.mv = mv;
-        if (N != null) s.N = N;
-        if (sigma != null) s.sigma = RunSpec.parseSigma(sigma);
-        else if (M != null && s.sigma.length != s.M - 1 && s.sigma.length > 0) {
-            // M changed but not the σ list: keep σ_p for token 2 and repeat the last σ.
-            double[] old = s.sigma;
-            s.sigma = new double[Math.max(0, s.M - 1)];
-            for (int i = 0; i < s.sigma.length; i++) s.sigma[i] = old[Math.min(i, old.length - 1)];
-        }
-        if (mu != null) s.mu = mu;
-        if (snr != null) s.snr = snr;
-        if (p != null) s.p = p;
-        if (labels != null) s.labels = labels;
-        if (orthogonalNoise != null) s.orthogonalNoise = orthogonalNoise;
-        if (signals != null) s.signals = signals;
-        if (init != null) s.init = init;
-        if (sigma0 != null) s.sigma0 = sigma0;
-        if (sigmaV != null) s.sigmaV = sigmaV;
-        if (sigmaO != null) s.sigmaO = sigmaO;
-        if (initDivisor != null) s.initDivisor = initDivisor;
-        if (trainWo != null) s.trainWo = trainWo;
-        if (lr != null) s.lr = lr;
-        if (steps != null) s.steps = steps;
-        if (targetLoss != null) s.targetLoss = targetLoss;
-        if (evalEvery != null) s.evalEvery = evalEvery;
-        if (testN != null) s.testN = testN;
-        if (seed != null) s.seed = seed;
-        if (repeats != null) s.repeats = repeats;
-        if (attnSample != null) s.attnSample = attnSample;
+        RunOptions.given(spec.commandLine().getParseResult()).forEach(s::set);
         return s;
     }
 

@@ -27,6 +27,145 @@ public final class RunSpec {
     public int repeats = 1;
     public int attnSample = -1;
 
+    /**
+     * Every key a run can be given, in the order they are applied, with its help text. The command
+     * line option of a key is "--" + key; sweep specs use the same names.
+     */
+    public static final java.util.Map<String, String> KEYS = keys(
+            "d", "input dimension d",
+            "M", "tokens per sample M (>= 2); resizes the sigma list unless --sigma is given",
+            "mk", "width m_k of W_Q and W_K",
+            "mv", "width m_v of W_V and w_O",
+            "N", "training samples N",
+            "sigma", "noise sigma of token positions 2..M, e.g. 4,0.2*14",
+            "mu", "signal norm |mu|",
+            "snr", "SNR = |mu|/(sigma_p sqrt(d)); sets |mu| in place of --mu",
+            "p", "label-flip probability in [0, 0.5)",
+            "labels", "balanced or rademacher true labels",
+            "orthogonal-noise", "project the noise off span(mu+, mu-) (true/false)",
+            "signals", "axis (mu along e1, e2) or random orthonormal signal pair",
+            "init", "torch (U(+-1/sqrt d)/divisor) or theory (Gaussian)",
+            "sigma0", "theory init: sigma_0 of W_Q and W_K",
+            "sigma-v", "theory init: sigma_V of W_V",
+            "sigma-o", "theory init: sigma_O of w_O",
+            "init-divisor", "torch init: divisor of W_Q, W_K, W_V",
+            "train-wo", "learnable w_O (paper B: true) or fixed (paper A: false)",
+            "lr", "GD step eta",
+            "steps", "at most this many GD steps T",
+            "target-loss", "stop a run at the first step whose training loss is below this (0 = never)",
+            "eval-every", "record metrics every this many steps (and at the stop step)",
+            "test-n", "test samples",
+            "seed", "root seed",
+            "repeats", "independent runs, repeat indices 0..repeats-1",
+            "attn-sample", "report the attention of this training sample (-1 = mean over samples)");
+
+    private static java.util.Map<String, String> keys(String... kv) {
+        java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
+        return java.util.Collections.unmodifiableMap(m);
+    }
+
+    /** Sets key to the value written as text; errors name the option and what it expects. */
+    public void set(String key, String value) {
+        String v = value.trim();
+        switch (key) {
+            case "d" -> d = integer(key, v);
+            case "M" -> {
+                M = integer(key, v);
+                if (M >= 2 && sigma.length > 0 && sigma.length != M - 1) {
+                    // Keep σ_p for token 2 and repeat the last σ for the new positions.
+                    double[] old = sigma;
+                    sigma = new double[M - 1];
+                    for (int i = 0; i < sigma.length; i++) sigma[i] = old[Math.min(i, old.length - 1)];
+                }
+            }
+            case "mk" -> mk = integer(key, v);
+            case "mv" -> mv = integer(key, v);
+            case "N" -> N = integer(key, v);
+            case "sigma" -> sigma = parseSigma(v);
+            case "mu" -> {
+                mu = real(key, v);
+                snr = Double.NaN;
+            }
+            case "snr" -> snr = real(key, v);
+            case "p" -> p = real(key, v);
+            case "labels" -> labels = choice(key, v, LabelMode.class);
+            case "orthogonal-noise" -> orthogonalNoise = bool(key, v);
+            case "signals" -> signals = choice(key, v, SignalBasis.class);
+            case "init" -> init = choice(key, v, InitScheme.class);
+            case "sigma0" -> sigma0 = real(key, v);
+            case "sigma-v" -> sigmaV = real(key, v);
+            case "sigma-o" -> sigmaO = real(key, v);
+            case "init-divisor" -> initDivisor = real(key, v);
+            case "train-wo" -> trainWo = bool(key, v);
+            case "lr" -> lr = real(key, v);
+            case "steps" -> steps = integer(key, v);
+            case "target-loss" -> targetLoss = real(key, v);
+            case "eval-every" -> evalEvery = integer(key, v);
+            case "test-n" -> testN = integer(key, v);
+            case "seed" -> seed = longInteger(key, v);
+            case "repeats" -> repeats = integer(key, v);
+            case "attn-sample" -> attnSample = integer(key, v);
+            default -> throw new IllegalArgumentException("unknown key '" + key + "': expected one of " + KEYS.keySet());
+        }
+    }
+
+    /** A deep copy. */
+    public RunSpec copy() {
+        RunSpec c = new RunSpec();
+        for (java.lang.reflect.Field f : RunSpec.class.getFields()) {
+            if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
+            try {
+                Object v = f.get(this);
+                f.set(c, v instanceof double[] a ? a.clone() : v);
+            } catch (IllegalAccessException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return c;
+    }
+
+    private static int integer(String key, String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " expects an integer: got '" + v + "'");
+        }
+    }
+
+    private static long longInteger(String key, String v) {
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " expects an integer: got '" + v + "'");
+        }
+    }
+
+    private static double real(String key, String v) {
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " expects a number: got '" + v + "'");
+        }
+    }
+
+    private static boolean bool(String key, String v) {
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "yes", "1" -> true;
+            case "false", "no", "0" -> false;
+            default -> throw new IllegalArgumentException("--" + key + " expects true or false: got '" + v + "'");
+        };
+    }
+
+    private static <E extends Enum<E>> E choice(String key, String v, Class<E> type) {
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equalsIgnoreCase(v)) return e;
+        }
+        throw new IllegalArgumentException("--" + key + " must be one of "
+                + java.util.Arrays.stream(type.getEnumConstants()).map(e -> e.name().toLowerCase(java.util.Locale.ROOT)).toList()
+                + ": got '" + v + "'");
+    }
+
     /** The validated configs of repeats 0..repeats−1. */
     public java.util.List<RunConfig> configs() {
         if (repeats <= 0) throw new IllegalArgumentException("--repeats must be a positive integer: got " + repeats);

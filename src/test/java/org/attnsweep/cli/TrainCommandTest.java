@@ -103,8 +103,9 @@ class TrainCommandTest {
                 Arguments.of(new String[] {"--preset", "nope"}, "--preset must be one of"),
                 Arguments.of(new String[] {"--engine", "gpu"}, "--engine must be one of"),
                 Arguments.of(new String[] {"--precision", "half"}, "--precision must be float32 or float64: got 'half'"),
-                Arguments.of(new String[] {"--labels", "weird"}, "Invalid value for option '--labels'"),
-                Arguments.of(new String[] {"--N", "many"}, "Invalid value for option '--N'"));
+                Arguments.of(new String[] {"--labels", "weird"}, "--labels must be one of [balanced, rademacher]: got 'weird'"),
+                Arguments.of(new String[] {"--N", "many"}, "--N expects an integer: got 'many'"),
+                Arguments.of(new String[] {"--train-wo", "maybe"}, "--train-wo expects true or false: got 'maybe'"));
     }
 
     @ParameterizedTest

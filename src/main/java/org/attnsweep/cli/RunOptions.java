@@ -1,0 +1,42 @@
+package org.attnsweep.cli;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.attnsweep.model.RunSpec;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
+
+/**
+ * The run options shared by {@code train} and {@code sweep}: one {@code --key} option for every
+ * key of {@link RunSpec#KEYS}, added to a command programmatically so the list of options, their
+ * help and the sweep-spec keys come from one place.
+ */
+final class RunOptions {
+    private RunOptions() {
+    }
+
+    private static boolean isFlag(String key) {
+        return key.equals("train-wo") || key.equals("orthogonal-noise");
+    }
+
+    /** Adds every run option to {@code spec}. With {@code lists}, values may be lists and ranges. */
+    static void register(CommandSpec spec, boolean lists) {
+        for (Map.Entry<String, String> e : RunSpec.KEYS.entrySet()) {
+            String help = e.getValue() + (lists ? " (a value, a list a,b,c or a range lo:hi[:step])" : "");
+            OptionSpec.Builder b = OptionSpec.builder("--" + e.getKey()).type(String.class)
+                    .paramLabel("<" + e.getKey() + ">").description(help);
+            if (isFlag(e.getKey())) b.arity("0..1").fallbackValue("true");
+            spec.addOption(b.build());
+        }
+    }
+
+    /** The run options the user gave, key → text, in {@link RunSpec#KEYS} order. */
+    static Map<String, String> given(ParseResult parsed) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (String key : RunSpec.KEYS.keySet()) {
+            if (parsed.hasMatchedOption("--" + key)) out.put(key, parsed.matchedOption("--" + key).getValue());
+        }
+        return out;
+    }
+}
