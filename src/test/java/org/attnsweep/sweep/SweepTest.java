@@ -84,7 +84,7 @@ class SweepTest {
             total += b.size();
         }
         assertEquals(plan.size(), total);
-        assertTrue(batches.size() >= 40 / 5, "batches: " + batches.size());
+        assertTrue(batches.size() > 2, "the budget splits the two shape groups: " + batches.size());
     }
 
     @Test
