@@ -38,7 +38,7 @@ public final class Aggregate {
             return Math.sqrt(s / (n - 1));
         }
 
-        double num(String key) {
+        public double num(String key) {
             return Double.parseDouble(config.get(key));
         }
     }
@@ -49,6 +49,15 @@ public final class Aggregate {
 
     /** Reads summary.csv into cells, in first-appearance order. */
     public static List<Cell> cells(Path summaryCsv) {
+        return read(summaryCsv, false);
+    }
+
+    /** Reads summary.csv with every run its own cell (seed and repeat kept in the config). */
+    public static List<Cell> runs(Path summaryCsv) {
+        return read(summaryCsv, true);
+    }
+
+    private static List<Cell> read(Path summaryCsv, boolean perRun) {
         List<String> lines;
         try {
             lines = Files.readAllLines(summaryCsv);
@@ -63,7 +72,7 @@ public final class Aggregate {
         Map<String, List<String[]>> byCell = new LinkedHashMap<>();
         for (String l : lines.subList(1, lines.size())) {
             String[] f = l.split(",", -1);
-            StringBuilder k = new StringBuilder();
+            StringBuilder k = new StringBuilder(perRun ? f[0] + "," : "");
             for (String c : ResultStore.CONFIG_COLUMNS) {
                 if (c.equals("seed") || c.equals("repeat")) continue;
                 k.append(f[cols.indexOf(c)]).append(',');
@@ -74,7 +83,7 @@ public final class Aggregate {
         for (List<String[]> rows : byCell.values()) {
             Map<String, String> cfg = new LinkedHashMap<>();
             for (String c : ResultStore.CONFIG_COLUMNS) {
-                if (!c.equals("seed") && !c.equals("repeat")) cfg.put(c, rows.get(0)[cols.indexOf(c)]);
+                if (perRun || !c.equals("seed") && !c.equals("repeat")) cfg.put(c, rows.get(0)[cols.indexOf(c)]);
             }
             List<double[]> ms = new ArrayList<>();
             int div = 0;

@@ -57,8 +57,8 @@ class TrainCommandTest {
         assertEquals("attnsweep", cfg.get("tool").asText());
         assertFalse(cfg.get("version").asText().isEmpty());
         assertEquals(2, cfg.get("runs").size());
-        assertEquals(0.1, cfg.get("runs").get(0).get("p").asDouble());
-        assertEquals(1, cfg.get("runs").get(1).get("repeat").asInt());
+        assertEquals(0.1, cfg.get("runs").get(0).get("config").get("p").asDouble());
+        assertEquals(1, cfg.get("runs").get(1).get("config").get("repeat").asInt());
 
         List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
         String header = "run,step," + String.join(",", Stream.of(Metric.values()).map(Metric::column).toList());
@@ -69,8 +69,15 @@ class TrainCommandTest {
 
         List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
         assertEquals(3, summary.size());
-        assertTrue(summary.get(0).startsWith("run,seed,repeat,N,"), summary.get(0));
+        assertTrue(summary.get(0).startsWith("run,key,seed,repeat,d,M,"), summary.get(0));
         assertTrue(summary.get(1).contains(",30,false,false,"), summary.get(1));
+
+        // The same command again finds everything done and leaves the files as they were.
+        Result again = cli(small(out, "--repeats", "2", "--p", "0.1", "--engine", "vector"));
+        assertEquals(0, again.code, again.err);
+        assertTrue(again.err.contains("resuming: 2 of 2 runs already done"), again.err);
+        assertEquals(summary, Files.readAllLines(out.resolve("summary.csv")));
+        assertEquals(metrics, Files.readAllLines(out.resolve("metrics.csv")));
     }
 
     @Test
@@ -78,7 +85,7 @@ class TrainCommandTest {
         Path out = tmp.resolve("p");
         Result r = cli(small(out, "--preset", "jiang-dynamics-benign", "--M", "4", "--repeats", "1", "--engine", "reference"));
         assertEquals(0, r.code, r.err);
-        JsonNode run = new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("runs").get(0);
+        JsonNode run = new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("runs").get(0).get("config");
         assertEquals(24, run.get("d").asInt());       // option beats preset
         assertEquals(0.01, run.get("lr").asDouble()); // preset beats default
         assertFalse(run.get("trainWo").asBoolean());

@@ -104,7 +104,7 @@ class SweepTest {
         Result merged = cli(m.toArray(String[]::new));
         assertEquals(0, merged.code, merged.err);
         assertTrue(merged.out.contains("merged 24 of 24 runs from 3 shards"), merged.out);
-        for (String f : List.of("summary.csv", "curves.csv", "cells.csv", "boundary.csv", "correlation.csv")) {
+        for (String f : List.of("summary.csv", "metrics.csv", "cells.csv", "boundary.csv", "correlation.csv")) {
             assertEquals(Files.readString(tmp.resolve("whole").resolve(f)), Files.readString(tmp.resolve("merged").resolve(f)), f);
         }
     }
@@ -144,7 +144,7 @@ class SweepTest {
         fresh[fresh.length - 1] = tmp.resolve("fresh").toString();
         assertEquals(0, cli(args(fresh)).code);
         assertEquals(Files.readString(tmp.resolve("fresh/summary.csv")), Files.readString(summary));
-        assertEquals(Files.readString(tmp.resolve("fresh/curves.csv")), Files.readString(out.resolve("curves.csv")));
+        assertEquals(Files.readString(tmp.resolve("fresh/metrics.csv")), Files.readString(out.resolve("metrics.csv")));
     }
 
     @Test
@@ -160,7 +160,7 @@ class SweepTest {
         assertEquals(0, r.code, r.err);
         assertTrue(r.err.contains("resuming: 3 of 4"), r.err);
         assertEquals(sum, Files.readAllLines(out.resolve("summary.csv")));
-        List<String> curves = Files.readAllLines(out.resolve("curves.csv"));
+        List<String> curves = Files.readAllLines(out.resolve("metrics.csv"));
         assertEquals(curves.size(), new HashSet<>(curves).size(), "no duplicated curve rows");
     }
 
@@ -224,7 +224,7 @@ class SweepTest {
         assertEquals(1 + 6, Files.readAllLines(out.resolve("summary.csv")).size());
         Result other = cli(args("--N", "2,8", "--out", out.toString()));
         assertEquals(2, other.code);
-        assertTrue(other.err.contains("holds results of a different sweep"), other.err);
+        assertTrue(other.err.contains("holds results of a different run set"), other.err);
     }
 
     static String[] concat(String[] a, String... b) {
