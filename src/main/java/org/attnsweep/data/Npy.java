@@ -211,6 +211,7 @@ public final class Npy {
     /** Reads and checks the header, and checks that the file holds exactly the data it announces. */
     private static Header header(Path file, FileChannel ch) throws IOException {
         long size = ch.size();
+        // Enough for the longest prefix: magic, version and the uint32 length of versions 2.0 and 3.0.
         ByteBuffer pre = ByteBuffer.allocate((int) Math.min(size, PREFIX_V1 + 2)).order(ByteOrder.LITTLE_ENDIAN);
         readFully(file, ch, pre, 0);
         byte[] start = Arrays.copyOf(pre.array(), Math.min(pre.capacity(), MAGIC.length));
