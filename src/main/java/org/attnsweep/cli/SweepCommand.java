@@ -67,7 +67,7 @@ public final class SweepCommand implements Callable<Integer> {
         about.put("command", "sweep");
         about.put("preset", preset);
         if (preset != null) about.put("preset_notes", SweepPresets.notes(preset));
-        Sweeper.Outcome o = Sweeper.execute(plan, sh, eng, dir, about, memory, err);
+        Sweeper.Outcome o = Sweeper.execute(plan, sh, eng, dir, about, memory, err, Sweeper.Inputs.GENERATED, null);
         out.printf(Locale.ROOT, "%d runs trained in %.1f s (%.1f runs/s); %d runs of this shard stored in %s%n",
                 o.trained(), o.seconds(), o.trained() / Math.max(o.seconds(), 1e-9), o.stored(), dir.path());
         if (sh[1] == 1) {

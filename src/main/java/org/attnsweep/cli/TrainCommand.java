@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import org.attnsweep.data.NpyData;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.Engines;
 import org.attnsweep.model.Metric;
@@ -40,6 +41,11 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64 (fast engines)")
     String precision;
     @Option(names = "--out", required = true, description = "output directory") Path out;
+    @Option(names = "--data-from", description = "read train_x.npy [N,M,d], train_y.npy [N], test_x.npy, test_y.npy "
+            + "(optional: train_y_clean.npy, test_y_clean.npy, mu.npy [2,d]); N, M, d and test-n come from the files") Path dataFrom;
+    @Option(names = "--init-from", description = "read the initial W_Q.npy [m_k,d], W_K.npy [m_k,d], W_V.npy [m_v,d], w_O.npy [m_v]") Path initFrom;
+    @Option(names = "--save-data", description = "write each run's data as NPY files (DIR, or DIR/run-K with several runs)") Path saveData;
+    @Option(names = "--save-weights", description = "write each run's final weights as NPY files (DIR, or DIR/run-K)") Path saveWeights;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -49,15 +55,37 @@ public final class TrainCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintStream err = new PrintStream(new WriterStream(spec.commandLine().getErr()), true);
         // Everything is resolved and checked before any work starts.
-        Plan plan = Plan.of(List.of(new Grid(resolve(), Map.of())));
+        RunSpec runSpec = resolve();
+        if (dataFrom != null) {
+            NpyData.Shape shape = NpyData.shapeOf(dataFrom);
+            runSpec.set("N", Integer.toString(shape.N()));
+            runSpec.set("M", Integer.toString(shape.M()));
+            runSpec.set("d", Integer.toString(shape.d()));
+            runSpec.set("test-n", Integer.toString(shape.testN()));
+        }
+        Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())));
         Precision prec = parsePrecision(precision);
+        Sweeper.Inputs inputs = inputs(plan);
         OutputDir dir = OutputDir.open(this.out);
+        for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.open(p);
         Engine eng = Engines.select(engine, prec, threads, err);
         Map<String, Object> about = new LinkedHashMap<>();
         about.put("command", "train");
         about.put("preset", preset);
         if (preset != null) about.put("preset_notes", Presets.notes(preset));
-        Sweeper.Outcome o = Sweeper.execute(plan, new int[] {0, 1}, eng, dir, about, Runtime.getRuntime().maxMemory() / 2, err);
+        if (dataFrom != null) about.put("data_from", dataFrom.toAbsolutePath().toString());
+        if (initFrom != null) about.put("init_from", initFrom.toAbsolutePath().toString());
+        boolean many = plan.size() > 1;
+        Sweeper.Outcome o = Sweeper.execute(plan, new int[] {0, 1}, eng, dir, about, Runtime.getRuntime().maxMemory() / 2,
+                err, inputs, saveData == null && saveWeights == null ? null : (run, res) -> {
+                    try {
+                        String sub = many ? String.format(Locale.ROOT, "run-%04d", run.index()) : "";
+                        if (saveData != null) NpyData.saveData(saveData.resolve(sub), inputs.source().apply(run.config()));
+                        if (saveWeights != null) NpyData.saveWeights(saveWeights.resolve(sub), res.finalWeights());
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
 
         List<Aggregate.Cell> runs = Aggregate.runs(dir.path().resolve("summary.csv"));
         long steps = runs.stream().mapToLong(r -> Math.round(r.stopStepMean())).sum();
@@ -73,6 +101,38 @@ public final class TrainCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * The runs' data: generated, or read from --data-from / --init-from. Files are read once here,
+     * so a bad file is refused before any work, and their bytes go into the plan's fingerprint.
+     */
+    Sweeper.Inputs inputs(Plan plan) throws java.io.IOException {
+        if (dataFrom == null && initFrom == null) return Sweeper.Inputs.GENERATED;
+        NpyData.load(dataFrom, initFrom, plan.runs().get(0).config());
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (Path dirIn : new Path[] {dataFrom, initFrom}) {
+            if (dirIn == null) continue;
+            try (var files = java.nio.file.Files.list(dirIn)) {
+                for (Path f : files.filter(f -> f.toString().endsWith(".npy")).sorted().toList()) {
+                    md.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    md.update(java.nio.file.Files.readAllBytes(f));
+                }
+            }
+        }
+        String fp = java.util.HexFormat.of().formatHex(md.digest(), 0, 8);
+        return new Sweeper.Inputs(c -> {
+            try {
+                return NpyData.load(dataFrom, initFrom, c);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, fp);
     }
 
     /** Defaults, then the preset, then every option the user gave. */

@@ -128,6 +128,39 @@ class TrainCommandTest {
     }
 
     @Test
+    void savedDataAndWeightsReplayTheSameRun(@TempDir Path tmp) throws IOException {
+        // Run once saving data and initial weights (steps 0: final = initial), then train from the
+        // files: the replay must give the same summary metrics as training from the streams.
+        Path data = tmp.resolve("data"), init = tmp.resolve("init");
+        assertEquals(0, cli(small(tmp.resolve("a"), "--steps", "0", "--save-data", data.toString(),
+                "--save-weights", init.toString(), "--engine", "reference")).code);
+        for (String f : List.of("train_x.npy", "train_y.npy", "train_y_clean.npy", "test_x.npy", "test_y.npy", "mu.npy")) {
+            assertTrue(Files.exists(data.resolve(f)), f);
+        }
+        for (String f : List.of("W_Q.npy", "W_K.npy", "W_V.npy", "w_O.npy")) assertTrue(Files.exists(init.resolve(f)), f);
+        Result direct = cli(small(tmp.resolve("b"), "--engine", "reference", "--p", "0"));
+        Result replay = cli(small(tmp.resolve("c"), "--engine", "reference", "--data-from", data.toString(),
+                "--init-from", init.toString()));
+        assertEquals(0, direct.code, direct.err);
+        assertEquals(0, replay.code, replay.err);
+        List<String> a = Files.readAllLines(tmp.resolve("b/summary.csv")), b = Files.readAllLines(tmp.resolve("c/summary.csv"));
+        int metric0 = List.of(a.get(0).split(",")).indexOf("train_loss");
+        String[] ra = a.get(1).split(","), rb = b.get(1).split(",");
+        for (int i = metric0; i < ra.length; i++) assertEquals(Double.parseDouble(ra[i]), Double.parseDouble(rb[i]), 1e-12, a.get(0).split(",")[i]);
+    }
+
+    @Test
+    void badDataFilesAreRefused(@TempDir Path tmp) throws IOException {
+        Path data = tmp.resolve("data");
+        assertEquals(0, cli(small(tmp.resolve("a"), "--steps", "0", "--save-data", data.toString())).code);
+        Files.writeString(data.resolve("train_y.npy"), "not numpy");
+        Result r = cli(small(tmp.resolve("b"), "--data-from", data.toString()));
+        assertEquals(2, r.code, r.err);
+        assertTrue(r.err.contains("train_y.npy: not an NPY file (bad magic)"), r.err);
+        assertFalse(Files.exists(tmp.resolve("b/config.json")));
+    }
+
+    @Test
     void unwritableOutIsRefused(@TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("a-file");
         Files.writeString(file, "x");
