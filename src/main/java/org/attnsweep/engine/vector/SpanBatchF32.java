@@ -95,12 +95,12 @@ final class SpanBatchF32 implements EngineBatch {
         }
     }
 
-    /** One run's span state. Shapes: P training tokens, E = test tokens + 2 probes. */
+    /** One run's span state. Shapes: P training tokens, N samples of M tokens. */
     private static final class Run {
         final RunData data;
         final RunConfig c;
         final TokenSet train;
-        final int N, M, P, E, mk, mv;
+        final int N, M, P, mk, mv;
         final boolean trainWo;
         final float eta;
         final int[] map;
@@ -117,11 +117,10 @@ final class SpanBatchF32 implements EngineBatch {
         final float[] Sm;       // N×M×M softmax
         final float[] ubar;     // N×M
         final float[] f;        // N
-        // Test tokens and the two probes μ₊, μ₋ (rows E−2, E−1), projected once at set-up.
-        final float[] Q0e, K0e; // E×m_k  W(0) s
-        final float[] V0e;      // E×m_v  (learnable w_O) W_V(0) s
-        final float[] u0e;      // E      (fixed w_O) (W_V(0)ᵀ w_O)·s
-        final float[] Te;       // E×P    Tᵀ s
+        int updates;            // GD updates applied so far
+        // Evaluation tokens s (test tokens and the probes μ₊, μ₋), projected once at set-up and
+        // possibly shared with the run's family: see Setup.
+        final Setup s;
 
         Run(RunData data) {
             this.data = data;
@@ -130,7 +129,6 @@ final class SpanBatchF32 implements EngineBatch {
             N = train.N();
             M = train.M();
             P = train.P();
-            E = data.test().P() + 2;
             mk = c.mk();
             mv = c.mv();
             trainWo = c.trainWo();
@@ -139,17 +137,12 @@ final class SpanBatchF32 implements EngineBatch {
             y = new float[N];
             for (int n = 0; n < N; n++) y[n] = train.y()[n];
             wO = toFloat(data.init().wO());
-            Setup s = data.family() != null ? Setup.ofFamily(data) : Setup.direct(data);
+            s = data.family() != null ? Setup.ofFamily(data) : Setup.direct(data);
             G = s.G;
             Q = s.Q;
             K = s.K;
             V = s.V;
             u = trainWo ? new float[P] : s.u;
-            Q0e = s.Q0e;
-            K0e = s.K0e;
-            V0e = s.V0e;
-            u0e = s.u0e;
-            Te = s.Te;
             AV = trainWo ? new float[P * mv] : null;
             cV = trainWo ? null : new float[P];
             AQ = new float[P * mk];
@@ -170,6 +163,7 @@ final class SpanBatchF32 implements EngineBatch {
             }
             double loss = forward();
             if (!Double.isFinite(loss) || loss < c.targetLoss()) return loss;
+            updates++;
 
             java.util.Arrays.fill(alpha, 0);
             java.util.Arrays.fill(beta, 0);
@@ -256,25 +250,45 @@ final class SpanBatchF32 implements EngineBatch {
                 for (int j = 0; j < P; j++) u[j] = dot(V, j * mv, wO, 0, mv);
             }
             Projected tr = new Projected(mk, toDouble(Q), toDouble(K), toDouble(u));
-            // Test tokens and probes: q(s) = W_Q(0)s + A_Q (Tᵀ s), likewise k and u.
-            float[] qe = Q0e.clone(), ke = K0e.clone(), ue = new float[E];
-            gemm(qe, 1, Te, AQ, E, P, mk);
-            gemm(ke, 1, Te, AK, E, P, mk);
+            // Evaluation tokens: q(s) = W_Q(0)s + A_Q (Tᵀ s), likewise k and u. Before the first
+            // update every A is zero and the W(0) part is all there is.
+            int E = s.Ec;
+            float[] qe = java.util.Arrays.copyOf(s.Q0e, E * mk), ke = java.util.Arrays.copyOf(s.K0e, E * mk);
+            float[] ue = new float[E];
+            boolean moved = updates > 0;
+            if (moved) {
+                gemm(qe, 1, s.Te, s.ldTe, signalScaled(AQ, mk), E, P, mk);
+                gemm(ke, 1, s.Te, s.ldTe, signalScaled(AK, mk), E, P, mk);
+            }
             if (trainWo) {
-                float[] ve = V0e.clone();
-                gemm(ve, 1, Te, AV, E, P, mv);
+                float[] ve = java.util.Arrays.copyOf(s.V0e, E * mv);
+                if (moved) gemm(ve, 1, s.Te, s.ldTe, signalScaled(AV, mv), E, P, mv);
                 for (int j = 0; j < E; j++) ue[j] = dot(ve, j * mv, wO, 0, mv);
             } else {
                 float wo2 = dot(wO, 0, wO, 0, mv);
-                for (int j = 0; j < E; j++) ue[j] = u0e[j] + wo2 * dot(Te, j * P, cV, 0, P);
+                float[] cVs = signalScaled(cV, 1);
+                for (int j = 0; j < E; j++) ue[j] = s.u0e[j] + wo2 * dot(s.Te, j * s.ldTe, cVs, 0, P);
             }
-            int Pt = E - 2;
+            for (int r = 0; r < 2; r++) {
+                scale(qe, r * mk, mk, s.scale);
+                scale(ke, r * mk, mk, s.scale);
+                ue[r] *= s.scale;
+            }
             Projected te = new Projected(mk, toDouble(qe), toDouble(ke), toDouble(ue));
+            int p0 = s.probe0;
             Projected probes = new Projected(mk,
-                    java.util.Arrays.copyOfRange(te.q(), Pt * mk, E * mk),
-                    java.util.Arrays.copyOfRange(te.k(), Pt * mk, E * mk),
-                    java.util.Arrays.copyOfRange(te.u(), Pt, E));
+                    java.util.Arrays.copyOfRange(te.q(), p0 * mk, (p0 + 2) * mk),
+                    java.util.Arrays.copyOfRange(te.k(), p0 * mk, (p0 + 2) * mk),
+                    java.util.Arrays.copyOfRange(te.u(), p0, p0 + 2));
             Metrics.compute(c, train, tr, data.test(), te, probes, out);
+        }
+
+        /** x (rows of width w) with its two signal rows times the set-up's scale; x itself when that is 1. */
+        private float[] signalScaled(float[] x, int w) {
+            if (s.scale == 1) return x;
+            float[] y = x.clone();
+            scale(y, 0, 2 * w, s.scale);
+            return y;
         }
 
         /** W = W(0) + Aᵀ T, in float64. */
@@ -308,13 +322,23 @@ final class SpanBatchF32 implements EngineBatch {
      * the signal rows and columns by ‖μ‖, which is exact: every entry is linear in each token.
      */
     private static final class Setup {
-        final int P, E;
-        final float[] G, Q, K, V, u, Q0e, K0e, V0e, u0e, Te;
+        final int P;
+        final float[] G, Q, K, V, u;
+        // Evaluation part: Ec rows of W(0)s and of Te (row stride ldTe ≥ P). A family's runs share
+        // its unit rows: their signal rows 0, 1 (and the signal columns 0, 1 of Te) are then times
+        // scale = ‖μ‖, and the probes μ₊, μ₋ are rows 0, 1; a run of its own has scale 1 and the
+        // probes as rows probe0, probe0 + 1.
+        final float[] Q0e, K0e, V0e, u0e, Te;
+        final int Ec, ldTe, probe0;
+        final float scale;
 
-        private Setup(int P, int E, float[] G, float[] Q, float[] K, float[] V, float[] u, float[] Q0e, float[] K0e,
-                      float[] V0e, float[] u0e, float[] Te) {
+        private Setup(int P, float[] G, float[] Q, float[] K, float[] V, float[] u, float[] Q0e, float[] K0e,
+                      float[] V0e, float[] u0e, float[] Te, int Ec, int ldTe, int probe0, float scale) {
             this.P = P;
-            this.E = E;
+            this.Ec = Ec;
+            this.ldTe = ldTe;
+            this.probe0 = probe0;
+            this.scale = scale;
             this.G = G;
             this.Q = Q;
             this.K = K;
@@ -347,7 +371,7 @@ final class SpanBatchF32 implements EngineBatch {
                 float[] V = new float[P * mv], V0e = new float[E * mv];
                 gemm(V, 1, T, WVt, P, d, mv);
                 gemm(V0e, 1, Se, WVt, E, d, mv);
-                return new Setup(P, E, G, Q, K, V, null, Q0e, K0e, V0e, null, Te);
+                return new Setup(P, G, Q, K, V, null, Q0e, K0e, V0e, null, Te, E, P, E - 2, 1);
             }
             // Only u = Vᵀ w_O is ever needed: project W_V(0)ᵀ w_O (d) once.
             float[] vo = new float[d];
@@ -358,7 +382,7 @@ final class SpanBatchF32 implements EngineBatch {
             float[] u = new float[P], u0e = new float[E];
             for (int j = 0; j < P; j++) u[j] = dot(T, j * d, vo, 0, d);
             for (int j = 0; j < E; j++) u0e[j] = dot(Se, j * d, vo, 0, d);
-            return new Setup(P, E, G, Q, K, null, u, Q0e, K0e, null, u0e, Te);
+            return new Setup(P, G, Q, K, null, u, Q0e, K0e, null, u0e, Te, E, P, E - 2, 1);
         }
 
         /** The run's own tokens, test tokens and probes, projected directly. */
@@ -402,42 +426,32 @@ final class SpanBatchF32 implements EngineBatch {
             }
         }
 
-        /** This run's set-up from its family's: slices of the unit set-up, signal rows scaled by ‖μ‖. */
+        /**
+         * This run's set-up from its family's: its training part is a slice of the unit set-up with
+         * the signal rows (and columns of G) times ‖μ‖; its evaluation part is the unit one, shared.
+         */
         static Setup ofFamily(RunData data) {
             RunConfig c = data.config();
-            int P = data.train().P(), Et = data.test().P(), E = Et + 2, mk = c.mk(), mv = c.mv();
+            int P = data.train().P(), mk = c.mk(), mv = c.mv();
             Setup unit = unit(data, P);
             int Pu = unit.P;
             float mu = (float) c.mu();
             float[] sT = new float[P];                 // scale of training token j
             for (int j = 0; j < P; j++) sT[j] = j < 2 ? mu : 1;
-            int[] rowE = new int[E];                   // evaluation row → unit row (probes are e₊, e₋)
-            float[] sE = new float[E];
-            for (int r = 0; r < E; r++) {
-                rowE[r] = r < Et ? r : r - Et;
-                sE[r] = rowE[r] < 2 ? mu : 1;
-            }
-            float[] G = new float[P * P], Te = new float[E * P];
+            float[] G = new float[P * P];
             for (int i = 0; i < P; i++) {
                 for (int j = 0; j < P; j++) G[i * P + j] = sT[i] * sT[j] * unit.G[i * Pu + j];
             }
-            for (int r = 0; r < E; r++) {
-                for (int j = 0; j < P; j++) Te[r * P + j] = sE[r] * sT[j] * unit.Te[rowE[r] * Pu + j];
-            }
-            float[] Q = rows(unit.Q, mk, sT, null), K = rows(unit.K, mk, sT, null);
-            float[] Q0e = rows(unit.Q0e, mk, sE, rowE), K0e = rows(unit.K0e, mk, sE, rowE);
-            if (c.trainWo()) {
-                return new Setup(P, E, G, Q, K, rows(unit.V, mv, sT, null), null, Q0e, K0e, rows(unit.V0e, mv, sE, rowE), null, Te);
-            }
-            return new Setup(P, E, G, Q, K, null, rows(unit.u, 1, sT, null), Q0e, K0e, null, rows(unit.u0e, 1, sE, rowE), Te);
+            float[] Q = rows(unit.Q, mk, sT), K = rows(unit.K, mk, sT);
+            float[] V = c.trainWo() ? rows(unit.V, mv, sT) : null, u = c.trainWo() ? null : rows(unit.u, 1, sT);
+            return new Setup(P, G, Q, K, V, u, unit.Q0e, unit.K0e, unit.V0e, unit.u0e, unit.Te, unit.Ec, Pu, 0, mu);
         }
 
-        /** Row r of the result = scale[r] · row src[r] (or row r) of x, rows of width w. */
-        private static float[] rows(float[] x, int w, float[] scale, int[] src) {
+        /** The first scale.length rows of x (width w), row r times scale[r]. */
+        private static float[] rows(float[] x, int w, float[] scale) {
             float[] out = new float[scale.length * w];
             for (int r = 0; r < scale.length; r++) {
-                int from = (src == null ? r : src[r]) * w;
-                for (int i = 0; i < w; i++) out[r * w + i] = scale[r] * x[from + i];
+                for (int i = 0; i < w; i++) out[r * w + i] = scale[r] * x[r * w + i];
             }
             return out;
         }
@@ -457,6 +471,12 @@ final class SpanBatchF32 implements EngineBatch {
         return s;
     }
 
+    /** x[from..from+n) *= a. */
+    static void scale(float[] x, int from, int n, float a) {
+        if (a == 1) return;
+        for (int i = from; i < from + n; i++) x[i] *= a;
+    }
+
     /** y[iy+i] += a·x[ix+i], i < n. */
     static void axpy(float a, float[] x, int ix, float[] y, int iy, int n) {
         int i = 0;
@@ -473,10 +493,15 @@ final class SpanBatchF32 implements EngineBatch {
      * broadcast; scalar tails for rows and columns that do not fill a block.
      */
     static void gemm(float[] C, float a, float[] A, float[] B, int rows, int inner, int cols) {
+        gemm(C, a, A, inner, B, rows, inner, cols);
+    }
+
+    /** As {@link #gemm(float[], float, float[], float[], int, int, int)} with A's rows {@code lda} apart (lda ≥ inner). */
+    static void gemm(float[] C, float a, float[] A, int lda, float[] B, int rows, int inner, int cols) {
         int r = 0;
         int c2 = cols - cols % (2 * L);
         for (; r + 4 <= rows; r += 4) {
-            int a0 = r * inner, a1 = a0 + inner, a2 = a1 + inner, a3 = a2 + inner;
+            int a0 = r * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
             for (int c = 0; c < c2; c += 2 * L) {
                 FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00;
                 FloatVector s20 = s00, s21 = s00, s30 = s00, s31 = s00;
@@ -502,9 +527,9 @@ final class SpanBatchF32 implements EngineBatch {
                 addInto(C, (r + 2) * cols + c, s20, s21, va);
                 addInto(C, (r + 3) * cols + c, s30, s31, va);
             }
-            for (int rr = r; rr < r + 4; rr++) gemmTail(C, a, A, B, rr, inner, cols, c2);
+            for (int rr = r; rr < r + 4; rr++) gemmTail(C, a, A, lda, B, rr, inner, cols, c2);
         }
-        for (; r < rows; r++) gemmTail(C, a, A, B, r, inner, cols, 0);
+        for (; r < rows; r++) gemmTail(C, a, A, lda, B, r, inner, cols, 0);
     }
 
     private static void addInto(float[] C, int off, FloatVector s0, FloatVector s1, FloatVector a) {
@@ -513,9 +538,9 @@ final class SpanBatchF32 implements EngineBatch {
     }
 
     /** Row r of C, columns [from, cols): one vector at a time, then scalars. */
-    private static void gemmTail(float[] C, float a, float[] A, float[] B, int r, int inner, int cols, int from) {
+    private static void gemmTail(float[] C, float a, float[] A, int lda, float[] B, int r, int inner, int cols, int from) {
         int c = from;
-        int row = r * inner;
+        int row = r * lda;
         for (; c + L <= cols; c += L) {
             FloatVector s = FloatVector.zero(S);
             for (int i = 0, b = c; i < inner; i++, b += cols) {
