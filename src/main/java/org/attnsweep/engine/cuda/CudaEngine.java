@@ -49,37 +49,61 @@ public final class CudaEngine implements Engine, AutoCloseable {
     /**
      * Checks, without throwing, that the PTX is in the jar, that JCuda's natives and the CUDA driver
      * load (a {@link LinkageError} otherwise) and that the driver sees a device (a
-     * {@link CudaException} from cuInit or cuDeviceGetCount otherwise).
+     * {@link CudaException} from cuInit or cuDeviceGetCount otherwise). The answer cannot change
+     * within a process (a failed class initialisation is final), so it is worked out once.
      */
     public static Availability probe() {
-        List<String> missing = Kernels.FILES.stream().filter(f -> CudaEngine.class.getResource(Kernels.resource(f)) == null).toList();
-        if (missing.size() == Kernels.FILES.size()) return new Availability(false, "no PTX in the jar: built without nvcc");
-        if (!missing.isEmpty()) return new Availability(false, "PTX missing from the jar for kernels " + missing + ": rebuild with nvcc");
-        try {
-            JCudaDriver.setExceptionsEnabled(true);
-            cuInit(0);
-            int[] count = new int[1];
-            cuDeviceGetCount(count);
-            if (count[0] == 0) return new Availability(false, "the CUDA driver reports no device");
-            CUdevice dev = new CUdevice();
-            cuDeviceGet(dev, 0);
-            byte[] name = new byte[256];
-            cuDeviceGetName(name, name.length, dev);
-            int len = 0;
-            while (len < name.length && name[len] != 0) len++;
-            return new Availability(true, new String(name, 0, len, java.nio.charset.StandardCharsets.US_ASCII).trim()
-                    + (count[0] > 1 ? " (device 0 of " + count[0] + ")" : ""));
-        } catch (LinkageError e) {
-            return new Availability(false, "cannot load the CUDA driver through JCuda: " + firstLine(e));
-        } catch (CudaException e) {
-            return new Availability(false, "CUDA driver error: " + firstLine(e));
+        return Probe.RESULT;
+    }
+
+    private static final class Probe {
+        static final Availability RESULT = run();
+
+        private static Availability run() {
+            List<String> missing = Kernels.FILES.stream().filter(f -> CudaEngine.class.getResource(Kernels.resource(f)) == null).toList();
+            if (missing.size() == Kernels.FILES.size()) return new Availability(false, "no PTX in the jar: built without nvcc");
+            if (!missing.isEmpty()) return new Availability(false, "PTX missing from the jar for kernels " + missing + ": rebuild with nvcc");
+            try {
+                JCudaDriver.setExceptionsEnabled(true);
+                cuInit(0);
+                int[] count = new int[1];
+                cuDeviceGetCount(count);
+                if (count[0] == 0) return new Availability(false, "the CUDA driver reports no device");
+                CUdevice dev = new CUdevice();
+                cuDeviceGet(dev, 0);
+                byte[] name = new byte[256];
+                cuDeviceGetName(name, name.length, dev);
+                int len = 0;
+                while (len < name.length && name[len] != 0) len++;
+                return new Availability(true, new String(name, 0, len, java.nio.charset.StandardCharsets.US_ASCII).trim()
+                        + (count[0] > 1 ? " (device 0 of " + count[0] + ")" : ""));
+            } catch (LinkageError e) {
+                return new Availability(false, "cannot load the CUDA driver through JCuda: " + linkFailure(e));
+            } catch (CudaException e) {
+                return new Availability(false, "CUDA driver error: " + firstLine(e.getMessage()));
+            }
         }
     }
 
-    private static String firstLine(Throwable e) {
-        String m = String.valueOf(e.getMessage()).strip();
+    /**
+     * The useful line of JCuda's many-line load failure: the dynamic loader's own words, e.g.
+     * {@code libcuda.so.1: cannot open shared object file: No such file or directory}.
+     */
+    private static String linkFailure(LinkageError e) {
+        String detail = null;
+        for (String line : String.valueOf(e.getMessage()).split("\n")) {
+            int i = line.indexOf("UnsatisfiedLinkError: ");
+            if (i >= 0) detail = line.substring(i + "UnsatisfiedLinkError: ".length()).strip();
+        }
+        if (detail == null) return e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
+        int so = detail.indexOf(".so: ");
+        return so >= 0 ? detail.substring(so + ".so: ".length()) : detail;
+    }
+
+    private static String firstLine(String message) {
+        String m = String.valueOf(message).strip();
         int nl = m.indexOf('\n');
-        return e.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl).strip());
+        return nl < 0 ? m : m.substring(0, nl).strip();
     }
 
     @Override
