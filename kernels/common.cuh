@@ -26,7 +26,7 @@ __device__ __forceinline__ T block_sum(T v, T* scratch) {
     if (lane == 0) scratch[warp] = v;
     __syncthreads();
     const int warps = blockDim.x / WARP;
-    v = threadIdx.x < warps ? scratch[threadIdx.x] : T(0);
+    v = (int)threadIdx.x < warps ? scratch[threadIdx.x] : T(0);
     if (warp == 0) v = warp_sum(v);
     return v;
 }
