@@ -48,6 +48,9 @@ final class CudaBatch implements EngineBatch {
 
     CudaBatch(CudaContext ctx, List<RunData> data) {
         if (data.isEmpty()) throw new IllegalArgumentException("a batch needs at least one run");
+        if (data.size() > CudaEngine.MAX_RUNS) {
+            throw new IllegalArgumentException("a cuda batch holds at most " + CudaEngine.MAX_RUNS + " runs (a grid dimension): got R=" + data.size());
+        }
         this.ctx = ctx;
         this.k = ctx.kernels();
         this.runs = List.copyOf(data);

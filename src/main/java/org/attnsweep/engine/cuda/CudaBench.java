@@ -78,7 +78,7 @@ public final class CudaBench {
     private static void throughput(CudaEngine cuda, java.util.Map<String, String> opt) {
         RunSpec s = preset(opt);
         RunConfig shape = s.build(0);
-        int R = Integer.parseInt(opt.getOrDefault("runs", Integer.toString(Math.min(1024, cuda.maxBatch(shape)))));
+        int R = Integer.parseInt(opt.getOrDefault("runs", Integer.toString(Math.min(512, cuda.maxBatch(shape)))));
         int steps = Integer.parseInt(opt.getOrDefault("steps", "20"));
         List<RunConfig> configs = new ArrayList<>();
         for (int r = 0; r < R; r++) {

@@ -26,10 +26,6 @@ public final class DeviceBuffer implements AutoCloseable {
         cuMemsetD8(ptr, (byte) 0, this.bytes);
     }
 
-    public long bytes() {
-        return bytes;
-    }
-
     /** The device address of the buffer's first byte. */
     public CUdeviceptr ptr() {
         live();
