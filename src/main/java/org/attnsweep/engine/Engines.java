@@ -1,6 +1,9 @@
 package org.attnsweep.engine;
 
 import java.io.PrintStream;
+import java.util.List;
+import jdk.incubator.vector.FloatVector;
+import org.attnsweep.engine.cuda.CudaEngine;
 import org.attnsweep.engine.reference.ReferenceEngine;
 import org.attnsweep.engine.vector.VectorEngine;
 import org.attnsweep.model.Precision;
@@ -12,7 +15,7 @@ public final class Engines {
 
     /**
      * @param which     reference, vector, cuda or auto (cuda when a GPU answers, else vector)
-     * @param precision arithmetic of the fast engines
+     * @param precision arithmetic of the fast engines (cuda is float32 only)
      * @param threads   CPU threads for the vector engine (0 = all cores)
      * @param log       where the one-line choice (and any fallback reason) is printed
      */
@@ -20,13 +23,53 @@ public final class Engines {
         Engine e = switch (which) {
             case "reference" -> new ReferenceEngine();
             case "vector" -> new VectorEngine(precision, threads);
+            case "cuda" -> {
+                if (precision != Precision.FLOAT32) throw new IllegalArgumentException("--engine cuda computes in float32 only: got --precision " + name(precision));
+                CudaEngine.Availability a = CudaEngine.probe();
+                if (!a.available()) throw new IllegalArgumentException("--engine cuda: no CUDA device: " + a.reason());
+                try {
+                    yield new CudaEngine(log);
+                } catch (RuntimeException ex) {
+                    throw new IllegalArgumentException("--engine cuda: " + a.reason() + " answers but the engine failed to start: " + ex.getMessage(), ex);
+                }
+            }
             case "auto" -> {
-                log.println("engine: cuda not built into this version; using vector");
+                String why = autoCuda(precision);
+                if (why == null) {
+                    try {
+                        Engine cuda = new CudaEngine(log);
+                        log.println("engine: auto chose cuda: " + CudaEngine.probe().reason() + " answers");
+                        yield cuda;
+                    } catch (RuntimeException ex) {
+                        why = "the engine failed to start: " + ex.getMessage();
+                    }
+                }
+                log.println("engine: auto fell back to vector: cuda unavailable: " + why);
                 yield new VectorEngine(precision, threads);
             }
-            default -> throw new IllegalArgumentException("--engine must be one of reference, vector, auto: got '" + which + "'");
+            default -> throw new IllegalArgumentException("--engine must be one of reference, vector, cuda, auto: got '" + which + "'");
         };
         log.println(e.describe());
         return e;
+    }
+
+    /** Null when auto may try cuda, else why not. */
+    private static String autoCuda(Precision precision) {
+        if (precision != Precision.FLOAT32) return "it computes in float32 only and --precision is " + name(precision);
+        CudaEngine.Availability a = CudaEngine.probe();
+        return a.available() ? null : a.reason();
+    }
+
+    private static String name(Precision p) {
+        return p.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** One line per engine saying whether it can run here, for the {@code info} command. */
+    public static List<String> availability() {
+        CudaEngine.Availability cuda = CudaEngine.probe();
+        return List.of(
+                "reference: available (float64 direct GD)",
+                "vector: available (" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit species)",
+                "cuda: " + (cuda.available() ? "available (" + cuda.reason() + ")" : "unavailable: " + cuda.reason()));
     }
 }

@@ -57,6 +57,28 @@ public final class Metrics {
     }
 
     /**
+     * The per-sample values every metric of SPEC §5 is a function of. An engine that computes them
+     * elsewhere (the cuda engine, on the device) hands them to {@link #assemble}, so the metric
+     * definitions stay in this file.
+     *
+     * @param fTrain     f(X_n) of every training sample (N)
+     * @param attnSignal c_1, the attention token 1 (the signal) receives in training sample n (N)
+     * @param attnNoise  c_2, the same for token 2 (N)
+     * @param fTest      f(X_n) of every test sample
+     * @param uNoise     u(ξ_{n,2}) of every training sample (N)
+     * @param qkSN       q(x_{n,1})·k(ξ_{n,2}) (N)
+     * @param qkNS       q(ξ_{n,3})·k(x_{n,1}) (N; token 2 where M = 2)
+     * @param qkNN       q(ξ_{n,3})·k(ξ_{n,2}) (N)
+     * @param uPos       u(μ₊)
+     * @param uNeg       u(μ₋)
+     * @param qkSS       q(μ₊)·k(μ₊)
+     */
+    public record Parts(double[] fTrain, double[] attnSignal, double[] attnNoise, double[] fTest,
+                        double[] uNoise, double[] qkSN, double[] qkNS, double[] qkNN,
+                        double uPos, double uNeg, double qkSS) {
+    }
+
+    /**
      * Every metric of SPEC §5 into {@code out} (length {@link Metric#COUNT}).
      *
      * @param train  the training set, with its projections {@code tr}
@@ -67,15 +89,41 @@ public final class Metrics {
                                Projected probes, double[] out) {
         int N = train.N(), M = train.M();
         double[] attn = new double[M];
+        double[] fTrain = new double[N], sig = new double[N], noise = new double[N];
+        for (int n = 0; n < N; n++) {
+            fTrain[n] = forward(train, n, tr, attn);
+            sig[n] = attn[0];
+            noise[n] = attn[1];
+        }
+        double[] fTest = new double[test.N()];
+        for (int n = 0; n < test.N(); n++) fTest[n] = forward(test, n, te, null);
+        // Noise positions: ξ_{n,2} is position 1; ξ_{n,3} is position 2, or position 1 where M = 2
+        // (kernels/metric_dots.cu picks the same).
+        int p2 = 1, p3 = Math.min(2, M - 1);
+        double[] uNoise = new double[N], sn = new double[N], ns = new double[N], nn = new double[N];
+        for (int n = 0; n < N; n++) {
+            int s = train.token(n, 0), x2 = train.token(n, p2), x3 = train.token(n, p3);
+            uNoise[n] = tr.u()[x2];
+            sn[n] = tr.qk(s, x2);
+            ns[n] = tr.qk(x3, s);
+            nn[n] = tr.qk(x3, x2);
+        }
+        assemble(c, train, test, new Parts(fTrain, sig, noise, fTest, uNoise, sn, ns, nn,
+                probes.u()[0], probes.u()[1], probes.qk(0, 0)), out);
+    }
+
+    /** Every metric of SPEC §5 into {@code out} (length {@link Metric#COUNT}) from the per-sample parts. */
+    public static void assemble(RunConfig c, TokenSet train, TokenSet test, Parts s, double[] out) {
+        int N = train.N();
         double loss = 0, err = 0, attnSig = 0, attnNoise = 0;
         for (int n = 0; n < N; n++) {
-            double f = forward(train, n, tr, attn);
+            double f = s.fTrain()[n];
             int y = train.y()[n];
             loss += logistic(y * f);
             if (y * f <= 0) err++;
             if (c.attnSample() < 0 || c.attnSample() == n) {
-                attnSig += attn[0];
-                attnNoise += attn[1];
+                attnSig += s.attnSignal()[n];
+                attnNoise += s.attnNoise()[n];
             }
         }
         int attnCount = c.attnSample() < 0 ? N : 1;
@@ -86,7 +134,7 @@ public final class Metrics {
 
         double tl = 0, te0 = 0, tec = 0;
         for (int n = 0; n < test.N(); n++) {
-            double f = forward(test, n, te, null);
+            double f = s.fTest()[n];
             tl += logistic(test.y()[n] * f);
             if (test.y()[n] * f <= 0) te0++;
             if (test.yClean()[n] * f <= 0) tec++;
@@ -95,19 +143,16 @@ public final class Metrics {
         out[Metric.TEST_ERROR.ordinal()] = te0 / test.N();
         out[Metric.TEST_ERROR_CLEAN.ordinal()] = tec / test.N();
 
-        out[Metric.V_SIGNAL_POS.ordinal()] = probes.u()[0];
-        out[Metric.V_SIGNAL_NEG.ordinal()] = probes.u()[1];
-        out[Metric.QK_SS.ordinal()] = probes.qk(0, 0);
+        out[Metric.V_SIGNAL_POS.ordinal()] = s.uPos();
+        out[Metric.V_SIGNAL_NEG.ordinal()] = s.uNeg();
+        out[Metric.QK_SS.ordinal()] = s.qkSS();
 
-        // Noise positions: ξ_{n,2} is position 1; ξ_{n,3} is position 2, or position 1 where M = 2.
-        int p2 = 1, p3 = Math.min(2, M - 1);
         double vNoise = 0, sn = 0, ns = 0, nn = 0;
         for (int n = 0; n < N; n++) {
-            int s = train.token(n, 0), x2 = train.token(n, p2), x3 = train.token(n, p3);
-            vNoise += train.y()[n] * tr.u()[x2];
-            sn += tr.qk(s, x2);
-            ns += tr.qk(x3, s);
-            nn += tr.qk(x3, x2);
+            vNoise += train.y()[n] * s.uNoise()[n];
+            sn += s.qkSN()[n];
+            ns += s.qkNS()[n];
+            nn += s.qkNN()[n];
         }
         out[Metric.V_NOISE.ordinal()] = vNoise / N;
         out[Metric.QK_SN.ordinal()] = sn / N;

@@ -1,0 +1,116 @@
+// Attention forward of SPEC §2 for every sample n of every listed run r, from the projections of
+// the tokens the sample holds (span formulation, SPEC §4: no d-wide product):
+//
+//     z_la = q_{j_l}·k_{j_a}     S_la = exp(z_la) / Σ_b exp(z_lb)     ū_l = Σ_a S_la u_{j_a}
+//     f = (1/M) Σ_l ū_l          loss = ℓ(y f) (float64)               g = −y σ(−y f) / N
+//     c_a = (1/M) Σ_l S_la       D_la = (g/M) S_la (u_{j_a} − ū_l)
+//
+// with j_l = map[n, l]. σ and ℓ are taken in float64 as the CPU engines do; g is rounded to float.
+// Shapes of run r (padded): map N_max×M token indices, QK P_max×2m_k with row j = [q_j | k_j],
+// u P_max, y N_max (±1). Outputs f N_max and, where not null, loss N_max (double), g N_max,
+// c N_max×M, D N_max×M×M. The training step wants all of them; metrics want f (train and test
+// tokens) and c (training tokens).
+// Geometry: grid (N_max, number of runs), block 128; blocks past N_r return. Dynamic shared memory
+// (2·M·(KC+1) + M² + 2M floats + M ints, checked against the limit on the host): the q and k rows of
+// the sample are staged KC columns at a time (rows padded by one float against bank conflicts), the
+// M² logits accumulate in shared memory with one thread per (l, a) pair, then one thread per row l
+// does the softmax.
+#include "common.cuh"
+
+#define KC 32
+
+extern "C" __global__ void __launch_bounds__(128) attention_forward(
+        const int* __restrict__ runs, const int* __restrict__ nOf, int nMax, int M, int mk,
+        const int* __restrict__ map, const float* __restrict__ QK, long long strideQK,
+        const float* __restrict__ u, long long strideU, const float* __restrict__ y,
+        float* __restrict__ f, double* __restrict__ loss, float* __restrict__ g,
+        float* __restrict__ c, float* __restrict__ D) {
+    const int r = runs[blockIdx.y], n = blockIdx.x;
+    const int N = nOf[r];
+    if (n >= N) return;
+    extern __shared__ float sh[];
+    float* qs = sh;                        // M×(KC+1)  q_{j_l}, KC columns at a time
+    float* ks = qs + M * (KC + 1);         // M×(KC+1)  k_{j_a}
+    float* z = ks + M * (KC + 1);          // M×M       logits, then S
+    float* ub = z + M * M;                 // M         ū_l
+    float* us = ub + M;                    // M         u_{j_a}
+    int* tok = (int*)(us + M);             // M         j_l
+    __shared__ float gs;
+
+    const long long sample = (long long)r * nMax + n;
+    const int* mp = map + sample * M;
+    QK += r * strideQK;
+    u += r * strideU;
+    const int t = threadIdx.x, bd = blockDim.x, w = 2 * mk;
+    for (int a = t; a < M; a += bd) {
+        tok[a] = mp[a];
+        us[a] = u[mp[a]];
+    }
+    for (int p = t; p < M * M; p += bd) z[p] = 0.0f;
+    __syncthreads();
+
+    for (int k0 = 0; k0 < mk; k0 += KC) {
+        const int width = min(KC, mk - k0);
+        for (int e = t; e < M * KC; e += bd) {
+            const int l = e / KC, kk = e % KC;
+            const float* row = QK + (long long)tok[l] * w + k0 + kk;
+            qs[l * (KC + 1) + kk] = kk < width ? row[0] : 0.0f;
+            ks[l * (KC + 1) + kk] = kk < width ? row[mk] : 0.0f;
+        }
+        __syncthreads();
+        for (int p = t; p < M * M; p += bd) {
+            const float* ql = qs + (p / M) * (KC + 1);
+            const float* ka = ks + (p % M) * (KC + 1);
+            float s = 0.0f;
+#pragma unroll 8
+            for (int kk = 0; kk < KC; kk++) s = fmaf(ql[kk], ka[kk], s);
+            z[p] += s;
+        }
+        __syncthreads();
+    }
+
+    for (int l = t; l < M; l += bd) {
+        float* zl = z + l * M;
+        float mx = -INFINITY;
+        for (int a = 0; a < M; a++) mx = fmaxf(mx, zl[a]);
+        float sum = 0.0f;
+        for (int a = 0; a < M; a++) {
+            const float e = expf(zl[a] - mx);
+            zl[a] = e;
+            sum += e;
+        }
+        float ubar = 0.0f;
+        for (int a = 0; a < M; a++) {
+            const float s = zl[a] / sum;
+            zl[a] = s;
+            ubar += s * us[a];
+        }
+        ub[l] = ubar;
+    }
+    __syncthreads();
+
+    const float invM = 1.0f / M;
+    if (t == 0) {
+        float fn = 0.0f;
+        for (int l = 0; l < M; l++) fn += ub[l];
+        const float fv = fn / M;
+        const float yn = y[sample];
+        f[sample] = fv;
+        const double yf = (double)yn * fv;
+        if (loss) loss[sample] = logistic(yf);
+        gs = (float)(-yn * sigmoid(-yf) / N);
+        if (g) g[sample] = gs;
+    }
+    __syncthreads();
+    if (c) {
+        for (int a = t; a < M; a += bd) {
+            float s = 0.0f;
+            for (int l = 0; l < M; l++) s += z[l * M + a];
+            c[sample * M + a] = s * invM;
+        }
+    }
+    if (D) {
+        const float gM = gs * invM;
+        for (int p = t; p < M * M; p += bd) D[sample * M * M + p] = gM * z[p] * (us[p % M] - ub[p / M]);
+    }
+}

@@ -1,0 +1,152 @@
+package org.attnsweep.engine.cuda;
+
+import static jcuda.driver.JCudaDriver.cuDeviceGet;
+import static jcuda.driver.JCudaDriver.cuDeviceGetCount;
+import static jcuda.driver.JCudaDriver.cuDeviceGetName;
+import static jcuda.driver.JCudaDriver.cuInit;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Locale;
+import jcuda.CudaException;
+import jcuda.driver.CUdevice;
+import jcuda.driver.JCudaDriver;
+import org.attnsweep.data.RunData;
+import org.attnsweep.engine.Engine;
+import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.model.RunConfig;
+
+/**
+ * The GPU engine: the span formulation of SPEC §4 in float32 as CUDA kernels over a
+ * device-resident batch of runs, launched through JCuda's driver API from PTX built at build time
+ * (kernels/, native/build-kernels.sh). Uses device 0. Close it to release the device.
+ */
+public final class CudaEngine implements Engine, AutoCloseable {
+    /** Largest R: runs are a grid dimension (y or z) of every launch, limited to 65535. */
+    static final int MAX_RUNS = 65535;
+    /** Share of the free device memory a batch may take; the rest is left to the driver and JIT. */
+    static final double MEMORY_SHARE = 0.9;
+
+    /** Whether the engine can run here and, in one line, why (or on what). */
+    public record Availability(boolean available, String reason) {
+    }
+
+    private final CudaContext ctx;
+    private final PrintStream log;
+    private volatile int lastBatch;
+
+    /**
+     * Opens device 0 and loads the kernels. Call {@link #probe} first for a clear reason when there
+     * is no GPU; this throws whatever the driver says.
+     *
+     * @param log where batch sizing is reported (one line per shape)
+     */
+    public CudaEngine(PrintStream log) {
+        this.log = log;
+        this.ctx = new CudaContext(0);
+    }
+
+    /**
+     * Checks, without throwing, that the PTX is in the jar, that JCuda's natives and the CUDA driver
+     * load (a {@link LinkageError} otherwise) and that the driver sees a device (a
+     * {@link CudaException} from cuInit or cuDeviceGetCount otherwise). The answer cannot change
+     * within a process (a failed class initialisation is final), so it is worked out once.
+     */
+    public static Availability probe() {
+        return Probe.RESULT;
+    }
+
+    private static final class Probe {
+        static final Availability RESULT = run();
+
+        private static Availability run() {
+            List<String> missing = Kernels.FILES.stream().filter(f -> CudaEngine.class.getResource(Kernels.resource(f)) == null).toList();
+            if (missing.size() == Kernels.FILES.size()) return new Availability(false, "no PTX in the jar: built without nvcc");
+            if (!missing.isEmpty()) return new Availability(false, "PTX missing from the jar for kernels " + missing + ": rebuild with nvcc");
+            try {
+                JCudaDriver.setExceptionsEnabled(true);
+                cuInit(0);
+                int[] count = new int[1];
+                cuDeviceGetCount(count);
+                if (count[0] == 0) return new Availability(false, "the CUDA driver reports no device");
+                CUdevice dev = new CUdevice();
+                cuDeviceGet(dev, 0);
+                byte[] name = new byte[256];
+                cuDeviceGetName(name, name.length, dev);
+                int len = 0;
+                while (len < name.length && name[len] != 0) len++;
+                return new Availability(true, new String(name, 0, len, java.nio.charset.StandardCharsets.US_ASCII).trim()
+                        + (count[0] > 1 ? " (device 0 of " + count[0] + ")" : ""));
+            } catch (LinkageError e) {
+                return new Availability(false, "cannot load the CUDA driver through JCuda: " + linkFailure(e));
+            } catch (CudaException e) {
+                return new Availability(false, "CUDA driver error: " + firstLine(e.getMessage()));
+            }
+        }
+    }
+
+    /**
+     * The useful line of JCuda's many-line load failure: the dynamic loader's own words, e.g.
+     * {@code libcuda.so.1: cannot open shared object file: No such file or directory}.
+     */
+    private static String linkFailure(LinkageError e) {
+        String detail = null;
+        for (String line : String.valueOf(e.getMessage()).split("\n")) {
+            int i = line.indexOf("UnsatisfiedLinkError: ");
+            if (i >= 0) detail = line.substring(i + "UnsatisfiedLinkError: ".length()).strip();
+        }
+        if (detail == null) return e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
+        int so = detail.indexOf(".so: ");
+        return so >= 0 ? detail.substring(so + ".so: ".length()) : detail;
+    }
+
+    private static String firstLine(String message) {
+        String m = String.valueOf(message).strip();
+        int nl = m.indexOf('\n');
+        return nl < 0 ? m : m.substring(0, nl).strip();
+    }
+
+    @Override
+    public String name() {
+        return "cuda";
+    }
+
+    @Override
+    public String describe() {
+        int r = lastBatch;
+        return "engine=cuda device=" + ctx.name().replace(' ', '_') + " cc=" + ctx.computeCapability()
+                + " R=" + (r > 0 ? Integer.toString(r) : "by-free-memory") + " precision=float32";
+    }
+
+    /**
+     * The most runs shaped like {@code shape} (generated data, P = 2 + N(M−1)) that one batch can
+     * hold in {@value #MEMORY_SHARE} of the device memory free now (cuMemGetInfo); printed to the log.
+     * Runs with smaller N fit too: a batch is padded to its largest run.
+     */
+    public int maxBatch(RunConfig shape) {
+        Layout lay = Layout.of(shape);
+        long free = ctx.freeBytes();
+        long usable = (long) (free * MEMORY_SHARE) - lay.stagingBytes();
+        int r = (int) Math.max(0, Math.min(MAX_RUNS, usable / lay.bytesPerRun()));
+        lastBatch = r;
+        log.printf(Locale.ROOT, "cuda: R=%d runs per batch (d=%d M=%d m_k=%d m_v=%d N=%d P=%d: %.1f MiB per run, %.2f GiB free)%n",
+                r, shape.d(), shape.M(), shape.mk(), shape.mv(), shape.N(), shape.tokenCount(), lay.bytesPerRun() / 0x1p20,
+                free / 0x1p30);
+        return r;
+    }
+
+    @Override
+    public EngineBatch open(List<RunData> runs) {
+        return new CudaBatch(ctx, runs);
+    }
+
+    /** The device context (benchmarks time kernels against it). */
+    CudaContext context() {
+        return ctx;
+    }
+
+    @Override
+    public void close() {
+        ctx.close();
+    }
+}

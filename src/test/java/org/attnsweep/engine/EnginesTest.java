@@ -1,0 +1,83 @@
+package org.attnsweep.engine;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.attnsweep.engine.cuda.CudaEngine;
+import org.attnsweep.model.Precision;
+import org.junit.jupiter.api.Test;
+
+/** The selection ladder: auto picks cuda when a GPU answers, else vector with one line saying why. */
+class EnginesTest {
+
+    private static String captured(ByteArrayOutputStream out) {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void autoFallsBackToVectorWithoutAGpuAndSaysWhy() {
+        CudaEngine.Availability cuda = CudaEngine.probe();
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        Engine e = Engines.select("auto", Precision.FLOAT32, 1, new PrintStream(buf, true, StandardCharsets.UTF_8));
+        String log = captured(buf);
+        System.out.print(log);
+        if (cuda.available()) {
+            assertEquals("cuda", e.name());
+            assertTrue(log.contains("engine: auto chose cuda"), log);
+            ((CudaEngine) e).close();
+        } else {
+            assertEquals("vector", e.name());
+            List<String> lines = log.lines().toList();
+            assertEquals(2, lines.size(), "one fallback line, then the engine line: " + log);
+            assertEquals("engine: auto fell back to vector: cuda unavailable: " + cuda.reason(), lines.get(0));
+            assertTrue(lines.get(1).startsWith("engine=vector"), log);
+        }
+    }
+
+    @Test
+    void explicitCudaWithoutAGpuFailsClearly() {
+        CudaEngine.Availability cuda = CudaEngine.probe();
+        if (cuda.available()) {
+            ByteArrayOutputStream buf = new ByteArrayOutputStream();
+            Engine e = Engines.select("cuda", Precision.FLOAT32, 1, new PrintStream(buf, true, StandardCharsets.UTF_8));
+            assertTrue(captured(buf).startsWith("engine=cuda device="), captured(buf));
+            ((CudaEngine) e).close();
+            return;
+        }
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> Engines.select("cuda", Precision.FLOAT32, 1, System.err));
+        System.out.println("select(\"cuda\") without a GPU: " + ex.getMessage());
+        assertEquals("--engine cuda: no CUDA device: " + cuda.reason(), ex.getMessage());
+    }
+
+    @Test
+    void cudaIsFloat32Only() {
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> Engines.select("cuda", Precision.FLOAT64, 1, System.err));
+        assertTrue(ex.getMessage().contains("float32"), ex.getMessage());
+    }
+
+    @Test
+    void unknownEngineNamesTheChoices() {
+        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                () -> Engines.select("tpu", Precision.FLOAT32, 1, System.err));
+        assertEquals("--engine must be one of reference, vector, cuda, auto: got 'tpu'", ex.getMessage());
+    }
+
+    @Test
+    void availabilityHasOneLinePerEngine() {
+        List<String> lines = Engines.availability();
+        lines.forEach(System.out::println);
+        assertEquals(3, lines.size());
+        assertTrue(lines.get(0).startsWith("reference: available"));
+        assertTrue(lines.get(1).matches("vector: available \\(\\d+-bit species\\)"), lines.get(1));
+        CudaEngine.Availability cuda = CudaEngine.probe();
+        assertEquals(cuda.available() ? "cuda: available (" + cuda.reason() + ")" : "cuda: unavailable: " + cuda.reason(), lines.get(2));
+        assertTrue(lines.get(2).lines().count() == 1, "one line: " + lines.get(2));
+    }
+}
