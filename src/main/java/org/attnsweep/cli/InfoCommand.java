@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import org.attnsweep.Version;
+import org.attnsweep.engine.Engines;
 import picocli.CommandLine.Command;
 
 /** {@code info}: version, JDK, vector species and which engines can run here. */
@@ -25,8 +26,7 @@ public final class InfoCommand implements Callable<Integer> {
                 + FloatVector.SPECIES_PREFERRED.length() + " lanes), float64 "
                 + DoubleVector.SPECIES_PREFERRED.vectorBitSize() + "-bit (" + DoubleVector.SPECIES_PREFERRED.length() + " lanes)");
         out.println("engines:");
-        out.println("  reference: available (float64 direct GD)");
-        out.println("  vector: available (span formulation, Vector API)");
+        for (String line : Engines.availability()) out.println("  " + line);
         return 0;
     }
 }
