@@ -28,6 +28,7 @@ public final class Family {
     private final double[][] e;
     private double[] trainNoise = new double[0];
     private int trainSamples;
+    private int reserved;
     private double[] testNoise;
     private Weights init;
 
@@ -54,6 +55,20 @@ public final class Family {
     /** Unit directions of μ₊ (row 0) and μ₋ (row 1). */
     public double[][] directions() {
         return e;
+    }
+
+    /**
+     * Says that runs of this family with up to n samples are coming, so work shared by the family
+     * (the engines' projections of its tokens) is done once for the largest of them, not again at
+     * every larger N.
+     */
+    public synchronized void reserve(int n) {
+        reserved = Math.max(reserved, n);
+    }
+
+    /** The largest N announced by {@link #reserve}, or 0. */
+    public synchronized int reserved() {
+        return reserved;
     }
 
     /** The training noise of at least the first n samples: n·(M−1) tokens of d, sample-major. */

@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import org.attnsweep.data.DataFactory;
+import org.attnsweep.data.Family;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.EngineBatch;
@@ -144,6 +145,7 @@ public final class Sweeper {
     static int run(List<PlannedRun> todo, Engine engine, ResultStore store, long memoryBytes, PrintStream err,
                    Inputs inputs, BiConsumer<PlannedRun, RunResult> onFinished) {
         Progress progress = new Progress(err, todo.size(), "engine=" + engine.name());
+        for (PlannedRun r : todo) Family.of(r.config()).reserve(r.config().N());
         int trained = 0;
         for (List<PlannedRun> batch : batches(todo, memoryBytes)) {
             List<RunData> data = batch.parallelStream().map(r -> inputs.source().apply(r.config())).toList();

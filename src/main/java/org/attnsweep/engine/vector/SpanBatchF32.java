@@ -117,6 +117,7 @@ final class SpanBatchF32 implements EngineBatch {
         final float[] Sm;       // N×M×M softmax
         final float[] ubar;     // N×M
         final float[] f;        // N
+        final float[] Dm, DmT;  // M×M D of one sample, and its transpose
         int updates;            // GD updates applied so far
         // Evaluation tokens s (test tokens and the probes μ₊, μ₋), projected once at set-up and
         // possibly shared with the run's family: see Setup.
@@ -154,6 +155,8 @@ final class SpanBatchF32 implements EngineBatch {
             Sm = new float[N * M * M];
             ubar = new float[N * M];
             f = new float[N];
+            Dm = new float[M * M];
+            DmT = new float[M * M];
         }
 
         /** Training loss at the current weights; then one GD step unless it is non-finite or below target. */
@@ -173,17 +176,18 @@ final class SpanBatchF32 implements EngineBatch {
                 float g = (float) (-y[n] * Metrics.sigmoid(-y[n] * f[n]) / N);
                 int base = n * M;
                 for (int l = 0; l < M; l++) {
-                    int jl = map[base + l];
                     float ub = ubar[base + l];
                     for (int a = 0; a < M; a++) {
                         int ja = map[base + a];
                         float s = Sm[(base + l) * M + a];
                         float D = g * invM * s * (u[ja] - ub);
-                        axpy(D, K, ja * mk, alpha, jl * mk, mk);   // α_{j_l} += D k_a
-                        axpy(D, Q, jl * mk, beta, ja * mk, mk);    // β_{j_a} += D q_l
+                        Dm[l * M + a] = D;
+                        DmT[a * M + l] = D;
                         gamma[ja] += g * invM * s;                // γ_{j_a} += g c_a
                     }
                 }
+                for (int l = 0; l < M; l++) combine(alpha, map[base + l] * mk, Dm, l * M, K, map, base, M, mk);  // α_{j_l} += Σ_a D_la k_a
+                for (int a = 0; a < M; a++) combine(beta, map[base + a] * mk, DmT, a * M, Q, map, base, M, mk);  // β_{j_a} += Σ_l D_la q_l
             }
             // h = G γ, used by the V (or u) update.
             java.util.Arrays.fill(h, 0);
@@ -413,6 +417,7 @@ final class SpanBatchF32 implements EngineBatch {
                 }
                 if (pair[mode] != null && pair[mode].P >= P) return pair[mode];
                 int d = c.d(), M = c.M(), Et = 2 + c.testN() * (M - 1);
+                P = Math.max(P, 2 + fam.reserved() * (M - 1));
                 double[][] e = fam.directions();
                 double[] T = new double[P * d], S = new double[Et * d];
                 for (double[] x : new double[][] {T, S}) {
@@ -469,6 +474,26 @@ final class SpanBatchF32 implements EngineBatch {
         float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
         for (; i < n; i++) s += a[ia + i] * b[ib + i];
         return s;
+    }
+
+    /**
+     * out[o..o+m) += Σ_a coef[co+a] · src[map[mo+a]·m ..+m), a < M: one sample's M rows combined
+     * in registers, so each output row is loaded and stored once per chunk instead of M times.
+     */
+    static void combine(float[] out, int o, float[] coef, int co, float[] src, int[] map, int mo, int M, int m) {
+        int i = 0;
+        for (int bound = S.loopBound(m); i < bound; i += L) {
+            FloatVector acc = FloatVector.fromArray(S, out, o + i);
+            for (int a = 0; a < M; a++) {
+                acc = FloatVector.fromArray(S, src, map[mo + a] * m + i).fma(FloatVector.broadcast(S, coef[co + a]), acc);
+            }
+            acc.intoArray(out, o + i);
+        }
+        for (; i < m; i++) {
+            float acc = out[o + i];
+            for (int a = 0; a < M; a++) acc += coef[co + a] * src[map[mo + a] * m + i];
+            out[o + i] = acc;
+        }
     }
 
     /** x[from..from+n) *= a. */
