@@ -72,6 +72,7 @@ public final class SweepCommand implements Callable<Integer> {
                 o.trained(), o.seconds(), o.trained() / Math.max(o.seconds(), 1e-9), o.stored(), dir.path());
         if (sh[1] == 1) {
             List<Aggregate.Fit> fits = Aggregate.write(dir.path(), cutoff);
+            out.print(Aggregate.textMap(Aggregate.cells(dir.path().resolve("summary.csv"))));
             out.print(Aggregate.describe(fits, cutoff));
         }
         out.flush();

@@ -250,6 +250,41 @@ public final class Aggregate {
         return fits;
     }
 
+    /**
+     * The mean test-loss map over (N, ‖μ‖) as text, one map per value of every other varying key:
+     * a row per N, a column per ‖μ‖, each cell the first decimal digit of min(test loss, 0.99)
+     * ('0' is benign territory, '6' is chance at p = 0); empty when N or ‖μ‖ does not vary.
+     */
+    public static String textMap(List<Cell> cells) {
+        List<String> axes = varying(cells);
+        if (!axes.contains("N") || !axes.contains("mu")) return "";
+        List<String> others = new ArrayList<>(axes);
+        others.removeAll(List.of("N", "mu", "snr"));
+        Map<String, TreeMap<Integer, TreeMap<Double, Double>>> maps = new LinkedHashMap<>();
+        TreeMap<Double, Double> snrOf = new TreeMap<>();
+        for (Cell c : cells) {
+            StringBuilder g = new StringBuilder();
+            for (String k : others) g.append(g.isEmpty() ? "" : " ").append(k).append('=').append(c.config().get(k));
+            maps.computeIfAbsent(g.toString(), x -> new TreeMap<>()).computeIfAbsent((int) c.num("N"), x -> new TreeMap<>())
+                    .put(c.num("mu"), c.mean(Metric.TEST_LOSS));
+            snrOf.put(c.num("mu"), c.num("snr"));
+        }
+        StringBuilder sb = new StringBuilder();
+        maps.forEach((g, byN) -> {
+            sb.append(String.format(Locale.ROOT, "test loss x10 over N (rows) and |mu| %s..%s (SNR %.3g..%.3g)%s%n",
+                    OutputDir.num(snrOf.firstKey()), OutputDir.num(snrOf.lastKey()), snrOf.firstEntry().getValue(),
+                    snrOf.lastEntry().getValue(), g.isEmpty() ? "" : " at " + g));
+            for (var row : byN.descendingMap().entrySet()) {
+                sb.append(String.format(Locale.ROOT, "  N=%-4d ", row.getKey()));
+                for (double loss : row.getValue().values()) {
+                    sb.append(Double.isFinite(loss) ? (char) ('0' + (int) (10 * Math.min(Math.max(loss, 0), 0.99))) : '?');
+                }
+                sb.append('\n');
+            }
+        });
+        return sb.toString();
+    }
+
     /** A short text of the fits for stdout. */
     public static String describe(List<Fit> fits, double cutoff) {
         StringBuilder sb = new StringBuilder();
