@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 
 /** The attnsweep command line. Results go to stdout and files; diagnostics to stderr. */
 @Command(name = "attnsweep", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        subcommands = {InfoCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InfoCommand.class, MergeCommand.class, AggregateCommand.class, CommandLine.HelpCommand.class},
         description = "Trains the two-layer softmax transformer of benign-overfitting theory, many runs at once.")
 public final class Main implements Runnable {
 
@@ -29,6 +29,9 @@ public final class Main implements Runnable {
         CommandLine train = new CommandLine(new TrainCommand());
         RunOptions.register(train.getCommandSpec(), false);
         cl.addSubcommand("train", train);
+        CommandLine sweep = new CommandLine(new SweepCommand());
+        RunOptions.register(sweep.getCommandSpec(), true);
+        cl.addSubcommand("sweep", sweep);
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);

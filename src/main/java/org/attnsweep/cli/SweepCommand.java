@@ -1,0 +1,203 @@
+package org.attnsweep.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.attnsweep.Version;
+import org.attnsweep.engine.Engine;
+import org.attnsweep.engine.Engines;
+import org.attnsweep.model.RunSpec;
+import org.attnsweep.sweep.Aggregate;
+import org.attnsweep.sweep.Grid;
+import org.attnsweep.sweep.Plan;
+import org.attnsweep.sweep.PlannedRun;
+import org.attnsweep.sweep.ResultStore;
+import org.attnsweep.sweep.SpecFile;
+import org.attnsweep.sweep.SweepPresets;
+import org.attnsweep.sweep.Sweeper;
+import org.attnsweep.train.OutputDir;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code sweep}: a grid of runs, trained in batches, stored as they finish, resumable and shardable. */
+@Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Runs a grid of runs (a preset, a YAML spec, or lists and ranges of any run option) "
+                + "into --out: summary.csv, curves.csv, then cells.csv, boundary.csv and correlation.csv.",
+                "Re-running the same command resumes: finished runs are skipped."},
+        footer = {"Lists: --p 0,0.1,0.2; ranges (inclusive): --N 2:20:2, --mu 1:100. --sigma lists use '|': --sigma '4|2'.",
+                "Sweep presets: jiang-heatmap, zhang-phase, zhang-critical, zhang-lr, zhang-vinit, zhang-factors,",
+                "jiang-dynamics-benign, jiang-dynamics-harmful, zhang-dynamics."})
+public final class SweepCommand implements Callable<Integer> {
+
+    @Option(names = "--preset", description = "a sweep preset (SPEC §6)") String preset;
+    @Option(names = "--spec", description = "a YAML sweep spec (keys of the run options; lists/ranges make axes)") Path specFile;
+    @Option(names = "--out", required = true, description = "result directory (resumed if it holds this sweep)") Path out;
+    @Option(names = "--shard", defaultValue = "0/1", description = "run only shard i of n: i/n (default ${DEFAULT-VALUE})") String shard;
+    @Option(names = "--engine", defaultValue = "auto", description = "reference, vector, cuda or auto") String engine;
+    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = all cores)") int threads;
+    @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64") String precision;
+    @Option(names = "--memory-mb", defaultValue = "0", description = "memory budget for a batch in MiB (0 = half the heap)") long memoryMb;
+    @Option(names = "--cutoff", defaultValue = "0.2", description = "test-loss cutoff of the boundary fit (default ${DEFAULT-VALUE})") double cutoff;
+    @Option(names = "--dry-run", description = "print the plan (runs, batches, memory, time estimate) and stop") boolean dryRun;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintStream err = new PrintStream(new WriterStream(spec.commandLine().getErr()), true);
+        int[] sh = parseShard(shard);
+        if (!(cutoff > 0) || !Double.isFinite(cutoff)) throw new IllegalArgumentException("--cutoff must be finite and > 0: got " + cutoff);
+        if (memoryMb < 0) throw new IllegalArgumentException("--memory-mb must be >= 0: got " + memoryMb);
+        Plan plan = Plan.of(grids());
+        List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
+        long memory = memoryMb > 0 ? memoryMb << 20 : Runtime.getRuntime().maxMemory() / 2;
+        String fingerprint = fingerprint(plan);
+        if (dryRun) {
+            printPlan(out, plan, mine, memory);
+            return 0;
+        }
+        OutputDir dir = OutputDir.open(this.out);
+        checkSameSweep(dir.path(), fingerprint);
+        Engine eng = Engines.select(engine, TrainCommand.parsePrecision(precision), threads, err);
+
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        cfg.put("tool", "attnsweep");
+        cfg.put("version", Version.get());
+        cfg.put("command", "sweep");
+        cfg.put("preset", preset);
+        if (preset != null) cfg.put("preset_notes", SweepPresets.notes(preset));
+        cfg.put("plan_fingerprint", fingerprint);
+        cfg.put("plan_runs", plan.size());
+        cfg.put("shard", sh[0] + "/" + sh[1]);
+        cfg.put("engine", eng.describe());
+        cfg.put("runs", mine.stream().map(r -> Map.of("index", r.index(), "key", r.key(), "config", r.config())).toList());
+        dir.writeConfig(cfg);
+
+        long t0 = System.nanoTime();
+        int trained;
+        try (ResultStore store = ResultStore.open(dir.path())) {
+            List<PlannedRun> todo = mine.stream().filter(r -> !store.isDone(r.key())).toList();
+            if (todo.size() < mine.size()) err.println("sweep: resuming: " + (mine.size() - todo.size()) + " of " + mine.size() + " runs already done");
+            trained = Sweeper.run(todo, eng, store, memory, err);
+            store.finish();
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        out.printf(Locale.ROOT, "%d runs trained in %.1f s (%.1f runs/s); %d of %d runs of this shard stored in %s%n",
+                trained, secs, trained / Math.max(secs, 1e-9), mine.size(), mine.size(), dir.path());
+        if (sh[1] == 1) {
+            List<Aggregate.Fit> fits = Aggregate.write(dir.path(), cutoff);
+            out.print(Aggregate.describe(fits, cutoff));
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** Preset grids (or one default grid), then the spec file's entries, then the command line's. */
+    List<Grid> grids() {
+        Map<String, String> given = new LinkedHashMap<>();
+        String p = preset;
+        if (specFile != null) {
+            SpecFile.Parsed f = SpecFile.read(specFile);
+            if (p == null) p = f.preset();
+            given.putAll(f.entries());
+        }
+        given.putAll(RunOptions.given(spec.commandLine().getParseResult()));
+        List<Grid> grids = p == null ? List.of(new Grid(new RunSpec(), Map.of())) : SweepPresets.grids(p, new RunSpec());
+        List<Grid> out = new ArrayList<>();
+        for (Grid g : grids) {
+            RunSpec base = g.base().copy();
+            Map<String, List<String>> axes = new LinkedHashMap<>(g.axes());
+            for (Map.Entry<String, String> e : given.entrySet()) {
+                List<String> values = Grid.values(e.getKey(), e.getValue());
+                if (e.getKey().equals("repeats") && values.size() != 1) {
+                    throw new IllegalArgumentException("--repeats takes one value: got '" + e.getValue() + "'");
+                }
+                if (values.size() == 1) {
+                    axes.remove(e.getKey());
+                    base.set(e.getKey(), values.get(0));
+                } else {
+                    axes.put(e.getKey(), values);
+                }
+            }
+            out.add(new Grid(base, axes));
+        }
+        return out;
+    }
+
+    static int[] parseShard(String s) {
+        String[] f = s.split("/");
+        try {
+            if (f.length == 2) {
+                int i = Integer.parseInt(f[0].trim()), n = Integer.parseInt(f[1].trim());
+                if (n >= 1 && i >= 0 && i < n) return new int[] {i, n};
+            }
+        } catch (NumberFormatException e) {
+            // fall through to the message below
+        }
+        throw new IllegalArgumentException("--shard must be i/n with 0 <= i < n: got '" + s + "'");
+    }
+
+    /** A hash of every run key of the whole plan: two sweeps share it only if they are the same sweep. */
+    static String fingerprint(Plan plan) {
+        StringBuilder sb = new StringBuilder();
+        for (PlannedRun r : plan.runs()) sb.append(r.key()).append('\n');
+        try {
+            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(h, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Refuses to resume into a directory that holds another sweep's results. */
+    static void checkSameSweep(Path dir, String fingerprint) throws IOException {
+        Path cfg = dir.resolve("config.json");
+        if (!Files.exists(cfg)) return;
+        JsonNode old = new ObjectMapper().readTree(cfg.toFile());
+        JsonNode fp = old.get("plan_fingerprint");
+        if (fp == null || !fp.asText().equals(fingerprint)) {
+            throw new IllegalArgumentException("--out " + dir + " holds results of a different sweep or command (plan fingerprint "
+                    + (fp == null ? "none" : fp.asText()) + ", this sweep " + fingerprint + "): choose another --out");
+        }
+    }
+
+    private static void printPlan(PrintWriter out, Plan plan, List<PlannedRun> mine, long memory) {
+        List<List<PlannedRun>> batches = Sweeper.batches(mine, memory);
+        double flops = 0;
+        long peak = 0;
+        for (List<PlannedRun> b : batches) {
+            long bytes = 0;
+            for (PlannedRun r : b) {
+                bytes += Plan.runBytes(r.config());
+                flops += Plan.stepFlops(r.config()) * r.config().steps();
+            }
+            peak = Math.max(peak, bytes);
+        }
+        int threads = Runtime.getRuntime().availableProcessors();
+        // Rough rate of the vector engine's GEMMs per core (see benchmarks/RESULTS.md); runs that
+        // stop at a target loss finish sooner than this worst case.
+        double rate = 40e9 * threads;
+        out.printf(Locale.ROOT, "plan: %d runs (%d in this shard) in %d batches%n", plan.size(), mine.size(), batches.size());
+        out.printf(Locale.ROOT, "memory: at most %.1f MiB per batch (budget %.0f MiB)%n", peak / 1048576.0, memory / 1048576.0);
+        out.printf(Locale.ROOT, "time: at most %.3g TFLOP of GD steps (SPEC §4 count), about %s on %d cores at %.0f GFLOP/s%n",
+                flops / 1e12, clock(flops / rate), threads, rate / 1e9);
+    }
+
+    private static String clock(double secs) {
+        long s = Math.round(secs);
+        return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+    }
+}

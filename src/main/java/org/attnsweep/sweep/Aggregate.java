@@ -1,0 +1,244 @@
+package org.attnsweep.sweep;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.attnsweep.model.Metric;
+import org.attnsweep.train.OutputDir;
+
+/**
+ * Aggregates a sweep's summary.csv: per grid cell (runs equal in every config column but seed and
+ * repeat) the mean, std and mean ± 2 std over repeats of every final metric → cells.csv; the
+ * benign/harmful boundary fit of SPEC §6 per p (and any other varying key) → boundary.csv; the
+ * correlation between the test-loss heatmaps of different p → correlation.csv.
+ */
+public final class Aggregate {
+    private Aggregate() {
+    }
+
+    /** One grid cell: its config values and the final metrics of its runs. */
+    public record Cell(Map<String, String> config, List<double[]> metrics, int diverged, double stopStepMean) {
+        public double mean(Metric m) {
+            return metrics.stream().mapToDouble(v -> v[m.ordinal()]).average().orElse(Double.NaN);
+        }
+
+        public double std(Metric m) {
+            double mu = mean(m);
+            int n = metrics.size();
+            if (n < 2) return 0;
+            double s = 0;
+            for (double[] v : metrics) s += (v[m.ordinal()] - mu) * (v[m.ordinal()] - mu);
+            return Math.sqrt(s / (n - 1));
+        }
+
+        double num(String key) {
+            return Double.parseDouble(config.get(key));
+        }
+    }
+
+    /** A boundary fit: SNR² = C/N through the points (N, smallest SNR with mean test loss below the cutoff). */
+    public record Fit(Map<String, String> group, double C, double r2, int points) {
+    }
+
+    /** Reads summary.csv into cells, in first-appearance order. */
+    public static List<Cell> cells(Path summaryCsv) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(summaryCsv);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + summaryCsv + ": " + e.getMessage(), e);
+        }
+        if (lines.isEmpty() || !lines.get(0).equals(ResultStore.summaryHeader())) {
+            throw new IllegalArgumentException(summaryCsv + " is not a sweep summary.csv");
+        }
+        List<String> cols = List.of(lines.get(0).split(","));
+        int metric0 = cols.indexOf(Metric.values()[0].column());
+        Map<String, List<String[]>> byCell = new LinkedHashMap<>();
+        for (String l : lines.subList(1, lines.size())) {
+            String[] f = l.split(",", -1);
+            StringBuilder k = new StringBuilder();
+            for (String c : ResultStore.CONFIG_COLUMNS) {
+                if (c.equals("seed") || c.equals("repeat")) continue;
+                k.append(f[cols.indexOf(c)]).append(',');
+            }
+            byCell.computeIfAbsent(k.toString(), x -> new ArrayList<>()).add(f);
+        }
+        List<Cell> out = new ArrayList<>();
+        for (List<String[]> rows : byCell.values()) {
+            Map<String, String> cfg = new LinkedHashMap<>();
+            for (String c : ResultStore.CONFIG_COLUMNS) {
+                if (!c.equals("seed") && !c.equals("repeat")) cfg.put(c, rows.get(0)[cols.indexOf(c)]);
+            }
+            List<double[]> ms = new ArrayList<>();
+            int div = 0;
+            double stop = 0;
+            for (String[] f : rows) {
+                double[] m = new double[Metric.COUNT];
+                for (int i = 0; i < Metric.COUNT; i++) m[i] = parse(f[metric0 + i]);
+                ms.add(m);
+                if (Boolean.parseBoolean(f[cols.indexOf("diverged")])) div++;
+                stop += Double.parseDouble(f[cols.indexOf("stop_step")]);
+            }
+            out.add(new Cell(cfg, ms, div, stop / rows.size()));
+        }
+        return out;
+    }
+
+    private static double parse(String s) {
+        return switch (s) {
+            case "Inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(s);
+        };
+    }
+
+    /** The config columns whose value differs between cells: the sweep's axes. */
+    public static List<String> varying(List<Cell> cells) {
+        List<String> out = new ArrayList<>();
+        for (String c : cells.isEmpty() ? List.<String>of() : cells.get(0).config().keySet()) {
+            if (cells.stream().map(x -> x.config().get(c)).distinct().count() > 1) out.add(c);
+        }
+        return out;
+    }
+
+    /**
+     * For each group of cells equal in every varying column but N, μ and SNR: for each N, the
+     * smallest SNR whose mean test loss is below {@code cutoff}; then the least-squares C of
+     * SNR² = C·(1/N) through the origin (the line N·SNR² = C), with its R².
+     */
+    public static List<Fit> boundary(List<Cell> cells, double cutoff) {
+        List<String> keys = new ArrayList<>(varying(cells));
+        keys.removeAll(List.of("N", "mu", "snr"));
+        Map<Map<String, String>, TreeMap<Integer, Double>> best = new LinkedHashMap<>();
+        for (Cell c : cells) {
+            Map<String, String> g = new LinkedHashMap<>();
+            for (String k : keys) g.put(k, c.config().get(k));
+            TreeMap<Integer, Double> perN = best.computeIfAbsent(g, x -> new TreeMap<>());
+            if (c.mean(Metric.TEST_LOSS) < cutoff) perN.merge((int) c.num("N"), c.num("snr"), Math::min);
+        }
+        List<Fit> out = new ArrayList<>();
+        best.forEach((g, perN) -> {
+            double sxy = 0, sxx = 0, ybar = 0;
+            for (var e : perN.entrySet()) {
+                double x = 1.0 / e.getKey(), y = e.getValue() * e.getValue();
+                sxy += x * y;
+                sxx += x * x;
+                ybar += y;
+            }
+            int n = perN.size();
+            if (n == 0) {
+                out.add(new Fit(g, Double.NaN, Double.NaN, 0));
+                return;
+            }
+            ybar /= n;
+            double C = sxy / sxx, ssRes = 0, ssTot = 0;
+            for (var e : perN.entrySet()) {
+                double x = 1.0 / e.getKey(), y = e.getValue() * e.getValue();
+                ssRes += (y - C * x) * (y - C * x);
+                ssTot += (y - ybar) * (y - ybar);
+            }
+            out.add(new Fit(g, C, ssTot > 0 ? 1 - ssRes / ssTot : Double.NaN, n));
+        });
+        return out;
+    }
+
+    /** Pearson correlation of the mean test-loss maps over (N, μ) between every pair of p values. */
+    public static List<String[]> correlations(List<Cell> cells) {
+        Map<String, Map<String, Double>> maps = new TreeMap<>();
+        for (Cell c : cells) {
+            maps.computeIfAbsent(c.config().get("p"), x -> new LinkedHashMap<>())
+                    .put(c.config().get("N") + "/" + c.config().get("mu"), c.mean(Metric.TEST_LOSS));
+        }
+        List<String> ps = new ArrayList<>(maps.keySet());
+        List<String[]> out = new ArrayList<>();
+        for (int i = 0; i < ps.size(); i++) {
+            for (int j = i + 1; j < ps.size(); j++) {
+                Map<String, Double> a = maps.get(ps.get(i)), b = maps.get(ps.get(j));
+                List<double[]> pairs = new ArrayList<>();
+                a.forEach((k, v) -> {
+                    if (b.containsKey(k) && Double.isFinite(v) && Double.isFinite(b.get(k))) pairs.add(new double[] {v, b.get(k)});
+                });
+                out.add(new String[] {ps.get(i), ps.get(j), OutputDir.num(pearson(pairs)), Integer.toString(pairs.size())});
+            }
+        }
+        return out;
+    }
+
+    static double pearson(List<double[]> xy) {
+        int n = xy.size();
+        if (n < 2) return Double.NaN;
+        double mx = 0, my = 0;
+        for (double[] v : xy) {
+            mx += v[0];
+            my += v[1];
+        }
+        mx /= n;
+        my /= n;
+        double sxy = 0, sxx = 0, syy = 0;
+        for (double[] v : xy) {
+            sxy += (v[0] - mx) * (v[1] - my);
+            sxx += (v[0] - mx) * (v[0] - mx);
+            syy += (v[1] - my) * (v[1] - my);
+        }
+        return sxy / Math.sqrt(sxx * syy);
+    }
+
+    /** Writes cells.csv, boundary.csv and (when p varies) correlation.csv into {@code dir}. */
+    public static List<Fit> write(Path dir, double cutoff) {
+        List<Cell> cells = cells(dir.resolve("summary.csv"));
+        List<String> axes = varying(cells);
+        StringBuilder sb = new StringBuilder(String.join(",", axes));
+        sb.append(axes.isEmpty() ? "" : ",").append("runs,diverged,stop_step_mean");
+        for (Metric m : Metric.values()) {
+            for (String s : List.of("_mean", "_std", "_lo2", "_hi2")) sb.append(',').append(m.column()).append(s);
+        }
+        sb.append('\n');
+        for (Cell c : cells) {
+            for (String a : axes) sb.append(c.config().get(a)).append(',');
+            sb.append(c.metrics().size()).append(',').append(c.diverged()).append(',').append(OutputDir.num(c.stopStepMean()));
+            for (Metric m : Metric.values()) {
+                double mu = c.mean(m), sd = c.std(m);
+                sb.append(',').append(OutputDir.num(mu)).append(',').append(OutputDir.num(sd))
+                        .append(',').append(OutputDir.num(mu - 2 * sd)).append(',').append(OutputDir.num(mu + 2 * sd));
+            }
+            sb.append('\n');
+        }
+        OutputDir.writeAtomically(dir.resolve("cells.csv"), sb.toString());
+
+        List<Fit> fits = List.of();
+        if (axes.contains("N") && (axes.contains("mu") || axes.contains("snr"))) {
+            fits = boundary(cells, cutoff);
+            List<String> gk = fits.isEmpty() ? List.of() : new ArrayList<>(fits.get(0).group().keySet());
+            StringBuilder b = new StringBuilder(String.join(",", gk)).append(gk.isEmpty() ? "" : ",").append("cutoff,C,r2,points\n");
+            for (Fit f : fits) {
+                for (String k : gk) b.append(f.group().get(k)).append(',');
+                b.append(OutputDir.num(cutoff)).append(',').append(OutputDir.num(f.C())).append(',')
+                        .append(OutputDir.num(f.r2())).append(',').append(f.points()).append('\n');
+            }
+            OutputDir.writeAtomically(dir.resolve("boundary.csv"), b.toString());
+            if (axes.contains("p")) {
+                StringBuilder c = new StringBuilder("p_a,p_b,pearson_r,cells\n");
+                for (String[] row : correlations(cells)) c.append(String.join(",", row)).append('\n');
+                OutputDir.writeAtomically(dir.resolve("correlation.csv"), c.toString());
+            }
+        }
+        return fits;
+    }
+
+    /** A short text of the fits for stdout. */
+    public static String describe(List<Fit> fits, double cutoff) {
+        StringBuilder sb = new StringBuilder();
+        for (Fit f : fits) {
+            sb.append(String.format(Locale.ROOT, "boundary %s: N*SNR^2 = C with C = %.4g (R^2 = %.3f, %d points, test-loss cutoff %.3g)%n",
+                    f.group().isEmpty() ? "" : f.group().toString(), f.C(), f.r2(), f.points(), cutoff));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,235 @@
+package org.attnsweep.sweep;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.attnsweep.model.Metric;
+import org.attnsweep.model.RunConfig;
+import org.attnsweep.train.OutputDir;
+import org.attnsweep.train.RunResult;
+
+/**
+ * The results of a sweep in one directory: {@code summary.csv} (one row per finished run) and
+ * {@code curves.csv} (its recorded metric rows), both keyed by the run's plan index and config
+ * hash. Append-only while a sweep runs: a run's curve rows are appended first and its summary row
+ * last, each as one write, so the summary row marks the run as done. Opening the store cuts a torn
+ * last line and drops curve rows of runs without a summary row, so a {@code kill -9} loses at most
+ * the runs in flight and never corrupts what was written. {@link #finish} rewrites both files sorted
+ * by index (atomically), which makes sharded-then-merged results byte-identical to an unsharded run.
+ */
+public final class ResultStore implements AutoCloseable {
+    /** Config columns of summary.csv, after index and key. */
+    public static final List<String> CONFIG_COLUMNS = List.of("seed", "repeat", "d", "M", "mk", "mv", "N", "sigma",
+            "mu", "snr", "sigma_p", "p", "labels", "orthogonal_noise", "signals", "init", "sigma0", "sigma_v",
+            "sigma_o", "init_divisor", "train_wo", "lr", "steps", "target_loss", "eval_every", "test_n", "attn_sample");
+    public static final List<String> OUTCOME_COLUMNS = List.of("stop_step", "reached_target", "diverged");
+
+    private final Path summary, curves;
+    private final Set<String> done = new HashSet<>();
+    private FileChannel summaryOut, curvesOut;
+
+    private ResultStore(Path dir) {
+        this.summary = dir.resolve("summary.csv");
+        this.curves = dir.resolve("curves.csv");
+    }
+
+    public static String summaryHeader() {
+        List<String> cols = new ArrayList<>(List.of("index", "key"));
+        cols.addAll(CONFIG_COLUMNS);
+        cols.addAll(OUTCOME_COLUMNS);
+        for (Metric m : Metric.values()) cols.add(m.column());
+        return String.join(",", cols);
+    }
+
+    public static String curvesHeader() {
+        List<String> cols = new ArrayList<>(List.of("index", "key", "step"));
+        for (Metric m : Metric.values()) cols.add(m.column());
+        return String.join(",", cols);
+    }
+
+    /** Opens (creating or repairing) the store in {@code dir}. */
+    public static ResultStore open(Path dir) {
+        ResultStore s = new ResultStore(dir);
+        try {
+            List<String> sum = repair(s.summary, summaryHeader());
+            for (String line : sum.subList(1, sum.size())) s.done.add(line.split(",", 3)[1]);
+            List<String> cur = repair(s.curves, curvesHeader());
+            List<String> kept = new ArrayList<>(List.of(cur.get(0)));
+            for (String line : cur.subList(1, cur.size())) if (s.done.contains(line.split(",", 3)[1])) kept.add(line);
+            if (kept.size() != cur.size()) OutputDir.writeAtomically(s.curves, String.join("\n", kept) + "\n");
+            s.summaryOut = FileChannel.open(s.summary, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            s.curvesOut = FileChannel.open(s.curves, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot open the result store in " + dir + ": " + e.getMessage(), e);
+        }
+        return s;
+    }
+
+    /**
+     * The file's complete lines, header first: a missing file is created with the header, a torn
+     * last line (no newline) is cut off, and a header that is not ours is refused.
+     */
+    private static List<String> repair(Path file, String header) throws IOException {
+        if (!Files.exists(file)) {
+            OutputDir.writeAtomically(file, header + "\n");
+            return new ArrayList<>(List.of(header));
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        int end = bytes.length;
+        while (end > 0 && bytes[end - 1] != '\n') end--;
+        if (end != bytes.length) {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                ch.truncate(end);
+            }
+        }
+        String text = new String(bytes, 0, end, StandardCharsets.UTF_8);
+        List<String> lines = new ArrayList<>(Arrays.asList(text.split("\n")));
+        if (lines.isEmpty() || lines.get(0).isEmpty()) {
+            OutputDir.writeAtomically(file, header + "\n");
+            return new ArrayList<>(List.of(header));
+        }
+        if (!lines.get(0).equals(header)) {
+            throw new IllegalArgumentException(file + " is not a result file of this version (its header differs)");
+        }
+        return lines;
+    }
+
+    /** Whether the run with this key has its summary row. */
+    public boolean isDone(String key) {
+        return done.contains(key);
+    }
+
+    public int doneCount() {
+        return done.size();
+    }
+
+    /** Appends a finished run: its curve rows, then its summary row (the mark that it is done). */
+    public synchronized void append(PlannedRun run, RunResult res) {
+        StringBuilder c = new StringBuilder();
+        for (double[] row : res.curve()) {
+            c.append(run.index()).append(',').append(run.key()).append(',').append((long) row[0]);
+            for (int i = 1; i < row.length; i++) c.append(',').append(OutputDir.num(row[i]));
+            c.append('\n');
+        }
+        write(curvesOut, c.toString());
+        write(summaryOut, summaryRow(run, res) + "\n");
+        done.add(run.key());
+    }
+
+    static String summaryRow(PlannedRun run, RunResult res) {
+        RunConfig c = run.config();
+        List<String> v = new ArrayList<>(List.of(Integer.toString(run.index()), run.key()));
+        v.addAll(configValues(c));
+        v.add(Integer.toString(res.stopStep()));
+        v.add(Boolean.toString(res.reachedTarget()));
+        v.add(Boolean.toString(res.diverged()));
+        for (double m : res.finalMetrics()) v.add(OutputDir.num(m));
+        return String.join(",", v);
+    }
+
+    /** The values of {@link #CONFIG_COLUMNS} for a config (σ list joined with ';'). */
+    public static List<String> configValues(RunConfig c) {
+        StringBuilder sig = new StringBuilder();
+        for (double s : c.sigma()) sig.append(sig.isEmpty() ? "" : ";").append(OutputDir.num(s));
+        return List.of(Long.toString(c.seed()), Integer.toString(c.repeat()), Integer.toString(c.d()),
+                Integer.toString(c.M()), Integer.toString(c.mk()), Integer.toString(c.mv()), Integer.toString(c.N()),
+                sig.toString(), OutputDir.num(c.mu()), OutputDir.num(c.snr()), OutputDir.num(c.sigmaP()),
+                OutputDir.num(c.p()), lower(c.labels()), Boolean.toString(c.orthogonalNoise()), lower(c.signals()),
+                lower(c.init()), OutputDir.num(c.sigma0()), OutputDir.num(c.sigmaV()), OutputDir.num(c.sigmaO()),
+                OutputDir.num(c.initDivisor()), Boolean.toString(c.trainWo()), OutputDir.num(c.lr()),
+                Integer.toString(c.steps()), OutputDir.num(c.targetLoss()), Integer.toString(c.evalEvery()),
+                Integer.toString(c.testN()), Integer.toString(c.attnSample()));
+    }
+
+    private static String lower(Enum<?> e) {
+        return e.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    private static void write(FileChannel ch, String text) {
+        try {
+            ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
+            while (b.hasRemaining()) ch.write(b);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot append results: " + e.getMessage(), e);
+        }
+    }
+
+    /** Rewrites both files sorted by plan index (then step), atomically. */
+    public void finish() {
+        sortFile(summary);
+        sortFile(curves);
+    }
+
+    /** Sorts the data lines of a result file by their leading index (stable, so steps keep their order). */
+    static void sortFile(Path file) {
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            List<String> body = new ArrayList<>(lines.subList(1, lines.size()));
+            body.sort(Comparator.comparingInt(l -> Integer.parseInt(l.substring(0, l.indexOf(',')))));
+            OutputDir.writeAtomically(file, lines.get(0) + "\n" + (body.isEmpty() ? "" : String.join("\n", body) + "\n"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Joins the stores of {@code shards} into {@code out}: every run once (a run found in two shards
+     * must have identical rows), sorted by index.
+     */
+    public static int merge(Path out, List<Path> shards) {
+        Map<String, String> sum = new LinkedHashMap<>();
+        Map<String, List<String>> cur = new LinkedHashMap<>();
+        for (Path dir : shards) {
+            for (String f : List.of("summary.csv", "curves.csv")) {
+                if (!Files.isRegularFile(dir.resolve(f))) throw new IllegalArgumentException(dir + " has no " + f + ": not a sweep output directory");
+            }
+            ResultStore s = open(dir); // repairs a torn shard the same way a resume would
+            s.close();
+            try {
+                List<String> lines = Files.readAllLines(dir.resolve("summary.csv"));
+                for (String l : lines.subList(1, lines.size())) {
+                    String key = l.split(",", 3)[1];
+                    String prev = sum.putIfAbsent(key, l);
+                    if (prev != null && !prev.equals(l)) throw new IllegalArgumentException("run " + key + " differs between shards (in " + dir + ")");
+                }
+                Map<String, List<String>> mine = new LinkedHashMap<>();
+                List<String> cl = Files.readAllLines(dir.resolve("curves.csv"));
+                for (String l : cl.subList(1, cl.size())) mine.computeIfAbsent(l.split(",", 3)[1], k -> new ArrayList<>()).add(l);
+                mine.forEach(cur::putIfAbsent);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        List<String> rows = new ArrayList<>(sum.values());
+        List<String> curveRows = new ArrayList<>();
+        for (String key : sum.keySet()) curveRows.addAll(cur.getOrDefault(key, List.of()));
+        OutputDir.writeAtomically(out.resolve("summary.csv"), summaryHeader() + "\n" + (rows.isEmpty() ? "" : String.join("\n", rows) + "\n"));
+        OutputDir.writeAtomically(out.resolve("curves.csv"), curvesHeader() + "\n" + (curveRows.isEmpty() ? "" : String.join("\n", curveRows) + "\n"));
+        sortFile(out.resolve("summary.csv"));
+        sortFile(out.resolve("curves.csv"));
+        return rows.size();
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (summaryOut != null) summaryOut.close();
+            if (curvesOut != null) curvesOut.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

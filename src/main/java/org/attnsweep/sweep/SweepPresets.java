@@ -1,0 +1,86 @@
+package org.attnsweep.sweep;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.attnsweep.model.Presets;
+import org.attnsweep.model.RunSpec;
+
+/**
+ * The sweeps of SPEC §6 as grids. Paper B states no d, η or σ_V: its sweeps use the zhang-dynamics
+ * run preset (d = 512, m_k = m_v = 512, torch init ÷16, η = 0.1) and the choices noted here.
+ */
+public final class SweepPresets {
+    private SweepPresets() {
+    }
+
+    private static final Map<String, String> NOTES = new LinkedHashMap<>();
+
+    static {
+        NOTES.put("jiang-heatmap", "paper A Fig. 1: N 2..20 step 2 x |mu| 1..100 x 10 repeats, stop at train loss < 0.01 or T = 1000");
+        NOTES.put("zhang-phase", "paper B Figs. 2-3: N 2..20 step 2 x |mu| 1..100 x p {0, 0.1, 0.2, 0.3} x 20 repeats, T = 1000");
+        NOTES.put("zhang-critical", "paper B Fig. 4: the zhang-phase grid; aggregate fits C per p and correlates the p heatmaps");
+        NOTES.put("zhang-lr", "paper B Fig. 5: eta {0.01, 0.05, 0.1}, T = 2000, N = 100, p = 0.1, 5 repeats");
+        NOTES.put("zhang-vinit", "paper B Fig. 6: theory init, sigma_V {0.001, 0.003, 0.01, 0.03, 0.1, 0.3}, sigma_0 = 0.01, sigma_O = 0.1, N = 100, p = 0.1, 5 repeats (B states no values)");
+        NOTES.put("zhang-factors", "paper B Fig. 7: from N = 100, |mu| = 30, p = 0.1, sigma_p = 4: N 10..200 step 10, p 0..0.45 step 0.05, |mu| 5..100 step 5, sigma_p 1..8, 5 repeats each");
+        NOTES.put("jiang-dynamics-benign", "paper A Fig. 3 benign: the run preset, 20 repeats");
+        NOTES.put("jiang-dynamics-harmful", "paper A Fig. 3 harmful: the run preset, 20 repeats");
+        NOTES.put("zhang-dynamics", "paper B Fig. 1: p {0, 0.05, 0.1}, 5 repeats");
+    }
+
+    public static java.util.Set<String> names() {
+        return NOTES.keySet();
+    }
+
+    public static String notes(String name) {
+        return NOTES.get(name);
+    }
+
+    /** The grids of sweep preset {@code name}, each from a copy of {@code base} (defaults or user options). */
+    public static List<Grid> grids(String name, RunSpec base) {
+        return switch (name) {
+            case "jiang-heatmap" -> List.of(grid(base, "jiang-heatmap", "N", "2:20:2", "mu", "1:100"));
+            case "zhang-phase", "zhang-critical" -> {
+                RunSpec s = run(base, "zhang-dynamics");
+                s.repeats = 20;
+                yield List.of(new Grid(s, axes("N", "2:20:2", "mu", "1:100", "p", "0,0.1,0.2,0.3")));
+            }
+            case "zhang-lr" -> {
+                RunSpec s = run(base, "zhang-dynamics");
+                s.steps = 2000;
+                yield List.of(new Grid(s, axes("lr", "0.01,0.05,0.1")));
+            }
+            case "zhang-vinit" -> {
+                RunSpec s = run(base, "zhang-dynamics");
+                s.set("init", "theory");
+                s.sigma0 = 0.01;
+                s.sigmaO = 0.1;
+                yield List.of(new Grid(s, axes("sigma-v", "0.001,0.003,0.01,0.03,0.1,0.3")));
+            }
+            case "zhang-factors" -> {
+                RunSpec s = run(base, "zhang-dynamics");
+                yield List.of(new Grid(s, axes("N", "10:200:10")), new Grid(s, axes("p", "0:0.45:0.05")),
+                        new Grid(s, axes("mu", "5:100:5")), new Grid(s, axes("sigma", "1|2|3|4|5|6|7|8")));
+            }
+            case "jiang-dynamics-benign", "jiang-dynamics-harmful" -> List.of(new Grid(run(base, name), Map.of()));
+            case "zhang-dynamics" -> List.of(grid(base, name, "p", "0,0.05,0.1"));
+            default -> throw new IllegalArgumentException("--preset must be one of " + NOTES.keySet() + ": got '" + name + "'");
+        };
+    }
+
+    private static RunSpec run(RunSpec base, String runPreset) {
+        RunSpec s = base.copy();
+        Presets.apply(runPreset, s);
+        return s;
+    }
+
+    private static Grid grid(RunSpec base, String runPreset, String... kv) {
+        return new Grid(run(base, runPreset), axes(kv));
+    }
+
+    private static Map<String, List<String>> axes(String... kv) {
+        Map<String, List<String>> m = new LinkedHashMap<>();
+        for (int i = 0; i < kv.length; i += 2) m.put(kv[i], Grid.values(kv[i], kv[i + 1]));
+        return m;
+    }
+}

@@ -1,0 +1,235 @@
+package org.attnsweep.sweep;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.attnsweep.cli.Main;
+import org.attnsweep.model.Metric;
+import org.attnsweep.model.RunSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Plan expansion, batching, resume after kill -9, shard + merge, the boundary fit and bad specs. */
+class SweepTest {
+
+    static final String[] SMALL = {"--d", "24", "--mk", "8", "--mv", "8", "--test-n", "6", "--steps", "40", "--eval-every", "20"};
+
+    static String[] args(String... more) {
+        List<String> a = new ArrayList<>(List.of("sweep"));
+        a.addAll(List.of(SMALL));
+        a.addAll(List.of(more));
+        return a.toArray(String[]::new);
+    }
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result cli(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void gridExpandsInOrderWithRepeatsInnermost() {
+        RunSpec base = new RunSpec();
+        base.repeats = 2;
+        Plan plan = Plan.of(List.of(new Grid(base, Map.of("N", Grid.values("N", "2:6:2")))));
+        assertEquals(6, plan.size());
+        int[] n = plan.runs().stream().mapToInt(r -> r.config().N()).toArray();
+        assertArrayEquals(new int[] {2, 2, 4, 4, 6, 6}, n);
+        assertEquals(1, plan.runs().get(1).config().repeat());
+        assertEquals(List.of("0", "0.1", "0.2", "0.3"), Grid.values("p", "0:0.3:0.1"));
+        assertEquals(List.of("4", "0.2*14"), Grid.values("sigma", "4|0.2*14"));
+        // Shards partition the plan.
+        List<PlannedRun> all = new ArrayList<>();
+        for (int i = 0; i < 4; i++) all.addAll(plan.shard(i, 4));
+        assertEquals(plan.size(), all.size());
+        assertEquals(plan.size(), new HashSet<>(all).size());
+    }
+
+    @Test
+    void presetsExpandToTheSpecGrids() {
+        assertEquals(10 * 100 * 10, Plan.of(SweepPresets.grids("jiang-heatmap", new RunSpec())).size());
+        assertEquals(10 * 100 * 4 * 20, Plan.of(SweepPresets.grids("zhang-phase", new RunSpec())).size());
+        for (String name : SweepPresets.names()) assertTrue(Plan.of(SweepPresets.grids(name, new RunSpec())).size() > 0, name);
+    }
+
+    @Test
+    void batchesRespectShapeAndMemory() {
+        RunSpec base = new RunSpec();
+        base.d = 16; base.mk = 4; base.mv = 4;
+        Plan plan = Plan.of(List.of(new Grid(base, Map.of("M", List.of("2", "3"), "N", Grid.values("N", "1:20")))));
+        long budget = 5 * Plan.runBytes(plan.runs().get(plan.size() - 1).config());
+        List<List<PlannedRun>> batches = Sweeper.batches(plan.runs(), budget);
+        int total = 0;
+        for (List<PlannedRun> b : batches) {
+            long bytes = b.stream().mapToLong(r -> Plan.runBytes(r.config())).sum();
+            assertTrue(bytes <= budget, "batch of " + b.size() + " runs needs " + bytes + " > " + budget);
+            assertEquals(1, b.stream().map(r -> r.config().M()).distinct().count(), "one shape per batch");
+            total += b.size();
+        }
+        assertEquals(plan.size(), total);
+        assertTrue(batches.size() > 2, "the budget splits the two shape groups: " + batches.size());
+    }
+
+    @Test
+    void shardsMergedEqualTheUnshardedRun(@TempDir Path tmp) throws IOException {
+        String[] grid = {"--N", "2:6:2", "--mu", "3,12", "--p", "0,0.2", "--repeats", "2", "--engine", "vector"};
+        Result whole = cli(concat(args(grid), "--out", tmp.resolve("whole").toString()));
+        assertEquals(0, whole.code, whole.err);
+        List<String> shardDirs = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Path d = tmp.resolve("shard-" + i);
+            shardDirs.add(d.toString());
+            Result r = cli(concat(args(grid), "--out", d.toString(), "--shard", i + "/3"));
+            assertEquals(0, r.code, r.err);
+        }
+        List<String> m = new ArrayList<>(List.of("merge", "--out", tmp.resolve("merged").toString()));
+        m.addAll(shardDirs);
+        Result merged = cli(m.toArray(String[]::new));
+        assertEquals(0, merged.code, merged.err);
+        assertTrue(merged.out.contains("merged 24 of 24 runs from 3 shards"), merged.out);
+        for (String f : List.of("summary.csv", "curves.csv", "cells.csv", "boundary.csv", "correlation.csv")) {
+            assertEquals(Files.readString(tmp.resolve("whole").resolve(f)), Files.readString(tmp.resolve("merged").resolve(f)), f);
+        }
+    }
+
+    @Test
+    void resumeAfterKillMinus9LosesNothingFinished(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("killed");
+        // Enough runs that the child is killed part-way; small batches so runs are stored steadily.
+        String[] grid = {"--N", "2:20:2", "--mu", "2,8,16", "--repeats", "3", "--steps", "300", "--eval-every", "50",
+                "--engine", "vector", "--threads", "1", "--memory-mb", "1", "--out", out.toString()};
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(List.of(args(grid)));
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(tmp.resolve("child.log").toFile()).start();
+        Path summary = out.resolve("summary.csv");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (System.nanoTime() < deadline && child.isAlive()
+                && (!Files.exists(summary) || Files.readAllLines(summary).size() < 11)) {
+            Thread.sleep(20);
+        }
+        boolean killedMidway = child.isAlive();
+        child.destroyForcibly(); // SIGKILL: no shutdown hooks, no flushing
+        child.waitFor();
+        assertTrue(killedMidway, "the child finished before it could be killed: " + Files.readString(tmp.resolve("child.log")));
+        int before = Files.readAllLines(summary).size() - 1;
+        assertTrue(before >= 10 && before < 90, "rows stored before the kill: " + before);
+
+        Result resumed = cli(args(grid));
+        assertEquals(0, resumed.code, resumed.err);
+        assertTrue(resumed.err.contains("resuming: " + before + " of 90 runs already done"), resumed.err);
+        List<String> rows = Files.readAllLines(summary);
+        assertEquals(91, rows.size());
+        assertEquals(90, rows.stream().skip(1).map(l -> l.split(",")[1]).distinct().count(), "no run duplicated");
+
+        // The same sweep uninterrupted gives the same files.
+        String[] fresh = grid.clone();
+        fresh[fresh.length - 1] = tmp.resolve("fresh").toString();
+        assertEquals(0, cli(args(fresh)).code);
+        assertEquals(Files.readString(tmp.resolve("fresh/summary.csv")), Files.readString(summary));
+        assertEquals(Files.readString(tmp.resolve("fresh/curves.csv")), Files.readString(out.resolve("curves.csv")));
+    }
+
+    @Test
+    void tornLastRecordIsCutAndOrphanCurvesDropped(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("s");
+        String[] grid = {"--N", "2,4", "--repeats", "2", "--engine", "vector", "--out", out.toString()};
+        assertEquals(0, cli(args(grid)).code);
+        List<String> sum = Files.readAllLines(out.resolve("summary.csv"));
+        // Simulate a crash: the last summary row half-written, its curve rows present.
+        String torn = String.join("\n", sum.subList(0, sum.size() - 1)) + "\n" + sum.get(sum.size() - 1).substring(0, 20);
+        Files.writeString(out.resolve("summary.csv"), torn);
+        Result r = cli(args(grid));
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.err.contains("resuming: 3 of 4"), r.err);
+        assertEquals(sum, Files.readAllLines(out.resolve("summary.csv")));
+        List<String> curves = Files.readAllLines(out.resolve("curves.csv"));
+        assertEquals(curves.size(), new HashSet<>(curves).size(), "no duplicated curve rows");
+    }
+
+    @Test
+    void boundaryFitRecoversAKnownC() {
+        SplittableRandom rnd = new SplittableRandom(System.nanoTime());
+        double C = 0.5 + 4 * rnd.nextDouble();
+        List<Aggregate.Cell> cells = new ArrayList<>();
+        double[] snrs = new double[200];
+        for (int i = 0; i < snrs.length; i++) snrs[i] = 0.01 * (i + 1);
+        for (int N = 2; N <= 20; N += 2) {
+            for (double snr : snrs) {
+                double loss = N * snr * snr >= C ? 0.05 : 0.9; // benign above the curve
+                double[] m = new double[Metric.COUNT];
+                m[Metric.TEST_LOSS.ordinal()] = loss;
+                cells.add(new Aggregate.Cell(Map.of("N", Integer.toString(N), "mu", Double.toString(snr), "snr", Double.toString(snr), "p", "0"),
+                        List.of(m), 0, 0));
+            }
+        }
+        List<Aggregate.Fit> fits = Aggregate.boundary(cells, 0.2);
+        assertEquals(1, fits.size());
+        // Grid spacing 0.01 in SNR bounds the error of each point's SNR² by about 2·0.01·SNR.
+        assertEquals(C, fits.get(0).C(), 0.05 * C, "C=" + C);
+        assertTrue(fits.get(0).r2() > 0.95, "R2=" + fits.get(0).r2());
+        assertEquals(10, fits.get(0).points());
+    }
+
+    @Test
+    void badSpecsAreRefusedBeforeAnyWork(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("never");
+        record Case(String yaml, String message) {
+        }
+        for (Case c : List.of(
+                new Case("N: 4\nbogus: 3\n", "unknown key 'bogus'"),
+                new Case("N: \"20:2\"\n", "--N range 20:2 is empty"),
+                new Case("N: []\n", "N has an empty list"),
+                new Case("N: abc\n", "--N expects an integer: got 'abc'"),
+                new Case("p: {a: 1}\n", "p must be a value, a list or a range"),
+                new Case("p: [0, 0.7]\n", "--p must be in [0, 0.5): got 0.7"),
+                new Case("- 1\n- 2\n", "expected a mapping"),
+                new Case("preset: nope\n", "--preset must be one of"))) {
+            Path spec = tmp.resolve("spec.yaml");
+            Files.writeString(spec, c.yaml);
+            Result r = cli(concat(args(), "--spec", spec.toString(), "--out", out.toString()));
+            assertEquals(2, r.code, c.yaml + " -> " + r.err);
+            assertTrue(r.err.contains(c.message), "expected '" + c.message + "' for " + c.yaml + " in: " + r.err);
+            assertFalse(r.err.contains("Exception"), r.err);
+            assertFalse(Files.exists(out), "no work done for " + c.yaml);
+        }
+        Result r = cli(concat(args("--N", "2,4"), "--shard", "3/3", "--out", out.toString()));
+        assertTrue(r.err.contains("--shard must be i/n with 0 <= i < n: got '3/3'"), r.err);
+    }
+
+    @Test
+    void specFileMakesAxesAndResumeRefusesAnotherSweep(@TempDir Path tmp) throws IOException {
+        Path spec = tmp.resolve("s.yaml");
+        Files.writeString(spec, "N: [2, 4]\nmu: \"5:15:5\"\nrepeats: 1\nlr: 0.05\n");
+        Path out = tmp.resolve("o");
+        Result r = cli(concat(args(), "--spec", spec.toString(), "--out", out.toString(), "--engine", "vector"));
+        assertEquals(0, r.code, r.err);
+        assertEquals(1 + 6, Files.readAllLines(out.resolve("summary.csv")).size());
+        Result other = cli(args("--N", "2,8", "--out", out.toString()));
+        assertEquals(2, other.code);
+        assertTrue(other.err.contains("holds results of a different sweep"), other.err);
+    }
+
+    static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}
