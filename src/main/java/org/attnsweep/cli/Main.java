@@ -46,6 +46,10 @@ public final class Main implements Runnable {
                 err.println("attnsweep: " + ex.getMessage());
                 return 2;
             }
+            if (ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException) {
+                err.println("attnsweep: I/O error: " + ex.getMessage());
+                return 1;
+            }
             err.println("attnsweep: failed: " + ex);
             ex.printStackTrace(err);
             return 1;

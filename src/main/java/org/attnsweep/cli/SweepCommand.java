@@ -1,11 +1,7 @@
 package org.attnsweep.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -13,7 +9,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.attnsweep.Version;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.Engines;
 import org.attnsweep.model.RunSpec;
@@ -21,7 +16,6 @@ import org.attnsweep.sweep.Aggregate;
 import org.attnsweep.sweep.Grid;
 import org.attnsweep.sweep.Plan;
 import org.attnsweep.sweep.PlannedRun;
-import org.attnsweep.sweep.ResultStore;
 import org.attnsweep.sweep.SpecFile;
 import org.attnsweep.sweep.SweepPresets;
 import org.attnsweep.sweep.Sweeper;
@@ -32,7 +26,7 @@ import picocli.CommandLine.Option;
 /** {@code sweep}: a grid of runs, trained in batches, stored as they finish, resumable and shardable. */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs a grid of runs (a preset, a YAML spec, or lists and ranges of any run option) "
-                + "into --out: summary.csv, curves.csv, then cells.csv, boundary.csv and correlation.csv.",
+                + "into --out: summary.csv, metrics.csv, then cells.csv, boundary.csv and correlation.csv.",
                 "Re-running the same command resumes: finished runs are skipped."},
         footer = {"Lists: --p 0,0.1,0.2; ranges (inclusive): --N 2:20:2, --mu 1:100. --sigma lists use '|': --sigma '4|2'.",
                 "Sweep presets: jiang-heatmap, zhang-phase, zhang-critical, zhang-lr, zhang-vinit, zhang-factors,",
@@ -54,7 +48,7 @@ public final class SweepCommand implements Callable<Integer> {
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException {
+    public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintStream err = new PrintStream(new WriterStream(spec.commandLine().getErr()), true);
         int[] sh = parseShard(shard);
@@ -63,39 +57,19 @@ public final class SweepCommand implements Callable<Integer> {
         Plan plan = Plan.of(grids());
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
         long memory = memoryMb > 0 ? memoryMb << 20 : Runtime.getRuntime().maxMemory() / 2;
-        String fingerprint = fingerprint(plan);
         if (dryRun) {
             printPlan(out, plan, mine, memory);
             return 0;
         }
         OutputDir dir = OutputDir.open(this.out);
-        checkSameSweep(dir.path(), fingerprint);
         Engine eng = Engines.select(engine, TrainCommand.parsePrecision(precision), threads, err);
-
-        Map<String, Object> cfg = new LinkedHashMap<>();
-        cfg.put("tool", "attnsweep");
-        cfg.put("version", Version.get());
-        cfg.put("command", "sweep");
-        cfg.put("preset", preset);
-        if (preset != null) cfg.put("preset_notes", SweepPresets.notes(preset));
-        cfg.put("plan_fingerprint", fingerprint);
-        cfg.put("plan_runs", plan.size());
-        cfg.put("shard", sh[0] + "/" + sh[1]);
-        cfg.put("engine", eng.describe());
-        cfg.put("runs", mine.stream().map(r -> Map.of("index", r.index(), "key", r.key(), "config", r.config())).toList());
-        dir.writeConfig(cfg);
-
-        long t0 = System.nanoTime();
-        int trained;
-        try (ResultStore store = ResultStore.open(dir.path())) {
-            List<PlannedRun> todo = mine.stream().filter(r -> !store.isDone(r.key())).toList();
-            if (todo.size() < mine.size()) err.println("sweep: resuming: " + (mine.size() - todo.size()) + " of " + mine.size() + " runs already done");
-            trained = Sweeper.run(todo, eng, store, memory, err);
-            store.finish();
-        }
-        double secs = (System.nanoTime() - t0) / 1e9;
-        out.printf(Locale.ROOT, "%d runs trained in %.1f s (%.1f runs/s); %d of %d runs of this shard stored in %s%n",
-                trained, secs, trained / Math.max(secs, 1e-9), mine.size(), mine.size(), dir.path());
+        Map<String, Object> about = new LinkedHashMap<>();
+        about.put("command", "sweep");
+        about.put("preset", preset);
+        if (preset != null) about.put("preset_notes", SweepPresets.notes(preset));
+        Sweeper.Outcome o = Sweeper.execute(plan, sh, eng, dir, about, memory, err, Sweeper.Inputs.GENERATED, null);
+        out.printf(Locale.ROOT, "%d runs trained in %.1f s (%.1f runs/s); %d runs of this shard stored in %s%n",
+                o.trained(), o.seconds(), o.trained() / Math.max(o.seconds(), 1e-9), o.stored(), dir.path());
         if (sh[1] == 1) {
             List<Aggregate.Fit> fits = Aggregate.write(dir.path(), cutoff);
             out.print(Aggregate.describe(fits, cutoff));
@@ -147,30 +121,6 @@ public final class SweepCommand implements Callable<Integer> {
             // fall through to the message below
         }
         throw new IllegalArgumentException("--shard must be i/n with 0 <= i < n: got '" + s + "'");
-    }
-
-    /** A hash of every run key of the whole plan: two sweeps share it only if they are the same sweep. */
-    static String fingerprint(Plan plan) {
-        StringBuilder sb = new StringBuilder();
-        for (PlannedRun r : plan.runs()) sb.append(r.key()).append('\n');
-        try {
-            byte[] h = java.security.MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(h, 0, 8);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    /** Refuses to resume into a directory that holds another sweep's results. */
-    static void checkSameSweep(Path dir, String fingerprint) throws IOException {
-        Path cfg = dir.resolve("config.json");
-        if (!Files.exists(cfg)) return;
-        JsonNode old = new ObjectMapper().readTree(cfg.toFile());
-        JsonNode fp = old.get("plan_fingerprint");
-        if (fp == null || !fp.asText().equals(fingerprint)) {
-            throw new IllegalArgumentException("--out " + dir + " holds results of a different sweep or command (plan fingerprint "
-                    + (fp == null ? "none" : fp.asText()) + ", this sweep " + fingerprint + "): choose another --out");
-        }
     }
 
     private static void printPlan(PrintWriter out, Plan plan, List<PlannedRun> mine, long memory) {

@@ -1,5 +1,6 @@
 package org.attnsweep.cli;
 
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -7,27 +8,25 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.attnsweep.Version;
-import org.attnsweep.data.DataFactory;
-import org.attnsweep.data.RunData;
+import org.attnsweep.data.NpyData;
 import org.attnsweep.engine.Engine;
-import org.attnsweep.engine.EngineBatch;
 import org.attnsweep.engine.Engines;
 import org.attnsweep.model.Metric;
 import org.attnsweep.model.Precision;
 import org.attnsweep.model.Presets;
-import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
+import org.attnsweep.sweep.Aggregate;
+import org.attnsweep.sweep.Grid;
+import org.attnsweep.sweep.Plan;
+import org.attnsweep.sweep.Sweeper;
 import org.attnsweep.train.OutputDir;
-import org.attnsweep.train.RunResult;
-import org.attnsweep.train.Trainer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code train}: one config, {@code --repeats} runs of it in one lockstep batch. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains --repeats runs of one configuration in lockstep and writes config.json, "
-                + "metrics.csv and summary.csv to --out.",
+                + "metrics.csv and summary.csv to --out (re-running the same command resumes).",
                 "Defaults are paper B's setting; a --preset replaces them and explicit options override both."},
         footer = {"Run options are listed above the engine options; boolean ones take true/false (bare = true)."})
 public final class TrainCommand implements Callable<Integer> {
@@ -42,55 +41,98 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64 (fast engines)")
     String precision;
     @Option(names = "--out", required = true, description = "output directory") Path out;
+    @Option(names = "--data-from", description = "read train_x.npy [N,M,d], train_y.npy [N], test_x.npy, test_y.npy "
+            + "(optional: train_y_clean.npy, test_y_clean.npy, mu.npy [2,d]); N, M, d and test-n come from the files") Path dataFrom;
+    @Option(names = "--init-from", description = "read the initial W_Q.npy [m_k,d], W_K.npy [m_k,d], W_V.npy [m_v,d], w_O.npy [m_v]") Path initFrom;
+    @Option(names = "--save-data", description = "write each run's data as NPY files (DIR, or DIR/run-K with several runs)") Path saveData;
+    @Option(names = "--save-weights", description = "write each run's final weights as NPY files (DIR, or DIR/run-K)") Path saveWeights;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
-    public Integer call() {
+    public Integer call() throws java.io.IOException {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
+        PrintStream err = new PrintStream(new WriterStream(spec.commandLine().getErr()), true);
         // Everything is resolved and checked before any work starts.
-        RunSpec s = resolve();
-        List<RunConfig> configs = s.configs();
+        RunSpec runSpec = resolve();
+        if (dataFrom != null) {
+            NpyData.Shape shape = NpyData.shapeOf(dataFrom);
+            runSpec.set("N", Integer.toString(shape.N()));
+            runSpec.set("M", Integer.toString(shape.M()));
+            runSpec.set("d", Integer.toString(shape.d()));
+            runSpec.set("test-n", Integer.toString(shape.testN()));
+        }
+        Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())));
         Precision prec = parsePrecision(precision);
+        Sweeper.Inputs inputs = inputs(plan);
         OutputDir dir = OutputDir.open(this.out);
-        Engine eng = Engines.select(engine, prec, threads, new java.io.PrintStream(new WriterStream(err), true));
+        for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.open(p);
+        Engine eng = Engines.select(engine, prec, threads, err);
+        Map<String, Object> about = new LinkedHashMap<>();
+        about.put("command", "train");
+        about.put("preset", preset);
+        if (preset != null) about.put("preset_notes", Presets.notes(preset));
+        if (dataFrom != null) about.put("data_from", dataFrom.toAbsolutePath().toString());
+        if (initFrom != null) about.put("init_from", initFrom.toAbsolutePath().toString());
+        boolean many = plan.size() > 1;
+        Sweeper.Outcome o = Sweeper.execute(plan, new int[] {0, 1}, eng, dir, about, Runtime.getRuntime().maxMemory() / 2,
+                err, inputs, saveData == null && saveWeights == null ? null : (run, res) -> {
+                    try {
+                        String sub = many ? String.format(Locale.ROOT, "run-%04d", run.index()) : "";
+                        if (saveData != null) NpyData.saveData(saveData.resolve(sub), inputs.source().apply(run.config()));
+                        if (saveWeights != null) NpyData.saveWeights(saveWeights.resolve(sub), res.finalWeights());
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
 
-        long t0 = System.nanoTime();
-        List<RunData> data = configs.stream().map(DataFactory::generate).toList();
-        List<RunResult> results;
-        try (EngineBatch batch = eng.open(data)) {
-            results = Trainer.train(batch, data, false, null);
-        }
-        double secs = (System.nanoTime() - t0) / 1e9;
-
-        Map<String, Object> cfg = new LinkedHashMap<>();
-        cfg.put("tool", "attnsweep");
-        cfg.put("version", Version.get());
-        cfg.put("command", "train");
-        cfg.put("preset", preset);
-        if (preset != null) cfg.put("preset_notes", Presets.notes(preset));
-        cfg.put("engine", eng.describe());
-        cfg.put("wall_seconds", secs);
-        cfg.put("runs", configs);
-        dir.writeConfig(cfg);
-        dir.writeMetrics(results);
-        dir.writeSummary(results);
-
-        long steps = results.stream().mapToLong(RunResult::stopStep).sum();
+        List<Aggregate.Cell> runs = Aggregate.runs(dir.path().resolve("summary.csv"));
+        long steps = runs.stream().mapToLong(r -> Math.round(r.stopStepMean())).sum();
         out.printf(Locale.ROOT, "%d runs, %d run-steps in %.1f s (%.0f run-steps/s) -> %s%n",
-                results.size(), steps, secs, steps / secs, dir.path());
-        out.printf(Locale.ROOT, "%4s %6s %6s %11s %10s %10s %10s %11s %9s%n", "run", "N", "snr", "stop_step",
+                o.trained(), steps, o.seconds(), steps / Math.max(o.seconds(), 1e-9), dir.path());
+        out.printf(Locale.ROOT, "%4s %5s %6s %10s %11s %10s %10s %11s %9s%n", "run", "N", "snr", "stop_step",
                 "train_loss", "test_loss", "test_error", "attn_signal", "diverged");
-        for (int r = 0; r < results.size(); r++) {
-            RunResult res = results.get(r);
-            double[] m = res.finalMetrics();
-            out.printf(Locale.ROOT, "%4d %6d %6.3f %11d %10.4g %10.4g %10.3f %11.3f %9s%n", r, res.config().N(),
-                    res.config().snr(), res.stopStep(), m[Metric.TRAIN_LOSS.ordinal()], m[Metric.TEST_LOSS.ordinal()],
-                    m[Metric.TEST_ERROR.ordinal()], m[Metric.ATTN_SIGNAL.ordinal()], res.diverged());
+        for (int r = 0; r < runs.size(); r++) {
+            Aggregate.Cell c = runs.get(r);
+            out.printf(Locale.ROOT, "%4d %5s %6.3f %10.0f %11.4g %10.4g %10.3f %11.3f %9s%n", r, c.config().get("N"),
+                    c.num("snr"), c.stopStepMean(), c.mean(Metric.TRAIN_LOSS), c.mean(Metric.TEST_LOSS),
+                    c.mean(Metric.TEST_ERROR), c.mean(Metric.ATTN_SIGNAL), c.diverged() > 0);
         }
+        out.flush();
         return 0;
+    }
+
+    /**
+     * The runs' data: generated, or read from --data-from / --init-from. Files are read once here,
+     * so a bad file is refused before any work, and their bytes go into the plan's fingerprint.
+     */
+    Sweeper.Inputs inputs(Plan plan) throws java.io.IOException {
+        if (dataFrom == null && initFrom == null) return Sweeper.Inputs.GENERATED;
+        NpyData.load(dataFrom, initFrom, plan.runs().get(0).config());
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (Path dirIn : new Path[] {dataFrom, initFrom}) {
+            if (dirIn == null) continue;
+            try (var files = java.nio.file.Files.list(dirIn)) {
+                for (Path f : files.filter(f -> f.toString().endsWith(".npy")).sorted().toList()) {
+                    md.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    md.update(java.nio.file.Files.readAllBytes(f));
+                }
+            }
+        }
+        String fp = java.util.HexFormat.of().formatHex(md.digest(), 0, 8);
+        return new Sweeper.Inputs(c -> {
+            try {
+                return NpyData.load(dataFrom, initFrom, c);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, fp);
     }
 
     /** Defaults, then the preset, then every option the user gave. */

@@ -16,15 +16,19 @@ public final class DataFactory {
     private DataFactory() {
     }
 
-    /** The whole run: training set, fresh test set, signals and initial weights. */
+    /**
+     * The whole run: training set, fresh test set, signals and initial weights. The noise and
+     * W(0) come from the run's {@link Family}, drawn once for all runs that share them.
+     */
     public static RunData generate(RunConfig c) {
-        double[][] e = directions(c);
+        Family f = Family.of(c);
+        double[][] e = f.directions();
         double[][] mu = {e[0].clone(), e[1].clone()};
         scale(mu[0], c.mu());
         scale(mu[1], c.mu());
-        TokenSet train = samples(c, c.N(), mu, e, "train");
-        TokenSet test = samples(c, c.testN(), mu, e, "test");
-        return new RunData(c, train, test, mu[0], mu[1], initialWeights(c));
+        TokenSet train = samples(c, c.N(), mu, f.trainNoise(c.N()), "train");
+        TokenSet test = samples(c, c.testN(), mu, f.testNoise(), "test");
+        return new RunData(c, train, test, mu[0], mu[1], f.init(), f);
     }
 
     /** The unit directions of μ₊ and μ₋ (each d long). */
@@ -52,10 +56,10 @@ public final class DataFactory {
 
     /**
      * n samples of the split named {@code split} ("train" or "test"): token 0 is the signal of the
-     * true label, tokens 1..M−1 are noise with their own σ. Tokens are stored as P = 2 + n(M−1)
-     * distinct tokens, μ₊ first, μ₋ second.
+     * true label, tokens 1..M−1 are noise (the first n·(M−1) tokens of {@code noise}). Tokens are
+     * stored as P = 2 + n(M−1) distinct tokens, μ₊ first, μ₋ second.
      */
-    static TokenSet samples(RunConfig c, int n, double[][] mu, double[][] e, String split) {
+    static TokenSet samples(RunConfig c, int n, double[][] mu, double[] noise, String split) {
         int d = c.d(), M = c.M();
         int[] yClean = trueLabels(c, n, split);
         int[] y = new int[n];
@@ -66,31 +70,41 @@ public final class DataFactory {
         double[] tokens = new double[P * d];
         System.arraycopy(mu[0], 0, tokens, 0, d);
         System.arraycopy(mu[1], 0, tokens, d, d);
+        System.arraycopy(noise, 0, tokens, 2 * d, (P - 2) * d);
         int[] map = new int[n * M];
-        // The optional projection of the noise off span(μ₊, μ₋) uses the unit directions.
-        double[] u1 = c.orthogonalNoise() ? e[0] : null, u2 = e[1];
-        Stream noise = Stream.of(c.seed(), c.repeat(), split + "-noise");
         for (int s = 0; s < n; s++) {
             map[s * M] = yClean[s] > 0 ? 0 : 1;
+            for (int l = 1; l < M; l++) map[s * M + l] = 2 + s * (M - 1) + (l - 1);
+        }
+        return new TokenSet(n, M, d, tokens, map, y, yClean);
+    }
+
+    /**
+     * Draws the noise tokens of samples [from, to) of a split into {@code out} (sample-major,
+     * (M−1) tokens of d per sample): position l of sample s is σ_l·z with z from the stream
+     * (split-noise, s, l), projected off span(e₊, e₋) when the run asks for orthogonal noise.
+     */
+    static void noise(RunConfig c, String split, int from, int to, double[][] e, double[] out) {
+        int d = c.d(), M = c.M();
+        double[] u1 = c.orthogonalNoise() ? e[0] : null, u2 = e[1];
+        Stream noise = Stream.of(c.seed(), c.repeat(), split + "-noise");
+        for (int s = from; s < to; s++) {
             Stream sample = noise.sub(s);
             for (int l = 1; l < M; l++) {
-                int j = 2 + s * (M - 1) + (l - 1);
-                map[s * M + l] = j;
                 Stream pos = sample.sub(l);
                 double sig = c.sigmaAt(l + 1);
-                int off = j * d;
-                for (int i = 0; i < d; i++) tokens[off + i] = sig * pos.normal(i);
+                int off = (s * (M - 1) + (l - 1)) * d;
+                for (int i = 0; i < d; i++) out[off + i] = sig * pos.normal(i);
                 if (u1 != null) {
                     double a = 0, b = 0;
                     for (int i = 0; i < d; i++) {
-                        a += tokens[off + i] * u1[i];
-                        b += tokens[off + i] * u2[i];
+                        a += out[off + i] * u1[i];
+                        b += out[off + i] * u2[i];
                     }
-                    for (int i = 0; i < d; i++) tokens[off + i] -= a * u1[i] + b * u2[i];
+                    for (int i = 0; i < d; i++) out[off + i] -= a * u1[i] + b * u2[i];
                 }
             }
         }
-        return new TokenSet(n, M, d, tokens, map, y, yClean);
     }
 
     /** True labels ỹ of the first n samples; a prefix of a longer draw is the shorter draw. */

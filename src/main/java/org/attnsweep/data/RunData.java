@@ -5,10 +5,18 @@ import org.attnsweep.model.Weights;
 
 /**
  * One run's inputs: its config, training and test sets, the two signal vectors (probes for the
- * v_signal and qk_ss metrics) and the initial weights.
+ * v_signal and qk_ss metrics), the initial weights, and the {@link Family} its draws come from
+ * (null for data read from files). With a family, the training tokens are exactly
+ * [‖μ‖e₊, ‖μ‖e₋, the family's first N·(M−1) noise tokens], the test tokens likewise, and
+ * {@code init} is the family's W(0) — engines may rely on that to share work across runs.
  */
 public record RunData(RunConfig config, TokenSet train, TokenSet test, double[] muPos, double[] muNeg,
-                      Weights init) {
+                      Weights init, Family family) {
+
+    /** Data with no family (read from files). */
+    public RunData(RunConfig config, TokenSet train, TokenSet test, double[] muPos, double[] muNeg, Weights init) {
+        this(config, train, test, muPos, muNeg, init, null);
+    }
 
     public RunData {
         if (train.d() != config.d() || test.d() != config.d() || train.M() != config.M() || test.M() != config.M()) {

@@ -38,7 +38,7 @@ public final class Aggregate {
             return Math.sqrt(s / (n - 1));
         }
 
-        double num(String key) {
+        public double num(String key) {
             return Double.parseDouble(config.get(key));
         }
     }
@@ -49,6 +49,15 @@ public final class Aggregate {
 
     /** Reads summary.csv into cells, in first-appearance order. */
     public static List<Cell> cells(Path summaryCsv) {
+        return read(summaryCsv, false);
+    }
+
+    /** Reads summary.csv with every run its own cell (seed and repeat kept in the config). */
+    public static List<Cell> runs(Path summaryCsv) {
+        return read(summaryCsv, true);
+    }
+
+    private static List<Cell> read(Path summaryCsv, boolean perRun) {
         List<String> lines;
         try {
             lines = Files.readAllLines(summaryCsv);
@@ -63,7 +72,7 @@ public final class Aggregate {
         Map<String, List<String[]>> byCell = new LinkedHashMap<>();
         for (String l : lines.subList(1, lines.size())) {
             String[] f = l.split(",", -1);
-            StringBuilder k = new StringBuilder();
+            StringBuilder k = new StringBuilder(perRun ? f[0] + "," : "");
             for (String c : ResultStore.CONFIG_COLUMNS) {
                 if (c.equals("seed") || c.equals("repeat")) continue;
                 k.append(f[cols.indexOf(c)]).append(',');
@@ -74,7 +83,7 @@ public final class Aggregate {
         for (List<String[]> rows : byCell.values()) {
             Map<String, String> cfg = new LinkedHashMap<>();
             for (String c : ResultStore.CONFIG_COLUMNS) {
-                if (!c.equals("seed") && !c.equals("repeat")) cfg.put(c, rows.get(0)[cols.indexOf(c)]);
+                if (perRun || !c.equals("seed") && !c.equals("repeat")) cfg.put(c, rows.get(0)[cols.indexOf(c)]);
             }
             List<double[]> ms = new ArrayList<>();
             int div = 0;
@@ -109,8 +118,17 @@ public final class Aggregate {
     }
 
     /**
+     * The smallest expected logistic loss any predictor reaches on labels flipped with probability
+     * p: the binary entropy H(p) in nats (0 at p = 0).
+     */
+    public static double bayesLoss(double p) {
+        return p <= 0 ? 0 : -p * Math.log(p) - (1 - p) * Math.log(1 - p);
+    }
+
+    /**
      * For each group of cells equal in every varying column but N, μ and SNR: for each N, the
-     * smallest SNR whose mean test loss is below {@code cutoff}; then the least-squares C of
+     * smallest SNR whose mean test loss exceeds the Bayes loss H(p) by less than {@code cutoff}
+     * (with p = 0 this is the plain test loss, as in paper A's map); then the least-squares C of
      * SNR² = C·(1/N) through the origin (the line N·SNR² = C), with its R².
      */
     public static List<Fit> boundary(List<Cell> cells, double cutoff) {
@@ -121,7 +139,7 @@ public final class Aggregate {
             Map<String, String> g = new LinkedHashMap<>();
             for (String k : keys) g.put(k, c.config().get(k));
             TreeMap<Integer, Double> perN = best.computeIfAbsent(g, x -> new TreeMap<>());
-            if (c.mean(Metric.TEST_LOSS) < cutoff) perN.merge((int) c.num("N"), c.num("snr"), Math::min);
+            if (c.mean(Metric.TEST_LOSS) - bayesLoss(c.num("p")) < cutoff) perN.merge((int) c.num("N"), c.num("snr"), Math::min);
         }
         List<Fit> out = new ArrayList<>();
         best.forEach((g, perN) -> {
@@ -236,7 +254,7 @@ public final class Aggregate {
     public static String describe(List<Fit> fits, double cutoff) {
         StringBuilder sb = new StringBuilder();
         for (Fit f : fits) {
-            sb.append(String.format(Locale.ROOT, "boundary %s: N*SNR^2 = C with C = %.4g (R^2 = %.3f, %d points, test-loss cutoff %.3g)%n",
+            sb.append(String.format(Locale.ROOT, "boundary %s: N*SNR^2 = C with C = %.4g (R^2 = %.3f, %d points, excess test-loss cutoff %.3g)%n",
                     f.group().isEmpty() ? "" : f.group().toString(), f.C(), f.r2(), f.points(), cutoff));
         }
         return sb.toString();

@@ -22,40 +22,42 @@ import org.attnsweep.train.OutputDir;
 import org.attnsweep.train.RunResult;
 
 /**
- * The results of a sweep in one directory: {@code summary.csv} (one row per finished run) and
- * {@code curves.csv} (its recorded metric rows), both keyed by the run's plan index and config
- * hash. Append-only while a sweep runs: a run's curve rows are appended first and its summary row
+ * The results of a sweep (or a train) in one directory: {@code summary.csv} (one row per finished
+ * run: its plan index {@code run}, the hash {@code key} of its full config, the config, how it
+ * stopped and its final metrics) and {@code metrics.csv} (its recorded rows: run, step, metrics).
+ * Append-only while a sweep runs: a run's metric rows are appended first and its summary row
  * last, each as one write, so the summary row marks the run as done. Opening the store cuts a torn
  * last line and drops curve rows of runs without a summary row, so a {@code kill -9} loses at most
  * the runs in flight and never corrupts what was written. {@link #finish} rewrites both files sorted
- * by index (atomically), which makes sharded-then-merged results byte-identical to an unsharded run.
+ * by run index (atomically), which makes sharded-then-merged results byte-identical to an unsharded run.
  */
 public final class ResultStore implements AutoCloseable {
-    /** Config columns of summary.csv, after index and key. */
+    /** Config columns of summary.csv, after run and key. */
     public static final List<String> CONFIG_COLUMNS = List.of("seed", "repeat", "d", "M", "mk", "mv", "N", "sigma",
             "mu", "snr", "sigma_p", "p", "labels", "orthogonal_noise", "signals", "init", "sigma0", "sigma_v",
             "sigma_o", "init_divisor", "train_wo", "lr", "steps", "target_loss", "eval_every", "test_n", "attn_sample");
     public static final List<String> OUTCOME_COLUMNS = List.of("stop_step", "reached_target", "diverged");
 
-    private final Path summary, curves;
+    private final Path summary, metrics;
+    private final Set<Integer> doneRuns = new HashSet<>();
     private final Set<String> done = new HashSet<>();
-    private FileChannel summaryOut, curvesOut;
+    private FileChannel summaryOut, metricsOut;
 
     private ResultStore(Path dir) {
         this.summary = dir.resolve("summary.csv");
-        this.curves = dir.resolve("curves.csv");
+        this.metrics = dir.resolve("metrics.csv");
     }
 
     public static String summaryHeader() {
-        List<String> cols = new ArrayList<>(List.of("index", "key"));
+        List<String> cols = new ArrayList<>(List.of("run", "key"));
         cols.addAll(CONFIG_COLUMNS);
         cols.addAll(OUTCOME_COLUMNS);
         for (Metric m : Metric.values()) cols.add(m.column());
         return String.join(",", cols);
     }
 
-    public static String curvesHeader() {
-        List<String> cols = new ArrayList<>(List.of("index", "key", "step"));
+    public static String metricsHeader() {
+        List<String> cols = new ArrayList<>(List.of("run", "step"));
         for (Metric m : Metric.values()) cols.add(m.column());
         return String.join(",", cols);
     }
@@ -65,13 +67,17 @@ public final class ResultStore implements AutoCloseable {
         ResultStore s = new ResultStore(dir);
         try {
             List<String> sum = repair(s.summary, summaryHeader());
-            for (String line : sum.subList(1, sum.size())) s.done.add(line.split(",", 3)[1]);
-            List<String> cur = repair(s.curves, curvesHeader());
+            for (String line : sum.subList(1, sum.size())) {
+                String[] f = line.split(",", 3);
+                s.doneRuns.add(Integer.parseInt(f[0]));
+                s.done.add(f[1]);
+            }
+            List<String> cur = repair(s.metrics, metricsHeader());
             List<String> kept = new ArrayList<>(List.of(cur.get(0)));
-            for (String line : cur.subList(1, cur.size())) if (s.done.contains(line.split(",", 3)[1])) kept.add(line);
-            if (kept.size() != cur.size()) OutputDir.writeAtomically(s.curves, String.join("\n", kept) + "\n");
+            for (String line : cur.subList(1, cur.size())) if (s.doneRuns.contains(runOf(line))) kept.add(line);
+            if (kept.size() != cur.size()) OutputDir.writeAtomically(s.metrics, String.join("\n", kept) + "\n");
             s.summaryOut = FileChannel.open(s.summary, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-            s.curvesOut = FileChannel.open(s.curves, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            s.metricsOut = FileChannel.open(s.metrics, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the result store in " + dir + ": " + e.getMessage(), e);
         }
@@ -120,13 +126,18 @@ public final class ResultStore implements AutoCloseable {
     public synchronized void append(PlannedRun run, RunResult res) {
         StringBuilder c = new StringBuilder();
         for (double[] row : res.curve()) {
-            c.append(run.index()).append(',').append(run.key()).append(',').append((long) row[0]);
+            c.append(run.index()).append(',').append((long) row[0]);
             for (int i = 1; i < row.length; i++) c.append(',').append(OutputDir.num(row[i]));
             c.append('\n');
         }
-        write(curvesOut, c.toString());
+        write(metricsOut, c.toString());
         write(summaryOut, summaryRow(run, res) + "\n");
         done.add(run.key());
+        doneRuns.add(run.index());
+    }
+
+    private static int runOf(String line) {
+        return Integer.parseInt(line.substring(0, line.indexOf(',')));
     }
 
     static String summaryRow(PlannedRun run, RunResult res) {
@@ -170,7 +181,7 @@ public final class ResultStore implements AutoCloseable {
     /** Rewrites both files sorted by plan index (then step), atomically. */
     public void finish() {
         sortFile(summary);
-        sortFile(curves);
+        sortFile(metrics);
     }
 
     /** Sorts the data lines of a result file by their leading index (stable, so steps keep their order). */
@@ -178,7 +189,7 @@ public final class ResultStore implements AutoCloseable {
         try {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
             List<String> body = new ArrayList<>(lines.subList(1, lines.size()));
-            body.sort(Comparator.comparingInt(l -> Integer.parseInt(l.substring(0, l.indexOf(',')))));
+            body.sort(Comparator.comparingInt(ResultStore::runOf));
             OutputDir.writeAtomically(file, lines.get(0) + "\n" + (body.isEmpty() ? "" : String.join("\n", body) + "\n"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -187,39 +198,40 @@ public final class ResultStore implements AutoCloseable {
 
     /**
      * Joins the stores of {@code shards} into {@code out}: every run once (a run found in two shards
-     * must have identical rows), sorted by index.
+     * must have identical rows), sorted by run index.
      */
     public static int merge(Path out, List<Path> shards) {
         Map<String, String> sum = new LinkedHashMap<>();
-        Map<String, List<String>> cur = new LinkedHashMap<>();
+        Map<Integer, List<String>> cur = new LinkedHashMap<>();
         for (Path dir : shards) {
-            for (String f : List.of("summary.csv", "curves.csv")) {
+            for (String f : List.of("summary.csv", "metrics.csv")) {
                 if (!Files.isRegularFile(dir.resolve(f))) throw new IllegalArgumentException(dir + " has no " + f + ": not a sweep output directory");
             }
             ResultStore s = open(dir); // repairs a torn shard the same way a resume would
             s.close();
             try {
+                Set<Integer> mine = new HashSet<>();
                 List<String> lines = Files.readAllLines(dir.resolve("summary.csv"));
                 for (String l : lines.subList(1, lines.size())) {
-                    String key = l.split(",", 3)[1];
-                    String prev = sum.putIfAbsent(key, l);
-                    if (prev != null && !prev.equals(l)) throw new IllegalArgumentException("run " + key + " differs between shards (in " + dir + ")");
+                    String prev = sum.putIfAbsent(l.split(",", 3)[1], l);
+                    if (prev == null) mine.add(runOf(l));
+                    else if (!prev.equals(l)) throw new IllegalArgumentException("run " + runOf(l) + " differs between shards (in " + dir + ")");
                 }
-                Map<String, List<String>> mine = new LinkedHashMap<>();
-                List<String> cl = Files.readAllLines(dir.resolve("curves.csv"));
-                for (String l : cl.subList(1, cl.size())) mine.computeIfAbsent(l.split(",", 3)[1], k -> new ArrayList<>()).add(l);
-                mine.forEach(cur::putIfAbsent);
+                List<String> cl = Files.readAllLines(dir.resolve("metrics.csv"));
+                for (String l : cl.subList(1, cl.size())) {
+                    if (mine.contains(runOf(l))) cur.computeIfAbsent(runOf(l), k -> new ArrayList<>()).add(l);
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
         }
         List<String> rows = new ArrayList<>(sum.values());
         List<String> curveRows = new ArrayList<>();
-        for (String key : sum.keySet()) curveRows.addAll(cur.getOrDefault(key, List.of()));
+        cur.values().forEach(curveRows::addAll);
         OutputDir.writeAtomically(out.resolve("summary.csv"), summaryHeader() + "\n" + (rows.isEmpty() ? "" : String.join("\n", rows) + "\n"));
-        OutputDir.writeAtomically(out.resolve("curves.csv"), curvesHeader() + "\n" + (curveRows.isEmpty() ? "" : String.join("\n", curveRows) + "\n"));
+        OutputDir.writeAtomically(out.resolve("metrics.csv"), metricsHeader() + "\n" + (curveRows.isEmpty() ? "" : String.join("\n", curveRows) + "\n"));
         sortFile(out.resolve("summary.csv"));
-        sortFile(out.resolve("curves.csv"));
+        sortFile(out.resolve("metrics.csv"));
         return rows.size();
     }
 
@@ -227,7 +239,7 @@ public final class ResultStore implements AutoCloseable {
     public void close() {
         try {
             if (summaryOut != null) summaryOut.close();
-            if (curvesOut != null) curvesOut.close();
+            if (metricsOut != null) metricsOut.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,15 +1,30 @@
 package org.attnsweep.sweep;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
 import org.attnsweep.data.DataFactory;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.Version;
 import org.attnsweep.model.RunConfig;
+import org.attnsweep.train.OutputDir;
+import org.attnsweep.train.RunResult;
 import org.attnsweep.train.Trainer;
 
 /**
@@ -40,15 +55,102 @@ public final class Sweeper {
         return out;
     }
 
+    /**
+     * Where runs get their data and initial weights: drawn from their streams (the default), or
+     * read from files. The fingerprint names the files' content, so results trained on other
+     * files are never taken for these.
+     */
+    public record Inputs(Function<RunConfig, RunData> source, String fingerprint) {
+        public static final Inputs GENERATED = new Inputs(DataFactory::generate, "");
+    }
+
+    /** What one execution did: runs trained now, runs of the shard stored in all, wall seconds. */
+    public record Outcome(int trained, int stored, double seconds) {
+    }
+
+    /**
+     * Runs shard {@code shard[0]} of {@code shard[1]} of the plan into {@code dir}: refuses a
+     * directory that holds another plan's results, writes config.json (the command, the preset,
+     * the plan fingerprint, the engine, every run's config and the version), skips runs already
+     * stored, trains the rest, and sorts the store when done.
+     *
+     * @param about      extra entries for config.json (command, preset, notes...)
+     * @param onFinished called with each run as it is stored, its final weights included; or null
+     */
+    public static Outcome execute(Plan plan, int[] shard, Engine engine, OutputDir dir, Map<String, Object> about,
+                                  long memoryBytes, PrintStream err, Inputs inputs,
+                                  BiConsumer<PlannedRun, RunResult> onFinished) {
+        String fingerprint = fingerprint(plan, inputs.fingerprint());
+        checkSamePlan(dir.path(), fingerprint);
+        List<PlannedRun> mine = plan.shard(shard[0], shard[1]);
+        Map<String, Object> cfg = new LinkedHashMap<>();
+        cfg.put("tool", "attnsweep");
+        cfg.put("version", Version.get());
+        cfg.putAll(about);
+        cfg.put("plan_fingerprint", fingerprint);
+        cfg.put("plan_runs", plan.size());
+        cfg.put("shard", shard[0] + "/" + shard[1]);
+        cfg.put("engine", engine.describe());
+        cfg.put("runs", mine.stream().map(r -> Map.of("run", r.index(), "key", r.key(), "config", r.config())).toList());
+        dir.writeConfig(cfg);
+
+        long t0 = System.nanoTime();
+        try (ResultStore store = ResultStore.open(dir.path())) {
+            List<PlannedRun> todo = mine.stream().filter(r -> !store.isDone(r.key())).toList();
+            if (todo.size() < mine.size()) {
+                err.println("resuming: " + (mine.size() - todo.size()) + " of " + mine.size() + " runs already done");
+            }
+            int trained = run(todo, engine, store, memoryBytes, err, inputs, onFinished);
+            store.finish();
+            Outcome o = new Outcome(trained, mine.size(), (System.nanoTime() - t0) / 1e9);
+            // The timing of this execution, for the report (a resumed one times only what it trained).
+            cfg.put("runs_trained", o.trained());
+            cfg.put("wall_seconds", o.seconds());
+            cfg.put("runs_per_second", o.trained() / Math.max(o.seconds(), 1e-9));
+            dir.writeConfig(cfg);
+            return o;
+        }
+    }
+
+    /** A hash of every run key of the whole plan: two plans share it only if they are the same runs. */
+    static String fingerprint(Plan plan, String inputs) {
+        StringBuilder sb = new StringBuilder(inputs).append('\n');
+        for (PlannedRun r : plan.runs()) sb.append(r.key()).append('\n');
+        try {
+            byte[] h = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(h, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Refuses to resume into a directory that holds results of another plan. */
+    static void checkSamePlan(Path dir, String fingerprint) {
+        Path cfg = dir.resolve("config.json");
+        if (!Files.exists(cfg)) return;
+        JsonNode fp;
+        try {
+            fp = new ObjectMapper().readTree(cfg.toFile()).get("plan_fingerprint");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + cfg + ": " + e.getMessage(), e);
+        }
+        if (fp == null || !fp.asText().equals(fingerprint)) {
+            throw new IllegalArgumentException("--out " + dir + " holds results of a different run set (plan fingerprint "
+                    + (fp == null ? "none" : fp.asText()) + ", this one " + fingerprint + "): choose another --out");
+        }
+    }
+
     /** Trains {@code todo} into {@code store}; returns the number of runs trained. */
-    public static int run(List<PlannedRun> todo, Engine engine, ResultStore store, long memoryBytes, PrintStream err) {
+    static int run(List<PlannedRun> todo, Engine engine, ResultStore store, long memoryBytes, PrintStream err,
+                   Inputs inputs, BiConsumer<PlannedRun, RunResult> onFinished) {
         Progress progress = new Progress(err, todo.size(), "engine=" + engine.name());
         int trained = 0;
         for (List<PlannedRun> batch : batches(todo, memoryBytes)) {
-            List<RunData> data = batch.parallelStream().map(r -> DataFactory.generate(r.config())).toList();
+            List<RunData> data = batch.parallelStream().map(r -> inputs.source().apply(r.config())).toList();
             try (EngineBatch eb = engine.open(data)) {
-                Trainer.train(eb, data, false, (r, res) -> {
+                Trainer.train(eb, data, onFinished != null, (r, res) -> {
                     store.append(batch.get(r), res);
+                    if (onFinished != null) onFinished.accept(batch.get(r), res);
                     progress.add(1);
                 });
             }

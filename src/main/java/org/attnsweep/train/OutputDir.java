@@ -9,16 +9,13 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.attnsweep.model.Metric;
-import org.attnsweep.model.RunConfig;
 
 /**
- * An output directory of {@code train}: config.json (the resolved configs and the version),
- * metrics.csv (one row per run and recorded step) and summary.csv (one row per run). Every file
- * is written whole to a temporary name and renamed, so a reader never sees half a file.
+ * An output directory: proven writable before any work, config.json written whole to a temporary
+ * name and renamed (as every rewritten file here), so a reader never sees half a file. The result
+ * files themselves are the {@link org.attnsweep.sweep.ResultStore}'s.
  */
 public final class OutputDir {
     private final Path dir;
@@ -60,45 +57,6 @@ public final class OutputDir {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    /** metrics.csv: {@code run,step,<metrics>} for every recorded step of every run. */
-    public void writeMetrics(List<RunResult> results) {
-        StringBuilder sb = new StringBuilder("run,step");
-        for (Metric m : Metric.values()) sb.append(',').append(m.column());
-        sb.append('\n');
-        for (int r = 0; r < results.size(); r++) {
-            for (double[] row : results.get(r).curve()) {
-                sb.append(r).append(',').append((long) row[0]);
-                for (int i = 1; i < row.length; i++) sb.append(',').append(num(row[i]));
-                sb.append('\n');
-            }
-        }
-        writeAtomically(dir.resolve("metrics.csv"), sb.toString());
-    }
-
-    /** The columns of summary.csv before the final metrics. */
-    public static final List<String> SUMMARY_KEYS = List.of("run", "seed", "repeat", "N", "M", "d", "mk", "mv",
-            "mu", "snr", "sigma_p", "p", "lr", "train_wo", "stop_step", "reached_target", "diverged");
-
-    /** summary.csv: one row per run: its key parameters, how it stopped, its final metrics. */
-    public void writeSummary(List<RunResult> results) {
-        StringBuilder sb = new StringBuilder(String.join(",", SUMMARY_KEYS));
-        for (Metric m : Metric.values()) sb.append(',').append(m.column());
-        sb.append('\n');
-        for (int r = 0; r < results.size(); r++) {
-            RunResult res = results.get(r);
-            RunConfig c = res.config();
-            sb.append(r).append(',').append(c.seed()).append(',').append(c.repeat()).append(',').append(c.N())
-                    .append(',').append(c.M()).append(',').append(c.d()).append(',').append(c.mk()).append(',')
-                    .append(c.mv()).append(',').append(num(c.mu())).append(',').append(num(c.snr())).append(',')
-                    .append(num(c.sigmaP())).append(',').append(num(c.p())).append(',').append(num(c.lr()))
-                    .append(',').append(c.trainWo()).append(',').append(res.stopStep()).append(',')
-                    .append(res.reachedTarget()).append(',').append(res.diverged());
-            for (double v : res.finalMetrics()) sb.append(',').append(num(v));
-            sb.append('\n');
-        }
-        writeAtomically(dir.resolve("summary.csv"), sb.toString());
     }
 
     /** Shortest round-tripping decimal; NaN and infinities as pandas and R read them. */

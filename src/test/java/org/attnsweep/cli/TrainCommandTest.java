@@ -57,8 +57,8 @@ class TrainCommandTest {
         assertEquals("attnsweep", cfg.get("tool").asText());
         assertFalse(cfg.get("version").asText().isEmpty());
         assertEquals(2, cfg.get("runs").size());
-        assertEquals(0.1, cfg.get("runs").get(0).get("p").asDouble());
-        assertEquals(1, cfg.get("runs").get(1).get("repeat").asInt());
+        assertEquals(0.1, cfg.get("runs").get(0).get("config").get("p").asDouble());
+        assertEquals(1, cfg.get("runs").get(1).get("config").get("repeat").asInt());
 
         List<String> metrics = Files.readAllLines(out.resolve("metrics.csv"));
         String header = "run,step," + String.join(",", Stream.of(Metric.values()).map(Metric::column).toList());
@@ -69,8 +69,15 @@ class TrainCommandTest {
 
         List<String> summary = Files.readAllLines(out.resolve("summary.csv"));
         assertEquals(3, summary.size());
-        assertTrue(summary.get(0).startsWith("run,seed,repeat,N,"), summary.get(0));
+        assertTrue(summary.get(0).startsWith("run,key,seed,repeat,d,M,"), summary.get(0));
         assertTrue(summary.get(1).contains(",30,false,false,"), summary.get(1));
+
+        // The same command again finds everything done and leaves the files as they were.
+        Result again = cli(small(out, "--repeats", "2", "--p", "0.1", "--engine", "vector"));
+        assertEquals(0, again.code, again.err);
+        assertTrue(again.err.contains("resuming: 2 of 2 runs already done"), again.err);
+        assertEquals(summary, Files.readAllLines(out.resolve("summary.csv")));
+        assertEquals(metrics, Files.readAllLines(out.resolve("metrics.csv")));
     }
 
     @Test
@@ -78,7 +85,7 @@ class TrainCommandTest {
         Path out = tmp.resolve("p");
         Result r = cli(small(out, "--preset", "jiang-dynamics-benign", "--M", "4", "--repeats", "1", "--engine", "reference"));
         assertEquals(0, r.code, r.err);
-        JsonNode run = new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("runs").get(0);
+        JsonNode run = new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("runs").get(0).get("config");
         assertEquals(24, run.get("d").asInt());       // option beats preset
         assertEquals(0.01, run.get("lr").asDouble()); // preset beats default
         assertFalse(run.get("trainWo").asBoolean());
@@ -118,6 +125,39 @@ class TrainCommandTest {
         assertTrue(r.err.contains(message), "expected '" + message + "' in: " + r.err);
         assertFalse(r.err.contains("Exception"), "no stack trace: " + r.err);
         assertFalse(Files.exists(out.resolve("config.json")), "no work done");
+    }
+
+    @Test
+    void savedDataAndWeightsReplayTheSameRun(@TempDir Path tmp) throws IOException {
+        // Run once saving data and initial weights (steps 0: final = initial), then train from the
+        // files: the replay must give the same summary metrics as training from the streams.
+        Path data = tmp.resolve("data"), init = tmp.resolve("init");
+        assertEquals(0, cli(small(tmp.resolve("a"), "--steps", "0", "--save-data", data.toString(),
+                "--save-weights", init.toString(), "--engine", "reference")).code);
+        for (String f : List.of("train_x.npy", "train_y.npy", "train_y_clean.npy", "test_x.npy", "test_y.npy", "mu.npy")) {
+            assertTrue(Files.exists(data.resolve(f)), f);
+        }
+        for (String f : List.of("W_Q.npy", "W_K.npy", "W_V.npy", "w_O.npy")) assertTrue(Files.exists(init.resolve(f)), f);
+        Result direct = cli(small(tmp.resolve("b"), "--engine", "reference", "--p", "0"));
+        Result replay = cli(small(tmp.resolve("c"), "--engine", "reference", "--data-from", data.toString(),
+                "--init-from", init.toString()));
+        assertEquals(0, direct.code, direct.err);
+        assertEquals(0, replay.code, replay.err);
+        List<String> a = Files.readAllLines(tmp.resolve("b/summary.csv")), b = Files.readAllLines(tmp.resolve("c/summary.csv"));
+        int metric0 = List.of(a.get(0).split(",")).indexOf("train_loss");
+        String[] ra = a.get(1).split(","), rb = b.get(1).split(",");
+        for (int i = metric0; i < ra.length; i++) assertEquals(Double.parseDouble(ra[i]), Double.parseDouble(rb[i]), 1e-12, a.get(0).split(",")[i]);
+    }
+
+    @Test
+    void badDataFilesAreRefused(@TempDir Path tmp) throws IOException {
+        Path data = tmp.resolve("data");
+        assertEquals(0, cli(small(tmp.resolve("a"), "--steps", "0", "--save-data", data.toString())).code);
+        Files.writeString(data.resolve("train_y.npy"), "not numpy");
+        Result r = cli(small(tmp.resolve("b"), "--data-from", data.toString()));
+        assertEquals(2, r.code, r.err);
+        assertTrue(r.err.contains("train_y.npy: not an NPY file (bad magic)"), r.err);
+        assertFalse(Files.exists(tmp.resolve("b/config.json")));
     }
 
     @Test

@@ -104,7 +104,7 @@ class SweepTest {
         Result merged = cli(m.toArray(String[]::new));
         assertEquals(0, merged.code, merged.err);
         assertTrue(merged.out.contains("merged 24 of 24 runs from 3 shards"), merged.out);
-        for (String f : List.of("summary.csv", "curves.csv", "cells.csv", "boundary.csv", "correlation.csv")) {
+        for (String f : List.of("summary.csv", "metrics.csv", "cells.csv", "boundary.csv", "correlation.csv")) {
             assertEquals(Files.readString(tmp.resolve("whole").resolve(f)), Files.readString(tmp.resolve("merged").resolve(f)), f);
         }
     }
@@ -144,7 +144,7 @@ class SweepTest {
         fresh[fresh.length - 1] = tmp.resolve("fresh").toString();
         assertEquals(0, cli(args(fresh)).code);
         assertEquals(Files.readString(tmp.resolve("fresh/summary.csv")), Files.readString(summary));
-        assertEquals(Files.readString(tmp.resolve("fresh/curves.csv")), Files.readString(out.resolve("curves.csv")));
+        assertEquals(Files.readString(tmp.resolve("fresh/metrics.csv")), Files.readString(out.resolve("metrics.csv")));
     }
 
     @Test
@@ -160,32 +160,41 @@ class SweepTest {
         assertEquals(0, r.code, r.err);
         assertTrue(r.err.contains("resuming: 3 of 4"), r.err);
         assertEquals(sum, Files.readAllLines(out.resolve("summary.csv")));
-        List<String> curves = Files.readAllLines(out.resolve("curves.csv"));
+        List<String> curves = Files.readAllLines(out.resolve("metrics.csv"));
         assertEquals(curves.size(), new HashSet<>(curves).size(), "no duplicated curve rows");
     }
 
     @Test
-    void boundaryFitRecoversAKnownC() {
-        SplittableRandom rnd = new SplittableRandom(System.nanoTime());
-        double C = 0.5 + 4 * rnd.nextDouble();
+    void boundaryFitRecoversAKnownCPerP() {
+        long seed = System.nanoTime();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        double[] ps = {0, 0.2};
+        double[] Cs = {0.5 + 4 * rnd.nextDouble(), 0.5 + 4 * rnd.nextDouble()};
         List<Aggregate.Cell> cells = new ArrayList<>();
-        double[] snrs = new double[200];
-        for (int i = 0; i < snrs.length; i++) snrs[i] = 0.01 * (i + 1);
-        for (int N = 2; N <= 20; N += 2) {
-            for (double snr : snrs) {
-                double loss = N * snr * snr >= C ? 0.05 : 0.9; // benign above the curve
-                double[] m = new double[Metric.COUNT];
-                m[Metric.TEST_LOSS.ordinal()] = loss;
-                cells.add(new Aggregate.Cell(Map.of("N", Integer.toString(N), "mu", Double.toString(snr), "snr", Double.toString(snr), "p", "0"),
-                        List.of(m), 0, 0));
+        for (int k = 0; k < ps.length; k++) {
+            double floor = Aggregate.bayesLoss(ps[k]);
+            for (int N = 2; N <= 20; N += 2) {
+                for (int i = 1; i <= 200; i++) {
+                    double snr = 0.01 * i;
+                    double[] m = new double[Metric.COUNT];
+                    // Benign above the curve: test loss near the Bayes floor; harmful below it.
+                    m[Metric.TEST_LOSS.ordinal()] = floor + (N * snr * snr >= Cs[k] ? 0.05 : 0.9);
+                    cells.add(new Aggregate.Cell(Map.of("N", Integer.toString(N), "mu", Double.toString(snr),
+                            "snr", Double.toString(snr), "p", Double.toString(ps[k])), List.of(m), 0, 0));
+                }
             }
         }
         List<Aggregate.Fit> fits = Aggregate.boundary(cells, 0.2);
-        assertEquals(1, fits.size());
-        // Grid spacing 0.01 in SNR bounds the error of each point's SNR² by about 2·0.01·SNR.
-        assertEquals(C, fits.get(0).C(), 0.05 * C, "C=" + C);
-        assertTrue(fits.get(0).r2() > 0.95, "R2=" + fits.get(0).r2());
-        assertEquals(10, fits.get(0).points());
+        assertEquals(2, fits.size());
+        assertEquals(0.5004024235381879, Aggregate.bayesLoss(0.2), 1e-15); // H(0.2) in nats
+        for (int k = 0; k < 2; k++) {
+            Aggregate.Fit f = fits.get(k);
+            assertEquals(Double.toString(ps[k]), f.group().get("p"));
+            // SNR grid spacing 0.01 bounds each point's SNR² error by about 2·0.01·SNR: 5% of C.
+            assertEquals(Cs[k], f.C(), 0.05 * Cs[k], "seed " + seed + " p=" + ps[k]);
+            assertTrue(f.r2() > 0.95, "seed " + seed + " R2=" + f.r2());
+            assertEquals(10, f.points());
+        }
     }
 
     @Test
@@ -224,7 +233,7 @@ class SweepTest {
         assertEquals(1 + 6, Files.readAllLines(out.resolve("summary.csv")).size());
         Result other = cli(args("--N", "2,8", "--out", out.toString()));
         assertEquals(2, other.code);
-        assertTrue(other.err.contains("holds results of a different sweep"), other.err);
+        assertTrue(other.err.contains("holds results of a different run set"), other.err);
     }
 
     static String[] concat(String[] a, String... b) {

@@ -6,6 +6,7 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
+import org.attnsweep.data.Family;
 import org.attnsweep.data.RunData;
 import org.attnsweep.data.TokenSet;
 import org.attnsweep.engine.EngineBatch;
@@ -137,58 +138,20 @@ final class SpanBatchF32 implements EngineBatch {
             map = train.map();
             y = new float[N];
             for (int n = 0; n < N; n++) y[n] = train.y()[n];
-            int d = c.d();
-            float[] T = toFloat(train.tokens());                 // P×d
-            float[] Tt = transpose(T, P, d);                     // d×P
-            float[] Se = new float[E * d];                       // E×d
-            double[] testTokens = data.test().tokens();
-            for (int i = 0; i < testTokens.length; i++) Se[i] = (float) testTokens[i];
-            for (int i = 0; i < d; i++) {
-                Se[(E - 2) * d + i] = (float) data.muPos()[i];
-                Se[(E - 1) * d + i] = (float) data.muNeg()[i];
-            }
-            Weights w0 = data.init();
-            float[] WQt = transpose(toFloat(w0.WQ()), mk, d);     // d×m_k
-            float[] WKt = transpose(toFloat(w0.WK()), mk, d);
-            wO = toFloat(w0.wO());
-
-            G = new float[P * P];
-            gemm(G, 1, T, Tt, P, d, P);
-            Q = new float[P * mk];
-            K = new float[P * mk];
-            gemm(Q, 1, T, WQt, P, d, mk);
-            gemm(K, 1, T, WKt, P, d, mk);
-            Q0e = new float[E * mk];
-            K0e = new float[E * mk];
-            gemm(Q0e, 1, Se, WQt, E, d, mk);
-            gemm(K0e, 1, Se, WKt, E, d, mk);
-            Te = new float[E * P];
-            gemm(Te, 1, Se, Tt, E, d, P);
-            u = new float[P];
-            if (trainWo) {
-                float[] WVt = transpose(toFloat(w0.WV()), mv, d);
-                V = new float[P * mv];
-                gemm(V, 1, T, WVt, P, d, mv);
-                V0e = new float[E * mv];
-                gemm(V0e, 1, Se, WVt, E, d, mv);
-                AV = new float[P * mv];
-                cV = null;
-                u0e = null;
-            } else {
-                // Only u = Vᵀ w_O is ever needed: project W_V(0)ᵀ w_O (d) once.
-                float[] vo = new float[d];
-                double[] WV = w0.WV();
-                for (int i = 0; i < mv; i++) {
-                    for (int k = 0; k < d; k++) vo[k] += (float) (w0.wO()[i] * WV[i * d + k]);
-                }
-                for (int j = 0; j < P; j++) u[j] = dot(T, j * d, vo, 0, d);
-                u0e = new float[E];
-                for (int j = 0; j < E; j++) u0e[j] = dot(Se, j * d, vo, 0, d);
-                V = null;
-                AV = null;
-                V0e = null;
-                cV = new float[P];
-            }
+            wO = toFloat(data.init().wO());
+            Setup s = data.family() != null ? Setup.ofFamily(data) : Setup.direct(data);
+            G = s.G;
+            Q = s.Q;
+            K = s.K;
+            V = s.V;
+            u = trainWo ? new float[P] : s.u;
+            Q0e = s.Q0e;
+            K0e = s.K0e;
+            V0e = s.V0e;
+            u0e = s.u0e;
+            Te = s.Te;
+            AV = trainWo ? new float[P * mv] : null;
+            cV = trainWo ? null : new float[P];
             AQ = new float[P * mk];
             AK = new float[P * mk];
             alpha = new float[P * mk];
@@ -334,6 +297,149 @@ final class SpanBatchF32 implements EngineBatch {
                 }
             }
             return new Weights(d, mk, mv, WQ, WK, WV, toDouble(wO));
+        }
+    }
+
+    /**
+     * The set-up of SPEC §4 for P training tokens T and E evaluation tokens S (the test tokens, then
+     * the probes μ₊, μ₋): G = TᵀT (P×P), Q = W_Q(0)T and K (P×m_k), V = W_V(0)T (P×m_v, learnable
+     * w_O) or u = (W_V(0)ᵀw_O)·t (P, fixed w_O), the same projections of S (E rows), and Te = S·Tᵀ
+     * (E×P). Runs of one {@link Family} share one set-up of the family's unit tokens and scale
+     * the signal rows and columns by ‖μ‖, which is exact: every entry is linear in each token.
+     */
+    private static final class Setup {
+        final int P, E;
+        final float[] G, Q, K, V, u, Q0e, K0e, V0e, u0e, Te;
+
+        private Setup(int P, int E, float[] G, float[] Q, float[] K, float[] V, float[] u, float[] Q0e, float[] K0e,
+                      float[] V0e, float[] u0e, float[] Te) {
+            this.P = P;
+            this.E = E;
+            this.G = G;
+            this.Q = Q;
+            this.K = K;
+            this.V = V;
+            this.u = u;
+            this.Q0e = Q0e;
+            this.K0e = K0e;
+            this.V0e = V0e;
+            this.u0e = u0e;
+            this.Te = Te;
+        }
+
+        /** Projects tokens T (P×d, float64) and S (E×d) through W(0). */
+        static Setup project(double[] tokens, int P, double[] evalTokens, int E, Weights w0, boolean trainWo) {
+            int d = w0.d(), mk = w0.mk(), mv = w0.mv();
+            float[] T = toFloat(tokens), Se = toFloat(evalTokens);
+            float[] Tt = transpose(T, P, d);                     // d×P
+            float[] WQt = transpose(toFloat(w0.WQ()), mk, d);     // d×m_k
+            float[] WKt = transpose(toFloat(w0.WK()), mk, d);
+            float[] G = new float[P * P], Q = new float[P * mk], K = new float[P * mk];
+            float[] Q0e = new float[E * mk], K0e = new float[E * mk], Te = new float[E * P];
+            gemm(G, 1, T, Tt, P, d, P);
+            gemm(Q, 1, T, WQt, P, d, mk);
+            gemm(K, 1, T, WKt, P, d, mk);
+            gemm(Q0e, 1, Se, WQt, E, d, mk);
+            gemm(K0e, 1, Se, WKt, E, d, mk);
+            gemm(Te, 1, Se, Tt, E, d, P);
+            if (trainWo) {
+                float[] WVt = transpose(toFloat(w0.WV()), mv, d);
+                float[] V = new float[P * mv], V0e = new float[E * mv];
+                gemm(V, 1, T, WVt, P, d, mv);
+                gemm(V0e, 1, Se, WVt, E, d, mv);
+                return new Setup(P, E, G, Q, K, V, null, Q0e, K0e, V0e, null, Te);
+            }
+            // Only u = Vᵀ w_O is ever needed: project W_V(0)ᵀ w_O (d) once.
+            float[] vo = new float[d];
+            double[] WV = w0.WV();
+            for (int i = 0; i < mv; i++) {
+                for (int k = 0; k < d; k++) vo[k] += (float) (w0.wO()[i] * WV[i * d + k]);
+            }
+            float[] u = new float[P], u0e = new float[E];
+            for (int j = 0; j < P; j++) u[j] = dot(T, j * d, vo, 0, d);
+            for (int j = 0; j < E; j++) u0e[j] = dot(Se, j * d, vo, 0, d);
+            return new Setup(P, E, G, Q, K, null, u, Q0e, K0e, null, u0e, Te);
+        }
+
+        /** The run's own tokens, test tokens and probes, projected directly. */
+        static Setup direct(RunData data) {
+            int d = data.config().d(), Pt = data.test().P();
+            double[] S = java.util.Arrays.copyOf(data.test().tokens(), (Pt + 2) * d);
+            System.arraycopy(data.muPos(), 0, S, Pt * d, d);
+            System.arraycopy(data.muNeg(), 0, S, (Pt + 1) * d, d);
+            return project(data.train().tokens(), data.train().P(), S, Pt + 2, data.init(), data.config().trainWo());
+        }
+
+        /** Unit set-ups per family: [0] for fixed w_O (u), [1] for learnable w_O (V). */
+        private static final java.util.Map<Family, Setup[]> FAMILY = new java.util.WeakHashMap<>();
+
+        /**
+         * The family's unit set-up: training tokens [e₊, e₋, noise of N_f samples], evaluation
+         * tokens [e₊, e₋, test noise]; computed once per family and w_O mode (again only when a run
+         * needs more samples than it covers).
+         */
+        static Setup unit(RunData data, int P) {
+            Family fam = data.family();
+            RunConfig c = data.config();
+            int mode = c.trainWo() ? 1 : 0;
+            synchronized (fam) {
+                Setup[] pair;
+                synchronized (FAMILY) {
+                    pair = FAMILY.computeIfAbsent(fam, k -> new Setup[2]);
+                }
+                if (pair[mode] != null && pair[mode].P >= P) return pair[mode];
+                int d = c.d(), M = c.M(), Et = 2 + c.testN() * (M - 1);
+                double[][] e = fam.directions();
+                double[] T = new double[P * d], S = new double[Et * d];
+                for (double[] x : new double[][] {T, S}) {
+                    System.arraycopy(e[0], 0, x, 0, d);
+                    System.arraycopy(e[1], 0, x, d, d);
+                }
+                System.arraycopy(fam.trainNoise((P - 2) / (M - 1)), 0, T, 2 * d, (P - 2) * d);
+                System.arraycopy(fam.testNoise(), 0, S, 2 * d, (Et - 2) * d);
+                pair[mode] = project(T, P, S, Et, fam.init(), c.trainWo());
+                return pair[mode];
+            }
+        }
+
+        /** This run's set-up from its family's: slices of the unit set-up, signal rows scaled by ‖μ‖. */
+        static Setup ofFamily(RunData data) {
+            RunConfig c = data.config();
+            int P = data.train().P(), Et = data.test().P(), E = Et + 2, mk = c.mk(), mv = c.mv();
+            Setup unit = unit(data, P);
+            int Pu = unit.P;
+            float mu = (float) c.mu();
+            float[] sT = new float[P];                 // scale of training token j
+            for (int j = 0; j < P; j++) sT[j] = j < 2 ? mu : 1;
+            int[] rowE = new int[E];                   // evaluation row → unit row (probes are e₊, e₋)
+            float[] sE = new float[E];
+            for (int r = 0; r < E; r++) {
+                rowE[r] = r < Et ? r : r - Et;
+                sE[r] = rowE[r] < 2 ? mu : 1;
+            }
+            float[] G = new float[P * P], Te = new float[E * P];
+            for (int i = 0; i < P; i++) {
+                for (int j = 0; j < P; j++) G[i * P + j] = sT[i] * sT[j] * unit.G[i * Pu + j];
+            }
+            for (int r = 0; r < E; r++) {
+                for (int j = 0; j < P; j++) Te[r * P + j] = sE[r] * sT[j] * unit.Te[rowE[r] * Pu + j];
+            }
+            float[] Q = rows(unit.Q, mk, sT, null), K = rows(unit.K, mk, sT, null);
+            float[] Q0e = rows(unit.Q0e, mk, sE, rowE), K0e = rows(unit.K0e, mk, sE, rowE);
+            if (c.trainWo()) {
+                return new Setup(P, E, G, Q, K, rows(unit.V, mv, sT, null), null, Q0e, K0e, rows(unit.V0e, mv, sE, rowE), null, Te);
+            }
+            return new Setup(P, E, G, Q, K, null, rows(unit.u, 1, sT, null), Q0e, K0e, null, rows(unit.u0e, 1, sE, rowE), Te);
+        }
+
+        /** Row r of the result = scale[r] · row src[r] (or row r) of x, rows of width w. */
+        private static float[] rows(float[] x, int w, float[] scale, int[] src) {
+            float[] out = new float[scale.length * w];
+            for (int r = 0; r < scale.length; r++) {
+                int from = (src == null ? r : src[r]) * w;
+                for (int i = 0; i < w; i++) out[r * w + i] = scale[r] * x[from + i];
+            }
+            return out;
         }
     }
 

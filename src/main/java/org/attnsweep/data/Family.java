@@ -1,0 +1,86 @@
+package org.attnsweep.data;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.attnsweep.model.RunConfig;
+import org.attnsweep.model.Weights;
+
+/**
+ * The draws shared by a family of runs: runs whose configs agree in everything but N, ‖μ‖, p,
+ * the label mode and the optimiser settings draw the same unit signal directions, the same noise
+ * tokens (the first min(N) samples of the longer draw) and the same initial weights (SPEC §1,
+ * common random numbers). A family holds them once: runs copy slices of the noise and scale the
+ * signals, and fast engines project the family's tokens through W(0) once for all its runs.
+ *
+ * <p>Shapes: the unit directions are 2×d; the training noise grows on demand to the largest N
+ * asked for, stored sample-major as N·(M−1) tokens of d; the test noise is testN·(M−1) tokens.
+ */
+public final class Family {
+    private static final int CACHE = 64;
+    private static final Map<String, Family> FAMILIES = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Family> eldest) {
+            return size() > CACHE;
+        }
+    };
+
+    private final RunConfig config;
+    private final double[][] e;
+    private double[] trainNoise = new double[0];
+    private int trainSamples;
+    private double[] testNoise;
+    private Weights init;
+
+    private Family(RunConfig config) {
+        this.config = config;
+        this.e = DataFactory.directions(config);
+    }
+
+    /** The family of run c (shared with every run of the same family still in the cache). */
+    public static Family of(RunConfig c) {
+        String key = key(c);
+        synchronized (FAMILIES) {
+            return FAMILIES.computeIfAbsent(key, k -> new Family(c));
+        }
+    }
+
+    /** What the family's draws depend on: the config without N, ‖μ‖, p, labels and the optimiser. */
+    static String key(RunConfig c) {
+        return c.seed() + "/" + c.repeat() + "/" + c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv() + "/"
+                + java.util.Arrays.toString(c.sigma()) + "/" + c.orthogonalNoise() + "/" + c.signals() + "/" + c.init()
+                + "/" + c.sigma0() + "/" + c.sigmaV() + "/" + c.sigmaO() + "/" + c.initDivisor() + "/" + c.testN();
+    }
+
+    /** Unit directions of μ₊ (row 0) and μ₋ (row 1). */
+    public double[][] directions() {
+        return e;
+    }
+
+    /** The training noise of at least the first n samples: n·(M−1) tokens of d, sample-major. */
+    public synchronized double[] trainNoise(int n) {
+        if (n > trainSamples) {
+            int grown = Math.max(n, Math.min(2 * trainSamples, n + 64));
+            int row = (config.M() - 1) * config.d();
+            double[] t = java.util.Arrays.copyOf(trainNoise, grown * row);
+            DataFactory.noise(config, "train", trainSamples, grown, e, t);
+            trainNoise = t;
+            trainSamples = grown;
+        }
+        return trainNoise;
+    }
+
+    /** The test noise: testN·(M−1) tokens of d, sample-major. */
+    public synchronized double[] testNoise() {
+        if (testNoise == null) {
+            testNoise = new double[config.testN() * (config.M() - 1) * config.d()];
+            DataFactory.noise(config, "test", 0, config.testN(), e, testNoise);
+        }
+        return testNoise;
+    }
+
+    /** W(0), shared and never modified (engines copy what they train). */
+    public synchronized Weights init() {
+        if (init == null) init = DataFactory.initialWeights(config);
+        return init;
+    }
+}
