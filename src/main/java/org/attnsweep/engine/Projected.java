@@ -1,7 +1,6 @@
 package org.attnsweep.engine;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -46,7 +45,9 @@ public record Projected(int mk, double[] q, double[] k, double[] u) {
         for (int bound = S.loopBound(mk); i < bound; i += S.length()) {
             acc = DoubleVector.fromArray(S, q, a + i).fma(DoubleVector.fromArray(S, k, b + i), acc);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        // Lanes summed in a fixed order (reduceLanes may reorder): results repeat bit for bit.
+        double s = 0;
+        for (int l = 0; l < S.length(); l++) s += acc.lane(l);
         for (; i < mk; i++) s += q[a + i] * k[b + i];
         return s;
     }

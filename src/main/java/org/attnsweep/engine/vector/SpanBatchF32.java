@@ -471,7 +471,10 @@ final class SpanBatchF32 implements EngineBatch {
         for (int bound = S.loopBound(n); i < bound; i += L) {
             acc = FloatVector.fromArray(S, a, ia + i).fma(FloatVector.fromArray(S, b, ib + i), acc);
         }
-        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        // Lanes summed in a fixed order: reduceLanes(ADD) may reorder a float sum differently in
+        // interpreted and compiled code, and a resumed or sharded sweep must repeat bit for bit.
+        float s = 0;
+        for (int k = 0; k < L; k++) s += acc.lane(k);
         for (; i < n; i++) s += a[ia + i] * b[ib + i];
         return s;
     }
