@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.Engines;
+import org.attnsweep.model.Precision;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.sweep.Aggregate;
 import org.attnsweep.sweep.Grid;
@@ -57,12 +58,13 @@ public final class SweepCommand implements Callable<Integer> {
         Plan plan = Plan.of(grids());
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
         long memory = memoryMb > 0 ? memoryMb << 20 : Runtime.getRuntime().maxMemory() / 2;
+        Precision prec = TrainCommand.parsePrecision(precision);
         if (dryRun) {
-            printPlan(out, plan, mine, memory);
+            printPlan(out, plan, mine, memory, Engines.select(engine, prec, threads, err));
             return 0;
         }
         OutputDir dir = OutputDir.open(this.out);
-        Engine eng = Engines.select(engine, TrainCommand.parsePrecision(precision), threads, err);
+        Engine eng = Engines.select(engine, prec, threads, err);
         Map<String, Object> about = new LinkedHashMap<>();
         about.put("command", "sweep");
         about.put("preset", preset);
@@ -124,8 +126,8 @@ public final class SweepCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--shard must be i/n with 0 <= i < n: got '" + s + "'");
     }
 
-    private static void printPlan(PrintWriter out, Plan plan, List<PlannedRun> mine, long memory) {
-        List<List<PlannedRun>> batches = Sweeper.batches(mine, memory);
+    private static void printPlan(PrintWriter out, Plan plan, List<PlannedRun> mine, long memory, Engine engine) {
+        List<List<PlannedRun>> batches = Sweeper.batches(mine, memory, engine::maxBatch);
         double flops = 0;
         long peak = 0;
         for (List<PlannedRun> b : batches) {

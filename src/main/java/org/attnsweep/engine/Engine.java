@@ -2,6 +2,7 @@ package org.attnsweep.engine;
 
 import java.util.List;
 import org.attnsweep.data.RunData;
+import org.attnsweep.model.RunConfig;
 
 /**
  * A way of training batches of runs. Three implementations: {@code reference} (float64 direct GD,
@@ -22,4 +23,13 @@ public interface Engine {
      * trainable or not).
      */
     EngineBatch open(List<RunData> runs);
+
+    /**
+     * The most runs shaped like {@code shape} (its largest N) this engine takes in one batch. CPU
+     * engines keep batches moderate so finished runs reach the result store steadily; the cuda
+     * engine sizes them from free device memory.
+     */
+    default int maxBatch(RunConfig shape) {
+        return 64;
+    }
 }

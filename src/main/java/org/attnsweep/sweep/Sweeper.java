@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 import org.attnsweep.data.DataFactory;
 import org.attnsweep.data.Family;
 import org.attnsweep.data.RunData;
@@ -37,11 +38,11 @@ public final class Sweeper {
     private Sweeper() {
     }
 
-    /** Batches of at most this many runs, so finished runs reach the store steadily. */
-    static final int MAX_BATCH = 64;
-
-    /** The batches the runs would be trained in, in order. */
-    public static List<List<PlannedRun>> batches(List<PlannedRun> runs, long memoryBytes) {
+    /**
+     * The batches the runs would be trained in, in order: one shape per batch, at most
+     * {@code maxBatch} runs of it, and no more than the host memory budget holds.
+     */
+    public static List<List<PlannedRun>> batches(List<PlannedRun> runs, long memoryBytes, ToIntFunction<RunConfig> maxBatch) {
         Map<String, List<PlannedRun>> groups = new LinkedHashMap<>();
         for (PlannedRun r : runs) {
             RunConfig c = r.config();
@@ -49,8 +50,9 @@ public final class Sweeper {
         }
         List<List<PlannedRun>> out = new ArrayList<>();
         for (List<PlannedRun> g : groups.values()) {
+            RunConfig largest = g.stream().map(PlannedRun::config).max(java.util.Comparator.comparingInt(RunConfig::N)).orElseThrow();
             long worst = g.stream().mapToLong(r -> Plan.runBytes(r.config())).max().orElse(1);
-            int size = (int) Math.max(1, Math.min(MAX_BATCH, memoryBytes / worst));
+            int size = (int) Math.max(1, Math.min(maxBatch.applyAsInt(largest), memoryBytes / worst));
             for (int i = 0; i < g.size(); i += size) out.add(g.subList(i, Math.min(g.size(), i + size)));
         }
         return out;
@@ -147,7 +149,7 @@ public final class Sweeper {
         Progress progress = new Progress(err, todo.size(), "engine=" + engine.name());
         for (PlannedRun r : todo) Family.of(r.config()).reserve(r.config().N());
         int trained = 0;
-        for (List<PlannedRun> batch : batches(todo, memoryBytes)) {
+        for (List<PlannedRun> batch : batches(todo, memoryBytes, engine::maxBatch)) {
             List<RunData> data = batch.parallelStream().map(r -> inputs.source().apply(r.config())).toList();
             try (EngineBatch eb = engine.open(data)) {
                 Trainer.train(eb, data, onFinished != null, (r, res) -> {

@@ -75,7 +75,7 @@ class SweepTest {
         base.d = 16; base.mk = 4; base.mv = 4;
         Plan plan = Plan.of(List.of(new Grid(base, Map.of("M", List.of("2", "3"), "N", Grid.values("N", "1:20")))));
         long budget = 5 * Plan.runBytes(plan.runs().get(plan.size() - 1).config());
-        List<List<PlannedRun>> batches = Sweeper.batches(plan.runs(), budget);
+        List<List<PlannedRun>> batches = Sweeper.batches(plan.runs(), budget, c -> 64);
         int total = 0;
         for (List<PlannedRun> b : batches) {
             long bytes = b.stream().mapToLong(r -> Plan.runBytes(r.config())).sum();

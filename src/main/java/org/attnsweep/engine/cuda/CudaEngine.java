@@ -123,6 +123,7 @@ public final class CudaEngine implements Engine, AutoCloseable {
      * hold in {@value #MEMORY_SHARE} of the device memory free now (cuMemGetInfo); printed to the log.
      * Runs with smaller N fit too: a batch is padded to its largest run.
      */
+    @Override
     public int maxBatch(RunConfig shape) {
         Layout lay = Layout.of(shape);
         long free = ctx.freeBytes();
