@@ -27,10 +27,10 @@ public final class Main implements Runnable {
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
         CommandLine train = new CommandLine(new TrainCommand());
-        RunOptions.register(train.getCommandSpec(), false);
+        RunOptions.register(train.getCommandSpec());
         cl.addSubcommand("train", train);
         CommandLine sweep = new CommandLine(new SweepCommand());
-        RunOptions.register(sweep.getCommandSpec(), true);
+        RunOptions.register(sweep.getCommandSpec());
         cl.addSubcommand("sweep", sweep);
         cl.setOut(out);
         cl.setErr(err);

@@ -20,12 +20,11 @@ final class RunOptions {
         return key.equals("train-wo") || key.equals("orthogonal-noise");
     }
 
-    /** Adds every run option to {@code spec}. With {@code lists}, values may be lists and ranges. */
-    static void register(CommandSpec spec, boolean lists) {
+    /** Adds every run option to {@code spec} (the command's footer says how lists are written). */
+    static void register(CommandSpec spec) {
         for (Map.Entry<String, String> e : RunSpec.KEYS.entrySet()) {
-            String help = e.getValue() + (lists ? " (a value, a list a,b,c or a range lo:hi[:step])" : "");
             OptionSpec.Builder b = OptionSpec.builder("--" + e.getKey()).type(String.class)
-                    .paramLabel("<" + e.getKey() + ">").description(help);
+                    .paramLabel("<" + e.getKey() + ">").description(e.getValue());
             if (isFlag(e.getKey())) b.arity("0..1").fallbackValue("true");
             spec.addOption(b.build());
         }

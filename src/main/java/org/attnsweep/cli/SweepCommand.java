@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
         description = {"Runs a grid of runs (a preset, a YAML spec, or lists and ranges of any run option) "
                 + "into --out: summary.csv, metrics.csv, then cells.csv, boundary.csv and correlation.csv.",
                 "Re-running the same command resumes: finished runs are skipped."},
-        footer = {"Lists: --p 0,0.1,0.2; ranges (inclusive): --N 2:20:2, --mu 1:100. --sigma lists use '|': --sigma '4|2'.",
+        footer = {"Every run option takes a value, a list or an inclusive range: --p 0,0.1,0.2  --N 2:20:2  --mu 1:100;",
+                "a list or range makes an axis of the grid. --sigma lists use '|': --sigma '4|2'.",
                 "Sweep presets: jiang-heatmap, zhang-phase, zhang-critical, zhang-lr, zhang-vinit, zhang-factors,",
                 "jiang-dynamics-benign, jiang-dynamics-harmful, zhang-dynamics."})
 public final class SweepCommand implements Callable<Integer> {
@@ -42,7 +43,7 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = all cores)") int threads;
     @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64") String precision;
     @Option(names = "--memory-mb", defaultValue = "0", description = "memory budget for a batch in MiB (0 = half the heap)") long memoryMb;
-    @Option(names = "--cutoff", defaultValue = "0.2", description = "test-loss cutoff of the boundary fit (default ${DEFAULT-VALUE})") double cutoff;
+    @Option(names = "--cutoff", defaultValue = "0.2", description = "boundary fit: a cell is benign when its mean test loss exceeds the Bayes loss H(p) by less than this (default ${DEFAULT-VALUE})") double cutoff;
     @Option(names = "--dry-run", description = "print the plan (runs, batches, memory, time estimate) and stop") boolean dryRun;
 
     @picocli.CommandLine.Spec
