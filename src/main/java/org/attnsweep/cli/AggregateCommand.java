@@ -13,18 +13,18 @@ import picocli.CommandLine.Parameters;
                 + "and correlation.csv (between p heatmaps) for a sweep's result directory.")
 public final class AggregateCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "a sweep or merge output directory") Path dir;
-    @Option(names = "--cutoff", defaultValue = "0.2", description = "test-loss cutoff of the boundary fit (default ${DEFAULT-VALUE})") double cutoff;
+    @picocli.CommandLine.Mixin
+    CutoffOption cutoff;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        if (!(cutoff > 0) || !Double.isFinite(cutoff)) throw new IllegalArgumentException("--cutoff must be finite and > 0: got " + cutoff);
         if (!java.nio.file.Files.isRegularFile(dir.resolve("summary.csv"))) {
             throw new IllegalArgumentException(dir + " has no summary.csv: not a sweep output directory");
         }
-        spec.commandLine().getOut().print(Aggregate.describe(Aggregate.write(dir, cutoff), cutoff));
+        spec.commandLine().getOut().print(Aggregate.describe(Aggregate.write(dir, cutoff.value()), cutoff.value()));
         spec.commandLine().getOut().println("wrote " + dir.resolve("cells.csv"));
         spec.commandLine().getOut().flush();
         return 0;

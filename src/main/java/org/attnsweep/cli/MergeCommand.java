@@ -22,7 +22,8 @@ import picocli.CommandLine.Parameters;
         description = "Joins shard outputs of one sweep into --out (identical to an unsharded run) and aggregates them.")
 public final class MergeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "merged result directory") Path out;
-    @Option(names = "--cutoff", defaultValue = "0.2", description = "test-loss cutoff of the boundary fit") double cutoff;
+    @picocli.CommandLine.Mixin
+    CutoffOption cutoff;
     @Parameters(arity = "1..*", paramLabel = "SHARD_DIR", description = "shard output directories") List<Path> shards;
 
     @picocli.CommandLine.Spec
@@ -57,7 +58,7 @@ public final class MergeCommand implements Callable<Integer> {
         var outw = spec.commandLine().getOut();
         outw.printf("merged %d of %d runs from %d shards into %s%n", runs, planRuns, shards.size(), dir.path());
         if (runs < planRuns) spec.commandLine().getErr().printf("merge: %d runs are missing: re-run their shards%n", planRuns - runs);
-        outw.print(Aggregate.describe(Aggregate.write(dir.path(), cutoff), cutoff));
+        outw.print(Aggregate.describe(Aggregate.write(dir.path(), cutoff.value()), cutoff.value()));
         outw.flush();
         return 0;
     }

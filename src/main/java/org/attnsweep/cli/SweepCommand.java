@@ -43,7 +43,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = all cores)") int threads;
     @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64") String precision;
     @Option(names = "--memory-mb", defaultValue = "0", description = "memory budget for a batch in MiB (0 = half the heap)") long memoryMb;
-    @Option(names = "--cutoff", defaultValue = "0.2", description = "boundary fit: a cell is benign when its mean test loss exceeds the Bayes loss H(p) by less than this (default ${DEFAULT-VALUE})") double cutoff;
+    @picocli.CommandLine.Mixin
+    CutoffOption cutoff;
     @Option(names = "--dry-run", description = "print the plan (runs, batches, memory, time estimate) and stop") boolean dryRun;
 
     @picocli.CommandLine.Spec
@@ -54,7 +55,6 @@ public final class SweepCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintStream err = new PrintStream(new WriterStream(spec.commandLine().getErr()), true);
         int[] sh = parseShard(shard);
-        if (!(cutoff > 0) || !Double.isFinite(cutoff)) throw new IllegalArgumentException("--cutoff must be finite and > 0: got " + cutoff);
         if (memoryMb < 0) throw new IllegalArgumentException("--memory-mb must be >= 0: got " + memoryMb);
         Plan plan = Plan.of(grids());
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
@@ -74,9 +74,9 @@ public final class SweepCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%d runs trained in %.1f s (%.1f runs/s); %d runs of this shard stored in %s%n",
                 o.trained(), o.seconds(), o.trained() / Math.max(o.seconds(), 1e-9), o.stored(), dir.path());
         if (sh[1] == 1) {
-            List<Aggregate.Fit> fits = Aggregate.write(dir.path(), cutoff);
+            List<Aggregate.Fit> fits = Aggregate.write(dir.path(), cutoff.value());
             out.print(Aggregate.textMap(Aggregate.cells(dir.path().resolve("summary.csv"))));
-            out.print(Aggregate.describe(fits, cutoff));
+            out.print(Aggregate.describe(fits, cutoff.value()));
         }
         out.flush();
         return 0;
