@@ -1,11 +1,16 @@
 package org.attnsweep;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
 import org.attnsweep.data.DataFactory;
 import org.attnsweep.data.RunData;
+import org.attnsweep.model.InitScheme;
+import org.attnsweep.model.LabelMode;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
+import org.attnsweep.model.SignalBasis;
 
 /**
  * Shared test plumbing: fresh seeds that can be replayed, small well-conditioned run specs, and the
@@ -56,6 +61,33 @@ public final class Fixtures {
         s.testN = 1 + rnd.nextInt(12);
         s.seed = rnd.nextLong();
         return s;
+    }
+
+    /**
+     * R runs that share d, M, m_k, m_v and differ in everything else: N (distinct where 2..10
+     * allows), η, ‖μ‖, σ's, seeds, and the six switches p > 0, trainable w_O, orthogonal noise,
+     * random signals, Rademacher labels and theory init. Switch k of run r is on when
+     * ⌊(r + k + shift)/2⌋ is odd, so with R ≥ 4 every switch is both on and off in every batch.
+     */
+    public static List<RunData> mixedBatch(SplittableRandom rnd, int d, int M, int mk, int mv, int R) {
+        int shift = rnd.nextInt(4);
+        List<Integer> ns = new ArrayList<>();
+        for (int n = 2; n <= 10; n++) ns.add(n);
+        java.util.Collections.shuffle(ns, new java.util.Random(rnd.nextLong()));
+        List<RunData> runs = new ArrayList<>();
+        for (int r = 0; r < R; r++) {
+            RunSpec s = smallSpec(rnd, d, M, mk, mv, ns.get(r % ns.size()));
+            boolean[] on = new boolean[6];
+            for (int k = 0; k < 6; k++) on[k] = ((r + k + shift) / 2) % 2 == 1;
+            s.p = on[0] ? uniform(rnd, 0.1, 0.45) : 0;
+            s.trainWo = on[1];
+            s.orthogonalNoise = on[2];
+            s.signals = on[3] ? SignalBasis.RANDOM : SignalBasis.AXIS;
+            s.labels = on[4] ? LabelMode.RADEMACHER : LabelMode.BALANCED;
+            s.init = on[5] ? InitScheme.THEORY : InitScheme.TORCH;
+            runs.add(data(s));
+        }
+        return runs;
     }
 
     public static RunData data(RunSpec s) {
