@@ -339,14 +339,20 @@ final class SpanBatchF32 implements EngineBatch {
 
     // ---- micro-kernels -------------------------------------------------------------------------
 
-    /** Σ_i a[ia+i]·b[ib+i], i < n. */
+    /**
+     * Σ_i a[ia+i]·b[ib+i], i < n. The lanes are summed in lane order by plain scalar adds, not by
+     * reduceLanes(ADD): the Vector API leaves that reduction's order open, and C2's intrinsic and
+     * the interpreter's fallback do differ, so a run's results would change in the last bits with
+     * how warm the JIT is (alone vs. after other runs, or in a later batch of a sweep).
+     */
     static float dot(float[] a, int ia, float[] b, int ib, int n) {
         int i = 0;
         FloatVector acc = FloatVector.zero(S);
         for (int bound = S.loopBound(n); i < bound; i += L) {
             acc = FloatVector.fromArray(S, a, ia + i).fma(FloatVector.fromArray(S, b, ib + i), acc);
         }
-        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+        float s = 0;
+        for (float lane : acc.toArray()) s += lane;
         for (; i < n; i++) s += a[ia + i] * b[ib + i];
         return s;
     }
