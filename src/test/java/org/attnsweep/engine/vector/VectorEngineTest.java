@@ -41,13 +41,13 @@ class VectorEngineTest {
     /**
      * Tolerances per precision. float64: both engines do the same math in a different order
      * (span vs direct), so rounding differences of ~1e-16 per operation, amplified by 100 steps
-     * of GD on well-conditioned problems, measure ≤ 1e-14: 1e-11 leaves a 100× margin and still
+     * of GD on well-conditioned problems, measure ≤ 1e-13: 1e-11 leaves a 100× margin and still
      * catches any float32 leak into the float64 path (1e-7). float32: the inputs themselves are
      * rounded to 6e-8 relative and every step rounds again; measured worst differences over many
      * seeds are ≤ 1e-5 relative, so 1e-4 leaves a ≥ 10× margin while any formula error shows up
      * at 1e-2 or more. atol is rtol/10: the smallest compared values (cancelling qk means, w_O
      * entries) are O(0.1). marginAmbiguity: a sample whose reference f is this close to 0 may be
-     * classified either way (100× the atol, as f is a mean of ~M² rounded products).
+     * classified either way (≥ 100× the atol, as f is a mean of ~M² rounded products).
      */
     private record Tol(double atol, double rtol, double marginAmbiguity) {
     }
