@@ -464,15 +464,18 @@ final class SpanBatchF32 implements EngineBatch {
 
     // ---- micro-kernels -------------------------------------------------------------------------
 
-    /** Σ_i a[ia+i]·b[ib+i], i < n. */
+    /**
+     * Σ_i a[ia+i]·b[ib+i], i < n. The lanes are summed in lane order by plain scalar adds, not by
+     * reduceLanes(ADD): the Vector API leaves that reduction's order open, and C2's intrinsic and
+     * the interpreter's fallback do differ, so a run's results would change in the last bits with
+     * how warm the JIT is (alone vs. after other runs, or in a later batch of a sweep).
+     */
     static float dot(float[] a, int ia, float[] b, int ib, int n) {
         int i = 0;
         FloatVector acc = FloatVector.zero(S);
         for (int bound = S.loopBound(n); i < bound; i += L) {
             acc = FloatVector.fromArray(S, a, ia + i).fma(FloatVector.fromArray(S, b, ib + i), acc);
         }
-        // Lanes summed in a fixed order: reduceLanes(ADD) may reorder a float sum differently in
-        // interpreted and compiled code, and a resumed or sharded sweep must repeat bit for bit.
         float s = 0;
         for (int k = 0; k < L; k++) s += acc.lane(k);
         for (; i < n; i++) s += a[ia + i] * b[ib + i];

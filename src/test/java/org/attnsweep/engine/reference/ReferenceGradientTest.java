@@ -1,0 +1,103 @@
+package org.attnsweep.engine.reference;
+
+import static org.attnsweep.Fixtures.tag;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.attnsweep.Fixtures;
+import org.attnsweep.data.RunData;
+import org.attnsweep.data.TokenSet;
+import org.attnsweep.model.InitScheme;
+import org.attnsweep.model.LabelMode;
+import org.attnsweep.model.RunSpec;
+import org.attnsweep.model.SignalBasis;
+import org.attnsweep.model.Weights;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * SPEC §3's closed-form gradients ({@link ReferenceEngine#gradients}) against central finite
+ * differences of {@link ReferenceEngine#loss}, entry by entry, in float64.
+ */
+class ReferenceGradientTest {
+    /** FD step: balances truncation h²·|L'''|/6 ≈ 1e-10 against rounding ε·L/h ≈ 1e-11. */
+    private static final double H = 1e-5;
+    /** Absolute slack: the FD error above, with a 10–100× margin. */
+    private static final double ATOL = 1e-8;
+    /** Relative slack: truncation grows with the entry's own curvature, roughly ∝ |gradient|. */
+    private static final double RTOL = 1e-6;
+    /**
+     * Each block's largest gradient entry must exceed this, or a wrong block could hide under ATOL:
+     * 1e4·ATOL makes an O(1) relative error in the block's largest entries visible.
+     */
+    private static final double MIN_SIGNAL = 1e4 * ATOL;
+    /** Entries checked per block; larger blocks are sampled at random (indices from the seed). */
+    private static final int MAX_ENTRIES = 120;
+
+    static Stream<Arguments> configs() {
+        // name, d, M, m_k, m_v, N, p, init, labels, signals, orthogonal noise
+        return Stream.of(
+                Arguments.of("M=2 theory p=0", 6, 2, 3, 4, 4, 0.0, InitScheme.THEORY, LabelMode.BALANCED, SignalBasis.AXIS, false),
+                Arguments.of("M=2 torch p=0.3", 7, 2, 5, 3, 5, 0.3, InitScheme.TORCH, LabelMode.RADEMACHER, SignalBasis.RANDOM, false),
+                Arguments.of("M=3 theory p=0.2 orthogonal", 9, 3, 4, 5, 6, 0.2, InitScheme.THEORY, LabelMode.RADEMACHER, SignalBasis.RANDOM, true),
+                Arguments.of("M=5 torch p=0.1", 8, 5, 3, 3, 3, 0.1, InitScheme.TORCH, LabelMode.BALANCED, SignalBasis.AXIS, true),
+                Arguments.of("M=4 theory m_v=1", 5, 4, 1, 1, 7, 0.4, InitScheme.THEORY, LabelMode.BALANCED, SignalBasis.AXIS, false),
+                Arguments.of("M=3 torch large (sampled)", 33, 3, 13, 17, 5, 0.25, InitScheme.TORCH, LabelMode.RADEMACHER, SignalBasis.RANDOM, false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("configs")
+    void closedFormMatchesCentralDifferences(String name, int d, int M, int mk, int mv, int N, double p, InitScheme init,
+                                             LabelMode labels, SignalBasis signals, boolean orthogonal) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        RunSpec s = Fixtures.smallSpec(rnd, d, M, mk, mv, N);
+        s.p = p;
+        s.init = init;
+        s.labels = labels;
+        s.signals = signals;
+        s.orthogonalNoise = orthogonal;
+        // Weights of order one, so softmax is far from uniform and every block has a real gradient.
+        s.sigma0 = Fixtures.uniform(rnd, 0.5, 1.0);
+        s.sigmaV = Fixtures.uniform(rnd, 0.5, 1.0);
+        s.sigmaO = Fixtures.uniform(rnd, 0.5, 1.0);
+        s.initDivisor = Fixtures.uniform(rnd, 0.3, 0.6);
+        s.mu = Fixtures.uniform(rnd, 1.0, 2.0);
+        RunData data = Fixtures.data(s);
+        TokenSet train = data.train();
+        Weights w = data.init();
+        ReferenceEngine.Gradients g = ReferenceEngine.gradients(w, train);
+        String ctx = name + " " + data.config() + tag(seed);
+
+        check("W_Q", w, w.WQ(), g.WQ(), train, rnd, ctx);
+        check("W_K", w, w.WK(), g.WK(), train, rnd, ctx);
+        check("W_V", w, w.WV(), g.WV(), train, rnd, ctx);
+        check("w_O", w, w.wO(), g.wO(), train, rnd, ctx);
+    }
+
+    /** Compares grad[i] with the central difference of L in entry i of {@code block} (a part of w). */
+    private static void check(String block, Weights w, double[] entries, double[] grad, TokenSet train,
+                              SplittableRandom rnd, String ctx) {
+        double maxAbs = 0;
+        for (double v : grad) maxAbs = Math.max(maxAbs, Math.abs(v));
+        assertTrue(maxAbs > MIN_SIGNAL, block + ": largest gradient entry " + maxAbs
+                + " is too small for the check to mean anything; " + ctx);
+
+        int n = entries.length;
+        int count = Math.min(n, MAX_ENTRIES);
+        for (int t = 0; t < count; t++) {
+            int i = n <= MAX_ENTRIES ? t : rnd.nextInt(n);
+            double orig = entries[i];
+            entries[i] = orig + H;
+            double lp = ReferenceEngine.loss(w, train);
+            entries[i] = orig - H;
+            double lm = ReferenceEngine.loss(w, train);
+            entries[i] = orig;
+            double fd = (lp - lm) / (2 * H);
+            int ii = i;
+            Fixtures.assertClose(fd, grad[i], ATOL, RTOL, () -> block + "[" + ii + "] closed form vs FD; " + ctx);
+        }
+    }
+}

@@ -1,0 +1,188 @@
+package org.attnsweep.engine.vector;
+
+import static org.attnsweep.Fixtures.tag;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.attnsweep.Fixtures;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The micro-kernels of SpanBatchF32 and the generated SpanBatchF64 (dot, axpy, gemm) against
+ * plain float64 loops at awkward sizes, so that every vector body, register block and scalar tail
+ * runs: 1, 3, 7, 13 (below one vector), 16, 17, 31, 33 (around one or two 16-float vectors),
+ * 127, 257 (many vectors plus a tail).
+ *
+ * <p>Tolerance: any summation order of n products obeys |fl(Σ) − Σ| ≤ γ_n·Σ|terms| with
+ * γ_n ≈ n·u (Higham, Accuracy and Stability, §3.1), u the unit roundoff of the kernel's precision.
+ * Each check allows {@link #SAFETY}·(n + 2)·u·Σ|terms| — the +2 for the final scale-and-add into
+ * the output — which is rigorous for the kernels and still ~1e3× tighter than any indexing
+ * error, which shows up as an O(1) fraction of Σ|terms|.
+ */
+class MicroKernelTest {
+    private static final int[] SIZES = {1, 3, 7, 13, 16, 17, 31, 33, 127, 257};
+    /** Slack over the first-order γ_n bound (second-order terms, and the float64 reference's own rounding). */
+    private static final double SAFETY = 2;
+    /** Sentinel for entries a kernel must not touch. */
+    private static final double UNTOUCHED = -123456.75; // exact in float32 too
+
+    /** One precision's kernels, in float64 terms: float32 rounds its inputs first (and they are then exact). */
+    private interface Kernels {
+        double u();
+
+        double dot(double[] a, int ia, double[] b, int ib, int n);
+
+        void axpy(double a, double[] x, int ix, double[] y, int iy, int n);
+
+        void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols);
+    }
+
+    private static final Kernels F32 = new Kernels() {
+        public double u() {
+            return 0x1p-24;
+        }
+
+        public double dot(double[] a, int ia, double[] b, int ib, int n) {
+            return SpanBatchF32.dot(f(a), ia, f(b), ib, n);
+        }
+
+        public void axpy(double a, double[] x, int ix, double[] y, int iy, int n) {
+            float[] yf = f(y);
+            SpanBatchF32.axpy((float) a, f(x), ix, yf, iy, n);
+            for (int i = 0; i < y.length; i++) y[i] = yf[i];
+        }
+
+        public void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols) {
+            float[] cf = f(C);
+            SpanBatchF32.gemm(cf, (float) a, f(A), f(B), rows, inner, cols);
+            for (int i = 0; i < C.length; i++) C[i] = cf[i];
+        }
+
+        private static float[] f(double[] x) {
+            float[] out = new float[x.length];
+            for (int i = 0; i < x.length; i++) out[i] = (float) x[i];
+            return out;
+        }
+
+        @Override
+        public String toString() {
+            return "float32";
+        }
+    };
+
+    private static final Kernels F64 = new Kernels() {
+        public double u() {
+            return 0x1p-53;
+        }
+
+        public double dot(double[] a, int ia, double[] b, int ib, int n) {
+            return SpanBatchF64.dot(a, ia, b, ib, n);
+        }
+
+        public void axpy(double a, double[] x, int ix, double[] y, int iy, int n) {
+            SpanBatchF64.axpy(a, x, ix, y, iy, n);
+        }
+
+        public void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols) {
+            SpanBatchF64.gemm(C, a, A, B, rows, inner, cols);
+        }
+
+        @Override
+        public String toString() {
+            return "float64";
+        }
+    };
+
+    static Stream<Arguments> precisions() {
+        return Stream.of(Arguments.of(F32), Arguments.of(F64));
+    }
+
+    /** Values in [−1, 1] rounded to float32, so both precisions see exactly the same inputs. */
+    private static double[] random(SplittableRandom rnd, int n) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) x[i] = (float) (2 * rnd.nextDouble() - 1);
+        return x;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void dotMatchesPlainLoop(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int n : SIZES) {
+            for (int rep = 0; rep < 4; rep++) {
+                int ia = rnd.nextInt(5), ib = rnd.nextInt(5);
+                double[] a = random(rnd, ia + n + rnd.nextInt(3)), b = random(rnd, ib + n + rnd.nextInt(3));
+                double exact = 0, abs = 0;
+                for (int i = 0; i < n; i++) {
+                    exact += a[ia + i] * b[ib + i];
+                    abs += Math.abs(a[ia + i] * b[ib + i]);
+                }
+                double atol = SAFETY * (n + 2) * k.u() * abs;
+                Fixtures.assertClose(exact, k.dot(a, ia, b, ib, n), atol, 0,
+                        () -> k + " dot n=" + n + " ia=" + ia + " ib=" + ib + tag(seed));
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void axpyMatchesPlainLoopAndStaysInRange(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int n : SIZES) {
+            int ix = rnd.nextInt(5), iy = rnd.nextInt(5), pad = 1 + rnd.nextInt(3);
+            double a = (float) (4 * rnd.nextDouble() - 2);
+            double[] x = random(rnd, ix + n + pad);
+            double[] y = new double[iy + n + pad];
+            java.util.Arrays.fill(y, UNTOUCHED);
+            double[] y0 = random(rnd, n);
+            System.arraycopy(y0, 0, y, iy, n);
+            k.axpy(a, x, ix, y, iy, n);
+            for (int i = 0; i < y.length; i++) {
+                int ii = i;
+                if (i < iy || i >= iy + n) {
+                    assertEquals(UNTOUCHED, y[i], () -> k + " axpy n=" + n + " wrote outside [iy, iy+n) at " + ii + tag(seed));
+                    continue;
+                }
+                double exact = y0[i - iy] + a * x[ix + i - iy];
+                double atol = SAFETY * 2 * k.u() * (Math.abs(y0[i - iy]) + Math.abs(a * x[ix + i - iy]));
+                Fixtures.assertClose(exact, y[i], atol, 0, () -> k + " axpy n=" + n + " entry " + ii + tag(seed));
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void gemmMatchesPlainLoopAtAwkwardShapes(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int rows : SIZES) {
+            for (int inner : SIZES) {
+                for (int cols : SIZES) {
+                    double a = (float) (2 * rnd.nextDouble() - 1);
+                    double[] A = random(rnd, rows * inner), B = random(rnd, inner * cols), C0 = random(rnd, rows * cols);
+                    double[] C = C0.clone();
+                    k.gemm(C, a, A, B, rows, inner, cols);
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < cols; c++) {
+                            double s = 0, abs = 0;
+                            for (int i = 0; i < inner; i++) {
+                                s += A[r * inner + i] * B[i * cols + c];
+                                abs += Math.abs(A[r * inner + i] * B[i * cols + c]);
+                            }
+                            int at = r * cols + c;
+                            double atol = SAFETY * (inner + 2) * k.u() * (Math.abs(a) * abs + Math.abs(C0[at]));
+                            int rr = r, cc = c;
+                            Fixtures.assertClose(C0[at] + a * s, C[at], atol, 0, () -> k + " gemm rows=" + rows + " inner=" + inner
+                                    + " cols=" + cols + " a=" + a + " at C[" + rr + "][" + cc + "]" + tag(seed));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

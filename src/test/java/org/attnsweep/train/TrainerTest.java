@@ -1,0 +1,296 @@
+package org.attnsweep.train;
+
+import static org.attnsweep.Fixtures.tag;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.attnsweep.Fixtures;
+import org.attnsweep.data.RunData;
+import org.attnsweep.engine.Engine;
+import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.reference.ReferenceEngine;
+import org.attnsweep.engine.vector.VectorEngine;
+import org.attnsweep.model.InitScheme;
+import org.attnsweep.model.Metric;
+import org.attnsweep.model.Precision;
+import org.attnsweep.model.RunConfig;
+import org.attnsweep.model.RunSpec;
+import org.attnsweep.model.Weights;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The trainer's stop rules and bookkeeping against a run stepped by hand on the same engine:
+ * the target-loss stop, the step budget, the eval-every rows, and a diverging run that is flagged
+ * without stopping or changing the others. Engines are deterministic and a run does not depend on
+ * its batch (BatchInvarianceTest), so the trainer's numbers must equal the hand-stepped ones bit
+ * for bit.
+ */
+class TrainerTest {
+    private static final int D = 9, M = 3, MK = 5, MV = 4;
+
+    static Stream<Arguments> engines() {
+        return Stream.of(Arguments.of("reference", new ReferenceEngine()),
+                Arguments.of("vector float64 threads=1", new VectorEngine(Precision.FLOAT64, 1)),
+                Arguments.of("vector float32 threads=2", new VectorEngine(Precision.FLOAT32, 2)));
+    }
+
+    /** A run stepped by hand: loss[t] at the weights after t updates, metrics and weights at every t ≤ T. */
+    private record Manual(double[] loss, double[][] metrics, List<Weights> weights) {
+        /** The first t whose loss is not finite, or −1. */
+        int firstNonFinite() {
+            for (int t = 0; t < loss.length; t++) if (!Double.isFinite(loss[t])) return t;
+            return -1;
+        }
+    }
+
+    /** Steps the run alone, target off, T times (stopping early at a non-finite loss). */
+    private static Manual manual(Engine engine, RunConfig c, int T) {
+        RunConfig free = new RunConfig(c.d(), c.M(), c.mk(), c.mv(), c.N(), c.sigma(), c.mu(), c.p(), c.labels(),
+                c.orthogonalNoise(), c.signals(), c.init(), c.sigma0(), c.sigmaV(), c.sigmaO(), c.initDivisor(), c.trainWo(),
+                c.lr(), T, 0, c.evalEvery(), c.testN(), c.seed(), c.repeat(), c.attnSample());
+        double[] loss = new double[T];
+        double[][] metrics = new double[T + 1][];
+        List<Weights> weights = new ArrayList<>();
+        try (EngineBatch b = engine.open(List.of(Fixtures.data(free)))) {
+            boolean[] one = {true};
+            double[] l = new double[1];
+            double[][] m = new double[1][Metric.COUNT];
+            for (int t = 0; t <= T; t++) {
+                b.metrics(one, m);
+                metrics[t] = m[0].clone();
+                weights.add(b.weights(0));
+                if (t == T) break;
+                b.step(one, l);
+                loss[t] = l[0];
+                if (!Double.isFinite(l[0])) {
+                    java.util.Arrays.fill(loss, t + 1, T, Double.NaN);
+                    break;
+                }
+            }
+        }
+        return new Manual(loss, metrics, weights);
+    }
+
+    /**
+     * The first k ≥ from whose loss is below every earlier one, and a target halfway between that
+     * loss and the earlier minimum: the first step below the target is then exactly k. Returns
+     * {k, target} or null if no such k < loss.length.
+     */
+    private static double[] newMinimum(double[] loss, int from) {
+        double before = Double.POSITIVE_INFINITY;
+        for (int t = 0; t < from; t++) before = Math.min(before, loss[t]);
+        for (int k = from; k < loss.length; k++) {
+            if (loss[k] < before) return new double[] {k, (loss[k] + before) / 2};
+            before = Math.min(before, loss[k]);
+        }
+        return null;
+    }
+
+    private static RunSpec spec(SplittableRandom rnd) {
+        return Fixtures.smallSpec(rnd, D, M, MK, MV, 2 + rnd.nextInt(9));
+    }
+
+    private static RunConfig withTarget(RunSpec s, double target) {
+        s.targetLoss = target;
+        return s.build(0);
+    }
+
+    /** Checks a result against the hand-stepped run: stop step, flags, rows 0, k, 2k, … ≤ stop plus stop, weights. */
+    private static void checkAgainstManual(RunResult res, Manual man, int stop, boolean reached, boolean diverged, String ctx) {
+        int e = res.config().evalEvery();
+        assertEquals(stop, res.stopStep(), "stop step; " + ctx);
+        assertEquals(reached, res.reachedTarget(), "reachedTarget; " + ctx);
+        assertEquals(diverged, res.diverged(), "diverged; " + ctx);
+        List<Integer> want = new ArrayList<>();
+        for (int t = 0; t <= stop; t += e) want.add(t);
+        if (stop % e != 0) want.add(stop);
+        List<Integer> got = res.curve().stream().map(r -> (int) r[0]).toList();
+        assertEquals(want, got, "eval rows (eval-every " + e + ", stop " + stop + "); " + ctx);
+        for (double[] row : res.curve()) {
+            int t = (int) row[0];
+            assertArrayEquals(man.metrics[t], java.util.Arrays.copyOfRange(row, 1, row.length), "metrics row at step " + t + "; " + ctx);
+        }
+        assertArrayEquals(man.metrics[stop], res.finalMetrics(), "final metrics; " + ctx);
+        if (res.finalWeights() != null) {
+            Weights w = man.weights.get(stop), g = res.finalWeights();
+            assertArrayEquals(w.WQ(), g.WQ(), "final W_Q; " + ctx);
+            assertArrayEquals(w.WK(), g.WK(), "final W_K; " + ctx);
+            assertArrayEquals(w.WV(), g.WV(), "final W_V; " + ctx);
+            assertArrayEquals(w.wO(), g.wO(), "final w_O; " + ctx);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void targetLossStopsAtTheFirstStepBelowIt(String name, Engine engine) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int T = 60;
+        RunSpec s = spec(rnd);
+        s.lr = Fixtures.uniform(rnd, 0.3, 0.6); // a steadily falling loss
+        s.evalEvery = 3 + rnd.nextInt(5);
+        s.steps = T;
+        Manual man = manual(engine, s.build(0), T);
+        // A target between L[k] and min_{t<k} L[t] for a random k whose loss is a new minimum.
+        double[] kt = newMinimum(man.loss, 5 + rnd.nextInt(T - 15));
+        assertNotNull(kt, "the loss never reached a new minimum; the test problem is badly chosen; " + name + " " + s.build(0) + tag(seed));
+        int k = (int) kt[0];
+        double target = kt[1];
+        RunConfig c = withTarget(s, target);
+        String ctx = name + " target " + target + " expected stop " + k + " " + c + tag(seed);
+
+        List<RunData> runs = List.of(Fixtures.data(c));
+        List<RunResult> res;
+        try (EngineBatch b = engine.open(runs)) {
+            res = Trainer.train(b, runs, true, null);
+        }
+        checkAgainstManual(res.get(0), man, k, true, false, ctx);
+        assertTrue(res.get(0).finalMetrics()[Metric.TRAIN_LOSS.ordinal()] < target, "final train loss below target; " + ctx);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void stepBudgetAndEvalRowsPerRunInOneBatch(String name, Engine engine) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int e0 = 2 + rnd.nextInt(5), e1 = 2 + rnd.nextInt(5);
+        int t0 = 10 + rnd.nextInt(30);
+        if (t0 % e0 == 0) t0++;
+        // {steps, eval-every}: a budget that is not a multiple of eval-every, one that is, zero steps, one step.
+        int[][] budgets = {{t0, e0}, {e1 * (2 + rnd.nextInt(6)), e1}, {0, 1 + rnd.nextInt(4)}, {1, 1 + rnd.nextInt(3)}};
+        List<RunData> runs = new ArrayList<>();
+        List<Manual> mans = new ArrayList<>();
+        for (int[] tb : budgets) {
+            RunSpec s = spec(rnd);
+            s.steps = tb[0];
+            s.evalEvery = tb[1];
+            s.trainWo = rnd.nextBoolean();
+            s.p = rnd.nextBoolean() ? 0 : 0.2;
+            RunConfig c = s.build(0);
+            runs.add(Fixtures.data(c));
+            mans.add(manual(engine, c, tb[0]));
+        }
+        List<RunResult> seen = new ArrayList<>(java.util.Collections.nCopies(runs.size(), null));
+        List<RunResult> res;
+        try (EngineBatch b = engine.open(runs)) {
+            res = Trainer.train(b, runs, true, (r, result) -> {
+                assertEquals(null, seen.get(r), "listener called twice for run " + r + tag(seed));
+                seen.set(r, result);
+            });
+        }
+        for (int r = 0; r < runs.size(); r++) {
+            String ctx = name + " run " + r + " " + runs.get(r).config() + tag(seed);
+            assertNotNull(seen.get(r), "listener never called; " + ctx);
+            assertTrue(seen.get(r) == res.get(r), "listener got another result; " + ctx);
+            checkAgainstManual(res.get(r), mans.get(r), budgets[r][0], false, false, ctx);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void targetMetAtTheLastBudgetStepCountsAsReached(String name, Engine engine) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        RunSpec s = spec(rnd);
+        s.lr = Fixtures.uniform(rnd, 0.3, 0.6);
+        s.steps = 10 + rnd.nextInt(20);
+        s.evalEvery = 1 + rnd.nextInt(6);
+        int T = s.steps;
+        Manual man = manual(engine, s.build(0), T);
+        // At t = T no step is taken: the trainer reads the training loss from the metrics.
+        double last = man.metrics[T][Metric.TRAIN_LOSS.ordinal()], before = Double.POSITIVE_INFINITY;
+        for (double l : man.loss) before = Math.min(before, l);
+        assertTrue(last < before, "the loss at the budget step is not a new minimum; the test problem is badly chosen; "
+                + name + " " + s.build(0) + tag(seed));
+        RunConfig c = withTarget(s, (last + before) / 2);
+        List<RunData> runs = List.of(Fixtures.data(c));
+        List<RunResult> res;
+        try (EngineBatch b = engine.open(runs)) {
+            res = Trainer.train(b, runs, true, null);
+        }
+        checkAgainstManual(res.get(0), man, T, true, false, name + " " + c + tag(seed));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void divergingRunIsFlaggedAndLeavesTheOthersAlone(String name, Engine engine) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int T = 80;
+        // Run 1 blows up: η = 1e6 on weights of order one makes W_V and w_O grow ~1e6× per step
+        // until something overflows. A draw can instead fit every label at once (loss → 0, no
+        // more movement), so candidates are stepped by hand until one blows up mid-run.
+        RunConfig badC = null;
+        Manual badMan = null;
+        int blowUp = -1;
+        for (int tries = 0; tries < 20 && !(blowUp > 0 && blowUp < T - 30); tries++) {
+            RunSpec bad = spec(rnd);
+            bad.init = InitScheme.THEORY;
+            bad.sigma0 = bad.sigmaV = bad.sigmaO = 1;
+            bad.trainWo = true;
+            bad.p = 0.3;
+            bad.lr = 1e6;
+            bad.steps = T;
+            bad.evalEvery = 4;
+            badC = bad.build(0);
+            badMan = manual(engine, badC, T);
+            blowUp = badMan.firstNonFinite();
+        }
+        assertTrue(blowUp > 0 && blowUp < T - 30, "no candidate blew up at a step in (0, " + (T - 30) + "); last one at "
+                + blowUp + "; " + name + " " + badC + tag(seed));
+
+        // Runs 0 and 2 are ordinary and go on past the blow-up: one to the step budget, one to a target.
+        RunSpec a = spec(rnd);
+        a.steps = T;
+        a.evalEvery = 5;
+        RunConfig aC = a.build(0);
+        RunSpec c = spec(rnd);
+        c.lr = Fixtures.uniform(rnd, 0.3, 0.6);
+        c.steps = T;
+        c.evalEvery = 7;
+        Manual cMan = manual(engine, c.build(0), T);
+        double[] kt = newMinimum(cMan.loss, blowUp + 5 + rnd.nextInt(10));
+        assertNotNull(kt, "run 2's loss never reached a new minimum after the blow-up; " + name + " " + c.build(0) + tag(seed));
+        int cStop = (int) kt[0];
+        double cTarget = kt[1];
+        RunConfig cC = withTarget(c, cTarget);
+
+        List<RunData> runs = List.of(Fixtures.data(aC), Fixtures.data(badC), Fixtures.data(cC));
+        List<RunResult> together;
+        try (EngineBatch b = engine.open(runs)) {
+            together = Trainer.train(b, runs, true, null);
+        }
+        String ctx = name + tag(seed);
+        RunResult div = together.get(1);
+        checkAgainstManual(div, badMan, blowUp, false, true, "diverging run " + badC + " " + ctx);
+
+        for (int r : new int[] {0, 2}) {
+            List<RunResult> alone;
+            try (EngineBatch b = engine.open(List.of(runs.get(r)))) {
+                alone = Trainer.train(b, List.of(runs.get(r)), true, null);
+            }
+            RunResult x = alone.get(0), y = together.get(r);
+            String rc = "run " + r + " next to a diverging run vs alone; " + runs.get(r).config() + " " + ctx;
+            assertFalse(y.diverged(), rc);
+            assertEquals(x.stopStep(), y.stopStep(), "stop step; " + rc);
+            assertEquals(x.reachedTarget(), y.reachedTarget(), "reachedTarget; " + rc);
+            assertEquals(x.curve().size(), y.curve().size(), "rows; " + rc);
+            for (int i = 0; i < x.curve().size(); i++) assertArrayEquals(x.curve().get(i), y.curve().get(i), "row " + i + "; " + rc);
+            assertArrayEquals(x.finalWeights().WQ(), y.finalWeights().WQ(), "W_Q; " + rc);
+            assertArrayEquals(x.finalWeights().WV(), y.finalWeights().WV(), "W_V; " + rc);
+            assertArrayEquals(x.finalWeights().wO(), y.finalWeights().wO(), "w_O; " + rc);
+        }
+        assertEquals(T, together.get(0).stopStep(), "run 0 runs to its budget; " + ctx);
+        assertTrue(together.get(0).stopStep() > blowUp && cStop > blowUp, "the others must outlive the blow-up; " + ctx);
+        assertEquals(cStop, together.get(2).stopStep(), "run 2 stops at its target; " + ctx);
+    }
+}
