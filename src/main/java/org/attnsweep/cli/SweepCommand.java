@@ -43,6 +43,7 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--memory-mb", defaultValue = "0", description = "memory budget for a batch in MiB (0 = half the heap)") long memoryMb;
     @Option(names = "--cutoff", defaultValue = "0.2", description = "test-loss cutoff of the boundary fit (default ${DEFAULT-VALUE})") double cutoff;
     @Option(names = "--dry-run", description = "print the plan (runs, batches, memory, time estimate) and stop") boolean dryRun;
+    @Option(names = "--report", description = "write report.html (figures, fits, verdicts) into --out at the end") boolean report;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -74,6 +75,7 @@ public final class SweepCommand implements Callable<Integer> {
             List<Aggregate.Fit> fits = Aggregate.write(dir.path(), cutoff);
             out.print(Aggregate.describe(fits, cutoff));
         }
+        if (report) out.println("wrote " + org.attnsweep.report.Report.write(dir.path()));
         out.flush();
         return 0;
     }
