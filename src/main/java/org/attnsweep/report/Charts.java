@@ -16,6 +16,8 @@ import org.jfree.chart.StandardChartTheme;
 import org.jfree.chart.axis.AxisLocation;
 import org.jfree.chart.axis.LogAxis;
 import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.axis.TickUnits;
 import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.plot.DatasetRenderingOrder;
 import org.jfree.chart.plot.ValueMarker;
@@ -213,7 +215,11 @@ final class Charts {
         NumberAxis bar = new NumberAxis(log ? valueLabel + " (log scale)" : valueLabel);
         bar.setRange(scale.getLowerBound(), scale.getUpperBound());
         if (log) {
-            bar.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+            // half decades (0.0316, 0.1, 0.316) or whole ones: a bar spanning 1.5 decades still
+            // gets several labels, one spanning ten no crowd
+            TickUnits decades = new TickUnits();
+            for (double u : new double[] {0.5, 1, 2, 5}) decades.add(new NumberTickUnit(u));
+            bar.setStandardTickUnits(decades);
             bar.setNumberFormatOverride(new DecadeFormat());
         }
         PaintScaleLegend legend = new PaintScaleLegend(scale, bar);

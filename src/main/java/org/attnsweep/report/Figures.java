@@ -263,7 +263,8 @@ public final class Figures {
             List<Charts.Line> lines = new ArrayList<>();
             for (int i = 0; i < groups[g].length; i++) {
                 Metric m = groups[g][i];
-                lines.add(new Charts.Line(Notation.of(m), b.t(), b.mean(m), b.std(m), Charts.PALETTE[i], Charts.Style.BAND));
+                lines.add(new Charts.Line(Notation.of(m, (int) cell.num("M")), b.t(), b.mean(m), b.std(m), Charts.PALETTE[i],
+                        Charts.Style.BAND));
             }
             panels.add(Charts.lines(titles[g], STEP, yLabels[g], lines,
                     g == 0 && spansDecades(lines), marks));

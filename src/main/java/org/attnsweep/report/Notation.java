@@ -44,6 +44,11 @@ final class Notation {
         return METRIC.get(m);
     }
 
+    /** The name of a metric for samples of M tokens: with M = 2 the QK metrics use token 2 for token 3 (SPEC §5). */
+    static String of(Metric m, int M) {
+        return M == 2 ? of(m).replace("ξ₃", "ξ₂") : of(m);
+    }
+
     /** "η = 0.05" for column lr and value "0.05". */
     static String is(String column, String value) {
         return of(column) + " = " + value;
