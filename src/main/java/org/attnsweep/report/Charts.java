@@ -186,9 +186,11 @@ final class Charts {
      * A heatmap of one value over a grid and the same map thresholded at {@code cutoff}, each with
      * the theory curve y = C / x² (N = C / SNR²) when C is finite.
      *
-     * @param xs,ys   the grid's distinct x and y values, ascending
-     * @param cells   rows {x, y, value}, one per grid cell present
-     * @param curve   the legend text of the curve
+     * @param xs    the grid's distinct x values (SNR), ascending
+     * @param ys    the grid's distinct y values (N), ascending
+     * @param cells rows {x, y, value}, one per grid cell present
+     * @param C     the constant of the curve (NaN: no curve)
+     * @param curve the legend text of the curve
      */
     static List<JFreeChart> heatmap(String xLabel, String yLabel, String valueLabel, double[] xs, double[] ys, double[][] cells,
             double cutoff, double C, String curve) {

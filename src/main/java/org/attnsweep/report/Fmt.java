@@ -1,5 +1,7 @@
 package org.attnsweep.report;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.Locale;
 
 /** Numbers as people read them in figures and the report: three significant digits, no exponent clutter. */
@@ -13,9 +15,8 @@ final class Fmt {
         if (Double.isInfinite(v)) return v > 0 ? "∞" : "−∞";
         if (v == 0) return "0";
         double a = Math.abs(v);
-        String s = a >= 1e-3 && a < 1e5 ? new java.math.BigDecimal(v).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString()
-                : String.format(Locale.ROOT, "%.2e", v).replaceFirst("\\.?0+e", "e");
-        return s;
+        if (a >= 1e-3 && a < 1e5) return new BigDecimal(v).round(new MathContext(3)).stripTrailingZeros().toPlainString();
+        return String.format(Locale.ROOT, "%.2e", v).replaceFirst("\\.?0+e", "e");
     }
 
     /** A mean ± standard deviation pair. */
