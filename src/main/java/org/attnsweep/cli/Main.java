@@ -7,7 +7,8 @@ import picocli.CommandLine.Command;
 
 /** The attnsweep command line. Results go to stdout and files; diagnostics to stderr. */
 @Command(name = "attnsweep", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        subcommands = {InfoCommand.class, MergeCommand.class, AggregateCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {InfoCommand.class, MergeCommand.class, AggregateCommand.class, PlotCommand.class, ReportCommand.class,
+                CommandLine.HelpCommand.class},
         description = "Trains the two-layer softmax transformer of benign-overfitting theory, many runs at once.")
 public final class Main implements Runnable {
 

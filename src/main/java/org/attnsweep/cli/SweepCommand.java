@@ -46,6 +46,7 @@ public final class SweepCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     CutoffOption cutoff;
     @Option(names = "--dry-run", description = "print the plan (runs, batches, memory, time estimate) and stop") boolean dryRun;
+    @Option(names = "--report", description = "write report.html (figures, fits, verdicts) into --out at the end") boolean report;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -78,6 +79,7 @@ public final class SweepCommand implements Callable<Integer> {
             out.print(Aggregate.textMap(Aggregate.cells(dir.path().resolve("summary.csv"))));
             out.print(Aggregate.describe(fits, cutoff.value()));
         }
+        if (report) out.println("wrote " + org.attnsweep.report.Report.write(dir.path()));
         out.flush();
         return 0;
     }

@@ -46,6 +46,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--init-from", description = "read the initial W_Q.npy [m_k,d], W_K.npy [m_k,d], W_V.npy [m_v,d], w_O.npy [m_v]") Path initFrom;
     @Option(names = "--save-data", description = "write each run's data as NPY files (DIR, or DIR/run-K with several runs)") Path saveData;
     @Option(names = "--save-weights", description = "write each run's final weights as NPY files (DIR, or DIR/run-K)") Path saveWeights;
+    @Option(names = "--report", description = "write report.html (figures, verdicts) into --out at the end") boolean report;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -99,6 +100,7 @@ public final class TrainCommand implements Callable<Integer> {
                     c.num("snr"), c.stopStepMean(), c.mean(Metric.TRAIN_LOSS), c.mean(Metric.TEST_LOSS),
                     c.mean(Metric.TEST_ERROR), c.mean(Metric.ATTN_SIGNAL), c.diverged() > 0);
         }
+        if (report) out.println("wrote " + org.attnsweep.report.Report.write(dir.path()));
         out.flush();
         return 0;
     }

@@ -1,0 +1,298 @@
+package org.attnsweep.report;
+
+import java.awt.Color;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import org.attnsweep.model.Metric;
+import org.attnsweep.sweep.Aggregate;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.plot.ValueMarker;
+
+/**
+ * Decides which figures of SPEC §6 a results directory supports and draws them:
+ * <ul>
+ * <li>{@code heatmap[-group]}: mean test loss over (SNR, N), one per group of the other varying
+ * columns (p, usually) whose cells form a grid, beside the map thresholded at the cutoff, both with
+ * the fitted N·SNR² = C (A Fig. 1, B Figs. 2–3);</li>
+ * <li>{@code critical-c}: the fitted C against p (B Fig. 4);</li>
+ * <li>{@code factors}: final test loss against N, p, ‖μ‖ and σ_p where they vary (B Fig. 7);</li>
+ * <li>{@code compare-<column>}: training curves per value when one column varies over a few cells,
+ * e.g. η (B Fig. 5), σ_V (B Fig. 6), p (B Fig. 1);</li>
+ * <li>{@code dynamics[-cell]}: per cell with few cells, losses, attention, V and QK curves as
+ * mean ± 2σ over repeats with the stage boundaries marked (A Fig. 3, B Fig. 1).</li>
+ * </ul>
+ */
+public final class Figures {
+    /** Curves are drawn for at most this many cells (a heatmap sweep has thousands). */
+    static final int MAX_CURVE_CELLS = 8;
+    /** A factor panel needs at least this many values of its column in one series. */
+    static final int MIN_FACTOR_VALUES = 3;
+    /** The columns of B Fig. 7's factor panels. */
+    static final List<String> FACTORS = List.of("N", "p", "mu", "sigma_p");
+
+    private static final int PANEL_W = 720, PANEL_H = 520;
+    private static final String STEP = Notation.of("step");
+
+    private final Results r;
+    private final List<String> axes;
+    private final Map<Aggregate.Cell, Band> bands = new LinkedHashMap<>();
+
+    /** Reads the curves of the cells that get curve figures (at most {@value #MAX_CURVE_CELLS} cells). */
+    public Figures(Results r) {
+        this.r = r;
+        this.axes = axes(r.varying());
+        if (r.cells().size() <= MAX_CURVE_CELLS) {
+            List<Integer> runs = new ArrayList<>();
+            for (Aggregate.Cell c : r.cells()) runs.addAll(r.runsOf(c));
+            Map<Integer, List<double[]>> curves = r.curves(runs);
+            for (Aggregate.Cell c : r.cells()) {
+                List<List<double[]>> mine = new ArrayList<>();
+                for (int run : r.runsOf(c)) if (curves.containsKey(run)) mine.add(curves.get(run));
+                if (!mine.isEmpty()) bands.put(c, Band.of(mine));
+            }
+        }
+    }
+
+    /**
+     * The varying columns a reader thinks of as the sweep's axes: SNR is derived from ‖μ‖, σ_p and
+     * d, and σ_p is the readable name of σ when the σ list varies.
+     */
+    static List<String> axes(List<String> varying) {
+        List<String> a = new ArrayList<>(varying);
+        if (a.stream().anyMatch(k -> List.of("mu", "sigma", "sigma_p", "d").contains(k))) a.remove("snr");
+        if (a.contains("sigma_p")) a.remove("sigma");
+        return a;
+    }
+
+    /** The mean curves of the cells with curve figures, in cell order. */
+    Map<Aggregate.Cell, Band> bands() {
+        return bands;
+    }
+
+    /** "η = 0.05, p = 0.1": a cell's values of the sweep's axes ("all runs" for a single cell). */
+    String label(Aggregate.Cell c) {
+        List<String> parts = new ArrayList<>();
+        for (String k : axes) parts.add(Notation.is(k, c.config().get(k)));
+        return parts.isEmpty() ? "all runs" : String.join(", ", parts);
+    }
+
+    /** Every figure the data supports, in the order the report shows them. */
+    public List<Figure> all() {
+        List<Figure> out = new ArrayList<>();
+        Map<Map<String, String>, List<Aggregate.Cell>> grids = grids(r);
+        grids.forEach((group, cells) -> out.add(heatmap(group, cells)));
+        Figure c = criticalC(grids);
+        if (c != null) out.add(c);
+        Figure f = factors(!grids.isEmpty());
+        if (f != null) out.add(f);
+        if (axes.size() == 1 && bands.size() >= 2) out.add(compare(axes.get(0)));
+        bands.forEach((cell, band) -> out.add(dynamics(cell, band)));
+        return out;
+    }
+
+    /**
+     * The groups of cells (equal in every varying column but N, ‖μ‖ and SNR — the groups of the
+     * boundary fit) that cover at least half of a grid of ≥ 2 N values × ≥ 2 SNR values.
+     */
+    static Map<Map<String, String>, List<Aggregate.Cell>> grids(Results r) {
+        Map<Map<String, String>, List<Aggregate.Cell>> groups = new LinkedHashMap<>();
+        List<String> keys = new ArrayList<>(r.varying());
+        keys.removeAll(List.of("N", "mu", "snr"));
+        if (!r.varying().contains("N") || !r.varying().contains("mu")) return groups;
+        for (Aggregate.Cell c : r.cells()) {
+            Map<String, String> g = new LinkedHashMap<>();
+            for (String k : keys) g.put(k, c.config().get(k));
+            groups.computeIfAbsent(g, x -> new ArrayList<>()).add(c);
+        }
+        groups.values().removeIf(cells -> {
+            int n = distinct(cells, "N").length, s = distinct(cells, "snr").length;
+            return n < 2 || s < 2 || 2 * cells.size() < n * s;
+        });
+        return groups;
+    }
+
+    private static double[] distinct(List<Aggregate.Cell> cells, String key) {
+        TreeSet<Double> v = new TreeSet<>();
+        for (Aggregate.Cell c : cells) v.add(c.num(key));
+        return v.stream().mapToDouble(Double::doubleValue).toArray();
+    }
+
+    private static String slug(Map<String, String> values) {
+        StringBuilder sb = new StringBuilder();
+        values.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : "-").append(k).append(v));
+        return sb.toString().replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+
+    private static String words(Map<String, String> values) {
+        List<String> parts = new ArrayList<>();
+        values.forEach((k, v) -> parts.add(Notation.is(k, v)));
+        return String.join(", ", parts);
+    }
+
+    private Figure heatmap(Map<String, String> group, List<Aggregate.Cell> cells) {
+        double[][] rows = new double[cells.size()][];
+        for (int i = 0; i < rows.length; i++) {
+            Aggregate.Cell c = cells.get(i);
+            rows[i] = new double[] {c.num("snr"), c.num("N"), c.mean(Metric.TEST_LOSS)};
+        }
+        Aggregate.Fit fit = r.fitOf(cells.get(0));
+        double C = fit == null ? Double.NaN : fit.C();
+        String curve = "N·SNR² = C, C = " + Fmt.num(C) + (fit == null ? "" : " (fit, R² = " + Fmt.num(fit.r2()) + ")");
+        List<JFreeChart> panels = Charts.heatmap("SNR = ‖μ‖ / (σ_p √d)", "N (training samples)", Notation.of(Metric.TEST_LOSS),
+                distinct(cells, "snr"), distinct(cells, "N"), rows, r.cutoff(), C, curve);
+        String where = group.isEmpty() ? "" : ", " + words(group);
+        int repeats = cells.get(0).metrics().size();
+        String caption = "Left: mean final test loss over " + repeats + " repeat(s) per cell (N, SNR); grey cells have no finite value. "
+                + "Right: the same map thresholded at the cutoff " + Fmt.num(r.cutoff()) + " (dark: below, the benign side). "
+                + (Double.isFinite(C)
+                        ? "Red: N·SNR² = C with C = " + Fmt.num(C) + ", the least-squares fit through, for each N, the smallest SNR whose mean test loss is below the cutoff."
+                        : "No cell's mean test loss fell below the cutoff, so no C was fitted." + bayesNote(group));
+        return new Figure(group.isEmpty() ? "heatmap" : "heatmap-" + slug(group), "Test loss over (SNR, N)" + where, caption, panels, 2,
+                PANEL_W, PANEL_H + 40);
+    }
+
+    /** Why a group with label noise may have no cell below the cutoff. */
+    private String bayesNote(Map<String, String> group) {
+        if (!group.containsKey("p")) return "";
+        double p = Double.parseDouble(group.get("p")), h = Verdicts.bayesLoss(p);
+        return h >= r.cutoff() ? " With p = " + Fmt.num(p) + " even the Bayes-optimal predictor has test loss H(p) = " + Fmt.num(h)
+                + " ≥ the cutoff." : "";
+    }
+
+    private Figure criticalC(Map<Map<String, String>, List<Aggregate.Cell>> grids) {
+        List<double[]> pts = new ArrayList<>();
+        for (Map.Entry<Map<String, String>, List<Aggregate.Cell>> e : grids.entrySet()) {
+            if (!e.getKey().keySet().equals(java.util.Set.of("p"))) return null;
+            Aggregate.Fit f = r.fitOf(e.getValue().get(0));
+            if (f != null && Double.isFinite(f.C())) pts.add(new double[] {Double.parseDouble(e.getKey().get("p")), f.C()});
+        }
+        if (pts.size() < 2) return null;
+        pts.sort((a, b) -> Double.compare(a[0], b[0]));
+        double[] x = pts.stream().mapToDouble(v -> v[0]).toArray(), y = pts.stream().mapToDouble(v -> v[1]).toArray();
+        JFreeChart c = Charts.lines(null, "p (label-flip rate)", "C  (boundary N·SNR² = C)",
+                List.of(new Charts.Line("fitted C", x, y, null, Charts.PALETTE[0], Charts.Style.POINTS)), false, List.of());
+        return new Figure("critical-c", "Fitted C of the boundary N·SNR² = C against p",
+                "C fitted per p from the heatmaps (test-loss cutoff " + Fmt.num(r.cutoff()) + "); p without a fit are left out.",
+                List.of(c), 1, PANEL_W + 80, PANEL_H);
+    }
+
+    /** @param heatmaps whether (N, SNR) heatmaps were drawn: they already show test loss against N and ‖μ‖ */
+    private Figure factors(boolean heatmaps) {
+        List<JFreeChart> panels = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (String k : FACTORS) {
+            if (!r.varying().contains(k) || heatmaps && (k.equals("N") || k.equals("mu"))) continue;
+            List<String> others = new ArrayList<>(r.varying());
+            others.removeAll(List.of(k, "snr"));
+            if (k.equals("sigma_p")) others.remove("sigma");
+            Map<Map<String, String>, List<Aggregate.Cell>> series = new LinkedHashMap<>();
+            for (Aggregate.Cell c : r.cells()) {
+                Map<String, String> g = new LinkedHashMap<>();
+                for (String o : others) g.put(o, c.config().get(o));
+                series.computeIfAbsent(g, x -> new ArrayList<>()).add(c);
+            }
+            series.values().removeIf(cells -> distinct(cells, k).length < MIN_FACTOR_VALUES);
+            if (series.isEmpty() || series.size() > MAX_CURVE_CELLS) continue;
+            List<Charts.Line> lines = new ArrayList<>();
+            double min = Double.POSITIVE_INFINITY, max = 0;
+            int colour = 0;
+            for (Map.Entry<Map<String, String>, List<Aggregate.Cell>> e : series.entrySet()) {
+                List<Aggregate.Cell> cells = new ArrayList<>(e.getValue());
+                cells.sort((a, b) -> Double.compare(a.num(k), b.num(k)));
+                double[] x = new double[cells.size()], y = new double[x.length], s = new double[x.length];
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = cells.get(i).num(k);
+                    y[i] = cells.get(i).mean(Metric.TEST_LOSS);
+                    s[i] = cells.get(i).std(Metric.TEST_LOSS);
+                    if (y[i] > 0 && Double.isFinite(y[i])) {
+                        min = Math.min(min, y[i]);
+                        max = Math.max(max, y[i]);
+                    }
+                }
+                Map<String, String> shown = new LinkedHashMap<>(e.getKey());
+                shown.keySet().retainAll(axes);
+                lines.add(new Charts.Line(shown.isEmpty() ? Notation.of(Metric.TEST_LOSS) : words(shown), x, y, s,
+                        Charts.PALETTE[colour++ % Charts.PALETTE.length], Charts.Style.POINTS));
+            }
+            if (k.equals("p")) {
+                double[] x = distinct(r.cells(), "p"), h = new double[x.length];
+                for (int i = 0; i < x.length; i++) h[i] = Verdicts.bayesLoss(x[i]);
+                lines.add(new Charts.Line("Bayes test loss H(p)", x, h, null, Color.BLACK, Charts.Style.DASHED));
+            }
+            panels.add(Charts.lines("test loss against " + Notation.of(k), Notation.of(k), Notation.of(Metric.TEST_LOSS), lines,
+                    Charts.decades(min, max), List.of()));
+            names.add(Notation.of(k));
+        }
+        if (panels.isEmpty()) return null;
+        return new Figure("factors", "Final test loss against " + String.join(", ", names),
+                "Mean final test loss ± 2σ over repeats against each varied factor, the others held at their values in each series"
+                        + (names.contains("p") ? "; dashed: the Bayes-optimal test loss H(p) = −p ln p − (1−p) ln(1−p)." : "."),
+                panels, Math.min(2, panels.size()), PANEL_W, PANEL_H);
+    }
+
+    private Figure compare(String key) {
+        Metric[] shown = {Metric.TRAIN_LOSS, Metric.TEST_LOSS, Metric.ATTN_SIGNAL, Metric.V_NOISE};
+        List<JFreeChart> panels = new ArrayList<>();
+        for (Metric m : shown) {
+            List<Charts.Line> lines = new ArrayList<>();
+            int colour = 0;
+            for (Map.Entry<Aggregate.Cell, Band> e : bands.entrySet()) {
+                Band b = e.getValue();
+                lines.add(new Charts.Line(Notation.is(key, e.getKey().config().get(key)), b.t(), b.mean(m), b.std(m),
+                        Charts.PALETTE[colour++ % Charts.PALETTE.length], Charts.Style.BAND));
+            }
+            panels.add(Charts.lines(Notation.of(m), STEP, Notation.of(m), lines, isLoss(m) && spansDecades(lines), List.of()));
+        }
+        return new Figure("compare-" + key, "Training curves per " + Notation.of(key),
+                "Mean ± 2σ over repeats at each recorded step t, one colour per " + Notation.of(key) + ".", panels, 2, PANEL_W, PANEL_H);
+    }
+
+    private Figure dynamics(Aggregate.Cell cell, Band b) {
+        Stages st = Stages.of(b);
+        List<ValueMarker> marks = st.found()
+                ? List.of(Charts.marker(st.initEnd(), "t₁"), Charts.marker(st.learnEnd(), "t₂")) : List.of();
+        Metric[][] groups = {{Metric.TRAIN_LOSS, Metric.TEST_LOSS}, {Metric.ATTN_SIGNAL, Metric.ATTN_NOISE},
+                {Metric.V_SIGNAL_POS, Metric.V_SIGNAL_NEG, Metric.V_NOISE}, {Metric.QK_SS, Metric.QK_SN, Metric.QK_NS, Metric.QK_NN}};
+        String[] titles = {"loss", "attention (averaged over queries)", "V, scalarized: u(x) = w_O·W_V x", "QK inner products"};
+        String[] yLabels = {"loss", "attention", "u", "q·k"};
+        List<JFreeChart> panels = new ArrayList<>();
+        for (int g = 0; g < groups.length; g++) {
+            List<Charts.Line> lines = new ArrayList<>();
+            for (int i = 0; i < groups[g].length; i++) {
+                Metric m = groups[g][i];
+                lines.add(new Charts.Line(Notation.of(m, (int) cell.num("M")), b.t(), b.mean(m), b.std(m), Charts.PALETTE[i],
+                        Charts.Style.BAND));
+            }
+            panels.add(Charts.lines(titles[g], STEP, yLabels[g], lines,
+                    g == 0 && spansDecades(lines), marks));
+        }
+        String label = label(cell);
+        Map<String, String> values = new LinkedHashMap<>();
+        for (String k : axes) values.put(k, cell.config().get(k));
+        return new Figure(values.isEmpty() ? "dynamics" : "dynamics-" + slug(values),
+                "Training dynamics, " + label + " (" + b.runs() + " runs, mean ± 2σ)",
+                "Mean ± 2σ over " + b.runs() + " runs at each recorded step t; dashed lines: the stage boundaries t₁ and t₂ "
+                        + "(defined under Stages). Here: " + st.describe() + ".",
+                panels, 2, PANEL_W, PANEL_H);
+    }
+
+    private static boolean isLoss(Metric m) {
+        return m == Metric.TRAIN_LOSS || m == Metric.TEST_LOSS;
+    }
+
+    private static boolean spansDecades(List<Charts.Line> lines) {
+        double min = Double.POSITIVE_INFINITY, max = 0;
+        for (Charts.Line l : lines) {
+            for (double y : l.y()) {
+                if (y > 0 && Double.isFinite(y)) {
+                    min = Math.min(min, y);
+                    max = Math.max(max, y);
+                }
+            }
+        }
+        return Charts.decades(min, max);
+    }
+}

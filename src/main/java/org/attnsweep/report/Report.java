@@ -1,0 +1,284 @@
+package org.attnsweep.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.attnsweep.Version;
+import org.attnsweep.model.Metric;
+import org.attnsweep.sweep.Aggregate;
+import org.attnsweep.sweep.ResultStore;
+import org.attnsweep.train.OutputDir;
+
+/**
+ * The HTML report of a results directory: one self-contained file (figures embedded as base64
+ * PNG, no scripts, no external resources) with what ran, the verdicts next to the theory's
+ * prediction, every figure of {@link Figures}, the boundary fits, the stage boundaries of the
+ * dynamics and the final test error of every cell against the Bayes error p.
+ */
+public final class Report {
+    private Report() {
+    }
+
+    /** Above this many cells the verdict is summarized per p and the cell table is folded. */
+    private static final int MAX_LISTED_CELLS = 12, MAX_OPEN_TABLE = 40;
+
+    /**
+     * How verdicts are made.
+     *
+     * @param margin  a cell is benign when its mean test error is at most p + margin
+     * @param theoryC C of the rule N·SNR² ≥ C (NaN: the fitted C of the cell's group)
+     */
+    public record Options(double margin, double theoryC) {
+        /** Margin 0.05, C from the sweep's fit. */
+        public static final Options DEFAULT = new Options(Verdicts.DEFAULT_MARGIN, Double.NaN);
+
+        public Options {
+            if (!(margin >= 0) || !Double.isFinite(margin)) throw new IllegalArgumentException("--margin must be finite and >= 0: got " + margin);
+            if (!Double.isNaN(theoryC) && !(theoryC > 0 && Double.isFinite(theoryC))) {
+                throw new IllegalArgumentException("--theory-c must be finite and > 0: got " + theoryC);
+            }
+        }
+    }
+
+    /** Writes DIR/report.html with the default options; returns its path. */
+    public static Path write(Path dir) {
+        return write(dir, Options.DEFAULT);
+    }
+
+    /** Writes DIR/report.html; returns its path. */
+    public static Path write(Path dir, Options options) {
+        Path out = dir.resolve("report.html");
+        OutputDir.writeAtomically(out, html(Results.load(dir), options));
+        return out;
+    }
+
+    /** The report's HTML. */
+    static String html(Results r, Options o) {
+        Figures figures = new Figures(r);
+        List<Verdicts.Verdict> verdicts = Verdicts.of(r, o.margin(), o.theoryC());
+        String name = r.dir().toAbsolutePath().normalize().getFileName() == null ? r.dir().toString()
+                : r.dir().toAbsolutePath().normalize().getFileName().toString();
+        StringBuilder h = new StringBuilder();
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>attnsweep report: ").append(esc(name))
+                .append("</title>\n<style>").append(CSS).append("</style></head>\n<body>\n");
+        h.append("<h1>attnsweep report: ").append(esc(name)).append("</h1>\n<p class=\"sub\">results directory <code>")
+                .append(esc(r.dir().toAbsolutePath().normalize().toString())).append("</code></p>\n");
+        whatRan(h, r);
+        verdict(h, r, figures, verdicts, o);
+        List<Figure> all = figures.all();
+        h.append("<section id=\"figures\"><h2>Figures</h2>\n");
+        if (all.isEmpty()) h.append("<p>This directory supports no figure (its cells have no recorded curves).</p>\n");
+        for (Figure f : all) {
+            h.append("<figure id=\"fig-").append(f.name()).append("\"><img alt=\"").append(esc(f.title())).append("\" width=\"")
+                    .append(f.width()).append("\" height=\"").append(f.height()).append("\" src=\"data:image/png;base64,")
+                    .append(Base64.getEncoder().encodeToString(f.png())).append("\">\n<figcaption><b>").append(esc(f.title()))
+                    .append(".</b> ").append(esc(f.caption())).append("</figcaption></figure>\n");
+        }
+        h.append("</section>\n");
+        boundary(h, r);
+        stages(h, figures);
+        cells(h, r, verdicts, o);
+        h.append("<footer>Written by attnsweep ").append(esc(Version.get())).append(" from the results of attnsweep ")
+                .append(esc(r.config().path("version").asText("?"))).append(".</footer>\n</body></html>\n");
+        return h.toString();
+    }
+
+    private static final String CSS = """
+            body{font-family:"DejaVu Sans",Helvetica,Arial,sans-serif;max-width:1240px;margin:16px auto;padding:0 16px;color:#111;line-height:1.4}
+            h1{font-size:26px;margin:8px 0 2px}h2{font-size:20px;border-bottom:1px solid #bbb;margin:22px 0 8px}
+            .sub{color:#555;margin:0 0 8px}code{font-size:90%}
+            table{border-collapse:collapse;font-size:14px;margin:6px 0}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
+            th{background:#f2f2f2}table.kv td:first-child{font-weight:bold;background:#fafafa}
+            figure{margin:14px 0}img{max-width:100%;height:auto;border:1px solid #ddd}figcaption{font-size:14px;margin-top:4px}
+            .benign{color:#1a6e1a;font-weight:bold}.harmful{color:#a01010;font-weight:bold}.diverged{color:#7a4a00;font-weight:bold}
+            footer{color:#666;font-size:13px;margin:24px 0}
+            """;
+
+    private static void whatRan(StringBuilder h, Results r) {
+        JsonNode c = r.config();
+        int runs = r.cells().stream().mapToInt(x -> x.metrics().size()).sum();
+        Map<String, String> kv = new LinkedHashMap<>();
+        kv.put("command", c.path("command").asText("—"));
+        kv.put("preset", c.path("preset").isTextual() ? c.get("preset").asText() : "none");
+        if (c.path("preset_notes").isTextual()) kv.put("preset notes", c.get("preset_notes").asText());
+        kv.put("version", c.path("version").asText("—"));
+        kv.put("engine", c.path("engine").asText("—"));
+        kv.put("runs", runs + " finished (" + r.cells().size() + " cells" + (c.has("plan_runs") ? ", " + c.get("plan_runs").asInt() + " in the plan" : "")
+                + (c.has("runs_trained") ? ", " + c.get("runs_trained").asInt() + " trained by the last command" : "") + ")");
+        if (c.has("wall_seconds")) kv.put("wall time", Fmt.num(c.get("wall_seconds").asDouble()) + " s");
+        if (c.has("runs_per_second")) kv.put("throughput", Fmt.num(c.get("runs_per_second").asDouble()) + " runs/s");
+        if (c.has("shard")) kv.put("shard", c.get("shard").asText());
+        if (c.has("shards")) kv.put("merged shards", c.get("shards").toString());
+        if (c.has("plan_fingerprint")) kv.put("plan fingerprint", c.get("plan_fingerprint").asText());
+        h.append("<section id=\"ran\"><h2>What ran</h2>\n<table class=\"kv\">");
+        kv.forEach((k, v) -> h.append("<tr><td>").append(esc(k)).append("</td><td>").append(esc(v)).append("</td></tr>"));
+        h.append("</table>\n");
+        List<String> fixed = new ArrayList<>();
+        Aggregate.Cell first = r.cells().get(0);
+        for (String k : ResultStore.CONFIG_COLUMNS) {
+            if (!first.config().containsKey(k) || r.varying().contains(k)) continue;
+            fixed.add(Notation.is(k, first.config().get(k)));
+        }
+        h.append("<p><b>Fixed:</b> ").append(esc(String.join(", ", fixed))).append("; ").append(first.metrics().size())
+                .append(" repeat(s) per cell.</p>\n");
+        if (!r.varying().isEmpty()) {
+            List<String> axes = new ArrayList<>();
+            for (String k : r.varying()) {
+                Set<String> vs = new LinkedHashSet<>();
+                for (Aggregate.Cell x : r.cells()) vs.add(x.config().get(k));
+                List<String> v = new ArrayList<>(vs);
+                axes.add(Notation.of(k) + " ∈ {" + (v.size() <= 12 ? String.join(", ", v)
+                        : v.get(0) + ", " + v.get(1) + ", …, " + v.get(v.size() - 1)) + "} (" + v.size() + " values)");
+            }
+            h.append("<p><b>Varied:</b> ").append(esc(String.join("; ", axes))).append(".</p>\n");
+        }
+        h.append("</section>\n");
+    }
+
+    private static void verdict(StringBuilder h, Results r, Figures figures, List<Verdicts.Verdict> verdicts, Options o) {
+        h.append("<section id=\"verdict\"><h2>Verdict</h2>\n<p>Observed: a cell is <span class=\"benign\">benign</span> when its "
+                + "mean final test error (against the noisy labels y, whose Bayes error is p) is at most p + ")
+                .append(Fmt.num(o.margin())).append(", <span class=\"harmful\">harmful</span> otherwise, and "
+                        + "<span class=\"diverged\">diverged</span> when any of its runs diverged (non-finite loss). "
+                        + "Theory (paper A: benign iff N·SNR² = Ω(1)): predicted benign iff N·SNR² ≥ C, with C ")
+                .append(Double.isFinite(o.theoryC()) ? "= " + Fmt.num(o.theoryC()) + " as given"
+                        : "fitted per group of the sweep (boundary.csv: for each N the smallest SNR whose mean test loss is below "
+                                + Fmt.num(r.cutoff()) + ", then least squares)")
+                .append("; paper A's dynamics presets carry the paper's own label.</p>\n<ul>\n");
+        if (verdicts.size() <= MAX_LISTED_CELLS) {
+            for (Verdicts.Verdict v : verdicts) {
+                Aggregate.Cell c = v.cell();
+                h.append("<li><b>").append(esc(figures.label(c))).append("</b>: <span class=\"").append(v.observed().word()).append("\">")
+                        .append(v.observed().word()).append("</span> — ").append(esc(observedWords(v, o.margin())))
+                        .append(" Theory: N·SNR² = ").append(Fmt.num(v.nSnr2())).append("; ").append(esc(v.source()));
+                if (v.predicted() != null) {
+                    h.append(" → predicts ").append(v.prediction()).append(" (").append(v.agreement()).append(")");
+                }
+                h.append(".</li>\n");
+            }
+        } else {
+            Map<String, List<Verdicts.Verdict>> byP = new LinkedHashMap<>();
+            for (Verdicts.Verdict v : verdicts) byP.computeIfAbsent(v.cell().config().get("p"), k -> new ArrayList<>()).add(v);
+            byP.forEach((p, vs) -> {
+                long benign = vs.stream().filter(v -> v.observed() == Verdicts.Outcome.BENIGN).count();
+                long diverged = vs.stream().filter(v -> v.observed() == Verdicts.Outcome.DIVERGED).count();
+                long predicted = vs.stream().filter(v -> Boolean.TRUE.equals(v.predicted())).count();
+                long judged = vs.stream().filter(v -> !v.agreement().equals("—")).count();
+                long agree = vs.stream().filter(v -> v.agreement().equals("agree")).count();
+                h.append("<li><b>p = ").append(esc(p)).append("</b>: ").append(benign).append(" of ").append(vs.size())
+                        .append(" cells benign, ").append(vs.size() - benign - diverged).append(" harmful, ").append(diverged)
+                        .append(" diverged. ");
+                if (judged > 0) {
+                    String source = vs.stream().filter(v -> v.predicted() != null).findFirst().orElseThrow().source();
+                    h.append("The theory (").append(esc(source)).append(") predicts ").append(predicted)
+                            .append(" benign; observation and prediction agree in ")
+                            .append(agree).append(" of ").append(judged).append(" cells.");
+                } else {
+                    h.append("No prediction: ").append(esc(vs.get(0).source())).append('.');
+                }
+                h.append("</li>\n");
+            });
+        }
+        h.append("</ul></section>\n");
+    }
+
+    private static String observedWords(Verdicts.Verdict v, double margin) {
+        Aggregate.Cell c = v.cell();
+        String err = "final test error " + Fmt.pm(c.mean(Metric.TEST_ERROR), c.std(Metric.TEST_ERROR)) + " over " + c.metrics().size() + " run(s)";
+        return switch (v.observed()) {
+            case BENIGN -> err + " is within " + Fmt.num(margin) + " of the Bayes error p = " + Fmt.num(v.p()) + ".";
+            case HARMFUL -> err + " exceeds the Bayes error p = " + Fmt.num(v.p()) + " by more than " + Fmt.num(margin) + ".";
+            case DIVERGED -> c.diverged() + " of " + c.metrics().size() + " runs diverged.";
+        };
+    }
+
+    private static void boundary(StringBuilder h, Results r) {
+        Map<Map<String, String>, List<Aggregate.Cell>> grids = Figures.grids(r);
+        if (grids.isEmpty()) return;
+        h.append("<section id=\"boundary\"><h2>Boundary N·SNR² = C</h2>\n<p>For each N, the smallest SNR whose mean test loss is "
+                + "below the cutoff ").append(Fmt.num(r.cutoff())).append("; C is the least-squares fit of N·SNR² = C through "
+                        + "those points, R² its coefficient of determination.</p>\n<table><tr>");
+        List<String> keys = new ArrayList<>(grids.keySet().iterator().next().keySet());
+        for (String k : keys) h.append("<th>").append(esc(Notation.of(k))).append("</th>");
+        h.append("<th>cutoff</th><th>C</th><th>R²</th><th>points</th>").append(keys.contains("p") ? "<th>Bayes test loss H(p)</th>" : "")
+                .append("</tr>\n");
+        grids.forEach((g, cells) -> {
+            Aggregate.Fit f = r.fitOf(cells.get(0));
+            h.append("<tr>");
+            for (String k : keys) h.append("<td>").append(esc(g.get(k))).append("</td>");
+            h.append("<td>").append(Fmt.num(r.cutoff())).append("</td><td>").append(f == null ? "—" : Fmt.num(f.C())).append("</td><td>")
+                    .append(f == null ? "—" : Fmt.num(f.r2())).append("</td><td>").append(f == null ? 0 : f.points()).append("</td>");
+            if (keys.contains("p")) h.append("<td>").append(Fmt.num(Verdicts.bayesLoss(Double.parseDouble(g.get("p"))))).append("</td>");
+            h.append("</tr>\n");
+        });
+        h.append("</table>\n");
+        if (keys.equals(List.of("p"))) {
+            h.append("<p>Pearson correlation between the mean test-loss maps of different p (over the cells both have):</p>\n"
+                    + "<table><tr><th>p</th><th>p′</th><th>r</th><th>cells</th></tr>\n");
+            for (String[] row : Aggregate.correlations(r.cells())) {
+                h.append("<tr><td>").append(esc(row[0])).append("</td><td>").append(esc(row[1])).append("</td><td>")
+                        .append(Fmt.num(Double.parseDouble(row[2]))).append("</td><td>").append(esc(row[3])).append("</td></tr>\n");
+            }
+            h.append("</table>\n");
+        }
+        h.append("</section>\n");
+    }
+
+    private static void stages(StringBuilder h, Figures figures) {
+        if (figures.bands().isEmpty()) return;
+        h.append("<section id=\"stages\"><h2>Stages of the training dynamics</h2>\n<p>").append(esc(Stages.DEFINITION))
+                .append("</p>\n<table><tr><th>cell</th><th>runs</th><th>learned token</th><th>its attention x(0) → x(T)</th>"
+                        + "<th>t₁ (end of initialization)</th><th>t₂ (end of learning)</th><th>then</th></tr>\n");
+        figures.bands().forEach((c, b) -> {
+            Stages s = Stages.of(b);
+            h.append("<tr><td>").append(esc(figures.label(c))).append("</td><td>").append(b.runs()).append("</td><td>")
+                    .append(s.signal() ? "signal" : "noise 2").append("</td><td>").append(Fmt.num(s.from())).append(" → ")
+                    .append(Fmt.num(s.to())).append("</td>");
+            if (s.found()) {
+                h.append("<td>").append(Fmt.num(s.initEnd())).append("</td><td>").append(Fmt.num(s.learnEnd())).append(" (")
+                        .append(s.learning()).append(")</td><td>").append(s.third()).append(" until t = ").append(Fmt.num(b.lastStep()))
+                        .append("</td>");
+            } else {
+                h.append("<td colspan=\"3\">").append(esc(s.describe())).append("</td>");
+            }
+            h.append("</tr>\n");
+        });
+        h.append("</table></section>\n");
+    }
+
+    private static void cells(StringBuilder h, Results r, List<Verdicts.Verdict> verdicts, Options o) {
+        List<String> axes = Figures.axes(r.varying());
+        h.append("<section id=\"cells\"><h2>Final test error against the Bayes error p</h2>\n");
+        boolean fold = verdicts.size() > MAX_OPEN_TABLE;
+        if (fold) h.append("<details><summary>all ").append(verdicts.size()).append(" cells</summary>\n");
+        h.append("<table><tr>");
+        for (String k : axes) h.append("<th>").append(esc(Notation.of(k))).append("</th>");
+        h.append("<th>runs</th><th>N·SNR²</th><th>test error (vs y)</th><th>test error (vs ỹ)</th><th>Bayes error p</th>"
+                + "<th>gap</th><th>test loss</th><th>observed</th><th>predicted</th><th></th></tr>\n");
+        for (Verdicts.Verdict v : verdicts) {
+            Aggregate.Cell c = v.cell();
+            h.append("<tr>");
+            for (String k : axes) h.append("<td>").append(esc(c.config().get(k))).append("</td>");
+            h.append("<td>").append(c.metrics().size()).append(c.diverged() > 0 ? " (" + c.diverged() + " diverged)" : "").append("</td><td>")
+                    .append(Fmt.num(v.nSnr2())).append("</td><td>").append(Fmt.pm(c.mean(Metric.TEST_ERROR), c.std(Metric.TEST_ERROR)))
+                    .append("</td><td>").append(Fmt.pm(c.mean(Metric.TEST_ERROR_CLEAN), c.std(Metric.TEST_ERROR_CLEAN))).append("</td><td>")
+                    .append(Fmt.num(v.p())).append("</td><td>").append(Fmt.num(v.testError() - v.p())).append("</td><td>")
+                    .append(Fmt.pm(c.mean(Metric.TEST_LOSS), c.std(Metric.TEST_LOSS))).append("</td><td class=\"")
+                    .append(v.observed().word()).append("\">").append(v.observed().word()).append("</td><td>").append(v.prediction())
+                    .append("</td><td>").append(v.agreement()).append("</td></tr>\n");
+        }
+        h.append("</table>\n").append(fold ? "</details>\n" : "").append("<p>Mean ± standard deviation over each cell's runs; gap = "
+                + "test error − p; benign when the gap is at most ").append(Fmt.num(o.margin())).append(".</p></section>\n");
+    }
+
+    /** Text made safe for HTML element content and attribute values. */
+    static String esc(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
+    }
+}

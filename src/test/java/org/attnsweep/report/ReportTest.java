@@ -1,0 +1,115 @@
+package org.attnsweep.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.attnsweep.cli.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code report} and {@code --report}: one self-contained HTML file with every section, figure and verdict. */
+class ReportTest {
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result cli(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    /** The PNGs embedded in the HTML, decoded. */
+    static List<BufferedImage> images(String html) throws IOException {
+        List<BufferedImage> out = new ArrayList<>();
+        Matcher m = Pattern.compile("src=\"data:image/png;base64,([A-Za-z0-9+/=]+)\"").matcher(html);
+        while (m.find()) out.add(ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(m.group(1)))));
+        return out;
+    }
+
+    @Test
+    void sweepReportHasEverySectionFigureFitAndVerdict(@TempDir Path tmp) throws IOException {
+        Path dir = tmp.resolve("grid");
+        Result r = cli(FiguresTest.cmd("sweep", dir, "--N", "4:16:4", "--mu", "4,8,16,32", "--p", "0,0.1", "--cutoff", "0.6", "--report"));
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("wrote " + dir.resolve("report.html")), r.out);
+        String html = Files.readString(dir.resolve("report.html"));
+
+        for (String id : List.of("ran", "verdict", "figures", "boundary", "cells")) assertTrue(html.contains("<section id=\"" + id + "\">"), id);
+        assertTrue(html.contains("<td>command</td><td>sweep</td>"), "what ran");
+        assertTrue(html.contains("engine=vector") || html.contains("engine=cuda"), "the engine line");
+        assertTrue(html.contains("N ∈ {4, 8, 12, 16} (4 values)"), "the axes");
+        // no external resources: the file stands alone
+        assertTrue(!html.contains("http://") && !html.contains("https://") && !html.contains("<script"), "self-contained");
+
+        List<Figure> figures = new Figures(Results.load(dir)).all();
+        List<BufferedImage> imgs = images(html);
+        assertEquals(figures.size(), imgs.size(), "one embedded PNG per figure");
+        for (int i = 0; i < imgs.size(); i++) {
+            assertNotNull(imgs.get(i), "figure " + i + " decodes");
+            assertEquals(figures.get(i).width(), imgs.get(i).getWidth());
+            assertTrue(html.contains("id=\"fig-" + figures.get(i).name() + "\""), figures.get(i).name());
+        }
+        // the fitted C per p with its R², as boundary.csv has it
+        Results res = Results.load(dir);
+        assertEquals(2, res.fits().size());
+        for (var f : res.fits()) assertTrue(html.contains("<td>" + Fmt.num(f.C()) + "</td><td>" + Fmt.num(f.r2()) + "</td>"), f.toString());
+        // 32 cells: verdicts summarized per p, with the theory's prediction and the agreement
+        assertTrue(html.contains("<li><b>p = 0</b>: "), html);
+        assertTrue(html.contains("<li><b>p = 0.1</b>: "), html);
+        assertTrue(html.contains("observation and prediction agree in "), html);
+        assertTrue(html.contains("<details><summary>all 32 cells</summary>") || html.contains("<th>gap</th>"), "cell table");
+    }
+
+    @Test
+    void trainReportHasStagesAndAVerdictPerCell(@TempDir Path tmp) throws IOException {
+        Path dir = tmp.resolve("train");
+        Result r = cli(FiguresTest.cmd("train", dir, "--N", "8", "--steps", "80", "--eval-every", "5", "--report"));
+        assertEquals(0, r.code, r.err);
+        String html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("<section id=\"stages\">"), "stages");
+        assertTrue(html.contains("t₁ (end of initialization)"), "stage table");
+        assertTrue(html.contains("<li><b>all runs</b>: <span class=\""), "the cell's verdict sentence");
+        assertTrue(html.contains("no C (give --theory-c"), "no prediction without a C");
+        assertEquals(1, images(html).size());
+
+        // a given C makes a prediction; the verdict rule's margin is respected
+        Result again = cli("report", dir.toString(), "--theory-c", "0.5", "--margin", "1");
+        assertEquals(0, again.code, again.err);
+        html = Files.readString(dir.resolve("report.html"));
+        assertTrue(html.contains("the given C = 0.5 → predicts "), html);
+        assertTrue(html.contains("<span class=\"benign\">benign</span> — final test error"), "margin 1 makes every cell benign");
+    }
+
+    @Test
+    void reportRefusesBadInputWithAOneLineMessage(@TempDir Path tmp) throws IOException {
+        Files.createDirectories(tmp.resolve("empty"));
+        Result r = cli("report", tmp.resolve("empty").toString());
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("report: " + tmp.resolve("empty") + " has no summary.csv: not a results directory"), r.err);
+        Result m = cli("report", tmp.toString(), "--margin", "-1");
+        assertEquals(2, m.code);
+        assertTrue(m.err.contains("--margin must be finite and >= 0: got -1.0"), m.err);
+    }
+
+    @Test
+    void bayesLossIsTheEntropyOfTheFlipRate() {
+        assertEquals(0, Verdicts.bayesLoss(0));
+        assertEquals(Math.log(2), Verdicts.bayesLoss(0.5), 1e-15);
+        assertEquals(0.3250829733914482, Verdicts.bayesLoss(0.1), 1e-15); // −0.1 ln 0.1 − 0.9 ln 0.9
+    }
+}
