@@ -24,6 +24,7 @@ public final class Presets {
             s.N = 20; s.mu = 50; s.p = 0; s.labels = LabelMode.BALANCED;
             s.trainWo = false; s.init = InitScheme.TORCH; s.initDivisor = 16;
             s.lr = 0.1; s.steps = 1000; s.targetLoss = 0.01; s.evalEvery = 1000; s.testN = 100; s.repeats = 10;
+            s.snrSigma = 0.2; // A's map: SNR = |mu|/(0.2 sqrt(1024)), the sigma of the 14 weak noise tokens
         });
         add("jiang-dynamics-benign", "paper A Fig. 3, benign regime", s -> {
             jiangDynamics(s);

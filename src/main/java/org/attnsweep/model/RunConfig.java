@@ -34,6 +34,7 @@ import java.util.Locale;
  * @param seed       root seed
  * @param repeat     repeat index; with the seed it keys every random stream of the run
  * @param attnSample training sample whose attention is reported, or −1 for the mean over samples
+ * @param snrSigma   σ_p of the SNR, ‖μ‖/(σ_p √d); 0 means the σ of token 2 (SPEC §1)
  */
 public record RunConfig(
         int d, int M, int mk, int mv, int N,
@@ -41,7 +42,7 @@ public record RunConfig(
         LabelMode labels, boolean orthogonalNoise, SignalBasis signals,
         InitScheme init, double sigma0, double sigmaV, double sigmaO, double initDivisor,
         boolean trainWo, double lr, int steps, double targetLoss, int evalEvery,
-        int testN, long seed, int repeat, int attnSample) {
+        int testN, long seed, int repeat, int attnSample, double snrSigma) {
 
     public RunConfig {
         sigma = sigma.clone();
@@ -57,9 +58,9 @@ public record RunConfig(
         return sigma[j - 2];
     }
 
-    /** σ_p of SPEC §1: the σ of token 2. */
+    /** σ_p of SPEC §1: the σ of token 2, unless the run names another ({@code snrSigma}). */
     public double sigmaP() {
-        return sigma[0];
+        return snrSigma > 0 ? snrSigma : sigma[0];
     }
 
     /** SNR = ‖μ‖ / (σ_p √d). */
@@ -108,6 +109,9 @@ public record RunConfig(
         positive("--eval-every", evalEvery);
         positive("--test-n", testN);
         if (repeat < 0) throw bad("repeat index must be >= 0: got " + repeat);
+        if (!(snrSigma >= 0) || !Double.isFinite(snrSigma)) {
+            throw bad("--snr-sigma must be finite and >= 0 (0 = the sigma of token 2): got " + snrSigma);
+        }
         if (attnSample < -1 || attnSample >= N) {
             throw bad("--attn-sample must be -1 (mean) or in [0, N) = [0, " + N + "): got " + attnSample);
         }
@@ -134,14 +138,14 @@ public record RunConfig(
     public RunConfig withN(int n) {
         return new RunConfig(d, M, mk, mv, n, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
-                seed, repeat, attnSample);
+                seed, repeat, attnSample, snrSigma);
     }
 
     /** A copy with another repeat index. */
     public RunConfig withRepeat(int r) {
         return new RunConfig(d, M, mk, mv, N, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
-                seed, r, attnSample);
+                seed, r, attnSample, snrSigma);
     }
 
     @Override
@@ -159,9 +163,9 @@ public record RunConfig(
         return String.format(Locale.ROOT,
                 "RunConfig[d=%d, M=%d, mk=%d, mv=%d, N=%d, sigma=%s, mu=%s, p=%s, labels=%s, orthogonalNoise=%s, "
                         + "signals=%s, init=%s, sigma0=%s, sigmaV=%s, sigmaO=%s, initDivisor=%s, trainWo=%s, lr=%s, "
-                        + "steps=%d, targetLoss=%s, evalEvery=%d, testN=%d, seed=%d, repeat=%d, attnSample=%d]",
+                        + "steps=%d, targetLoss=%s, evalEvery=%d, testN=%d, seed=%d, repeat=%d, attnSample=%d%s]",
                 d, M, mk, mv, N, Arrays.toString(sigma), mu, p, labels, orthogonalNoise, signals, init, sigma0,
                 sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat,
-                attnSample);
+                attnSample, snrSigma > 0 ? ", snrSigma=" + snrSigma : "");
     }
 }

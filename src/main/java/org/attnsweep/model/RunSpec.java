@@ -26,6 +26,8 @@ public final class RunSpec {
     public long seed = 1;
     public int repeats = 1;
     public int attnSample = -1;
+    /** σ_p of the SNR; 0 = the σ of token 2. */
+    public double snrSigma = 0;
 
     /**
      * Every key a run can be given, in the order they are applied, with its help text. The command
@@ -57,7 +59,8 @@ public final class RunSpec {
             "test-n", "test samples",
             "seed", "root seed",
             "repeats", "independent runs, repeat indices 0..repeats-1",
-            "attn-sample", "report the attention of this training sample (-1 = mean over samples)");
+            "attn-sample", "report the attention of this training sample (-1 = mean over samples)",
+            "snr-sigma", "sigma_p of SNR = |mu|/(sigma_p sqrt(d)); 0 = the sigma of token 2");
 
     private static java.util.Map<String, String> keys(String... kv) {
         java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
@@ -106,6 +109,7 @@ public final class RunSpec {
             case "seed" -> seed = longInteger(key, v);
             case "repeats" -> repeats = integer(key, v);
             case "attn-sample" -> attnSample = integer(key, v);
+            case "snr-sigma" -> snrSigma = real(key, v);
             default -> throw new IllegalArgumentException("unknown key '" + key + "': expected one of " + KEYS.keySet());
         }
     }
@@ -180,10 +184,10 @@ public final class RunSpec {
         if (!Double.isNaN(snr)) {
             if (!(snr >= 0) || !Double.isFinite(snr)) throw new IllegalArgumentException("--snr must be finite and >= 0: got " + snr);
             if (sigma.length == 0) throw new IllegalArgumentException("--sigma must list M-1 values: got none");
-            m = snr * sigma[0] * Math.sqrt(d);
+            m = snr * (snrSigma > 0 ? snrSigma : sigma[0]) * Math.sqrt(d);
         }
         return new RunConfig(d, M, mk, mv, N, sigma, m, p, labels, orthogonalNoise, signals, init, sigma0, sigmaV,
-                sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample)
+                sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample, snrSigma)
                 .validate();
     }
 
