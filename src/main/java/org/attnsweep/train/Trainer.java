@@ -26,14 +26,20 @@ public final class Trainer {
     public static List<RunResult> train(EngineBatch batch, List<RunData> runs, boolean keepWeights, Listener listener) {
         int R = runs.size();
         List<RunConfig> cfg = runs.stream().map(RunData::config).toList();
-        boolean[] active = new boolean[R], eval = new boolean[R], stepping = new boolean[R], ending = new boolean[R];
+        boolean[] active = new boolean[R], eval = new boolean[R], stepping = new boolean[R];
         java.util.Arrays.fill(active, true);
         double[][] m = new double[R][Metric.COUNT];
         double[] loss = new double[R];
         List<List<double[]>> curves = new ArrayList<>();
         for (int r = 0; r < R; r++) curves.add(new ArrayList<>());
         RunResult[] results = new RunResult[R];
-        int left = R;
+        // A run that ends at a step its eval-every does not record is frozen (its weights no longer
+        // change) and its final metrics are computed later, together with other such runs, so
+        // evaluations run in parallel instead of one run at a time as runs end one by one.
+        int[] endStep = new int[R];
+        boolean[] pending = new boolean[R], endedStepping = new boolean[R];
+        int flushAt = Math.min(R, 2 * Runtime.getRuntime().availableProcessors());
+        int left = R, pendingCount = 0;
         for (int t = 0; left > 0; t++) {
             boolean anyEval = false, anyStep = false;
             for (int r = 0; r < R; r++) {
@@ -47,41 +53,49 @@ public final class Trainer {
                 for (int r = 0; r < R; r++) if (eval[r]) curves.get(r).add(row(t, m[r]));
             }
             if (anyStep) batch.step(stepping, loss);
-            boolean anyEnding = false;
             for (int r = 0; r < R; r++) {
-                ending[r] = active[r] && (!stepping[r] || !Double.isFinite(loss[r]) || loss[r] < cfg.get(r).targetLoss());
-                anyEnding |= ending[r];
-            }
-            if (!anyEnding) continue;
-            // Runs that end here were not updated by this step: their weights are those of step t.
-            boolean[] need = new boolean[R];
-            boolean anyNeed = false;
-            for (int r = 0; r < R; r++) {
-                need[r] = ending[r] && !eval[r];
-                anyNeed |= need[r];
-            }
-            if (anyNeed) {
-                batch.metrics(need, m);
-                for (int r = 0; r < R; r++) if (need[r]) curves.get(r).add(row(t, m[r]));
-            }
-            for (int r = 0; r < R; r++) {
-                if (!ending[r]) continue;
-                boolean diverged = stepping[r] && !Double.isFinite(loss[r]);
-                boolean reached = stepping[r] && !diverged;
-                if (!stepping[r]) {
-                    // Ended by the step budget: it may have met its target at this very step too.
-                    double l = m[r][Metric.TRAIN_LOSS.ordinal()];
-                    diverged = !Double.isFinite(l);
-                    reached = !diverged && l < cfg.get(r).targetLoss();
-                }
-                results[r] = new RunResult(cfg.get(r), t, reached, diverged, m[r].clone(), curves.get(r),
-                        keepWeights ? batch.weights(r) : null);
+                if (!active[r] || stepping[r] && Double.isFinite(loss[r]) && loss[r] >= cfg.get(r).targetLoss()) continue;
+                // Ends at t; not updated by this step, so its weights are those of step t.
                 active[r] = false;
-                left--;
-                if (listener != null) listener.finished(r, results[r]);
+                endStep[r] = t;
+                endedStepping[r] = stepping[r];
+                if (eval[r]) {
+                    results[r] = finish(batch, cfg.get(r), r, t, stepping[r], loss[r], m[r], curves.get(r), keepWeights);
+                    left--;
+                    if (listener != null) listener.finished(r, results[r]);
+                } else {
+                    pending[r] = true;
+                    pendingCount++;
+                }
+            }
+            if (pendingCount > 0 && (pendingCount >= flushAt || pendingCount == left)) {
+                batch.metrics(pending, m);
+                for (int r = 0; r < R; r++) {
+                    if (!pending[r]) continue;
+                    curves.get(r).add(row(endStep[r], m[r]));
+                    results[r] = finish(batch, cfg.get(r), r, endStep[r], endedStepping[r], loss[r], m[r], curves.get(r), keepWeights);
+                    pending[r] = false;
+                    left--;
+                    if (listener != null) listener.finished(r, results[r]);
+                }
+                pendingCount = 0;
             }
         }
         return java.util.Arrays.asList(results);
+    }
+
+    /** The result of run r, ended at {@code step} with final metrics m. */
+    private static RunResult finish(EngineBatch batch, RunConfig c, int r, int step, boolean stepped, double loss,
+                                    double[] m, List<double[]> curve, boolean keepWeights) {
+        boolean diverged = stepped && !Double.isFinite(loss);
+        boolean reached = stepped && !diverged;
+        if (!stepped) {
+            // Ended by the step budget: it may have met its target at this very step too.
+            double l = m[Metric.TRAIN_LOSS.ordinal()];
+            diverged = !Double.isFinite(l);
+            reached = !diverged && l < c.targetLoss();
+        }
+        return new RunResult(c, step, reached, diverged, m.clone(), curve, keepWeights ? batch.weights(r) : null);
     }
 
     private static double[] row(int step, double[] metrics) {
