@@ -141,25 +141,22 @@ public final class Figures {
         Aggregate.Fit fit = r.fitOf(cells.get(0));
         double C = fit == null ? Double.NaN : fit.C();
         String curve = "N·SNR² = C, C = " + Fmt.num(C) + (fit == null ? "" : " (fit, R² = " + Fmt.num(fit.r2()) + ")");
+        // The boundary fit's rule (Aggregate.boundary): benign when the test loss exceeds the Bayes
+        // loss H(p) by less than the cutoff, so the map is thresholded at H(p) + cutoff.
+        double h = group.containsKey("p") ? Aggregate.bayesLoss(Double.parseDouble(group.get("p"))) : 0;
+        double threshold = h + r.cutoff();
         List<JFreeChart> panels = Charts.heatmap("SNR = ‖μ‖ / (σ_p √d)", "N (training samples)", Notation.of(Metric.TEST_LOSS),
-                distinct(cells, "snr"), distinct(cells, "N"), rows, r.cutoff(), C, curve);
+                distinct(cells, "snr"), distinct(cells, "N"), rows, threshold, C, curve);
         String where = group.isEmpty() ? "" : ", " + words(group);
         int repeats = cells.get(0).metrics().size();
+        String at = h > 0 ? "H(p) + cutoff = " + Fmt.num(h) + " + " + Fmt.num(r.cutoff()) : "the cutoff " + Fmt.num(r.cutoff());
         String caption = "Left: mean final test loss over " + repeats + " repeat(s) per cell (N, SNR); grey cells have no finite value. "
-                + "Right: the same map thresholded at the cutoff " + Fmt.num(r.cutoff()) + " (dark: below, the benign side). "
+                + "Right: the same map thresholded at " + at + " (dark: below, the benign side). "
                 + (Double.isFinite(C)
-                        ? "Red: N·SNR² = C with C = " + Fmt.num(C) + ", the least-squares fit through, for each N, the smallest SNR whose mean test loss is below the cutoff."
-                        : "No cell's mean test loss fell below the cutoff, so no C was fitted." + bayesNote(group));
+                        ? "Red: N·SNR² = C with C = " + Fmt.num(C) + ", the least-squares fit through, for each N, the smallest SNR whose mean test loss is below that threshold."
+                        : "No cell's mean test loss fell below that threshold, so no C was fitted.");
         return new Figure(group.isEmpty() ? "heatmap" : "heatmap-" + slug(group), "Test loss over (SNR, N)" + where, caption, panels, 2,
                 PANEL_W, PANEL_H + 40);
-    }
-
-    /** Why a group with label noise may have no cell below the cutoff. */
-    private String bayesNote(Map<String, String> group) {
-        if (!group.containsKey("p")) return "";
-        double p = Double.parseDouble(group.get("p")), h = Verdicts.bayesLoss(p);
-        return h >= r.cutoff() ? " With p = " + Fmt.num(p) + " even the Bayes-optimal predictor has test loss H(p) = " + Fmt.num(h)
-                + " ≥ the cutoff." : "";
     }
 
     private Figure criticalC(Map<Map<String, String>, List<Aggregate.Cell>> grids) {
@@ -175,7 +172,7 @@ public final class Figures {
         JFreeChart c = Charts.lines(null, "p (label-flip rate)", "C  (boundary N·SNR² = C)",
                 List.of(new Charts.Line("fitted C", x, y, null, Charts.PALETTE[0], Charts.Style.POINTS)), false, List.of());
         return new Figure("critical-c", "Fitted C of the boundary N·SNR² = C against p",
-                "C fitted per p from the heatmaps (test-loss cutoff " + Fmt.num(r.cutoff()) + "); p without a fit are left out.",
+                "C fitted per p from the heatmaps (cutoff " + Fmt.num(r.cutoff()) + " on the test loss above H(p)); p without a fit are left out.",
                 List.of(c), 1, PANEL_W + 80, PANEL_H);
     }
 
@@ -219,7 +216,7 @@ public final class Figures {
             }
             if (k.equals("p")) {
                 double[] x = distinct(r.cells(), "p"), h = new double[x.length];
-                for (int i = 0; i < x.length; i++) h[i] = Verdicts.bayesLoss(x[i]);
+                for (int i = 0; i < x.length; i++) h[i] = Aggregate.bayesLoss(x[i]);
                 lines.add(new Charts.Line("Bayes test loss H(p)", x, h, null, Color.BLACK, Charts.Style.DASHED));
             }
             panels.add(Charts.lines("test loss against " + Notation.of(k), Notation.of(k), Notation.of(Metric.TEST_LOSS), lines,

@@ -148,8 +148,8 @@ public final class Report {
                         + "<span class=\"diverged\">diverged</span> when any of its runs diverged (non-finite loss). "
                         + "Theory (paper A: benign iff N·SNR² = Ω(1)): predicted benign iff N·SNR² ≥ C, with C ")
                 .append(Double.isFinite(o.theoryC()) ? "= " + Fmt.num(o.theoryC()) + " as given"
-                        : "fitted per group of the sweep (boundary.csv: for each N the smallest SNR whose mean test loss is below "
-                                + Fmt.num(r.cutoff()) + ", then least squares)")
+                        : "fitted per group of the sweep (boundary.csv: for each N the smallest SNR whose mean test loss exceeds "
+                                + "the Bayes loss H(p) by less than " + Fmt.num(r.cutoff()) + ", then least squares)")
                 .append("; paper A's dynamics presets carry the paper's own label.</p>\n<ul>\n");
         if (verdicts.size() <= MAX_LISTED_CELLS) {
             for (Verdicts.Verdict v : verdicts) {
@@ -201,8 +201,8 @@ public final class Report {
     private static void boundary(StringBuilder h, Results r) {
         Map<Map<String, String>, List<Aggregate.Cell>> grids = Figures.grids(r);
         if (grids.isEmpty()) return;
-        h.append("<section id=\"boundary\"><h2>Boundary N·SNR² = C</h2>\n<p>For each N, the smallest SNR whose mean test loss is "
-                + "below the cutoff ").append(Fmt.num(r.cutoff())).append("; C is the least-squares fit of N·SNR² = C through "
+        h.append("<section id=\"boundary\"><h2>Boundary N·SNR² = C</h2>\n<p>For each N, the smallest SNR whose mean test loss "
+                + "exceeds the Bayes loss H(p) by less than the cutoff ").append(Fmt.num(r.cutoff())).append("; C is the least-squares fit of N·SNR² = C through "
                         + "those points, R² its coefficient of determination.</p>\n<table><tr>");
         List<String> keys = new ArrayList<>(grids.keySet().iterator().next().keySet());
         for (String k : keys) h.append("<th>").append(esc(Notation.of(k))).append("</th>");
@@ -214,7 +214,7 @@ public final class Report {
             for (String k : keys) h.append("<td>").append(esc(g.get(k))).append("</td>");
             h.append("<td>").append(Fmt.num(r.cutoff())).append("</td><td>").append(f == null ? "—" : Fmt.num(f.C())).append("</td><td>")
                     .append(f == null ? "—" : Fmt.num(f.r2())).append("</td><td>").append(f == null ? 0 : f.points()).append("</td>");
-            if (keys.contains("p")) h.append("<td>").append(Fmt.num(Verdicts.bayesLoss(Double.parseDouble(g.get("p"))))).append("</td>");
+            if (keys.contains("p")) h.append("<td>").append(Fmt.num(Aggregate.bayesLoss(Double.parseDouble(g.get("p"))))).append("</td>");
             h.append("</tr>\n");
         });
         h.append("</table>\n");

@@ -60,12 +60,6 @@ final class Verdicts {
         }
     }
 
-    /** The Bayes-optimal logistic test loss with labels flipped at rate p: the entropy H(p) in nats. */
-    static double bayesLoss(double p) {
-        if (p <= 0 || p >= 1) return 0;
-        return -p * Math.log(p) - (1 - p) * Math.log(1 - p);
-    }
-
     /**
      * Every cell's verdict.
      *

@@ -253,7 +253,8 @@ public final class Aggregate {
     /**
      * The mean test-loss map over (N, ‖μ‖) as text, one map per value of every other varying key:
      * a row per N, a column per ‖μ‖, each cell the first decimal digit of min(test loss, 0.99)
-     * ('0' is benign territory, '6' is chance at p = 0); empty when N or ‖μ‖ does not vary.
+     * ('0' is benign territory, '6' is chance at p = 0, '?' a cell with a diverged run); empty when N
+     * or ‖μ‖ does not vary.
      */
     public static String textMap(List<Cell> cells) {
         List<String> axes = varying(cells);
@@ -271,7 +272,7 @@ public final class Aggregate {
         }
         StringBuilder sb = new StringBuilder();
         maps.forEach((g, byN) -> {
-            sb.append(String.format(Locale.ROOT, "test loss x10 over N (rows) and |mu| %s..%s (SNR %.3g..%.3g)%s%n",
+            sb.append(String.format(Locale.ROOT, "test loss x10 over N (rows) and |mu| %s..%s (SNR %.3g..%.3g)%s; ? = diverged%n",
                     OutputDir.num(snrOf.firstKey()), OutputDir.num(snrOf.lastKey()), snrOf.firstEntry().getValue(),
                     snrOf.lastEntry().getValue(), g.isEmpty() ? "" : " at " + g));
             for (var row : byN.descendingMap().entrySet()) {

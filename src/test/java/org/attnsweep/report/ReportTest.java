@@ -108,8 +108,8 @@ class ReportTest {
 
     @Test
     void bayesLossIsTheEntropyOfTheFlipRate() {
-        assertEquals(0, Verdicts.bayesLoss(0));
-        assertEquals(Math.log(2), Verdicts.bayesLoss(0.5), 1e-15);
-        assertEquals(0.3250829733914482, Verdicts.bayesLoss(0.1), 1e-15); // −0.1 ln 0.1 − 0.9 ln 0.9
+        assertEquals(0, org.attnsweep.sweep.Aggregate.bayesLoss(0));
+        assertEquals(Math.log(2), org.attnsweep.sweep.Aggregate.bayesLoss(0.5), 1e-15);
+        assertEquals(0.3250829733914482, org.attnsweep.sweep.Aggregate.bayesLoss(0.1), 1e-15); // −0.1 ln 0.1 − 0.9 ln 0.9
     }
 }
