@@ -290,8 +290,8 @@ public final class Aggregate {
     public static String describe(List<Fit> fits, double cutoff) {
         StringBuilder sb = new StringBuilder();
         for (Fit f : fits) {
-            sb.append(String.format(Locale.ROOT, "boundary %s: N*SNR^2 = C with C = %.4g (R^2 = %.3f, %d points, excess test-loss cutoff %.3g)%n",
-                    f.group().isEmpty() ? "" : f.group().toString(), f.C(), f.r2(), f.points(), cutoff));
+            sb.append(String.format(Locale.ROOT, "boundary%s: N*SNR^2 = C with C = %.4g (R^2 = %.3f, %d points, excess test-loss cutoff %.3g)%n",
+                    f.group().isEmpty() ? "" : " " + f.group(), f.C(), f.r2(), f.points(), cutoff));
         }
         return sb.toString();
     }
