@@ -30,21 +30,25 @@ import torch
 import torch.nn.functional as F
 
 
-def values(spec):
-    """'2:20:6' (inclusive range), '1,20,40' (list) or '7' -> list of ints."""
+def values(spec, kind=int):
+    """'2:20:6' (inclusive range), '1,20,40' (list) or '7' -> list, as the sweep's --N/--mu read them."""
+    from decimal import Decimal
     out = []
     for part in spec.split(","):
         part = part.strip()
         if ":" in part:
-            f = [int(x) for x in part.split(":")]
+            f = [Decimal(x) for x in part.split(":")]
             if len(f) not in (2, 3):
                 raise SystemExit("bad range '%s': use a:b or a:b:step" % part)
-            step = f[2] if len(f) == 3 else 1
+            step = f[2] if len(f) == 3 else Decimal(1)
             if step <= 0:
                 raise SystemExit("bad range '%s': step must be > 0" % part)
-            out.extend(range(f[0], f[1] + 1, step))
+            v = f[0]
+            while v <= f[1]:
+                out.append(kind(v))
+                v += step
         else:
-            out.append(int(part))
+            out.append(kind(Decimal(part)))
     return out
 
 
@@ -80,9 +84,9 @@ def loss_fn(f, y):
 def one_run(args, N, mu, rep):
     d, mk, mv = args.d, args.mk, args.mv
     sigma = [args.sigma_first] + [args.sigma_rest] * (args.M - 2)
-    gen = torch.Generator().manual_seed(args.seed * 1_000_003 + rep * 10_007 + N * 101 + mu)
-    X, y = sample(gen, N, float(mu), sigma, d)
-    Xt, yt = sample(gen, args.test_n, float(mu), sigma, d)
+    gen = torch.Generator().manual_seed(args.seed * 1_000_003 + rep * 10_007 + N * 101 + round(mu * 1000))
+    X, y = sample(gen, N, mu, sigma, d)
+    Xt, yt = sample(gen, args.test_n, mu, sigma, d)
 
     # "torch" init of paper A: every matrix U(+-1/sqrt(d)) / 16, w_O ~ U(+-1/sqrt(m_v)) undivided.
     b = 1 / math.sqrt(d) / args.init_divisor
@@ -145,7 +149,7 @@ def main():
 
     torch.set_num_threads(args.threads)
     torch.set_default_dtype(torch.float32)
-    cells = [(N, mu, r) for N in values(args.N) for mu in values(args.mu) for r in range(args.repeats)]
+    cells = [(N, mu, r) for N in values(args.N) for mu in values(args.mu, float) for r in range(args.repeats)]
     print("torch %s, %d threads, float32, %d runs: N %s x |mu| %s x %d repeats"
           % (torch.__version__, torch.get_num_threads(), len(cells), args.N, args.mu, args.repeats), flush=True)
     print("blas: %s" % blas_library(), flush=True)
@@ -160,7 +164,7 @@ def main():
         wall = time.perf_counter() - t0
         steps.append(t)
         if not args.quiet:
-            print("%4d %4d %3d %6d %7s %8s %11.4g %10.4g %8.3f" % (N, mu, rep, t, reached, diverged, tr, te, wall),
+            print("%4d %4g %3d %6d %7s %8s %11.4g %10.4g %8.3f" % (N, mu, rep, t, reached, diverged, tr, te, wall),
                   flush=True)
     wall = time.perf_counter() - t_all
     n = len(cells)
