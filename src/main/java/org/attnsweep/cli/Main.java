@@ -7,8 +7,6 @@ import picocli.CommandLine.Command;
 
 /** The attnsweep command line. Results go to stdout and files; diagnostics to stderr. */
 @Command(name = "attnsweep", mixinStandardHelpOptions = true, versionProvider = Main.VersionProvider.class,
-        subcommands = {InfoCommand.class, MergeCommand.class, AggregateCommand.class, PlotCommand.class, ReportCommand.class,
-                CommandLine.HelpCommand.class},
         description = "Trains the two-layer softmax transformer of benign-overfitting theory, many runs at once.")
 public final class Main implements Runnable {
 
@@ -27,12 +25,17 @@ public final class Main implements Runnable {
     /** Runs the CLI with the given streams; returns the exit code (0 ok, 2 bad input, 1 failure). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
+        // train and sweep take one option per run key, added here from RunSpec.KEYS.
         CommandLine train = new CommandLine(new TrainCommand());
         RunOptions.register(train.getCommandSpec());
-        cl.addSubcommand("train", train);
         CommandLine sweep = new CommandLine(new SweepCommand());
         RunOptions.register(sweep.getCommandSpec());
+        cl.addSubcommand("train", train);
         cl.addSubcommand("sweep", sweep);
+        for (Object sub : new Object[] {new MergeCommand(), new AggregateCommand(), new PlotCommand(), new ReportCommand(),
+                new InfoCommand(), new CommandLine.HelpCommand()}) {
+            cl.addSubcommand(sub);
+        }
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
