@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.attnsweep.model.Metric;
+import org.attnsweep.train.OutputDir;
 import org.attnsweep.sweep.Aggregate;
 import org.attnsweep.sweep.ResultStore;
 
@@ -177,7 +178,7 @@ public final class Results {
                 if (!wanted.contains(run)) continue;
                 String[] f = line.substring(comma + 1).split(",", -1);
                 double[] row = new double[1 + Metric.COUNT];
-                for (int i = 0; i < row.length; i++) row[i] = parse(f[i]);
+                for (int i = 0; i < row.length; i++) row[i] = OutputDir.parseNum(f[i]);
                 out.computeIfAbsent(run, k -> new ArrayList<>()).add(row);
             }
         } catch (IOException e) {
@@ -186,12 +187,4 @@ public final class Results {
         return out;
     }
 
-    /** A number as OutputDir.num writes it (Inf and -Inf for infinities). */
-    private static double parse(String s) {
-        return switch (s) {
-            case "Inf" -> Double.POSITIVE_INFINITY;
-            case "-Inf" -> Double.NEGATIVE_INFINITY;
-            default -> Double.parseDouble(s);
-        };
-    }
 }

@@ -90,7 +90,7 @@ public final class Aggregate {
             double stop = 0;
             for (String[] f : rows) {
                 double[] m = new double[Metric.COUNT];
-                for (int i = 0; i < Metric.COUNT; i++) m[i] = parse(f[metric0 + i]);
+                for (int i = 0; i < Metric.COUNT; i++) m[i] = OutputDir.parseNum(f[metric0 + i]);
                 ms.add(m);
                 if (Boolean.parseBoolean(f[cols.indexOf("diverged")])) div++;
                 stop += Double.parseDouble(f[cols.indexOf("stop_step")]);
@@ -100,13 +100,6 @@ public final class Aggregate {
         return out;
     }
 
-    private static double parse(String s) {
-        return switch (s) {
-            case "Inf" -> Double.POSITIVE_INFINITY;
-            case "-Inf" -> Double.NEGATIVE_INFINITY;
-            default -> Double.parseDouble(s);
-        };
-    }
 
     /** The config columns whose value differs between cells: the sweep's axes. */
     public static List<String> varying(List<Cell> cells) {

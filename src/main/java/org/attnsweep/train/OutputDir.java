@@ -67,6 +67,15 @@ public final class OutputDir {
         return Double.toString(v).toLowerCase(Locale.ROOT);
     }
 
+    /** The inverse of {@link #num}: reads NaN, Inf and -Inf too. */
+    public static double parseNum(String s) {
+        return switch (s) {
+            case "Inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(s);
+        };
+    }
+
     /** Writes {@code text} to a temporary file beside {@code target}, then renames it into place. */
     public static void writeAtomically(Path target, String text) {
         try {
