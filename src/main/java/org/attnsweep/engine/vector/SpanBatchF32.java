@@ -117,7 +117,8 @@ final class SpanBatchF32 implements EngineBatch {
         final float[] Sm;       // N×M×M softmax
         final float[] ubar;     // N×M
         final float[] f;        // N
-        final float[] Dm, DmT;  // M×M D of one sample, and its transpose
+        final float[] Dm;       // M×M D_la of the sample being gathered
+        final float[] lanes;    // 8 vectors' lanes, summed in order by scores()
         int updates;            // GD updates applied so far
         // Evaluation tokens s (test tokens and the probes μ₊, μ₋), projected once at set-up and
         // possibly shared with the run's family: see Setup.
@@ -156,7 +157,7 @@ final class SpanBatchF32 implements EngineBatch {
             ubar = new float[N * M];
             f = new float[N];
             Dm = new float[M * M];
-            DmT = new float[M * M];
+            lanes = new float[8 * L];
         }
 
         /** Training loss at the current weights; then one GD step unless it is non-finite or below target. */
@@ -182,16 +183,16 @@ final class SpanBatchF32 implements EngineBatch {
                         float s = Sm[(base + l) * M + a];
                         float D = g * invM * s * (u[ja] - ub);
                         Dm[l * M + a] = D;
-                        DmT[a * M + l] = D;
                         gamma[ja] += g * invM * s;                // γ_{j_a} += g c_a
                     }
                 }
-                for (int l = 0; l < M; l++) combine(alpha, map[base + l] * mk, Dm, l * M, K, map, base, M, mk);  // α_{j_l} += Σ_a D_la k_a
-                for (int a = 0; a < M; a++) combine(beta, map[base + a] * mk, DmT, a * M, Q, map, base, M, mk);  // β_{j_a} += Σ_l D_la q_l
+                // α_{j_l} += Σ_a D_la k_a (row l of D), β_{j_a} += Σ_l D_la q_l (column a of D).
+                for (int l = 0; l < M; l++) gather(alpha, map[base + l] * mk, Dm, l * M, 1, K, map, base, M, mk);
+                for (int a = 0; a < M; a++) gather(beta, map[base + a] * mk, Dm, a, M, Q, map, base, M, mk);
             }
             // h = G γ, used by the V (or u) update.
             java.util.Arrays.fill(h, 0);
-            gemm(h, 1, G, gamma, P, P, 1);
+            gemm(h, 1, gamma, G, 1, P, P);   // h = γᵀG = (Gγ)ᵀ: G is symmetric, and a row runs on the GEMM tiles
             axpy(-eta, alpha, 0, AQ, 0, P * mk);
             axpy(-eta, beta, 0, AK, 0, P * mk);
             gemm(Q, -eta, G, alpha, P, P, mk);
@@ -219,15 +220,13 @@ final class SpanBatchF32 implements EngineBatch {
             for (int n = 0; n < N; n++) {
                 int base = n * M;
                 float fn = 0;
+                for (int l = 0; l < M; l += 2) {
+                    for (int a = 0; a < M; a += 4) scores(base, l, a);
+                }
                 for (int l = 0; l < M; l++) {
-                    int jl = map[base + l];
                     int row = (base + l) * M;
                     float max = Float.NEGATIVE_INFINITY;
-                    for (int a = 0; a < M; a++) {
-                        float z = dot(Q, jl * mk, K, map[base + a] * mk, mk);
-                        Sm[row + a] = z;
-                        max = Math.max(max, z);
-                    }
+                    for (int a = 0; a < M; a++) max = Math.max(max, Sm[row + a]);
                     float sum = 0;
                     for (int a = 0; a < M; a++) {
                         float e = (float) Math.exp(Sm[row + a] - max);
@@ -247,6 +246,55 @@ final class SpanBatchF32 implements EngineBatch {
                 loss += Metrics.logistic(y[n] * f[n]);
             }
             return loss / N;
+        }
+
+        /**
+         * z_la = q_{j_l}·k_{j_a} for queries l, l+1 and keys a..a+3 of the sample at {@code base}, into
+         * Sm: eight dot products in flight, each summed exactly as {@link #dot} sums it (lanes in
+         * order, then the tail). Indices past M − 1 repeat the last one and are not written.
+         */
+        private void scores(int base, int l, int a) {
+            int last = M - 1;
+            int q0 = map[base + l] * mk, q1 = map[base + Math.min(l + 1, last)] * mk;
+            int k0 = map[base + a] * mk, k1 = map[base + Math.min(a + 1, last)] * mk;
+            int k2 = map[base + Math.min(a + 2, last)] * mk, k3 = map[base + Math.min(a + 3, last)] * mk;
+            FloatVector z00 = FloatVector.zero(S), z01 = z00, z02 = z00, z03 = z00;
+            FloatVector z10 = z00, z11 = z00, z12 = z00, z13 = z00;
+            int i = 0;
+            for (int bound = S.loopBound(mk); i < bound; i += L) {
+                FloatVector vq0 = FloatVector.fromArray(S, Q, q0 + i), vq1 = FloatVector.fromArray(S, Q, q1 + i);
+                FloatVector vk = FloatVector.fromArray(S, K, k0 + i);
+                z00 = vq0.fma(vk, z00);
+                z10 = vq1.fma(vk, z10);
+                vk = FloatVector.fromArray(S, K, k1 + i);
+                z01 = vq0.fma(vk, z01);
+                z11 = vq1.fma(vk, z11);
+                vk = FloatVector.fromArray(S, K, k2 + i);
+                z02 = vq0.fma(vk, z02);
+                z12 = vq1.fma(vk, z12);
+                vk = FloatVector.fromArray(S, K, k3 + i);
+                z03 = vq0.fma(vk, z03);
+                z13 = vq1.fma(vk, z13);
+            }
+            z00.intoArray(lanes, 0);
+            z01.intoArray(lanes, L);
+            z02.intoArray(lanes, 2 * L);
+            z03.intoArray(lanes, 3 * L);
+            z10.intoArray(lanes, 4 * L);
+            z11.intoArray(lanes, 5 * L);
+            z12.intoArray(lanes, 6 * L);
+            z13.intoArray(lanes, 7 * L);
+            int[] ks = {k0, k1, k2, k3};
+            int na = Math.min(4, M - a), nl = l + 1 > last ? 1 : 2;
+            for (int ql = 0; ql < nl; ql++) {
+                int qo = ql == 0 ? q0 : q1, row = (base + l + ql) * M + a;
+                for (int t = 0; t < na; t++) {
+                    float sum = 0;
+                    for (int k = 0, o = (4 * ql + t) * L; k < L; k++) sum += lanes[o + k];
+                    for (int j = i; j < mk; j++) sum += Q[qo + j] * K[ks[t] + j];
+                    Sm[row + t] = sum;
+                }
+            }
         }
 
         void metrics(double[] out) {
@@ -483,22 +531,49 @@ final class SpanBatchF32 implements EngineBatch {
     }
 
     /**
-     * out[o..o+m) += Σ_a coef[co+a] · src[map[mo+a]·m ..+m), a < M: one sample's M rows combined
-     * in registers, so each output row is loaded and stored once per chunk instead of M times.
+     * out[o..o+m) += Σ_t coef[c + t·stride] · src[map[mo+t]·m ..+m), t < M, added in order of t:
+     * one sample's M rows combined with 8 vectors of the output row held in registers, so the row
+     * is loaded and stored once instead of M times.
      */
-    static void combine(float[] out, int o, float[] coef, int co, float[] src, int[] map, int mo, int M, int m) {
+    static void gather(float[] out, int o, float[] coef, int c, int stride, float[] src, int[] map, int mo, int M, int m) {
         int i = 0;
-        for (int bound = S.loopBound(m); i < bound; i += L) {
-            FloatVector acc = FloatVector.fromArray(S, out, o + i);
-            for (int a = 0; a < M; a++) {
-                acc = FloatVector.fromArray(S, src, map[mo + a] * m + i).fma(FloatVector.broadcast(S, coef[co + a]), acc);
+        for (int bound = m - m % (8 * L); i < bound; i += 8 * L) {
+            FloatVector s0 = FloatVector.fromArray(S, out, o + i), s1 = FloatVector.fromArray(S, out, o + i + L);
+            FloatVector s2 = FloatVector.fromArray(S, out, o + i + 2 * L), s3 = FloatVector.fromArray(S, out, o + i + 3 * L);
+            FloatVector s4 = FloatVector.fromArray(S, out, o + i + 4 * L), s5 = FloatVector.fromArray(S, out, o + i + 5 * L);
+            FloatVector s6 = FloatVector.fromArray(S, out, o + i + 6 * L), s7 = FloatVector.fromArray(S, out, o + i + 7 * L);
+            for (int t = 0; t < M; t++) {
+                FloatVector w = FloatVector.broadcast(S, coef[c + t * stride]);
+                int x = map[mo + t] * m + i;
+                s0 = FloatVector.fromArray(S, src, x).fma(w, s0);
+                s1 = FloatVector.fromArray(S, src, x + L).fma(w, s1);
+                s2 = FloatVector.fromArray(S, src, x + 2 * L).fma(w, s2);
+                s3 = FloatVector.fromArray(S, src, x + 3 * L).fma(w, s3);
+                s4 = FloatVector.fromArray(S, src, x + 4 * L).fma(w, s4);
+                s5 = FloatVector.fromArray(S, src, x + 5 * L).fma(w, s5);
+                s6 = FloatVector.fromArray(S, src, x + 6 * L).fma(w, s6);
+                s7 = FloatVector.fromArray(S, src, x + 7 * L).fma(w, s7);
             }
-            acc.intoArray(out, o + i);
+            s0.intoArray(out, o + i);
+            s1.intoArray(out, o + i + L);
+            s2.intoArray(out, o + i + 2 * L);
+            s3.intoArray(out, o + i + 3 * L);
+            s4.intoArray(out, o + i + 4 * L);
+            s5.intoArray(out, o + i + 5 * L);
+            s6.intoArray(out, o + i + 6 * L);
+            s7.intoArray(out, o + i + 7 * L);
+        }
+        for (int bound = S.loopBound(m); i < bound; i += L) {
+            FloatVector s0 = FloatVector.fromArray(S, out, o + i);
+            for (int t = 0; t < M; t++) {
+                s0 = FloatVector.fromArray(S, src, map[mo + t] * m + i).fma(FloatVector.broadcast(S, coef[c + t * stride]), s0);
+            }
+            s0.intoArray(out, o + i);
         }
         for (; i < m; i++) {
-            float acc = out[o + i];
-            for (int a = 0; a < M; a++) acc += coef[co + a] * src[map[mo + a] * m + i];
-            out[o + i] = acc;
+            float s0 = out[o + i];
+            for (int t = 0; t < M; t++) s0 = Math.fma(src[map[mo + t] * m + i], coef[c + t * stride], s0);
+            out[o + i] = s0;
         }
     }
 
@@ -519,9 +594,10 @@ final class SpanBatchF32 implements EngineBatch {
     }
 
     /**
-     * C[rows×cols] += a·A[rows×inner]·B[inner×cols], all row-major and dense. Register-blocked:
-     * 4 rows of C × 2 vectors per inner loop, each B row loaded once per block and each A value
-     * broadcast; scalar tails for rows and columns that do not fill a block.
+     * C[rows×cols] += a·A[rows×inner]·B[inner×cols], all row-major and dense. Register tiles of
+     * 6 rows × 4 vectors ({@link #gemmTile}), then one vector and scalars for the columns that do not
+     * fill a tile. Every element is summed the same way whichever path computes it: fma over inner in
+     * order, then C += a·sum.
      */
     static void gemm(float[] C, float a, float[] A, float[] B, int rows, int inner, int cols) {
         gemm(C, a, A, inner, B, rows, inner, cols);
@@ -529,43 +605,89 @@ final class SpanBatchF32 implements EngineBatch {
 
     /** As {@link #gemm(float[], float, float[], float[], int, int, int)} with A's rows {@code lda} apart (lda ≥ inner). */
     static void gemm(float[] C, float a, float[] A, int lda, float[] B, int rows, int inner, int cols) {
-        int r = 0;
-        int c2 = cols - cols % (2 * L);
-        for (; r + 4 <= rows; r += 4) {
-            int a0 = r * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
-            for (int c = 0; c < c2; c += 2 * L) {
-                FloatVector s00 = FloatVector.zero(S), s01 = s00, s10 = s00, s11 = s00;
-                FloatVector s20 = s00, s21 = s00, s30 = s00, s31 = s00;
-                for (int i = 0, b = c; i < inner; i++, b += cols) {
-                    FloatVector b0 = FloatVector.fromArray(S, B, b);
-                    FloatVector b1 = FloatVector.fromArray(S, B, b + L);
-                    FloatVector g0 = FloatVector.broadcast(S, A[a0 + i]);
-                    FloatVector g1 = FloatVector.broadcast(S, A[a1 + i]);
-                    FloatVector g2 = FloatVector.broadcast(S, A[a2 + i]);
-                    FloatVector g3 = FloatVector.broadcast(S, A[a3 + i]);
-                    s00 = b0.fma(g0, s00);
-                    s01 = b1.fma(g0, s01);
-                    s10 = b0.fma(g1, s10);
-                    s11 = b1.fma(g1, s11);
-                    s20 = b0.fma(g2, s20);
-                    s21 = b1.fma(g2, s21);
-                    s30 = b0.fma(g3, s30);
-                    s31 = b1.fma(g3, s31);
-                }
-                FloatVector va = FloatVector.broadcast(S, a);
-                addInto(C, r * cols + c, s00, s01, va);
-                addInto(C, (r + 1) * cols + c, s10, s11, va);
-                addInto(C, (r + 2) * cols + c, s20, s21, va);
-                addInto(C, (r + 3) * cols + c, s30, s31, va);
-            }
-            for (int rr = r; rr < r + 4; rr++) gemmTail(C, a, A, lda, B, rr, inner, cols, c2);
+        int tiled = cols - cols % (4 * L);
+        for (int r = 0; r < rows; r += 6) {
+            for (int c = 0; c < tiled; c += 4 * L) gemmTile(C, a, A, lda, B, r, rows, inner, cols, c);
+            for (int rr = r, end = Math.min(r + 6, rows); rr < end; rr++) gemmTail(C, a, A, lda, B, rr, inner, cols, tiled);
         }
-        for (; r < rows; r++) gemmTail(C, a, A, lda, B, r, inner, cols, 0);
     }
 
-    private static void addInto(float[] C, int off, FloatVector s0, FloatVector s1, FloatVector a) {
-        s0.fma(a, FloatVector.fromArray(S, C, off)).intoArray(C, off);
-        s1.fma(a, FloatVector.fromArray(S, C, off + L)).intoArray(C, off + L);
+    /**
+     * Rows r..r+5, columns c..c+4L of {@link #gemm}: 24 accumulators stay in registers for the whole
+     * inner loop (with the 4 B vectors and the broadcast, 29 of AVX-512's 32 vector registers; this
+     * tile measured fastest on the step's shapes). Rows past the last repeat it and are not stored,
+     * so a partial tile costs a full one. No vector is passed to another method: where C2 does not
+     * inline the callee (it stops inlining in large methods) it would box every vector argument.
+     */
+    private static void gemmTile(float[] C, float a, float[] A, int lda, float[] B, int r, int rows, int inner, int cols, int c) {
+        int last = rows - 1;
+        int a0 = r * lda;
+        int a1 = Math.min(r + 1, last) * lda;
+        int a2 = Math.min(r + 2, last) * lda;
+        int a3 = Math.min(r + 3, last) * lda;
+        int a4 = Math.min(r + 4, last) * lda;
+        int a5 = Math.min(r + 5, last) * lda;
+        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        FloatVector s40 = s00, s41 = s00, s42 = s00, s43 = s00;
+        FloatVector s50 = s00, s51 = s00, s52 = s00, s53 = s00;
+        FloatVector g;
+        for (int i = 0, b = c; i < inner; i++, b += cols) {
+            FloatVector b0 = FloatVector.fromArray(S, B, b);
+            FloatVector b1 = FloatVector.fromArray(S, B, b + L);
+            FloatVector b2 = FloatVector.fromArray(S, B, b + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, B, b + 3 * L);
+            g = FloatVector.broadcast(S, A[a0 + i]);
+            s00 = b0.fma(g, s00); s01 = b1.fma(g, s01); s02 = b2.fma(g, s02); s03 = b3.fma(g, s03);
+            g = FloatVector.broadcast(S, A[a1 + i]);
+            s10 = b0.fma(g, s10); s11 = b1.fma(g, s11); s12 = b2.fma(g, s12); s13 = b3.fma(g, s13);
+            g = FloatVector.broadcast(S, A[a2 + i]);
+            s20 = b0.fma(g, s20); s21 = b1.fma(g, s21); s22 = b2.fma(g, s22); s23 = b3.fma(g, s23);
+            g = FloatVector.broadcast(S, A[a3 + i]);
+            s30 = b0.fma(g, s30); s31 = b1.fma(g, s31); s32 = b2.fma(g, s32); s33 = b3.fma(g, s33);
+            g = FloatVector.broadcast(S, A[a4 + i]);
+            s40 = b0.fma(g, s40); s41 = b1.fma(g, s41); s42 = b2.fma(g, s42); s43 = b3.fma(g, s43);
+            g = FloatVector.broadcast(S, A[a5 + i]);
+            s50 = b0.fma(g, s50); s51 = b1.fma(g, s51); s52 = b2.fma(g, s52); s53 = b3.fma(g, s53);
+        }
+        FloatVector va = FloatVector.broadcast(S, a);
+        int o0 = r * cols + c;
+        s00.fma(va, FloatVector.fromArray(S, C, o0)).intoArray(C, o0);
+        s01.fma(va, FloatVector.fromArray(S, C, o0 + L)).intoArray(C, o0 + L);
+        s02.fma(va, FloatVector.fromArray(S, C, o0 + 2 * L)).intoArray(C, o0 + 2 * L);
+        s03.fma(va, FloatVector.fromArray(S, C, o0 + 3 * L)).intoArray(C, o0 + 3 * L);
+        if (r + 1 > last) return;
+        int o1 = (r + 1) * cols + c;
+        s10.fma(va, FloatVector.fromArray(S, C, o1)).intoArray(C, o1);
+        s11.fma(va, FloatVector.fromArray(S, C, o1 + L)).intoArray(C, o1 + L);
+        s12.fma(va, FloatVector.fromArray(S, C, o1 + 2 * L)).intoArray(C, o1 + 2 * L);
+        s13.fma(va, FloatVector.fromArray(S, C, o1 + 3 * L)).intoArray(C, o1 + 3 * L);
+        if (r + 2 > last) return;
+        int o2 = (r + 2) * cols + c;
+        s20.fma(va, FloatVector.fromArray(S, C, o2)).intoArray(C, o2);
+        s21.fma(va, FloatVector.fromArray(S, C, o2 + L)).intoArray(C, o2 + L);
+        s22.fma(va, FloatVector.fromArray(S, C, o2 + 2 * L)).intoArray(C, o2 + 2 * L);
+        s23.fma(va, FloatVector.fromArray(S, C, o2 + 3 * L)).intoArray(C, o2 + 3 * L);
+        if (r + 3 > last) return;
+        int o3 = (r + 3) * cols + c;
+        s30.fma(va, FloatVector.fromArray(S, C, o3)).intoArray(C, o3);
+        s31.fma(va, FloatVector.fromArray(S, C, o3 + L)).intoArray(C, o3 + L);
+        s32.fma(va, FloatVector.fromArray(S, C, o3 + 2 * L)).intoArray(C, o3 + 2 * L);
+        s33.fma(va, FloatVector.fromArray(S, C, o3 + 3 * L)).intoArray(C, o3 + 3 * L);
+        if (r + 4 > last) return;
+        int o4 = (r + 4) * cols + c;
+        s40.fma(va, FloatVector.fromArray(S, C, o4)).intoArray(C, o4);
+        s41.fma(va, FloatVector.fromArray(S, C, o4 + L)).intoArray(C, o4 + L);
+        s42.fma(va, FloatVector.fromArray(S, C, o4 + 2 * L)).intoArray(C, o4 + 2 * L);
+        s43.fma(va, FloatVector.fromArray(S, C, o4 + 3 * L)).intoArray(C, o4 + 3 * L);
+        if (r + 5 > last) return;
+        int o5 = (r + 5) * cols + c;
+        s50.fma(va, FloatVector.fromArray(S, C, o5)).intoArray(C, o5);
+        s51.fma(va, FloatVector.fromArray(S, C, o5 + L)).intoArray(C, o5 + L);
+        s52.fma(va, FloatVector.fromArray(S, C, o5 + 2 * L)).intoArray(C, o5 + 2 * L);
+        s53.fma(va, FloatVector.fromArray(S, C, o5 + 3 * L)).intoArray(C, o5 + 3 * L);
     }
 
     /** Row r of C, columns [from, cols): one vector at a time, then scalars. */
@@ -582,8 +704,8 @@ final class SpanBatchF32 implements EngineBatch {
         }
         for (; c < cols; c++) {
             float s = 0;
-            for (int i = 0; i < inner; i++) s += A[row + i] * B[i * cols + c];
-            C[r * cols + c] += a * s;
+            for (int i = 0; i < inner; i++) s = Math.fma(B[i * cols + c], A[row + i], s);
+            C[r * cols + c] = Math.fma(s, a, C[r * cols + c]);
         }
     }
 
