@@ -18,9 +18,11 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The engine's own GEMM micro-kernel ({@code SpanBatchF32.gemm}, C += a·A·B) on an n×n×n problem,
- * one independent problem per thread, as the engine runs one run per thread. The {@code flop}
- * counter (2n³ per call) summed over threads is the ceiling of what the engine's kernel reaches.
+ * The engine's own GEMM micro-kernel ({@code SpanBatchF32.gemm}, C[rows×cols] += a·A[rows×inner]·
+ * B[inner×cols]), one independent problem per thread, as the engine runs one run per thread. The
+ * {@code flop} counter (2·rows·inner·cols per call) summed over threads is what the kernel reaches:
+ * on a large square problem (512³) as a ceiling, and on the step's own updates Q −= η G α at
+ * paper B's (P = 102) and paper A's (P = 302) shapes with m_k = 512.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -31,21 +33,25 @@ import org.openjdk.jmh.annotations.Warmup;
 @Threads(2)
 public class GemmBench {
 
-    @Param({"512"})
-    public int n;
+    /** rows×inner×cols. */
+    @Param({"512x512x512", "102x102x512", "302x302x512"})
+    public String shape;
 
+    private int rows, inner, cols;
     private float[] A, B, C;
 
     @Setup(Level.Trial)
     public void data() {
-        SplittableRandom rnd = new SplittableRandom(n);
-        A = new float[n * n];
-        B = new float[n * n];
-        C = new float[n * n];
-        for (int i = 0; i < n * n; i++) {
-            A[i] = (float) rnd.nextDouble(-1, 1);
-            B[i] = (float) rnd.nextDouble(-1, 1);
-        }
+        String[] s = shape.split("x");
+        rows = Integer.parseInt(s[0]);
+        inner = Integer.parseInt(s[1]);
+        cols = Integer.parseInt(s[2]);
+        SplittableRandom rnd = new SplittableRandom(shape.hashCode());
+        A = new float[rows * inner];
+        B = new float[inner * cols];
+        C = new float[rows * cols];
+        for (int i = 0; i < A.length; i++) A[i] = (float) rnd.nextDouble(-1, 1);
+        for (int i = 0; i < B.length; i++) B[i] = (float) rnd.nextDouble(-1, 1);
     }
 
     @State(Scope.Thread)
@@ -62,8 +68,8 @@ public class GemmBench {
     @Benchmark
     public float[] gemm(Counters c) {
         // a = −1e−3 keeps C bounded however many calls an iteration makes.
-        SpanBatchF32.gemm(C, -1e-3f, A, B, n, n, n);
-        c.flop += 2L * n * n * n;
+        SpanBatchF32.gemm(C, -1e-3f, A, B, rows, inner, cols);
+        c.flop += 2L * rows * inner * cols;
         return C;
     }
 }
