@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import org.attnsweep.data.RunData;
 import org.attnsweep.data.TokenSet;
@@ -114,6 +115,7 @@ final class SpanBatchF32 implements EngineBatch {
         final float[] alpha, beta; // P×m_k gathers
         final float[] gamma, h; // P
         final float[] Sm;       // N×M×M softmax
+        final float[] D;        // M×M    D_la of the sample being gathered
         final float[] ubar;     // N×M
         final float[] f;        // N
         // Test tokens and the two probes μ₊, μ₋ (rows E−2, E−1), projected once at set-up.
@@ -196,6 +198,7 @@ final class SpanBatchF32 implements EngineBatch {
             gamma = new float[P];
             h = new float[P];
             Sm = new float[N * M * M];
+            D = new float[M * M];
             ubar = new float[N * M];
             f = new float[N];
         }
@@ -216,21 +219,21 @@ final class SpanBatchF32 implements EngineBatch {
                 float g = (float) (-y[n] * Metrics.sigmoid(-y[n] * f[n]) / N);
                 int base = n * M;
                 for (int l = 0; l < M; l++) {
-                    int jl = map[base + l];
                     float ub = ubar[base + l];
                     for (int a = 0; a < M; a++) {
                         int ja = map[base + a];
                         float s = Sm[(base + l) * M + a];
-                        float D = g * invM * s * (u[ja] - ub);
-                        axpy(D, K, ja * mk, alpha, jl * mk, mk);   // α_{j_l} += D k_a
-                        axpy(D, Q, jl * mk, beta, ja * mk, mk);    // β_{j_a} += D q_l
+                        D[l * M + a] = g * invM * s * (u[ja] - ub);
                         gamma[ja] += g * invM * s;                // γ_{j_a} += g c_a
                     }
                 }
+                // α_{j_l} += Σ_a D_la k_a (row l of D), β_{j_a} += Σ_l D_la q_l (column a of D).
+                for (int l = 0; l < M; l++) gather(alpha, map[base + l] * mk, D, l * M, 1, K, base);
+                for (int a = 0; a < M; a++) gather(beta, map[base + a] * mk, D, a, M, Q, base);
             }
-            // h = G γ, used by the V (or u) update.
+            // h = G γ (as γᵀ G: G is symmetric, and a row vector times G runs on the GEMM tiles).
             java.util.Arrays.fill(h, 0);
-            gemm(h, 1, G, gamma, P, P, 1);
+            gemm(h, 1, gamma, G, 1, P, P);
             axpy(-eta, alpha, 0, AQ, 0, P * mk);
             axpy(-eta, beta, 0, AK, 0, P * mk);
             gemm(Q, -eta, G, alpha, P, P, mk);
@@ -258,15 +261,13 @@ final class SpanBatchF32 implements EngineBatch {
             for (int n = 0; n < N; n++) {
                 int base = n * M;
                 float fn = 0;
+                for (int l = 0; l < M; l += 2) {
+                    for (int a = 0; a < M; a += 4) scores(base, l, a);
+                }
                 for (int l = 0; l < M; l++) {
-                    int jl = map[base + l];
                     int row = (base + l) * M;
                     float max = Float.NEGATIVE_INFINITY;
-                    for (int a = 0; a < M; a++) {
-                        float z = dot(Q, jl * mk, K, map[base + a] * mk, mk);
-                        Sm[row + a] = z;
-                        max = Math.max(max, z);
-                    }
+                    for (int a = 0; a < M; a++) max = Math.max(max, Sm[row + a]);
                     float sum = 0;
                     for (int a = 0; a < M; a++) {
                         float e = (float) Math.exp(Sm[row + a] - max);
@@ -286,6 +287,95 @@ final class SpanBatchF32 implements EngineBatch {
                 loss += Metrics.logistic(y[n] * f[n]);
             }
             return loss / N;
+        }
+
+        /**
+         * z_la = q_{j_l}·k_{j_a} for queries l, l+1 and keys a..a+3 of the sample at {@code base}, into
+         * Sm: eight dot products in flight, each summed exactly as {@link #dot} sums it. Indices past
+         * M − 1 repeat the last one and are not written.
+         */
+        private void scores(int base, int l, int a) {
+            int last = M - 1;
+            int q0 = map[base + l] * mk, q1 = map[base + Math.min(l + 1, last)] * mk;
+            int k0 = map[base + a] * mk, k1 = map[base + Math.min(a + 1, last)] * mk;
+            int k2 = map[base + Math.min(a + 2, last)] * mk, k3 = map[base + Math.min(a + 3, last)] * mk;
+            FloatVector z00 = FloatVector.zero(S), z01 = z00, z02 = z00, z03 = z00;
+            FloatVector z10 = z00, z11 = z00, z12 = z00, z13 = z00;
+            int i = 0;
+            for (int bound = S.loopBound(mk); i < bound; i += L) {
+                FloatVector vq0 = FloatVector.fromArray(S, Q, q0 + i), vq1 = FloatVector.fromArray(S, Q, q1 + i);
+                FloatVector vk = FloatVector.fromArray(S, K, k0 + i);
+                z00 = vq0.fma(vk, z00);
+                z10 = vq1.fma(vk, z10);
+                vk = FloatVector.fromArray(S, K, k1 + i);
+                z01 = vq0.fma(vk, z01);
+                z11 = vq1.fma(vk, z11);
+                vk = FloatVector.fromArray(S, K, k2 + i);
+                z02 = vq0.fma(vk, z02);
+                z12 = vq1.fma(vk, z12);
+                vk = FloatVector.fromArray(S, K, k3 + i);
+                z03 = vq0.fma(vk, z03);
+                z13 = vq1.fma(vk, z13);
+            }
+            int row = (base + l) * M + a;
+            int na = Math.min(4, M - a);
+            Sm[row] = dotTail(z00.reduceLanes(VectorOperators.ADD), Q, q0, K, k0, i, mk);
+            if (na > 1) Sm[row + 1] = dotTail(z01.reduceLanes(VectorOperators.ADD), Q, q0, K, k1, i, mk);
+            if (na > 2) Sm[row + 2] = dotTail(z02.reduceLanes(VectorOperators.ADD), Q, q0, K, k2, i, mk);
+            if (na > 3) Sm[row + 3] = dotTail(z03.reduceLanes(VectorOperators.ADD), Q, q0, K, k3, i, mk);
+            if (l + 1 > last) return;
+            row += M;
+            Sm[row] = dotTail(z10.reduceLanes(VectorOperators.ADD), Q, q1, K, k0, i, mk);
+            if (na > 1) Sm[row + 1] = dotTail(z11.reduceLanes(VectorOperators.ADD), Q, q1, K, k1, i, mk);
+            if (na > 2) Sm[row + 2] = dotTail(z12.reduceLanes(VectorOperators.ADD), Q, q1, K, k2, i, mk);
+            if (na > 3) Sm[row + 3] = dotTail(z13.reduceLanes(VectorOperators.ADD), Q, q1, K, k3, i, mk);
+        }
+
+        /**
+         * out[o..o+m_k) += Σ_t coef[c + t·stride]·X[j_t] over the M tokens j_t of the sample at
+         * {@code base}, in order of t: 8 vectors of the output row stay in registers across the
+         * M terms, so the row is loaded and stored once instead of M times.
+         */
+        private void gather(float[] out, int o, float[] coef, int c, int stride, float[] X, int base) {
+            int i = 0;
+            for (int bound = mk - mk % (8 * L); i < bound; i += 8 * L) {
+                FloatVector s0 = FloatVector.fromArray(S, out, o + i), s1 = FloatVector.fromArray(S, out, o + i + L);
+                FloatVector s2 = FloatVector.fromArray(S, out, o + i + 2 * L), s3 = FloatVector.fromArray(S, out, o + i + 3 * L);
+                FloatVector s4 = FloatVector.fromArray(S, out, o + i + 4 * L), s5 = FloatVector.fromArray(S, out, o + i + 5 * L);
+                FloatVector s6 = FloatVector.fromArray(S, out, o + i + 6 * L), s7 = FloatVector.fromArray(S, out, o + i + 7 * L);
+                for (int t = 0; t < M; t++) {
+                    FloatVector w = FloatVector.broadcast(S, coef[c + t * stride]);
+                    int x = map[base + t] * mk + i;
+                    s0 = FloatVector.fromArray(S, X, x).fma(w, s0);
+                    s1 = FloatVector.fromArray(S, X, x + L).fma(w, s1);
+                    s2 = FloatVector.fromArray(S, X, x + 2 * L).fma(w, s2);
+                    s3 = FloatVector.fromArray(S, X, x + 3 * L).fma(w, s3);
+                    s4 = FloatVector.fromArray(S, X, x + 4 * L).fma(w, s4);
+                    s5 = FloatVector.fromArray(S, X, x + 5 * L).fma(w, s5);
+                    s6 = FloatVector.fromArray(S, X, x + 6 * L).fma(w, s6);
+                    s7 = FloatVector.fromArray(S, X, x + 7 * L).fma(w, s7);
+                }
+                s0.intoArray(out, o + i);
+                s1.intoArray(out, o + i + L);
+                s2.intoArray(out, o + i + 2 * L);
+                s3.intoArray(out, o + i + 3 * L);
+                s4.intoArray(out, o + i + 4 * L);
+                s5.intoArray(out, o + i + 5 * L);
+                s6.intoArray(out, o + i + 6 * L);
+                s7.intoArray(out, o + i + 7 * L);
+            }
+            for (int bound = S.loopBound(mk); i < bound; i += L) {
+                FloatVector s0 = FloatVector.fromArray(S, out, o + i);
+                for (int t = 0; t < M; t++) {
+                    s0 = FloatVector.fromArray(S, X, map[base + t] * mk + i).fma(FloatVector.broadcast(S, coef[c + t * stride]), s0);
+                }
+                s0.intoArray(out, o + i);
+            }
+            for (; i < mk; i++) {
+                float s0 = out[o + i];
+                for (int t = 0; t < M; t++) s0 = Math.fma(X[map[base + t] * mk + i], coef[c + t * stride], s0);
+                out[o + i] = s0;
+            }
         }
 
         void metrics(double[] out) {
@@ -346,8 +436,12 @@ final class SpanBatchF32 implements EngineBatch {
         for (int bound = S.loopBound(n); i < bound; i += L) {
             acc = FloatVector.fromArray(S, a, ia + i).fma(FloatVector.fromArray(S, b, ib + i), acc);
         }
-        float s = acc.reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
-        for (; i < n; i++) s += a[ia + i] * b[ib + i];
+        return dotTail(acc.reduceLanes(VectorOperators.ADD), a, ia, b, ib, i, n);
+    }
+
+    /** The scalar tail of {@link #dot}: s + Σ_i a[ia+i]·b[ib+i] for from ≤ i < n, added in order. */
+    static float dotTail(float s, float[] a, int ia, float[] b, int ib, int from, int n) {
+        for (int i = from; i < n; i++) s += a[ia + i] * b[ib + i];
         return s;
     }
 
