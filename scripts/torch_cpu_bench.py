@@ -13,7 +13,8 @@ Both use the torch init of A's code (U(+-1/sqrt(d))/16, w_O ~ U(+-1/sqrt(m_v))).
 
 For each shape: warm-up steps, then `--repeats` timed blocks of `--steps` steps; prints the median
 steps/s (= run-steps/s, one run at a time) as one JSON line per shape on stdout, details on stderr.
-Also times one 512x512x512 float32 matmul as the ceiling of the BLAS this torch was built with.
+Also times one 512x512x512 float32 matmul as the ceiling of the BLAS this torch runs on, and
+names the BLAS library the process loaded (Debian's torch uses the system libblas.so.3).
 
 Run with Debian's /usr/bin/python3 (python3-torch), not a pyenv python.
 """
@@ -98,6 +99,19 @@ def bench(name, s, steps, repeats, warmup):
             "repeats": repeats, "steps": steps, "final_loss": loss.item()}
 
 
+def blas_libraries():
+    """The BLAS/LAPACK shared libraries this process has mapped (Debian's torch calls the system
+    libblas.so.3, whichever implementation update-alternatives points it at)."""
+    libs = set()
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            path = line.split()[-1]
+            name = path.rsplit("/", 1)[-1].lower()
+            if path.startswith("/") and any(k in name for k in ("blas", "lapack", "mkl")):
+                libs.add(path)
+    return sorted(libs)
+
+
 def matmul_ceiling(n=512, seconds=1.0):
     a, b = torch.randn(n, n), torch.randn(n, n)
     a @ b
@@ -125,8 +139,10 @@ def main():
             sys.exit(f"torch_cpu_bench: --shapes entries must be one of {sorted(SHAPES)}: got '{name}'")
         print(json.dumps(bench(name, SHAPES[name], a.steps, a.repeats, a.warmup)))
     gf = matmul_ceiling()
-    print(f"torch 512^3 float32 matmul: {gf:.1f} GFLOP/s", file=sys.stderr)
-    print(json.dumps({"shape": "matmul512", "gflops": gf}))
+    blas = blas_libraries()
+    print(f"torch 512^3 float32 matmul: {gf:.1f} GFLOP/s; BLAS loaded: {', '.join(blas) or 'none found'}",
+          file=sys.stderr)
+    print(json.dumps({"shape": "matmul512", "gflops": gf, "blas": blas}))
 
 
 if __name__ == "__main__":
