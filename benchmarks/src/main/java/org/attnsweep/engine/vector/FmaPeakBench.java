@@ -1,0 +1,67 @@
+package org.attnsweep.engine.vector;
+
+import java.util.concurrent.TimeUnit;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The machine's float32 FMA ceiling as the Vector API reaches it: every thread runs 16
+ * independent FMA chains in registers (enough to cover FMA latency × issue width on current
+ * x86 cores), nothing touches memory. The {@code flop} counter (2 FLOP per lane per FMA) summed
+ * over the {@link Threads} threads is the ceiling the step benchmarks are compared with.
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Threads(2)
+public class FmaPeakBench {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int CHAINS = 16, ITERATIONS = 1 << 14;
+
+    private float x = 0.999999f, y = 1e-7f;
+
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Counters {
+        public long flop;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            flop = 0;
+        }
+    }
+
+    @Benchmark
+    public float fma(Counters n) {
+        FloatVector vx = FloatVector.broadcast(S, x), vy = FloatVector.broadcast(S, y);
+        FloatVector a0 = vy, a1 = vy, a2 = vy, a3 = vy, a4 = vy, a5 = vy, a6 = vy, a7 = vy;
+        FloatVector a8 = vy, a9 = vy, a10 = vy, a11 = vy, a12 = vy, a13 = vy, a14 = vy, a15 = vy;
+        for (int i = 0; i < ITERATIONS; i++) {
+            a0 = a0.fma(vx, vy); a1 = a1.fma(vx, vy); a2 = a2.fma(vx, vy); a3 = a3.fma(vx, vy);
+            a4 = a4.fma(vx, vy); a5 = a5.fma(vx, vy); a6 = a6.fma(vx, vy); a7 = a7.fma(vx, vy);
+            a8 = a8.fma(vx, vy); a9 = a9.fma(vx, vy); a10 = a10.fma(vx, vy); a11 = a11.fma(vx, vy);
+            a12 = a12.fma(vx, vy); a13 = a13.fma(vx, vy); a14 = a14.fma(vx, vy); a15 = a15.fma(vx, vy);
+        }
+        n.flop += 2L * CHAINS * S.length() * ITERATIONS;
+        FloatVector s = a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7)
+                .add(a8).add(a9).add(a10).add(a11).add(a12).add(a13).add(a14).add(a15);
+        return s.reduceLanes(VectorOperators.ADD);
+    }
+}

@@ -1,0 +1,140 @@
+package org.attnsweep.engine.vector;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.attnsweep.data.DataFactory;
+import org.attnsweep.data.RunData;
+import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.model.Precision;
+import org.attnsweep.model.Presets;
+import org.attnsweep.model.RunConfig;
+import org.attnsweep.model.RunSpec;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One GD step of the vector engine ({@link EngineBatch#step} on all R runs of a batch) at the two
+ * shapes the papers use. The primary score is batch-steps/s; the counters give run-steps/s
+ * (R × batch-steps/s) and FLOP/s of SPEC §4's leading term, 4·m_k·P² FLOP per run-step (the two
+ * P×P×m_k updates Q −= η G α and K −= η G β). The O((m_k+m_v)·P·M) work of the sample loops is done
+ * but not counted.
+ *
+ * <p>Shapes (float32, the engine's own thread pool of {@code threads}):
+ * <ul>
+ * <li>{@code zhang}: paper B, preset zhang-dynamics — N=100, M=2, d=512, m_k=m_v=512, σ_p=4,
+ *     learnable w_O, η=0.1; P = 102.</li>
+ * <li>{@code jiang}: paper A, preset jiang-heatmap — N=20, M=16, d=1024, m_k=m_v=512,
+ *     σ=(4, 0.2×14), fixed w_O, torch init ÷16, η=0.1; P = 302.</li>
+ * </ul>
+ * Both use ‖μ‖ = 30 and target loss 0, so no run stops; the batch is re-opened (weights back to
+ * step 0) before every iteration and the tear-down fails the benchmark if any loss was non-finite,
+ * since a diverged run skips its update and would make steps look cheaper than they are. The test
+ * set, which a step never touches, is kept small so the per-iteration re-open stays quick.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class VectorStepBench {
+
+    @Param({"zhang", "jiang"})
+    public String shape;
+
+    /** R, runs in the batch. */
+    @Param({"8"})
+    public int R;
+
+    /** Worker threads of the engine. */
+    @Param({"2"})
+    public int threads;
+
+    private List<RunData> runs;
+    private VectorEngine engine;
+    private EngineBatch batch;
+    private boolean[] active;
+    private double[] loss;
+    /** FLOP of SPEC §4's leading term per run-step: 4·m_k·P². */
+    private long flopPerRunStep;
+
+    /** The two shapes as presets with the benchmark's overrides. */
+    static RunSpec spec(String shape) {
+        RunSpec s = new RunSpec();
+        switch (shape) {
+            case "zhang" -> Presets.apply("zhang-dynamics", s);
+            case "jiang" -> Presets.apply("jiang-heatmap", s);
+            default -> throw new IllegalArgumentException("shape must be zhang or jiang: got '" + shape + "'");
+        }
+        s.mu = 30;
+        s.targetLoss = 0;
+        s.testN = 4;
+        return s;
+    }
+
+    @Setup(Level.Trial)
+    public void data() {
+        RunSpec s = spec(shape);
+        runs = new ArrayList<>(R);
+        for (int r = 0; r < R; r++) runs.add(DataFactory.generate(s.build(r)));
+        RunConfig c = runs.getFirst().config();
+        flopPerRunStep = 4L * c.mk() * c.tokenCount() * c.tokenCount();
+        engine = new VectorEngine(Precision.FLOAT32, threads);
+        active = new boolean[R];
+        java.util.Arrays.fill(active, true);
+        loss = new double[R];
+        System.err.println(engine.describe() + " shape=" + shape + " R=" + R + " P=" + c.tokenCount());
+    }
+
+    @Setup(Level.Iteration)
+    public void open() {
+        if (batch != null) batch.close();
+        batch = engine.open(runs);
+        java.util.Arrays.fill(loss, 0);
+    }
+
+    @TearDown(Level.Iteration)
+    public void checkFinite() {
+        for (int r = 0; r < R; r++) {
+            if (!Double.isFinite(loss[r])) {
+                throw new IllegalStateException("run " + r + " of shape " + shape + " diverged (loss " + loss[r]
+                        + "): its steps skip the update, so the timing would be wrong");
+            }
+        }
+    }
+
+    /** Run-steps and counted FLOPs, reported by JMH as rates next to the primary score. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Counters {
+        public long runSteps;
+        public long flop;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            runSteps = 0;
+            flop = 0;
+        }
+    }
+
+    @Benchmark
+    public double[] step(Counters n) {
+        batch.step(active, loss);
+        n.runSteps += R;
+        n.flop += R * flopPerRunStep;
+        return loss;
+    }
+}
