@@ -4,16 +4,13 @@ import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
@@ -37,19 +34,8 @@ public class FmaPeakBench {
 
     private float x = 0.999999f, y = 1e-7f;
 
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Counters {
-        public long flop;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            flop = 0;
-        }
-    }
-
     @Benchmark
-    public float fma(Counters n) {
+    public float fma(FlopCounter n) {
         FloatVector vx = FloatVector.broadcast(S, x), vy = FloatVector.broadcast(S, y);
         FloatVector a0 = vy, a1 = vy, a2 = vy, a3 = vy, a4 = vy, a5 = vy, a6 = vy, a7 = vy;
         FloatVector a8 = vy, a9 = vy, a10 = vy, a11 = vy, a12 = vy, a13 = vy, a14 = vy, a15 = vy;

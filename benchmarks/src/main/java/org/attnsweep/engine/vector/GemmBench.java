@@ -2,7 +2,6 @@ package org.attnsweep.engine.vector;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -54,19 +53,8 @@ public class GemmBench {
         for (int i = 0; i < B.length; i++) B[i] = (float) rnd.nextDouble(-1, 1);
     }
 
-    @State(Scope.Thread)
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    public static class Counters {
-        public long flop;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            flop = 0;
-        }
-    }
-
     @Benchmark
-    public float[] gemm(Counters c) {
+    public float[] gemm(FlopCounter c) {
         // a = −1e−3 keeps C bounded however many calls an iteration makes.
         SpanBatchF32.gemm(C, -1e-3f, A, B, rows, inner, cols);
         c.flop += 2L * rows * inner * cols;
