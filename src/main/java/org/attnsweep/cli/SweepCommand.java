@@ -147,8 +147,10 @@ public final class SweepCommand implements Callable<Integer> {
         double rate = 40e9 * threads;
         out.printf(Locale.ROOT, "plan: %d runs (%d in this shard) in %d batches%n", plan.size(), mine.size(), batches.size());
         out.printf(Locale.ROOT, "memory: at most %.1f MiB per batch (budget %.0f MiB)%n", peak / 1048576.0, memory / 1048576.0);
-        out.printf(Locale.ROOT, "time: at most %.3g TFLOP of GD steps (SPEC §4 count), about %s on %d cores at %.0f GFLOP/s%n",
-                flops / 1e12, clock(flops / rate), threads, rate / 1e9);
+        boolean early = mine.stream().anyMatch(r -> r.config().targetLoss() > 0);
+        out.printf(Locale.ROOT, "time: at most %.3g TFLOP of GD steps (SPEC §4 count), about %s on %d cores at %.0f GFLOP/s%s%n",
+                flops / 1e12, clock(flops / rate), threads, rate / 1e9,
+                early ? " if no run stops early (runs with a target loss usually stop far sooner)" : "");
     }
 
     private static String clock(double secs) {
