@@ -32,4 +32,12 @@ public interface Engine {
     default int maxBatch(RunConfig shape) {
         return 64;
     }
+
+    /**
+     * Whether training runs off the host's cores (a GPU): the sweeper then draws the next batch's
+     * data on CPU threads while this one trains. CPU engines would only compete for their cores.
+     */
+    default boolean trainsOffHost() {
+        return false;
+    }
 }

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.function.ToIntFunction;
@@ -148,9 +149,16 @@ public final class Sweeper {
                    Inputs inputs, BiConsumer<PlannedRun, RunResult> onFinished) {
         Progress progress = new Progress(err, todo.size(), "engine=" + engine.name());
         for (PlannedRun r : todo) Family.of(r.config()).reserve(r.config().N());
+        // An engine that trains off the host has its next batch's data drawn on CPU threads while
+        // it trains this one; the host then holds two batches, so each gets half the budget.
+        boolean ahead = engine.trainsOffHost();
+        List<List<PlannedRun>> batches = batches(todo, ahead ? memoryBytes / 2 : memoryBytes, engine::maxBatch);
+        CompletableFuture<List<RunData>> next = batches.isEmpty() ? null : draw(batches.get(0), inputs, false);
         int trained = 0;
-        for (List<PlannedRun> batch : batches(todo, memoryBytes, engine::maxBatch)) {
-            List<RunData> data = batch.parallelStream().map(r -> inputs.source().apply(r.config())).toList();
+        for (int b = 0; b < batches.size(); b++) {
+            List<PlannedRun> batch = batches.get(b);
+            List<RunData> data = next.join();
+            next = b + 1 < batches.size() ? draw(batches.get(b + 1), inputs, ahead) : null;
             try (EngineBatch eb = engine.open(data)) {
                 Trainer.train(eb, data, onFinished != null, (r, res) -> {
                     store.append(batch.get(r), res);
@@ -161,5 +169,11 @@ public final class Sweeper {
             trained += batch.size();
         }
         return trained;
+    }
+
+    /** The batch's data, drawn on the common pool's threads: now, or in the background when {@code async}. */
+    private static CompletableFuture<List<RunData>> draw(List<PlannedRun> batch, Inputs inputs, boolean async) {
+        java.util.function.Supplier<List<RunData>> work = () -> batch.parallelStream().map(r -> inputs.source().apply(r.config())).toList();
+        return async ? CompletableFuture.supplyAsync(work) : CompletableFuture.completedFuture(work.get());
     }
 }

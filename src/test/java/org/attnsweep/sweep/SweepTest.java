@@ -110,6 +110,31 @@ class SweepTest {
     }
 
     @Test
+    void drawingTheNextBatchAheadChangesNothing(@TempDir Path tmp) throws IOException {
+        // The path a GPU engine takes (next batch's data drawn while this one trains), run with the
+        // vector engine under a wrapper that says it trains off the host; small batches so there are many.
+        RunSpec base = new RunSpec();
+        base.d = 24; base.mk = 8; base.mv = 8; base.testN = 6; base.steps = 30; base.evalEvery = 10; base.repeats = 2;
+        Plan plan = Plan.of(List.of(new Grid(base, Map.of("N", Grid.values("N", "2:12:2"), "p", List.of("0", "0.2")))));
+        org.attnsweep.engine.Engine vector = new org.attnsweep.engine.vector.VectorEngine(org.attnsweep.model.Precision.FLOAT32, 2);
+        org.attnsweep.engine.Engine offHost = new org.attnsweep.engine.Engine() {
+            public String name() { return "vector-ahead"; }
+            public String describe() { return vector.describe(); }
+            public org.attnsweep.engine.EngineBatch open(List<org.attnsweep.data.RunData> runs) { return vector.open(runs); }
+            public int maxBatch(org.attnsweep.model.RunConfig shape) { return 3; }
+            public boolean trainsOffHost() { return true; }
+        };
+        java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
+        Sweeper.execute(plan, new int[] {0, 1}, vector, org.attnsweep.train.OutputDir.open(tmp.resolve("a")), Map.of(), 1L << 30, quiet,
+                Sweeper.Inputs.GENERATED, null);
+        Sweeper.execute(plan, new int[] {0, 1}, offHost, org.attnsweep.train.OutputDir.open(tmp.resolve("b")), Map.of(), 1L << 30, quiet,
+                Sweeper.Inputs.GENERATED, null);
+        assertEquals(Files.readString(tmp.resolve("a/summary.csv")), Files.readString(tmp.resolve("b/summary.csv")));
+        assertEquals(Files.readString(tmp.resolve("a/metrics.csv")), Files.readString(tmp.resolve("b/metrics.csv")));
+        assertEquals(1 + plan.size(), Files.readAllLines(tmp.resolve("b/summary.csv")).size());
+    }
+
+    @Test
     void resumeAfterKillMinus9LosesNothingFinished(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("killed");
         // Enough runs that the child is killed part-way; small batches so runs are stored steadily.

@@ -124,6 +124,11 @@ public final class CudaEngine implements Engine, AutoCloseable {
      * Runs with smaller N fit too: a batch is padded to its largest run.
      */
     @Override
+    public boolean trainsOffHost() {
+        return true;
+    }
+
+    @Override
     public int maxBatch(RunConfig shape) {
         Layout lay = Layout.of(shape);
         long free = ctx.freeBytes();
