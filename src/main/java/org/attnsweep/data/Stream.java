@@ -33,6 +33,11 @@ public final class Stream {
         return new Stream(mix(key ^ mix(index * GOLDEN + 0x2545F4914F6CDD1DL)));
     }
 
+    /** The raw 64-bit key, for engines that regenerate draws elsewhere (device code). */
+    public long key() {
+        return key;
+    }
+
     /** 64 random bits, value i of the stream. */
     public long bits(long i) {
         return mix(key + (i + 1) * GOLDEN);
