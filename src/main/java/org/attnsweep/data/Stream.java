@@ -33,7 +33,7 @@ public final class Stream {
         return new Stream(mix(key ^ mix(index * GOLDEN + 0x2545F4914F6CDD1DL)));
     }
 
-    /** The raw 64-bit key, for engines that regenerate draws elsewhere (device code). */
+    /** The 64-bit key: two streams with equal keys draw the same values. */
     public long key() {
         return key;
     }
