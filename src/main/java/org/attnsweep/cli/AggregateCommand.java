@@ -24,7 +24,7 @@ public final class AggregateCommand implements Callable<Integer> {
         if (!java.nio.file.Files.isRegularFile(dir.resolve("summary.csv"))) {
             throw new IllegalArgumentException(dir + " has no summary.csv: not a sweep output directory");
         }
-        spec.commandLine().getOut().print(Aggregate.describe(Aggregate.write(dir, cutoff.value()), cutoff.value()));
+        spec.commandLine().getOut().print(Aggregate.write(dir, cutoff.value()));
         spec.commandLine().getOut().println("wrote " + dir.resolve("cells.csv"));
         spec.commandLine().getOut().flush();
         return 0;

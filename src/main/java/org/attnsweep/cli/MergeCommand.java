@@ -58,9 +58,7 @@ public final class MergeCommand implements Callable<Integer> {
         var outw = spec.commandLine().getOut();
         outw.printf("merged %d of %d runs from %d shards into %s%n", runs, planRuns, shards.size(), dir.path());
         if (runs < planRuns) spec.commandLine().getErr().printf("merge: %d runs are missing: re-run their shards%n", planRuns - runs);
-        List<Aggregate.Fit> fits = Aggregate.write(dir.path(), cutoff.value());
-        outw.print(Aggregate.textMap(Aggregate.cells(dir.path().resolve("summary.csv"))));
-        outw.print(Aggregate.describe(fits, cutoff.value()));
+        outw.print(Aggregate.write(dir.path(), cutoff.value()));
         outw.flush();
         return 0;
     }

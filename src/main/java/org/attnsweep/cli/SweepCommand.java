@@ -75,9 +75,7 @@ public final class SweepCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "%d runs trained in %.1f s (%.1f runs/s); %d runs of this shard stored in %s%n",
                 o.trained(), o.seconds(), o.trained() / Math.max(o.seconds(), 1e-9), o.stored(), dir.path());
         if (sh[1] == 1) {
-            List<Aggregate.Fit> fits = Aggregate.write(dir.path(), cutoff.value());
-            out.print(Aggregate.textMap(Aggregate.cells(dir.path().resolve("summary.csv"))));
-            out.print(Aggregate.describe(fits, cutoff.value()));
+            out.print(Aggregate.write(dir.path(), cutoff.value()));
         }
         if (report) out.println("wrote " + org.attnsweep.report.Report.write(dir.path()));
         out.flush();

@@ -201,8 +201,11 @@ public final class Aggregate {
         return sxy / Math.sqrt(sxx * syy);
     }
 
-    /** Writes cells.csv, boundary.csv and (when p varies) correlation.csv into {@code dir}. */
-    public static List<Fit> write(Path dir, double cutoff) {
+    /**
+     * Writes cells.csv, boundary.csv and (when p varies) correlation.csv into {@code dir}; returns
+     * the text for stdout: the test-loss map and the boundary fits.
+     */
+    public static String write(Path dir, double cutoff) {
         List<Cell> cells = cells(dir.resolve("summary.csv"));
         List<String> axes = varying(cells);
         StringBuilder sb = new StringBuilder(String.join(",", axes));
@@ -240,7 +243,7 @@ public final class Aggregate {
                 OutputDir.writeAtomically(dir.resolve("correlation.csv"), c.toString());
             }
         }
-        return fits;
+        return textMap(cells) + describe(fits, cutoff);
     }
 
     /**
@@ -249,7 +252,7 @@ public final class Aggregate {
      * ('0' is benign territory, '6' is chance at p = 0, '?' a cell with a diverged run); empty when N
      * or ‖μ‖ does not vary.
      */
-    public static String textMap(List<Cell> cells) {
+    static String textMap(List<Cell> cells) {
         List<String> axes = varying(cells);
         if (!axes.contains("N") || !axes.contains("mu")) return "";
         List<String> others = new ArrayList<>(axes);
@@ -280,7 +283,7 @@ public final class Aggregate {
     }
 
     /** A short text of the fits for stdout. */
-    public static String describe(List<Fit> fits, double cutoff) {
+    static String describe(List<Fit> fits, double cutoff) {
         StringBuilder sb = new StringBuilder();
         for (Fit f : fits) {
             sb.append(String.format(Locale.ROOT, "boundary%s: N*SNR^2 = C with C = %.4g (R^2 = %.3f, %d points, excess test-loss cutoff %.3g)%n",

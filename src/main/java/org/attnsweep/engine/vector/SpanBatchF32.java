@@ -284,14 +284,14 @@ final class SpanBatchF32 implements EngineBatch {
             z11.intoArray(lanes, 5 * L);
             z12.intoArray(lanes, 6 * L);
             z13.intoArray(lanes, 7 * L);
-            int[] ks = {k0, k1, k2, k3};
             int na = Math.min(4, M - a), nl = l + 1 > last ? 1 : 2;
             for (int ql = 0; ql < nl; ql++) {
                 int qo = ql == 0 ? q0 : q1, row = (base + l + ql) * M + a;
                 for (int t = 0; t < na; t++) {
                     float sum = 0;
                     for (int k = 0, o = (4 * ql + t) * L; k < L; k++) sum += lanes[o + k];
-                    for (int j = i; j < mk; j++) sum += Q[qo + j] * K[ks[t] + j];
+                    int ko = t == 0 ? k0 : t == 1 ? k1 : t == 2 ? k2 : k3;
+                    for (int j = i; j < mk; j++) sum += Q[qo + j] * K[ko + j];
                     Sm[row + t] = sum;
                 }
             }
