@@ -40,25 +40,58 @@ public final class Main implements Runnable {
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setOverwrittenOptionsAllowed(true); // the last value wins, so presets in scripts can be overridden
+        // Every number option of every command is finite: NaN and infinities are refused as typed.
+        CommandLine.ITypeConverter<Double> finite = Main::finite;
+        cl.registerConverter(Double.class, finite);
+        cl.registerConverter(double.class, finite);
         cl.setParameterExceptionHandler((ex, a) -> {
-            err.println("attnsweep: " + ex.getMessage());
-            err.println("  (see: attnsweep " + ex.getCommandLine().getCommandName() + " --help)");
+            err.println("attnsweep: " + oneLine(ex.getMessage()) + " (see: attnsweep " + ex.getCommandLine().getCommandName() + " --help)");
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, c, parse) -> {
             if (ex instanceof IllegalArgumentException) {
-                err.println("attnsweep: " + ex.getMessage());
+                err.println("attnsweep: " + oneLine(ex.getMessage()));
+                return 2;
+            }
+            Throwable io = ex instanceof java.io.UncheckedIOException u ? u.getCause() : ex;
+            if (io instanceof java.nio.file.NoSuchFileException || io instanceof java.nio.file.NotDirectoryException) {
+                // A path the user named that is not there (or not a directory) is bad input, not an I/O fault.
+                err.println("attnsweep: " + (io instanceof java.nio.file.NoSuchFileException ? "no such file or directory: "
+                        : "not a directory: ") + ((java.nio.file.FileSystemException) io).getFile());
                 return 2;
             }
             if (ex instanceof java.io.IOException || ex instanceof java.io.UncheckedIOException) {
-                err.println("attnsweep: I/O error: " + ex.getMessage());
+                err.println("attnsweep: I/O error: " + oneLine(ex.getMessage()));
                 return 1;
             }
             err.println("attnsweep: failed: " + ex);
             ex.printStackTrace(err);
             return 1;
         });
-        return cl.execute(args);
+        try {
+            return cl.execute(args);
+        } catch (OutOfMemoryError e) {
+            // The checks before work count what a run holds; what they cannot foresee ends here, in one line.
+            err.println("attnsweep: out of memory (" + e.getMessage() + ", heap " + (Runtime.getRuntime().maxMemory() >> 20)
+                    + " MiB): use smaller shapes or batches (--memory-mb), or give the JVM more heap with ATTNSWEEP_JAVA_OPTS=-Xmx<size>");
+            return 1;
+        }
+    }
+
+    private static Double finite(String text) {
+        double v;
+        try {
+            v = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw new CommandLine.TypeConversionException("'" + text + "' is not a number");
+        }
+        if (!Double.isFinite(v)) throw new CommandLine.TypeConversionException("'" + text + "' is not a finite number");
+        return v == 0 ? 0.0 : v;
+    }
+
+    /** A message on one line: errors are one line each, whatever a library put in them. */
+    private static String oneLine(String message) {
+        return String.valueOf(message).strip().replaceAll("\\s*\\R\\s*", "; ");
     }
 
     static final class VersionProvider implements CommandLine.IVersionProvider {

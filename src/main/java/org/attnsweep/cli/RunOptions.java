@@ -30,6 +30,32 @@ final class RunOptions {
         }
     }
 
+    /** What to do when the heap is too small, said the same way in every message. */
+    static final String MORE_HEAP = "give the JVM more heap with ATTNSWEEP_JAVA_OPTS=-Xmx<size>";
+
+    /** Refuses an output directory option that is empty (it would mean the current directory) or names a file. */
+    static void checkOut(String option, java.nio.file.Path dir) {
+        if (dir.toString().isBlank()) throw new IllegalArgumentException(option + " must name a directory: got ''");
+        if (java.nio.file.Files.exists(dir) && !java.nio.file.Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(option + " " + dir + " is a file, not a directory");
+        }
+    }
+
+    /**
+     * A path as compared with others: absolute, normalised, and with symbolic links followed in
+     * the part of it that exists (a directory still to be created may lie under a link).
+     */
+    static java.nio.file.Path resolved(java.nio.file.Path p) {
+        java.nio.file.Path a = p.toAbsolutePath().normalize(), existing = a;
+        while (existing != null && !java.nio.file.Files.exists(existing)) existing = existing.getParent();
+        if (existing == null) return a;
+        try {
+            return existing.toRealPath().resolve(existing.relativize(a));
+        } catch (java.io.IOException e) {
+            return a;
+        }
+    }
+
     /** The run options the user gave, key → text, in {@link RunSpec#KEYS} order. */
     static Map<String, String> given(ParseResult parsed) {
         Map<String, String> out = new LinkedHashMap<>();

@@ -45,6 +45,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--memory-mb", defaultValue = "0", description = "memory budget for a batch in MiB (0 = half the heap)") long memoryMb;
     @picocli.CommandLine.Mixin
     CutoffOption cutoff;
+    @picocli.CommandLine.Mixin
+    MaxRunsOption maxRuns;
     @Option(names = "--dry-run", description = "print the plan (runs, batches, memory, time estimate) and stop") boolean dryRun;
     @Option(names = "--report", description = "write report.html (figures, fits, verdicts) into --out at the end") boolean report;
 
@@ -55,18 +57,27 @@ public final class SweepCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintStream err = new PrintStream(new WriterStream(spec.commandLine().getErr()), true);
+        // Everything is resolved and checked before any work, --dry-run included: the shard, the
+        // output path, the memory budget, the plan (its size, then each run's memory), the engine.
         int[] sh = parseShard(shard);
-        if (memoryMb < 0) throw new IllegalArgumentException("--memory-mb must be >= 0: got " + memoryMb);
-        Plan plan = Plan.of(grids());
-        List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
-        long memory = memoryMb > 0 ? memoryMb << 20 : Runtime.getRuntime().maxMemory() / 2;
+        RunOptions.checkOut("--out", this.out);
         Precision prec = TrainCommand.parsePrecision(precision);
+        long heap = Runtime.getRuntime().maxMemory();
+        if (memoryMb < 0 || memoryMb > heap >> 20) {
+            throw new IllegalArgumentException("--memory-mb must be in [0, " + (heap >> 20) + "], the heap (0 = half of it; for more, "
+                    + RunOptions.MORE_HEAP + "): got " + memoryMb);
+        }
+        long memory = memoryMb > 0 ? memoryMb << 20 : heap / 2;
+        String budget = memoryMb > 0 ? "--memory-mb " + memoryMb : "half the " + (heap >> 20) + " MiB heap; raise --memory-mb up to the heap";
+        Plan plan = Plan.of(grids(), maxRuns.limits(memory, budget + ", or " + RunOptions.MORE_HEAP));
+        List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
+        Engine eng = Engines.select(engine, prec, threads, err);
+        Plan.checkEngine(mine, eng::maxBatch, eng.name());
         if (dryRun) {
-            printPlan(out, plan, mine, memory, Engines.select(engine, prec, threads, err));
+            printPlan(out, plan, mine, memory, eng);
             return 0;
         }
         OutputDir dir = OutputDir.open(this.out);
-        Engine eng = Engines.select(engine, prec, threads, err);
         Map<String, Object> about = new LinkedHashMap<>();
         about.put("command", "sweep");
         about.put("preset", preset);

@@ -47,6 +47,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--save-data", description = "write each run's data as NPY files (DIR, or DIR/run-K with several runs)") Path saveData;
     @Option(names = "--save-weights", description = "write each run's final weights as NPY files (DIR, or DIR/run-K)") Path saveWeights;
     @Option(names = "--report", description = "write report.html (figures, verdicts) into --out at the end") boolean report;
+    @picocli.CommandLine.Mixin
+    MaxRunsOption maxRuns;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
@@ -55,7 +57,9 @@ public final class TrainCommand implements Callable<Integer> {
     public Integer call() throws java.io.IOException {
         PrintWriter out = spec.commandLine().getOut();
         PrintStream err = new PrintStream(new WriterStream(spec.commandLine().getErr()), true);
-        // Everything is resolved and checked before any work starts.
+        // Everything is resolved and checked before any work starts: paths, the plan (its size,
+        // then each run's memory), the inputs' files, the engine.
+        checkPaths();
         RunSpec runSpec = resolve();
         if (dataFrom != null) {
             NpyData.Shape shape = NpyData.shapeOf(dataFrom);
@@ -64,12 +68,15 @@ public final class TrainCommand implements Callable<Integer> {
             runSpec.set("d", Integer.toString(shape.d()));
             runSpec.set("test-n", Integer.toString(shape.testN()));
         }
-        Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())));
+        long heap = Runtime.getRuntime().maxMemory();
+        Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())),
+                maxRuns.limits(heap / 2, "half the " + (heap >> 20) + " MiB heap; " + RunOptions.MORE_HEAP));
         Precision prec = parsePrecision(precision);
         Sweeper.Inputs inputs = inputs(plan);
+        Engine eng = Engines.select(engine, prec, threads, err);
+        Plan.checkEngine(plan.runs(), eng::maxBatch, eng.name());
         OutputDir dir = OutputDir.open(this.out);
         for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.open(p);
-        Engine eng = Engines.select(engine, prec, threads, err);
         Map<String, Object> about = new LinkedHashMap<>();
         about.put("command", "train");
         about.put("preset", preset);
@@ -135,6 +142,37 @@ public final class TrainCommand implements Callable<Integer> {
                 throw new java.io.UncheckedIOException(e);
             }
         }, fp);
+    }
+
+    /**
+     * Inputs must be directories, and no output may be or hold an input (or lie inside one): saving
+     * data into --data-from would overwrite the files being read. Paths are compared resolved
+     * (absolute, normalised, symbolic links followed where they exist).
+     */
+    void checkPaths() {
+        for (Object[] in : new Object[][] {{"--data-from", dataFrom}, {"--init-from", initFrom}}) {
+            Path p = (Path) in[1];
+            if (p == null) continue;
+            if (p.toString().isBlank()) throw new IllegalArgumentException(in[0] + " must name a directory: got ''");
+            if (!java.nio.file.Files.isDirectory(p)) {
+                throw new IllegalArgumentException(in[0] + " " + p + (java.nio.file.Files.exists(p) ? " is not a directory" : " does not exist"));
+            }
+        }
+        for (Object[] o : new Object[][] {{"--out", out}, {"--save-data", saveData}, {"--save-weights", saveWeights}}) {
+            Path p = (Path) o[1];
+            if (p == null) continue;
+            RunOptions.checkOut((String) o[0], p);
+            for (Object[] in : new Object[][] {{"--data-from", dataFrom}, {"--init-from", initFrom}}) {
+                if (in[1] == null) continue;
+                Path a = RunOptions.resolved(p), b = RunOptions.resolved((Path) in[1]);
+                // --out only writes its own file names, so it may sit inside an input; it may not be one.
+                boolean clash = o[0].equals("--out") ? a.equals(b) : a.startsWith(b) || b.startsWith(a);
+                if (clash) {
+                    throw new IllegalArgumentException(o[0] + " " + p + (a.equals(b) ? " is " : a.startsWith(b) ? " is inside " : " holds ")
+                            + in[0] + " " + in[1] + ": outputs must not overwrite inputs; choose another " + o[0]);
+                }
+            }
+        }
     }
 
     /** Defaults, then the preset, then every option the user gave. */

@@ -68,6 +68,13 @@ public final class RunSpec {
         return java.util.Collections.unmodifiableMap(m);
     }
 
+    /**
+     * The most noise tokens per sample (M − 1) a spec may ask for: beyond 2^20 no machine holds one
+     * run (P = 2 + N(M−1) ≥ M, and the span state alone is P² floats = 4 TiB), so larger M or σ
+     * lists are refused before anything of that size is allocated.
+     */
+    public static final int MAX_NOISE_TOKENS = 1 << 20;
+
     /** Sets key to the value written as text; errors name the option and what it expects. */
     public void set(String key, String value) {
         String v = value.trim();
@@ -75,6 +82,10 @@ public final class RunSpec {
             case "d" -> d = integer(key, v);
             case "M" -> {
                 M = integer(key, v);
+                if (M - 1L > MAX_NOISE_TOKENS) {
+                    throw new IllegalArgumentException("--M must be at most " + (MAX_NOISE_TOKENS + 1) + " tokens per sample"
+                            + " (a run's span state alone holds P^2 >= (M-1)^2 floats, 4 TiB at that size): got " + M);
+                }
                 if (M >= 2 && sigma.length > 0 && sigma.length != M - 1) {
                     // Keep σ_p for token 2 and repeat the last σ for the new positions.
                     double[] old = sigma;
@@ -130,26 +141,56 @@ public final class RunSpec {
     }
 
     private static int integer(String key, String v) {
-        try {
-            return Integer.parseInt(v);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " expects an integer: got '" + v + "'");
+        long x = longInteger(key, v);
+        if (x != (int) x) {
+            throw new IllegalArgumentException("--" + key + " expects an integer in [" + Integer.MIN_VALUE + ", "
+                    + Integer.MAX_VALUE + "]: got '" + v + "'");
         }
+        return (int) x;
     }
 
     private static long longInteger(String key, String v) {
         try {
             return Long.parseLong(v);
         } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " expects an integer: got '" + v + "'");
+            boolean digits = v.matches("[+-]?[0-9]+");
+            throw new IllegalArgumentException("--" + key + " expects an integer" + (digits ? " in [" + Long.MIN_VALUE + ", "
+                    + Long.MAX_VALUE + "]" : "") + ": got '" + v + "'");
         }
     }
 
+    /**
+     * A finite number: NaN and infinities (also an exponent that overflows, 1e999) are refused,
+     * never taken as "unset"; −0 is read as 0, so one value has one config key.
+     */
     private static double real(String key, String v) {
+        double x;
         try {
-            return Double.parseDouble(v);
+            x = Double.parseDouble(v);
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("--" + key + " expects a number: got '" + v + "'");
+        }
+        if (!Double.isFinite(x)) throw new IllegalArgumentException("--" + key + " expects a finite number: got '" + v + "'");
+        return x == 0 ? 0.0 : x;
+    }
+
+    /**
+     * The value {@code text} gives {@code key}, as the text a run config records it with, so that
+     * two spellings of one value ({@code 0} and {@code -0}, {@code 0.1} and {@code 0.10}) compare
+     * equal. Refuses what {@link #set} refuses.
+     */
+    public static String canonical(String key, String text) {
+        RunSpec s = new RunSpec();
+        s.set(key, text);
+        StringBuilder field = new StringBuilder();
+        for (String part : key.split("-")) {
+            field.append(field.isEmpty() ? part : Character.toUpperCase(part.charAt(0)) + part.substring(1));
+        }
+        try {
+            Object v = RunSpec.class.getField(field.toString()).get(s);
+            return v instanceof double[] a ? java.util.Arrays.toString(a) : String.valueOf(v);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("run key " + key + " has no field " + field, e);
         }
     }
 
@@ -197,7 +238,8 @@ public final class RunSpec {
      */
     public static double[] parseSigma(String text) {
         java.util.List<Double> out = new java.util.ArrayList<>();
-        for (String part : text.split(",")) {
+        long total = 0;
+        for (String part : text.split(",", -1)) {
             String s = part.trim();
             if (s.isEmpty()) throw new IllegalArgumentException("--sigma has an empty entry: '" + text + "'");
             String[] vk = s.split("\\*");
@@ -205,7 +247,13 @@ public final class RunSpec {
                 double v = Double.parseDouble(vk[0].trim());
                 int k = vk.length == 2 ? Integer.parseInt(vk[1].trim()) : 1;
                 if (vk.length > 2 || k <= 0) throw new NumberFormatException();
-                for (int i = 0; i < k; i++) out.add(v);
+                if (!Double.isFinite(v)) throw new IllegalArgumentException("--sigma values must be finite and > 0: got '" + s + "' in '" + text + "'");
+                total += k;
+                if (total > MAX_NOISE_TOKENS) {
+                    throw new IllegalArgumentException("--sigma lists over " + MAX_NOISE_TOKENS + " values (M-1 noise tokens;"
+                            + " a run's span state alone would be 4 TiB): '" + text + "'");
+                }
+                for (int i = 0; i < k; i++) out.add(v == 0 ? 0.0 : v);
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException("--sigma entries must be numbers or value*count: got '" + s + "' in '" + text + "'");
             }

@@ -47,9 +47,23 @@ public record Grid(RunSpec base, Map<String, List<String>> axes) {
     }
 
     /**
+     * How many runs the grid holds (axis sizes times repeats), counted without expanding it;
+     * Long.MAX_VALUE when the product overflows.
+     */
+    public long size() {
+        double n = Math.max(0, base.repeats);
+        for (List<String> v : axes.values()) n *= v.size();
+        return (long) n; // a double past the long range casts to Long.MAX_VALUE
+    }
+
+    /** The most values one range may expand to. */
+    static final int MAX_RANGE_VALUES = 1_000_000;
+
+    /**
      * The values written as text for one key: a single value, a list {@code a,b,c}, or an inclusive
      * range {@code lo:hi} or {@code lo:hi:step}. The σ list's own commas make {@code |} its list
-     * separator: {@code --sigma "4|2,0.2*14"}.
+     * separator: {@code --sigma "4|2,0.2*14"}. Every value is checked as {@link RunSpec#set} checks
+     * it, and two values that are one ({@code 0,-0}, or a list entry inside a range) are refused.
      */
     public static List<String> values(String key, String text) {
         String sep = key.equals("sigma") ? "\\|" : ",";
@@ -60,30 +74,52 @@ public record Grid(RunSpec base, Map<String, List<String>> axes) {
             if (!key.equals("sigma") && s.contains(":")) out.addAll(range(key, s));
             else out.add(s);
         }
+        Map<String, String> seen = new LinkedHashMap<>();
+        for (String v : out) {
+            String was = seen.putIfAbsent(RunSpec.canonical(key, v), v);
+            if (was != null) {
+                throw new IllegalArgumentException("--" + key + " lists one value twice"
+                        + (was.equals(v) ? " ('" + v + "')" : " ('" + was + "' and '" + v + "')") + " in '" + text + "'");
+            }
+        }
         return out;
     }
 
-    /** An inclusive range lo:hi[:step] in exact decimal arithmetic, so 0:0.3:0.1 has four values. */
+    /**
+     * An inclusive range lo:hi[:step] in exact decimal arithmetic, so 0:0.3:0.1 has four values.
+     * Each bound is first read as the double a run would get (so 1e999 is refused as not finite and
+     * a step of 1e-99999999 as 0, before any arithmetic on numbers of a hundred million digits) and
+     * the count is known before a value is made.
+     */
     static List<String> range(String key, String s) {
-        String[] f = s.split(":");
+        String[] f = s.split(":", -1);
         if (f.length < 2 || f.length > 3) {
             throw new IllegalArgumentException("--" + key + " range must be lo:hi or lo:hi:step: got '" + s + "'");
         }
-        BigDecimal lo, hi, step;
-        try {
-            lo = new BigDecimal(f[0].trim());
-            hi = new BigDecimal(f[1].trim());
-            step = f.length == 3 ? new BigDecimal(f[2].trim()) : BigDecimal.ONE;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("--" + key + " range must be numbers lo:hi[:step]: got '" + s + "'");
-        }
+        BigDecimal lo = bound(key, s, f[0]), hi = bound(key, s, f[1]), step = f.length == 3 ? bound(key, s, f[2]) : BigDecimal.ONE;
         if (step.signum() <= 0) throw new IllegalArgumentException("--" + key + " range step must be > 0: got '" + s + "'");
         if (hi.compareTo(lo) < 0) throw new IllegalArgumentException("--" + key + " range " + s + " is empty (hi < lo)");
-        List<String> out = new ArrayList<>();
-        for (BigDecimal v = lo; v.compareTo(hi) <= 0; v = v.add(step)) {
-            if (out.size() >= 1_000_000) throw new IllegalArgumentException("--" + key + " range " + s + " has over a million values");
-            out.add(v.stripTrailingZeros().toPlainString());
+        BigDecimal count = hi.subtract(lo).divideToIntegralValue(step).add(BigDecimal.ONE);
+        if (count.compareTo(BigDecimal.valueOf(MAX_RANGE_VALUES)) > 0) {
+            throw new IllegalArgumentException("--" + key + " range " + s + " has " + count.toBigInteger() + " values, over "
+                    + MAX_RANGE_VALUES + ": take a larger step");
         }
+        List<String> out = new ArrayList<>();
+        for (BigDecimal v = lo; v.compareTo(hi) <= 0; v = v.add(step)) out.add(v.stripTrailingZeros().toPlainString());
         return out;
+    }
+
+    /** One bound of a range as the decimal of the finite double it denotes (Double.toString is the shortest that reads back). */
+    private static BigDecimal bound(String key, String range, String text) {
+        double x;
+        try {
+            x = Double.parseDouble(text.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " range must be numbers lo:hi[:step]: got '" + range + "'");
+        }
+        if (!Double.isFinite(x)) {
+            throw new IllegalArgumentException("--" + key + " range bounds must be finite numbers: got '" + text.trim() + "' in '" + range + "'");
+        }
+        return new BigDecimal(Double.toString(x == 0 ? 0.0 : x));
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 
@@ -18,12 +19,57 @@ public final class Plan {
         this.runs = runs;
     }
 
-    /** Expands the grids in order (repeats innermost) and validates every run before any work. */
+    /**
+     * What a plan may ask for before any work: at most {@code maxRuns} runs, and no run needing
+     * more than {@code memoryBytes} of host memory.
+     *
+     * @param budget how the memory figure came about, for the message ("half the 6028 MiB heap")
+     */
+    public record Limits(long maxRuns, long memoryBytes, String budget) {
+        /** The default cap on a plan's runs; the largest preset (zhang-phase) has 80,000. */
+        public static final long MAX_RUNS = 1_000_000;
+
+        /**
+         * Heap bytes a planned run takes: measured 1 KiB held (config, key, plan entry) and 0.6 KB
+         * of config.json text, which is built whole and copied while it is written.
+         */
+        static final long BYTES_PER_PLANNED_RUN = 4096;
+
+        /** The default cap and a batch budget of half the heap, as train and sweep use without options. */
+        public static Limits defaults() {
+            long heap = Runtime.getRuntime().maxMemory();
+            return new Limits(MAX_RUNS, heap / 2, "half the " + mib(heap) + " MiB heap");
+        }
+    }
+
+    /** Expands the grids under the default {@link Limits}. */
     public static Plan of(List<Grid> grids) {
+        return of(grids, Limits.defaults());
+    }
+
+    /**
+     * Expands the grids in order (repeats innermost) and validates every run before any work:
+     * first the run count (counted, not expanded), then each grid point's memory from its shapes
+     * alone, then every config.
+     */
+    public static Plan of(List<Grid> grids, Limits limits) {
+        long total = 0;
+        for (Grid g : grids) total = Math.min(Long.MAX_VALUE - 1, total + g.size());
+        if (total > limits.maxRuns()) {
+            throw new IllegalArgumentException("the plan has " + total + " runs, over the cap of " + limits.maxRuns()
+                    + ": narrow the grid or the repeats, or raise --max-runs");
+        }
+        long heap = Runtime.getRuntime().maxMemory();
+        if (total > Integer.MAX_VALUE || total * Limits.BYTES_PER_PLANNED_RUN > heap) {
+            throw new IllegalArgumentException("the plan has " + total + " runs, and keeping them planned takes about "
+                    + mib(total * (double) Limits.BYTES_PER_PLANNED_RUN) + " MiB, over the " + mib(heap)
+                    + " MiB heap: narrow the grid or the repeats, or give the JVM more heap with ATTNSWEEP_JAVA_OPTS=-Xmx<size>");
+        }
         List<PlannedRun> out = new ArrayList<>();
         Map<String, Integer> seen = new LinkedHashMap<>();
         for (Grid g : grids) {
             for (RunSpec s : g.points()) {
+                Footprint.of(s.d, s.M, s.mk, s.mv, s.N, s.testN, s.trainWo).check(limits);
                 for (RunConfig c : s.configs()) {
                     PlannedRun r = new PlannedRun(out.size(), c);
                     // Grids that overlap (a shared cell of two 1-D factor sweeps) run it once.
@@ -59,10 +105,89 @@ public final class Plan {
 
     /** Bytes a run holds in the vector engine (float32 state plus its float64 data and initial weights). */
     public static long runBytes(RunConfig c) {
-        long P = c.tokenCount(), E = 2 + (long) c.testN() * (c.M() - 1) + 2, d = c.d(), mk = c.mk(), mv = c.mv();
-        long floats = P * P + 6 * P * mk + 2 * E * mk + E * P + (c.trainWo() ? 3 * P * mv + E * mv : 3 * P)
-                + 2 * P * d + E * d + 3 * mk * d;
-        long doubles = P * d + E * d + 2 * mk * d + mv * d + mv;
-        return 4 * floats + 8 * doubles;
+        return Footprint.of(c.d(), c.M(), c.mk(), c.mv(), c.N(), c.testN(), c.trainWo()).bytes();
+    }
+
+    /**
+     * Refuses the plan's runs that no batch of {@code engine} can take: {@code maxBatch} is the
+     * engine's figure for a shape at its largest N (the cuda engine's from free device memory), and
+     * 0 means one run does not fit.
+     */
+    public static void checkEngine(List<PlannedRun> runs, ToIntFunction<RunConfig> maxBatch, String engine) {
+        Map<String, RunConfig> largest = new LinkedHashMap<>();
+        for (PlannedRun r : runs) {
+            RunConfig c = r.config();
+            largest.merge(c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv(), c, (a, b) -> b.N() > a.N() ? b : a);
+        }
+        for (RunConfig c : largest.values()) {
+            if (maxBatch.applyAsInt(c) < 1) {
+                throw new IllegalArgumentException("--engine " + engine + ": one run (d=" + c.d() + " M=" + c.M() + " m_k=" + c.mk()
+                        + " m_v=" + c.mv() + " N=" + c.N() + " test-n=" + c.testN() + ") does not fit the device's free memory"
+                        + " (see the line above): lower --N, --M, --mk, --mv, --d or --test-n, or use --engine vector");
+            }
+        }
+    }
+
+    static long mib(double bytes) {
+        return (long) Math.ceil(bytes / (1 << 20));
+    }
+
+    /**
+     * What one run holds, from its shapes alone (no config is built, nothing is allocated), in
+     * doubles so that no product overflows: bytes by part as the vector engine and the data
+     * factory allocate them, and its largest single array. Glossary letters; E = test tokens + 2
+     * probes + 2 signals.
+     *
+     * @param parts    bytes of each part, with the options that size it
+     * @param largest  elements of the largest single array
+     * @param largestName what that array is, with the options that size it
+     */
+    public record Footprint(Map<String, Double> parts, double largest, String largestName) {
+
+        /** The JVM's largest array: a few header words under Integer.MAX_VALUE elements. */
+        static final double MAX_ARRAY = Integer.MAX_VALUE - 8;
+
+        public static Footprint of(int d, int M, int mk, int mv, int N, int testN, boolean trainWo) {
+            double P = 2 + (double) N * (M - 1), E = 2 + (double) testN * (M - 1) + 2, m = Math.max(mk, mv);
+            Map<String, Double> parts = new LinkedHashMap<>();
+            // float32 copies of the tokens for the Grams, float64 tokens of the data (as drawn)
+            parts.put("training tokens P*d (lower --N, --M or --d)", (4 * 2 + 8) * P * d);
+            parts.put("test tokens (lower --test-n, --M or --d)", (4 + 8) * E * d);
+            parts.put("weights m*d (lower --mk, --mv or --d)", 4 * 3.0 * mk * d + 8 * ((2.0 * mk + mv) * d + mv));
+            parts.put("span state P^2 + m*P (lower --N, --M, --mk or --mv)",
+                    4 * (P * P + 6 * P * mk + (trainWo ? 3 * P * mv : 3 * P)));
+            parts.put("test state E*P + E*m (lower --test-n, --N, --M or --mk)", 4 * (2 * E * mk + E * P + (trainWo ? E * mv : 0)));
+            double[] sizes = {P * P, P * m, E * P, E * m, P * d, E * d, (double) m * d, (double) N * M * d,
+                    (double) testN * M * d, (double) N * M * M};
+            String[] names = {"span Gram P*P (lower --N or --M)", "span coefficients P*m (lower --N, --M, --mk or --mv)",
+                    "test Gram E*P (lower --test-n, --N or --M)", "test projections E*m (lower --test-n, --mk or --mv)",
+                    "training tokens P*d (lower --N, --M or --d)", "test tokens (lower --test-n, --M or --d)",
+                    "weight matrix m*d (lower --mk, --mv or --d)", "training samples N*M*d (lower --N, --M or --d)",
+                    "test samples (lower --test-n, --M or --d)", "attention N*M*M (lower --N or --M)"};
+            int big = 0;
+            for (int i = 1; i < sizes.length; i++) if (sizes[i] > sizes[big]) big = i;
+            return new Footprint(parts, sizes[big], names[big]);
+        }
+
+        /** Total bytes; Long.MAX_VALUE past the long range. */
+        public long bytes() {
+            double b = 0;
+            for (double v : parts.values()) b += v;
+            return (long) b;
+        }
+
+        /** Refuses a run that cannot fit: over the memory budget, or an array past the JVM's limit. */
+        void check(Limits limits) {
+            if (bytes() > limits.memoryBytes()) {
+                Map.Entry<String, Double> top = parts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                        "one run needs %d MiB, %.0f%% of it %s, but a batch may use %d MiB (%s)", mib(bytes()),
+                        100 * top.getValue() / bytes(), top.getKey(), mib(limits.memoryBytes()), limits.budget()));
+            }
+            if (largest > MAX_ARRAY) {
+                throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
+                        "one run's %s has %.0f elements, over the JVM's largest array (%d)", largestName, largest, (long) MAX_ARRAY));
+            }
+        }
     }
 }

@@ -1,9 +1,13 @@
 package org.attnsweep.sweep;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -31,10 +35,27 @@ public final class SpecFile {
     public record Parsed(String preset, Map<String, String> entries) {
     }
 
+    /**
+     * Reads a spec: one YAML document holding one mapping. A key given twice, a second document,
+     * a key that is not a run key (or {@code preset}) and a value that is not a scalar or a list of
+     * scalars are refused, naming the file (and the line where the parser knows it).
+     */
     public static Parsed read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--spec " + file + (Files.exists(file) ? " is not a file" : " does not exist"));
+        }
         JsonNode root;
-        try {
-            root = new ObjectMapper(new YAMLFactory()).readTree(file.toFile());
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+        try (JsonParser parser = yaml.createParser(file.toFile())) {
+            root = yaml.readTree(parser);
+            if (parser.nextToken() != null) {
+                throw new IllegalArgumentException("--spec " + file + ": a second YAML document begins at line "
+                        + parser.currentLocation().getLineNr() + ": a spec is one mapping");
+            }
+        } catch (JsonProcessingException e) {
+            JsonLocation at = e.getLocation();
+            throw new IllegalArgumentException("--spec " + file + ": " + firstLine(e.getOriginalMessage())
+                    + (at == null ? "" : " (line " + at.getLineNr() + ")"));
         } catch (IOException e) {
             throw new IllegalArgumentException("--spec " + file + ": cannot read YAML: " + firstLine(e.getMessage()));
         }
