@@ -31,6 +31,7 @@ public final class MergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        RunOptions.checkOut("--out", out);
         String fingerprint = null;
         int planRuns = 0;
         for (Path s : shards) {

@@ -33,6 +33,16 @@ final class RunOptions {
     /** What to do when the heap is too small, said the same way in every message. */
     static final String MORE_HEAP = "give the JVM more heap with ATTNSWEEP_JAVA_OPTS=-Xmx<size>";
 
+    /** The most CPU threads --threads may ask for: far past any core count, short of what a JVM cannot start. */
+    static final int MAX_THREADS = 1024;
+
+    /** Refuses a --threads count out of [0, {@value #MAX_THREADS}] (0 = all cores). */
+    static void checkThreads(int threads) {
+        if (threads < 0 || threads > MAX_THREADS) {
+            throw new IllegalArgumentException("--threads must be in [0, " + MAX_THREADS + "] (0 = all cores): got " + threads);
+        }
+    }
+
     /** Refuses an output directory option that is empty (it would mean the current directory) or names a file. */
     static void checkOut(String option, java.nio.file.Path dir) {
         if (dir.toString().isBlank()) throw new IllegalArgumentException(option + " must name a directory: got ''");

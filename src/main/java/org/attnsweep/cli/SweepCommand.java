@@ -61,6 +61,7 @@ public final class SweepCommand implements Callable<Integer> {
         // output path, the memory budget, the plan (its size, then each run's memory), the engine.
         int[] sh = parseShard(shard);
         RunOptions.checkOut("--out", this.out);
+        RunOptions.checkThreads(threads);
         Precision prec = TrainCommand.parsePrecision(precision);
         long heap = Runtime.getRuntime().maxMemory();
         if (memoryMb < 0 || memoryMb > heap >> 20) {

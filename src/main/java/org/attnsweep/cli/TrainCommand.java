@@ -60,6 +60,8 @@ public final class TrainCommand implements Callable<Integer> {
         // Everything is resolved and checked before any work starts: paths, the plan (its size,
         // then each run's memory), the inputs' files, the engine.
         checkPaths();
+        RunOptions.checkThreads(threads);
+        Precision prec = parsePrecision(precision);
         RunSpec runSpec = resolve();
         if (dataFrom != null) {
             NpyData.Shape shape = NpyData.shapeOf(dataFrom);
@@ -71,7 +73,6 @@ public final class TrainCommand implements Callable<Integer> {
         long heap = Runtime.getRuntime().maxMemory();
         Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())),
                 maxRuns.limits(heap / 2, "half the " + (heap >> 20) + " MiB heap; " + RunOptions.MORE_HEAP));
-        Precision prec = parsePrecision(precision);
         Sweeper.Inputs inputs = inputs(plan);
         Engine eng = Engines.select(engine, prec, threads, err);
         Plan.checkEngine(plan.runs(), eng::maxBatch, eng.name());

@@ -49,8 +49,8 @@ public final class SpecFile {
         try (JsonParser parser = yaml.createParser(file.toFile())) {
             root = yaml.readTree(parser);
             if (parser.nextToken() != null) {
-                throw new IllegalArgumentException("--spec " + file + ": a second YAML document begins at line "
-                        + parser.currentLocation().getLineNr() + ": a spec is one mapping");
+                throw new IllegalArgumentException("--spec " + file + ": a second YAML document follows (line "
+                        + parser.currentLocation().getLineNr() + "): a spec is one mapping");
             }
         } catch (JsonProcessingException e) {
             JsonLocation at = e.getLocation();

@@ -1,0 +1,336 @@
+package org.attnsweep.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.attnsweep.model.RunSpec;
+import org.attnsweep.sweep.Grid;
+import org.attnsweep.sweep.Plan;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * What a hostile or careless user can type, command by command: every case must stop with exit
+ * code 2 and one line that names the offending value, before any work — no stack trace, no
+ * --out created, nothing written to the fixtures it reads. Each case runs in-process through
+ * {@link Main#run}, as the command line does.
+ *
+ * <p>Placeholders in the arguments: {@code $OUT} a fresh directory path that must stay absent,
+ * {@code $FILE} a regular file, {@code $EMPTY} an empty directory, {@code $MISSING} a path that
+ * does not exist, {@code $DATA} / {@code $INIT} saved NPY data and weights, {@code $RESULTS} a
+ * finished train output, {@code $LINK} a symbolic link to {@code $DATA}, {@code $SPEC/name} a
+ * YAML spec of {@link #SPECS}.
+ */
+class BadInputTest {
+
+    @TempDir
+    static Path fixtures;
+
+    /** YAML spec files by name, each wrong in one way. */
+    static final Map<String, String> SPECS = Map.of(
+            "duplicate.yaml", "N: 2\nsteps: 10\nN: 4\n",
+            "two-docs.yaml", "N: 2\n---\nsteps: 10\n",
+            "unknown.yaml", "N: 2\nwidth: 10\n",
+            "list.yaml", "[1, 2]\n",
+            "empty.yaml", "",
+            "syntax.yaml", "N: [2\n",
+            "nested.yaml", "N: {a: 1}\n",
+            "repeat-list.yaml", "N: [2, 2]\n",
+            "preset.yaml", "preset: 5\n",
+            "nan.yaml", "p: .nan\n");
+
+    @BeforeAll
+    static void makeFixtures() throws IOException {
+        Files.writeString(fixtures.resolve("file"), "not a directory\n");
+        Files.createDirectories(fixtures.resolve("empty"));
+        Files.createDirectories(fixtures.resolve("specs"));
+        for (Map.Entry<String, String> e : SPECS.entrySet()) Files.writeString(fixtures.resolve("specs").resolve(e.getKey()), e.getValue());
+        TrainCommandTest.Result r = TrainCommandTest.cli(TrainCommandTest.small(fixtures.resolve("results"), "--steps", "10",
+                "--engine", "vector", "--save-data", fixtures.resolve("data").toString(),
+                "--save-weights", fixtures.resolve("init").toString()));
+        assertEquals(0, r.code(), r.err());
+        Files.createSymbolicLink(fixtures.resolve("link-to-data"), fixtures.resolve("data"));
+    }
+
+    static Arguments train(String message, String... args) {
+        return command("train", message, args);
+    }
+
+    static Arguments sweep(String message, String... args) {
+        return command("sweep", message, args);
+    }
+
+    /** A case of a command that takes --out: a fresh one is added unless the case names its own. */
+    static Arguments command(String name, String message, String... args) {
+        List<String> a = new ArrayList<>(List.of(name));
+        a.addAll(List.of(args));
+        if (!a.contains("--out")) a.addAll(List.of("--out", "$OUT"));
+        return Arguments.of(String.join(" ", a), a.toArray(String[]::new), message);
+    }
+
+    static Arguments other(String message, String... args) {
+        return Arguments.of(String.join(" ", args), args, message);
+    }
+
+    static Stream<Arguments> cases() {
+        return Stream.of(
+                // train: what cannot fit (issue 9 item 4)
+                train("one run needs", "--d", "100000000", "--mk", "100000"),
+                train("% of it weights m*d (lower --mk, --mv or --d)", "--d", "100000000", "--mk", "100000"),
+                train("of it test", "--test-n", "100000000"),
+                train("--M must be at most 1048577 tokens per sample", "--M", "100000000"),
+                train("of it span state P^2 + m*P (lower --N, --M, --mk or --mv)", "--M", "1000000"),
+                train("one run needs", "--N", "2147483647"),
+                train("one run needs", "--d", "2147483647"),
+                train("the plan has 2000000000 runs, over the cap of 1000000", "--repeats", "2000000000"),
+                train("over the cap of 10: ", "--repeats", "11", "--max-runs", "10"),
+                train("keeping them planned takes about", "--repeats", "2000000000", "--max-runs", "3000000000"),
+                train("--max-runs must be >= 1: got 0", "--max-runs", "0"),
+                train("--max-runs must be >= 1: got -5", "--max-runs", "-5"),
+                train("Invalid value for option '--max-runs': 'lots'", "--max-runs", "lots"),
+                train("--sigma lists over 1048576 values", "--sigma", "1*2000000"),
+                train("--sigma entries must be numbers or value*count", "--sigma", "1*99999999999"),
+                // train: numbers
+                train("--snr expects a finite number: got 'NaN'", "--snr", "NaN"),
+                train("--snr expects a finite number: got 'Infinity'", "--snr", "Infinity"),
+                train("--snr must be finite and >= 0: got -1.0", "--snr", "-1"),
+                train("--mu expects a finite number: got '1e999'", "--mu", "1e999"),
+                train("--p expects a finite number: got 'NaN'", "--p", "NaN"),
+                train("--lr expects a finite number: got '-Infinity'", "--lr", "-Infinity"),
+                train("--target-loss expects a number: got 'nan'", "--target-loss", "nan"),
+                train("--target-loss expects a finite number: got '-Infinity'", "--target-loss", "-Infinity"),
+                train("--sigma values must be finite and > 0: got 'NaN'", "--sigma", "NaN"),
+                train("--sigma entries must be numbers or value*count: got '1*-3'", "--sigma", "1*-3"),
+                train("--sigma has an empty entry: '4,'", "--sigma", "4,"),
+                train("--d expects an integer in [-2147483648, 2147483647]: got '99999999999'", "--d", "99999999999"),
+                train("--steps expects an integer in [-2147483648, 2147483647]: got '2147483648'", "--steps", "2147483648"),
+                train("--seed expects an integer in [", "--seed", "99999999999999999999"),
+                train("--seed expects an integer: got '1.5'", "--seed", "1.5"),
+                train("--N expects an integer: got '2:4'", "--N", "2:4"),
+                train("--p expects a number: got '0.1,0.2'", "--p", "0.1,0.2"),
+                train("--N expects an integer: got ''", "--N", ""),
+                train("--init-divisor must be finite and > 0: got 0.0", "--init-divisor", "0"),
+                train("--sigma-v must be finite and > 0: got -1.0", "--init", "theory", "--sigma-v", "-1"),
+                train("--snr-sigma must be finite and >= 0", "--snr-sigma", "-1"),
+                train("--d must be at least 3 with --orthogonal-noise: got 2", "--orthogonal-noise", "--d", "2"),
+                train("--d must be at least 2 for axis signals: got 1", "--d", "1"),
+                train("--attn-sample must be -1 (mean) or in [0, N)", "--attn-sample", "-2"),
+                train("--eval-every must be a positive integer: got 0", "--eval-every", "0"),
+                train("--test-n must be a positive integer: got -1", "--test-n", "-1"),
+                train("--sigma must list M-1 = 3 values", "--M", "4", "--sigma", "1,2"),
+                train("--signals must be one of [axis, random]: got 'diagonal'", "--signals", "diagonal"),
+                // train: paths (item 6)
+                train("--out must name a directory: got ''", "--out", ""),
+                train("is a file, not a directory", "--out", "$FILE"),
+                train("--save-data $DATA is --data-from $DATA", "--data-from", "$DATA", "--save-data", "$DATA"),
+                train("is inside --data-from", "--data-from", "$DATA", "--save-data", "$DATA/run-0"),
+                train("holds --data-from", "--data-from", "$DATA", "--save-data", "$DATA/.."),
+                train("is --data-from", "--data-from", "$DATA", "--save-data", "$EMPTY/../data/."),
+                train("--save-data $LINK is --data-from $DATA", "--data-from", "$DATA", "--save-data", "$LINK"),
+                train("is inside --data-from $DATA", "--data-from", "$DATA", "--save-data", "$LINK/new/run"),
+                train("--save-weights $INIT is --init-from $INIT", "--init-from", "$INIT", "--save-weights", "$INIT"),
+                train("--out $DATA is --data-from $DATA", "--data-from", "$DATA", "--out", "$DATA"),
+                train("--save-data $FILE is a file, not a directory", "--save-data", "$FILE"),
+                train("--data-from $MISSING does not exist", "--data-from", "$MISSING"),
+                train("--data-from $FILE is not a directory", "--data-from", "$FILE"),
+                train("--init-from must name a directory: got ''", "--init-from", ""),
+                train("train_x.npy", "--data-from", "$EMPTY"),
+                train("W_Q.npy", "--init-from", "$DATA"),
+                train("W_Q.npy: shape (8, 24) but expected (m_k, d) = (16, 24)", "--init-from", "$INIT", "--d", "24", "--mk", "16", "--mv", "8"),
+                // train: engine options and picocli's own
+                train("--threads must be in [0, 1024] (0 = all cores): got -1", "--threads", "-1"),
+                train("--threads must be in [0, 1024] (0 = all cores): got 100000", "--threads", "100000"),
+                train("Invalid value for option '--threads': 'many'", "--threads", "many"),
+                train("--engine must be one of reference, vector, cuda, auto: got 'gpu'", "--engine", "gpu"),
+                train("--engine cuda computes in float32 only", "--engine", "cuda", "--precision", "float64"),
+                train("--precision must be float32 or float64: got 'half'", "--precision", "half"),
+                train("--preset must be one of", "--preset", "nope"),
+                train("Unknown option: '--width=3'", "--width=3"),
+                train("Invalid value for option '--report': 'maybe'", "--report=maybe"),
+                other("Missing required option: '--out=<out>'", "train", "--N", "4"),
+
+                // sweep: what cannot fit, and plans too large to expand (items 1-2)
+                sweep("one run needs", "--d", "100000000", "--mk", "100000", "--dry-run"),
+                sweep("one run needs", "--N", "2,100000", "--dry-run"),
+                sweep("--M must be at most 1048577", "--M", "2,100000000", "--dry-run"),
+                sweep("the plan has 4001000000 runs, over the cap of 1000000", "--N", "1:1000", "--mu", "1:1000", "--p", "0:0.4:0.0001", "--dry-run"),
+                sweep("the plan has 20 runs, over the cap of 10", "--N", "1:20", "--max-runs", "10"),
+                sweep("--memory-mb must be in [0, ", "--memory-mb", "8796093022208", "--dry-run"),
+                sweep("--memory-mb must be in [0, ", "--memory-mb", "-1"),
+                sweep("one run needs 13 MiB, ", "--memory-mb", "1"),
+                sweep("but a batch may use 1 MiB (--memory-mb 1, ", "--memory-mb", "1", "--dry-run"),
+                sweep("the plan has 2000000000 runs, over the cap of 1000000", "--repeats", "2000000000", "--dry-run"),
+                sweep("Invalid value for option '--memory-mb': '99999999999999999999'", "--memory-mb", "99999999999999999999"),
+                // sweep: ranges and lists (item 3)
+                sweep("--mu range bounds must be finite numbers: got '1e999999999'", "--mu", "1e999999999:1e999999999", "--dry-run"),
+                sweep("--mu range step must be > 0: got '0:1:1e-99999999'", "--mu", "0:1:1e-99999999", "--dry-run"),
+                sweep("--mu range 0:1:1e-9 has 1000000001 values, over 1000000", "--mu", "0:1:1e-9", "--dry-run"),
+                sweep("--p range step must be > 0", "--p", "0:0.4:0"),
+                sweep("--p range step must be > 0", "--p", "0:0.4:-0.1"),
+                sweep("--p range 0.3:0.1 is empty (hi < lo)", "--p", "0.3:0.1"),
+                sweep("--p range must be lo:hi or lo:hi:step: got '1:2:3:4'", "--p", "1:2:3:4"),
+                sweep("--p range must be numbers lo:hi[:step]: got 'a:b'", "--p", "a:b"),
+                sweep("--mu range bounds must be finite numbers: got 'NaN'", "--mu", "NaN:5"),
+                sweep("--p lists one value twice ('0' and '-0') in '0,-0'", "--p", "0,-0"),
+                sweep("--p lists one value twice ('0.1' and '0.10')", "--p", "0.1,0.10"),
+                sweep("--N lists one value twice ('2')", "--N", "2,2"),
+                sweep("--N lists one value twice ('4')", "--N", "2:6:2,4"),
+                sweep("--sigma lists one value twice ('4' and '4.0')", "--sigma", "4|4.0"),
+                sweep("--p has an empty entry in '0,,0.1'", "--p", "0,,0.1"),
+                sweep("--sigma has an empty entry in '4|'", "--sigma", "4|"),
+                sweep("--snr expects a finite number: got 'NaN'", "--snr", "NaN"),
+                sweep("--lr expects a finite number: got 'NaN'", "--lr", "0.1,NaN"),
+                sweep("--repeats takes one value: got '1,2'", "--repeats", "1,2"),
+                sweep("--repeats must be a positive integer: got 0", "--repeats", "0"),
+                sweep("--N must be a positive integer: got 0", "--N", "0:4:2"),
+                sweep("--preset must be one of", "--preset", "nope"),
+                // sweep: aggregation options checked before training, any shard (item 4)
+                sweep("Invalid value for option '--cutoff': 'NaN' is not a finite number", "--cutoff", "NaN"),
+                sweep("Invalid value for option '--cutoff': 'NaN' is not a finite number", "--cutoff", "NaN", "--shard", "1/2"),
+                sweep("--cutoff must be finite and > 0: got -1.0", "--cutoff", "-1", "--shard", "1/2"),
+                sweep("--cutoff must be finite and > 0: got 0.0", "--cutoff", "0"),
+                sweep("'Infinity' is not a finite number", "--cutoff", "Infinity"),
+                // sweep: shards, paths, engine
+                sweep("--shard must be i/n with 0 <= i < n: got '2/2'", "--shard", "2/2"),
+                sweep("--shard must be i/n with 0 <= i < n: got '1/0'", "--shard", "1/0"),
+                sweep("--shard must be i/n with 0 <= i < n: got '-1/2'", "--shard", "-1/2"),
+                sweep("--shard must be i/n with 0 <= i < n: got 'a/b'", "--shard", "a/b"),
+                sweep("--shard must be i/n with 0 <= i < n: got '1/99999999999'", "--shard", "1/99999999999"),
+                sweep("--shard must be i/n with 0 <= i < n: got '1/2/3'", "--shard", "1/2/3"),
+                sweep("--out must name a directory: got ''", "--out", "", "--dry-run"),
+                sweep("is a file, not a directory", "--out", "$FILE", "--dry-run"),
+                sweep("--threads must be in [0, 1024] (0 = all cores): got -3", "--threads", "-3"),
+                sweep("--precision must be float32 or float64: got 'fp16'", "--precision", "fp16"),
+                // sweep: YAML specs (item 5)
+                sweep("duplicate.yaml: Duplicate field 'N' (line 3)", "--spec", "$SPEC/duplicate.yaml"),
+                sweep("two-docs.yaml: a second YAML document follows (line 3)", "--spec", "$SPEC/two-docs.yaml"),
+                sweep("unknown.yaml: unknown key 'width'", "--spec", "$SPEC/unknown.yaml"),
+                sweep("list.yaml: expected a mapping of keys to values", "--spec", "$SPEC/list.yaml"),
+                sweep("empty.yaml: expected a mapping of keys to values", "--spec", "$SPEC/empty.yaml"),
+                sweep("syntax.yaml: ", "--spec", "$SPEC/syntax.yaml"),
+                sweep("nested.yaml: N must be a value, a list or a range", "--spec", "$SPEC/nested.yaml"),
+                sweep("--N lists one value twice ('2') in '2,2'", "--spec", "$SPEC/repeat-list.yaml"),
+                sweep("preset.yaml: preset must be a name: got 5", "--spec", "$SPEC/preset.yaml"),
+                sweep("nan.yaml: ", "--spec", "$SPEC/nan.yaml"),
+                sweep("--spec $MISSING does not exist", "--spec", "$MISSING"),
+                sweep("--spec $EMPTY is not a file", "--spec", "$EMPTY"),
+
+                // merge, aggregate, plot, report, info (item 7)
+                other("Missing required parameter: 'SHARD_DIR'", "merge", "--out", "$OUT"),
+                other("has no config.json", "merge", "--out", "$OUT", "$MISSING"),
+                other("has no config.json", "merge", "--out", "$OUT", "$FILE"),
+                other("has no config.json", "merge", "--out", "$OUT", "$EMPTY"),
+                other("'NaN' is not a finite number", "merge", "--cutoff", "NaN", "--out", "$OUT", "$RESULTS"),
+                other("--cutoff must be finite and > 0: got -0.5", "merge", "--cutoff", "-0.5", "--out", "$OUT", "$RESULTS"),
+                other("--out must name a directory: got ''", "merge", "--out", "", "$RESULTS"),
+                other("is a file, not a directory", "merge", "--out", "$FILE", "$RESULTS"),
+                other("has no summary.csv", "aggregate", "$MISSING"),
+                other("has no summary.csv", "aggregate", "$FILE"),
+                other("has no summary.csv", "aggregate", "$EMPTY"),
+                other("--cutoff must be finite and > 0: got 0.0", "aggregate", "--cutoff", "0", "$RESULTS"),
+                other("Missing required parameter: 'DIR'", "aggregate"),
+                other("Unmatched argument", "aggregate", "$RESULTS", "$EMPTY"),
+                other("plot: ", "plot", "$MISSING"),
+                other("plot: ", "plot", "$FILE"),
+                other("plot: ", "plot", "$EMPTY"),
+                other("Missing required parameter: 'DIR'", "plot"),
+                other("report: ", "report", "$MISSING"),
+                other("report: ", "report", "$EMPTY"),
+                other("'NaN' is not a finite number", "report", "--margin", "NaN", "$RESULTS"),
+                other("--margin must be finite and >= 0: got -1.0", "report", "--margin", "-1", "$RESULTS"),
+                other("'Infinity' is not a finite number", "report", "--theory-c", "Infinity", "$RESULTS"),
+                other("--theory-c must be finite and > 0: got -5.0", "report", "--theory-c", "-5", "$RESULTS"),
+                other("Invalid value for option '--margin': 'wide'", "report", "--margin", "wide", "$RESULTS"),
+                other("Unmatched argument", "info", "extra"),
+                other("Unknown option: '--verbose'", "info", "--verbose"),
+                other("Unmatched argument", "retrain", "--out", "$OUT"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void refusedInOneLineBeforeAnyWork(String name, String[] args, String message, @TempDir Path scratch) throws IOException {
+        Path out = scratch.resolve("out");
+        String[] a = new String[args.length];
+        for (int i = 0; i < args.length; i++) a[i] = expand(args[i], out);
+        String expected = expand(message, out);
+        Map<String, Long> before = tree(fixtures);
+        TrainCommandTest.Result r = TrainCommandTest.cli(a);
+        assertEquals(2, r.code(), r.err());
+        List<String> lines = r.err().lines().filter(l -> l.startsWith("attnsweep:")).toList();
+        assertEquals(1, lines.size(), "one error line: " + r.err());
+        assertTrue(lines.get(0).contains(expected), "expected '" + expected + "' in: " + r.err());
+        assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), "no stack trace: " + r.err());
+        assertFalse(Files.exists(out), "--out must not be created: " + out);
+        assertEquals(before, tree(fixtures), "nothing written to the inputs");
+    }
+
+    /**
+     * A heap large enough for the bytes does not make an array past the JVM's limit possible: the
+     * span Gram P×P of N = 50,000 two-token samples has 2.5·10⁹ elements. (No CLI case reaches this
+     * check on a test machine's heap, where the bytes are refused first.)
+     */
+    @Test
+    void arraysPastTheJvmLimitAreRefusedWhateverTheHeap() {
+        RunSpec s = new RunSpec();
+        s.d = 4; s.mk = 2; s.mv = 2; s.N = 50_000; s.M = 2; s.testN = 1;
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Plan.of(List.of(new Grid(s, Map.of())), new Plan.Limits(10, Long.MAX_VALUE, "test")));
+        assertTrue(e.getMessage().contains("one run's span Gram P*P (lower --N or --M) has 2500200004 elements, over the JVM's largest array"),
+                e.getMessage());
+        s.N = 40_000; // P² = 1.6e9 elements fits an array
+        assertEquals(1, Plan.of(List.of(new Grid(s, Map.of())), new Plan.Limits(10, Long.MAX_VALUE, "test")).size());
+    }
+
+    /** An engine that cannot take one run of a shape (cuda's maxBatch 0: over the free device memory) is refused by shape. */
+    @Test
+    void runsThatDoNotFitTheDeviceAreRefused() {
+        RunSpec s = new RunSpec();
+        s.d = 8; s.mk = 4; s.mv = 4;
+        Plan plan = Plan.of(List.of(new Grid(s, Map.of("N", Grid.values("N", "2,40")))));
+        Plan.checkEngine(plan.runs(), c -> 64, "vector");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> Plan.checkEngine(plan.runs(), c -> c.N() > 10 ? 0 : 5, "cuda"));
+        assertTrue(e.getMessage().startsWith("--engine cuda: one run (d=8 M=2 m_k=4 m_v=4 N=40 test-n=100) does not fit the device's free memory"),
+                e.getMessage());
+    }
+
+    private static String expand(String s, Path out) {
+        return s.replace("$OUT", out.toString()).replace("$FILE", fixtures.resolve("file").toString())
+                .replace("$EMPTY", fixtures.resolve("empty").toString()).replace("$MISSING", fixtures.resolve("missing").toString())
+                .replace("$DATA", fixtures.resolve("data").toString()).replace("$INIT", fixtures.resolve("init").toString())
+                .replace("$RESULTS", fixtures.resolve("results").toString()).replace("$SPEC", fixtures.resolve("specs").toString())
+                .replace("$LINK", fixtures.resolve("link-to-data").toString());
+    }
+
+    /** Every path under {@code root} with its size and modification time, to see that nothing changed. */
+    private static Map<String, Long> tree(Path root) throws IOException {
+        Map<String, Long> m = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            s.forEach(p -> {
+                try {
+                    m.put(root.relativize(p).toString(), Files.isDirectory(p) ? -1 : Files.size(p) * 31 + Files.getLastModifiedTime(p).toMillis());
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        }
+        return m;
+    }
+}
