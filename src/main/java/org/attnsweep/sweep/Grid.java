@@ -97,7 +97,11 @@ public record Grid(RunSpec base, Map<String, List<String>> axes) {
             throw new IllegalArgumentException("--" + key + " range must be lo:hi or lo:hi:step: got '" + s + "'");
         }
         BigDecimal lo = bound(key, s, f[0]), hi = bound(key, s, f[1]), step = f.length == 3 ? bound(key, s, f[2]) : BigDecimal.ONE;
-        if (step.signum() <= 0) throw new IllegalArgumentException("--" + key + " range step must be > 0: got '" + s + "'");
+        if (step.signum() <= 0) {
+            boolean underflow = step.signum() == 0 && !f[2].trim().matches("[+-]?[0.]*([eE].*)?");
+            throw new IllegalArgumentException("--" + key + " range step must be > 0: got '" + s + "'"
+                    + (underflow ? " (" + f[2].trim() + " is 0 as a double)" : ""));
+        }
         if (hi.compareTo(lo) < 0) throw new IllegalArgumentException("--" + key + " range " + s + " is empty (hi < lo)");
         BigDecimal count = hi.subtract(lo).divideToIntegralValue(step).add(BigDecimal.ONE);
         if (count.compareTo(BigDecimal.valueOf(MAX_RANGE_VALUES)) > 0) {
