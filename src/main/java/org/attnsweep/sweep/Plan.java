@@ -166,7 +166,7 @@ public final class Plan {
                     "test samples (lower --test-n, --M or --d)", "attention N*M*M (lower --N or --M)"};
             int big = 0;
             for (int i = 1; i < sizes.length; i++) if (sizes[i] > sizes[big]) big = i;
-            return new Footprint(parts, sizes[big], names[big]);
+            return new Footprint(java.util.Collections.unmodifiableMap(parts), sizes[big], names[big]);
         }
 
         /** Total bytes; Long.MAX_VALUE past the long range. */

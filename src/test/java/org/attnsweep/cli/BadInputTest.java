@@ -19,6 +19,7 @@ import java.util.stream.Stream;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.sweep.Grid;
 import org.attnsweep.sweep.Plan;
+import org.attnsweep.sweep.PlannedRun;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -279,6 +280,18 @@ class BadInputTest {
         assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), "no stack trace: " + r.err());
         assertFalse(Files.exists(out), "--out must not be created: " + out);
         assertEquals(before, tree(fixtures), "nothing written to the inputs");
+    }
+
+    /** −0 is 0: one value, one config, one key — so it cannot pose as a second repeat of a cell. */
+    @Test
+    void minusZeroIsReadAsZero() {
+        assertEquals(RunSpec.canonical("p", "0"), RunSpec.canonical("p", "-0"));
+        assertEquals(RunSpec.canonical("p", "0.1"), RunSpec.canonical("p", "0.10"));
+        RunSpec a = new RunSpec(), b = new RunSpec();
+        a.set("p", "0");
+        b.set("p", "-0.0");
+        assertEquals(PlannedRun.keyOf(a.build(0)), PlannedRun.keyOf(b.build(0)));
+        assertEquals(List.of("-0.5", "0", "0.5"), Grid.values("mu", "-0.5:0.5:0.5"));
     }
 
     /**
