@@ -2,6 +2,7 @@
 // engine makes through JCuda, with "device" memory in host memory and kernels run by the CPU
 // emulation of emu.h, compiled from the very sources in kernels/ (see build.sh). Every other driver
 // entry point JCuda links against is a stub returning CUDA_ERROR_NOT_SUPPORTED (stubs.inc).
+#include <setjmp.h>
 #include <ucontext.h>
 #include <cstdint>
 #include <cstdio>
@@ -30,13 +31,20 @@ enum State { RUN, AT_BLOCK_BARRIER, AT_WARP_BARRIER, DONE };
 const size_t STACK = 64 * 1024;
 const int MAX_THREADS = 1024;
 
+// A thread of the emulated block. Fibers are made once (ucontext, on their own stack) and reused by
+// every block and launch: a fiber that finishes the kernel parks, and the next block resumes it into
+// the kernel again. Switches use _setjmp/_longjmp, which, unlike swapcontext, make no system call
+// (swapcontext saves the signal mask), so a barrier costs a few register saves per thread.
 struct Fiber {
-    ucontext_t ctx;
+    jmp_buf ctx;
+    ucontext_t start;   // the fiber's first entry, onto its stack
+    bool started;
     State state;
     unsigned tid;
 };
 
-ucontext_t scheduler;
+jmp_buf scheduler;
+ucontext_t schedulerContext;   // only for the first entry into each fiber
 Fiber fibers[MAX_THREADS];
 std::vector<char> stacks;
 double slots[MAX_THREADS / 32][32];
@@ -57,14 +65,30 @@ void record(const std::string& what) {
     if (faults++ == 0) fault = what;
 }
 
+// Back to the scheduler from the running fiber; returns when the scheduler resumes it.
+void yield() {
+    if (_setjmp(current->ctx) == 0) _longjmp(scheduler, 1);
+}
+
 void wait(State s) {
     current->state = s;
-    swapcontext(&current->ctx, &scheduler);
+    yield();
 }
 
 void trampoline() {
-    body(params);
-    current->state = DONE;
+    for (;;) {
+        body(params);
+        current->state = DONE;
+        yield();   // parked until a later block runs this thread again
+    }
+}
+
+void resume(Fiber& f) {
+    current = &f;
+    if (_setjmp(scheduler) != 0) return;
+    if (f.started) _longjmp(f.ctx, 1);
+    f.started = true;
+    swapcontext(&schedulerContext, &f.start);
 }
 
 // Runs one block to completion: fibers run until they wait or finish; a barrier opens when every
@@ -76,17 +100,17 @@ void run_block(int threads) {
         Fiber& f = fibers[t];
         f.state = RUN;
         f.tid = t;
-        getcontext(&f.ctx);
-        f.ctx.uc_stack.ss_sp = &stacks[t * STACK];
-        f.ctx.uc_stack.ss_size = STACK;
-        f.ctx.uc_link = &scheduler;
-        makecontext(&f.ctx, trampoline, 0);
+        if (f.started) continue;
+        getcontext(&f.start);
+        f.start.uc_stack.ss_sp = &stacks[t * STACK];
+        f.start.uc_stack.ss_size = STACK;
+        f.start.uc_link = nullptr;   // trampoline never returns
+        makecontext(&f.start, trampoline, 0);
     }
     for (;;) {
         for (int t = 0; t < threads; t++) {
             if (fibers[t].state != RUN) continue;
-            current = &fibers[t];
-            swapcontext(&scheduler, &fibers[t].ctx);
+            resume(fibers[t]);
         }
         bool live = false, opened = false;
         for (int w = 0; w * 32 < threads; w++) {

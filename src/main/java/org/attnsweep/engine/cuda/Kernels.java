@@ -129,21 +129,30 @@ public final class Kernels implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("reading " + res, e);
         }
+        CUmodule m = loadImage(res + " on a device of compute capability " + ccMajor + "." + ccMinor, bytes);
+        loaded.add(res);
+        return m;
+    }
+
+    /**
+     * Loads a cubin or PTX image with cuModuleLoadDataEx and the JIT's log buffers; a failure
+     * throws a one-line {@link CudaException}: "cannot load WHAT: CUDA_ERROR_...: the JIT error log".
+     */
+    static CUmodule loadImage(String what, byte[] image) {
         // PTX is a NUL-terminated string to the driver; the extra byte is harmless after a cubin.
-        byte[] z = Arrays.copyOf(bytes, bytes.length + 1);
+        byte[] z = Arrays.copyOf(image, image.length + 1);
         JITOptions jit = new JITOptions();
         jit.putBytes(CUjit_option.CU_JIT_INFO_LOG_BUFFER, new byte[LOG_BYTES]);
         jit.putInt(CUjit_option.CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES, LOG_BYTES);
         jit.putBytes(CUjit_option.CU_JIT_ERROR_LOG_BUFFER, new byte[LOG_BYTES]);
         jit.putInt(CUjit_option.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, LOG_BYTES);
         CUmodule m = new CUmodule();
-        try {
-            cuModuleLoadDataJIT(m, Pointer.to(z), jit);
-        } catch (CudaException e) {
-            throw new CudaException("cannot load " + res + " on a device of compute capability " + ccMajor + "." + ccMinor
-                    + ": " + e.getMessage() + jitLog(jit.getString(CUjit_option.CU_JIT_ERROR_LOG_BUFFER)), e);
+        // JCuda's cuModuleLoadDataJIT returns its code rather than throwing: the log is read here.
+        int rc = cuModuleLoadDataJIT(m, Pointer.to(z), jit);
+        if (rc != CUresult.CUDA_SUCCESS) {
+            throw new CudaException("cannot load " + what + ": " + CUresult.stringFor(rc)
+                    + jitLog(jit.getString(CUjit_option.CU_JIT_ERROR_LOG_BUFFER)));
         }
-        loaded.add(res);
         return m;
     }
 
