@@ -57,7 +57,7 @@ public final class Kernels implements AutoCloseable {
     private final Map<String, CUmodule> modules = new LinkedHashMap<>();
     private final List<String> loaded = new ArrayList<>();
     private final int ccMajor, ccMinor;
-    private final CUfunction gemmNN, gemmNT, gemvN, gemvT, attentionForward, lossReduce, gather, gatherRepeats,
+    private final CUfunction gemmNN, gemmNT, gemvN, gemvT, attentionForward, lossReduce, gather,
             valueGram, valueUpdate, scalarizeV, metricDots;
 
     /** The classpath resource holding kernel file {@code name}'s PTX. */
@@ -97,7 +97,6 @@ public final class Kernels implements AutoCloseable {
             attentionForward = function("attention_forward", "attention_forward");
             lossReduce = function("loss_reduce", "loss_reduce");
             gather = function("gather", "gather");
-            gatherRepeats = function("gather", "gather_repeats");
             valueGram = function("value_gram", "value_gram");
             valueUpdate = function("value_update", "value_update");
             scalarizeV = function("scalarize_v", "scalarize_v");
@@ -229,23 +228,15 @@ public final class Kernels implements AutoCloseable {
                 new Args().ptr(runs).ptr(nOf).i(nMax).ptr(loss).ptr(target).ptr(L).ptr(go));
     }
 
-    /**
-     * kernels/gather.cu: both of its kernels, gather (tokens occurring once, per sample) and
-     * gather_repeats (every other token, per token and 128 columns).
-     */
+    /** kernels/gather.cu. */
     public void gather(CUdeviceptr runs, int count, CUdeviceptr go, CUdeviceptr nOf, CUdeviceptr pOf, int pMax, int nMax,
                        int M, int mk, CUdeviceptr occStart, CUdeviceptr occ, CUdeviceptr map, CUdeviceptr D, CUdeviceptr g,
                        CUdeviceptr c, CUdeviceptr QK, long strideQK, CUdeviceptr eta, CUdeviceptr trainWo,
                        CUdeviceptr AB, CUdeviceptr AQK, CUdeviceptr gamma, CUdeviceptr cV) {
-        if (count == 0) return;
-        if (nMax > 0) {
-            launch(gather, "gather", nMax, count, 1, 256, gatherSharedBytes(M),
-                    new Args().ptr(runs).ptr(go).ptr(nOf).i(pMax).i(nMax).i(M).i(mk).ptr(occStart).ptr(map).ptr(D).ptr(g)
-                            .ptr(c).ptr(QK).l(strideQK).ptr(eta).ptr(trainWo).ptr(AB).ptr(AQK).ptr(gamma).ptr(cV));
-        }
-        launch(gatherRepeats, "gather_repeats", pMax, count, ceil(2 * mk, 128), 128, 0,
-                new Args().ptr(runs).ptr(go).ptr(pOf).i(pMax).i(nMax).i(M).i(mk).ptr(occStart).ptr(occ).ptr(map).ptr(D)
-                        .ptr(g).ptr(c).ptr(QK).l(strideQK).ptr(eta).ptr(trainWo).ptr(AB).ptr(AQK).ptr(gamma).ptr(cV));
+        if (count == 0 || nMax == 0) return;
+        launch(gather, "gather", nMax, count, 1, 256, gatherSharedBytes(M),
+                new Args().ptr(runs).ptr(go).ptr(nOf).ptr(pOf).i(pMax).i(nMax).i(M).i(mk).ptr(occStart).ptr(occ).ptr(map)
+                        .ptr(D).ptr(g).ptr(c).ptr(QK).l(strideQK).ptr(eta).ptr(trainWo).ptr(AB).ptr(AQK).ptr(gamma).ptr(cV));
     }
 
     /** kernels/value_gram.cu. */
