@@ -135,7 +135,8 @@ public final class Kernels implements AutoCloseable {
 
     /**
      * Loads a cubin or PTX image with cuModuleLoadDataEx and the JIT's log buffers; a failure
-     * throws a one-line {@link CudaException}: "cannot load WHAT: CUDA_ERROR_...: the JIT error log".
+     * throws a one-line {@link CudaException}: "cannot load WHAT: CUDA_ERROR_...: the JIT error log"
+     * (the info log where the error log is empty).
      */
     static CUmodule loadImage(String what, byte[] image) {
         // PTX is a NUL-terminated string to the driver; the extra byte is harmless after a cubin.
@@ -149,8 +150,10 @@ public final class Kernels implements AutoCloseable {
         // JCuda's cuModuleLoadDataJIT returns its code rather than throwing: the log is read here.
         int rc = cuModuleLoadDataJIT(m, Pointer.to(z), jit);
         if (rc != CUresult.CUDA_SUCCESS) {
+            // The reason is in the error log; the info log can hold it too (a JIT warning turned fatal).
+            String log = jitLog(jit.getString(CUjit_option.CU_JIT_ERROR_LOG_BUFFER));
             throw new CudaException("cannot load " + what + ": " + CUresult.stringFor(rc)
-                    + jitLog(jit.getString(CUjit_option.CU_JIT_ERROR_LOG_BUFFER)));
+                    + (log.isEmpty() ? jitLog(jit.getString(CUjit_option.CU_JIT_INFO_LOG_BUFFER)) : log));
         }
         return m;
     }
