@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -254,6 +255,10 @@ CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) { std::memc
 CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) { std::memcpy(dst, reinterpret_cast<void*>(src), n); return OK; }
 CUresult cuLaunchKernel(const void* fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                         unsigned sharedBytes, void*, void** kernelParams, void**) {
+    // One launch at a time, whichever host thread makes it (the engine may launch from a set-up thread
+    // and a training thread): the fibers, the shadow epochs and the fault report are shared state.
+    static std::mutex launching;
+    std::lock_guard<std::mutex> hold(launching);
     if (by != 1 || bz != 1 || bx == 0 || bx > MAX_THREADS || bx % 32 != 0 || sharedBytes > sizeof(emu_dynamic_shared)) {
         std::fprintf(stderr, "cuda-emu: unsupported launch: block (%u,%u,%u), %u bytes shared\n", bx, by, bz, sharedBytes);
         return INVALID_VALUE;
