@@ -28,14 +28,14 @@ extern "C" __global__ void __launch_bounds__(128) attention_forward(
     const int r = runs[blockIdx.y], n = blockIdx.x;
     const int N = nOf[r];
     if (n >= N) return;
-    extern __shared__ float sh[];
-    float* qs = sh;                        // M×(KC+1)  q_{j_l}, KC columns at a time
-    float* ks = qs + M * (KC + 1);         // M×(KC+1)  k_{j_a}
-    float* z = ks + M * (KC + 1);          // M×M       logits, then S
-    float* ub = z + M * M;                 // M         ū_l
-    float* us = ub + M;                    // M         u_{j_a}
-    int* tok = (int*)(us + M);             // M         j_l
-    __shared__ float gs;
+    SHARED_DYNAMIC(float, sh);
+    SH(float) qs = sh;                     // M×(KC+1)  q_{j_l}, KC columns at a time
+    SH(float) ks = qs + M * (KC + 1);      // M×(KC+1)  k_{j_a}
+    SH(float) z = ks + M * (KC + 1);       // M×M       logits, then S
+    SH(float) ub = z + M * M;              // M         ū_l
+    SH(float) us = ub + M;                 // M         u_{j_a}
+    SH(int) tok = SH_CAST(int, us + M);    // M         j_l
+    SHARED(float, gs, 1);                  // g of the sample
 
     const long long sample = (long long)r * nMax + n;
     const int* mp = map + sample * M;
@@ -59,8 +59,8 @@ extern "C" __global__ void __launch_bounds__(128) attention_forward(
         }
         __syncthreads();
         for (int p = t; p < M * M; p += bd) {
-            const float* ql = qs + (p / M) * (KC + 1);
-            const float* ka = ks + (p % M) * (KC + 1);
+            SH(float) ql = qs + (p / M) * (KC + 1);
+            SH(float) ka = ks + (p % M) * (KC + 1);
             float s = 0.0f;
 #pragma unroll 8
             for (int kk = 0; kk < KC; kk++) s = fmaf(ql[kk], ka[kk], s);
@@ -70,7 +70,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_forward(
     }
 
     for (int l = t; l < M; l += bd) {
-        float* zl = z + l * M;
+        SH(float) zl = z + l * M;
         float mx = -INFINITY;
         for (int a = 0; a < M; a++) mx = fmaxf(mx, zl[a]);
         float sum = 0.0f;
@@ -98,8 +98,8 @@ extern "C" __global__ void __launch_bounds__(128) attention_forward(
         f[sample] = fv;
         const double yf = (double)yn * fv;
         if (loss) loss[sample] = logistic(yf);
-        gs = (float)(-yn * sigmoid(-yf) / N);
-        if (g) g[sample] = gs;
+        gs[0] = (float)(-yn * sigmoid(-yf) / N);
+        if (g) g[sample] = gs[0];
     }
     __syncthreads();
     if (c) {
@@ -110,7 +110,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_forward(
         }
     }
     if (D) {
-        const float gM = gs * invM;
+        const float gM = gs[0] * invM;
         for (int p = t; p < M * M; p += bd) D[sample * M * M + p] = gM * z[p] * (us[p % M] - ub[p / M]);
     }
 }

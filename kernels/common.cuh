@@ -5,9 +5,30 @@
 // to a common size (P_max, N_max, E_max ...) and run r's slice starts at r·stride; the true sizes of
 // run r come in small int arrays (pOf[r], nOf[r] ...). Kernels walk a list of run indices
 // (runs[blockIdx.y or z]) built on the host, so runs that have stopped or diverged get no block.
+//
+// Shared memory is declared and addressed through the macros below, never with a bare __shared__:
+// under nvcc they are plain shared arrays and pointers; under native/cuda-emu (emu.h defines them)
+// every access goes through a tracked type, so the emulator reports any address one thread writes
+// and another reads or writes between the same two __syncthreads (a shared-memory race).
+//     SHARED(T, name, n)        a static shared array of n T's
+//     SHARED_DYNAMIC(T, name)   the launch's dynamic shared memory, as T's
+//     SH(T)                     the type of a pointer into shared memory
+//     SH_CAST(T, p)             p (a SH(U)) reinterpreted as SH(T)
+//     lds4(p) / sts4(p, v)      a float4 load / store at shared address p (16-byte aligned)
+//     ldg4(p)                   a read-only float4 load from global memory (16-byte aligned)
 #pragma once
 
 #define WARP 32
+
+#ifdef __CUDACC__
+#define SHARED(T, name, n) __shared__ T name[n]
+#define SHARED_DYNAMIC(T, name) extern __shared__ T name[]
+#define SH(T) T*
+#define SH_CAST(T, p) reinterpret_cast<T*>(p)
+__device__ __forceinline__ float4 lds4(const float* p) { return *reinterpret_cast<const float4*>(p); }
+__device__ __forceinline__ void sts4(float* p, float4 v) { *reinterpret_cast<float4*>(p) = v; }
+__device__ __forceinline__ float4 ldg4(const float* p) { return __ldg(reinterpret_cast<const float4*>(p)); }
+#endif
 
 // Sum over the 32 lanes of a warp in a fixed butterfly order; every lane gets the total.
 template <typename T>
@@ -18,15 +39,15 @@ __device__ __forceinline__ T warp_sum(T v) {
 }
 
 // Sum over a block whose size is a multiple of 32 (at most 1024); thread 0 gets the total.
-// scratch: 32 entries of shared memory. The order is fixed, so the result is deterministic.
-template <typename T>
-__device__ __forceinline__ T block_sum(T v, T* scratch) {
+// scratch: SH(T) of 32 entries. The order is fixed, so the result is deterministic.
+template <typename T, typename S>
+__device__ __forceinline__ T block_sum(T v, S scratch) {
     const int lane = threadIdx.x % WARP, warp = threadIdx.x / WARP;
     v = warp_sum(v);
     if (lane == 0) scratch[warp] = v;
     __syncthreads();
     const int warps = blockDim.x / WARP;
-    v = (int)threadIdx.x < warps ? scratch[threadIdx.x] : T(0);
+    v = (int)threadIdx.x < warps ? (T)scratch[threadIdx.x] : T(0);
     if (warp == 0) v = warp_sum(v);
     return v;
 }

@@ -1,5 +1,5 @@
-// Batched SGEMM for the span formulation (SPEC §4), one tiled shared-memory kernel for every
-// matrix product of the cuda engine:
+// Batched SGEMM for the span formulation (SPEC §4), for every matrix product of the cuda engine
+// whose two sides are matrices (products with a vector are kernels/gemv.cu):
 //
 //     C[r] = C0[r] + alpha·scale[r]·A[r]·op(B[r])       op(B) = B (gemm_nn) or Bᵀ (gemm_nt)
 //
@@ -10,19 +10,51 @@
 // Uses:
 //   step      Q|K −= η G [α|β]             gemm_nn  rows = inner = P_r, cols = 2m_k, scale = η, alpha = −1
 //   set-up    G = T Tᵀ, Q|K = T [W_Q;W_K]ᵀ, V = T W_Vᵀ, test/probe projections     gemm_nt, one run
-//   metrics   Q|K(s) = Q|K(0)(s) + (Tᵀs)ᵀ A_Q|K,  u(s) = u(0)(s) + ‖w_O‖² (Tᵀs)ᵀ c_V       gemm_nn
+//   metrics   Q|K(s) = Q|K(0)(s) + (Tᵀs)ᵀ A_Q|K,  V(s) = V(0)(s) + (Tᵀs)ᵀ A_V      gemm_nn
 //
-// Geometry: block 256 threads computes a 64×64 tile of C, stepping through inner 16 at a time via
-// shared memory (A tile stored transposed, rows padded by 4 floats against bank conflicts). Thread
-// (tx, ty) = (t mod 16, t / 16) owns the 4×4 outputs at rows ty + 16i, cols tx + 16j: shared reads are
-// broadcasts or 16 consecutive words, and the stores of a half-warp cover 16 consecutive columns.
-// grid (⌈cols/64⌉, ⌈rows_max/64⌉, number of runs); runs[z] names the run (null: run z).
+// Geometry: grid (⌈cols/128⌉, ⌈rows_max/64⌉, number of runs) (runs[z] names the run; null: run z),
+// block 256 threads computing a 64×128 tile of C, stepping through inner 16 at a time. Thread
+// (tx, ty) = (t mod 16, t / 16) owns the 4×8 outputs at rows 4ty..4ty+3 and columns 4tx..4tx+3,
+// 64+4tx..64+4tx+3: per k it reads one float4 of A and two of B from shared memory for 32 FMAs.
+// Global loads are float4 along rows wherever the operand is 16-byte aligned with ld a multiple of 4
+// and the four elements exist (scalar, zero-filled, otherwise). Shared memory holds two k-steps
+// (double buffering: the next tile's global loads are in flight during this tile's FMAs; one
+// barrier per k-step), 24 KiB. Tiles are stored k-major with a float4-granular XOR swizzle (group
+// m/4 ^ 2·(k/4)): the transposed stores of A (and of B in gemm_nt), where a warp writes 8 rows ×
+// 4 k-quads, hit 32 distinct banks, and every float4 read of a quarter-warp covers 128 contiguous
+// bytes or is a broadcast, so no access has bank conflicts. Each output is one thread's fmaf chain
+// over k in increasing order: the result does not depend on the batch or the grid.
 #include "common.cuh"
 
 #define BM 64
-#define BN 64
+#define BN 128
 #define BK 16
 #define GEMM_THREADS 256
+
+// Element (k, m) of a BK×width tile in shared memory, k-major, float4 groups swizzled by k.
+__device__ __forceinline__ int swz(int k, int m, int width) {
+    return k * width + ((((m >> 2) ^ ((k >> 2) << 1))) << 2) + (m & 3);
+}
+
+// The 4 floats at p..p+3 of which the first `avail` exist (zero past them): one float4 load when
+// `vec` (p 16-byte aligned) and all 4 exist.
+__device__ __forceinline__ float4 load4(const float* p, int avail, bool vec) {
+    if (vec && avail >= 4) return ldg4(p);
+    return make_float4(avail > 0 ? p[0] : 0.0f, avail > 1 ? p[1] : 0.0f, avail > 2 ? p[2] : 0.0f,
+                       avail > 3 ? p[3] : 0.0f);
+}
+
+__device__ __forceinline__ bool aligned4(const float* p, int ld) {
+    return (reinterpret_cast<unsigned long long>(p) & 15) == 0 && (ld & 3) == 0;
+}
+
+// Stores the 4 k-consecutive values v of row m (a transposed float4) into tile s at k..k+3.
+__device__ __forceinline__ void store_transposed(SH(float) s, int width, int k, int m, float4 v) {
+    s[swz(k, m, width)] = v.x;
+    s[swz(k + 1, m, width)] = v.y;
+    s[swz(k + 2, m, width)] = v.z;
+    s[swz(k + 3, m, width)] = v.w;
+}
 
 template <bool TRANS_B>
 __device__ __forceinline__ void gemm_tile(
@@ -44,57 +76,82 @@ __device__ __forceinline__ void gemm_tile(
     C += r * strideC;
     if (C0) C0 += r * strideC;
     const float s = alpha * (scaleOf ? scaleOf[r] : 1.0f);
+    const bool vecA = aligned4(A, lda), vecB = aligned4(B, ldb);
 
-    __shared__ float As[BK][BM + 4];
-    __shared__ float Bs[BK][BN + 4];
+    SHARED(float, As, 2 * BK * BM);
+    SHARED(float, Bs, 2 * BK * BN);
     const int t = threadIdx.x, tx = t % 16, ty = t / 16;
-    float acc[4][4];
+    // What thread t loads: A row am, k-quad ak (64 rows × 4 quads); B two float4s (h = 0, 1):
+    // gemm_nn row bk[h] of k, columns bc[h]..+3; gemm_nt column bc[h] (a row of B), k-quad bk[h].
+    const int am = t / 4, ak = (t % 4) * 4;
+    int bk[2], bc[2];
+#pragma unroll
+    for (int h = 0; h < 2; h++) {
+        const int e = t + h * GEMM_THREADS;
+        bk[h] = TRANS_B ? (e % 4) * 4 : e / 32;
+        bc[h] = TRANS_B ? e / 4 : (e % 32) * 4;
+    }
+    float4 ra, rb[2];
+    // Global → registers for the k-step at k0.
+    auto fetch = [&](int k0) {
+        const int gr = row0 + am;
+        ra = load4(A + (long long)gr * lda + k0 + ak, gr < nRows ? K - (k0 + ak) : 0, vecA);
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            const int gc = col0 + bc[h], gk = k0 + bk[h];
+            if (TRANS_B) rb[h] = load4(B + (long long)gc * ldb + gk, gc < cols ? K - gk : 0, vecB);
+            else rb[h] = load4(B + (long long)gk * ldb + gc, gk < K ? cols - gc : 0, vecB);
+        }
+    };
+    // Registers → shared buffer `buf`.
+    auto stash = [&](int buf) {
+        SH(float) as = As + buf * BK * BM;
+        SH(float) bs = Bs + buf * BK * BN;
+        store_transposed(as, BM, ak, am, ra);
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            if (TRANS_B) store_transposed(bs, BN, bk[h], bc[h], rb[h]);
+            else sts4(bs + swz(bk[h], bc[h], BN), rb[h]);
+        }
+    };
+
+    float acc[4][8];
 #pragma unroll
     for (int i = 0; i < 4; i++)
 #pragma unroll
-        for (int j = 0; j < 4; j++) acc[i][j] = 0.0f;
+        for (int j = 0; j < 8; j++) acc[i][j] = 0.0f;
 
+    fetch(0);
+    stash(0);
+    __syncthreads();
+    int buf = 0;
     for (int k0 = 0; k0 < K; k0 += BK) {
-        // A tile 64×16: consecutive threads take consecutive k of a row (coalesced reads).
-#pragma unroll
-        for (int i = 0; i < 4; i++) {
-            const int e = t + i * GEMM_THREADS, m = e / BK, k = e % BK;
-            const int gr = row0 + m, gk = k0 + k;
-            As[k][m] = (gr < nRows && gk < K) ? A[(long long)gr * lda + gk] : 0.0f;
-        }
-#pragma unroll
-        for (int i = 0; i < 4; i++) {
-            const int e = t + i * GEMM_THREADS;
-            if (TRANS_B) {  // B is cols×inner: consecutive threads take consecutive k of a column
-                const int n = e / BK, k = e % BK, gc = col0 + n, gk = k0 + k;
-                Bs[k][n] = (gc < cols && gk < K) ? B[(long long)gc * ldb + gk] : 0.0f;
-            } else {        // B is inner×cols: consecutive threads take consecutive columns
-                const int k = e / BN, n = e % BN, gc = col0 + n, gk = k0 + k;
-                Bs[k][n] = (gc < cols && gk < K) ? B[(long long)gk * ldb + gc] : 0.0f;
-            }
-        }
-        __syncthreads();
+        const bool next = k0 + BK < K;
+        if (next) fetch(k0 + BK);
+        SH(float) as = As + buf * BK * BM;
+        SH(float) bs = Bs + buf * BK * BN;
 #pragma unroll
         for (int k = 0; k < BK; k++) {
-            float a[4], b[4];
-#pragma unroll
-            for (int i = 0; i < 4; i++) a[i] = As[k][ty + 16 * i];
-#pragma unroll
-            for (int j = 0; j < 4; j++) b[j] = Bs[k][tx + 16 * j];
+            const float4 a = lds4(as + swz(k, 4 * ty, BM));
+            const float4 b0 = lds4(bs + swz(k, 4 * tx, BN)), b1 = lds4(bs + swz(k, 64 + 4 * tx, BN));
+            const float av[4] = {a.x, a.y, a.z, a.w};
+            const float bv[8] = {b0.x, b0.y, b0.z, b0.w, b1.x, b1.y, b1.z, b1.w};
 #pragma unroll
             for (int i = 0; i < 4; i++)
 #pragma unroll
-                for (int j = 0; j < 4; j++) acc[i][j] = fmaf(a[i], b[j], acc[i][j]);
+                for (int j = 0; j < 8; j++) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
         }
+        if (next) stash(buf ^ 1);
         __syncthreads();
+        buf ^= 1;
     }
 #pragma unroll
     for (int i = 0; i < 4; i++) {
-        const int gr = row0 + ty + 16 * i;
+        const int gr = row0 + 4 * ty + i;
         if (gr >= nRows) continue;
 #pragma unroll
-        for (int j = 0; j < 4; j++) {
-            const int gc = col0 + tx + 16 * j;
+        for (int j = 0; j < 8; j++) {
+            const int gc = col0 + (j < 4 ? 4 * tx + j : 64 + 4 * tx + j - 4);
             if (gc >= cols) continue;
             const long long idx = (long long)gr * ldc + gc;
             C[idx] = (C0 ? C0[idx] : 0.0f) + s * acc[i][j];

@@ -13,7 +13,7 @@ extern "C" __global__ void __launch_bounds__(128) loss_reduce(
         const int* __restrict__ runs, const int* __restrict__ nOf, int nMax,
         const double* __restrict__ loss, const double* __restrict__ target,
         double* __restrict__ L, int* __restrict__ go) {
-    __shared__ double scratch[WARP];
+    SHARED(double, scratch, WARP);
     const int r = runs[blockIdx.x], N = nOf[r];
     const double* lr = loss + (long long)r * nMax;
     double s = 0.0;

@@ -2,11 +2,13 @@
 // engine makes through JCuda, with "device" memory in host memory and kernels run by the CPU
 // emulation of emu.h, compiled from the very sources in kernels/ (see build.sh). Every other driver
 // entry point JCuda links against is a stub returning CUDA_ERROR_NOT_SUPPORTED (stubs.inc).
+#include <setjmp.h>
 #include <ucontext.h>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,25 +19,33 @@
 typedef int CUresult;
 typedef int CUdevice;
 typedef unsigned long long CUdeviceptr;
-static const CUresult OK = 0, INVALID_VALUE = 1, NOT_FOUND = 500;
+static const CUresult OK = 0, INVALID_VALUE = 1, NOT_FOUND = 500, LAUNCH_FAILED = 719;
 
 // ---- the emulated threads ----------------------------------------------------------------------
 
 Dim3 blockIdx, blockDim, gridDim;
-unsigned char emu_dynamic_shared[256 * 1024];
+alignas(16) unsigned char emu_dynamic_shared[256 * 1024];
+emu::Word emu::dynamic_shadow[sizeof(emu_dynamic_shared) / 4];
 
 namespace {
 enum State { RUN, AT_BLOCK_BARRIER, AT_WARP_BARRIER, DONE };
 const size_t STACK = 64 * 1024;
 const int MAX_THREADS = 1024;
 
+// A thread of the emulated block. Fibers are made once (ucontext, on their own stack) and reused by
+// every block and launch: a fiber that finishes the kernel parks, and the next block resumes it into
+// the kernel again. Switches use _setjmp/_longjmp, which, unlike swapcontext, make no system call
+// (swapcontext saves the signal mask), so a barrier costs a few register saves per thread.
 struct Fiber {
-    ucontext_t ctx;
+    jmp_buf ctx;
+    ucontext_t start;   // the fiber's first entry, onto its stack
+    bool started;
     State state;
     unsigned tid;
 };
 
-ucontext_t scheduler;
+jmp_buf scheduler;
+ucontext_t schedulerContext;   // only for the first entry into each fiber
 Fiber fibers[MAX_THREADS];
 std::vector<char> stacks;
 double slots[MAX_THREADS / 32][32];
@@ -43,35 +53,65 @@ Fiber* current;
 void (*body)(void**);
 void** params;
 
+// The launch in progress, for reports: its kernel name, and the first fault (a race, a misaligned
+// vector access) it made, with how many more followed.
+const char* kernelName = "?";
+std::string fault;
+long faults;
+// The barrier interval of the running block (emu.h): advances when a block starts and whenever a
+// __syncthreads opens; never reset, so shadows of earlier blocks and launches are simply stale.
+unsigned long long epoch = 1;
+
+void record(const std::string& what) {
+    if (faults++ == 0) fault = what;
+}
+
+// Back to the scheduler from the running fiber; returns when the scheduler resumes it.
+void yield() {
+    if (_setjmp(current->ctx) == 0) _longjmp(scheduler, 1);
+}
+
 void wait(State s) {
     current->state = s;
-    swapcontext(&current->ctx, &scheduler);
+    yield();
 }
 
 void trampoline() {
-    body(params);
-    current->state = DONE;
+    for (;;) {
+        body(params);
+        current->state = DONE;
+        yield();   // parked until a later block runs this thread again
+    }
+}
+
+void resume(Fiber& f) {
+    current = &f;
+    if (_setjmp(scheduler) != 0) return;
+    if (f.started) _longjmp(f.ctx, 1);
+    f.started = true;
+    swapcontext(&schedulerContext, &f.start);
 }
 
 // Runs one block to completion: fibers run until they wait or finish; a barrier opens when every
 // live thread of its scope (the warp, or the block) waits at it.
 void run_block(int threads) {
     if (stacks.empty()) stacks.resize(STACK * MAX_THREADS);
+    epoch++;
     for (int t = 0; t < threads; t++) {
         Fiber& f = fibers[t];
         f.state = RUN;
         f.tid = t;
-        getcontext(&f.ctx);
-        f.ctx.uc_stack.ss_sp = &stacks[t * STACK];
-        f.ctx.uc_stack.ss_size = STACK;
-        f.ctx.uc_link = &scheduler;
-        makecontext(&f.ctx, trampoline, 0);
+        if (f.started) continue;
+        getcontext(&f.start);
+        f.start.uc_stack.ss_sp = &stacks[t * STACK];
+        f.start.uc_stack.ss_size = STACK;
+        f.start.uc_link = nullptr;   // trampoline never returns
+        makecontext(&f.start, trampoline, 0);
     }
     for (;;) {
         for (int t = 0; t < threads; t++) {
             if (fibers[t].state != RUN) continue;
-            current = &fibers[t];
-            swapcontext(&scheduler, &fibers[t].ctx);
+            resume(fibers[t]);
         }
         bool live = false, opened = false;
         for (int w = 0; w * 32 < threads; w++) {
@@ -89,6 +129,7 @@ void run_block(int threads) {
         }
         if (!live) return;
         if (opened) continue;
+        epoch++;   // every live thread is at the block barrier: it opens below
         bool all = true;
         for (int t = 0; t < threads; t++) all &= fibers[t].state == DONE || fibers[t].state == AT_BLOCK_BARRIER;
         if (!all) {
@@ -105,6 +146,47 @@ Dim3 emu_thread_idx() { return Dim3{current->tid, 0, 0}; }
 void emu_syncthreads() { wait(AT_BLOCK_BARRIER); }
 void emu_warp_barrier() { wait(AT_WARP_BARRIER); }
 double* emu_warp_slots() { return slots[current->tid / 32]; }
+
+void emu_fault(const char* what) {
+    char at[160];
+    std::snprintf(at, sizeof at, " in kernel %s, block (%u,%u,%u), thread %u", kernelName, blockIdx.x, blockIdx.y,
+                  blockIdx.z, current->tid);
+    record(std::string(what) + at);
+}
+
+void emu::access(Word* w, int words, bool write, const char* name, long index) {
+    const int t = (int)current->tid;
+    for (int i = 0; i < words; i++) {
+        Word& x = w[i];
+        int other = -1;
+        const char* kind = nullptr;
+        if (x.wEpoch == epoch && x.writer != t) {
+            other = x.writer;
+            kind = write ? "written by thread %d and written by thread %d" : "written by thread %d and read by thread %d";
+        } else if (write && x.rEpoch == epoch && (x.reader != t || x.reader2 >= 0)) {
+            other = x.reader != t ? x.reader : x.reader2;
+            kind = "read by thread %d and written by thread %d";
+        }
+        if (other >= 0 && faults++ == 0) {
+            char who[96], msg[320];
+            std::snprintf(who, sizeof who, kind, other, t);
+            std::snprintf(msg, sizeof msg,
+                          "shared-memory race in kernel %s, block (%u,%u,%u): word %ld of %s %s between the same two barriers",
+                          kernelName, blockIdx.x, blockIdx.y, blockIdx.z, index + i, name, who);
+            fault = msg;
+        }
+        if (write) {
+            x.wEpoch = epoch;
+            x.writer = t;
+        } else if (x.rEpoch != epoch) {
+            x.rEpoch = epoch;
+            x.reader = t;
+            x.reader2 = -1;
+        } else if (x.reader != t && x.reader2 < 0) {
+            x.reader2 = t;
+        }
+    }
+}
 
 // ---- kernels by name ---------------------------------------------------------------------------
 
@@ -123,10 +205,9 @@ struct Kernel {
     void (*invoke)(void**);
 };
 
-#define KERNEL(f) {#f, [](void** p) { call(f, p); }}
+#define KERNEL(f) {#f, [](void** p) { call(f, p); }},
 static const Kernel KERNELS[] = {
-    KERNEL(gemm_nn), KERNEL(gemm_nt), KERNEL(attention_forward), KERNEL(loss_reduce), KERNEL(gather),
-    KERNEL(value_gram), KERNEL(value_update), KERNEL(scalarize_v), KERNEL(metric_dots),
+#include "kernels.list.inc"   // KERNEL(name) for every extern "C" __global__ entry (generated by build.sh)
 };
 
 // ---- the driver API ----------------------------------------------------------------------------
@@ -174,12 +255,20 @@ CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) { std::memc
 CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) { std::memcpy(dst, reinterpret_cast<void*>(src), n); return OK; }
 CUresult cuLaunchKernel(const void* fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                         unsigned sharedBytes, void*, void** kernelParams, void**) {
+    // One launch at a time, whichever host thread makes it (the engine may launch from a set-up thread
+    // and a training thread): the fibers, the shadow epochs and the fault report are shared state.
+    static std::mutex launching;
+    std::lock_guard<std::mutex> hold(launching);
     if (by != 1 || bz != 1 || bx == 0 || bx > MAX_THREADS || bx % 32 != 0 || sharedBytes > sizeof(emu_dynamic_shared)) {
         std::fprintf(stderr, "cuda-emu: unsupported launch: block (%u,%u,%u), %u bytes shared\n", bx, by, bz, sharedBytes);
         return INVALID_VALUE;
     }
-    body = static_cast<const Kernel*>(fn)->invoke;
+    const Kernel* kernel = static_cast<const Kernel*>(fn);
+    body = kernel->invoke;
     params = kernelParams;
+    kernelName = kernel->name;
+    fault.clear();
+    faults = 0;
     gridDim = Dim3{gx, gy, gz};
     blockDim = Dim3{bx, 1, 1};
     for (unsigned z = 0; z < gz; z++)
@@ -188,6 +277,53 @@ CUresult cuLaunchKernel(const void* fn, unsigned gx, unsigned gy, unsigned gz, u
                 blockIdx = Dim3{x, y, z};
                 run_block(bx);
             }
+    if (faults == 0) return OK;
+    if (faults > 1) fault += " (and " + std::to_string(faults - 1) + " more)";
+    std::fprintf(stderr, "cuda-emu: %s\n", fault.c_str());
+    return LAUNCH_FAILED;
+}
+
+// The reason of the last failed launch for CUDA_ERROR_LAUNCH_FAILED (the report above), so the
+// engine's one-line error carries it; a real driver answers "unspecified launch failure".
+CUresult cuGetErrorString(CUresult error, const char** text) {
+    static const std::string none = "no error";
+    static std::string other;
+    if (error == LAUNCH_FAILED && !fault.empty()) *text = fault.c_str();
+    else if (error == OK) *text = none.c_str();
+    else {
+        other = "cuda-emu error " + std::to_string(error);
+        *text = other.c_str();
+    }
+    return OK;
+}
+
+// ---- cuModuleLoadDataEx (the loader of engine/cuda/Kernels) ---------------------------------------
+// Accepts what a driver could load, a cubin (ELF) or PTX text, and answers through the JIT log
+// buffers as a driver does: an info line on success, the reason in the error log on failure.
+// Option numbers are CUjit_option's: 3/4 info log buffer/size, 5/6 error log buffer/size.
+CUresult cuModuleLoadDataEx(void** module, const void* image, unsigned numOptions, int* options, void** values) {
+    const char* bytes = static_cast<const char*>(image);
+    const bool elf = std::memcmp(bytes, "\x7f" "ELF", 4) == 0;
+    const bool ptx = !elf && std::strstr(bytes, ".version") != nullptr && std::strstr(bytes, ".target") != nullptr;
+    const char* info = elf ? "cuda-emu: cubin accepted (kernels run from their C++ build)"
+                           : "cuda-emu: PTX accepted (kernels run from their C++ build)";
+    const char* error = "cuda-emu: image is neither a cubin (ELF) nor PTX text";
+    auto value = [&](int opt) -> void** {
+        for (unsigned i = 0; i < numOptions; i++) if (options[i] == opt) return &values[i];
+        return nullptr;
+    };
+    for (int opt : {3, 5}) {   // the info log, then the error log
+        void** buffer = value(opt);
+        void** size = value(opt + 1);
+        if (!buffer || !size) continue;
+        const char* text = opt == 3 ? (elf || ptx ? info : "") : (elf || ptx ? "" : error);
+        const size_t room = reinterpret_cast<uintptr_t>(*size);
+        if (room > 0) std::snprintf(static_cast<char*>(*buffer), room, "%s", text);
+        *size = reinterpret_cast<void*>(static_cast<uintptr_t>(std::strlen(text)));
+    }
+    if (!elf && !ptx) return 200;   // CUDA_ERROR_INVALID_IMAGE
+    static int token;
+    *module = &token;
     return OK;
 }
 }

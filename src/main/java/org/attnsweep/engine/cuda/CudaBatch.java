@@ -322,7 +322,7 @@ final class CudaBatch implements EngineBatch {
         k.attentionForward(ids, n, nOf.ptr(), nMax, M, mk, map.ptr(), QK.ptr(), lay.sQK(), u.ptr(), pMax, y.ptr(),
                 f.ptr(), lossTerm.ptr(), g.ptr(), c.ptr(), D.ptr());
         k.lossReduce(ids, n, nOf.ptr(), nMax, lossTerm.ptr(), targetOf.ptr(), lossOf.ptr(), go.ptr());
-        k.gather(ids, n, go.ptr(), pOf.ptr(), pMax, nMax, M, mk, occStart.ptr(), occ.ptr(), map.ptr(), D.ptr(), g.ptr(),
+        k.gather(ids, n, go.ptr(), nOf.ptr(), pOf.ptr(), pMax, nMax, M, mk, occStart.ptr(), occ.ptr(), map.ptr(), D.ptr(), g.ptr(),
                 c.ptr(), QK.ptr(), lay.sQK(), etaOf.ptr(), trainWoOf.ptr(), AB.ptr(), AQK.ptr(), gamma.ptr(), cV.ptr());
         // Q|K −= η G [α|β], in place.
         k.gemm(false, ids, n, go.ptr(), pOf.ptr(), pOf.ptr(), pMax, pMax, w, all(G, lay.sG(), pMax),
@@ -353,8 +353,8 @@ final class CudaBatch implements EngineBatch {
         k.gemm(false, ids, count, null, eOf.ptr(), pOf.ptr(), eMax, pMax, w, te, all(AQK, lay.sQK(), w), QK0e.ptr(),
                 all(QKe, lay.sQKe(), w), null, 1f);
         // Fixed w_O: u(s) = u(0)(s) + ‖w_O‖² (Tᵀs)ᵀ c_V, since A_V = w_O c_Vᵀ.
-        k.gemm(false, listAt(1), fixed, null, eOf.ptr(), pOf.ptr(), eMax, pMax, 1, te, all(cV, pMax, 1), u0e.ptr(),
-                all(ue, eMax, 1), wo2Of.ptr(), 1f);
+        k.gemv(false, listAt(1), fixed, eOf.ptr(), pOf.ptr(), eMax, pMax, te, cV.ptr(), pMax, u0e.ptr(), ue.ptr(), eMax,
+                wo2Of.ptr(), 1f);
         if (lay.learnable()) {
             k.gemm(false, listAt(2), learnable, null, eOf.ptr(), pOf.ptr(), eMax, pMax, mv, te, all(AV, lay.sV(), mv),
                     V0e.ptr(), all(Ve, lay.sVe(), mv), null, 1f);

@@ -28,7 +28,10 @@ public final class CudaContext implements AutoCloseable {
     private final Kernels kernels;
     private boolean closed;
 
-    /** Opens device {@code ordinal} and loads the kernels' PTX from the classpath. */
+    /**
+     * Opens device {@code ordinal} and loads the kernels from the classpath: the cubin built for its
+     * compute capability where the jar has one, else the PTX ({@link Kernels#image}).
+     */
     public CudaContext(int ordinal) {
         JCudaDriver.setExceptionsEnabled(true);
         cuInit(0);
@@ -44,7 +47,7 @@ public final class CudaContext implements AutoCloseable {
         cuDevicePrimaryCtxRetain(context, device);
         try {
             cuCtxSetCurrent(context);
-            kernels = new Kernels();
+            kernels = new Kernels(ccMajor, ccMinor);
         } catch (RuntimeException e) {
             cuDevicePrimaryCtxRelease(device);
             throw e;

@@ -1,50 +1,99 @@
 package org.attnsweep.engine.cuda;
 
+import static jcuda.driver.JCudaDriver.cuCtxSynchronize;
+import static jcuda.driver.JCudaDriver.cuGetErrorString;
 import static jcuda.driver.JCudaDriver.cuLaunchKernel;
 import static jcuda.driver.JCudaDriver.cuModuleGetFunction;
-import static jcuda.driver.JCudaDriver.cuModuleLoadData;
+import static jcuda.driver.JCudaDriver.cuModuleLoadDataJIT;
 import static jcuda.driver.JCudaDriver.cuModuleUnload;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import jcuda.CudaException;
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUjit_option;
 import jcuda.driver.CUmodule;
+import jcuda.driver.CUresult;
+import jcuda.driver.JITOptions;
 
 /**
- * The launcher: loads one module per kernels/*.cu from the PTX resources built by
- * native/build-kernels.sh, looks every function up once, and launches each through one typed
- * method named after its kernel ({@code attention_forward} ↔ {@link #attentionForward}). Shapes,
- * math and launch geometry of each kernel are documented at the top of its .cu file; the grids
- * here follow them. Run lists ({@code runs}, {@code count}) name the runs a launch works on, so
- * stopped runs get no block.
+ * The launcher: loads one module per kernels/*.cu from the resources built by
+ * native/build-kernels.sh (the cubin for the device's compute capability where the jar has one,
+ * else the PTX, JIT-compiled by the driver), looks every function up once, and launches each
+ * through one typed method named after its kernel ({@code attention_forward} ↔
+ * {@link #attentionForward}). Shapes, math and launch geometry of each kernel are documented at the
+ * top of its .cu file; the grids here follow them. Run lists ({@code runs}, {@code count}) name the
+ * runs a launch works on, so stopped runs get no block.
+ *
+ * <p>With {@code ATTNSWEEP_CUDA_SYNC=1} every launch is followed by a synchronisation, so a kernel
+ * that faults is named in the exception instead of surfacing at a later copy.
  */
 public final class Kernels implements AutoCloseable {
-    /** Every kernel file of kernels/, by name; each becomes the resource kernels/NAME.ptx. */
-    public static final List<String> FILES = List.of("gemm", "attention_forward", "loss_reduce", "gather",
+    /** Every kernel file of kernels/, by name; each becomes the resources kernels/NAME.*. */
+    public static final List<String> FILES = List.of("gemm", "gemv", "attention_forward", "loss_reduce", "gather",
             "value_gram", "value_update", "scalarize_v", "metric_dots");
+    /** Architectures the jar carries cubins for (native/build-kernels.sh's ARCHS), as 10·major + minor. */
+    static final int[] CUBIN_ARCHS = {80, 90};
+    /** Whether every launch is synchronised and checked ({@code ATTNSWEEP_CUDA_SYNC=1}). */
+    static final boolean SYNC = "1".equals(System.getenv("ATTNSWEEP_CUDA_SYNC"));
 
     /** Columns of the q/k rows attention_forward stages per pass: KC in attention_forward.cu. */
     static final int FORWARD_KC = 32;
-    private static final int GEMM_TILE = 64, GEMM_THREADS = 256;
+    /** Columns of the q/k rows gather stages per pass: GC in gather.cu. */
+    static final int GATHER_GC = 32;
+    private static final int GEMM_TILE_ROWS = 64, GEMM_TILE_COLS = 128, GEMM_THREADS = 256;
+    /** Rows per block of the warp-per-row kernels (block 256 = 8 warps). */
+    private static final int WARPS = 8;
+    private static final int LOG_BYTES = 8192;
 
-    private final java.util.Map<String, CUmodule> modules = new java.util.LinkedHashMap<>();
-    private final CUfunction gemmNN, gemmNT, attentionForward, lossReduce, gather, valueGram, valueUpdate,
-            scalarizeV, metricDots;
+    private final Map<String, CUmodule> modules = new LinkedHashMap<>();
+    private final List<String> loaded = new ArrayList<>();
+    private final int ccMajor, ccMinor;
+    private final CUfunction gemmNN, gemmNT, gemvN, gemvT, attentionForward, lossReduce, gather,
+            valueGram, valueUpdate, scalarizeV, metricDots;
 
     /** The classpath resource holding kernel file {@code name}'s PTX. */
     public static String resource(String name) {
         return "/kernels/" + name + ".ptx";
     }
 
-    /** Loads every module into the current context. */
-    Kernels() {
+    /** The classpath resource holding kernel file {@code name}'s cubin for architecture {@code arch} (e.g. 90). */
+    static String cubinResource(String name, int arch) {
+        return "/kernels/" + name + ".sm_" + arch + ".cubin";
+    }
+
+    /**
+     * The resource to load for a device of compute capability major.minor: the cubin of the same
+     * major and the highest minor not above the device's (cubins run on later minors of their
+     * major), else the PTX.
+     */
+    static String image(String file, int major, int minor) {
+        int best = -1;
+        for (int arch : CUBIN_ARCHS) {
+            if (arch / 10 == major && arch % 10 <= minor && arch > best && Kernels.class.getResource(cubinResource(file, arch)) != null) {
+                best = arch;
+            }
+        }
+        return best >= 0 ? cubinResource(file, best) : resource(file);
+    }
+
+    /** Loads every module into the current context, picking images for compute capability major.minor. */
+    Kernels(int ccMajor, int ccMinor) {
+        this.ccMajor = ccMajor;
+        this.ccMinor = ccMinor;
         try {
             gemmNN = function("gemm", "gemm_nn");
             gemmNT = function("gemm", "gemm_nt");
+            gemvN = function("gemv", "gemv_n");
+            gemvT = function("gemv", "gemv_t");
             attentionForward = function("attention_forward", "attention_forward");
             lossReduce = function("loss_reduce", "loss_reduce");
             gather = function("gather", "gather");
@@ -58,6 +107,11 @@ public final class Kernels implements AutoCloseable {
         }
     }
 
+    /** The images loaded, one per kernel file, e.g. {@code /kernels/gemm.sm_90.cubin}. */
+    List<String> images() {
+        return List.copyOf(loaded);
+    }
+
     private CUfunction function(String file, String name) {
         CUmodule m = modules.computeIfAbsent(file, this::load);
         CUfunction f = new CUfunction();
@@ -66,18 +120,49 @@ public final class Kernels implements AutoCloseable {
     }
 
     private CUmodule load(String file) {
-        byte[] ptx;
-        try (InputStream in = Kernels.class.getResourceAsStream(resource(file))) {
-            if (in == null) throw new IllegalStateException("no PTX resource " + resource(file) + " in the jar: built without nvcc");
-            ptx = in.readAllBytes();
+        String res = image(file, ccMajor, ccMinor);
+        byte[] bytes;
+        try (InputStream in = Kernels.class.getResourceAsStream(res)) {
+            if (in == null) throw new IllegalStateException("no kernel resource " + res + " in the jar: built without nvcc");
+            bytes = in.readAllBytes();
         } catch (IOException e) {
-            throw new UncheckedIOException("reading " + resource(file), e);
+            throw new UncheckedIOException("reading " + res, e);
         }
-        // cuModuleLoadData takes PTX as a NUL-terminated string; the driver JIT-compiles it.
-        byte[] z = java.util.Arrays.copyOf(ptx, ptx.length + 1);
-        CUmodule m = new CUmodule();
-        cuModuleLoadData(m, z);
+        CUmodule m = loadImage(res + " on a device of compute capability " + ccMajor + "." + ccMinor, bytes);
+        loaded.add(res);
         return m;
+    }
+
+    /**
+     * Loads a cubin or PTX image with cuModuleLoadDataEx and the JIT's log buffers; a failure
+     * throws a one-line {@link CudaException}: "cannot load WHAT: CUDA_ERROR_...: the JIT error log"
+     * (the info log where the error log is empty).
+     */
+    static CUmodule loadImage(String what, byte[] image) {
+        // PTX is a NUL-terminated string to the driver; the extra byte is harmless after a cubin.
+        byte[] z = Arrays.copyOf(image, image.length + 1);
+        JITOptions jit = new JITOptions();
+        jit.putBytes(CUjit_option.CU_JIT_INFO_LOG_BUFFER, new byte[LOG_BYTES]);
+        jit.putInt(CUjit_option.CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES, LOG_BYTES);
+        jit.putBytes(CUjit_option.CU_JIT_ERROR_LOG_BUFFER, new byte[LOG_BYTES]);
+        jit.putInt(CUjit_option.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, LOG_BYTES);
+        CUmodule m = new CUmodule();
+        // JCuda's cuModuleLoadDataJIT returns its code rather than throwing: the log is read here.
+        int rc = cuModuleLoadDataJIT(m, Pointer.to(z), jit);
+        if (rc != CUresult.CUDA_SUCCESS) {
+            // The reason is in the error log; the info log can hold it too (a JIT warning turned fatal).
+            String log = jitLog(jit.getString(CUjit_option.CU_JIT_ERROR_LOG_BUFFER));
+            throw new CudaException("cannot load " + what + ": " + CUresult.stringFor(rc)
+                    + (log.isEmpty() ? jitLog(jit.getString(CUjit_option.CU_JIT_INFO_LOG_BUFFER)) : log));
+        }
+        return m;
+    }
+
+    /** The JIT error log as one line (": ..." or nothing). */
+    static String jitLog(String log) {
+        if (log == null) return "";
+        String one = log.replace('\0', ' ').strip().replaceAll("\\s*\\n\\s*", "; ");
+        return one.isEmpty() ? "" : ": " + one;
     }
 
     /** A matrix operand of run r at {@code at + r·stride} (floats), rows {@code ld} floats apart. */
@@ -93,9 +178,25 @@ public final class Kernels implements AutoCloseable {
                      CUdeviceptr innerOf, int rows, int inner, int cols, Operand A, Operand B, CUdeviceptr C0,
                      Operand C, CUdeviceptr scale, float alpha) {
         if (count == 0 || rows == 0 || cols == 0) return;
-        launch(transB ? gemmNT : gemmNN, ceil(cols, GEMM_TILE), ceil(rows, GEMM_TILE), count, GEMM_THREADS, 0,
-                runs, go, rowsOf, innerOf, rows, inner, cols, A.at(), A.stride(), A.ld(), B.at(), B.stride(), B.ld(),
-                C0, C.at(), C.stride(), C.ld(), scale, alpha);
+        launch(transB ? gemmNT : gemmNN, transB ? "gemm_nt" : "gemm_nn",
+                ceil(cols, GEMM_TILE_COLS), ceil(rows, GEMM_TILE_ROWS), count, GEMM_THREADS, 0,
+                new Args().ptr(runs).ptr(go).ptr(rowsOf).ptr(innerOf).i(rows).i(inner).i(cols)
+                        .ptr(A.at()).l(A.stride()).i(A.ld()).ptr(B.at()).l(B.stride()).i(B.ld())
+                        .ptr(C0).ptr(C.at()).l(C.stride()).i(C.ld()).ptr(scale).f(alpha));
+    }
+
+    /**
+     * kernels/gemv.cu: y[r] = y0[r] + alpha·scale[r]·op(A[r])·x[r] with op(A) = A (A rows×inner) or
+     * Aᵀ (A inner×rows), x of run r at r·strideX and y, y0 at r·strideY. Null runs, rowsOf,
+     * innerOf, y0, scale as in {@link #gemm}.
+     */
+    public void gemv(boolean transA, CUdeviceptr runs, int count, CUdeviceptr rowsOf, CUdeviceptr innerOf, int rows,
+                     int inner, Operand A, CUdeviceptr x, long strideX, CUdeviceptr y0, CUdeviceptr y, long strideY,
+                     CUdeviceptr scale, float alpha) {
+        if (count == 0 || rows == 0) return;
+        launch(transA ? gemvT : gemvN, transA ? "gemv_t" : "gemv_n", transA ? ceil(rows, 256) : ceil(rows, WARPS), count, 1,
+                256, 0, new Args().ptr(runs).ptr(rowsOf).ptr(innerOf).i(rows).i(inner).ptr(A.at()).l(A.stride()).i(A.ld())
+                        .ptr(x).l(strideX).ptr(y0).ptr(y).l(strideY).ptr(scale).f(alpha));
     }
 
     /** kernels/attention_forward.cu; {@code loss}, {@code g}, {@code c}, {@code D} may be null. */
@@ -104,38 +205,50 @@ public final class Kernels implements AutoCloseable {
                                  CUdeviceptr y, CUdeviceptr f, CUdeviceptr loss, CUdeviceptr g, CUdeviceptr c,
                                  CUdeviceptr D) {
         if (count == 0 || nMax == 0) return;
-        launch(attentionForward, nMax, count, 1, 128, forwardSharedBytes(M),
-                runs, nOf, nMax, M, mk, map, QK, strideQK, u, strideU, y, f, loss, g, c, D);
+        launch(attentionForward, "attention_forward", nMax, count, 1, 128, forwardSharedBytes(M),
+                new Args().ptr(runs).ptr(nOf).i(nMax).i(M).i(mk).ptr(map).ptr(QK).l(strideQK).ptr(u).l(strideU).ptr(y)
+                        .ptr(f).ptr(loss).ptr(g).ptr(c).ptr(D));
     }
 
-    /** Dynamic shared memory of attention_forward for M tokens per sample (bytes). */
+    /**
+     * Dynamic shared memory of attention_forward for M tokens per sample (bytes); gather's (2·M·GC
+     * + M² floats + 2M ints) is never more, so checking this one against the device covers both.
+     */
     static int forwardSharedBytes(int M) {
         return (2 * M * (FORWARD_KC + 1) + M * M + 2 * M) * Float.BYTES + M * Integer.BYTES;
+    }
+
+    /** Dynamic shared memory of gather for M tokens per sample (bytes). */
+    static int gatherSharedBytes(int M) {
+        return (2 * M * GATHER_GC + M * M) * Float.BYTES + 2 * M * Integer.BYTES;
     }
 
     /** kernels/loss_reduce.cu. */
     public void lossReduce(CUdeviceptr runs, int count, CUdeviceptr nOf, int nMax, CUdeviceptr loss,
                            CUdeviceptr target, CUdeviceptr L, CUdeviceptr go) {
         if (count == 0) return;
-        launch(lossReduce, count, 1, 1, 128, 0, runs, nOf, nMax, loss, target, L, go);
+        launch(lossReduce, "loss_reduce", count, 1, 1, 128, 0,
+                new Args().ptr(runs).ptr(nOf).i(nMax).ptr(loss).ptr(target).ptr(L).ptr(go));
     }
 
     /** kernels/gather.cu. */
-    public void gather(CUdeviceptr runs, int count, CUdeviceptr go, CUdeviceptr pOf, int pMax, int nMax, int M,
-                       int mk, CUdeviceptr occStart, CUdeviceptr occ, CUdeviceptr map, CUdeviceptr D, CUdeviceptr g,
+    public void gather(CUdeviceptr runs, int count, CUdeviceptr go, CUdeviceptr nOf, CUdeviceptr pOf, int pMax, int nMax,
+                       int M, int mk, CUdeviceptr occStart, CUdeviceptr occ, CUdeviceptr map, CUdeviceptr D, CUdeviceptr g,
                        CUdeviceptr c, CUdeviceptr QK, long strideQK, CUdeviceptr eta, CUdeviceptr trainWo,
                        CUdeviceptr AB, CUdeviceptr AQK, CUdeviceptr gamma, CUdeviceptr cV) {
-        if (count == 0) return;
-        launch(gather, pMax, count, 1, 256, 0, runs, go, pOf, pMax, nMax, M, mk, occStart, occ, map, D, g, c,
-                QK, strideQK, eta, trainWo, AB, AQK, gamma, cV);
+        if (count == 0 || nMax == 0) return;
+        launch(gather, "gather", nMax, count, 1, 256, gatherSharedBytes(M),
+                new Args().ptr(runs).ptr(go).ptr(nOf).ptr(pOf).i(pMax).i(nMax).i(M).i(mk).ptr(occStart).ptr(occ).ptr(map)
+                        .ptr(D).ptr(g).ptr(c).ptr(QK).l(strideQK).ptr(eta).ptr(trainWo).ptr(AB).ptr(AQK).ptr(gamma).ptr(cV));
     }
 
     /** kernels/value_gram.cu. */
     public void valueGram(CUdeviceptr runs, int count, CUdeviceptr go, CUdeviceptr pOf, int pMax, CUdeviceptr G,
                           CUdeviceptr gamma, CUdeviceptr eta, CUdeviceptr wo2, CUdeviceptr trainWo, CUdeviceptr h,
                           CUdeviceptr u) {
-        if (count == 0) return;
-        launch(valueGram, pMax, count, 1, 128, 0, runs, go, pOf, pMax, G, gamma, eta, wo2, trainWo, h, u);
+        if (count == 0 || pMax == 0) return;
+        launch(valueGram, "value_gram", ceil(pMax, WARPS), count, 1, 256, 0,
+                new Args().ptr(runs).ptr(go).ptr(pOf).i(pMax).ptr(G).ptr(gamma).ptr(eta).ptr(wo2).ptr(trainWo).ptr(h).ptr(u));
     }
 
     /** kernels/value_update.cu. */
@@ -143,14 +256,17 @@ public final class Kernels implements AutoCloseable {
                             int pMax, int mv, CUdeviceptr gamma, CUdeviceptr h, CUdeviceptr eta, CUdeviceptr V,
                             CUdeviceptr AV, CUdeviceptr wO) {
         if (count == 0) return;
-        launch(valueUpdate, ceil(mv, 128), count, 1, 128, 0, runs, go, trainWo, pOf, pMax, mv, gamma, h, eta, V, AV, wO);
+        launch(valueUpdate, "value_update", ceil(mv, 128), count, 1, 128, 0,
+                new Args().ptr(runs).ptr(go).ptr(trainWo).ptr(pOf).i(pMax).i(mv).ptr(gamma).ptr(h).ptr(eta).ptr(V).ptr(AV)
+                        .ptr(wO));
     }
 
     /** kernels/scalarize_v.cu. */
     public void scalarizeV(CUdeviceptr runs, int count, CUdeviceptr trainWo, CUdeviceptr rowsOf, int rowsMax,
                            int mv, CUdeviceptr V, CUdeviceptr wO, CUdeviceptr u) {
         if (count == 0 || rowsMax == 0) return;
-        launch(scalarizeV, ceil(rowsMax, 8), count, 1, 256, 0, runs, trainWo, rowsOf, rowsMax, mv, V, wO, u);
+        launch(scalarizeV, "scalarize_v", ceil(rowsMax, WARPS), count, 1, 256, 0,
+                new Args().ptr(runs).ptr(trainWo).ptr(rowsOf).i(rowsMax).i(mv).ptr(V).ptr(wO).ptr(u));
     }
 
     /** kernels/metric_dots.cu. */
@@ -158,7 +274,9 @@ public final class Kernels implements AutoCloseable {
                            int eMax, int M, int mk, CUdeviceptr map, CUdeviceptr QK, CUdeviceptr u, CUdeviceptr QKe,
                            CUdeviceptr ue, CUdeviceptr out) {
         if (count == 0) return;
-        launch(metricDots, count, 1, 1, 256, 0, runs, nOf, eOf, nMax, pMax, eMax, M, mk, map, QK, u, QKe, ue, out);
+        launch(metricDots, "metric_dots", count, 1, 1, 256, 0,
+                new Args().ptr(runs).ptr(nOf).ptr(eOf).i(nMax).i(pMax).i(eMax).i(M).i(mk).ptr(map).ptr(QK).ptr(u).ptr(QKe)
+                        .ptr(ue).ptr(out));
     }
 
     private static int ceil(int a, int b) {
@@ -166,22 +284,70 @@ public final class Kernels implements AutoCloseable {
     }
 
     /**
-     * One launch on the default stream. Arguments map to the kernel's parameters in order: device
-     * pointers (null is the null pointer), Integer → int, Long → long long, Float → float.
+     * A kernel's parameters in order, each with its C type: a device pointer (null is the null
+     * pointer), an int, a long long or a float.
      */
-    private static void launch(CUfunction f, int gx, int gy, int gz, int block, int sharedBytes, Object... args) {
-        Pointer[] params = new Pointer[args.length];
-        for (int i = 0; i < args.length; i++) {
-            params[i] = switch (args[i]) {
-                case null -> Pointer.to(new CUdeviceptr());
-                case CUdeviceptr p -> Pointer.to(p);
-                case Integer v -> Pointer.to(new int[] {v});
-                case Long v -> Pointer.to(new long[] {v});
-                case Float v -> Pointer.to(new float[] {v});
-                default -> throw new IllegalArgumentException("kernel argument " + i + " has unsupported type " + args[i].getClass());
-            };
+    static final class Args {
+        private final List<Pointer> params = new ArrayList<>();
+
+        Args ptr(CUdeviceptr p) {
+            params.add(Pointer.to(p == null ? new CUdeviceptr() : p));
+            return this;
         }
-        cuLaunchKernel(f, gx, gy, gz, block, 1, 1, sharedBytes, null, Pointer.to(params), null);
+
+        Args i(int v) {
+            params.add(Pointer.to(new int[] {v}));
+            return this;
+        }
+
+        Args l(long v) {
+            params.add(Pointer.to(new long[] {v}));
+            return this;
+        }
+
+        Args f(float v) {
+            params.add(Pointer.to(new float[] {v}));
+            return this;
+        }
+
+        Pointer pointer() {
+            return Pointer.to(params.toArray(new Pointer[0]));
+        }
+    }
+
+    /**
+     * One launch on the default stream. A failing launch, or (with {@link #SYNC}) a kernel that
+     * faults, throws a {@link CudaException} naming the kernel and the driver's reason in one line.
+     */
+    private static void launch(CUfunction f, String name, int gx, int gy, int gz, int block, int sharedBytes, Args args) {
+        try {
+            cuLaunchKernel(f, gx, gy, gz, block, 1, 1, sharedBytes, null, args.pointer(), null);
+            if (SYNC) cuCtxSynchronize();
+        } catch (CudaException e) {
+            throw new CudaException("kernel " + name + " failed (grid " + gx + "×" + gy + "×" + gz + ", block " + block + "): "
+                    + e.getMessage() + reason(e.getMessage())
+                    + (SYNC ? "" : " (launches are asynchronous, so the fault may be an earlier kernel's: ATTNSWEEP_CUDA_SYNC=1 names it)"), e);
+        }
+    }
+
+    /**
+     * The driver's description (cuGetErrorString) of the error JCuda's exception names, such as
+     * CUDA_ERROR_LAUNCH_FAILED (": ..." or nothing); JCuda keeps only the name, so the code is found
+     * by name among the CUresult values (a failure path only).
+     */
+    private static String reason(String errorName) {
+        for (int code = 0; code < 1000; code++) {
+            if (CUresult.stringFor(code).equals(errorName)) {
+                String[] text = new String[1];
+                try {
+                    cuGetErrorString(code, text);
+                } catch (CudaException ignored) {
+                    return "";
+                }
+                return text[0] == null ? "" : ": " + text[0];
+            }
+        }
+        return "";
     }
 
     @Override

@@ -1,5 +1,6 @@
 package org.attnsweep.engine.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,8 +20,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The kernel build (native/build-kernels.sh): with nvcc on PATH, every kernels/*.cu is in the jar
- * as PTX and ptxas reports no spills and no stack frame; without nvcc there is nothing to check.
- * Runs on every machine, GPU or not.
+ * as PTX and as a cubin for each of sm_80 and sm_90, the loader picks the cubin for a device's
+ * compute capability, ptxas reports no spills and no stack frame, and the README states the driver
+ * the build checks the PTX ISA against; without nvcc there is nothing to check. Runs on every
+ * machine, GPU or not.
  */
 class KernelBuildTest {
     private static final Path ROOT = Path.of(System.getProperty("user.dir"));
@@ -48,12 +51,52 @@ class KernelBuildTest {
     }
 
     @Test
-    void everyKernelIsOnTheClasspathAsPtx() throws IOException {
+    void everyKernelIsOnTheClasspathAsPtxAndCubins() throws IOException {
         requireNvcc();
         for (String k : kernelFiles()) {
             assertNotNull(KernelBuildTest.class.getResource(Kernels.resource(k)), "no PTX resource for kernels/" + k + ".cu");
+            for (int arch : Kernels.CUBIN_ARCHS) {
+                String res = Kernels.cubinResource(k, arch);
+                try (var in = KernelBuildTest.class.getResourceAsStream(res)) {
+                    assertNotNull(in, "no cubin resource " + res);
+                    byte[] head = in.readNBytes(4);
+                    assertArrayEquals(new byte[] {0x7f, 'E', 'L', 'F'}, head, res + " is not an ELF cubin");
+                }
+            }
         }
         assertTrue(CudaEngine.probe().reason().indexOf("PTX") < 0, "probe must find the PTX: " + CudaEngine.probe().reason());
+    }
+
+    @Test
+    void loaderPicksTheCubinOfTheDevicesMajorElseThePtx() {
+        requireNvcc();
+        assertEquals("/kernels/gemm.sm_90.cubin", Kernels.image("gemm", 9, 0));
+        assertEquals("/kernels/gemm.sm_80.cubin", Kernels.image("gemm", 8, 0));
+        assertEquals("/kernels/gemm.sm_80.cubin", Kernels.image("gemm", 8, 9), "an sm_80 cubin runs on every 8.x device");
+        assertEquals("/kernels/gemm.ptx", Kernels.image("gemm", 10, 0), "a newer major JIT-compiles the PTX");
+        assertEquals("/kernels/gemm.ptx", Kernels.image("gemm", 0, 0));
+    }
+
+    /** The PTX ISA nvcc emitted is within what the oldest claimed driver loads, and the README says which driver that is. */
+    @Test
+    void ptxIsaMatchesTheClaimedOldestDriver() throws IOException {
+        requireNvcc();
+        String script = Files.readString(ROOT.resolve("native/build-kernels.sh"));
+        Matcher claim = Pattern.compile("(?m)^OLDEST_DRIVER=(\\d+\\.\\d+)$").matcher(script);
+        assertTrue(claim.find(), "native/build-kernels.sh must state OLDEST_DRIVER");
+        String driver = claim.group(1);
+        Matcher isa = Pattern.compile("\\[" + Pattern.quote(driver) + "\\]=(\\d+)\\.(\\d+)").matcher(script);
+        assertTrue(isa.find(), "no ISA for CUDA " + driver + " in native/build-kernels.sh");
+        int max = Integer.parseInt(isa.group(1)) * 10 + Integer.parseInt(isa.group(2));
+        for (String k : kernelFiles()) {
+            String ptx = Files.readString(ROOT.resolve("target/classes/kernels/" + k + ".ptx"));
+            Matcher v = Pattern.compile("(?m)^\\.version (\\d+)\\.(\\d+)").matcher(ptx);
+            assertTrue(v.find(), k + ".ptx has no .version");
+            int got = Integer.parseInt(v.group(1)) * 10 + Integer.parseInt(v.group(2));
+            assertTrue(got <= max, k + ".ptx has PTX ISA " + v.group(1) + "." + v.group(2) + ", newer than CUDA " + driver + " loads");
+        }
+        assertTrue(Files.readString(ROOT.resolve("README.md")).contains("CUDA " + driver + " driver"),
+                "README.md must name the oldest supported driver, CUDA " + driver);
     }
 
     @Test
