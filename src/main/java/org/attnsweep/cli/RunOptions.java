@@ -1,8 +1,19 @@
 package org.attnsweep.cli;
 
+import java.nio.file.Path;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.attnsweep.data.DataFactory;
+import org.attnsweep.data.ImageData;
+import org.attnsweep.data.NpyData;
+import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
+import org.attnsweep.model.Weights;
+import org.attnsweep.sweep.Plan;
+import org.attnsweep.sweep.PlannedRun;
+import org.attnsweep.sweep.Sweeper;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
@@ -37,5 +48,58 @@ final class RunOptions {
             if (parsed.hasMatchedOption("--" + key)) out.put(key, parsed.matchedOption("--" + key).getValue());
         }
         return out;
+    }
+
+    // ---- Inputs: image runs and NPY files (shapes from the files, every check before any work) ----
+
+    /** Options image runs take from the image (d, M) or do not use (σ, SNR, the signal basis). */
+    private static final List<String> NOT_FOR_IMAGES = List.of("d", "M", "sigma", "snr", "snr-sigma", "signals", "orthogonal-noise");
+
+    /**
+     * Refuses, for runs that use images, an option they take from the image or do not use, so
+     * {@code --d 64} beside {@code --images} is an error rather than silently replaced by p².
+     */
+    static void checkImageOptions(boolean images, Collection<String> given) {
+        if (!images) return;
+        for (String k : NOT_FOR_IMAGES) {
+            if (given.contains(k)) {
+                throw new IllegalArgumentException("--" + k + " does not apply to image runs (--images): d = patch^2, "
+                        + "M = (28/patch)^2, noise |xi| with xi ~ N(0, 1) on the border, SNR = --mu");
+            }
+        }
+    }
+
+    /**
+     * Takes m_k and m_v (and d, when no data directory sets it) from an init directory's W_Q and
+     * W_V; an option given explicitly that disagrees is refused naming both values.
+     */
+    static void shapesFromInit(RunSpec s, Map<String, String> given, Weights w, Path initDir, boolean dataGivesD) {
+        int[][] pairs = {{w.mk(), s.mk}, {w.mv(), s.mv}, {w.d(), s.d}};
+        String[] keys = {"mk", "mv", "d"}, files = {"W_Q.npy's m_k", "W_V.npy's m_v", "W_Q.npy's d"};
+        for (int i = 0; i < 3; i++) {
+            if (i == 2 && (dataGivesD || s.images != null)) break;
+            if (given.containsKey(keys[i]) && pairs[i][0] != pairs[i][1]) {
+                throw new IllegalArgumentException("--" + keys[i] + " " + pairs[i][1] + " disagrees with " + files[i] + " = "
+                        + pairs[i][0] + " in --init-from " + initDir + ": drop --" + keys[i] + " (the files set it)");
+            }
+            s.set(keys[i], Integer.toString(pairs[i][0]));
+        }
+    }
+
+    /**
+     * Where the plan's runs get their data and W(0): {@code files} read once (null: nothing read)
+     * or drawn from the runs' streams. Checks every run against the files' shapes, and every image
+     * run's directory and class sizes ({@link ImageData#check}), before any work; the plan
+     * fingerprint gets the files' and the images' fingerprints, so results on other inputs are never
+     * taken for these.
+     */
+    static Sweeper.Inputs inputs(Plan plan, NpyData.Inputs files) {
+        List<RunConfig> configs = plan.runs().stream().map(PlannedRun::config).toList();
+        if (files != null) configs.forEach(files::check);
+        String images = ImageData.check(configs);
+        String read = files == null ? "" : files.fingerprint();
+        String fp = read.isEmpty() || images.isEmpty() ? read + images : read + "," + images;
+        if (files == null || files.fingerprint().isEmpty()) return fp.isEmpty() ? Sweeper.Inputs.GENERATED : new Sweeper.Inputs(DataFactory::generate, fp);
+        return new Sweeper.Inputs(files::runData, fp);
     }
 }

@@ -30,9 +30,9 @@ import picocli.CommandLine.Option;
                 + "into --out: summary.csv, metrics.csv, then cells.csv, boundary.csv and correlation.csv.",
                 "Re-running the same command resumes: finished runs are skipped."},
         footer = {"Every run option takes a value, a list or an inclusive range: --p 0,0.1,0.2  --N 2:20:2  --mu 1:100;",
-                "a list or range makes an axis of the grid. --sigma lists use '|': --sigma '4|2'.",
+                "a list or range makes an axis of the grid. --sigma, --classes and --images lists use '|': --sigma '4|2'.",
                 "Sweep presets: jiang-heatmap, zhang-phase, zhang-critical, zhang-lr, zhang-vinit, zhang-factors,",
-                "jiang-dynamics-benign, jiang-dynamics-harmful, zhang-dynamics."})
+                "jiang-dynamics-benign, jiang-dynamics-harmful, zhang-dynamics, fashion-heatmap."})
 public final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--preset", description = "a sweep preset (SPEC §6)") String preset;
@@ -61,6 +61,7 @@ public final class SweepCommand implements Callable<Integer> {
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
         long memory = memoryMb > 0 ? memoryMb << 20 : Runtime.getRuntime().maxMemory() / 2;
         Precision prec = TrainCommand.parsePrecision(precision);
+        Sweeper.Inputs inputs = RunOptions.inputs(plan, null);
         if (dryRun) {
             printPlan(out, plan, mine, memory, Engines.select(engine, prec, threads, err));
             return 0;
@@ -71,7 +72,7 @@ public final class SweepCommand implements Callable<Integer> {
         about.put("command", "sweep");
         about.put("preset", preset);
         if (preset != null) about.put("preset_notes", SweepPresets.notes(preset));
-        Sweeper.Outcome o = Sweeper.execute(plan, sh, eng, dir, about, memory, err, Sweeper.Inputs.GENERATED, null);
+        Sweeper.Outcome o = Sweeper.execute(plan, sh, eng, dir, about, memory, err, inputs, null);
         out.printf(Locale.ROOT, "%d runs trained in %.1f s (%.1f runs/s); %d runs of this shard stored in %s%n",
                 o.trained(), o.seconds(), o.trained() / Math.max(o.seconds(), 1e-9), o.stored(), dir.path());
         if (sh[1] == 1) {
@@ -109,6 +110,7 @@ public final class SweepCommand implements Callable<Integer> {
                     axes.put(e.getKey(), values);
                 }
             }
+            RunOptions.checkImageOptions(base.images != null || axes.containsKey("images"), given.keySet());
             out.add(new Grid(base, axes));
         }
         return out;
