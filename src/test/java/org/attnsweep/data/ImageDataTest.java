@@ -176,4 +176,22 @@ class ImageDataTest {
     private static String bad(org.junit.jupiter.api.function.Executable e) {
         return assertThrows(IllegalArgumentException.class, e).getMessage();
     }
+
+    /** A run on Debian's Fashion-MNIST (scripts/test installs it as root); skipped, saying why, where absent. */
+    @Test
+    void drawsRunsFromDebiansFashionMnist() {
+        Path dir = Path.of(ImageSet.DEBIAN_FASHION_MNIST);
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(dir),
+                "Debian's dataset-fashion-mnist is not installed (" + dir + "): apt-get install dataset-fashion-mnist");
+        RunConfig c = config(dir, "N", "10", "test-n", "20", "mu", "2");
+        assertTrue(ImageData.check(List.of(c)).startsWith("images:"));
+        RunData r = DataFactory.generate(c);
+        assertEquals(10, r.train().N());
+        assertEquals(20, r.test().N());
+        double max = Arrays.stream(r.train().tokens()).max().orElseThrow(), min = Arrays.stream(r.train().tokens()).min().orElseThrow();
+        // Sneakers and ankle boots reach full white somewhere: img·μ/(1+μ) = 2/3 plus border noise.
+        assertTrue(min >= 0 && max >= 2.0 / 3 - 1e-12, "pixels in [" + min + ", " + max + "]");
+        // 10 images of 16 patches: blank background patches repeat, so P < N·M but well above 2.
+        assertTrue(r.train().P() > 20 && r.train().P() <= 160, "P = " + r.train().P());
+    }
 }
