@@ -96,10 +96,9 @@ final class RunOptions {
     static Sweeper.Inputs inputs(Plan plan, NpyData.Inputs files) {
         List<RunConfig> configs = plan.runs().stream().map(PlannedRun::config).toList();
         if (files != null) configs.forEach(files::check);
-        String images = ImageData.check(configs);
-        String read = files == null ? "" : files.fingerprint();
-        String fp = read.isEmpty() || images.isEmpty() ? read + images : read + "," + images;
-        if (files == null || files.fingerprint().isEmpty()) return fp.isEmpty() ? Sweeper.Inputs.GENERATED : new Sweeper.Inputs(DataFactory::generate, fp);
-        return new Sweeper.Inputs(files::runData, fp);
+        String fp = String.join(",", java.util.stream.Stream.of(files == null ? "" : files.fingerprint(), ImageData.check(configs))
+                .filter(f -> !f.isEmpty()).toList());
+        if (fp.isEmpty()) return Sweeper.Inputs.GENERATED;
+        return new Sweeper.Inputs(files == null ? DataFactory::generate : files::runData, fp);
     }
 }
