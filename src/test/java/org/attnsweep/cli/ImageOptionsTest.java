@@ -126,4 +126,27 @@ class ImageOptionsTest {
         assertEquals(1, lines.size(), r.err());
         return lines.get(0);
     }
+
+    /**
+     * --data-from reads only its named files: a stray .npy (here a folder named x.npy and a file of
+     * garbage) changes nothing, so the same command still resumes the same run set.
+     */
+    @Test
+    void dataFromReadsOnlyItsNamedFiles(@TempDir Path tmp) throws IOException {
+        Path data = tmp.resolve("data");
+        TrainCommandTest.Result first = cli("train", "--d", "12", "--mk", "4", "--mv", "4", "--N", "6", "--test-n", "5", "--steps", "5",
+                "--engine", "vector", "--save-data", data.toString(), "--out", tmp.resolve("a").toString());
+        assertEquals(0, first.code(), first.err());
+        String[] again = {"train", "--data-from", data.toString(), "--mk", "4", "--mv", "4", "--steps", "5", "--engine", "vector",
+                "--out", tmp.resolve("b").toString()};
+        assertEquals(0, cli(again).code());
+        Files.createDirectory(data.resolve("x.npy"));
+        Files.writeString(data.resolve("stray.npy"), "not numpy at all");
+        TrainCommandTest.Result resumed = cli(again);
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.err().contains("resuming: 1 of 1 runs already done"), resumed.err());
+        Files.delete(data.resolve("test_y.npy"));
+        Files.createDirectory(data.resolve("test_y.npy"));
+        expect(data.resolve("test_y.npy") + ": not a regular file (a directory?); expected an NPY file", again);
+    }
 }
