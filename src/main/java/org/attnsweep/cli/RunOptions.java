@@ -70,20 +70,35 @@ final class RunOptions {
     }
 
     /**
-     * Takes m_k and m_v (and d, when no data directory sets it) from an init directory's W_Q and
-     * W_V; an option given explicitly that disagrees is refused naming both values.
+     * Takes the shapes from the files read: N, M, d and test N from a data directory's train_x.npy
+     * and test_x.npy, m_k and m_v (and d) from an init directory's W_Q.npy and W_V.npy. An option
+     * given explicitly that disagrees is refused naming both values.
      */
-    static void shapesFromInit(RunSpec s, Map<String, String> given, Weights w, Path initDir, boolean dataGivesD) {
-        int[][] pairs = {{w.mk(), s.mk}, {w.mv(), s.mv}, {w.d(), s.d}};
-        String[] keys = {"mk", "mv", "d"}, files = {"W_Q.npy's m_k", "W_V.npy's m_v", "W_Q.npy's d"};
-        for (int i = 0; i < 3; i++) {
-            if (i == 2 && (dataGivesD || s.images != null)) break;
-            if (given.containsKey(keys[i]) && pairs[i][0] != pairs[i][1]) {
-                throw new IllegalArgumentException("--" + keys[i] + " " + pairs[i][1] + " disagrees with " + files[i] + " = "
-                        + pairs[i][0] + " in --init-from " + initDir + ": drop --" + keys[i] + " (the files set it)");
-            }
-            s.set(keys[i], Integer.toString(pairs[i][0]));
+    static void shapesFromFiles(RunSpec s, Map<String, String> given, NpyData.Inputs files, Path dataDir, Path initDir) {
+        if (files.train() != null) {
+            String from = " in --data-from " + dataDir;
+            take(s, given, "N", files.train().N(), "train_x.npy's N", from);
+            take(s, given, "M", files.train().M(), "train_x.npy's M", from);
+            take(s, given, "d", files.train().d(), "train_x.npy's d", from);
+            take(s, given, "test-n", files.test().N(), "test_x.npy's N_test", from);
         }
+        Weights w = files.init();
+        if (w != null) {
+            String from = " in --init-from " + initDir;
+            take(s, given, "mk", w.mk(), "W_Q.npy's m_k", from);
+            take(s, given, "mv", w.mv(), "W_V.npy's m_v", from);
+            // Image runs take d from the patch; their check names a W_Q.npy of another d.
+            if (s.images == null) take(s, given, "d", w.d(), "W_Q.npy's d", from);
+        }
+    }
+
+    private static void take(RunSpec s, Map<String, String> given, String key, int value, String what, String from) {
+        String v = Integer.toString(value);
+        if (given.containsKey(key) && !given.get(key).trim().equals(v)) {
+            throw new IllegalArgumentException("--" + key + " " + given.get(key).trim() + " disagrees with " + what + " = " + v + from
+                    + ": drop --" + key + " (the files set it)");
+        }
+        s.set(key, v);
     }
 
     /**

@@ -42,9 +42,10 @@ public final class TrainCommand implements Callable<Integer> {
     String precision;
     @Option(names = "--out", required = true, description = "output directory") Path out;
     @Option(names = "--data-from", description = "read train_x.npy [N,M,d], train_y.npy [N], test_x.npy, test_y.npy "
-            + "(optional: train_y_clean.npy, test_y_clean.npy, mu.npy [2,d]); N, M, d and test-n come from the files") Path dataFrom;
+            + "(optional: train_y_clean.npy, test_y_clean.npy, mu.npy [2,d]); N, M, d and test-n come from the files, "
+            + "and an explicit one that disagrees is refused") Path dataFrom;
     @Option(names = "--init-from", description = "read the initial W_Q.npy [m_k,d], W_K.npy [m_k,d], W_V.npy [m_v,d], w_O.npy [m_v]; "
-            + "m_k, m_v (and d without --data-from) come from the files") Path initFrom;
+            + "m_k, m_v and d come from the files, and an explicit one that disagrees is refused") Path initFrom;
     @Option(names = "--save-data", description = "write each run's data as NPY files (DIR, or DIR/run-K with several runs)") Path saveData;
     @Option(names = "--save-weights", description = "write each run's final weights as NPY files (DIR, or DIR/run-K)") Path saveWeights;
     @Option(names = "--report", description = "write report.html (figures, verdicts) into --out at the end") boolean report;
@@ -65,15 +66,7 @@ public final class TrainCommand implements Callable<Integer> {
         }
         // Each file is read once here, for every run of the command.
         NpyData.Inputs files = dataFrom == null && initFrom == null ? null : NpyData.read(dataFrom, initFrom);
-        if (files != null && files.train() != null) {
-            runSpec.set("N", Integer.toString(files.train().N()));
-            runSpec.set("M", Integer.toString(files.train().M()));
-            runSpec.set("d", Integer.toString(files.train().d()));
-            runSpec.set("test-n", Integer.toString(files.test().N()));
-        }
-        if (files != null && files.init() != null) {
-            RunOptions.shapesFromInit(runSpec, given, files.init(), initFrom, files.train() != null);
-        }
+        if (files != null) RunOptions.shapesFromFiles(runSpec, given, files, dataFrom, initFrom);
         Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())));
         Precision prec = parsePrecision(precision);
         Sweeper.Inputs inputs = RunOptions.inputs(plan, files);

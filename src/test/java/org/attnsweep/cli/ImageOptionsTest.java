@@ -145,6 +145,8 @@ class ImageOptionsTest {
         TrainCommandTest.Result resumed = cli(again);
         assertEquals(0, resumed.code(), resumed.err());
         assertTrue(resumed.err().contains("resuming: 1 of 1 runs already done"), resumed.err());
+        expect("--N 7 disagrees with train_x.npy's N = 6 in --data-from " + data + ": drop --N (the files set it)",
+                new String[] {"train", "--data-from", data.toString(), "--N", "7", "--out", tmp.resolve("c").toString()});
         Files.delete(data.resolve("test_y.npy"));
         Files.createDirectory(data.resolve("test_y.npy"));
         expect(data.resolve("test_y.npy") + ": not a regular file (a directory?); expected an NPY file", again);
