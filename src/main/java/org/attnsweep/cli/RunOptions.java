@@ -52,6 +52,9 @@ final class RunOptions {
 
     // ---- Inputs: image runs and NPY files (shapes from the files, every check before any work) ----
 
+    /** Image options a sweep cannot vary: summary.csv has no column for them (patch varies d and M). */
+    static final List<String> ONE_PER_SWEEP = List.of("images", "classes");
+
     /** Options image runs take from the image (d, M) or do not use (σ, SNR, the signal basis). */
     private static final List<String> NOT_FOR_IMAGES = List.of("d", "M", "sigma", "snr", "snr-sigma", "signals", "orthogonal-noise");
 

@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
                 + "into --out: summary.csv, metrics.csv, then cells.csv, boundary.csv and correlation.csv.",
                 "Re-running the same command resumes: finished runs are skipped."},
         footer = {"Every run option takes a value, a list or an inclusive range: --p 0,0.1,0.2  --N 2:20:2  --mu 1:100;",
-                "a list or range makes an axis of the grid. --sigma, --classes and --images lists use '|': --sigma '4|2'.",
+                "a list or range makes an axis of the grid. --sigma lists use '|': --sigma '4|2'.",
                 "Sweep presets: jiang-heatmap, zhang-phase, zhang-critical, zhang-lr, zhang-vinit, zhang-factors,",
                 "jiang-dynamics-benign, jiang-dynamics-harmful, zhang-dynamics, fashion-heatmap."})
 public final class SweepCommand implements Callable<Integer> {
@@ -102,6 +102,10 @@ public final class SweepCommand implements Callable<Integer> {
                 List<String> values = Grid.values(e.getKey(), e.getValue());
                 if (e.getKey().equals("repeats") && values.size() != 1) {
                     throw new IllegalArgumentException("--repeats takes one value: got '" + e.getValue() + "'");
+                }
+                if (RunOptions.ONE_PER_SWEEP.contains(e.getKey()) && values.size() != 1) {
+                    throw new IllegalArgumentException("--" + e.getKey() + " takes one value per sweep (summary.csv has no column "
+                            + "to tell its runs apart): got '" + e.getValue() + "'");
                 }
                 if (values.size() == 1) {
                     axes.remove(e.getKey());

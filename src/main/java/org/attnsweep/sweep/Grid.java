@@ -49,7 +49,7 @@ public record Grid(RunSpec base, Map<String, List<String>> axes) {
     /**
      * The values written as text for one key: a single value, a list {@code a,b,c}, or an inclusive
      * range {@code lo:hi} or {@code lo:hi:step}. The σ list's own commas make {@code |} its list
-     * separator: {@code --sigma "4|2,0.2*14"}; likewise {@code --classes "7,9|0,6"} and --images.
+     * separator: {@code --sigma "4|2,0.2*14"}; likewise --classes (so {@code 7,9} is one pair) and --images (a path).
      */
     public static List<String> values(String key, String text) {
         // Values that hold commas (σ lists, class pairs) or colons (paths) are listed with '|'.

@@ -73,6 +73,8 @@ class ImageOptionsTest {
                 args("train", out, "--images", dir, "--data-from", tmp.toString()));
         expect("--snr does not apply to image runs (--images): d = patch^2, M = (28/patch)^2, noise |xi| with xi ~ N(0, 1) on the "
                 + "border, SNR = --mu", args("sweep", out, "--preset", "fashion-heatmap", "--images", dir, "--snr", "1"));
+        expect("--classes takes one value per sweep (summary.csv has no column to tell its runs apart): got '7,9|3,9'",
+                args("sweep", out, "--images", dir, "--classes", "7,9|3,9"));
         assertTrue(Files.notExists(out), "nothing is written before the checks pass");
     }
 
