@@ -1,8 +1,19 @@
 package org.attnsweep.cli;
 
+import java.nio.file.Path;
+import java.util.Collection;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.attnsweep.data.DataFactory;
+import org.attnsweep.data.ImageData;
+import org.attnsweep.data.NpyData;
+import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
+import org.attnsweep.model.Weights;
+import org.attnsweep.sweep.Plan;
+import org.attnsweep.sweep.PlannedRun;
+import org.attnsweep.sweep.Sweeper;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.ParseResult;
@@ -73,5 +84,75 @@ final class RunOptions {
             if (parsed.hasMatchedOption("--" + key)) out.put(key, parsed.matchedOption("--" + key).getValue());
         }
         return out;
+    }
+
+    // ---- Inputs: image runs and NPY files (shapes from the files, every check before any work) ----
+
+    /** Image options a sweep cannot vary: summary.csv has no column for them (patch varies d and M). */
+    static final List<String> ONE_PER_SWEEP = List.of("images", "classes");
+
+    /** Options image runs take from the image (d, M) or do not use (σ, SNR, the signal basis). */
+    private static final List<String> NOT_FOR_IMAGES = List.of("d", "M", "sigma", "snr", "snr-sigma", "signals", "orthogonal-noise");
+
+    /**
+     * Refuses, for runs that use images, an option they take from the image or do not use, so
+     * {@code --d 64} beside {@code --images} is an error rather than silently replaced by p².
+     */
+    static void checkImageOptions(boolean images, Collection<String> given) {
+        if (!images) return;
+        for (String k : NOT_FOR_IMAGES) {
+            if (given.contains(k)) {
+                throw new IllegalArgumentException("--" + k + " does not apply to image runs (--images): d = patch^2, "
+                        + "M = (28/patch)^2, noise |xi| with xi ~ N(0, 1) on the border, SNR = --mu");
+            }
+        }
+    }
+
+    /**
+     * Takes the shapes from the files read: N, M, d and test N from a data directory's train_x.npy
+     * and test_x.npy, m_k and m_v (and d) from an init directory's W_Q.npy and W_V.npy. An option
+     * given explicitly that disagrees is refused naming both values.
+     */
+    static void shapesFromFiles(RunSpec s, Map<String, String> given, NpyData.Inputs files, Path dataDir, Path initDir) {
+        if (files.train() != null) {
+            String from = " in --data-from " + dataDir;
+            take(s, given, "N", files.train().N(), "train_x.npy's N", from);
+            take(s, given, "M", files.train().M(), "train_x.npy's M", from);
+            take(s, given, "d", files.train().d(), "train_x.npy's d", from);
+            take(s, given, "test-n", files.test().N(), "test_x.npy's N_test", from);
+        }
+        Weights w = files.init();
+        if (w != null) {
+            String from = " in --init-from " + initDir;
+            take(s, given, "mk", w.mk(), "W_Q.npy's m_k", from);
+            take(s, given, "mv", w.mv(), "W_V.npy's m_v", from);
+            // Image runs take d from the patch; their check names a W_Q.npy of another d.
+            if (s.images == null) take(s, given, "d", w.d(), "W_Q.npy's d", from);
+        }
+    }
+
+    private static void take(RunSpec s, Map<String, String> given, String key, int value, String what, String from) {
+        String v = Integer.toString(value);
+        if (given.containsKey(key) && !given.get(key).trim().equals(v)) {
+            throw new IllegalArgumentException("--" + key + " " + given.get(key).trim() + " disagrees with " + what + " = " + v + from
+                    + ": drop --" + key + " (the files set it)");
+        }
+        s.set(key, v);
+    }
+
+    /**
+     * Where the plan's runs get their data and W(0): {@code files} read once (null: nothing read)
+     * or drawn from the runs' streams. Checks every run against the files' shapes, and every image
+     * run's directory and class sizes ({@link ImageData#check}), before any work; the plan
+     * fingerprint gets the files' and the images' fingerprints, so results on other inputs are never
+     * taken for these.
+     */
+    static Sweeper.Inputs inputs(Plan plan, NpyData.Inputs files) {
+        List<RunConfig> configs = plan.runs().stream().map(PlannedRun::config).toList();
+        if (files != null) configs.forEach(files::check);
+        String fp = String.join(",", java.util.stream.Stream.of(files == null ? "" : files.fingerprint(), ImageData.check(configs))
+                .filter(f -> !f.isEmpty()).toList());
+        if (fp.isEmpty()) return Sweeper.Inputs.GENERATED;
+        return new Sweeper.Inputs(files == null ? DataFactory::generate : files::runData, fp);
     }
 }

@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
         footer = {"Every run option takes a value, a list or an inclusive range: --p 0,0.1,0.2  --N 2:20:2  --mu 1:100;",
                 "a list or range makes an axis of the grid. --sigma lists use '|': --sigma '4|2'.",
                 "Sweep presets: jiang-heatmap, zhang-phase, zhang-critical, zhang-lr, zhang-vinit, zhang-factors,",
-                "jiang-dynamics-benign, jiang-dynamics-harmful, zhang-dynamics."})
+                "jiang-dynamics-benign, jiang-dynamics-harmful, zhang-dynamics, fashion-heatmap."})
 public final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--preset", description = "a sweep preset (SPEC §6)") String preset;
@@ -74,6 +74,7 @@ public final class SweepCommand implements Callable<Integer> {
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
         Engine eng = Engines.select(engine, prec, threads, err);
         Plan.checkEngine(mine, eng::maxBatch, eng.name());
+        Sweeper.Inputs inputs = RunOptions.inputs(plan, null);
         if (dryRun) {
             printPlan(out, plan, mine, memory, eng);
             return 0;
@@ -83,7 +84,7 @@ public final class SweepCommand implements Callable<Integer> {
         about.put("command", "sweep");
         about.put("preset", preset);
         if (preset != null) about.put("preset_notes", SweepPresets.notes(preset));
-        Sweeper.Outcome o = Sweeper.execute(plan, sh, eng, dir, about, memory, err, Sweeper.Inputs.GENERATED, null);
+        Sweeper.Outcome o = Sweeper.execute(plan, sh, eng, dir, about, memory, err, inputs, null);
         out.printf(Locale.ROOT, "%d runs trained in %.1f s (%.1f runs/s); %d runs of this shard stored in %s%n",
                 o.trained(), o.seconds(), o.trained() / Math.max(o.seconds(), 1e-9), o.stored(), dir.path());
         if (sh[1] == 1) {
@@ -114,6 +115,10 @@ public final class SweepCommand implements Callable<Integer> {
                 if (e.getKey().equals("repeats") && values.size() != 1) {
                     throw new IllegalArgumentException("--repeats takes one value: got '" + e.getValue() + "'");
                 }
+                if (RunOptions.ONE_PER_SWEEP.contains(e.getKey()) && values.size() != 1) {
+                    throw new IllegalArgumentException("--" + e.getKey() + " takes one value per sweep (summary.csv has no column "
+                            + "to tell its runs apart): got '" + e.getValue() + "'");
+                }
                 if (values.size() == 1) {
                     axes.remove(e.getKey());
                     base.set(e.getKey(), values.get(0));
@@ -121,6 +126,7 @@ public final class SweepCommand implements Callable<Integer> {
                     axes.put(e.getKey(), values);
                 }
             }
+            RunOptions.checkImageOptions(base.images != null || axes.containsKey("images"), given.keySet());
             out.add(new Grid(base, axes));
         }
         return out;

@@ -42,8 +42,10 @@ public final class TrainCommand implements Callable<Integer> {
     String precision;
     @Option(names = "--out", required = true, description = "output directory") Path out;
     @Option(names = "--data-from", description = "read train_x.npy [N,M,d], train_y.npy [N], test_x.npy, test_y.npy "
-            + "(optional: train_y_clean.npy, test_y_clean.npy, mu.npy [2,d]); N, M, d and test-n come from the files") Path dataFrom;
-    @Option(names = "--init-from", description = "read the initial W_Q.npy [m_k,d], W_K.npy [m_k,d], W_V.npy [m_v,d], w_O.npy [m_v]") Path initFrom;
+            + "(optional: train_y_clean.npy, test_y_clean.npy, mu.npy [2,d]); N, M, d and test-n come from the files, "
+            + "and an explicit one that disagrees is refused") Path dataFrom;
+    @Option(names = "--init-from", description = "read the initial W_Q.npy [m_k,d], W_K.npy [m_k,d], W_V.npy [m_v,d], w_O.npy [m_v]; "
+            + "m_k, m_v and d come from the files, and an explicit one that disagrees is refused") Path initFrom;
     @Option(names = "--save-data", description = "write each run's data as NPY files (DIR, or DIR/run-K with several runs)") Path saveData;
     @Option(names = "--save-weights", description = "write each run's final weights as NPY files (DIR, or DIR/run-K)") Path saveWeights;
     @Option(names = "--report", description = "write report.html (figures, verdicts) into --out at the end") boolean report;
@@ -63,17 +65,18 @@ public final class TrainCommand implements Callable<Integer> {
         RunOptions.checkThreads(threads);
         Precision prec = parsePrecision(precision);
         RunSpec runSpec = resolve();
-        if (dataFrom != null) {
-            NpyData.Shape shape = NpyData.shapeOf(dataFrom);
-            runSpec.set("N", Integer.toString(shape.N()));
-            runSpec.set("M", Integer.toString(shape.M()));
-            runSpec.set("d", Integer.toString(shape.d()));
-            runSpec.set("test-n", Integer.toString(shape.testN()));
+        Map<String, String> given = RunOptions.given(spec.commandLine().getParseResult());
+        RunOptions.checkImageOptions(runSpec.images != null, given.keySet());
+        if (dataFrom != null && runSpec.images != null) {
+            throw new IllegalArgumentException("--data-from and --images both give the data: choose one");
         }
+        // Each file is read once here, for every run of the command.
+        NpyData.Inputs files = dataFrom == null && initFrom == null ? null : NpyData.read(dataFrom, initFrom);
+        if (files != null) RunOptions.shapesFromFiles(runSpec, given, files, dataFrom, initFrom);
         long heap = Runtime.getRuntime().maxMemory();
         Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())),
                 maxRuns.limits(heap / 2, "half the " + (heap >> 20) + " MiB heap; " + RunOptions.MORE_HEAP));
-        Sweeper.Inputs inputs = inputs(plan);
+        Sweeper.Inputs inputs = RunOptions.inputs(plan, files);
         Engine eng = Engines.select(engine, prec, threads, err);
         Plan.checkEngine(plan.runs(), eng::maxBatch, eng.name());
         OutputDir dir = OutputDir.open(this.out);
@@ -111,38 +114,6 @@ public final class TrainCommand implements Callable<Integer> {
         if (report) out.println("wrote " + org.attnsweep.report.Report.write(dir.path()));
         out.flush();
         return 0;
-    }
-
-    /**
-     * The runs' data: generated, or read from --data-from / --init-from. Files are read once here,
-     * so a bad file is refused before any work, and their bytes go into the plan's fingerprint.
-     */
-    Sweeper.Inputs inputs(Plan plan) throws java.io.IOException {
-        if (dataFrom == null && initFrom == null) return Sweeper.Inputs.GENERATED;
-        NpyData.load(dataFrom, initFrom, plan.runs().get(0).config());
-        java.security.MessageDigest md;
-        try {
-            md = java.security.MessageDigest.getInstance("SHA-256");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        for (Path dirIn : new Path[] {dataFrom, initFrom}) {
-            if (dirIn == null) continue;
-            try (var files = java.nio.file.Files.list(dirIn)) {
-                for (Path f : files.filter(f -> f.toString().endsWith(".npy")).sorted().toList()) {
-                    md.update(f.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    md.update(java.nio.file.Files.readAllBytes(f));
-                }
-            }
-        }
-        String fp = java.util.HexFormat.of().formatHex(md.digest(), 0, 8);
-        return new Sweeper.Inputs(c -> {
-            try {
-                return NpyData.load(dataFrom, initFrom, c);
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }, fp);
     }
 
     /**

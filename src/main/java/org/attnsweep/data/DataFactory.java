@@ -7,7 +7,7 @@ import org.attnsweep.model.SignalBasis;
 import org.attnsweep.model.Weights;
 
 /**
- * Draws a run's data and initial weights exactly as SPEC §1–2, every draw from its own stream keyed
+ * Draws a run's data and initial weights exactly as SPEC §1–2 (image runs: {@link ImageData}), every draw from its own stream keyed
  * by (seed, repeat, stream name) and then by sample and position. Nothing depends on N except how
  * many samples are drawn, so runs that differ only in N share their first min(N) samples; nothing
  * depends on ‖μ‖, σ or p except through scaling and thresholds of the same draws.
@@ -21,6 +21,7 @@ public final class DataFactory {
      * W(0) come from the run's {@link Family}, drawn once for all runs that share them.
      */
     public static RunData generate(RunConfig c) {
+        if (c.images() != null) return ImageData.generate(c);
         Family f = Family.of(c);
         double[][] e = f.directions();
         double[][] mu = {e[0].clone(), e[1].clone()};
@@ -62,9 +63,7 @@ public final class DataFactory {
     static TokenSet samples(RunConfig c, int n, double[][] mu, double[] noise, String split) {
         int d = c.d(), M = c.M();
         int[] yClean = trueLabels(c, n, split);
-        int[] y = new int[n];
-        Stream flips = Stream.of(c.seed(), c.repeat(), split + "-flips");
-        for (int i = 0; i < n; i++) y[i] = flips.uniform(i) < c.p() ? -yClean[i] : yClean[i];
+        int[] y = flips(c, yClean, split);
 
         int P = 2 + n * (M - 1);
         double[] tokens = new double[P * d];
@@ -105,6 +104,14 @@ public final class DataFactory {
                 }
             }
         }
+    }
+
+    /** Observed labels y: each true label flipped with probability p, independently (stream split-flips). */
+    static int[] flips(RunConfig c, int[] yClean, String split) {
+        Stream flips = Stream.of(c.seed(), c.repeat(), split + "-flips");
+        int[] y = new int[yClean.length];
+        for (int i = 0; i < y.length; i++) y[i] = flips.uniform(i) < c.p() ? -yClean[i] : yClean[i];
+        return y;
     }
 
     /** True labels ỹ of the first n samples; a prefix of a longer draw is the shorter draw. */

@@ -109,8 +109,15 @@ public final class Npy {
      * @throws IOException              when it cannot be read at all (missing, unreadable)
      */
     public static NpyArray read(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = open(file)) {
             Header h = header(file, ch);
+            // The size was checked against the file; now against the heap, before allocating.
+            Runtime rt = Runtime.getRuntime();
+            long free = rt.maxMemory() - (rt.totalMemory() - rt.freeMemory());
+            if ((long) h.count * Double.BYTES > free) {
+                throw fail(file, "shape " + shapeText(h.shape) + " is " + ((long) h.count * Double.BYTES >> 20)
+                        + " MiB as float64, but the heap has only " + (free >> 20) + " MiB free (raise -Xmx)");
+            }
             double[] data = new double[h.count];
             ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(h.order);
             long pos = h.dataOffset;
@@ -131,9 +138,17 @@ public final class Npy {
      * order, file length), so a caller can size a run before loading its data.
      */
     public static int[] readShape(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        try (FileChannel ch = open(file)) {
             return header(file, ch).shape;
         }
+    }
+
+    /** Opens a regular file for reading; a directory or a missing file is refused naming it. */
+    private static FileChannel open(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw fail(file, Files.isDirectory(file) ? "is a directory, not an NPY file" : "no such file");
+        }
+        return FileChannel.open(file, StandardOpenOption.READ);
     }
 
     /**

@@ -55,7 +55,7 @@ public final class NpyData {
     /**
      * Reads the sizes of a data directory from its headers, checking that every file present
      * agrees with train_x.npy, so the CLI can set the config's N, M, d and test N before it
-     * validates the config and calls {@link #load}.
+     * validates the config and calls {@link #read}.
      *
      * @throws IllegalArgumentException when a required file is missing, a file is not an NPY file
      *                                  we read, or two files disagree on a size
@@ -76,58 +76,102 @@ public final class NpyData {
         int testN = t[0];
         checkShape(required(dataDir, TRAIN_Y, DATA_NEEDS), "(N,)", new int[] {N}, match);
         checkShape(required(dataDir, TEST_Y, DATA_NEEDS), "(N_test,)", new int[] {testN}, match);
-        checkShapeIfPresent(dataDir.resolve(TRAIN_Y_CLEAN), "(N,)", new int[] {N}, match);
-        checkShapeIfPresent(dataDir.resolve(TEST_Y_CLEAN), "(N_test,)", new int[] {testN}, match);
-        checkShapeIfPresent(dataDir.resolve(MU), "(2, d)", new int[] {2, d}, match);
+        checkShapeIfPresent(dataDir, TRAIN_Y_CLEAN, "(N,)", new int[] {N}, match);
+        checkShapeIfPresent(dataDir, TEST_Y_CLEAN, "(N_test,)", new int[] {testN}, match);
+        checkShapeIfPresent(dataDir, MU, "(2, d)", new int[] {2, d}, match);
         return new Shape(N, M, d, testN);
     }
 
     /**
-     * A run's inputs: data from {@code dataDir} when given, else {@link DataFactory#generate};
-     * initial weights from {@code initDir} when given, else {@link DataFactory#initialWeights}.
-     * With a data directory the config's N, M, d and test N must equal the directory's
-     * ({@link #shapeOf}), and its data options (σ, ‖μ‖, p, label mode) go unused. Tokens that
-     * are equal bit for bit are stored once ({@link TokenSet#fromDense}). The weights are read and
-     * checked first and drawn last, so a bad directory is reported before any costly work.
+     * The files of a command's data and init directories, read once (only the files named in the
+     * class doc, each checked to be a regular file) and shared by all its runs.
      *
-     * @param dataDir a data directory (see the class doc), or null to generate the data
-     * @param initDir an init directory (see the class doc), or null to draw the weights
-     * @param config  the run; its d, m_k, m_v size the weights
-     * @throws IllegalArgumentException when a file is missing or malformed, a shape disagrees with
-     *                                  another file or with the config, a value is not finite or a
-     *                                  label is not ±1
+     * @param train       the training set read from a data directory, or null to generate each run's data
+     * @param test        the test set read (null with {@code train})
+     * @param muPos       μ₊ read or taken from a signal token (null with {@code train})
+     * @param muNeg       μ₋ likewise
+     * @param init        the weights read from an init directory, or null to draw each run's W(0)
+     * @param fingerprint 16 hex digits of SHA-256 over every file read (name, shape, values): equal
+     *                    inputs give equal fingerprints; "" when nothing was read
      */
-    public static RunData load(Path dataDir, Path initDir, RunConfig config) throws IOException {
-        Weights read = initDir == null ? null : readWeights(initDir, config);
-        if (dataDir == null) {
-            RunData g = DataFactory.generate(config);
-            return read == null ? g : new RunData(config, g.train(), g.test(), g.muPos(), g.muNeg(), read);
+    public record Inputs(TokenSet train, TokenSet test, double[] muPos, double[] muNeg, Weights init, String fingerprint) {
+
+        /**
+         * Run {@code config}'s inputs: the data read (its N, M, d and test N must be the config's)
+         * or generated, and the weights read (their d, m_k, m_v must be the config's) or drawn.
+         * With read data the config's data options (σ, ‖μ‖, p, label mode) go unused; every run
+         * shares the same token sets and weights, which engines never modify.
+         *
+         * @throws IllegalArgumentException naming both sizes when the files and the config disagree
+         */
+        public RunData runData(RunConfig config) {
+            check(config);
+            if (train == null) {
+                RunData g = DataFactory.generate(config);
+                return init == null ? g : new RunData(config, g.train(), g.test(), g.muPos(), g.muNeg(), init);
+            }
+            return new RunData(config, train, test, muPos, muNeg, init == null ? DataFactory.initialWeights(config) : init);
         }
-        Shape s = shapeOf(dataDir);
-        if (s.N() != config.N() || s.M() != config.M() || s.d() != config.d() || s.testN() != config.testN()) {
-            throw new IllegalArgumentException("data dir " + dataDir + " holds N=" + s.N() + ", M=" + s.M() + ", d=" + s.d()
-                    + ", N_test=" + s.testN() + " (" + TRAIN_X + ", " + TEST_X + ") but the run asks for N=" + config.N()
-                    + ", M=" + config.M() + ", d=" + config.d() + ", N_test=" + config.testN());
+
+        /** Refuses a run whose shapes are not the files' (cheap: the CLI checks every run before any work). */
+        public void check(RunConfig config) {
+            if (init != null && (init.d() != config.d() || init.mk() != config.mk() || init.mv() != config.mv())) {
+                throw new IllegalArgumentException("the init dir holds d=" + init.d() + ", m_k=" + init.mk() + ", m_v=" + init.mv()
+                        + " (" + W_Q + ", " + W_V + ") but the run asks for d=" + config.d() + ", m_k=" + config.mk() + ", m_v=" + config.mv());
+            }
+            if (train != null && (train.N() != config.N() || train.M() != config.M() || train.d() != config.d()
+                    || test.N() != config.testN())) {
+                throw new IllegalArgumentException("the data dir holds N=" + train.N() + ", M=" + train.M() + ", d=" + train.d()
+                        + ", N_test=" + test.N() + " (" + TRAIN_X + ", " + TEST_X + ") but the run asks for N=" + config.N()
+                        + ", M=" + config.M() + ", d=" + config.d() + ", N_test=" + config.testN());
+            }
         }
-        TokenSet train = readSet(dataDir, TRAIN_X, TRAIN_Y, TRAIN_Y_CLEAN, "N", s.N(), s);
-        TokenSet test = readSet(dataDir, TEST_X, TEST_Y, TEST_Y_CLEAN, "N_test", s.testN(), s);
+    }
+
+    /**
+     * Reads a data directory and an init directory (either may be null), each file once, checking
+     * every shape against the others before the values are read: the sizes of a data directory
+     * agree with train_x.npy ({@link #shapeOf}); W_K agrees with W_Q [m_k, d], w_O with W_V [m_v,
+     * d], and d with the data's. Tokens that are equal bit for bit are stored once ({@link
+     * TokenSet#fromDense}).
+     *
+     * @throws IllegalArgumentException when a file is missing or not a regular file, malformed, too
+     *                                  large for the heap, a shape disagrees with another file, a
+     *                                  value is not finite or a label is not ±1
+     */
+    public static Inputs read(Path dataDir, Path initDir) throws IOException {
+        java.security.MessageDigest md;
+        try {
+            md = java.security.MessageDigest.getInstance("SHA-256");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        Shape s = dataDir == null ? null : shapeOf(dataDir);
+        Weights init = initDir == null ? null : readWeights(initDir, s == null ? -1 : s.d(), md);
+        if (s == null) return new Inputs(null, null, null, null, init, initDir == null ? "" : hex(md));
+        TokenSet train = readSet(dataDir, TRAIN_X, TRAIN_Y, TRAIN_Y_CLEAN, "N", s.N(), s, md);
+        TokenSet test = readSet(dataDir, TEST_X, TEST_Y, TEST_Y_CLEAN, "N_test", s.testN(), s, md);
         double[] muPos, muNeg;
-        Path mu = dataDir.resolve(MU);
-        if (Files.exists(mu)) {
-            double[] both = readFinite(mu, "(2, d)", 2, s.d());
+        Path mu = optional(dataDir, MU);
+        if (mu != null) {
+            double[] both = readFinite(mu, "(2, d)", md, 2, s.d());
             muPos = Arrays.copyOfRange(both, 0, s.d());
             muNeg = Arrays.copyOfRange(both, s.d(), 2 * s.d());
         } else {
-            Path labels = Files.exists(dataDir.resolve(TRAIN_Y_CLEAN)) ? dataDir.resolve(TRAIN_Y_CLEAN) : dataDir.resolve(TRAIN_Y);
+            Path labels = optional(dataDir, TRAIN_Y_CLEAN) != null ? dataDir.resolve(TRAIN_Y_CLEAN) : dataDir.resolve(TRAIN_Y);
             muPos = signalToken(train, +1, labels);
             muNeg = signalToken(train, -1, labels);
         }
-        return new RunData(config, train, test, muPos, muNeg, read == null ? DataFactory.initialWeights(config) : read);
+        return new Inputs(train, test, muPos, muNeg, init, hex(md));
+    }
+
+    private static String hex(java.security.MessageDigest md) {
+        return java.util.HexFormat.of().formatHex(md.digest(), 0, 8);
     }
 
     /**
      * Writes a run's data as a data directory (all seven files, true labels and μ included), so
-     * {@link #load} reads back the same samples, labels and signals. Creates {@code dir} if needed.
+     * {@link #read} reads back the same samples, labels and signals. Creates {@code dir} if needed.
      */
     public static void saveData(Path dir, RunData run) throws IOException {
         Files.createDirectories(dir);
@@ -148,22 +192,40 @@ public final class NpyData {
         Npy.write(dir.resolve(W_O), new int[] {w.mv()}, w.wO());
     }
 
-    private static Weights readWeights(Path dir, RunConfig c) throws IOException {
-        int d = c.d(), mk = c.mk(), mv = c.mv();
-        return new Weights(d, mk, mv,
-                readFinite(required(dir, W_Q, INIT_NEEDS), "(m_k, d)", mk, d),
-                readFinite(required(dir, W_K, INIT_NEEDS), "(m_k, d)", mk, d),
-                readFinite(required(dir, W_V, INIT_NEEDS), "(m_v, d)", mv, d),
-                readFinite(required(dir, W_O, INIT_NEEDS), "(m_v,)", mv));
+    /**
+     * The weights of an init directory, their m_k and m_v taken from W_Q and W_V; d from W_Q, which
+     * must equal {@code d} when that is not −1 (the data's).
+     */
+    private static Weights readWeights(Path dir, int d, java.security.MessageDigest md) throws IOException {
+        Path wq = required(dir, W_Q, INIT_NEEDS), wk = required(dir, W_K, INIT_NEEDS);
+        Path wv = required(dir, W_V, INIT_NEEDS), wo = required(dir, W_O, INIT_NEEDS);
+        int[] q = Npy.readShape(wq);
+        if (q.length != 2) throw new IllegalArgumentException(wq + ": shape " + Npy.shapeText(q) + " but expected 2 dimensions (m_k, d)");
+        if (d >= 0 && q[1] != d) {
+            throw new IllegalArgumentException(wq + ": shape " + Npy.shapeText(q) + " but expected (m_k, d) = (m_k, " + d
+                    + ") to match the data dir's d = " + d);
+        }
+        int mk = q[0];
+        d = q[1];
+        String match = " to match " + W_Q + " " + Npy.shapeText(q);
+        checkShape(wk, "(m_k, d)", new int[] {mk, d}, match);
+        int[] v = Npy.readShape(wv);
+        if (v.length != 2 || v[1] != d) {
+            throw new IllegalArgumentException(wv + ": shape " + Npy.shapeText(v) + " but expected (m_v, d) = (m_v, " + d + ")" + match);
+        }
+        int mv = v[0];
+        checkShape(wo, "(m_v,)", new int[] {mv}, " to match " + W_V + " " + Npy.shapeText(v));
+        return new Weights(d, mk, mv, readFinite(wq, "(m_k, d)", md, mk, d), readFinite(wk, "(m_k, d)", md, mk, d),
+                readFinite(wv, "(m_v, d)", md, mv, d), readFinite(wo, "(m_v,)", md, mv));
     }
 
     /** One split: samples [n, M, d], observed labels [n] and true labels [n] (default: observed). */
-    private static TokenSet readSet(Path dir, String xName, String yName, String cleanName, String nName, int n, Shape s)
-            throws IOException {
-        double[] x = readFinite(dir.resolve(xName), "(" + nName + ", M, d)", n, s.M(), s.d());
-        int[] y = readLabels(dir.resolve(yName), nName, n);
-        Path clean = dir.resolve(cleanName);
-        int[] yClean = Files.exists(clean) ? readLabels(clean, nName, n) : y.clone();
+    private static TokenSet readSet(Path dir, String xName, String yName, String cleanName, String nName, int n, Shape s,
+                                    java.security.MessageDigest md) throws IOException {
+        double[] x = readFinite(dir.resolve(xName), "(" + nName + ", M, d)", md, n, s.M(), s.d());
+        int[] y = readLabels(dir.resolve(yName), nName, n, md);
+        Path clean = optional(dir, cleanName);
+        int[] yClean = clean != null ? readLabels(clean, nName, n, md) : y.clone();
         return TokenSet.fromDense(n, s.M(), s.d(), x, y, yClean);
     }
 
@@ -187,8 +249,8 @@ public final class NpyData {
     }
 
     /** Labels [n] that are exactly +1 or −1, as ints. */
-    private static int[] readLabels(Path file, String nName, int n) throws IOException {
-        double[] v = read(file, "(" + nName + ",)", n);
+    private static int[] readLabels(Path file, String nName, int n, java.security.MessageDigest md) throws IOException {
+        double[] v = read(file, "(" + nName + ",)", md, n);
         int[] y = new int[n];
         for (int i = 0; i < n; i++) {
             if (v[i] != 1 && v[i] != -1) {
@@ -202,8 +264,8 @@ public final class NpyData {
     }
 
     /** {@link #read}, refusing NaN and ±∞ (they would only show up later as a diverged run). */
-    private static double[] readFinite(Path file, String dims, int... shape) throws IOException {
-        double[] v = read(file, dims, shape);
+    private static double[] readFinite(Path file, String dims, java.security.MessageDigest md, int... shape) throws IOException {
+        double[] v = read(file, dims, md, shape);
         for (int i = 0; i < v.length; i++) {
             if (!Double.isFinite(v[i])) {
                 throw new IllegalArgumentException(file + ": value at flat index " + i + " is " + v[i] + " but every value must be finite");
@@ -212,19 +274,33 @@ public final class NpyData {
         return v;
     }
 
-    /** The values of a file whose shape must be {@code shape}, named {@code dims} in errors. */
-    private static double[] read(Path file, String dims, int... shape) throws IOException {
+    /**
+     * The values of a file whose shape must be {@code shape}, named {@code dims} in errors; its
+     * name, shape and values go into {@code md}.
+     */
+    private static double[] read(Path file, String dims, java.security.MessageDigest md, int... shape) throws IOException {
         NpyArray a = Npy.read(file);
         checkShape(file, a.shape(), dims, shape, "");
-        return a.data();
+        md.update(file.getFileName().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        md.update(Npy.shapeText(a.shape()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * 4096);
+        double[] v = a.data();
+        for (int i = 0; i < v.length; i += 4096) {
+            b.clear();
+            for (int k = i; k < Math.min(v.length, i + 4096); k++) b.putDouble(v[k]);
+            b.flip();
+            md.update(b);
+        }
+        return v;
     }
 
     private static void checkShape(Path file, String dims, int[] expected, String why) throws IOException {
         checkShape(file, Npy.readShape(file), dims, expected, why);
     }
 
-    private static void checkShapeIfPresent(Path file, String dims, int[] expected, String why) throws IOException {
-        if (Files.exists(file)) checkShape(file, dims, expected, why);
+    private static void checkShapeIfPresent(Path dir, String name, String dims, int[] expected, String why) throws IOException {
+        Path f = optional(dir, name);
+        if (f != null) checkShape(f, dims, expected, why);
     }
 
     private static void checkShape(Path file, int[] actual, String dims, int[] expected, String why) {
@@ -235,8 +311,17 @@ public final class NpyData {
     }
 
     private static Path required(Path dir, String name, String needs) {
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException(dir + ": no such directory (" + needs + ")");
+        Path f = optional(dir, name);
+        if (f == null) throw new IllegalArgumentException(dir.resolve(name) + ": no such file (" + needs + ")");
+        return f;
+    }
+
+    /** {@code dir/name} when it exists, null when it does not; refuses one that is not a regular file. */
+    private static Path optional(Path dir, String name) {
         Path f = dir.resolve(name);
-        if (!Files.isRegularFile(f)) throw new IllegalArgumentException(f + ": no such file (" + needs + ")");
+        if (!Files.exists(f)) return null;
+        if (!Files.isRegularFile(f)) throw new IllegalArgumentException(f + ": not a regular file (a directory?); expected an NPY file");
         return f;
     }
 }

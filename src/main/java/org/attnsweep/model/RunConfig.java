@@ -35,6 +35,9 @@ import java.util.Locale;
  * @param repeat     repeat index; with the seed it keys every random stream of the run
  * @param attnSample training sample whose attention is reported, or −1 for the mean over samples
  * @param snrSigma   σ_p of the SNR, ‖μ‖/(σ_p √d); 0 means the σ of token 2 (SPEC §1)
+ * @param images     image data (SPEC §7): the samples are two classes of real images cut into
+ *                   patches, ‖μ‖ is the image's weight μ in x = img·μ/(1+μ) + |ξ|/(1+μ), the SNR
+ *                   is μ itself, σ lists 1 (the σ of ξ) per token; null for the synthetic data of §1
  */
 public record RunConfig(
         int d, int M, int mk, int mv, int N,
@@ -42,7 +45,7 @@ public record RunConfig(
         LabelMode labels, boolean orthogonalNoise, SignalBasis signals,
         InitScheme init, double sigma0, double sigmaV, double sigmaO, double initDivisor,
         boolean trainWo, double lr, int steps, double targetLoss, int evalEvery,
-        int testN, long seed, int repeat, int attnSample, double snrSigma) {
+        int testN, long seed, int repeat, int attnSample, double snrSigma, ImageSource images) {
 
     public RunConfig {
         sigma = sigma.clone();
@@ -63,14 +66,17 @@ public record RunConfig(
         return snrSigma > 0 ? snrSigma : sigma[0];
     }
 
-    /** SNR = ‖μ‖ / (σ_p √d). */
+    /** SNR = ‖μ‖ / (σ_p √d); for image data μ itself, the knob of paper A's real-data map. */
     public double snr() {
-        return mu / (sigmaP() * Math.sqrt(d));
+        return images != null ? mu : mu / (sigmaP() * Math.sqrt(d));
     }
 
-    /** Distinct training tokens of generated data: the two signals, then every noise token. */
+    /**
+     * Distinct training tokens P of generated data: the two signals, then every noise token; for
+     * image data at most N·M (patches equal bit for bit are stored once).
+     */
     public int tokenCount() {
-        return 2 + N * (M - 1);
+        return images != null ? N * M : 2 + N * (M - 1);
     }
 
     /**
@@ -115,6 +121,13 @@ public record RunConfig(
         if (attnSample < -1 || attnSample >= N) {
             throw bad("--attn-sample must be -1 (mean) or in [0, N) = [0, " + N + "): got " + attnSample);
         }
+        if (images != null) {
+            images.validate();
+            if (M != images.M() || d != images.d()) {
+                throw bad("image runs have M = (" + ImageSource.SIDE + "/patch)^2 = " + images.M() + " and d = patch^2 = "
+                        + images.d() + ": got M=" + M + ", d=" + d);
+            }
+        }
         return this;
     }
 
@@ -138,14 +151,14 @@ public record RunConfig(
     public RunConfig withN(int n) {
         return new RunConfig(d, M, mk, mv, n, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
-                seed, repeat, attnSample, snrSigma);
+                seed, repeat, attnSample, snrSigma, images);
     }
 
     /** A copy with another repeat index. */
     public RunConfig withRepeat(int r) {
         return new RunConfig(d, M, mk, mv, N, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
-                seed, r, attnSample, snrSigma);
+                seed, r, attnSample, snrSigma, images);
     }
 
     @Override
@@ -163,9 +176,10 @@ public record RunConfig(
         return String.format(Locale.ROOT,
                 "RunConfig[d=%d, M=%d, mk=%d, mv=%d, N=%d, sigma=%s, mu=%s, p=%s, labels=%s, orthogonalNoise=%s, "
                         + "signals=%s, init=%s, sigma0=%s, sigmaV=%s, sigmaO=%s, initDivisor=%s, trainWo=%s, lr=%s, "
-                        + "steps=%d, targetLoss=%s, evalEvery=%d, testN=%d, seed=%d, repeat=%d, attnSample=%d%s]",
+                        + "steps=%d, targetLoss=%s, evalEvery=%d, testN=%d, seed=%d, repeat=%d, attnSample=%d%s%s]",
                 d, M, mk, mv, N, Arrays.toString(sigma), mu, p, labels, orthogonalNoise, signals, init, sigma0,
                 sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat,
-                attnSample, snrSigma > 0 ? ", snrSigma=" + snrSigma : "");
+                attnSample, snrSigma > 0 ? ", snrSigma=" + snrSigma : "",
+                images == null ? "" : ", images=" + images.dir() + ", classes=" + images.classes() + ", patch=" + images.patch());
     }
 }

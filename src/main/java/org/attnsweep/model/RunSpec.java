@@ -28,6 +28,12 @@ public final class RunSpec {
     public int attnSample = -1;
     /** σ_p of the SNR; 0 = the σ of token 2. */
     public double snrSigma = 0;
+    /** Image data (SPEC §7): the MNIST-format directory, or null for synthetic data. */
+    public String images = null;
+    /** The two image classes, +1 then −1, as written ({@code 7,9}); null = 7,9 (image runs only). */
+    public String classes = null;
+    /** Patch side p of image runs; 0 = 7 (image runs only). */
+    public int patch = 0;
 
     /**
      * Every key a run can be given, in the order they are applied, with its help text. The command
@@ -60,7 +66,12 @@ public final class RunSpec {
             "seed", "root seed",
             "repeats", "independent runs, repeat indices 0..repeats-1",
             "attn-sample", "report the attention of this training sample (-1 = mean over samples)",
-            "snr-sigma", "sigma_p of SNR = |mu|/(sigma_p sqrt(d)); 0 = the sigma of token 2");
+            "snr-sigma", "sigma_p of SNR = |mu|/(sigma_p sqrt(d)); 0 = the sigma of token 2",
+            "images", "real images as tokens: a directory of MNIST-format files (train-images-idx3-ubyte[.gz], "
+                    + "train-labels-idx1-ubyte[.gz], t10k-...), e.g. /usr/share/datasets/fashion-mnist; --mu is then the "
+                    + "image weight mu in img*mu/(1+mu) + |xi|/(1+mu) on the border",
+            "classes", "image runs: the two classes, +1 then -1 (default 7,9)",
+            "patch", "image runs: patch side p, M = (28/p)^2 tokens of d = p^2 pixels (default 7)");
 
     private static java.util.Map<String, String> keys(String... kv) {
         java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
@@ -121,6 +132,9 @@ public final class RunSpec {
             case "repeats" -> repeats = integer(key, v);
             case "attn-sample" -> attnSample = integer(key, v);
             case "snr-sigma" -> snrSigma = real(key, v);
+            case "images" -> images = v.isEmpty() ? null : v;
+            case "classes" -> classes = v;
+            case "patch" -> patch = integer(key, v);
             default -> throw new IllegalArgumentException("unknown key '" + key + "': expected one of " + KEYS.keySet());
         }
     }
@@ -221,6 +235,15 @@ public final class RunSpec {
 
     /** The config of repeat {@code repeat}, validated. */
     public RunConfig build(int repeat) {
+        ImageSource img = imageSource();
+        if (img != null) {
+            // The image fixes the shapes; ξ ~ N(0, 1), so every σ is 1 (SPEC §7).
+            double[] ones = new double[img.M() - 1];
+            java.util.Arrays.fill(ones, 1.0);
+            return new RunConfig(img.d(), img.M(), mk, mv, N, ones, mu, p, labels, orthogonalNoise, signals, init, sigma0,
+                    sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample,
+                    0, img).validate();
+        }
         double m = mu;
         if (!Double.isNaN(snr)) {
             if (!(snr >= 0) || !Double.isFinite(snr)) throw new IllegalArgumentException("--snr must be finite and >= 0: got " + snr);
@@ -228,7 +251,20 @@ public final class RunSpec {
             m = snr * (snrSigma > 0 ? snrSigma : sigma[0]) * Math.sqrt(d);
         }
         return new RunConfig(d, M, mk, mv, N, sigma, m, p, labels, orthogonalNoise, signals, init, sigma0, sigmaV,
-                sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample, snrSigma)
+                sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample, snrSigma, null)
+                .validate();
+    }
+
+    /** The validated image source of image runs, or null; refuses image options without --images. */
+    private ImageSource imageSource() {
+        if (images == null) {
+            if (classes != null) throw new IllegalArgumentException("--classes is for image runs: give --images DIR too");
+            if (patch != 0) throw new IllegalArgumentException("--patch is for image runs: give --images DIR too");
+            return null;
+        }
+        String[] f = (classes == null ? "7,9" : classes).split(",", -1);
+        if (f.length != 2) throw new IllegalArgumentException("--classes must be two classes a,b (+1 then -1): got '" + classes + "'");
+        return new ImageSource(images, integer("classes", f[0].trim()), integer("classes", f[1].trim()), patch == 0 ? 7 : patch)
                 .validate();
     }
 

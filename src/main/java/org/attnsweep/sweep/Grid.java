@@ -62,16 +62,18 @@ public record Grid(RunSpec base, Map<String, List<String>> axes) {
     /**
      * The values written as text for one key: a single value, a list {@code a,b,c}, or an inclusive
      * range {@code lo:hi} or {@code lo:hi:step}. The σ list's own commas make {@code |} its list
-     * separator: {@code --sigma "4|2,0.2*14"}. Every value is checked as {@link RunSpec#set} checks
+     * separator: {@code --sigma "4|2,0.2*14"}; likewise --classes (so {@code 7,9} is one pair) and --images (a path). Every value is checked as {@link RunSpec#set} checks
      * it, and two values that are one ({@code 0,-0}, or a list entry inside a range) are refused.
      */
     public static List<String> values(String key, String text) {
-        String sep = key.equals("sigma") ? "\\|" : ",";
+        // Values that hold commas (σ lists, class pairs) or colons (paths) are listed with '|'.
+        boolean bar = key.equals("sigma") || key.equals("classes") || key.equals("images");
+        String sep = bar ? "\\|" : ",";
         List<String> out = new ArrayList<>();
         for (String part : text.split(sep, -1)) {
             String s = part.trim();
             if (s.isEmpty()) throw new IllegalArgumentException("--" + key + " has an empty entry in '" + text + "'");
-            if (!key.equals("sigma") && s.contains(":")) out.addAll(range(key, s));
+            if (!bar && s.contains(":")) out.addAll(range(key, s));
             else out.add(s);
         }
         Map<String, String> seen = new LinkedHashMap<>();

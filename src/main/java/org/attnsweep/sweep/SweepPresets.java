@@ -3,6 +3,7 @@ package org.attnsweep.sweep;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.attnsweep.data.ImageSet;
 import org.attnsweep.model.Presets;
 import org.attnsweep.model.RunSpec;
 
@@ -26,6 +27,11 @@ public final class SweepPresets {
         NOTES.put("jiang-dynamics-benign", "paper A Fig. 3 benign: the run preset, 20 repeats");
         NOTES.put("jiang-dynamics-harmful", "paper A Fig. 3 harmful: the run preset, 20 repeats");
         NOTES.put("zhang-dynamics", "paper B Fig. 1: p {0, 0.05, 0.1}, 5 repeats");
+        NOTES.put("fashion-heatmap", "paper A's real-data map (SPEC §7): Fashion-MNIST classes 7 (sneaker, +1) and 9 (ankle boot, -1) "
+                + "from " + ImageSet.DEBIAN_FASHION_MNIST + " (Debian's dataset-fashion-mnist; --images DIR for another copy), "
+                + "7x7 patches (M = 16, d = 49), N {100, 200, 400, 800, 1600, 3200} x mu 0.2..2 step 0.2 x 3 repeats, "
+                + "m_k = m_v = 64, w_O fixed, torch init /16, eta = 1, stop at train loss < 0.01 or T = 1000, 1000 test images "
+                + "(our choices: A states no widths for its image runs, and at eta = 0.1 the image runs barely move in 300 steps)");
     }
 
     public static java.util.Set<String> names() {
@@ -64,6 +70,25 @@ public final class SweepPresets {
             }
             case "jiang-dynamics-benign", "jiang-dynamics-harmful" -> List.of(new Grid(run(base, name), Map.of()));
             case "zhang-dynamics" -> List.of(grid(base, name, "p", "0,0.05,0.1"));
+            case "fashion-heatmap" -> {
+                RunSpec s = base.copy();
+                s.images = ImageSet.DEBIAN_FASHION_MNIST;
+                s.classes = "7,9";
+                s.patch = 7;
+                s.mk = 64;
+                s.mv = 64;
+                s.p = 0;
+                s.trainWo = false;
+                s.set("init", "torch");
+                s.initDivisor = 16;
+                s.lr = 1;
+                s.steps = 1000;
+                s.targetLoss = 0.01;
+                s.evalEvery = 1000;
+                s.testN = 1000;
+                s.repeats = 3;
+                yield List.of(new Grid(s, axes("N", "100,200,400,800,1600,3200", "mu", "0.2:2:0.2")));
+            }
             default -> throw new IllegalArgumentException("--preset must be one of " + NOTES.keySet() + ": got '" + name + "'");
         };
     }

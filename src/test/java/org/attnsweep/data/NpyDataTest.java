@@ -4,11 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
@@ -68,7 +70,7 @@ class NpyDataTest {
         NpyData.saveData(dir, run);
         assertEquals(new NpyData.Shape(N, M, D, TEST_N), NpyData.shapeOf(dir));
 
-        RunData back = NpyData.load(dir, null, c);
+        RunData back = NpyData.read(dir, null).runData(c);
         assertSameSet(run.train(), back.train(), "train");
         assertSameSet(run.test(), back.test(), "test");
         assertArrayEquals(bits(run.muPos()), bits(back.muPos()));
@@ -82,7 +84,7 @@ class NpyDataTest {
         RunData run = DataFactory.generate(clean);
         NpyData.saveData(dir, run);
         for (String optional : new String[] {"mu.npy", "train_y_clean.npy", "test_y_clean.npy"}) Files.delete(dir.resolve(optional));
-        RunData back = NpyData.load(dir, null, clean);
+        RunData back = NpyData.read(dir, null).runData(clean);
         assertSameSet(run.train(), back.train(), "train");
         assertSameSet(run.test(), back.test(), "test");
         assertArrayEquals(bits(run.muPos()), bits(back.muPos()), "mu+ is token 0 of the first sample labelled +1");
@@ -96,7 +98,7 @@ class NpyDataTest {
         double[] flipped = Arrays.stream(run.train().y()).asDoubleStream().toArray();
         flipped[0] = -flipped[0];
         Npy.write(noisyDir.resolve("train_y.npy"), new int[] {N}, flipped);
-        RunData noisyBack = NpyData.load(noisyDir, null, clean);
+        RunData noisyBack = NpyData.read(noisyDir, null).runData(clean);
         assertEquals(-run.train().yClean()[0], noisyBack.train().y()[0]);
         assertArrayEquals(run.train().yClean(), noisyBack.train().yClean());
         assertArrayEquals(bits(run.muPos()), bits(noisyBack.muPos()));
@@ -115,16 +117,16 @@ class NpyDataTest {
         NpyData.saveWeights(init, w);
         NpyData.saveData(data, run);
 
-        RunData generated = NpyData.load(null, init, c);
+        RunData generated = NpyData.read(null, init).runData(c);
         assertSameWeights(w, generated.init());
         assertSameSet(run.train(), generated.train(), "generated train");
         assertSameSet(run.test(), generated.test(), "generated test");
 
-        RunData loaded = NpyData.load(data, init, c);
+        RunData loaded = NpyData.read(data, init).runData(c);
         assertSameWeights(w, loaded.init());
         assertSameSet(run.train(), loaded.train(), "loaded train");
 
-        assertSameWeights(run.init(), NpyData.load(null, null, c).init());
+        assertSameWeights(run.init(), NpyData.read(null, null).runData(c).init());
     }
 
     @Test
@@ -132,7 +134,7 @@ class NpyDataTest {
         // make_fixtures.py: float32 tokens, int64 labels; mu+ = 3 e_1, mu- = 3 e_2; noise (k - 20) / 8.
         Path numpyDir = NpyTest.fixture("data/train_x.npy").getParent();
         assertEquals(new NpyData.Shape(4, 3, 5, 2), NpyData.shapeOf(numpyDir));
-        RunData run = NpyData.load(numpyDir, null, config(4, 3, 5, 2, 0));
+        RunData run = NpyData.read(numpyDir, null).runData(config(4, 3, 5, 2, 0));
         assertArrayEquals(new int[] {1, -1, -1, 1}, run.train().y());
         assertArrayEquals(new int[] {1, -1, -1, 1}, run.train().yClean());
         assertArrayEquals(new int[] {-1, 1}, run.test().y());
@@ -179,7 +181,7 @@ class NpyDataTest {
         Npy.write(y, new int[] {N - 1}, new double[N - 1]);
         String expected = y + ": shape (7,) but expected (N,) = (8,) to match train_x.npy (8, 3, 6)";
         assertMessage(expected, () -> NpyData.shapeOf(dir));
-        assertMessage(expected, () -> NpyData.load(dir, null, c));
+        assertMessage(expected, () -> NpyData.read(dir, null).runData(c));
     }
 
     @Test
@@ -188,12 +190,12 @@ class NpyDataTest {
         Path testX = dir.resolve("test_x.npy");
         Npy.write(testX, new int[] {TEST_N, M + 1, D}, new double[TEST_N * (M + 1) * D]);
         assertMessage(testX + ": shape (5, 4, 6) but expected (N_test, M, d) = (N_test, 3, 6) to match train_x.npy (8, 3, 6)",
-                () -> NpyData.load(dir, null, c));
+                () -> NpyData.read(dir, null).runData(c));
 
         savedRun();
         Path mu = dir.resolve("mu.npy");
         Npy.write(mu, new int[] {D}, new double[D]);
-        assertMessage(mu + ": shape (6,) but expected (2, d) = (2, 6) to match train_x.npy (8, 3, 6)", () -> NpyData.load(dir, null, c));
+        assertMessage(mu + ": shape (6,) but expected (2, d) = (2, 6) to match train_x.npy (8, 3, 6)", () -> NpyData.read(dir, null).runData(c));
 
         Path trainX = dir.resolve("train_x.npy");
         Npy.write(trainX, new int[] {N, M * D}, new double[N * M * D]);
@@ -206,15 +208,15 @@ class NpyDataTest {
         Path y = dir.resolve("train_y.npy");
         double[] labels = {1, -1, 0, 1, 1, -1, -1, 1};
         Npy.write(y, new int[] {N}, labels);
-        assertMessage(y + ": label at index 2 is 0 but labels must be +1 or -1 (0/1 labels: save 2*y - 1)", () -> NpyData.load(dir, null, c));
+        assertMessage(y + ": label at index 2 is 0 but labels must be +1 or -1 (0/1 labels: save 2*y - 1)", () -> NpyData.read(dir, null).runData(c));
         labels[2] = -1;
         labels[5] = 0.5;
         Npy.write(y, new int[] {N}, labels);
-        assertMessage(y + ": label at index 5 is 0.5 but labels must be +1 or -1 (0/1 labels: save 2*y - 1)", () -> NpyData.load(dir, null, c));
+        assertMessage(y + ": label at index 5 is 0.5 but labels must be +1 or -1 (0/1 labels: save 2*y - 1)", () -> NpyData.read(dir, null).runData(c));
         Path clean = dir.resolve("test_y_clean.npy");
         Npy.write(clean, new int[] {TEST_N}, new double[] {1, -1, 1, 2, 1});
         Npy.write(y, new int[] {N}, new double[] {1, -1, 1, -1, 1, -1, 1, -1});
-        assertMessage(clean + ": label at index 3 is 2 but labels must be +1 or -1 (0/1 labels: save 2*y - 1)", () -> NpyData.load(dir, null, c));
+        assertMessage(clean + ": label at index 3 is 2 but labels must be +1 or -1 (0/1 labels: save 2*y - 1)", () -> NpyData.read(dir, null).runData(c));
     }
 
     @Test
@@ -224,24 +226,29 @@ class NpyDataTest {
         NpyData.saveWeights(init, DataFactory.initialWeights(c));
         Path wq = init.resolve("W_Q.npy");
         Npy.write(wq, new int[] {MK - 1, D}, new double[(MK - 1) * D]);
-        assertMessage(wq + ": shape (3, 6) but expected (m_k, d) = (4, 6)", () -> NpyData.load(null, init, c));
+        // m_k comes from W_Q: W_K must agree with it, and a config of another m_k is refused naming both.
+        assertMessage(init.resolve("W_K.npy") + ": shape (4, 6) but expected (m_k, d) = (3, 6) to match W_Q.npy (3, 6)",
+                () -> NpyData.read(null, init));
+        Npy.write(init.resolve("W_K.npy"), new int[] {MK - 1, D}, new double[(MK - 1) * D]);
+        assertMessage("the init dir holds d=6, m_k=3, m_v=3 (W_Q.npy, W_V.npy) but the run asks for d=6, m_k=4, m_v=3",
+                () -> NpyData.read(null, init).runData(c));
 
         NpyData.saveWeights(init, DataFactory.initialWeights(c));
         Path wo = init.resolve("w_O.npy");
         Npy.write(wo, new int[] {1, MV}, new double[MV]);
-        assertMessage(wo + ": shape (1, 3) but expected (m_v,) = (3,)", () -> NpyData.load(null, init, c));
+        assertMessage(wo + ": shape (1, 3) but expected (m_v,) = (3,) to match W_V.npy (3, 6)", () -> NpyData.read(null, init).runData(c));
 
         Files.delete(init.resolve("W_V.npy"));
         assertMessage(init.resolve("W_V.npy") + ": no such file (an init dir needs W_Q.npy, W_K.npy, W_V.npy, w_O.npy)",
-                () -> NpyData.load(null, init, c));
+                () -> NpyData.read(null, init).runData(c));
     }
 
     @Test
     void refusesADirectoryThatDisagreesWithTheConfigOrMissesAFile() throws IOException {
         savedRun();
         RunConfig other = config(N + 2, M, D, TEST_N, 0.1);
-        assertMessage("data dir " + dir + " holds N=8, M=3, d=6, N_test=5 (train_x.npy, test_x.npy) but the run asks for"
-                + " N=10, M=3, d=6, N_test=5", () -> NpyData.load(dir, null, other));
+        assertMessage("the data dir holds N=8, M=3, d=6, N_test=5 (train_x.npy, test_x.npy) but the run asks for"
+                + " N=10, M=3, d=6, N_test=5", () -> NpyData.read(dir, null).runData(other));
         Files.delete(dir.resolve("test_y.npy"));
         assertMessage(dir.resolve("test_y.npy") + ": no such file (a data dir needs train_x.npy, train_y.npy, test_x.npy, test_y.npy)",
                 () -> NpyData.shapeOf(dir));
@@ -254,10 +261,10 @@ class NpyDataTest {
         double[] values = new double[N * M * D];
         values[17] = Double.NaN;
         Npy.write(x, new int[] {N, M, D}, values);
-        assertMessage(x + ": value at flat index 17 is NaN but every value must be finite", () -> NpyData.load(dir, null, c));
+        assertMessage(x + ": value at flat index 17 is NaN but every value must be finite", () -> NpyData.read(dir, null).runData(c));
 
         Files.writeString(x, "not numpy");
-        assertMessage(x + ": not an NPY file (bad magic)", () -> NpyData.load(dir, null, c));
+        assertMessage(x + ": not an NPY file (bad magic)", () -> NpyData.read(dir, null).runData(c));
 
         savedRun();
         for (String optional : new String[] {"mu.npy", "train_y_clean.npy"}) Files.delete(dir.resolve(optional));
@@ -266,6 +273,73 @@ class NpyDataTest {
         Arrays.fill(allMinus, -1);
         Npy.write(y, new int[] {N}, allMinus);
         assertMessage(y + ": no training sample has label +1, so mu+ cannot be taken from its signal token: add mu.npy [2, d] (mu+, mu-)",
-                () -> NpyData.load(dir, null, c));
+                () -> NpyData.read(dir, null).runData(c));
+    }
+
+    /** m_k, m_v and d come from the weights; the data's d must agree with W_Q's. */
+    @Test
+    void initDirectoriesGiveTheirShapes() throws IOException {
+        RunConfig c = config(N, M, D, TEST_N, 0);
+        Path init = dir.resolve("init"), data = dir.resolve("data");
+        NpyData.saveWeights(init, DataFactory.initialWeights(c));
+        NpyData.Inputs in = NpyData.read(null, init);
+        assertEquals(List.of(D, MK, MV), List.of(in.init().d(), in.init().mk(), in.init().mv()));
+        RunConfig wide = config(N, M, D + 1, TEST_N, 0);
+        NpyData.saveData(data, DataFactory.generate(wide));
+        assertMessage(init.resolve("W_Q.npy") + ": shape (4, 6) but expected (m_k, d) = (m_k, 7) to match the data dir's d = 7",
+                () -> NpyData.read(data, init));
+    }
+
+    /**
+     * Only the files a data directory names are read: a stray file of garbage called .npy is
+     * never opened, a directory where a file belongs is refused naming its path, and the
+     * fingerprint follows the values read, not the files beside them.
+     */
+    @Test
+    void readsOnlyTheNamedFilesAndFingerprintsTheirValues() throws IOException {
+        RunConfig c = savedRun();
+        String before = NpyData.read(dir, null).fingerprint();
+        Files.writeString(dir.resolve("stray.npy"), "garbage, never read");
+        Files.createDirectory(dir.resolve("x.npy"));
+        assertEquals(before, NpyData.read(dir, null).fingerprint());
+        assertEquals(16, before.length());
+
+        double[] y = Arrays.stream(DataFactory.generate(c).train().y()).asDoubleStream().toArray();
+        y[0] = -y[0];
+        Npy.write(dir.resolve("train_y.npy"), new int[] {N}, y);
+        assertFalse(before.equals(NpyData.read(dir, null).fingerprint()), "a changed label changes the fingerprint");
+
+        Files.delete(dir.resolve("mu.npy"));
+        Files.createDirectory(dir.resolve("mu.npy"));
+        assertMessage(dir.resolve("mu.npy") + ": not a regular file (a directory?); expected an NPY file", () -> NpyData.read(dir, null));
+        Files.delete(dir.resolve("mu.npy"));
+        Files.delete(dir.resolve("train_x.npy"));
+        Files.createDirectory(dir.resolve("train_x.npy"));
+        assertMessage(dir.resolve("train_x.npy") + ": not a regular file (a directory?); expected an NPY file", () -> NpyData.read(dir, null));
+        Path none = dir.resolve("none");
+        assertMessage(none + ": no such directory (a data dir needs train_x.npy, train_y.npy, test_x.npy, test_y.npy)",
+                () -> NpyData.read(none, null));
+    }
+
+    /** A header that declares more than the heap holds is refused before the array is allocated. */
+    @Test
+    void refusesAnArrayLargerThanTheHeapBeforeAllocating() throws IOException {
+        Path big = dir.resolve("big.npy");
+        Npy.write(big, new int[] {1}, new double[1]);
+        byte[] header = Arrays.copyOf(Files.readAllBytes(big), 128);
+        long n = Math.max(Runtime.getRuntime().maxMemory() / 8 + 1, 1 << 20);
+        // Rewrite the shape to (n,) and extend the file sparsely to exactly the declared size.
+        String text = new String(header, 10, 118, java.nio.charset.StandardCharsets.ISO_8859_1).replace("(1,)", "(" + n + ",)");
+        text = text.substring(0, 117).stripTrailing();
+        text = text + " ".repeat(117 - text.length()) + "\n";
+        System.arraycopy(text.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1), 0, header, 10, 118);
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(big.toFile(), "rw")) {
+            f.setLength(0);
+            f.write(header);
+            f.setLength(128 + 8 * n);
+        }
+        String msg = assertThrows(IllegalArgumentException.class, () -> Npy.read(big)).getMessage();
+        assertTrue(msg.startsWith(big + ": shape (" + n + ",) is ") && msg.contains("MiB as float64, but the heap has only"), msg);
+        Files.delete(big);
     }
 }
