@@ -282,6 +282,59 @@ public final class Report {
                 .append(esc(criterion(r.cutoff()))).append(".</p></section>\n");
     }
 
+    /**
+     * Writes DIR/report.html of a reproduction: the scorecard of every claim first, then, per
+     * preset run under DIR, its verdict counts and its figures (each preset also keeps its own
+     * report.html). Returns its path.
+     */
+    public static Path writeReproduction(Path dir, List<Claims.Claim> claims, List<String> presets, String scale) {
+        StringBuilder h = new StringBuilder();
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>attnsweep reproduction</title>\n<style>")
+                .append(CSS).append(".holds{color:#1a6e1a;font-weight:bold}.differs{color:#a01010;font-weight:bold}.not{color:#666;font-weight:bold}")
+                .append("</style></head>\n<body>\n<h1>attnsweep reproduction: papers A and B</h1>\n<p class=\"sub\">results directory <code>")
+                .append(esc(dir.toAbsolutePath().normalize().toString())).append("</code>, scale <b>").append(esc(scale)).append("</b></p>\n");
+        long holds = claims.stream().filter(c -> c.verdict() == Claims.Verdict.HOLDS).count();
+        long differs = claims.stream().filter(c -> c.verdict() == Claims.Verdict.DIFFERS).count();
+        h.append("<section id=\"scorecard\"><h2>Scorecard</h2>\n<p>").append(claims.size()).append(" claims: <span class=\"holds\">")
+                .append(holds).append(" hold</span>, <span class=\"differs\">").append(differs).append(" differ</span>, <span class=\"not\">")
+                .append(claims.size() - holds - differs).append(" not measurable</span>. Every verdict is computed from the results by the rule "
+                        + "its row states; intervals are " + Math.round(100 * Bootstrap.LEVEL) + "% percentile bootstraps over repeats ("
+                        + Bootstrap.RESAMPLES + " seeded resamples). The same table is in claims.csv.</p>\n")
+                .append("<table><tr><th>claim</th><th>paper</th><th>figure</th><th>statement</th><th>paper's value</th><th>ours</th>"
+                        + "<th>verdict</th><th>why</th></tr>\n");
+        for (Claims.Claim c : claims) {
+            String ours = Double.isNaN(c.mean()) ? "—" : Fmt.num(c.mean())
+                    + (Double.isFinite(c.lo()) ? " [" + Fmt.num(c.lo()) + ", " + Fmt.num(c.hi()) + "]" : "");
+            String cls = c.verdict() == Claims.Verdict.HOLDS ? "holds" : c.verdict() == Claims.Verdict.DIFFERS ? "differs" : "not";
+            h.append("<tr><td>").append(esc(c.id())).append("</td><td>").append(esc(c.paper())).append("</td><td>").append(esc(c.figure()))
+                    .append("</td><td>").append(esc(c.statement())).append("</td><td>").append(esc(c.paperValue().isEmpty() ? "—" : c.paperValue()))
+                    .append("</td><td>").append(esc(ours)).append("</td><td class=\"").append(cls).append("\">").append(esc(c.verdict().word))
+                    .append("</td><td>").append(esc(c.why())).append("</td></tr>\n");
+        }
+        h.append("</table></section>\n");
+        for (String preset : presets) {
+            Path d = dir.resolve(preset);
+            Results r;
+            try {
+                r = Results.load(d);
+            } catch (IllegalArgumentException e) {
+                h.append("<section id=\"preset-").append(esc(preset)).append("\"><h2>").append(esc(preset)).append("</h2><p>No results: ")
+                        .append(esc(e.getMessage())).append("</p></section>\n");
+                continue;
+            }
+            h.append("<h2 id=\"").append(esc(preset)).append("\">").append(esc(preset)).append("</h2>\n<p>")
+                    .append(esc(r.config().path("preset_notes").asText(""))).append(". ")
+                    .append(r.cells().stream().mapToInt(c -> c.metrics().size()).sum()).append(" runs in ").append(r.cells().size())
+                    .append(" cells; its own report: <a href=\"").append(esc(preset)).append("/report.html\">").append(esc(preset))
+                    .append("/report.html</a>.</p>\n");
+            figures(h, new Figures(r).all(), "figures-" + preset, preset + ": figures");
+        }
+        h.append("<footer>Written by attnsweep ").append(esc(Version.get())).append(".</footer>\n</body></html>\n");
+        Path out = dir.resolve("report.html");
+        OutputDir.writeAtomically(out, h.toString());
+        return out;
+    }
+
     /** Text made safe for HTML element content and attribute values. */
     static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
