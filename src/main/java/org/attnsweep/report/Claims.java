@@ -198,7 +198,7 @@ public final class Claims {
             boolean holds = b.found() && h.found() && b.signal() && !h.signal();
             out.add(stages.with(Double.NaN, Double.NaN, Double.NaN, holds ? Verdict.HOLDS : Verdict.DIFFERS,
                     "benign: " + b.describe() + "; harmful: " + h.describe() + " (rule: holds when both show stages, the benign run "
-                            + "learning the signal token and the harmful one the noise token; " + Stages.DEFINITION + ")"));
+                            + "learning the signal token and the harmful one the noise token; stages as docs/math.md §5 defines them)"));
         }
         return out;
     }
