@@ -163,7 +163,7 @@ public final class Sweeper {
                 Trainer.train(eb, data, onFinished != null, (r, res) -> {
                     store.append(batch.get(r), res);
                     if (onFinished != null) onFinished.accept(batch.get(r), res);
-                    progress.add(batch.get(r));
+                    progress.add(batch.get(r), res.stopStep());
                 });
             }
             trained += batch.size();
