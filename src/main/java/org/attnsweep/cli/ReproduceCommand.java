@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
                 + "DIR/report.html (the scorecard, then each preset's figures)."})
 public final class ReproduceCommand implements Callable<Integer> {
     @Option(names = "--scale", defaultValue = "quick",
-            description = "quick (coarser grids, fewer repeats: about 10 minutes on 2 cores), paper (the papers' full sizes) or smoke "
+            description = "quick (coarser grids, fewer repeats: about 150 s of CPU, under 15 minutes on a loaded 2-core machine), paper (the papers' full sizes) or smoke "
                     + "(tiny models, for tests) (default ${DEFAULT-VALUE})") String scale;
     @Option(names = "--papers", defaultValue = "A,B", split = ",", description = "which papers: A, B or A,B (default ${DEFAULT-VALUE})")
     List<String> papers;

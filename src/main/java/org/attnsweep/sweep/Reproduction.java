@@ -10,7 +10,7 @@ import org.attnsweep.model.RunSpec;
 /**
  * The figure presets of both papers as {@code reproduce} runs them, at one of three scales:
  * {@code paper} (the presets exactly, docs/math.md §6), {@code quick} (every preset with fewer
- * repeats and a coarser grid, about ten minutes on 2 cores) and {@code smoke} (tiny models, for
+ * repeats and a coarser grid, about 150 s of CPU on 2 cores) and {@code smoke} (tiny models, for
  * tests). zhang-critical is the zhang-phase grid read a second way, so it is not run twice: its
  * claims read DIR/zhang-phase.
  */
