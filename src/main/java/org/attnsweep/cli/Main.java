@@ -32,7 +32,7 @@ public final class Main implements Runnable {
         RunOptions.register(sweep.getCommandSpec());
         cl.addSubcommand("train", train);
         cl.addSubcommand("sweep", sweep);
-        for (Object sub : new Object[] {new MergeCommand(), new AggregateCommand(), new PlotCommand(), new ReportCommand(),
+        for (Object sub : new Object[] {new MergeCommand(), new AggregateCommand(), new PlotCommand(), new ReportCommand(), new ReproduceCommand(),
                 new InfoCommand(), new CommandLine.HelpCommand()}) {
             cl.addSubcommand(sub);
         }

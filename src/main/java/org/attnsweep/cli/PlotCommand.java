@@ -2,30 +2,39 @@ package org.attnsweep.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.attnsweep.report.Figure;
 import org.attnsweep.report.Figures;
 import org.attnsweep.report.Results;
+import org.attnsweep.train.OutputDir;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code plot}: the figures of SPEC §6 that a results directory supports, as PNG and SVG. */
+/** {@code plot}: the figures of docs/math.md §6 that a results directory supports, as PNG, PDF and SVG. */
 @Command(name = "plot", mixinStandardHelpOptions = true,
-        description = {"Draws every figure the results in DIR support into DIR/figures/, each as NAME.png and NAME.svg: "
-                + "test-loss heatmaps over (SNR, N) with N*SNR^2 = C, C against p, test loss against N, p, |mu|, sigma_p, "
-                + "training curves per value of a varied option, and training dynamics (mean +- 2 std over repeats)."})
+        description = {"Draws every figure the results in DIR support into DIR/figures/, each as NAME.png, NAME.pdf and NAME.svg: "
+                + "test-loss heatmaps over (SNR, N) with the paper's and the fitted N*SNR^2 = C, C against p, test loss against N, p, "
+                + "|mu|, sigma_p, training curves per value of a varied option, and training dynamics (mean and spread over repeats)."})
 public final class PlotCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "a train, sweep or merge output directory") Path dir;
+    @Option(names = "--format", defaultValue = "png,pdf,svg", split = ",",
+            description = "file formats, any of png, pdf, svg (default ${DEFAULT-VALUE})") List<String> formats;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() throws IOException {
+        Set<Figure.Format> wanted = parseFormats(formats);
         PrintWriter out = spec.commandLine().getOut();
         Results r;
         try {
@@ -34,14 +43,47 @@ public final class PlotCommand implements Callable<Integer> {
             throw new IllegalArgumentException("plot: " + e.getMessage(), e);
         }
         List<Figure> figures = new Figures(r).all();
-        Path to = Files.createDirectories(dir.resolve("figures"));
-        for (Figure f : figures) {
-            Files.write(to.resolve(f.name() + ".png"), f.png());
-            Files.writeString(to.resolve(f.name() + ".svg"), f.svg(), StandardCharsets.UTF_8);
-            out.printf("%s  %s (.png, .svg)%n", f.title(), to.resolve(f.name()));
-        }
-        out.printf("%d figures in %s%n", figures.size(), to);
+        List<Path> written = write(figures, dir.resolve("figures"), wanted, out);
+        out.printf("%d figures (%d files) in %s%n", figures.size(), written.size(), dir.resolve("figures"));
         out.flush();
         return 0;
+    }
+
+    /**
+     * Writes each figure in each format into {@code to} (created if missing; a symlink there is
+     * refused), every file through a temporary file and a rename, so a symlink planted at a
+     * figure's name is replaced, never written through. Prints one line per figure.
+     */
+    public static List<Path> write(List<Figure> figures, Path to, Set<Figure.Format> formats, PrintWriter out) throws IOException {
+        if (Files.isSymbolicLink(to)) throw new IllegalArgumentException("plot: " + to + " is a symlink: refusing to write figures through it");
+        if (Files.exists(to, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(to, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException("plot: " + to + " exists and is not a directory");
+        }
+        Files.createDirectories(to);
+        List<Path> written = new ArrayList<>();
+        for (Figure f : figures) {
+            List<String> exts = new ArrayList<>();
+            for (Figure.Format fm : formats) {
+                Path file = to.resolve(f.name() + "." + fm.extension());
+                OutputDir.writeAtomically(file, f.bytes(fm));
+                written.add(file);
+                exts.add("." + fm.extension());
+            }
+            if (out != null) out.printf("%s  %s (%s)%n", f.title(), to.resolve(f.name()), String.join(", ", exts));
+        }
+        return written;
+    }
+
+    static Set<Figure.Format> parseFormats(List<String> given) {
+        Set<Figure.Format> out = EnumSet.noneOf(Figure.Format.class);
+        for (String s : given) {
+            try {
+                out.add(Figure.Format.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--format must be a list of png, pdf, svg: got '" + s + "'", e);
+            }
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException("--format must name at least one of png, pdf, svg: got none");
+        return out;
     }
 }

@@ -9,22 +9,22 @@ import picocli.CommandLine.Parameters;
 
 /** {@code report}: one self-contained HTML file of a results directory. */
 @Command(name = "report", mixinStandardHelpOptions = true,
-        description = {"Writes DIR/report.html, one self-contained file: what ran, a benign/harmful verdict per regime next to "
-                + "the theory's prediction, every figure of 'plot', the fitted C with R^2, the stage boundaries of the training "
-                + "dynamics and the final test error of every cell against the Bayes error p."})
+        description = {"Writes DIR/report.html, one self-contained file: what ran, benign/harmful per cell under one stated "
+                + "criterion (mean test loss within the cutoff of the Bayes loss H(p)), next to the predictions of the paper's C "
+                + "and of the fitted C with their agreement counts, every figure of 'plot', the fitted C with its bootstrap "
+                + "interval and R^2, the stage boundaries of the training dynamics and every cell's test loss and error."})
 public final class ReportCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "a train, sweep or merge output directory") Path dir;
-    @Option(names = "--margin", defaultValue = "0.05",
-            description = "a cell is benign when its mean test error is at most p + margin (default ${DEFAULT-VALUE})") double margin;
-    @Option(names = "--theory-c", description = "C of the prediction 'benign iff N*SNR^2 >= C' (default: the C fitted per p by the sweep)")
-    Double theoryC;
+    @Option(names = "--paper-c", defaultValue = "1000",
+            description = "the paper's C of the prediction 'benign iff N*SNR^2 >= C' (default ${DEFAULT-VALUE}, paper A's curve)")
+    double paperC;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
 
     @Override
     public Integer call() {
-        Report.Options o = new Report.Options(margin, theoryC == null ? Double.NaN : theoryC);
+        Report.Options o = new Report.Options(paperC);
         Path written;
         try {
             written = Report.write(dir, o);

@@ -56,8 +56,14 @@ final class Charts {
     /** Distinct line colours (Tableau 10), in the order series get them. */
     static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),
             new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x17becf)};
-    /** The theory curve N·SNR² = C: red reads on both ends of the colour scale. */
+    /** The fitted curve N·SNR² = C: red reads on both ends of the colour scale. */
     static final Color THEORY = new Color(0xff2020);
+    /** The paper's curve N·SNR² = 1000 (dashed): white-edged magenta, apart from the fit's red. */
+    static final Color PAPER = new Color(0xff00ff);
+
+    /** A curve N = C / SNR² on a heatmap, with its legend text; {@code dashed} for the paper's. */
+    record Curve(double C, String label, Color colour, boolean dashed) {
+    }
     /** Cells below the cutoff (benign) and above it (harmful) in the thresholded map: the colour scale's ends. */
     static final Color BELOW = ColourScale.at(0), ABOVE = ColourScale.at(1);
     /** A log axis is used when the positive values span more than this ratio. */
@@ -83,19 +89,33 @@ final class Charts {
 
     /** How a {@link Line} is drawn. */
     enum Style {
-        /** a line with its ±2σ band */
+        /** a line with its band */
         BAND,
-        /** a line with markers at the data points and its ±2σ band (few points, e.g. factor sweeps) */
+        /** a line with markers at the data points and its band (few points, e.g. factor sweeps) */
         POINTS,
         /** a dashed reference line without a band */
         DASHED
     }
 
     /**
-     * A curve: {@code y} at {@code x} with band y ± 2·std (std may be null: no band).
-     * Non-finite points are skipped.
+     * A curve: {@code y} at {@code x} with a band from {@code lo} to {@code hi} (both null: no
+     * band). Non-finite points are skipped.
      */
-    record Line(String name, double[] x, double[] y, double[] std, Color colour, Style style) {
+    record Line(String name, double[] x, double[] y, double[] lo, double[] hi, Color colour, Style style) {
+    }
+
+    /**
+     * The band y ± 2σ kept inside [min, max], the range the quantity can take (attention and error
+     * rates in [0, 1], losses ≥ 0): a mean − 2σ below 0 is drawn at 0. Returns {lo, hi}.
+     */
+    static double[][] band(double[] y, double[] std, double min, double max) {
+        double[] lo = new double[y.length], hi = new double[y.length];
+        for (int i = 0; i < y.length; i++) {
+            double s = Double.isFinite(std[i]) ? std[i] : 0;
+            lo[i] = Math.min(max, Math.max(min, y[i] - 2 * s));
+            hi[i] = Math.max(min, Math.min(max, y[i] + 2 * s));
+        }
+        return new double[][] {lo, hi};
     }
 
     /** Whether positive data spanning these values reads better on a log axis. */
@@ -104,8 +124,8 @@ final class Charts {
     }
 
     /**
-     * Curves with ±2σ bands against x. On a log y axis a band's lower edge is cut at the axis
-     * floor (a loss's mean − 2σ can be negative).
+     * Curves with their bands against x. On a log y axis a band's lower edge is cut at the axis
+     * floor.
      *
      * @param title   panel title (null for none)
      * @param markers vertical lines (e.g. stage boundaries), may be empty
@@ -114,10 +134,10 @@ final class Charts {
         double floor = Double.POSITIVE_INFINITY, top = Double.NEGATIVE_INFINITY;
         for (Line l : lines) {
             for (int i = 0; i < l.x.length; i++) {
-                double y = l.y[i], s = l.std == null ? 0 : l.std[i];
+                double y = l.y[i], h = l.hi == null ? y : l.hi[i];
                 if (!Double.isFinite(y) || !Double.isFinite(l.x[i])) continue;
                 if (y > 0) floor = Math.min(floor, y);
-                top = Math.max(top, y + 2 * (Double.isFinite(s) ? s : 0));
+                top = Math.max(top, Double.isFinite(h) ? Math.max(h, y) : y);
             }
         }
         boolean log = logY && floor < Double.POSITIVE_INFINITY;
@@ -129,10 +149,10 @@ final class Charts {
             Line l = lines.get(k);
             YIntervalSeries s = new YIntervalSeries(l.name, false, true);
             for (int i = 0; i < l.x.length; i++) {
-                double y = l.y[i], sd = l.std == null || l.style == Style.DASHED ? 0 : l.std[i];
+                double y = l.y[i];
                 if (!Double.isFinite(y) || !Double.isFinite(l.x[i]) || log && y <= 0) continue;
-                if (!Double.isFinite(sd)) sd = 0;
-                double lo = y - 2 * sd, hi = y + 2 * sd;
+                boolean banded = l.lo != null && l.style != Style.DASHED && Double.isFinite(l.lo[i]) && Double.isFinite(l.hi[i]);
+                double lo = banded ? l.lo[i] : y, hi = banded ? l.hi[i] : y;
                 s.add(l.x[i], y, log ? Math.max(lo, floor) : lo, hi);
             }
             data.addSeries(s);
@@ -169,31 +189,36 @@ final class Charts {
         return c;
     }
 
-    /** A dashed vertical line at x with a label at its top (a stage boundary). */
-    static ValueMarker marker(double x, String label) {
+    /**
+     * A dashed vertical line at x with a label at its top (a stage boundary). Labels alternate
+     * sides and heights — the first left of its line at the top, the second right of its line
+     * one label lower — so two boundaries close together never overlap.
+     */
+    static ValueMarker marker(double x, String label, int index) {
         ValueMarker m = new ValueMarker(x, Color.DARK_GRAY,
                 new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 1f, new float[] {5f, 4f}, 0f));
         m.setLabel(label);
         m.setLabelFont(TICK);
         m.setLabelPaint(Color.DARK_GRAY);
         m.setLabelBackgroundColor(Color.WHITE);
-        m.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
-        m.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+        boolean left = index % 2 == 0;
+        m.setLabelAnchor(left ? RectangleAnchor.TOP_LEFT : RectangleAnchor.TOP_RIGHT);
+        m.setLabelTextAnchor(left ? TextAnchor.TOP_RIGHT : TextAnchor.TOP_LEFT);
+        m.setLabelOffset(new RectangleInsets(4 + (index % 2) * (TICK.getSize() + 8), 4, 4, 4));
         return m;
     }
 
     /**
      * A heatmap of one value over a grid and the same map thresholded at {@code cutoff}, each with
-     * the theory curve y = C / x² (N = C / SNR²) when C is finite.
+     * the curves y = C / x² (N = C / SNR²) of finite C: the paper's and the fitted one.
      *
      * @param xs    the grid's distinct x values (SNR), ascending
      * @param ys    the grid's distinct y values (N), ascending
      * @param cells rows {x, y, value}, one per grid cell present
-     * @param C     the constant of the curve (NaN: no curve)
-     * @param curve the legend text of the curve
+     * @param curves the curves to draw (those with a non-finite C are left out)
      */
     static List<JFreeChart> heatmap(String xLabel, String yLabel, String valueLabel, double[] xs, double[] ys, double[][] cells,
-            double cutoff, double C, String curve) {
+            double cutoff, List<Curve> curves) {
         double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
         for (double[] c : cells) {
             if (!Double.isFinite(c[2])) continue;
@@ -213,7 +238,7 @@ final class Charts {
         }
         ColourScale scale = log ? new ColourScale(Math.log10(min), Math.log10(max)) : new ColourScale(min, max);
 
-        JFreeChart values = grid(xLabel, yLabel, xs, ys, z, scale, C, curve, valueLabel);
+        JFreeChart values = grid(xLabel, yLabel, xs, ys, z, scale, curves, valueLabel);
         NumberAxis bar = new NumberAxis(log ? valueLabel + " (log scale)" : valueLabel);
         bar.setRange(scale.getLowerBound(), scale.getUpperBound());
         if (log) {
@@ -236,26 +261,27 @@ final class Charts {
         values.addSubtitle(legend);
 
         String cut = Fmt.num(cutoff);
-        JFreeChart thresholded = grid(xLabel, yLabel, xs, ys, t, new ColourScale(0, 1), C, curve, valueLabel + " thresholded at " + cut);
+        JFreeChart thresholded = grid(xLabel, yLabel, xs, ys, t, new ColourScale(0, 1), curves, valueLabel + " thresholded at " + cut);
         LegendItemCollection items = new LegendItemCollection();
         items.add(new LegendItem(valueLabel + " < " + cut, BELOW));
         items.add(new LegendItem(valueLabel + " ≥ " + cut, ABOVE));
-        if (Double.isFinite(C)) items.add(curveItem(curve));
+        for (Curve c : curves) if (Double.isFinite(c.C()) && c.C() > 0) items.add(curveItem(c));
         thresholded.getXYPlot().setFixedLegendItems(items);
         return List.of(values, thresholded);
     }
 
-    private static LegendItem curveItem(String label) {
-        return new LegendItem(label, null, null, null, new Line2D.Double(-10, 0, 10, 0), curveStroke(), THEORY);
+    private static LegendItem curveItem(Curve c) {
+        return new LegendItem(c.label(), null, null, null, new Line2D.Double(-10, 0, 10, 0), curveStroke(c.dashed()), c.colour());
     }
 
-    private static Stroke curveStroke() {
-        return new BasicStroke(3.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
+    private static Stroke curveStroke(boolean dashed) {
+        return dashed ? new BasicStroke(3.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f, new float[] {10f, 7f}, 0f)
+                : new BasicStroke(3.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
     }
 
-    /** One grid panel: blocks coloured by {@code z[2]} through {@code scale}, plus the curve N = C/SNR². */
+    /** One grid panel: blocks coloured by {@code z[2]} through {@code scale}, plus the curves N = C/SNR². */
     private static JFreeChart grid(String xLabel, String yLabel, double[] xs, double[] ys, double[][] z, ColourScale scale,
-            double C, String curve, String title) {
+            List<Curve> curves, String title) {
         DefaultXYZDataset data = new DefaultXYZDataset();
         data.addSeries("cells", z);
         GridRenderer blocks = new GridRenderer(xs, ys, scale);
@@ -265,23 +291,25 @@ final class Charts {
         y.setRange(yr);
         y.setStandardTickUnits(NumberAxis.createIntegerTickUnits()); // N is a count
         XYPlot plot = new XYPlot(data, x, y, blocks);
-        plot.setDatasetRenderingOrder(DatasetRenderingOrder.FORWARD); // the curve over the blocks
+        plot.setDatasetRenderingOrder(DatasetRenderingOrder.FORWARD); // the curves over the blocks
         JFreeChart chart = chart(title, plot, true);
         plot.setDomainGridlinesVisible(false);
         plot.setRangeGridlinesVisible(false);
-        if (Double.isFinite(C) && C > 0) {
-            XYSeries s = new XYSeries(curve, false, true);
+        int k = 1;
+        for (Curve c : curves) {
+            if (!(Double.isFinite(c.C()) && c.C() > 0)) continue;
+            XYSeries s = new XYSeries(c.label(), false, true);
             // sample x on a log grid so the steep end of N = C/SNR² is drawn smoothly
             double a = Math.max(xr.getLowerBound(), xr.getUpperBound() * 1e-3), b = xr.getUpperBound();
             for (int i = 0; i <= 400; i++) {
-                double xv = a * Math.pow(b / a, i / 400.0), yv = C / (xv * xv);
+                double xv = a * Math.pow(b / a, i / 400.0), yv = c.C() / (xv * xv);
                 if (yv <= yr.getUpperBound() * 4) s.add(xv, yv);
             }
             XYLineAndShapeRenderer line = new XYLineAndShapeRenderer(true, false);
-            line.setSeriesPaint(0, THEORY);
-            line.setSeriesStroke(0, curveStroke());
-            plot.setDataset(1, new XYSeriesCollection(s));
-            plot.setRenderer(1, line);
+            line.setSeriesPaint(0, c.colour());
+            line.setSeriesStroke(0, curveStroke(c.dashed()));
+            plot.setDataset(k, new XYSeriesCollection(s));
+            plot.setRenderer(k++, line);
         }
         return chart;
     }

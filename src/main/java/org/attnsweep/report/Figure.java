@@ -1,23 +1,35 @@
 package org.attnsweep.report;
 
 import java.awt.Color;
+import java.awt.Dimension;
 import java.awt.Graphics2D;
 import java.awt.Rectangle;
 import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Locale;
 import javax.imageio.ImageIO;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import de.rototor.pdfbox.graphics2d.PdfBoxGraphics2D;
+import org.apache.batik.svggen.SVGGraphics2D;
+import org.apache.pdfbox.pdmodel.PDDocument;
+import org.apache.pdfbox.pdmodel.PDPage;
+import org.apache.pdfbox.pdmodel.PDPageContentStream;
+import org.apache.pdfbox.pdmodel.common.PDRectangle;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.title.TextTitle;
-import org.jfree.svg.SVGGraphics2D;
+import org.w3c.dom.Document;
 
 /**
  * One figure: a title over a grid of chart panels ({@code columns} wide, filled row by row), each
- * panel a JFreeChart drawn into its cell. The same drawing goes to PNG (Java2D image) and SVG
- * (JFreeSVG), so the two files always show the same thing.
+ * panel a JFreeChart drawn into its cell. The same drawing goes to PNG (a Java2D image), SVG
+ * (Batik's SVG generator) and PDF (PDFBox's Graphics2D bridge, one page of the figure's size in
+ * points, text as vector outlines), so every format always shows the same thing.
  *
  * @param name        file name without extension (letters, digits, '.', '-', '_')
  * @param title       the figure's title, drawn above the panels
@@ -79,10 +91,61 @@ public record Figure(String name, String title, String caption, List<JFreeChart>
         return out.toByteArray();
     }
 
+    /** The file formats a figure is written in, by their file extension. */
+    public enum Format {
+        PNG, PDF, SVG;
+
+        public String extension() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** The figure in {@code format}, as the bytes of its file. */
+    public byte[] bytes(Format format) {
+        return switch (format) {
+            case PNG -> png();
+            case PDF -> pdf();
+            case SVG -> svg().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        };
+    }
+
     /** The figure as a standalone SVG document. */
     public String svg() {
-        SVGGraphics2D g2 = new SVGGraphics2D(width(), height());
+        Document doc;
+        try {
+            doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().getDOMImplementation()
+                    .createDocument("http://www.w3.org/2000/svg", "svg", null);
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException("the JDK's XML parser cannot make a document: " + e.getMessage(), e);
+        }
+        SVGGraphics2D g2 = new SVGGraphics2D(doc);
+        g2.setSVGCanvasSize(new Dimension(width(), height()));
         draw(g2);
-        return g2.getSVGDocument();
+        StringWriter out = new StringWriter();
+        try {
+            g2.stream(out, true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write figure " + name + " as SVG: " + e.getMessage(), e);
+        }
+        return out.toString();
+    }
+
+    /** The figure as a one-page PDF, one point per pixel of the PNG. */
+    public byte[] pdf() {
+        try (PDDocument doc = new PDDocument()) {
+            PDPage page = new PDPage(new PDRectangle(width(), height()));
+            doc.addPage(page);
+            PdfBoxGraphics2D g2 = new PdfBoxGraphics2D(doc, width(), height());
+            draw(g2);
+            g2.dispose();
+            try (PDPageContentStream content = new PDPageContentStream(doc, page)) {
+                content.drawForm(g2.getXFormObject());
+            }
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            doc.save(out);
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write figure " + name + " as PDF: " + e.getMessage(), e);
+        }
     }
 }

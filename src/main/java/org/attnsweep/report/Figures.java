@@ -140,22 +140,33 @@ public final class Figures {
         }
         Aggregate.Fit fit = r.fitOf(cells.get(0));
         double C = fit == null ? Double.NaN : fit.C();
-        String curve = "N·SNR² = C, C = " + Fmt.num(C) + (fit == null ? "" : " (fit, R² = " + Fmt.num(fit.r2()) + ")");
-        // The boundary fit's rule (Aggregate.boundary): benign when the test loss exceeds the Bayes
+        String interval = fit != null && Double.isFinite(fit.cLo()) ? " [" + Fmt.num(fit.cLo()) + ", " + Fmt.num(fit.cHi()) + "]" : "";
+        // Image runs (SPEC §7) record SNR = μ, the image weight: say so rather than the synthetic
+        // formula, and draw no paper-A curve, whose constant is in the synthetic SNR's units.
+        boolean images = cells.stream().allMatch(c -> c.num("snr") == c.num("mu"));
+        Charts.Curve fitted = new Charts.Curve(C, "fit: N·SNR² = " + Fmt.num(C) + interval + (fit == null ? "" : ", R² = " + Fmt.num(fit.r2())),
+                Charts.THEORY, false);
+        List<Charts.Curve> curves = images ? List.of(fitted)
+                : List.of(new Charts.Curve(Verdicts.PAPER_A_C, "paper A: N·SNR² = 1000", Charts.PAPER, true), fitted);
+        // The boundary fit's rule (Aggregate.benign): benign when the test loss exceeds the Bayes
         // loss H(p) by less than the cutoff, so the map is thresholded at H(p) + cutoff.
         double h = group.containsKey("p") ? Aggregate.bayesLoss(Double.parseDouble(group.get("p"))) : 0;
         double threshold = h + r.cutoff();
-        // Image runs (SPEC §7) record SNR = μ, the image weight: say so rather than the synthetic formula.
-        boolean images = cells.stream().allMatch(c -> c.num("snr") == c.num("mu"));
         List<JFreeChart> panels = Charts.heatmap(images ? "SNR = μ (image weight)" : "SNR = ‖μ‖ / (σ_p √d)", "N (training samples)", Notation.of(Metric.TEST_LOSS),
-                distinct(cells, "snr"), distinct(cells, "N"), rows, threshold, C, curve);
+                distinct(cells, "snr"), distinct(cells, "N"), rows, threshold, curves);
         String where = group.isEmpty() ? "" : ", " + words(group);
         int repeats = cells.get(0).metrics().size();
+        long diverged = cells.stream().filter(c -> c.diverged() > 0 || Double.isNaN(c.mean(Metric.TEST_LOSS))).count();
         String at = h > 0 ? "H(p) + cutoff = " + Fmt.num(h) + " + " + Fmt.num(r.cutoff()) : "the cutoff " + Fmt.num(r.cutoff());
-        String caption = "Left: mean final test loss over " + repeats + " repeat(s) per cell (N, SNR); grey cells have no finite value. "
+        double maxN = distinct(cells, "N")[distinct(cells, "N").length - 1], maxSnr = distinct(cells, "snr")[distinct(cells, "snr").length - 1];
+        String caption = "Left: mean final test loss over " + repeats + " repeat(s) per cell (N, SNR); grey cells have no finite value"
+                + (diverged > 0 ? " (" + diverged + " of " + cells.size() + " cells have diverged runs)" : "") + ". "
                 + "Right: the same map thresholded at " + at + " (dark: below, the benign side). "
+                + (images ? "" : "Dashed magenta: paper A's curve N·SNR² = 1000"
+                        + (maxN * maxSnr * maxSnr < Verdicts.PAPER_A_C ? " (outside this grid: every cell has N·SNR² < 1000)" : "") + ". ")
                 + (Double.isFinite(C)
-                        ? "Red: N·SNR² = C with C = " + Fmt.num(C) + ", the least-squares fit through, for each N, the smallest SNR whose mean test loss is below that threshold."
+                        ? "Solid red: N·SNR² = C with C = " + Fmt.num(C) + interval + " (" + Math.round(100 * org.attnsweep.sweep.Bootstrap.LEVEL)
+                                + "% bootstrap interval over repeats), the least-squares fit through, for each N, the smallest SNR whose mean test loss is below that threshold."
                         : "No cell's mean test loss fell below that threshold, so no C was fitted.");
         return new Figure(group.isEmpty() ? "heatmap" : "heatmap-" + slug(group), "Test loss over (SNR, N)" + where, caption, panels, 2,
                 PANEL_W, PANEL_H + 40);
@@ -166,15 +177,17 @@ public final class Figures {
         for (Map.Entry<Map<String, String>, List<Aggregate.Cell>> e : grids.entrySet()) {
             if (!e.getKey().keySet().equals(java.util.Set.of("p"))) return null;
             Aggregate.Fit f = r.fitOf(e.getValue().get(0));
-            if (f != null && Double.isFinite(f.C())) pts.add(new double[] {Double.parseDouble(e.getKey().get("p")), f.C()});
+            if (f != null && Double.isFinite(f.C())) pts.add(new double[] {Double.parseDouble(e.getKey().get("p")), f.C(), f.cLo(), f.cHi()});
         }
         if (pts.size() < 2) return null;
         pts.sort((a, b) -> Double.compare(a[0], b[0]));
         double[] x = pts.stream().mapToDouble(v -> v[0]).toArray(), y = pts.stream().mapToDouble(v -> v[1]).toArray();
+        double[] lo = pts.stream().mapToDouble(v -> v[2]).toArray(), hi = pts.stream().mapToDouble(v -> v[3]).toArray();
         JFreeChart c = Charts.lines(null, "p (label-flip rate)", "C  (boundary N·SNR² = C)",
-                List.of(new Charts.Line("fitted C", x, y, null, Charts.PALETTE[0], Charts.Style.POINTS)), false, List.of());
+                List.of(new Charts.Line("fitted C", x, y, lo, hi, Charts.PALETTE[0], Charts.Style.POINTS)), false, List.of());
         return new Figure("critical-c", "Fitted C of the boundary N·SNR² = C against p",
-                "C fitted per p from the heatmaps (cutoff " + Fmt.num(r.cutoff()) + " on the test loss above H(p)); p without a fit are left out.",
+                "C fitted per p from the heatmaps (cutoff " + Fmt.num(r.cutoff()) + " on the test loss above H(p)), shaded: its "
+                        + Math.round(100 * org.attnsweep.sweep.Bootstrap.LEVEL) + "% bootstrap interval over repeats; p without a fit are left out.",
                 List.of(c), 1, PANEL_W + 80, PANEL_H);
     }
 
@@ -213,13 +226,14 @@ public final class Figures {
                 }
                 Map<String, String> shown = new LinkedHashMap<>(e.getKey());
                 shown.keySet().retainAll(axes);
-                lines.add(new Charts.Line(shown.isEmpty() ? Notation.of(Metric.TEST_LOSS) : words(shown), x, y, s,
+                double[][] band = Charts.band(y, s, 0, Double.POSITIVE_INFINITY);
+                lines.add(new Charts.Line(shown.isEmpty() ? Notation.of(Metric.TEST_LOSS) : words(shown), x, y, band[0], band[1],
                         Charts.PALETTE[colour++ % Charts.PALETTE.length], Charts.Style.POINTS));
             }
             if (k.equals("p")) {
                 double[] x = distinct(r.cells(), "p"), h = new double[x.length];
                 for (int i = 0; i < x.length; i++) h[i] = Aggregate.bayesLoss(x[i]);
-                lines.add(new Charts.Line("Bayes test loss H(p)", x, h, null, Color.BLACK, Charts.Style.DASHED));
+                lines.add(new Charts.Line("Bayes test loss H(p)", x, h, null, null, Color.BLACK, Charts.Style.DASHED));
             }
             panels.add(Charts.lines("test loss against " + Notation.of(k), Notation.of(k), Notation.of(Metric.TEST_LOSS), lines,
                     Charts.decades(min, max), List.of()));
@@ -227,7 +241,7 @@ public final class Figures {
         }
         if (panels.isEmpty()) return null;
         return new Figure("factors", "Final test loss against " + String.join(", ", names),
-                "Mean final test loss ± 2σ over repeats against each varied factor, the others held at their values in each series"
+                "Mean final test loss ± 2σ over repeats (the band clipped at 0) against each varied factor, the others held at their values in each series"
                         + (names.contains("p") ? "; dashed: the Bayes-optimal test loss H(p) = −p ln p − (1−p) ln(1−p)." : "."),
                 panels, Math.min(2, panels.size()), PANEL_W, PANEL_H);
     }
@@ -240,19 +254,20 @@ public final class Figures {
             int colour = 0;
             for (Map.Entry<Aggregate.Cell, Band> e : bands.entrySet()) {
                 Band b = e.getValue();
-                lines.add(new Charts.Line(Notation.is(key, e.getKey().config().get(key)), b.t(), b.mean(m), b.std(m),
+                double[][] band = band(b, m);
+                lines.add(new Charts.Line(Notation.is(key, e.getKey().config().get(key)), b.t(), b.mean(m), band[0], band[1],
                         Charts.PALETTE[colour++ % Charts.PALETTE.length], Charts.Style.BAND));
             }
             panels.add(Charts.lines(Notation.of(m), STEP, Notation.of(m), lines, isLoss(m) && spansDecades(lines), List.of()));
         }
         return new Figure("compare-" + key, "Training curves per " + Notation.of(key),
-                "Mean ± 2σ over repeats at each recorded step t, one colour per " + Notation.of(key) + ".", panels, 2, PANEL_W, PANEL_H);
+                "Mean ± 2σ over repeats at each recorded step t, one colour per " + Notation.of(key) + "; " + BOUNDED + ".", panels, 2, PANEL_W, PANEL_H);
     }
 
     private Figure dynamics(Aggregate.Cell cell, Band b) {
         Stages st = Stages.of(b);
         List<ValueMarker> marks = st.found()
-                ? List.of(Charts.marker(st.initEnd(), "t₁"), Charts.marker(st.learnEnd(), "t₂")) : List.of();
+                ? List.of(Charts.marker(st.initEnd(), "t₁", 0), Charts.marker(st.learnEnd(), "t₂", 1)) : List.of();
         Metric[][] groups = {{Metric.TRAIN_LOSS, Metric.TEST_LOSS}, {Metric.ATTN_SIGNAL, Metric.ATTN_NOISE},
                 {Metric.V_SIGNAL_POS, Metric.V_SIGNAL_NEG, Metric.V_NOISE}, {Metric.QK_SS, Metric.QK_SN, Metric.QK_NS, Metric.QK_NN}};
         String[] titles = {"loss", "attention (averaged over queries)", "V, scalarized: u(x) = w_O·W_V x", "QK inner products"};
@@ -262,7 +277,8 @@ public final class Figures {
             List<Charts.Line> lines = new ArrayList<>();
             for (int i = 0; i < groups[g].length; i++) {
                 Metric m = groups[g][i];
-                lines.add(new Charts.Line(Notation.of(m, (int) cell.num("M")), b.t(), b.mean(m), b.std(m), Charts.PALETTE[i],
+                double[][] band = band(b, m);
+                lines.add(new Charts.Line(Notation.of(m, (int) cell.num("M")), b.t(), b.mean(m), band[0], band[1], Charts.PALETTE[i],
                         Charts.Style.BAND));
             }
             panels.add(Charts.lines(titles[g], STEP, yLabels[g], lines,
@@ -273,10 +289,28 @@ public final class Figures {
         for (String k : axes) values.put(k, cell.config().get(k));
         return new Figure(values.isEmpty() ? "dynamics" : "dynamics-" + slug(values),
                 "Training dynamics, " + label + " (" + b.runs() + " runs, mean ± 2σ)",
-                "Mean ± 2σ over " + b.runs() + " runs at each recorded step t; dashed lines: the stage boundaries t₁ and t₂ "
+                "Mean ± 2σ over " + b.runs() + " runs at each recorded step t (" + BOUNDED + ")" + divergedWords(b)
+                        + "; dashed lines: the stage boundaries t₁ and t₂ "
                         + "(defined under Stages). Here: " + st.describe() + ".",
                 panels, 2, PANEL_W, PANEL_H);
     }
+
+    /** Mean ± 2σ of a metric, kept inside the range the metric can take (see {@link #BOUNDED}). */
+    private static double[][] band(Band b, Metric m) {
+        boolean rate = m == Metric.ATTN_SIGNAL || m == Metric.ATTN_NOISE || m == Metric.TRAIN_ERROR || m == Metric.TEST_ERROR
+                || m == Metric.TEST_ERROR_CLEAN;
+        return Charts.band(b.mean(m), b.std(m), isLoss(m) || rate ? 0 : Double.NEGATIVE_INFINITY, rate ? 1 : Double.POSITIVE_INFINITY);
+    }
+
+    /** "; k of R runs diverged, …" when runs of the band end non-finite, else "". */
+    private static String divergedWords(Band b) {
+        int last = b.t().length - 1, finite = b.finite()[Metric.TRAIN_LOSS.ordinal()][last];
+        return finite == b.runs() ? "" : "; " + (b.runs() - finite) + " of " + b.runs()
+                + " runs diverged (non-finite loss): from then on the curves rest on the finite runs";
+    }
+
+    /** How a caption says the bands are clipped. */
+    static final String BOUNDED = "bands of attention and error rates are clipped to [0, 1] and of losses to ≥ 0, the ranges those take";
 
     private static boolean isLoss(Metric m) {
         return m == Metric.TRAIN_LOSS || m == Metric.TEST_LOSS;

@@ -12,6 +12,7 @@ import java.util.Set;
 import org.attnsweep.Version;
 import org.attnsweep.model.Metric;
 import org.attnsweep.sweep.Aggregate;
+import org.attnsweep.sweep.Bootstrap;
 import org.attnsweep.sweep.ResultStore;
 import org.attnsweep.train.OutputDir;
 
@@ -31,18 +32,14 @@ public final class Report {
     /**
      * How verdicts are made.
      *
-     * @param margin  a cell is benign when its mean test error is at most p + margin
-     * @param theoryC C of the rule N·SNR² ≥ C (NaN: the fitted C of the cell's group)
+     * @param paperC the paper's C of the prediction "benign iff N·SNR² ≥ C" (paper A's 1000 by default)
      */
-    public record Options(double margin, double theoryC) {
-        /** Margin 0.05, C from the sweep's fit. */
-        public static final Options DEFAULT = new Options(Verdicts.DEFAULT_MARGIN, Double.NaN);
+    public record Options(double paperC) {
+        /** Paper A's C = 1000. */
+        public static final Options DEFAULT = new Options(Verdicts.PAPER_A_C);
 
         public Options {
-            if (!(margin >= 0) || !Double.isFinite(margin)) throw new IllegalArgumentException("--margin must be finite and >= 0: got " + margin);
-            if (!Double.isNaN(theoryC) && !(theoryC > 0 && Double.isFinite(theoryC))) {
-                throw new IllegalArgumentException("--theory-c must be finite and > 0: got " + theoryC);
-            }
+            if (!(paperC > 0 && Double.isFinite(paperC))) throw new IllegalArgumentException("--paper-c must be finite and > 0: got " + paperC);
         }
     }
 
@@ -61,7 +58,7 @@ public final class Report {
     /** The report's HTML. */
     static String html(Results r, Options o) {
         Figures figures = new Figures(r);
-        List<Verdicts.Verdict> verdicts = Verdicts.of(r, o.margin(), o.theoryC());
+        List<Verdicts.Verdict> verdicts = Verdicts.of(r, o.paperC());
         String name = r.dir().toAbsolutePath().normalize().getFileName() == null ? r.dir().toString()
                 : r.dir().toAbsolutePath().normalize().getFileName().toString();
         StringBuilder h = new StringBuilder();
@@ -71,19 +68,10 @@ public final class Report {
                 .append(esc(r.dir().toAbsolutePath().normalize().toString())).append("</code></p>\n");
         whatRan(h, r);
         verdict(h, r, figures, verdicts, o);
-        List<Figure> all = figures.all();
-        h.append("<section id=\"figures\"><h2>Figures</h2>\n");
-        if (all.isEmpty()) h.append("<p>This directory supports no figure (its cells have no recorded curves).</p>\n");
-        for (Figure f : all) {
-            h.append("<figure id=\"fig-").append(f.name()).append("\"><img alt=\"").append(esc(f.title())).append("\" width=\"")
-                    .append(f.width()).append("\" height=\"").append(f.height()).append("\" src=\"data:image/png;base64,")
-                    .append(Base64.getEncoder().encodeToString(f.png())).append("\">\n<figcaption><b>").append(esc(f.title()))
-                    .append(".</b> ").append(esc(f.caption())).append("</figcaption></figure>\n");
-        }
-        h.append("</section>\n");
+        figures(h, figures.all(), "figures", "Figures");
         boundary(h, r);
         stages(h, figures);
-        cells(h, r, verdicts, o);
+        cells(h, r, verdicts);
         h.append("<footer>Written by attnsweep ").append(esc(Version.get())).append(" from the results of attnsweep ")
                 .append(esc(r.config().path("version").asText("?"))).append(".</footer>\n</body></html>\n");
         return h.toString();
@@ -141,59 +129,73 @@ public final class Report {
         h.append("</section>\n");
     }
 
-    private static void verdict(StringBuilder h, Results r, Figures figures, List<Verdicts.Verdict> verdicts, Options o) {
-        h.append("<section id=\"verdict\"><h2>Verdict</h2>\n<p>Observed: a cell is <span class=\"benign\">benign</span> when its "
-                + "mean final test error (against the noisy labels y, whose Bayes error is p) is at most p + ")
-                .append(Fmt.num(o.margin())).append(", <span class=\"harmful\">harmful</span> otherwise, and "
-                        + "<span class=\"diverged\">diverged</span> when any of its runs diverged (non-finite loss). "
-                        + "Theory (paper A: benign iff N·SNR² = Ω(1)): predicted benign iff N·SNR² ≥ C, with C ")
-                .append(Double.isFinite(o.theoryC()) ? "= " + Fmt.num(o.theoryC()) + " as given"
-                        : "fitted per group of the sweep (boundary.csv: for each N the smallest SNR whose mean test loss exceeds "
-                                + "the Bayes loss H(p) by less than " + Fmt.num(r.cutoff()) + ", then least squares)")
-                .append("; paper A's dynamics presets carry the paper's own label.</p>\n<ul>\n");
-        if (verdicts.size() <= MAX_LISTED_CELLS) {
-            for (Verdicts.Verdict v : verdicts) {
-                Aggregate.Cell c = v.cell();
-                h.append("<li><b>").append(esc(figures.label(c))).append("</b>: <span class=\"").append(v.observed().word()).append("\">")
-                        .append(v.observed().word()).append("</span> — ").append(esc(observedWords(v, o.margin())))
-                        .append(" Theory: N·SNR² = ").append(Fmt.num(v.nSnr2())).append("; ").append(esc(v.source()));
-                if (v.predicted() != null) {
-                    h.append(" → predicts ").append(v.prediction()).append(" (").append(v.agreement()).append(")");
-                }
-                h.append(".</li>\n");
-            }
-        } else {
-            Map<String, List<Verdicts.Verdict>> byP = new LinkedHashMap<>();
-            for (Verdicts.Verdict v : verdicts) byP.computeIfAbsent(v.cell().config().get("p"), k -> new ArrayList<>()).add(v);
-            byP.forEach((p, vs) -> {
-                long benign = vs.stream().filter(v -> v.observed() == Verdicts.Outcome.BENIGN).count();
-                long diverged = vs.stream().filter(v -> v.observed() == Verdicts.Outcome.DIVERGED).count();
-                long predicted = vs.stream().filter(v -> Boolean.TRUE.equals(v.predicted())).count();
-                long judged = vs.stream().filter(v -> !v.agreement().equals("—")).count();
-                long agree = vs.stream().filter(v -> v.agreement().equals("agree")).count();
-                h.append("<li><b>p = ").append(esc(p)).append("</b>: ").append(benign).append(" of ").append(vs.size())
-                        .append(" cells benign, ").append(vs.size() - benign - diverged).append(" harmful, ").append(diverged)
-                        .append(" diverged. ");
-                if (judged > 0) {
-                    String source = vs.stream().filter(v -> v.predicted() != null).findFirst().orElseThrow().source();
-                    h.append("The theory (").append(esc(source)).append(") predicts ").append(predicted)
-                            .append(" benign; observation and prediction agree in ")
-                            .append(agree).append(" of ").append(judged).append(" cells.");
-                } else {
-                    h.append("No prediction: ").append(esc(vs.get(0).source())).append('.');
-                }
-                h.append("</li>\n");
-            });
+    /** A section of figures, each an embedded PNG with its caption. */
+    static void figures(StringBuilder h, List<Figure> all, String id, String heading) {
+        h.append("<section id=\"").append(id).append("\"><h2>").append(esc(heading)).append("</h2>\n");
+        if (all.isEmpty()) h.append("<p>These results support no figure (their cells have no recorded curves).</p>\n");
+        for (Figure f : all) {
+            h.append("<figure id=\"fig-").append(f.name()).append("\"><img alt=\"").append(esc(f.title())).append("\" width=\"")
+                    .append(f.width()).append("\" height=\"").append(f.height()).append("\" src=\"data:image/png;base64,")
+                    .append(Base64.getEncoder().encodeToString(f.png())).append("\">\n<figcaption><b>").append(esc(f.title()))
+                    .append(".</b> ").append(esc(f.caption())).append("</figcaption></figure>\n");
         }
-        h.append("</ul></section>\n");
+        h.append("</section>\n");
     }
 
-    private static String observedWords(Verdicts.Verdict v, double margin) {
+    /** The report's one benign/harmful criterion, in words. */
+    static String criterion(double cutoff) {
+        return "a cell is benign when its mean final test loss exceeds the Bayes loss H(p) = −p ln p − (1−p) ln(1−p) by less than "
+                + Fmt.num(cutoff) + " (at p = 0: a test loss below " + Fmt.num(cutoff) + ", paper A's threshold), harmful otherwise; "
+                + "the boundary fit uses the same rule";
+    }
+
+    private static void verdict(StringBuilder h, Results r, Figures figures, List<Verdicts.Verdict> verdicts, Options o) {
+        h.append("<section id=\"verdict\"><h2>Verdict</h2>\n<p><b>Criterion:</b> ").append(esc(criterion(r.cutoff())))
+                .append(". A cell with a diverged run (non-finite loss) is counted as <span class=\"diverged\">diverged</span> and not judged. "
+                        + "<b>Predictions</b> (paper A: benign iff N·SNR² = Ω(1)), side by side: from ")
+                .append(esc(Verdicts.paperSource(r, o.paperC())))
+                .append(", and from the C fitted per group of this sweep (boundary.csv).</p>\n");
+        Map<String, List<Verdicts.Verdict>> byP = new LinkedHashMap<>();
+        for (Verdicts.Verdict v : verdicts) byP.computeIfAbsent(v.cell().config().get("p"), k -> new ArrayList<>()).add(v);
+        h.append("<table><tr><th>p</th><th>cells</th><th>observed benign</th><th>harmful</th><th>diverged</th>"
+                + "<th>paper's C: predicts benign</th><th>agrees</th><th>fitted C: predicts benign</th><th>agrees</th></tr>\n");
+        byP.forEach((p, vs) -> {
+            long benign = vs.stream().filter(v -> v.observed() == Verdicts.Outcome.BENIGN).count();
+            long diverged = vs.stream().filter(v -> v.observed() == Verdicts.Outcome.DIVERGED).count();
+            Verdicts.Tally paper = Verdicts.Tally.of(vs, true), fit = Verdicts.Tally.of(vs, false);
+            h.append("<tr><td>").append(esc(p)).append("</td><td>").append(vs.size()).append("</td><td class=\"benign\">").append(benign)
+                    .append("</td><td class=\"harmful\">").append(vs.size() - benign - diverged).append("</td><td class=\"diverged\">")
+                    .append(diverged).append("</td><td>").append(paper.predictedBenign()).append("</td><td>").append(tally(paper))
+                    .append("</td><td>").append(fit.judged() == 0 ? "no fit" : Integer.toString(fit.predictedBenign())).append("</td><td>")
+                    .append(tally(fit)).append("</td></tr>\n");
+        });
+        h.append("</table>\n");
+        if (verdicts.size() <= MAX_LISTED_CELLS) {
+            h.append("<ul>\n");
+            for (Verdicts.Verdict v : verdicts) {
+                h.append("<li><b>").append(esc(figures.label(v.cell()))).append("</b>: <span class=\"").append(v.observed().word()).append("\">")
+                        .append(v.observed().word()).append("</span> — ").append(esc(observedWords(v, r.cutoff())))
+                        .append(" N·SNR² = ").append(Fmt.num(v.nSnr2())).append("; the paper predicts ").append(Verdicts.Verdict.word(v.paper()))
+                        .append(" (").append(v.agreement(v.paper())).append("), the fit ").append(Verdicts.Verdict.word(v.fit()))
+                        .append(" (").append(v.agreement(v.fit())).append(").</li>\n");
+            }
+            h.append("</ul>\n");
+        }
+        h.append("</section>\n");
+    }
+
+    private static String tally(Verdicts.Tally t) {
+        return t.judged() == 0 ? "—" : t.agree() + " of " + t.judged();
+    }
+
+    private static String observedWords(Verdicts.Verdict v, double cutoff) {
         Aggregate.Cell c = v.cell();
-        String err = "final test error " + Fmt.pm(c.mean(Metric.TEST_ERROR), c.std(Metric.TEST_ERROR)) + " over " + c.metrics().size() + " run(s)";
+        double h = Aggregate.bayesLoss(v.p());
+        String loss = "final test loss " + Fmt.pm(c.mean(Metric.TEST_LOSS), c.std(Metric.TEST_LOSS)) + " over " + c.metrics().size()
+                + " run(s) (test error " + Fmt.num(c.mean(Metric.TEST_ERROR)) + ")";
         return switch (v.observed()) {
-            case BENIGN -> err + " is within " + Fmt.num(margin) + " of the Bayes error p = " + Fmt.num(v.p()) + ".";
-            case HARMFUL -> err + " exceeds the Bayes error p = " + Fmt.num(v.p()) + " by more than " + Fmt.num(margin) + ".";
+            case BENIGN -> loss + " is within " + Fmt.num(cutoff) + " of the Bayes loss H(p) = " + Fmt.num(h) + ".";
+            case HARMFUL -> loss + " exceeds the Bayes loss H(p) = " + Fmt.num(h) + " by " + Fmt.num(cutoff) + " or more.";
             case DIVERGED -> c.diverged() + " of " + c.metrics().size() + " runs diverged.";
         };
     }
@@ -203,16 +205,18 @@ public final class Report {
         if (grids.isEmpty()) return;
         h.append("<section id=\"boundary\"><h2>Boundary N·SNR² = C</h2>\n<p>For each N, the smallest SNR whose mean test loss "
                 + "exceeds the Bayes loss H(p) by less than the cutoff ").append(Fmt.num(r.cutoff())).append("; C is the least-squares fit of N·SNR² = C through "
-                        + "those points, R² its coefficient of determination.</p>\n<table><tr>");
+                        + "those points, R² its coefficient of determination; the interval is the percentile bootstrap over repeats ("
+                        + Bootstrap.RESAMPLES + " resamples of every cell's runs, seeded). Paper A's curve is N·SNR² = 1000.</p>\n<table><tr>");
         List<String> keys = new ArrayList<>(grids.keySet().iterator().next().keySet());
         for (String k : keys) h.append("<th>").append(esc(Notation.of(k))).append("</th>");
-        h.append("<th>cutoff</th><th>C</th><th>R²</th><th>points</th>").append(keys.contains("p") ? "<th>Bayes test loss H(p)</th>" : "")
+        h.append("<th>cutoff</th><th>C</th><th>C, " + Math.round(100 * Bootstrap.LEVEL) + "% bootstrap interval</th><th>R²</th><th>points</th>").append(keys.contains("p") ? "<th>Bayes test loss H(p)</th>" : "")
                 .append("</tr>\n");
         grids.forEach((g, cells) -> {
             Aggregate.Fit f = r.fitOf(cells.get(0));
             h.append("<tr>");
             for (String k : keys) h.append("<td>").append(esc(g.get(k))).append("</td>");
             h.append("<td>").append(Fmt.num(r.cutoff())).append("</td><td>").append(f == null ? "—" : Fmt.num(f.C())).append("</td><td>")
+                    .append(f == null || !Double.isFinite(f.cLo()) ? "—" : "[" + Fmt.num(f.cLo()) + ", " + Fmt.num(f.cHi()) + "]").append("</td><td>")
                     .append(f == null ? "—" : Fmt.num(f.r2())).append("</td><td>").append(f == null ? 0 : f.points()).append("</td>");
             if (keys.contains("p")) h.append("<td>").append(Fmt.num(Aggregate.bayesLoss(Double.parseDouble(g.get("p"))))).append("</td>");
             h.append("</tr>\n");
@@ -252,29 +256,83 @@ public final class Report {
         h.append("</table></section>\n");
     }
 
-    private static void cells(StringBuilder h, Results r, List<Verdicts.Verdict> verdicts, Options o) {
+    private static void cells(StringBuilder h, Results r, List<Verdicts.Verdict> verdicts) {
         List<String> axes = Figures.axes(r.varying());
-        h.append("<section id=\"cells\"><h2>Final test error against the Bayes error p</h2>\n");
+        h.append("<section id=\"cells\"><h2>Every cell: test loss and test error against the Bayes values</h2>\n");
         boolean fold = verdicts.size() > MAX_OPEN_TABLE;
         if (fold) h.append("<details><summary>all ").append(verdicts.size()).append(" cells</summary>\n");
         h.append("<table><tr>");
         for (String k : axes) h.append("<th>").append(esc(Notation.of(k))).append("</th>");
-        h.append("<th>runs</th><th>N·SNR²</th><th>test error (vs y)</th><th>test error (vs ỹ)</th><th>Bayes error p</th>"
-                + "<th>gap</th><th>test loss</th><th>observed</th><th>predicted</th><th></th></tr>\n");
+        h.append("<th>runs</th><th>N·SNR²</th><th>test loss</th><th>H(p)</th><th>test error (vs y)</th><th>test error (vs ỹ)</th>"
+                + "<th>observed</th><th>paper's C</th><th></th><th>fitted C</th><th></th></tr>\n");
         for (Verdicts.Verdict v : verdicts) {
             Aggregate.Cell c = v.cell();
             h.append("<tr>");
             for (String k : axes) h.append("<td>").append(esc(c.config().get(k))).append("</td>");
             h.append("<td>").append(c.metrics().size()).append(c.diverged() > 0 ? " (" + c.diverged() + " diverged)" : "").append("</td><td>")
-                    .append(Fmt.num(v.nSnr2())).append("</td><td>").append(Fmt.pm(c.mean(Metric.TEST_ERROR), c.std(Metric.TEST_ERROR)))
-                    .append("</td><td>").append(Fmt.pm(c.mean(Metric.TEST_ERROR_CLEAN), c.std(Metric.TEST_ERROR_CLEAN))).append("</td><td>")
-                    .append(Fmt.num(v.p())).append("</td><td>").append(Fmt.num(v.testError() - v.p())).append("</td><td>")
-                    .append(Fmt.pm(c.mean(Metric.TEST_LOSS), c.std(Metric.TEST_LOSS))).append("</td><td class=\"")
-                    .append(v.observed().word()).append("\">").append(v.observed().word()).append("</td><td>").append(v.prediction())
-                    .append("</td><td>").append(v.agreement()).append("</td></tr>\n");
+                    .append(Fmt.num(v.nSnr2())).append("</td><td>").append(Fmt.pm(c.mean(Metric.TEST_LOSS), c.std(Metric.TEST_LOSS)))
+                    .append("</td><td>").append(Fmt.num(Aggregate.bayesLoss(v.p()))).append("</td><td>")
+                    .append(Fmt.pm(c.mean(Metric.TEST_ERROR), c.std(Metric.TEST_ERROR))).append("</td><td>")
+                    .append(Fmt.pm(c.mean(Metric.TEST_ERROR_CLEAN), c.std(Metric.TEST_ERROR_CLEAN))).append("</td><td class=\"")
+                    .append(v.observed().word()).append("\">").append(v.observed().word()).append("</td><td>")
+                    .append(Verdicts.Verdict.word(v.paper())).append("</td><td>").append(v.agreement(v.paper())).append("</td><td>")
+                    .append(Verdicts.Verdict.word(v.fit())).append("</td><td>").append(v.agreement(v.fit())).append("</td></tr>\n");
         }
-        h.append("</table>\n").append(fold ? "</details>\n" : "").append("<p>Mean ± standard deviation over each cell's runs; gap = "
-                + "test error − p; benign when the gap is at most ").append(Fmt.num(o.margin())).append(".</p></section>\n");
+        h.append("</table>\n").append(fold ? "</details>\n" : "").append("<p>Mean ± standard deviation over each cell's runs. Criterion: ")
+                .append(esc(criterion(r.cutoff()))).append(".</p></section>\n");
+    }
+
+    /**
+     * Writes DIR/report.html of a reproduction: the scorecard of every claim first, then, per
+     * preset run under DIR, its verdict counts and its figures (each preset also keeps its own
+     * report.html). Returns its path.
+     */
+    public static Path writeReproduction(Path dir, List<Claims.Claim> claims, List<String> presets, String scale) {
+        StringBuilder h = new StringBuilder();
+        h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>attnsweep reproduction</title>\n<style>")
+                .append(CSS).append(".holds{color:#1a6e1a;font-weight:bold}.differs{color:#a01010;font-weight:bold}.not{color:#666;font-weight:bold}")
+                .append("</style></head>\n<body>\n<h1>attnsweep reproduction: papers A and B</h1>\n<p class=\"sub\">results directory <code>")
+                .append(esc(dir.toAbsolutePath().normalize().toString())).append("</code>, scale <b>").append(esc(scale)).append("</b></p>\n");
+        long holds = claims.stream().filter(c -> c.verdict() == Claims.Verdict.HOLDS).count();
+        long differs = claims.stream().filter(c -> c.verdict() == Claims.Verdict.DIFFERS).count();
+        h.append("<section id=\"scorecard\"><h2>Scorecard</h2>\n<p>").append(claims.size()).append(" claims: <span class=\"holds\">")
+                .append(holds).append(" hold</span>, <span class=\"differs\">").append(differs).append(" differ</span>, <span class=\"not\">")
+                .append(claims.size() - holds - differs).append(" not measurable</span>. Every verdict is computed from the results by the rule "
+                        + "its row states; intervals are " + Math.round(100 * Bootstrap.LEVEL) + "% percentile bootstraps over repeats ("
+                        + Bootstrap.RESAMPLES + " seeded resamples). The same table is in claims.csv.</p>\n")
+                .append("<table><tr><th>claim</th><th>paper</th><th>figure</th><th>statement</th><th>paper's value</th><th>ours</th>"
+                        + "<th>verdict</th><th>why</th></tr>\n");
+        for (Claims.Claim c : claims) {
+            String ours = Double.isNaN(c.mean()) ? "—" : Fmt.num(c.mean())
+                    + (Double.isFinite(c.lo()) ? " [" + Fmt.num(c.lo()) + ", " + Fmt.num(c.hi()) + "]" : "");
+            String cls = c.verdict() == Claims.Verdict.HOLDS ? "holds" : c.verdict() == Claims.Verdict.DIFFERS ? "differs" : "not";
+            h.append("<tr><td>").append(esc(c.id())).append("</td><td>").append(esc(c.paper())).append("</td><td>").append(esc(c.figure()))
+                    .append("</td><td>").append(esc(c.statement())).append("</td><td>").append(esc(c.paperValue().isEmpty() ? "—" : c.paperValue()))
+                    .append("</td><td>").append(esc(ours)).append("</td><td class=\"").append(cls).append("\">").append(esc(c.verdict().word))
+                    .append("</td><td>").append(esc(c.why())).append("</td></tr>\n");
+        }
+        h.append("</table></section>\n");
+        for (String preset : presets) {
+            Path d = dir.resolve(preset);
+            Results r;
+            try {
+                r = Results.load(d);
+            } catch (IllegalArgumentException e) {
+                h.append("<section id=\"preset-").append(esc(preset)).append("\"><h2>").append(esc(preset)).append("</h2><p>No results: ")
+                        .append(esc(e.getMessage())).append("</p></section>\n");
+                continue;
+            }
+            h.append("<h2 id=\"").append(esc(preset)).append("\">").append(esc(preset)).append("</h2>\n<p>")
+                    .append(esc(r.config().path("preset_notes").asText(""))).append(". ")
+                    .append(r.cells().stream().mapToInt(c -> c.metrics().size()).sum()).append(" runs in ").append(r.cells().size())
+                    .append(" cells; its own report: <a href=\"").append(esc(preset)).append("/report.html\">").append(esc(preset))
+                    .append("/report.html</a>.</p>\n");
+            figures(h, new Figures(r).all(), "figures-" + preset, preset + ": figures");
+        }
+        h.append("<footer>Written by attnsweep ").append(esc(Version.get())).append(".</footer>\n</body></html>\n");
+        Path out = dir.resolve("report.html");
+        OutputDir.writeAtomically(out, h.toString());
+        return out;
     }
 
     /** Text made safe for HTML element content and attribute values. */

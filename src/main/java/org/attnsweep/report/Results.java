@@ -97,7 +97,10 @@ public final class Results {
                 Map<String, String> group = new LinkedHashMap<>();
                 for (int i = 0; i < c0; i++) group.put(cols.get(i), f[i]);
                 cutoff = Double.parseDouble(f[c0]);
-                fits.add(new Aggregate.Fit(group, Double.parseDouble(f[c0 + 1]), Double.parseDouble(f[c0 + 2]), Integer.parseInt(f[c0 + 3])));
+                // C_lo and C_hi (the bootstrap interval) follow points; a boundary.csv of 0.1.0 has none
+                int lo = cols.indexOf("C_lo"), hi = cols.indexOf("C_hi");
+                fits.add(new Aggregate.Fit(group, Double.parseDouble(f[c0 + 1]), Double.parseDouble(f[c0 + 2]), Integer.parseInt(f[c0 + 3]),
+                        lo < 0 ? Double.NaN : OutputDir.parseNum(f[lo]), hi < 0 ? Double.NaN : OutputDir.parseNum(f[hi])));
             }
         } else if (axes.contains("N") && axes.contains("mu")) {
             // a shard or a sweep stopped early: fit what is there, the way aggregate would

@@ -43,8 +43,21 @@ public final class Aggregate {
         }
     }
 
-    /** A boundary fit: SNR² = C/N through the points (N, smallest SNR with mean test loss below the cutoff). */
-    public record Fit(Map<String, String> group, double C, double r2, int points) {
+    /**
+     * A boundary fit: SNR² = C/N through the points (N, smallest SNR with mean test loss below the
+     * cutoff), and the {@link Bootstrap} interval [cLo, cHi] of C over resampled repeats.
+     */
+    public record Fit(Map<String, String> group, double C, double r2, int points, double cLo, double cHi) {
+    }
+
+    /**
+     * The one benign/harmful criterion of the boundary fit and the report's verdicts: a cell is
+     * benign when its mean final test loss exceeds the Bayes loss H(p) by less than {@code cutoff}
+     * (with p = 0, a test loss below the cutoff, as paper A thresholds its map); a cell whose mean is
+     * not a number (its runs diverged) is neither.
+     */
+    public static boolean benign(Cell c, double cutoff) {
+        return c.mean(Metric.TEST_LOSS) - bayesLoss(c.num("p")) < cutoff;
     }
 
     /** Reads summary.csv into cells, in first-appearance order. */
@@ -127,37 +140,42 @@ public final class Aggregate {
     public static List<Fit> boundary(List<Cell> cells, double cutoff) {
         List<String> keys = new ArrayList<>(varying(cells));
         keys.removeAll(List.of("N", "mu", "snr"));
-        Map<Map<String, String>, TreeMap<Integer, Double>> best = new LinkedHashMap<>();
+        Map<Map<String, String>, List<Cell>> groups = new LinkedHashMap<>();
         for (Cell c : cells) {
             Map<String, String> g = new LinkedHashMap<>();
             for (String k : keys) g.put(k, c.config().get(k));
-            TreeMap<Integer, Double> perN = best.computeIfAbsent(g, x -> new TreeMap<>());
-            if (c.mean(Metric.TEST_LOSS) - bayesLoss(c.num("p")) < cutoff) perN.merge((int) c.num("N"), c.num("snr"), Math::min);
+            groups.computeIfAbsent(g, x -> new ArrayList<>()).add(c);
         }
         List<Fit> out = new ArrayList<>();
-        best.forEach((g, perN) -> {
-            double sxy = 0, sxx = 0, ybar = 0;
-            for (var e : perN.entrySet()) {
-                double x = 1.0 / e.getKey(), y = e.getValue() * e.getValue();
-                sxy += x * y;
-                sxx += x * x;
-                ybar += y;
-            }
-            int n = perN.size();
-            if (n == 0) {
-                out.add(new Fit(g, Double.NaN, Double.NaN, 0));
-                return;
-            }
-            ybar /= n;
-            double C = sxy / sxx, ssRes = 0, ssTot = 0;
-            for (var e : perN.entrySet()) {
-                double x = 1.0 / e.getKey(), y = e.getValue() * e.getValue();
-                ssRes += (y - C * x) * (y - C * x);
-                ssTot += (y - ybar) * (y - ybar);
-            }
-            out.add(new Fit(g, C, ssTot > 0 ? 1 - ssRes / ssTot : Double.NaN, n));
+        groups.forEach((g, members) -> {
+            double[] f = fit(members, cutoff);
+            Bootstrap.Interval ci = Bootstrap.of(members, resampled -> fit(resampled, cutoff)[0]);
+            out.add(new Fit(g, f[0], f[1], (int) f[2], ci.lo(), ci.hi()));
         });
         return out;
+    }
+
+    /** {C, R², points} of one group's cells (C and R² NaN without points). */
+    private static double[] fit(List<Cell> cells, double cutoff) {
+        TreeMap<Integer, Double> perN = new TreeMap<>();
+        for (Cell c : cells) if (benign(c, cutoff)) perN.merge((int) c.num("N"), c.num("snr"), Math::min);
+        double sxy = 0, sxx = 0, ybar = 0;
+        for (var e : perN.entrySet()) {
+            double x = 1.0 / e.getKey(), y = e.getValue() * e.getValue();
+            sxy += x * y;
+            sxx += x * x;
+            ybar += y;
+        }
+        int n = perN.size();
+        if (n == 0) return new double[] {Double.NaN, Double.NaN, 0};
+        ybar /= n;
+        double C = sxy / sxx, ssRes = 0, ssTot = 0;
+        for (var e : perN.entrySet()) {
+            double x = 1.0 / e.getKey(), y = e.getValue() * e.getValue();
+            ssRes += (y - C * x) * (y - C * x);
+            ssTot += (y - ybar) * (y - ybar);
+        }
+        return new double[] {C, ssTot > 0 ? 1 - ssRes / ssTot : Double.NaN, n};
     }
 
     /** Pearson correlation of the mean test-loss maps over (N, μ) between every pair of p values. */
@@ -230,11 +248,14 @@ public final class Aggregate {
         if (axes.contains("N") && (axes.contains("mu") || axes.contains("snr"))) {
             fits = boundary(cells, cutoff);
             List<String> gk = fits.isEmpty() ? List.of() : new ArrayList<>(fits.get(0).group().keySet());
-            StringBuilder b = new StringBuilder(String.join(",", gk)).append(gk.isEmpty() ? "" : ",").append("cutoff,C,r2,points\n");
+            // C_lo, C_hi: the bootstrap interval of C (Bootstrap: LEVEL coverage, RESAMPLES resamples of the repeats)
+            StringBuilder b = new StringBuilder(String.join(",", gk)).append(gk.isEmpty() ? "" : ",")
+                    .append("cutoff,C,r2,points,C_lo,C_hi,resamples\n");
             for (Fit f : fits) {
                 for (String k : gk) b.append(f.group().get(k)).append(',');
                 b.append(OutputDir.num(cutoff)).append(',').append(OutputDir.num(f.C())).append(',')
-                        .append(OutputDir.num(f.r2())).append(',').append(f.points()).append('\n');
+                        .append(OutputDir.num(f.r2())).append(',').append(f.points()).append(',').append(OutputDir.num(f.cLo()))
+                        .append(',').append(OutputDir.num(f.cHi())).append(',').append(Bootstrap.RESAMPLES).append('\n');
             }
             OutputDir.writeAtomically(dir.resolve("boundary.csv"), b.toString());
             if (axes.contains("p")) {
@@ -286,8 +307,8 @@ public final class Aggregate {
     static String describe(List<Fit> fits, double cutoff) {
         StringBuilder sb = new StringBuilder();
         for (Fit f : fits) {
-            sb.append(String.format(Locale.ROOT, "boundary%s: N*SNR^2 = C with C = %.4g (R^2 = %.3f, %d points, excess test-loss cutoff %.3g)%n",
-                    f.group().isEmpty() ? "" : " " + f.group(), f.C(), f.r2(), f.points(), cutoff));
+            sb.append(String.format(Locale.ROOT, "boundary%s: N*SNR^2 = C with C = %.4g [%.4g, %.4g] (R^2 = %.3f, %d points, excess test-loss cutoff %.3g)%n",
+                    f.group().isEmpty() ? "" : " " + f.group(), f.C(), f.cLo(), f.cHi(), f.r2(), f.points(), cutoff));
         }
         return sb.toString();
     }

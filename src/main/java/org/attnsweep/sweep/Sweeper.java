@@ -147,7 +147,7 @@ public final class Sweeper {
     /** Trains {@code todo} into {@code store}; returns the number of runs trained. */
     static int run(List<PlannedRun> todo, Engine engine, ResultStore store, long memoryBytes, PrintStream err,
                    Inputs inputs, BiConsumer<PlannedRun, RunResult> onFinished) {
-        Progress progress = new Progress(err, todo.size(), "engine=" + engine.name());
+        Progress progress = new Progress(err, todo, "engine=" + engine.name());
         for (PlannedRun r : todo) Family.of(r.config()).reserve(r.config().N());
         // An engine that trains off the host has its next batch's data drawn on CPU threads while
         // it trains this one; the host then holds two batches, so each gets half the budget.
@@ -163,7 +163,7 @@ public final class Sweeper {
                 Trainer.train(eb, data, onFinished != null, (r, res) -> {
                     store.append(batch.get(r), res);
                     if (onFinished != null) onFinished.accept(batch.get(r), res);
-                    progress.add(1);
+                    progress.add(batch.get(r), res.stopStep());
                 });
             }
             trained += batch.size();

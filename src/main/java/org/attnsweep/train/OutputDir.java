@@ -78,10 +78,18 @@ public final class OutputDir {
 
     /** Writes {@code text} to a temporary file beside {@code target}, then renames it into place. */
     public static void writeAtomically(Path target, String text) {
+        writeAtomically(target, text.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Writes {@code bytes} to a temporary file beside {@code target}, then renames it into place:
+     * a symlink at {@code target} is replaced, never followed.
+     */
+    public static void writeAtomically(Path target, byte[] bytes) {
         try {
             Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
             try {
-                Files.writeString(tmp, text, StandardCharsets.UTF_8);
+                Files.write(tmp, bytes);
                 try {
                     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 } catch (AtomicMoveNotSupportedException e) {

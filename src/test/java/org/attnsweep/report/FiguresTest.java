@@ -67,7 +67,7 @@ class FiguresTest {
         Path dir = tmp.resolve(label);
         run(cmd(command.get(0), dir, command.subList(1, command.size()).toArray(String[]::new)));
         String out = run("plot", dir.toString());
-        assertTrue(out.contains(expected.size() + " figures in "), out);
+        assertTrue(out.contains(expected.size() + " figures (" + 3 * expected.size() + " files) in "), out);
 
         List<Figure> figures = new Figures(Results.load(dir)).all();
         assertEquals(expected, figures.stream().map(Figure::name).toList());
@@ -88,6 +88,7 @@ class FiguresTest {
                 for (int i = 0; i < 2; i++) assertTrue(theoryPixels(img, f.panelBounds(i)) >= 100, png + " panel " + i + ": no theory curve");
             }
             assertSvg(dir.resolve("figures/" + f.name() + ".svg"));
+            assertPdf(dir.resolve("figures/" + f.name() + ".pdf"), f);
         }
         if (label.equals("factors")) assertEquals(2, figures.get(0).panels().size(), "panels against N and against p");
     }
@@ -102,6 +103,42 @@ class FiguresTest {
             }
         }
         return n;
+    }
+
+    /** One page of the figure's size (a point per pixel), with something drawn on it. */
+    private static void assertPdf(Path pdf, Figure f) throws Exception {
+        try (org.apache.pdfbox.pdmodel.PDDocument doc = org.apache.pdfbox.Loader.loadPDF(pdf.toFile())) {
+            assertEquals(1, doc.getNumberOfPages(), pdf.toString());
+            assertEquals(f.width(), doc.getPage(0).getMediaBox().getWidth(), 0.5, pdf.toString());
+            assertEquals(f.height(), doc.getPage(0).getMediaBox().getHeight(), 0.5, pdf.toString());
+        }
+        assertTrue(Files.size(pdf) > 5_000, pdf + " has almost nothing drawn: " + Files.size(pdf) + " bytes");
+    }
+
+    /** A symlink planted at a figure's name is replaced by the figure; its target is left alone. */
+    @org.junit.jupiter.api.Test
+    void plotReplacesASymlinkInsteadOfWritingThroughIt(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("train");
+        run(cmd("train", dir, "--N", "8"));
+        Path victim = Files.writeString(tmp.resolve("victim.txt"), "keep me");
+        Files.createDirectories(dir.resolve("figures"));
+        for (String ext : List.of("png", "pdf", "svg")) Files.createSymbolicLink(dir.resolve("figures/dynamics." + ext), victim);
+        run("plot", dir.toString());
+        assertEquals("keep me", Files.readString(victim), "the symlink's target was written through");
+        for (String ext : List.of("png", "pdf", "svg")) {
+            Path f = dir.resolve("figures/dynamics." + ext);
+            assertTrue(Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS), f + " is still a symlink");
+        }
+        // a symlinked figures/ directory is refused in one line
+        Path other = tmp.resolve("other");
+        run(cmd("train", other, "--N", "8"));
+        Files.createSymbolicLink(other.resolve("figures"), Files.createDirectories(tmp.resolve("elsewhere")));
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        assertEquals(2, Main.run(new String[] {"plot", other.toString()}, new PrintWriter(out, true), new PrintWriter(err, true)));
+        assertTrue(err.toString().contains("is a symlink: refusing to write figures through it"), err.toString());
+        try (var s = Files.list(tmp.resolve("elsewhere"))) {
+            assertEquals(0, s.count());
+        }
     }
 
     private static void assertSvg(Path svg) throws Exception {

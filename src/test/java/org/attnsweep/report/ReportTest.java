@@ -67,12 +67,25 @@ class ReportTest {
         // the fitted C per p with its R², as boundary.csv has it
         Results res = Results.load(dir);
         assertEquals(2, res.fits().size());
-        for (var f : res.fits()) assertTrue(html.contains("<td>" + Fmt.num(f.C()) + "</td><td>" + Fmt.num(f.r2()) + "</td>"), f.toString());
-        // 32 cells: verdicts summarized per p, with the theory's prediction and the agreement
-        assertTrue(html.contains("<li><b>p = 0</b>: "), html);
-        assertTrue(html.contains("<li><b>p = 0.1</b>: "), html);
-        assertTrue(html.contains("observation and prediction agree in "), html);
-        assertTrue(html.contains("<details><summary>all 32 cells</summary>") || html.contains("<th>gap</th>"), "cell table");
+        for (var f : res.fits()) {
+            assertTrue(html.contains("<td>" + Fmt.num(f.C()) + "</td><td>[" + Fmt.num(f.cLo()) + ", " + Fmt.num(f.cHi()) + "]</td><td>"
+                    + Fmt.num(f.r2()) + "</td>"), f.toString());
+            assertTrue(f.cLo() <= f.C() && f.C() <= f.cHi(), "the bootstrap interval holds the fitted C: " + f);
+        }
+        // one criterion, two predictions side by side, and counts that add up to the cells
+        assertTrue(html.contains("<b>Criterion:</b> a cell is benign when its mean final test loss exceeds the Bayes loss"), html);
+        assertTrue(html.contains("paper A's curve N·SNR² = 1000 (Fig. 1)"), html);
+        for (Object p : List.of("0", "0.1")) {
+            List<Verdicts.Verdict> vs = Verdicts.of(res, Verdicts.PAPER_A_C).stream().filter(v -> v.cell().config().get("p").equals(p)).toList();
+            long benign = vs.stream().filter(v -> v.observed() == Verdicts.Outcome.BENIGN).count();
+            long byRule = vs.stream().filter(v -> org.attnsweep.sweep.Aggregate.benign(v.cell(), res.cutoff())).count();
+            assertEquals(byRule, benign, "the verdicts use the fit's rule");
+            Verdicts.Tally paper = Verdicts.Tally.of(vs, true), fit = Verdicts.Tally.of(vs, false);
+            assertTrue(html.contains("<tr><td>" + p + "</td><td>16</td><td class=\"benign\">" + benign + "</td>"), html);
+            assertTrue(html.contains("<td>" + paper.agree() + " of " + paper.judged() + "</td>"), "paper agreement " + paper);
+            assertTrue(html.contains("<td>" + fit.agree() + " of " + fit.judged() + "</td>"), "fit agreement " + fit);
+        }
+        assertTrue(html.contains("<th>observed</th><th>paper's C</th><th></th><th>fitted C</th>"), "cell table");
     }
 
     @Test
@@ -84,15 +97,15 @@ class ReportTest {
         assertTrue(html.contains("<section id=\"stages\">"), "stages");
         assertTrue(html.contains("t₁ (end of initialization)"), "stage table");
         assertTrue(html.contains("<li><b>all runs</b>: <span class=\""), "the cell's verdict sentence");
-        assertTrue(html.contains("no C (give --theory-c"), "no prediction without a C");
+        assertTrue(html.contains("the fit none (—)"), "no fitted prediction without a grid");
         assertEquals(1, images(html).size());
 
-        // a given C makes a prediction; the verdict rule's margin is respected
-        Result again = cli("report", dir.toString(), "--theory-c", "0.5", "--margin", "1");
+        // a given paper C makes its own prediction
+        Result again = cli("report", dir.toString(), "--paper-c", "1e-9");
         assertEquals(0, again.code, again.err);
         html = Files.readString(dir.resolve("report.html"));
-        assertTrue(html.contains("the given C = 0.5 → predicts "), html);
-        assertTrue(html.contains("<span class=\"benign\">benign</span> — final test error"), "margin 1 makes every cell benign");
+        assertTrue(html.contains("from the given C = 1e-09") || html.contains("from the given C = "), html);
+        assertTrue(html.contains("the paper predicts benign ("), html);
     }
 
     @Test
@@ -101,9 +114,9 @@ class ReportTest {
         Result r = cli("report", tmp.resolve("empty").toString());
         assertEquals(2, r.code);
         assertTrue(r.err.contains("report: " + tmp.resolve("empty") + " has no summary.csv: not a results directory"), r.err);
-        Result m = cli("report", tmp.toString(), "--margin", "-1");
+        Result m = cli("report", tmp.toString(), "--paper-c", "-1");
         assertEquals(2, m.code);
-        assertTrue(m.err.contains("--margin must be finite and >= 0: got -1.0"), m.err);
+        assertTrue(m.err.contains("--paper-c must be finite and > 0: got -1.0"), m.err);
     }
 
     @Test
