@@ -72,9 +72,9 @@ public final class SweepCommand implements Callable<Integer> {
         String budget = memoryMb > 0 ? "--memory-mb " + memoryMb : "half the " + (heap >> 20) + " MiB heap; raise --memory-mb up to the heap";
         Plan plan = Plan.of(grids(), maxRuns.limits(memory, budget + ", or " + RunOptions.MORE_HEAP));
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
+        Sweeper.Inputs inputs = RunOptions.inputs(plan, null);
         Engine eng = Engines.select(engine, prec, threads, err);
         Plan.checkEngine(mine, eng::maxBatch, eng.name());
-        Sweeper.Inputs inputs = RunOptions.inputs(plan, null);
         if (dryRun) {
             printPlan(out, plan, mine, memory, eng);
             return 0;
