@@ -48,11 +48,12 @@ public final class ResultStore implements AutoCloseable {
     /** Bad lines named one by one on stderr, per file; the rest are counted. */
     private static final int NAMED_BAD_LINES = 5;
 
-    private final Path summary, metrics;
+    private final Path dir, summary, metrics;
     private final Set<String> done = new HashSet<>();
     private FileChannel summaryOut, metricsOut;
 
     private ResultStore(Path dir) {
+        this.dir = dir;
         this.summary = dir.resolve(StoreCsv.Kind.SUMMARY.file());
         this.metrics = dir.resolve(StoreCsv.Kind.METRICS.file());
     }
@@ -99,6 +100,8 @@ public final class ResultStore implements AutoCloseable {
     }
 
     private void repair(Map<String, PlannedRun> plan, Consumer<String> warn) throws IOException {
+        // Both files are checked before either is touched, so a refusal changes nothing.
+        for (StoreCsv.Kind k : StoreCsv.Kind.values()) StoreCsv.checkHeader(dir.resolve(k.file()), k);
         prepare(summary, summaryHeader());
         prepare(metrics, metricsHeader());
 
@@ -183,16 +186,12 @@ public final class ResultStore implements AutoCloseable {
         return null;
     }
 
-    /** A missing file is created with its header; a symbolic link is refused; a torn last line is cut. */
+    /** A missing file is created with its header; a torn last line is cut. */
     private static void prepare(Path file, String header) throws IOException {
-        if (Files.isSymbolicLink(file)) {
-            throw new IllegalArgumentException(file + " is a symbolic link: refusing to write through it");
-        }
         if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
             OutputDir.writeAtomically(file, header + "\n");
             return;
         }
-        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) throw new IllegalArgumentException(file + " is not a regular file");
         long complete = StoreCsv.completeLength(file);
         if (complete == 0) {
             OutputDir.writeAtomically(file, header + "\n");

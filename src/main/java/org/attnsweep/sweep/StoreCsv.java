@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -213,6 +214,27 @@ public final class StoreCsv {
                 end = from;
             }
             return 0;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + OutputDir.describe(e), e);
+        }
+    }
+
+    /**
+     * Refuses a file that cannot be this store's {@code kind}: a symbolic link (never written
+     * through), not a regular file, or a first complete line that is not the header. A missing or
+     * empty file passes (the store creates it).
+     */
+    public static void checkHeader(Path file, Kind kind) {
+        if (Files.isSymbolicLink(file)) throw new IllegalArgumentException(file + " is a symbolic link: refusing to use it as a result file");
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) return;
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) throw new IllegalArgumentException(file + " is not a regular file");
+        byte[] want = (kind.header() + "\n").getBytes(StandardCharsets.UTF_8);
+        if (completeLength(file) == 0) return;
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            byte[] got = in.readNBytes(want.length);
+            if (!Arrays.equals(got, want)) {
+                throw new IllegalArgumentException(file + " is not a " + kind.file() + " of this version: line 1 is not its header");
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + OutputDir.describe(e), e);
         }

@@ -96,10 +96,11 @@ public final class Sweeper {
         cfg.put("engine", engine.describe());
         cfg.put("results_of", resultsOf(engine));
         cfg.put("runs", mine.stream().map(r -> Map.of("run", r.index(), "key", r.key(), "config", r.config())).toList());
-        dir.writeConfig(cfg);
 
         long t0 = System.nanoTime();
+        // The store is checked first: a store it refuses is left as it was, config.json included.
         try (ResultStore store = ResultStore.open(dir.path(), ResultStore.byKey(mine), err::println)) {
+            dir.writeConfig(cfg);
             List<PlannedRun> todo = mine.stream().filter(r -> !store.isDone(r.key())).toList();
             if (todo.size() < mine.size()) {
                 err.println("resuming: " + (mine.size() - todo.size()) + " of " + mine.size() + " runs already done");
@@ -142,6 +143,7 @@ public final class Sweeper {
      */
     static void checkSamePlan(Path dir, String fingerprint, Engine engine) {
         Path cfg = dir.resolve("config.json");
+        if (Files.isSymbolicLink(cfg)) throw new IllegalArgumentException(cfg + " is a symbolic link: refusing to follow it");
         if (!Files.exists(cfg, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
             if (holdsRows(dir)) {
                 throw new IllegalArgumentException("--out " + dir + " holds results but no config.json, so whose they are is unknown: "
