@@ -60,8 +60,10 @@ public final class DirLock implements AutoCloseable {
             }
             String me = "pid " + ProcessHandle.current().pid() + " on " + host() + ", since "
                     + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ", " + command;
-            ch.truncate(0);
-            ch.write(ByteBuffer.wrap((me + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            // Written over the last holder's record, then cut to length: never an empty file to a reader.
+            byte[] rec = (me + "\n").getBytes(StandardCharsets.UTF_8);
+            ch.write(ByteBuffer.wrap(rec), 0);
+            ch.truncate(rec.length);
             ch.force(false);
             return new DirLock(ch, l);
         } catch (IOException e) {
@@ -74,14 +76,24 @@ public final class DirLock implements AutoCloseable {
         }
     }
 
-    /** The holder's record, as its lock file says (one line). */
+    /**
+     * The holder's record, as its lock file says (one line). A holder that has just created the
+     * file records itself a moment after it locks it, so an empty file is read again for a while.
+     */
     private static String holder(FileChannel ch) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(512);
-        ch.read(b, 0);
-        String s = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).strip();
-        int nl = s.indexOf('\n');
-        s = nl < 0 ? s : s.substring(0, nl);
-        return s.isEmpty() ? "holder not yet recorded" : s;
+        for (int attempt = 0; attempt < 50; attempt++) {
+            ByteBuffer b = ByteBuffer.allocate(512);
+            ch.read(b, 0);
+            String s = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).strip();
+            if (!s.isEmpty()) return s.lines().findFirst().orElse(s);
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return "holder not recorded";
     }
 
     private static String host() {

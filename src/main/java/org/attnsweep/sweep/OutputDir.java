@@ -134,6 +134,8 @@ public final class OutputDir implements AutoCloseable {
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + describe(e), e);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + describe(e.getCause()), e.getCause());
         }
     }
 
