@@ -69,7 +69,7 @@ public final class MergeCommand implements Callable<Integer> {
                 locks.forEach(DirLock::close);
             }
             if (merged.runs() < planRuns && !allowPartial) {
-                err.printf("attnsweep: merge: %d of %d runs are missing from these %d shards (a shard not given or not finished): "
+                err.printf("attnsweep: merge: %d of %d runs are missing from the %d shard(s) given (a shard not given or not finished): "
                         + "re-run their shards, or pass --allow-partial; nothing written%n", planRuns - merged.runs(), planRuns, shards.size());
                 err.flush();
                 return 1;

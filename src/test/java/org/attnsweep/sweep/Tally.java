@@ -13,7 +13,7 @@ import java.util.TreeMap;
  * Every case asserts that no finished good run was lost, so a loss fails the suite instead of
  * being counted. Written to target/reliability.txt for the README.
  */
-final class Tally {
+public final class Tally {
     record Counts(int tried, int refused, int survived) {
         Counts plus(Counts o) {
             return new Counts(tried + o.tried, refused + o.refused, survived + o.survived);
@@ -25,11 +25,11 @@ final class Tally {
     private Tally() {
     }
 
-    static synchronized void refused(String area) {
+    public static synchronized void refused(String area) {
         add(area, new Counts(1, 1, 0));
     }
 
-    static synchronized void survived(String area) {
+    public static synchronized void survived(String area) {
         add(area, new Counts(1, 0, 1));
     }
 
