@@ -129,11 +129,18 @@ public final class MergeCommand implements Callable<Integer> {
         return plan;
     }
 
-    /** Refuses an --out that holds anything but an earlier merge (or run) of the same plan. */
+    /** What a result directory holds besides its store: what a merge would write over. */
+    private static final List<String> RESULT_FILES = List.of("summary.csv", "metrics.csv", "config.json", "cells.csv",
+            "boundary.csv", "correlation.csv", "report.html", "figures", "summary.csv.rejected", "metrics.csv.rejected");
+
+    /**
+     * Refuses an --out that holds results (any of {@link #RESULT_FILES}) of anything but this
+     * sweep. Other entries stay: SLURM's layout keeps the shards and their logs inside --out.
+     */
     private void refuseOthersResults(String fingerprint) throws IOException {
         if (!Files.isDirectory(out)) return;
         try (Stream<Path> entries = Files.list(out)) {
-            if (entries.allMatch(p -> p.getFileName().toString().equals(DirLock.NAME))) return;
+            if (entries.noneMatch(p -> RESULT_FILES.contains(p.getFileName().toString()))) return;
         }
         Path cfg = out.resolve("config.json");
         String theirs = null;
@@ -146,7 +153,7 @@ public final class MergeCommand implements Callable<Integer> {
             }
         }
         if (!fingerprint.equals(theirs)) {
-            throw new IllegalArgumentException("--out " + out + " is not empty and holds no results of this sweep (plan fingerprint "
+            throw new IllegalArgumentException("--out " + out + " holds results of another sweep (plan fingerprint "
                     + (theirs == null ? "none" : theirs) + ", the shards' " + fingerprint + "): choose a new or empty directory");
         }
     }

@@ -234,6 +234,34 @@ class StoreFaultTest {
     }
 
     @Test
+    void aStoreWrittenTwiceOverIsCleanedToOneCopy(@TempDir Path tmp) throws IOException {
+        // What two unlocked writers of one sweep left (the 256 rows for 160 runs): every
+        // summary row twice, every curve row twice. The second copies go aside; the doubled curves
+        // make every run short, so each is trained again, once.
+        Path dir = copy(tmp.resolve("d"));
+        for (String f : List.of("summary.csv", "metrics.csv")) {
+            List<String> lines = Files.readAllLines(dir.resolve(f));
+            List<String> twice = new ArrayList<>(lines);
+            twice.addAll(lines.subList(1, lines.size()));
+            Files.writeString(dir.resolve(f), String.join("\n", twice) + "\n");
+        }
+        Result r = resume(dir);
+        assertEquals(0, r.code(), r.err());
+        noStackTrace(r);
+        assertTrue(r.err().contains("a second row of run key"), r.err());
+        identicalToFresh(dir);
+        Tally.survived("a store written twice over");
+        // A directory where summary.csv should be: refused, not removed.
+        Path odd = copy(tmp.resolve("odd"));
+        Files.delete(odd.resolve("summary.csv"));
+        Files.createDirectory(odd.resolve("summary.csv"));
+        r = resume(odd);
+        refusedInOneLine(r);
+        assertTrue(Files.isDirectory(odd.resolve("summary.csv")));
+        Tally.refused("a store written twice over");
+    }
+
+    @Test
     void mergeRefusesWhatItCannotJoinCleanly(@TempDir Path tmp) throws IOException {
         List<String> shards = new ArrayList<>();
         for (int i = 0; i < 2; i++) {
@@ -260,16 +288,23 @@ class StoreFaultTest {
         identicalToFresh(out);
         Tally.survived("merge");
 
-        // A non-empty --out that is not this plan's results is refused and left alone.
-        Path other = Files.createDirectories(tmp.resolve("other"));
-        Files.writeString(other.resolve("notes.txt"), "mine\n");
+        // An --out holding another sweep's results is refused and left alone.
+        Path other = tmp.resolve("other");
+        assertEquals(0, cli(concat(args("--N", "6", "--engine", "vector"), "--out", other.toString())).code());
+        Map<String, byte[]> theirs = snapshot(other);
         r = cli("merge", "--out", other.toString(), shards.get(0), shards.get(1));
         refusedInOneLine(r);
-        assertTrue(r.err().contains("is not empty and holds no results of this sweep"), r.err());
-        try (Stream<Path> s = Files.list(other)) {
-            assertEquals(List.of("notes.txt"), s.map(p -> p.getFileName().toString()).toList());
-        }
+        assertTrue(r.err().contains("holds results of another sweep"), r.err());
+        Map<String, byte[]> after = snapshot(other);
+        for (String f : theirs.keySet()) assertArrayEquals(theirs.get(f), after.get(f), f);
         Tally.refused("merge");
+        // Other things in --out (SLURM keeps the shards and their logs there) stay, and do not stop it.
+        Path layout = Files.createDirectories(tmp.resolve("layout").resolve("logs"));
+        Files.writeString(layout.resolveSibling(".slurm-shards"), "2\n");
+        r = cli("merge", "--out", layout.getParent().toString(), shards.get(0), shards.get(1));
+        assertEquals(0, r.code(), r.err());
+        identicalToFresh(layout.getParent());
+        Tally.survived("merge");
         r = cli("merge", "--out", fresh.resolveSibling("unrelated-" + tmp.getFileName()).toString(), shards.get(0), shards.get(1));
         assertEquals(0, r.code(), r.err()); // a new directory is fine
 
