@@ -109,6 +109,7 @@ public final class ResultStore implements AutoCloseable {
         // key -> its row, in file order; run -> key, to refuse two rows claiming one run
         LinkedHashMap<String, StoreCsv.Row> rows = new LinkedHashMap<>();
         Map<Integer, StoreCsv.Row> byRun = new HashMap<>();
+        StoreCsv.Row[] last = {null}; // the last well-formed line read
         StoreCsv.read(summary, StoreCsv.Kind.SUMMARY, r -> {
             String why = planMismatch(r, plan);
             StoreCsv.Row first = rows.get(r.key());
@@ -120,19 +121,39 @@ public final class ResultStore implements AutoCloseable {
             }
             rows.put(r.key(), r);
             byRun.put(r.run(), r);
-        }, badSummary::add);
+            last[0] = r;
+        }, b -> {
+            // A newline put into a line splits it in two: the second part is bad, but the first can
+            // still read as a record whose last number lost its tail. Such a neighbour goes too
+            // (not before a blank line: a newline put at a line's end leaves that line whole).
+            StoreCsv.Row prev = last[0];
+            if (prev != null && prev.line() == b.line() - 1 && !b.text().isEmpty() && rows.get(prev.key()) == prev) {
+                rows.remove(prev.key());
+                byRun.remove(prev.run());
+                badSummary.add(new StoreCsv.Bad(summary, prev.line(), prev.text(), "the line before bad line " + b.line()
+                        + " (the same fault may have cut it)"));
+            }
+            badSummary.add(b);
+        });
 
         int[] orphans = {0};
         Map<Integer, Integer> curveRows = new HashMap<>();
+        Set<Integer> damaged = new HashSet<>();
+        last[0] = null;
         StoreCsv.read(metrics, StoreCsv.Kind.METRICS, r -> {
             if (byRun.containsKey(r.run())) curveRows.merge(r.run(), 1, Integer::sum);
             else orphans[0]++; // curves of a run in flight when its writer stopped
-        }, badMetrics::add);
+            last[0] = r;
+        }, b -> {
+            // As above: the curve row before a bad line may be cut short, so its run is trained again.
+            if (last[0] != null && last[0].line() == b.line() - 1 && !b.text().isEmpty()) damaged.add(last[0].run());
+            badMetrics.add(b);
+        });
 
         List<Integer> short_ = new ArrayList<>();
         for (StoreCsv.Row r : List.copyOf(byRun.values())) {
             int want = expectedCurveRows(r.integer("stop_step"), r.integer("eval_every"));
-            if (curveRows.getOrDefault(r.run(), 0) != want) {
+            if (curveRows.getOrDefault(r.run(), 0) != want || damaged.contains(r.run())) {
                 short_.add(r.run());
                 byRun.remove(r.run());
                 rows.remove(r.key());
@@ -142,7 +163,7 @@ public final class ResultStore implements AutoCloseable {
         moveAside(badMetrics, warn);
         if (!short_.isEmpty()) {
             short_.sort(null);
-            warn.accept("attnsweep: " + short_.size() + " stored run(s) lack curve rows in " + metrics + " (run "
+            warn.accept("attnsweep: " + short_.size() + " stored run(s) have missing or damaged curve rows in " + metrics + " (run "
                     + abbreviate(short_) + "): they will be trained again");
         }
         if (!badSummary.isEmpty() || !short_.isEmpty()) {

@@ -124,8 +124,11 @@ class StoreFaultTest {
                 noStackTrace(r);
                 assertEquals(0, r.code(), ctx + r.err());
                 assertTrue(r.err().contains(where) && r.err().contains("moved to " + file + ".rejected"), ctx + r.err());
-                assertTrue(r.err().contains("resuming: 8 of 8 runs already done"), ctx + r.err());
-                assertEquals(line + "\n", Files.readString(dir.resolve(file + ".rejected")), ctx);
+                // A non-blank bad line may be the tail of the line before it, cut by the same fault:
+                // that line's run is trained again.
+                boolean neighbour = !line.isEmpty() && at > 1;
+                assertTrue(r.err().contains("resuming: " + (neighbour ? 7 : 8) + " of 8 runs already done"), ctx + r.err());
+                assertTrue(Files.readString(dir.resolve(file + ".rejected")).endsWith(line + "\n"), ctx);
                 identicalToFresh(dir);
                 Tally.survived("bad lines in summary.csv / metrics.csv");
             }
@@ -227,7 +230,7 @@ class StoreFaultTest {
         Files.writeString(dir.resolve("metrics.csv"), String.join("\n", kept) + "\n");
         Result r = resume(dir);
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.err().contains("2 stored run(s) lack curve rows") && r.err().contains("(run 3, 5)"), r.err());
+        assertTrue(r.err().contains("2 stored run(s) have missing or damaged curve rows") && r.err().contains("(run 3, 5)"), r.err());
         assertTrue(r.err().contains("resuming: 6 of 8"), r.err());
         identicalToFresh(dir);
         Tally.survived("curve rows cut short");
