@@ -195,7 +195,9 @@ public final class StoreCsv {
     public record Bad(Path file, int line, String text, String reason) {
         /** One line for stderr. */
         public String describe() {
-            return file + " line " + line + ": " + reason + (text.length() > 60 ? " ('" + text.substring(0, 60) + "...')" : " ('" + text + "')");
+            // Garbage may hold control characters: never sent to a terminal as they are.
+            String shown = text.length() > 60 ? text.substring(0, 60) + "..." : text;
+            return (file + " line " + line + ": " + reason + " ('" + shown + "')").replaceAll("\\p{Cntrl}", "?");
         }
     }
 
