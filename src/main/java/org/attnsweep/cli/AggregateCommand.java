@@ -3,6 +3,7 @@ package org.attnsweep.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.attnsweep.sweep.Aggregate;
+import org.attnsweep.sweep.OutputDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -24,7 +25,9 @@ public final class AggregateCommand implements Callable<Integer> {
         if (!java.nio.file.Files.isRegularFile(dir.resolve("summary.csv"))) {
             throw new IllegalArgumentException(dir + " has no summary.csv: not a sweep output directory");
         }
-        spec.commandLine().getOut().print(Aggregate.write(dir, cutoff.value()));
+        try (OutputDir locked = OutputDir.open(dir, "aggregate")) {
+            spec.commandLine().getOut().print(Aggregate.write(dir, cutoff.value(), spec.commandLine().getErr()::println));
+        }
         spec.commandLine().getOut().println("wrote " + dir.resolve("cells.csv"));
         spec.commandLine().getOut().flush();
         return 0;

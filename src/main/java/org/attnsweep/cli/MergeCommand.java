@@ -1,18 +1,27 @@
 package org.attnsweep.cli;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import org.attnsweep.Version;
+import org.attnsweep.model.RunConfig;
 import org.attnsweep.sweep.Aggregate;
+import org.attnsweep.sweep.DirLock;
+import org.attnsweep.sweep.OutputDir;
+import org.attnsweep.sweep.PlannedRun;
 import org.attnsweep.sweep.ResultStore;
-import org.attnsweep.train.OutputDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -21,7 +30,9 @@ import picocli.CommandLine.Parameters;
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = "Joins shard outputs of one sweep into --out (identical to an unsharded run) and aggregates them.")
 public final class MergeCommand implements Callable<Integer> {
-    @Option(names = "--out", required = true, description = "merged result directory") Path out;
+    @Option(names = "--out", required = true, description = "merged result directory: new, empty, or an earlier merge of this sweep") Path out;
+    @Option(names = "--allow-partial", description = "merge even when runs of the plan are missing (shards not given or not finished)")
+    boolean allowPartial;
     @picocli.CommandLine.Mixin
     CutoffOption cutoff;
     @Parameters(arity = "1..*", paramLabel = "SHARD_DIR", description = "shard output directories") List<Path> shards;
@@ -32,12 +43,12 @@ public final class MergeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         RunOptions.checkOut("--out", out);
+        PrintWriter err = spec.commandLine().getErr();
         String fingerprint = null;
         int planRuns = 0;
+        List<Map<String, PlannedRun>> plans = new ArrayList<>();
         for (Path s : shards) {
-            Path cfg = s.resolve("config.json");
-            if (!Files.isRegularFile(cfg)) throw new IllegalArgumentException(s + " has no config.json: not a sweep output directory");
-            JsonNode n = new ObjectMapper().readTree(cfg.toFile());
+            JsonNode n = config(s, "SHARD_DIR " + s);
             String fp = n.path("plan_fingerprint").asText(null);
             if (fp == null) throw new IllegalArgumentException(s + " is not a sweep output directory (no plan fingerprint)");
             if (fingerprint != null && !fingerprint.equals(fp)) {
@@ -45,22 +56,106 @@ public final class MergeCommand implements Callable<Integer> {
             }
             fingerprint = fp;
             planRuns = n.path("plan_runs").asInt();
+            plans.add(plan(s, n));
+            if (Files.exists(out) && Files.isSameFile(out, s)) throw new IllegalArgumentException("--out " + out + " is one of the shards");
         }
-        OutputDir dir = OutputDir.open(out);
-        int runs = ResultStore.merge(dir.path(), shards);
-        Map<String, Object> cfg = new LinkedHashMap<>();
-        cfg.put("tool", "attnsweep");
-        cfg.put("version", Version.get());
-        cfg.put("command", "merge");
-        cfg.put("plan_fingerprint", fingerprint);
-        cfg.put("plan_runs", planRuns);
-        cfg.put("shards", shards.stream().map(Path::toString).toList());
-        dir.writeConfig(cfg);
-        var outw = spec.commandLine().getOut();
-        outw.printf("merged %d of %d runs from %d shards into %s%n", runs, planRuns, shards.size(), dir.path());
-        if (runs < planRuns) spec.commandLine().getErr().printf("merge: %d runs are missing: re-run their shards%n", planRuns - runs);
-        outw.print(Aggregate.write(dir.path(), cutoff.value()));
-        outw.flush();
+        refuseOthersResults(fingerprint);
+        try (OutputDir dir = OutputDir.open(out, "merge")) {
+            List<DirLock> locks = new ArrayList<>();
+            ResultStore.Merged merged;
+            try {
+                for (Path s : shards) locks.add(DirLock.acquire(s, "merge (reading it as a shard)"));
+                merged = ResultStore.merge(shards, plans, err::println);
+            } finally {
+                locks.forEach(DirLock::close);
+            }
+            if (merged.runs() < planRuns && !allowPartial) {
+                err.printf("attnsweep: merge: %d of %d runs are missing from the %d shard(s) given (a shard not given or not finished): "
+                        + "re-run their shards, or pass --allow-partial; nothing written%n", planRuns - merged.runs(), planRuns, shards.size());
+                err.flush();
+                return 1;
+            }
+            merged.write(dir.path());
+            Map<String, Object> cfg = new LinkedHashMap<>();
+            cfg.put("tool", "attnsweep");
+            cfg.put("version", Version.get());
+            cfg.put("command", "merge");
+            cfg.put("plan_fingerprint", fingerprint);
+            cfg.put("plan_runs", planRuns);
+            cfg.put("shards", shards.stream().map(Path::toString).toList());
+            dir.writeConfig(cfg);
+            var outw = spec.commandLine().getOut();
+            outw.printf("merged %d of %d runs from %d shards into %s%n", merged.runs(), planRuns, shards.size(), dir.path());
+            if (merged.runs() < planRuns) err.printf("merge: %d runs are missing (--allow-partial): re-run their shards%n", planRuns - merged.runs());
+            outw.print(Aggregate.write(dir.path(), cutoff.value(), err::println));
+            outw.flush();
+        }
         return 0;
+    }
+
+    /** A directory's config.json, or a one-line refusal. */
+    private static JsonNode config(Path dir, String what) {
+        Path cfg = dir.resolve("config.json");
+        if (!Files.isRegularFile(cfg, LinkOption.NOFOLLOW_LINKS)) throw new IllegalArgumentException(what + " has no config.json: not a sweep output directory");
+        try {
+            JsonNode n = new ObjectMapper().readTree(cfg.toFile());
+            if (n == null || !n.isObject()) throw new IllegalArgumentException(cfg + " is not a JSON object: a damaged config.json");
+            return n;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(cfg + " is damaged (" + e.getMessage().lines().findFirst().orElse("") + ")");
+        }
+    }
+
+    /**
+     * The runs a shard's config.json lists, by key; each key is recomputed from its config, so a
+     * config.json whose configs were edited is refused rather than trusted.
+     */
+    private static Map<String, PlannedRun> plan(Path shard, JsonNode n) {
+        ObjectMapper m = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+        Map<String, PlannedRun> plan = new HashMap<>();
+        for (JsonNode r : n.path("runs")) {
+            PlannedRun p;
+            try {
+                p = new PlannedRun(r.path("run").asInt(-1), m.treeToValue(r.path("config"), RunConfig.class));
+            } catch (IOException | RuntimeException e) {
+                throw new IllegalArgumentException(shard.resolve("config.json") + ": run " + r.path("run") + " has a config that does not read: "
+                        + String.valueOf(e.getMessage()).lines().findFirst().orElse(""));
+            }
+            if (!p.key().equals(r.path("key").asText())) {
+                throw new IllegalArgumentException(shard.resolve("config.json") + ": run " + p.index() + " has key " + r.path("key").asText()
+                        + " but its config hashes to " + p.key() + ": the file was edited");
+            }
+            plan.put(p.key(), p);
+        }
+        return plan;
+    }
+
+    /** What a result directory holds besides its store: what a merge would write over. */
+    private static final List<String> RESULT_FILES = List.of("summary.csv", "metrics.csv", "config.json", "cells.csv",
+            "boundary.csv", "correlation.csv", "report.html", "figures", "summary.csv.rejected", "metrics.csv.rejected");
+
+    /**
+     * Refuses an --out that holds results (any of {@link #RESULT_FILES}) of anything but this
+     * sweep. Other entries stay: SLURM's layout keeps the shards and their logs inside --out.
+     */
+    private void refuseOthersResults(String fingerprint) throws IOException {
+        if (!Files.isDirectory(out)) return;
+        try (Stream<Path> entries = Files.list(out)) {
+            if (entries.noneMatch(p -> RESULT_FILES.contains(p.getFileName().toString()))) return;
+        }
+        Path cfg = out.resolve("config.json");
+        String theirs = null;
+        if (Files.isRegularFile(cfg, LinkOption.NOFOLLOW_LINKS)) {
+            try {
+                JsonNode n = new ObjectMapper().readTree(cfg.toFile());
+                theirs = n == null ? null : n.path("plan_fingerprint").asText(null);
+            } catch (IOException e) {
+                theirs = null;
+            }
+        }
+        if (!fingerprint.equals(theirs)) {
+            throw new IllegalArgumentException("--out " + out + " holds results of another sweep (plan fingerprint "
+                    + (theirs == null ? "none" : theirs) + ", the shards' " + fingerprint + "): choose a new or empty directory");
+        }
     }
 }

@@ -14,7 +14,7 @@ import java.util.concurrent.Callable;
 import org.attnsweep.report.Figure;
 import org.attnsweep.report.Figures;
 import org.attnsweep.report.Results;
-import org.attnsweep.train.OutputDir;
+import org.attnsweep.sweep.OutputDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

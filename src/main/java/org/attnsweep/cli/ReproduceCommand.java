@@ -18,7 +18,7 @@ import org.attnsweep.sweep.Plan;
 import org.attnsweep.sweep.Reproduction;
 import org.attnsweep.sweep.SweepPresets;
 import org.attnsweep.sweep.Sweeper;
-import org.attnsweep.train.OutputDir;
+import org.attnsweep.sweep.OutputDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -60,43 +60,47 @@ public final class ReproduceCommand implements Callable<Integer> {
         for (String preset : presets) plans.put(preset, Plan.of(Reproduction.grids(preset, sc)));
         Engine eng = Engines.select(engine, TrainCommand.parsePrecision(precision), threads, err);
         long memory = Runtime.getRuntime().maxMemory() / 2;
-        OutputDir.open(out);
-        long t0 = System.nanoTime();
-        for (Map.Entry<String, Plan> e : plans.entrySet()) {
-            String preset = e.getKey();
-            err.printf(Locale.ROOT, "reproduce: %s (%d runs, scale %s)%n", preset, e.getValue().size(), sc.word());
-            Map<String, Object> about = new LinkedHashMap<>();
-            about.put("command", "reproduce");
-            about.put("preset", preset);
-            about.put("preset_notes", SweepPresets.notes(preset) + (sc == Reproduction.Scale.PAPER ? "" : "; reproduce --scale " + sc.word()));
-            about.put("scale", sc.word());
-            OutputDir dir = OutputDir.open(out.resolve(preset));
-            Sweeper.Outcome done = Sweeper.execute(e.getValue(), sh, eng, dir, about, memory, err, Sweeper.Inputs.GENERATED, null);
-            o.printf(Locale.ROOT, "%-24s %5d runs (%d trained now) in %.1f s%n", preset, done.stored(), done.trained(), done.seconds());
-            o.flush();
-            if (sh[1] == 1) {
-                Aggregate.write(dir.path(), cut);
-                Report.write(dir.path());
+        // The whole command holds DIR's lock (claims.csv and report.html are written there), each
+        // preset its own directory's.
+        try (OutputDir top = OutputDir.open(out, "reproduce")) {
+            long t0 = System.nanoTime();
+            for (Map.Entry<String, Plan> e : plans.entrySet()) {
+                String preset = e.getKey();
+                err.printf(Locale.ROOT, "reproduce: %s (%d runs, scale %s)%n", preset, e.getValue().size(), sc.word());
+                Map<String, Object> about = new LinkedHashMap<>();
+                about.put("command", "reproduce");
+                about.put("preset", preset);
+                about.put("preset_notes", SweepPresets.notes(preset) + (sc == Reproduction.Scale.PAPER ? "" : "; reproduce --scale " + sc.word()));
+                about.put("scale", sc.word());
+                try (OutputDir dir = OutputDir.open(out.resolve(preset), "reproduce")) {
+                    Sweeper.Outcome done = Sweeper.execute(e.getValue(), sh, eng, dir, about, memory, err, Sweeper.Inputs.GENERATED, null);
+                    o.printf(Locale.ROOT, "%-24s %5d runs (%d trained now) in %.1f s%n", preset, done.stored(), done.trained(), done.seconds());
+                    o.flush();
+                    if (sh[1] == 1) {
+                        Aggregate.write(dir.path(), cut, err::println);
+                        Report.write(dir.path());
+                    }
+                }
             }
-        }
-        if (sh[1] > 1) {
-            o.printf("shard %d/%d done: merge each preset's shards (attnsweep merge), then run reproduce again without --shard "
-                    + "into the merged directory for claims.csv and report.html%n", sh[0], sh[1]);
+            if (sh[1] > 1) {
+                o.printf("shard %d/%d done: merge each preset's shards (attnsweep merge), then run reproduce again without --shard "
+                        + "into the merged directory for claims.csv and report.html%n", sh[0], sh[1]);
+                o.flush();
+                return 0;
+            }
+            List<Claims.Claim> claims = Claims.evaluate(out, papers);
+            OutputDir.writeAtomically(out.resolve("claims.csv"), Claims.csv(claims));
+            Path report = Report.writeReproduction(out, claims, presets, sc.word());
+            List<String> counts = new ArrayList<>();
+            for (Claims.Verdict v : Claims.Verdict.values()) {
+                counts.add(claims.stream().filter(c -> c.verdict() == v).count() + " " + v.word);
+            }
+            o.printf(Locale.ROOT, "%d claims: %s (%.0f s in all)%n", claims.size(), String.join(", ", counts), (System.nanoTime() - t0) / 1e9);
+            for (Claims.Claim c : claims) o.printf("  %-28s %-15s %s%n", c.id(), c.verdict().word, c.statement());
+            o.println("wrote " + out.resolve("claims.csv"));
+            o.println("wrote " + report);
             o.flush();
             return 0;
         }
-        List<Claims.Claim> claims = Claims.evaluate(out, papers);
-        OutputDir.writeAtomically(out.resolve("claims.csv"), Claims.csv(claims));
-        Path report = Report.writeReproduction(out, claims, presets, sc.word());
-        List<String> counts = new ArrayList<>();
-        for (Claims.Verdict v : Claims.Verdict.values()) {
-            counts.add(claims.stream().filter(c -> c.verdict() == v).count() + " " + v.word);
-        }
-        o.printf(Locale.ROOT, "%d claims: %s (%.0f s in all)%n", claims.size(), String.join(", ", counts), (System.nanoTime() - t0) / 1e9);
-        for (Claims.Claim c : claims) o.printf("  %-28s %-15s %s%n", c.id(), c.verdict().word, c.statement());
-        o.println("wrote " + out.resolve("claims.csv"));
-        o.println("wrote " + report);
-        o.flush();
-        return 0;
     }
 }

@@ -20,7 +20,7 @@ import org.attnsweep.sweep.PlannedRun;
 import org.attnsweep.sweep.SpecFile;
 import org.attnsweep.sweep.SweepPresets;
 import org.attnsweep.sweep.Sweeper;
-import org.attnsweep.train.OutputDir;
+import org.attnsweep.sweep.OutputDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -79,18 +79,19 @@ public final class SweepCommand implements Callable<Integer> {
             printPlan(out, plan, mine, memory, eng);
             return 0;
         }
-        OutputDir dir = OutputDir.open(this.out);
-        Map<String, Object> about = new LinkedHashMap<>();
-        about.put("command", "sweep");
-        about.put("preset", preset);
-        if (preset != null) about.put("preset_notes", SweepPresets.notes(preset));
-        Sweeper.Outcome o = Sweeper.execute(plan, sh, eng, dir, about, memory, err, inputs, null);
-        out.printf(Locale.ROOT, "%d runs trained in %.1f s (%.1f runs/s); %d runs of this shard stored in %s%n",
-                o.trained(), o.seconds(), o.trained() / Math.max(o.seconds(), 1e-9), o.stored(), dir.path());
-        if (sh[1] == 1) {
-            out.print(Aggregate.write(dir.path(), cutoff.value()));
+        try (OutputDir dir = OutputDir.open(this.out, "sweep")) {
+            Map<String, Object> about = new LinkedHashMap<>();
+            about.put("command", "sweep");
+            about.put("preset", preset);
+            if (preset != null) about.put("preset_notes", SweepPresets.notes(preset));
+            Sweeper.Outcome o = Sweeper.execute(plan, sh, eng, dir, about, memory, err, inputs, null);
+            out.printf(Locale.ROOT, "%d runs trained in %.1f s (%.1f runs/s); %d runs of this shard stored in %s%n",
+                    o.trained(), o.seconds(), o.trained() / Math.max(o.seconds(), 1e-9), o.stored(), dir.path());
+            if (sh[1] == 1) {
+                out.print(Aggregate.write(dir.path(), cutoff.value(), err::println));
+            }
+            if (report) out.println("wrote " + org.attnsweep.report.Report.write(dir.path()));
         }
-        if (report) out.println("wrote " + org.attnsweep.report.Report.write(dir.path()));
         out.flush();
         return 0;
     }

@@ -19,7 +19,7 @@ import org.attnsweep.sweep.Aggregate;
 import org.attnsweep.sweep.Grid;
 import org.attnsweep.sweep.Plan;
 import org.attnsweep.sweep.Sweeper;
-import org.attnsweep.train.OutputDir;
+import org.attnsweep.sweep.OutputDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -79,39 +79,40 @@ public final class TrainCommand implements Callable<Integer> {
         Sweeper.Inputs inputs = RunOptions.inputs(plan, files);
         Engine eng = Engines.select(engine, prec, threads, err);
         Plan.checkEngine(plan.runs(), eng::maxBatch, eng.name());
-        OutputDir dir = OutputDir.open(this.out);
-        for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.open(p);
-        Map<String, Object> about = new LinkedHashMap<>();
-        about.put("command", "train");
-        about.put("preset", preset);
-        if (preset != null) about.put("preset_notes", Presets.notes(preset));
-        if (dataFrom != null) about.put("data_from", dataFrom.toAbsolutePath().toString());
-        if (initFrom != null) about.put("init_from", initFrom.toAbsolutePath().toString());
-        boolean many = plan.size() > 1;
-        Sweeper.Outcome o = Sweeper.execute(plan, new int[] {0, 1}, eng, dir, about, Runtime.getRuntime().maxMemory() / 2,
-                err, inputs, saveData == null && saveWeights == null ? null : (run, res) -> {
-                    try {
-                        String sub = many ? String.format(Locale.ROOT, "run-%04d", run.index()) : "";
-                        if (saveData != null) NpyData.saveData(saveData.resolve(sub), inputs.source().apply(run.config()));
-                        if (saveWeights != null) NpyData.saveWeights(saveWeights.resolve(sub), res.finalWeights());
-                    } catch (java.io.IOException e) {
-                        throw new java.io.UncheckedIOException(e);
-                    }
-                });
+        for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.writable(p);
+        try (OutputDir dir = OutputDir.open(this.out, "train")) {
+            Map<String, Object> about = new LinkedHashMap<>();
+            about.put("command", "train");
+            about.put("preset", preset);
+            if (preset != null) about.put("preset_notes", Presets.notes(preset));
+            if (dataFrom != null) about.put("data_from", dataFrom.toAbsolutePath().toString());
+            if (initFrom != null) about.put("init_from", initFrom.toAbsolutePath().toString());
+            boolean many = plan.size() > 1;
+            Sweeper.Outcome o = Sweeper.execute(plan, new int[] {0, 1}, eng, dir, about, Runtime.getRuntime().maxMemory() / 2,
+                    err, inputs, saveData == null && saveWeights == null ? null : (run, res) -> {
+                        try {
+                            String sub = many ? String.format(Locale.ROOT, "run-%04d", run.index()) : "";
+                            if (saveData != null) NpyData.saveData(saveData.resolve(sub), inputs.source().apply(run.config()));
+                            if (saveWeights != null) NpyData.saveWeights(saveWeights.resolve(sub), res.finalWeights());
+                        } catch (java.io.IOException e) {
+                            throw new java.io.UncheckedIOException(e);
+                        }
+                    });
 
-        List<Aggregate.Cell> runs = Aggregate.runs(dir.path().resolve("summary.csv"));
-        long steps = runs.stream().mapToLong(r -> Math.round(r.stopStepMean())).sum();
-        out.printf(Locale.ROOT, "%d runs, %d run-steps in %.1f s (%.0f run-steps/s) -> %s%n",
-                o.trained(), steps, o.seconds(), steps / Math.max(o.seconds(), 1e-9), dir.path());
-        out.printf(Locale.ROOT, "%4s %5s %6s %10s %11s %10s %10s %11s %9s%n", "run", "N", "snr", "stop_step",
-                "train_loss", "test_loss", "test_error", "attn_signal", "diverged");
-        for (int r = 0; r < runs.size(); r++) {
-            Aggregate.Cell c = runs.get(r);
-            out.printf(Locale.ROOT, "%4d %5s %6.3f %10.0f %11.4g %10.4g %10.3f %11.3f %9s%n", r, c.config().get("N"),
-                    c.num("snr"), c.stopStepMean(), c.mean(Metric.TRAIN_LOSS), c.mean(Metric.TEST_LOSS),
-                    c.mean(Metric.TEST_ERROR), c.mean(Metric.ATTN_SIGNAL), c.diverged() > 0);
+            List<Aggregate.Cell> runs = Aggregate.runs(dir.path().resolve("summary.csv"), err::println);
+            long steps = runs.stream().mapToLong(r -> Math.round(r.stopStepMean())).sum();
+            out.printf(Locale.ROOT, "%d runs, %d run-steps in %.1f s (%.0f run-steps/s) -> %s%n",
+                    o.trained(), steps, o.seconds(), steps / Math.max(o.seconds(), 1e-9), dir.path());
+            out.printf(Locale.ROOT, "%4s %5s %6s %10s %11s %10s %10s %11s %9s%n", "run", "N", "snr", "stop_step",
+                    "train_loss", "test_loss", "test_error", "attn_signal", "diverged");
+            for (int r = 0; r < runs.size(); r++) {
+                Aggregate.Cell c = runs.get(r);
+                out.printf(Locale.ROOT, "%4d %5s %6.3f %10.0f %11.4g %10.4g %10.3f %11.3f %9s%n", r, c.config().get("N"),
+                        c.num("snr"), c.stopStepMean(), c.mean(Metric.TRAIN_LOSS), c.mean(Metric.TEST_LOSS),
+                        c.mean(Metric.TEST_ERROR), c.mean(Metric.ATTN_SIGNAL), c.diverged() > 0);
+            }
+            if (report) out.println("wrote " + org.attnsweep.report.Report.write(dir.path()));
         }
-        if (report) out.println("wrote " + org.attnsweep.report.Report.write(dir.path()));
         out.flush();
         return 0;
     }

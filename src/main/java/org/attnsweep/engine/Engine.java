@@ -2,6 +2,7 @@ package org.attnsweep.engine;
 
 import java.util.List;
 import org.attnsweep.data.RunData;
+import org.attnsweep.model.Precision;
 import org.attnsweep.model.RunConfig;
 
 /**
@@ -13,6 +14,9 @@ public interface Engine {
 
     /** Short name: reference, vector or cuda. */
     String name();
+
+    /** The arithmetic it trains in; with {@link #name} it decides a run's numbers, so results record both. */
+    Precision precision();
 
     /** One line for the log, e.g. {@code engine=vector species=512-bit threads=2 precision=float32}. */
     String describe();

@@ -115,12 +115,13 @@ public final class Metrics {
     /** Every metric of SPEC §5 into {@code out} (length {@link Metric#COUNT}) from the per-sample parts. */
     public static void assemble(RunConfig c, TokenSet train, TokenSet test, Parts s, double[] out) {
         int N = train.N();
+        // A NaN output (a diverged run) is neither right nor wrong: it makes its error NaN, never a hit.
         double loss = 0, err = 0, attnSig = 0, attnNoise = 0;
         for (int n = 0; n < N; n++) {
             double f = s.fTrain()[n];
             int y = train.y()[n];
             loss += logistic(y * f);
-            if (y * f <= 0) err++;
+            if (!(y * f > 0)) err += Double.isNaN(f) ? Double.NaN : 1;
             if (c.attnSample() < 0 || c.attnSample() == n) {
                 attnSig += s.attnSignal()[n];
                 attnNoise += s.attnNoise()[n];
@@ -136,8 +137,8 @@ public final class Metrics {
         for (int n = 0; n < test.N(); n++) {
             double f = s.fTest()[n];
             tl += logistic(test.y()[n] * f);
-            if (test.y()[n] * f <= 0) te0++;
-            if (test.yClean()[n] * f <= 0) tec++;
+            if (!(test.y()[n] * f > 0)) te0 += Double.isNaN(f) ? Double.NaN : 1;
+            if (!(test.yClean()[n] * f > 0)) tec += Double.isNaN(f) ? Double.NaN : 1;
         }
         out[Metric.TEST_LOSS.ordinal()] = tl / test.N();
         out[Metric.TEST_ERROR.ordinal()] = te0 / test.N();

@@ -11,7 +11,7 @@ import java.util.function.ToDoubleFunction;
 import org.attnsweep.model.Metric;
 import org.attnsweep.sweep.Aggregate;
 import org.attnsweep.sweep.Bootstrap;
-import org.attnsweep.train.OutputDir;
+import org.attnsweep.sweep.OutputDir;
 
 /**
  * The papers' claims against our results, each with a verdict computed from the numbers — never

@@ -14,7 +14,7 @@ import org.attnsweep.model.Metric;
 import org.attnsweep.sweep.Aggregate;
 import org.attnsweep.sweep.Bootstrap;
 import org.attnsweep.sweep.ResultStore;
-import org.attnsweep.train.OutputDir;
+import org.attnsweep.sweep.OutputDir;
 
 /**
  * The HTML report of a results directory: one self-contained file (figures embedded as base64

@@ -3,7 +3,6 @@ package org.attnsweep.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -18,9 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.attnsweep.model.Metric;
-import org.attnsweep.train.OutputDir;
+import org.attnsweep.sweep.OutputDir;
 import org.attnsweep.sweep.Aggregate;
-import org.attnsweep.sweep.ResultStore;
+import org.attnsweep.sweep.StoreCsv;
 
 /**
  * A results directory as the figures and the report read it: config.json, the grid cells of
@@ -59,19 +58,10 @@ public final class Results {
     public static Results load(Path dir) {
         Path summary = dir.resolve("summary.csv");
         if (!Files.isRegularFile(summary)) throw new IllegalArgumentException(dir + " has no summary.csv: not a results directory");
-        List<Aggregate.Cell> cells = Aggregate.cells(summary);
+        List<Aggregate.Cell> cells = Aggregate.cells(summary, System.err::println);
         if (cells.isEmpty()) throw new IllegalArgumentException(summary + " holds no finished runs yet: nothing to show");
-
-        // Aggregate.runs keeps summary.csv's row order, so row r of the file is runs.get(r).
-        List<Aggregate.Cell> runs = Aggregate.runs(summary);
-        List<String> ids = lines(summary).subList(1, runs.size() + 1);
         Map<Map<String, String>, List<Integer>> runsOfCell = new HashMap<>();
-        for (int r = 0; r < runs.size(); r++) {
-            Map<String, String> key = new LinkedHashMap<>(runs.get(r).config());
-            key.remove("seed");
-            key.remove("repeat");
-            runsOfCell.computeIfAbsent(key, k -> new ArrayList<>()).add(Integer.parseInt(ids.get(r).substring(0, ids.get(r).indexOf(','))));
-        }
+        for (Aggregate.Cell c : cells) runsOfCell.put(c.config(), c.runs().stream().map(Aggregate.Run::index).toList());
 
         JsonNode cfg = JsonNodeFactory.instance.objectNode();
         Path json = dir.resolve("config.json");
@@ -92,15 +82,20 @@ public final class Results {
             List<String> cols = List.of(b.get(0).split(","));
             int c0 = cols.indexOf("cutoff");
             fits = new ArrayList<>();
-            for (String line : b.subList(1, b.size())) {
-                String[] f = line.split(",", -1);
-                Map<String, String> group = new LinkedHashMap<>();
-                for (int i = 0; i < c0; i++) group.put(cols.get(i), f[i]);
-                cutoff = Double.parseDouble(f[c0]);
-                // C_lo and C_hi (the bootstrap interval) follow points; a boundary.csv of 0.1.0 has none
-                int lo = cols.indexOf("C_lo"), hi = cols.indexOf("C_hi");
-                fits.add(new Aggregate.Fit(group, Double.parseDouble(f[c0 + 1]), Double.parseDouble(f[c0 + 2]), Integer.parseInt(f[c0 + 3]),
-                        lo < 0 ? Double.NaN : OutputDir.parseNum(f[lo]), hi < 0 ? Double.NaN : OutputDir.parseNum(f[hi])));
+            // C_lo and C_hi (the bootstrap interval) follow points; a boundary.csv of 0.1.0 has none
+            int lo = cols.indexOf("C_lo"), hi = cols.indexOf("C_hi");
+            for (int n = 1; n < b.size(); n++) {
+                String[] f = b.get(n).split(",", -1);
+                try {
+                    Map<String, String> group = new LinkedHashMap<>();
+                    for (int i = 0; i < c0; i++) group.put(cols.get(i), f[i]);
+                    cutoff = OutputDir.parseNum(f[c0]);
+                    fits.add(new Aggregate.Fit(group, OutputDir.parseNum(f[c0 + 1]), OutputDir.parseNum(f[c0 + 2]), Integer.parseInt(f[c0 + 3]),
+                            lo < 0 ? Double.NaN : OutputDir.parseNum(f[lo]), hi < 0 ? Double.NaN : OutputDir.parseNum(f[hi])));
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException(boundary + " line " + (n + 1) + " is not a boundary fit: run attnsweep aggregate "
+                            + dir + " to write it again");
+                }
             }
         } else if (axes.contains("N") && axes.contains("mu")) {
             // a shard or a sweep stopped early: fit what is there, the way aggregate would
@@ -162,31 +157,21 @@ public final class Results {
 
     /**
      * The recorded curves of the given runs from metrics.csv: run → rows of
-     * {@code [step, metric_0 … metric_{COUNT-1}]} in step order. Other runs' rows are skipped
-     * unparsed, so this stays cheap on a large sweep.
+     * {@code [step, metric_0 … metric_{COUNT-1}]} in step order, read as {@link StoreCsv} reads them
+     * (a bad line is skipped and named on stderr).
      */
     public Map<Integer, List<double[]>> curves(Collection<Integer> runs) {
         Path metrics = dir.resolve("metrics.csv");
         if (!Files.isRegularFile(metrics)) throw new IllegalArgumentException(dir + " has no metrics.csv: not a results directory");
         Set<Integer> wanted = new HashSet<>(runs);
         Map<Integer, List<double[]>> out = new HashMap<>();
-        try (BufferedReader in = Files.newBufferedReader(metrics, StandardCharsets.UTF_8)) {
-            String header = in.readLine();
-            if (!ResultStore.metricsHeader().equals(header)) {
-                throw new IllegalArgumentException(metrics + " is not a metrics.csv of this version (its header differs)");
-            }
-            for (String line; (line = in.readLine()) != null; ) {
-                int comma = line.indexOf(',');
-                int run = Integer.parseInt(line.substring(0, comma));
-                if (!wanted.contains(run)) continue;
-                String[] f = line.substring(comma + 1).split(",", -1);
-                double[] row = new double[1 + Metric.COUNT];
-                for (int i = 0; i < row.length; i++) row[i] = OutputDir.parseNum(f[i]);
-                out.computeIfAbsent(run, k -> new ArrayList<>()).add(row);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + metrics + ": " + e.getMessage(), e);
-        }
+        StoreCsv.read(metrics, StoreCsv.Kind.METRICS, r -> {
+            if (!wanted.contains(r.run())) return;
+            double[] row = new double[1 + Metric.COUNT];
+            row[0] = r.integer("step");
+            System.arraycopy(r.metrics(), 0, row, 1, Metric.COUNT);
+            out.computeIfAbsent(r.run(), k -> new ArrayList<>()).add(row);
+        }, b -> System.err.println("attnsweep: warning: " + b.describe() + ": skipped"));
         return out;
     }
 

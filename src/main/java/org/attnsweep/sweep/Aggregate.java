@@ -1,8 +1,5 @@
 package org.attnsweep.sweep;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,32 +7,57 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.attnsweep.model.Metric;
-import org.attnsweep.train.OutputDir;
 
 /**
  * Aggregates a sweep's summary.csv: per grid cell (runs equal in every config column but seed and
  * repeat) the mean, std and mean ± 2 std over repeats of every final metric → cells.csv; the
  * benign/harmful boundary fit of SPEC §6 per p (and any other varying key) → boundary.csv; the
- * correlation between the test-loss heatmaps of different p → correlation.csv.
+ * correlation between the test-loss heatmaps of different p → correlation.csv. A diverged run is
+ * counted in its cell ({@code runs}, {@code n_diverged}) and left out of every mean, std and fit.
  */
 public final class Aggregate {
     private Aggregate() {
     }
 
-    /** One grid cell: its config values and the final metrics of its runs. */
-    public record Cell(Map<String, String> config, List<double[]> metrics, int diverged, double stopStepMean) {
-        public double mean(Metric m) {
-            return metrics.stream().mapToDouble(v -> v[m.ordinal()]).average().orElse(Double.NaN);
+    /** One run of a cell: its plan index, final metrics, whether it diverged, its stop step. */
+    public record Run(int index, double[] metrics, boolean diverged, int stopStep) {
+    }
+
+    /**
+     * One grid cell: its config values and its runs. Statistics ({@link #mean}, {@link #std}) are
+     * over the runs that did not diverge; {@link #diverged} counts the others.
+     */
+    public record Cell(Map<String, String> config, List<Run> runs) {
+        /** The final metrics of every run, diverged ones included (their size is the cell's run count). */
+        public List<double[]> metrics() {
+            return runs.stream().map(Run::metrics).toList();
         }
 
+        /** How many of its runs diverged. */
+        public int diverged() {
+            return (int) runs.stream().filter(Run::diverged).count();
+        }
+
+        /** The mean stop step over all its runs. */
+        public double stopStepMean() {
+            return runs.stream().mapToInt(Run::stopStep).average().orElse(Double.NaN);
+        }
+
+        /** The mean over the runs that did not diverge; NaN when every run diverged. */
+        public double mean(Metric m) {
+            return runs.stream().filter(r -> !r.diverged()).mapToDouble(r -> r.metrics()[m.ordinal()]).average().orElse(Double.NaN);
+        }
+
+        /** The sample standard deviation over the runs that did not diverge (0 for one run). */
         public double std(Metric m) {
             double mu = mean(m);
-            int n = metrics.size();
-            if (n < 2) return 0;
+            List<Run> ok = runs.stream().filter(r -> !r.diverged()).toList();
+            if (ok.size() < 2) return ok.isEmpty() ? Double.NaN : 0;
             double s = 0;
-            for (double[] v : metrics) s += (v[m.ordinal()] - mu) * (v[m.ordinal()] - mu);
-            return Math.sqrt(s / (n - 1));
+            for (Run r : ok) s += (r.metrics()[m.ordinal()] - mu) * (r.metrics()[m.ordinal()] - mu);
+            return Math.sqrt(s / (ok.size() - 1));
         }
 
         public double num(String key) {
@@ -60,59 +82,40 @@ public final class Aggregate {
         return c.mean(Metric.TEST_LOSS) - bayesLoss(c.num("p")) < cutoff;
     }
 
-    /** Reads summary.csv into cells, in first-appearance order. */
-    public static List<Cell> cells(Path summaryCsv) {
-        return read(summaryCsv, false);
+    /** Reads summary.csv into cells, in first-appearance order; bad lines are skipped, each named to {@code warn}. */
+    public static List<Cell> cells(Path summaryCsv, Consumer<String> warn) {
+        return read(summaryCsv, false, warn);
     }
 
     /** Reads summary.csv with every run its own cell (seed and repeat kept in the config). */
-    public static List<Cell> runs(Path summaryCsv) {
-        return read(summaryCsv, true);
+    public static List<Cell> runs(Path summaryCsv, Consumer<String> warn) {
+        return read(summaryCsv, true, warn);
     }
 
-    private static List<Cell> read(Path summaryCsv, boolean perRun) {
-        List<String> lines;
-        try {
-            lines = Files.readAllLines(summaryCsv);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + summaryCsv + ": " + e.getMessage(), e);
-        }
-        if (lines.isEmpty() || !lines.get(0).equals(ResultStore.summaryHeader())) {
-            throw new IllegalArgumentException(summaryCsv + " is not a sweep summary.csv");
-        }
-        List<String> cols = List.of(lines.get(0).split(","));
-        int metric0 = cols.indexOf(Metric.values()[0].column());
-        Map<String, List<String[]>> byCell = new LinkedHashMap<>();
-        for (String l : lines.subList(1, lines.size())) {
-            String[] f = l.split(",", -1);
-            StringBuilder k = new StringBuilder(perRun ? f[0] + "," : "");
+    private static List<Cell> read(Path summaryCsv, boolean perRun, Consumer<String> warn) {
+        Map<String, List<StoreCsv.Row>> byCell = new LinkedHashMap<>();
+        StoreCsv.read(summaryCsv, StoreCsv.Kind.SUMMARY, r -> {
+            StringBuilder k = new StringBuilder(perRun ? r.run() + "," : "");
             for (String c : ResultStore.CONFIG_COLUMNS) {
                 if (c.equals("seed") || c.equals("repeat")) continue;
-                k.append(f[cols.indexOf(c)]).append(',');
+                k.append(r.get(c)).append(',');
             }
-            byCell.computeIfAbsent(k.toString(), x -> new ArrayList<>()).add(f);
-        }
+            byCell.computeIfAbsent(k.toString(), x -> new ArrayList<>()).add(r);
+        }, b -> warn.accept("attnsweep: warning: " + b.describe() + ": skipped"));
         List<Cell> out = new ArrayList<>();
-        for (List<String[]> rows : byCell.values()) {
+        for (List<StoreCsv.Row> rows : byCell.values()) {
             Map<String, String> cfg = new LinkedHashMap<>();
             for (String c : ResultStore.CONFIG_COLUMNS) {
-                if (perRun || !c.equals("seed") && !c.equals("repeat")) cfg.put(c, rows.get(0)[cols.indexOf(c)]);
+                if (perRun || !c.equals("seed") && !c.equals("repeat")) cfg.put(c, rows.get(0).get(c));
             }
-            List<double[]> ms = new ArrayList<>();
-            int div = 0;
-            double stop = 0;
-            for (String[] f : rows) {
-                double[] m = new double[Metric.COUNT];
-                for (int i = 0; i < Metric.COUNT; i++) m[i] = OutputDir.parseNum(f[metric0 + i]);
-                ms.add(m);
-                if (Boolean.parseBoolean(f[cols.indexOf("diverged")])) div++;
-                stop += Double.parseDouble(f[cols.indexOf("stop_step")]);
+            List<Run> runs = new ArrayList<>();
+            for (StoreCsv.Row r : rows) {
+                runs.add(new Run(r.run(), r.metrics(), Boolean.parseBoolean(r.get("diverged")), r.integer("stop_step")));
             }
-            out.add(new Cell(cfg, ms, div, stop / rows.size()));
+            out.add(new Cell(cfg, runs));
         }
         return out;
     }
-
 
     /** The config columns whose value differs between cells: the sweep's axes. */
     public static List<String> varying(List<Cell> cells) {
@@ -223,18 +226,18 @@ public final class Aggregate {
      * Writes cells.csv, boundary.csv and (when p varies) correlation.csv into {@code dir}; returns
      * the text for stdout: the test-loss map and the boundary fits.
      */
-    public static String write(Path dir, double cutoff) {
-        List<Cell> cells = cells(dir.resolve("summary.csv"));
+    public static String write(Path dir, double cutoff, Consumer<String> warn) {
+        List<Cell> cells = cells(dir.resolve("summary.csv"), warn);
         List<String> axes = varying(cells);
         StringBuilder sb = new StringBuilder(String.join(",", axes));
-        sb.append(axes.isEmpty() ? "" : ",").append("runs,diverged,stop_step_mean");
+        sb.append(axes.isEmpty() ? "" : ",").append("runs,n_diverged,stop_step_mean");
         for (Metric m : Metric.values()) {
             for (String s : List.of("_mean", "_std", "_lo2", "_hi2")) sb.append(',').append(m.column()).append(s);
         }
         sb.append('\n');
         for (Cell c : cells) {
             for (String a : axes) sb.append(c.config().get(a)).append(',');
-            sb.append(c.metrics().size()).append(',').append(c.diverged()).append(',').append(OutputDir.num(c.stopStepMean()));
+            sb.append(c.runs().size()).append(',').append(c.diverged()).append(',').append(OutputDir.num(c.stopStepMean()));
             for (Metric m : Metric.values()) {
                 double mu = c.mean(m), sd = c.std(m);
                 sb.append(',').append(OutputDir.num(mu)).append(',').append(OutputDir.num(sd))
@@ -270,7 +273,7 @@ public final class Aggregate {
     /**
      * The mean test-loss map over (N, ‖μ‖) as text, one map per value of every other varying key:
      * a row per N, a column per ‖μ‖, each cell the first decimal digit of min(test loss, 0.99)
-     * ('0' is benign territory, '6' is chance at p = 0, '?' a cell with a diverged run); empty when N
+     * ('0' is benign territory, '6' is chance at p = 0, '?' a cell whose every run diverged); empty when N
      * or ‖μ‖ does not vary.
      */
     static String textMap(List<Cell> cells) {

@@ -45,10 +45,10 @@ public final class Bootstrap {
         for (int b = 0; b < RESAMPLES; b++) {
             List<Aggregate.Cell> draw = new ArrayList<>(cells.size());
             for (Aggregate.Cell c : cells) {
-                List<double[]> runs = c.metrics();
-                List<double[]> picked = new ArrayList<>(runs.size());
+                List<Aggregate.Run> runs = c.runs();
+                List<Aggregate.Run> picked = new ArrayList<>(runs.size());
                 for (int i = 0; i < runs.size(); i++) picked.add(runs.get(rng.nextInt(runs.size())));
-                draw.add(new Aggregate.Cell(c.config(), picked, c.diverged(), c.stopStepMean()));
+                draw.add(new Aggregate.Cell(c.config(), picked));
             }
             double s = stat.applyAsDouble(draw);
             if (Double.isFinite(s)) v[n++] = s;

@@ -1,35 +1,43 @@
 package org.attnsweep.sweep;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.attnsweep.model.Metric;
+import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.attnsweep.model.RunConfig;
-import org.attnsweep.train.OutputDir;
 import org.attnsweep.train.RunResult;
 
 /**
- * The results of a sweep (or a train) in one directory: {@code summary.csv} (one row per finished
- * run: its plan index {@code run}, the hash {@code key} of its full config, the config, how it
- * stopped and its final metrics) and {@code metrics.csv} (its recorded rows: run, step, metrics).
- * Append-only while a sweep runs: a run's metric rows are appended first and its summary row
- * last, each as one write, so the summary row marks the run as done. Opening the store cuts a torn
- * last line and drops curve rows of runs without a summary row, so a {@code kill -9} loses at most
- * the runs in flight and never corrupts what was written. {@link #finish} rewrites both files sorted
- * by run index (atomically), which makes sharded-then-merged results byte-identical to an unsharded run.
+ * The results of a sweep (or a train) in one directory, and their only writer: {@code summary.csv}
+ * (one row per finished run: its plan index {@code run}, the hash {@code key} of its full config,
+ * the config, how it stopped and its final metrics) and {@code metrics.csv} (its recorded rows:
+ * run, step, metrics).
+ *
+ * <p>Append-only while a sweep runs: a run's curve rows are appended and forced to disk first,
+ * its summary row last, so the summary row marks a run whose curves are durable. Opening the store
+ * checks that: a torn last line is cut, a line that is not a record ({@link StoreCsv}) or not of
+ * this plan is moved aside to {@code summary.csv.rejected} / {@code metrics.csv.rejected} with a
+ * warning, and a run whose curve rows are not all there (counted against its stop step and
+ * eval-every) is dropped to be trained again, said in one line. So a {@code kill -9}, a truncated
+ * or garbled file loses at most the runs it touched, never one around them. {@link #finish}
+ * rewrites both files sorted by run index, which makes sharded-then-merged results byte-identical
+ * to an unsharded run.
  */
 public final class ResultStore implements AutoCloseable {
     /** Config columns of summary.csv, after run and key. */
@@ -37,83 +45,211 @@ public final class ResultStore implements AutoCloseable {
             "mu", "snr", "sigma_p", "p", "labels", "orthogonal_noise", "signals", "init", "sigma0", "sigma_v",
             "sigma_o", "init_divisor", "train_wo", "lr", "steps", "target_loss", "eval_every", "test_n", "attn_sample");
     public static final List<String> OUTCOME_COLUMNS = List.of("stop_step", "reached_target", "diverged");
+    /** Bad lines named one by one on stderr, per file; the rest are counted. */
+    private static final int NAMED_BAD_LINES = 5;
 
-    private final Path summary, metrics;
-    private final Set<Integer> doneRuns = new HashSet<>();
+    private final Path dir, summary, metrics;
     private final Set<String> done = new HashSet<>();
     private FileChannel summaryOut, metricsOut;
 
     private ResultStore(Path dir) {
-        this.summary = dir.resolve("summary.csv");
-        this.metrics = dir.resolve("metrics.csv");
+        this.dir = dir;
+        this.summary = dir.resolve(StoreCsv.Kind.SUMMARY.file());
+        this.metrics = dir.resolve(StoreCsv.Kind.METRICS.file());
     }
 
     public static String summaryHeader() {
-        List<String> cols = new ArrayList<>(List.of("run", "key"));
-        cols.addAll(CONFIG_COLUMNS);
-        cols.addAll(OUTCOME_COLUMNS);
-        for (Metric m : Metric.values()) cols.add(m.column());
-        return String.join(",", cols);
+        return StoreCsv.Kind.SUMMARY.header();
     }
 
     public static String metricsHeader() {
-        List<String> cols = new ArrayList<>(List.of("run", "step"));
-        for (Metric m : Metric.values()) cols.add(m.column());
-        return String.join(",", cols);
+        return StoreCsv.Kind.METRICS.header();
     }
 
-    /** Opens (creating or repairing) the store in {@code dir}. */
-    public static ResultStore open(Path dir) {
+    /** The curve rows a run that stopped at {@code stopStep} records: every eval-every steps from 0, and its stop step. */
+    public static int expectedCurveRows(int stopStep, int evalEvery) {
+        return stopStep / evalEvery + 1 + (stopStep % evalEvery == 0 ? 0 : 1);
+    }
+
+    /**
+     * Opens the store in {@code dir} (its caller holds the directory's lock): creates its files, or
+     * checks and repairs them as the class comment says.
+     *
+     * @param plan the runs it may hold, by key (rows of other keys, or whose config differs from
+     *             their key's, are moved aside); null checks the format only
+     * @param warn where warnings go, one line each
+     */
+    public static ResultStore open(Path dir, Map<String, PlannedRun> plan, Consumer<String> warn) {
         ResultStore s = new ResultStore(dir);
         try {
-            List<String> sum = repair(s.summary, summaryHeader());
-            for (String line : sum.subList(1, sum.size())) {
-                String[] f = line.split(",", 3);
-                s.doneRuns.add(Integer.parseInt(f[0]));
-                s.done.add(f[1]);
-            }
-            List<String> cur = repair(s.metrics, metricsHeader());
-            List<String> kept = new ArrayList<>(List.of(cur.get(0)));
-            for (String line : cur.subList(1, cur.size())) if (s.doneRuns.contains(runOf(line))) kept.add(line);
-            if (kept.size() != cur.size()) OutputDir.writeAtomically(s.metrics, String.join("\n", kept) + "\n");
-            s.summaryOut = FileChannel.open(s.summary, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-            s.metricsOut = FileChannel.open(s.metrics, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
+            s.repair(plan, warn);
+            s.summaryOut = FileChannel.open(s.summary, StandardOpenOption.APPEND, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            s.metricsOut = FileChannel.open(s.metrics, StandardOpenOption.APPEND, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot open the result store in " + dir + ": " + e.getMessage(), e);
+            s.close();
+            throw new UncheckedIOException("cannot open the result store in " + dir + ": " + OutputDir.describe(e), e);
         }
         return s;
     }
 
-    /**
-     * The file's complete lines, header first: a missing file is created with the header, a torn
-     * last line (no newline) is cut off, and a header that is not ours is refused.
-     */
-    private static List<String> repair(Path file, String header) throws IOException {
-        if (!Files.exists(file)) {
-            OutputDir.writeAtomically(file, header + "\n");
-            return new ArrayList<>(List.of(header));
-        }
-        byte[] bytes = Files.readAllBytes(file);
-        int end = bytes.length;
-        while (end > 0 && bytes[end - 1] != '\n') end--;
-        if (end != bytes.length) {
-            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
-                ch.truncate(end);
-            }
-        }
-        String text = new String(bytes, 0, end, StandardCharsets.UTF_8);
-        List<String> lines = new ArrayList<>(Arrays.asList(text.split("\n")));
-        if (lines.isEmpty() || lines.get(0).isEmpty()) {
-            OutputDir.writeAtomically(file, header + "\n");
-            return new ArrayList<>(List.of(header));
-        }
-        if (!lines.get(0).equals(header)) {
-            throw new IllegalArgumentException(file + " is not a result file of this version (its header differs)");
-        }
-        return lines;
+    /** The plan's runs by key. */
+    public static Map<String, PlannedRun> byKey(List<PlannedRun> runs) {
+        Map<String, PlannedRun> m = new HashMap<>();
+        for (PlannedRun r : runs) m.put(r.key(), r);
+        return m;
     }
 
-    /** Whether the run with this key has its summary row. */
+    private void repair(Map<String, PlannedRun> plan, Consumer<String> warn) throws IOException {
+        // Both files are checked before either is touched, so a refusal changes nothing.
+        for (StoreCsv.Kind k : StoreCsv.Kind.values()) StoreCsv.checkHeader(dir.resolve(k.file()), k);
+        prepare(summary, summaryHeader());
+        prepare(metrics, metricsHeader());
+
+        List<StoreCsv.Bad> badSummary = new ArrayList<>(), badMetrics = new ArrayList<>();
+        // key -> its row, in file order; run -> key, to refuse two rows claiming one run
+        LinkedHashMap<String, StoreCsv.Row> rows = new LinkedHashMap<>();
+        Map<Integer, StoreCsv.Row> byRun = new HashMap<>();
+        StoreCsv.Row[] last = {null}; // the last well-formed line read
+        StoreCsv.read(summary, StoreCsv.Kind.SUMMARY, r -> {
+            String why = planMismatch(r, plan);
+            StoreCsv.Row first = rows.get(r.key());
+            if (why == null && first != null) why = "a second row of run key " + r.key() + " (first on line " + first.line() + ")";
+            if (why == null && byRun.containsKey(r.run())) why = "a second row of run " + r.run() + " (first on line " + byRun.get(r.run()).line() + ")";
+            if (why != null) {
+                badSummary.add(new StoreCsv.Bad(summary, r.line(), r.text(), why));
+                return;
+            }
+            rows.put(r.key(), r);
+            byRun.put(r.run(), r);
+            last[0] = r;
+        }, b -> {
+            // A newline put into a line splits it in two: the second part is bad, but the first can
+            // still read as a record whose last number lost its tail. Such a neighbour goes too
+            // (not before a blank line: a newline put at a line's end leaves that line whole).
+            StoreCsv.Row prev = last[0];
+            if (prev != null && prev.line() == b.line() - 1 && !b.text().isEmpty() && rows.get(prev.key()) == prev) {
+                rows.remove(prev.key());
+                byRun.remove(prev.run());
+                badSummary.add(new StoreCsv.Bad(summary, prev.line(), prev.text(), "the line before bad line " + b.line()
+                        + " (the same fault may have cut it)"));
+            }
+            badSummary.add(b);
+        });
+
+        int[] orphans = {0};
+        Map<Integer, Integer> curveRows = new HashMap<>();
+        Set<Integer> damaged = new HashSet<>();
+        last[0] = null;
+        StoreCsv.read(metrics, StoreCsv.Kind.METRICS, r -> {
+            if (byRun.containsKey(r.run())) curveRows.merge(r.run(), 1, Integer::sum);
+            else orphans[0]++; // curves of a run in flight when its writer stopped
+            last[0] = r;
+        }, b -> {
+            // As above: the curve row before a bad line may be cut short, so its run is trained again.
+            if (last[0] != null && last[0].line() == b.line() - 1 && !b.text().isEmpty()) damaged.add(last[0].run());
+            badMetrics.add(b);
+        });
+
+        List<Integer> short_ = new ArrayList<>();
+        for (StoreCsv.Row r : List.copyOf(byRun.values())) {
+            int want = expectedCurveRows(r.integer("stop_step"), r.integer("eval_every"));
+            if (curveRows.getOrDefault(r.run(), 0) != want || damaged.contains(r.run())) {
+                short_.add(r.run());
+                byRun.remove(r.run());
+                rows.remove(r.key());
+            }
+        }
+        moveAside(badSummary, warn);
+        moveAside(badMetrics, warn);
+        if (!short_.isEmpty()) {
+            short_.sort(null);
+            warn.accept("attnsweep: " + short_.size() + " stored run(s) have missing or damaged curve rows in " + metrics + " (run "
+                    + abbreviate(short_) + "): they will be trained again");
+        }
+        if (!badSummary.isEmpty() || !short_.isEmpty()) {
+            OutputDir.writeAtomically(summary, out -> {
+                out.write((summaryHeader() + "\n").getBytes(StandardCharsets.UTF_8));
+                for (StoreCsv.Row r : rows.values()) out.write((r.text() + "\n").getBytes(StandardCharsets.UTF_8));
+            });
+        }
+        if (!badMetrics.isEmpty() || !short_.isEmpty() || orphans[0] > 0) {
+            OutputDir.writeAtomically(metrics, out -> {
+                out.write((metricsHeader() + "\n").getBytes(StandardCharsets.UTF_8));
+                StoreCsv.read(metrics, StoreCsv.Kind.METRICS, r -> {
+                    if (byRun.containsKey(r.run())) write(out, r.text());
+                }, b -> { });
+            });
+        }
+        done.addAll(rows.keySet());
+    }
+
+    private static void write(OutputStream out, String line) {
+        try {
+            out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Why a well-formed summary row is not one of {@code plan}'s runs as it would store it, or null. */
+    private static String planMismatch(StoreCsv.Row r, Map<String, PlannedRun> plan) {
+        if (plan == null) return null;
+        PlannedRun p = plan.get(r.key());
+        if (p == null) return "run key " + r.key() + " is not a run of this plan";
+        if (p.index() != r.run()) return "run " + r.run() + " has the key of run " + p.index();
+        List<String> want = configValues(p.config());
+        for (int i = 0; i < want.size(); i++) {
+            String col = CONFIG_COLUMNS.get(i);
+            if (!want.get(i).equals(r.get(col))) {
+                return col + " " + r.get(col) + " is not the value its key " + r.key() + " stands for (" + want.get(i) + ")";
+            }
+        }
+        return null;
+    }
+
+    /** A missing file is created with its header; a torn last line is cut. */
+    private static void prepare(Path file, String header) throws IOException {
+        if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+            OutputDir.writeAtomically(file, header + "\n");
+            return;
+        }
+        long complete = StoreCsv.completeLength(file);
+        if (complete == 0) {
+            OutputDir.writeAtomically(file, header + "\n");
+        } else if (complete < Files.size(file)) {
+            try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                ch.truncate(complete);
+                ch.force(false);
+            }
+        }
+    }
+
+    /** Appends bad lines to FILE.rejected (rewritten whole, atomically) and names them on stderr. */
+    private static void moveAside(List<StoreCsv.Bad> bad, Consumer<String> warn) throws IOException {
+        if (bad.isEmpty()) return;
+        Path file = bad.get(0).file();
+        Path rejected = file.resolveSibling(file.getFileName() + ".rejected");
+        StringBuilder text = new StringBuilder();
+        if (Files.isRegularFile(rejected, LinkOption.NOFOLLOW_LINKS)) text.append(Files.readString(rejected, StandardCharsets.ISO_8859_1));
+        for (StoreCsv.Bad b : bad) text.append(b.text()).append('\n');
+        // ISO-8859-1 both ways keeps whatever bytes were there; the lines themselves are text.
+        byte[] bytes = text.toString().getBytes(StandardCharsets.ISO_8859_1);
+        OutputDir.writeAtomically(rejected, out -> out.write(bytes));
+        for (StoreCsv.Bad b : bad.subList(0, Math.min(bad.size(), NAMED_BAD_LINES))) {
+            warn.accept("attnsweep: warning: " + b.describe() + ": moved to " + rejected.getFileName());
+        }
+        if (bad.size() > NAMED_BAD_LINES) {
+            warn.accept("attnsweep: warning: " + (bad.size() - NAMED_BAD_LINES) + " more bad lines of " + file + " moved to "
+                    + rejected.getFileName());
+        }
+    }
+
+    private static String abbreviate(List<Integer> runs) {
+        List<String> s = runs.stream().limit(8).map(String::valueOf).toList();
+        return String.join(", ", s) + (runs.size() > 8 ? ", ..." : "");
+    }
+
+    /** Whether the run with this key has its summary row (and every curve row). */
     public boolean isDone(String key) {
         return done.contains(key);
     }
@@ -122,7 +258,10 @@ public final class ResultStore implements AutoCloseable {
         return done.size();
     }
 
-    /** Appends a finished run: its curve rows, then its summary row (the mark that it is done). */
+    /**
+     * Appends a finished run: its curve rows, forced to disk, then its summary row (the mark that it
+     * is done). The summary row is not forced: losing it to a power cut only means training the run again.
+     */
     public synchronized void append(PlannedRun run, RunResult res) {
         StringBuilder c = new StringBuilder();
         for (double[] row : res.curve()) {
@@ -130,14 +269,9 @@ public final class ResultStore implements AutoCloseable {
             for (int i = 1; i < row.length; i++) c.append(',').append(OutputDir.num(row[i]));
             c.append('\n');
         }
-        write(metricsOut, c.toString());
-        write(summaryOut, summaryRow(run, res) + "\n");
+        write(metricsOut, c.toString(), true);
+        write(summaryOut, summaryRow(run, res) + "\n", false);
         done.add(run.key());
-        doneRuns.add(run.index());
-    }
-
-    private static int runOf(String line) {
-        return Integer.parseInt(line.substring(0, line.indexOf(',')));
     }
 
     static String summaryRow(PlannedRun run, RunResult res) {
@@ -169,70 +303,104 @@ public final class ResultStore implements AutoCloseable {
         return e.name().toLowerCase(java.util.Locale.ROOT);
     }
 
-    private static void write(FileChannel ch, String text) {
+    private static void write(FileChannel ch, String text, boolean force) {
         try {
             ByteBuffer b = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
             while (b.hasRemaining()) ch.write(b);
+            if (force) ch.force(false);
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot append results: " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot append results: " + OutputDir.describe(e), e);
         }
     }
 
     /** Rewrites both files sorted by plan index (then step), atomically. */
     public void finish() {
-        sortFile(summary);
-        sortFile(metrics);
+        sortFile(summary, StoreCsv.Kind.SUMMARY);
+        sortFile(metrics, StoreCsv.Kind.METRICS);
     }
 
-    /** Sorts the data lines of a result file by their leading index (stable, so steps keep their order). */
-    static void sortFile(Path file) {
-        try {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            List<String> body = new ArrayList<>(lines.subList(1, lines.size()));
-            body.sort(Comparator.comparingInt(ResultStore::runOf));
-            OutputDir.writeAtomically(file, lines.get(0) + "\n" + (body.isEmpty() ? "" : String.join("\n", body) + "\n"));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /** Rewrites a result file with its rows sorted by run index (stable, so steps keep their order). */
+    private static void sortFile(Path file, StoreCsv.Kind kind) {
+        List<StoreCsv.Row> rows = new ArrayList<>();
+        StoreCsv.read(file, kind, rows::add, ResultStore::repaired);
+        rows.sort(Comparator.comparingInt(StoreCsv.Row::run));
+        writeRows(file, kind, rows);
+    }
+
+    private static void writeRows(Path file, StoreCsv.Kind kind, List<StoreCsv.Row> rows) {
+        OutputDir.writeAtomically(file, out -> {
+            write(out, kind.header());
+            for (StoreCsv.Row r : rows) write(out, r.text());
+        });
+    }
+
+    /** The rows of several shards joined, sorted by run index, ready to be written. */
+    public record Merged(List<StoreCsv.Row> summary, List<StoreCsv.Row> curves) {
+        /** How many runs. */
+        public int runs() {
+            return summary.size();
+        }
+
+        /** Writes summary.csv and metrics.csv into {@code out} (whose lock the caller holds). */
+        public void write(Path out) {
+            writeRows(out.resolve(StoreCsv.Kind.SUMMARY.file()), StoreCsv.Kind.SUMMARY, summary);
+            writeRows(out.resolve(StoreCsv.Kind.METRICS.file()), StoreCsv.Kind.METRICS, curves);
         }
     }
 
     /**
-     * Joins the stores of {@code shards} into {@code out}: every run once (a run found in two shards
-     * must have identical rows), sorted by run index.
+     * Joins the stores of {@code shards} (each locked by the caller): every run once. A run found
+     * in two shards must have identical rows there; two shards that disagree about a run are
+     * refused, naming both lines. Each shard is opened (checked and repaired) against its own
+     * plan, {@code plans.get(i)}, first, so a row whose config does not match its key never gets in.
      */
-    public static int merge(Path out, List<Path> shards) {
-        Map<String, String> sum = new LinkedHashMap<>();
-        Map<Integer, List<String>> cur = new LinkedHashMap<>();
-        for (Path dir : shards) {
-            for (String f : List.of("summary.csv", "metrics.csv")) {
-                if (!Files.isRegularFile(dir.resolve(f))) throw new IllegalArgumentException(dir + " has no " + f + ": not a sweep output directory");
-            }
-            ResultStore s = open(dir); // repairs a torn shard the same way a resume would
-            s.close();
-            try {
-                Set<Integer> mine = new HashSet<>();
-                List<String> lines = Files.readAllLines(dir.resolve("summary.csv"));
-                for (String l : lines.subList(1, lines.size())) {
-                    String prev = sum.putIfAbsent(l.split(",", 3)[1], l);
-                    if (prev == null) mine.add(runOf(l));
-                    else if (!prev.equals(l)) throw new IllegalArgumentException("run " + runOf(l) + " differs between shards (in " + dir + ")");
+    public static Merged merge(List<Path> shards, List<Map<String, PlannedRun>> plans, Consumer<String> warn) {
+        Map<String, StoreCsv.Row> sum = new LinkedHashMap<>();
+        Map<String, Path> from = new HashMap<>();
+        TreeMap<Integer, List<StoreCsv.Row>> cur = new TreeMap<>();
+        Map<Integer, Path> curFrom = new HashMap<>();
+        for (int i = 0; i < shards.size(); i++) {
+            Path dir = shards.get(i);
+            open(dir, plans.get(i), warn).close();
+            Path summary = dir.resolve(StoreCsv.Kind.SUMMARY.file());
+            StoreCsv.read(summary, StoreCsv.Kind.SUMMARY, r -> {
+                StoreCsv.Row prev = sum.putIfAbsent(r.key(), r);
+                if (prev == null) {
+                    from.put(r.key(), summary);
+                } else if (!prev.text().equals(r.text())) {
+                    throw new IllegalArgumentException("run " + r.run() + " differs between shards: " + from.get(r.key()) + " line "
+                            + prev.line() + " and " + summary + " line " + r.line());
                 }
-                List<String> cl = Files.readAllLines(dir.resolve("metrics.csv"));
-                for (String l : cl.subList(1, cl.size())) {
-                    if (mine.contains(runOf(l))) cur.computeIfAbsent(runOf(l), k -> new ArrayList<>()).add(l);
+            }, ResultStore::repaired);
+            Path metrics = dir.resolve(StoreCsv.Kind.METRICS.file());
+            Map<Integer, List<StoreCsv.Row>> mine = new HashMap<>();
+            StoreCsv.read(metrics, StoreCsv.Kind.METRICS, r -> mine.computeIfAbsent(r.run(), k -> new ArrayList<>()).add(r),
+                    ResultStore::repaired);
+            for (var e : mine.entrySet()) {
+                List<StoreCsv.Row> prev = cur.putIfAbsent(e.getKey(), e.getValue());
+                if (prev == null) {
+                    curFrom.put(e.getKey(), metrics);
+                } else if (!texts(prev).equals(texts(e.getValue()))) {
+                    throw new IllegalArgumentException("the curve rows of run " + e.getKey() + " differ between shards: "
+                            + curFrom.get(e.getKey()) + " line " + prev.get(0).line() + " and " + metrics + " line "
+                            + e.getValue().get(0).line());
                 }
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
             }
         }
-        List<String> rows = new ArrayList<>(sum.values());
-        List<String> curveRows = new ArrayList<>();
+        List<StoreCsv.Row> rows = new ArrayList<>(sum.values());
+        rows.sort(Comparator.comparingInt(StoreCsv.Row::run));
+        List<StoreCsv.Row> curveRows = new ArrayList<>();
         cur.values().forEach(curveRows::addAll);
-        OutputDir.writeAtomically(out.resolve("summary.csv"), summaryHeader() + "\n" + (rows.isEmpty() ? "" : String.join("\n", rows) + "\n"));
-        OutputDir.writeAtomically(out.resolve("metrics.csv"), metricsHeader() + "\n" + (curveRows.isEmpty() ? "" : String.join("\n", curveRows) + "\n"));
-        sortFile(out.resolve("summary.csv"));
-        sortFile(out.resolve("metrics.csv"));
-        return rows.size();
+        return new Merged(rows, curveRows);
+    }
+
+    /** A bad line in a file this store has just checked or written: a bug, not a fault of the file. */
+    private static void repaired(StoreCsv.Bad b) {
+        throw new IllegalStateException("a line of a checked result file is not a record: " + b.describe());
+    }
+
+    private static List<String> texts(List<StoreCsv.Row> rows) {
+        return rows.stream().map(StoreCsv.Row::text).toList();
     }
 
     @Override

@@ -26,7 +26,6 @@ import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.EngineBatch;
 import org.attnsweep.Version;
 import org.attnsweep.model.RunConfig;
-import org.attnsweep.train.OutputDir;
 import org.attnsweep.train.RunResult;
 import org.attnsweep.train.Trainer;
 
@@ -84,8 +83,8 @@ public final class Sweeper {
     public static Outcome execute(Plan plan, int[] shard, Engine engine, OutputDir dir, Map<String, Object> about,
                                   long memoryBytes, PrintStream err, Inputs inputs,
                                   BiConsumer<PlannedRun, RunResult> onFinished) {
-        String fingerprint = fingerprint(plan, inputs.fingerprint());
-        checkSamePlan(dir.path(), fingerprint);
+        String fingerprint = fingerprint(plan, inputs.fingerprint(), engine);
+        checkSamePlan(dir.path(), fingerprint, engine);
         List<PlannedRun> mine = plan.shard(shard[0], shard[1]);
         Map<String, Object> cfg = new LinkedHashMap<>();
         cfg.put("tool", "attnsweep");
@@ -95,11 +94,13 @@ public final class Sweeper {
         cfg.put("plan_runs", plan.size());
         cfg.put("shard", shard[0] + "/" + shard[1]);
         cfg.put("engine", engine.describe());
+        cfg.put("results_of", resultsOf(engine));
         cfg.put("runs", mine.stream().map(r -> Map.of("run", r.index(), "key", r.key(), "config", r.config())).toList());
-        dir.writeConfig(cfg);
 
         long t0 = System.nanoTime();
-        try (ResultStore store = ResultStore.open(dir.path())) {
+        // The store is checked first: a store it refuses is left as it was, config.json included.
+        try (ResultStore store = ResultStore.open(dir.path(), ResultStore.byKey(mine), err::println)) {
+            dir.writeConfig(cfg);
             List<PlannedRun> todo = mine.stream().filter(r -> !store.isDone(r.key())).toList();
             if (todo.size() < mine.size()) {
                 err.println("resuming: " + (mine.size() - todo.size()) + " of " + mine.size() + " runs already done");
@@ -116,9 +117,17 @@ public final class Sweeper {
         }
     }
 
-    /** A hash of every run key of the whole plan: two plans share it only if they are the same runs. */
-    static String fingerprint(Plan plan, String inputs) {
-        StringBuilder sb = new StringBuilder(inputs).append('\n');
+    /**
+     * What besides the runs' configs decides their numbers: the engine's arithmetic (reference:
+     * float64 direct GD; vector and cuda: the span formulation at their precision).
+     */
+    static String resultsOf(Engine engine) {
+        return "engine=" + engine.name() + " precision=" + engine.precision().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** A hash of every run key of the whole plan and of what decides their numbers: equal only for the same results. */
+    static String fingerprint(Plan plan, String inputs, Engine engine) {
+        StringBuilder sb = new StringBuilder(inputs).append('\n').append(resultsOf(engine)).append('\n');
         for (PlannedRun r : plan.runs()) sb.append(r.key()).append('\n');
         try {
             byte[] h = MessageDigest.getInstance("SHA-256").digest(sb.toString().getBytes(StandardCharsets.UTF_8));
@@ -128,20 +137,49 @@ public final class Sweeper {
         }
     }
 
-    /** Refuses to resume into a directory that holds results of another plan. */
-    static void checkSamePlan(Path dir, String fingerprint) {
+    /**
+     * Refuses to resume into a directory that holds results of another plan, of another engine or
+     * precision, or results without the config.json that says whose they are.
+     */
+    static void checkSamePlan(Path dir, String fingerprint, Engine engine) {
         Path cfg = dir.resolve("config.json");
-        if (!Files.exists(cfg)) return;
-        JsonNode fp;
+        if (Files.isSymbolicLink(cfg)) throw new IllegalArgumentException(cfg + " is a symbolic link: refusing to follow it");
+        if (!Files.exists(cfg, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (holdsRows(dir)) {
+                throw new IllegalArgumentException("--out " + dir + " holds results but no config.json, so whose they are is unknown: "
+                        + "choose another --out (or restore its config.json)");
+            }
+            return;
+        }
+        JsonNode n;
         try {
-            fp = new ObjectMapper().readTree(cfg.toFile()).get("plan_fingerprint");
+            n = new ObjectMapper().readTree(cfg.toFile());
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + cfg + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("--out " + dir + " has a damaged config.json (" + OutputDir.describe(e).lines().findFirst().orElse("")
+                    + "): choose another --out (or restore its config.json)");
         }
-        if (fp == null || !fp.asText().equals(fingerprint)) {
-            throw new IllegalArgumentException("--out " + dir + " holds results of a different run set (plan fingerprint "
-                    + (fp == null ? "none" : fp.asText()) + ", this one " + fingerprint + "): choose another --out");
+        JsonNode fp = n == null ? null : n.get("plan_fingerprint");
+        if (fp != null && fp.asText().equals(fingerprint)) return;
+        String theirs = n == null ? "" : n.path("results_of").asText("");
+        if (!theirs.isEmpty() && !theirs.equals(resultsOf(engine))) {
+            throw new IllegalArgumentException("--out " + dir + " holds results of " + theirs + ", this run would add "
+                    + resultsOf(engine) + ": resume with the same --engine and --precision, or choose another --out");
         }
+        throw new IllegalArgumentException("--out " + dir + " holds results of a different run set (plan fingerprint "
+                + (fp == null ? "none" : fp.asText()) + ", this one " + fingerprint + "): choose another --out");
+    }
+
+    /** Whether a directory's summary.csv or metrics.csv holds more than a header. */
+    private static boolean holdsRows(Path dir) {
+        for (StoreCsv.Kind k : StoreCsv.Kind.values()) {
+            Path f = dir.resolve(k.file());
+            try {
+                if (Files.exists(f, java.nio.file.LinkOption.NOFOLLOW_LINKS) && Files.size(f) > k.header().length() + 1) return true;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + f + ": " + OutputDir.describe(e), e);
+            }
+        }
+        return false;
     }
 
     /** Trains {@code todo} into {@code store}; returns the number of runs trained. */

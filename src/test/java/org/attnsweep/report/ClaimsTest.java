@@ -34,13 +34,13 @@ class ClaimsTest {
                 cfg.put("mu", Integer.toString(mu));
                 cfg.put("snr", Double.toString(snr));
                 cfg.put("p", "0");
-                List<double[]> runs = new ArrayList<>();
+                List<Aggregate.Run> runs = new ArrayList<>();
                 for (int r = 0; r < 4; r++) {
                     double[] m = new double[Metric.COUNT];
                     m[Metric.TEST_LOSS.ordinal()] = (N * snr * snr >= trueC ? 0.01 : Math.log(2)) + 0.02 * rng.nextDouble();
-                    runs.add(m);
+                    runs.add(new Aggregate.Run(r, m, false, 10));
                 }
-                cells.add(new Aggregate.Cell(cfg, runs, 0, 10));
+                cells.add(new Aggregate.Cell(cfg, runs));
             }
         }
         return cells;

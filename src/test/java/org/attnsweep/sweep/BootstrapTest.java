@@ -42,7 +42,7 @@ class BootstrapTest {
     void cellsWithoutRepeatsHaveNoInterval() {
         List<Aggregate.Cell> cells = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            cells.add(new Aggregate.Cell(Map.of("N", Integer.toString(i)), List.of(new double[Metric.COUNT]), 0, 1));
+            cells.add(new Aggregate.Cell(Map.of("N", Integer.toString(i)), List.of(new Aggregate.Run(i, new double[Metric.COUNT], false, 1))));
         }
         assertFalse(Bootstrap.of(cells, c -> c.size()).known());
     }

@@ -120,15 +120,16 @@ class SweepTest {
         org.attnsweep.engine.Engine offHost = new org.attnsweep.engine.Engine() {
             public String name() { return "vector-ahead"; }
             public String describe() { return vector.describe(); }
+            public org.attnsweep.model.Precision precision() { return vector.precision(); }
             public org.attnsweep.engine.EngineBatch open(List<org.attnsweep.data.RunData> runs) { return vector.open(runs); }
             public int maxBatch(org.attnsweep.model.RunConfig shape) { return 3; }
             public boolean trainsOffHost() { return true; }
         };
         java.io.PrintStream quiet = new java.io.PrintStream(java.io.OutputStream.nullOutputStream());
-        Sweeper.execute(plan, new int[] {0, 1}, vector, org.attnsweep.train.OutputDir.open(tmp.resolve("a")), Map.of(), 1L << 30, quiet,
-                Sweeper.Inputs.GENERATED, null);
-        Sweeper.execute(plan, new int[] {0, 1}, offHost, org.attnsweep.train.OutputDir.open(tmp.resolve("b")), Map.of(), 1L << 30, quiet,
-                Sweeper.Inputs.GENERATED, null);
+        try (OutputDir a = OutputDir.open(tmp.resolve("a"), "test"); OutputDir b = OutputDir.open(tmp.resolve("b"), "test")) {
+            Sweeper.execute(plan, new int[] {0, 1}, vector, a, Map.of(), 1L << 30, quiet, Sweeper.Inputs.GENERATED, null);
+            Sweeper.execute(plan, new int[] {0, 1}, offHost, b, Map.of(), 1L << 30, quiet, Sweeper.Inputs.GENERATED, null);
+        }
         assertEquals(Files.readString(tmp.resolve("a/summary.csv")), Files.readString(tmp.resolve("b/summary.csv")));
         assertEquals(Files.readString(tmp.resolve("a/metrics.csv")), Files.readString(tmp.resolve("b/metrics.csv")));
         assertEquals(1 + plan.size(), Files.readAllLines(tmp.resolve("b/summary.csv")).size());
@@ -205,7 +206,7 @@ class SweepTest {
                     // Benign above the curve: test loss near the Bayes floor; harmful below it.
                     m[Metric.TEST_LOSS.ordinal()] = floor + (N * snr * snr >= Cs[k] ? 0.05 : 0.9);
                     cells.add(new Aggregate.Cell(Map.of("N", Integer.toString(N), "mu", Double.toString(snr),
-                            "snr", Double.toString(snr), "p", Double.toString(ps[k])), List.of(m), 0, 0));
+                            "snr", Double.toString(snr), "p", Double.toString(ps[k])), List.of(new Aggregate.Run(0, m, false, 0))));
                 }
             }
         }

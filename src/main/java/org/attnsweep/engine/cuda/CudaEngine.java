@@ -112,6 +112,11 @@ public final class CudaEngine implements Engine, AutoCloseable {
     }
 
     @Override
+    public org.attnsweep.model.Precision precision() {
+        return org.attnsweep.model.Precision.FLOAT32;
+    }
+
+    @Override
     public String describe() {
         int r = lastBatch;
         return "engine=cuda device=" + ctx.name().replace(' ', '_') + " cc=" + ctx.computeCapability()

@@ -24,6 +24,11 @@ public final class ReferenceEngine implements Engine {
     }
 
     @Override
+    public org.attnsweep.model.Precision precision() {
+        return org.attnsweep.model.Precision.FLOAT64;
+    }
+
+    @Override
     public String describe() {
         return "engine=reference precision=float64 (direct GD, single thread)";
     }

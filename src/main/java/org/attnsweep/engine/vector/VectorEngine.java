@@ -35,6 +35,11 @@ public final class VectorEngine implements Engine {
     }
 
     @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    @Override
     public String describe() {
         int bits = precision == Precision.FLOAT32 ? SpanBatchF32.S.vectorBitSize() : SpanBatchF64.S.vectorBitSize();
         return "engine=vector species=" + bits + "-bit threads=" + threads + " precision="

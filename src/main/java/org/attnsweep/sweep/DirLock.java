@@ -1,0 +1,116 @@
+package org.attnsweep.sweep;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * The exclusive lock of a result directory: an OS lock ({@link FileChannel#tryLock}) on
+ * {@value #NAME} inside it, which records its holder (pid, host, start time, command). The OS
+ * drops the lock when its process dies, however it dies, so a lock left by a killed process is
+ * simply taken over; the file stays (deleting it would let two writers lock two different files)
+ * and its record is rewritten by each new holder.
+ */
+public final class DirLock implements AutoCloseable {
+    /** The lock file's name inside the directory. */
+    public static final String NAME = "attnsweep.lock";
+
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private DirLock(FileChannel channel, FileLock lock) {
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /**
+     * Takes the lock of {@code dir} for {@code command}.
+     *
+     * @throws IllegalArgumentException naming the holder, when another writer holds it
+     */
+    public static DirLock acquire(Path dir, String command) {
+        Path file = dir.resolve(NAME);
+        FileChannel ch = null;
+        try {
+            if (Files.isSymbolicLink(file)) throw new IllegalArgumentException(file + " is a symbolic link: refusing to follow it");
+            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                    LinkOption.NOFOLLOW_LINKS);
+            FileLock l;
+            try {
+                l = ch.tryLock();
+            } catch (OverlappingFileLockException e) {
+                l = null; // held by this very process (another command of the same JVM)
+            }
+            if (l == null) {
+                String holder = holder(ch);
+                ch.close();
+                throw new IllegalArgumentException(dir + " is in use by another writer (" + holder
+                        + "): wait for it to finish, or choose another --out");
+            }
+            String me = "pid " + ProcessHandle.current().pid() + " on " + host() + ", since "
+                    + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ", " + command;
+            // Written over the last holder's record, then cut to length: never an empty file to a reader.
+            byte[] rec = (me + "\n").getBytes(StandardCharsets.UTF_8);
+            ch.write(ByteBuffer.wrap(rec), 0);
+            ch.truncate(rec.length);
+            ch.force(false);
+            return new DirLock(ch, l);
+        } catch (IOException e) {
+            try {
+                if (ch != null) ch.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new UncheckedIOException("cannot lock " + dir + ": " + OutputDir.describe(e), e);
+        }
+    }
+
+    /**
+     * The holder's record, as its lock file says (one line). A holder that has just created the
+     * file records itself a moment after it locks it, so an empty file is read again for a while.
+     */
+    private static String holder(FileChannel ch) throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            ByteBuffer b = ByteBuffer.allocate(512);
+            ch.read(b, 0);
+            String s = new String(b.array(), 0, b.position(), StandardCharsets.UTF_8).strip();
+            if (!s.isEmpty()) return s.lines().findFirst().orElse(s);
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return "holder not recorded";
+    }
+
+    private static String host() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "unknown host";
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            lock.release();
+            channel.close();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

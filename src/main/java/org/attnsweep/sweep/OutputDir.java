@@ -1,0 +1,167 @@
+package org.attnsweep.sweep;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * A result directory held by one writer: created if needed, proven writable and locked
+ * ({@link DirLock}) before any work, released by {@link #close}. Every file a command writes here
+ * goes through {@link #writeAtomically}, so a reader never sees half a file and a symbolic link
+ * planted at a target is replaced, never written through. The result files themselves are the
+ * {@link ResultStore}'s, and it is their only writer.
+ */
+public final class OutputDir implements AutoCloseable {
+    private final Path dir;
+    private final DirLock lock;
+
+    private OutputDir(Path dir, DirLock lock) {
+        this.dir = dir;
+        this.lock = lock;
+    }
+
+    /**
+     * Creates the directory if needed, proves it writable and takes its lock for {@code command}.
+     *
+     * @throws IllegalArgumentException when it cannot be written, or another process holds it
+     */
+    public static OutputDir open(Path dir, String command) {
+        writable(dir);
+        return new OutputDir(dir, DirLock.acquire(dir, command));
+    }
+
+    /** Creates {@code dir} if needed and proves it writable (an output that is not a result store). */
+    public static void writable(Path dir) {
+        if (dir.toString().isEmpty()) throw new IllegalArgumentException("--out must name a directory: got ''");
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException | SecurityException e) {
+            throw new IllegalArgumentException("--out " + dir + " cannot be created: " + reason(e));
+        }
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("--out " + dir + " is not a directory");
+        try {
+            Path probe = Files.createTempFile(dir, ".probe", ".tmp");
+            Files.delete(probe);
+        } catch (IOException | SecurityException e) {
+            throw new IllegalArgumentException("--out " + dir + " is not writable: " + reason(e));
+        }
+    }
+
+    public Path path() {
+        return dir;
+    }
+
+    private static String reason(Exception e) {
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
+    }
+
+    /** config.json: whatever map the command assembled (configs, engine, version...), pretty-printed. */
+    public void writeConfig(Map<String, Object> config) {
+        try {
+            String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(config);
+            writeAtomically(dir.resolve("config.json"), json + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Shortest round-tripping decimal; NaN and infinities as pandas and R read them. */
+    public static String num(double v) {
+        if (Double.isNaN(v)) return "NaN";
+        if (Double.isInfinite(v)) return v > 0 ? "Inf" : "-Inf";
+        if (v == Math.rint(v) && Math.abs(v) < 1e15) return Long.toString((long) v);
+        return Double.toString(v).toLowerCase(Locale.ROOT);
+    }
+
+    /** The inverse of {@link #num}: reads NaN, Inf and -Inf too. */
+    public static double parseNum(String s) {
+        return switch (s) {
+            case "Inf" -> Double.POSITIVE_INFINITY;
+            case "-Inf" -> Double.NEGATIVE_INFINITY;
+            default -> Double.parseDouble(s);
+        };
+    }
+
+    /** Writes {@code text} to {@code target} through {@link #writeAtomically(Path, Writer)}. */
+    public static void writeAtomically(Path target, String text) {
+        writeAtomically(target, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** Writes {@code bytes} to {@code target} through {@link #writeAtomically(Path, Writer)}. */
+    public static void writeAtomically(Path target, byte[] bytes) {
+        writeAtomically(target, out -> out.write(bytes));
+    }
+
+    /** What writes a file's bytes. */
+    public interface Writer {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Writes a file whole: into a new temporary file beside {@code target} (created with the
+     * umask's permissions, not 0600), forced to disk, renamed over {@code target} (a symbolic link
+     * there is replaced, never followed), and the directory forced so the rename survives a crash.
+     * On failure (a full disk) {@code target} is left as it was and the temporary file is removed.
+     */
+    public static void writeAtomically(Path target, Writer body) {
+        Path parent = target.toAbsolutePath().getParent();
+        Path tmp = parent.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        try {
+            try {
+                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+                        LinkOption.NOFOLLOW_LINKS)) {
+                    java.io.BufferedOutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16);
+                    body.write(out);
+                    out.flush();
+                    ch.force(true);
+                }
+                try {
+                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                } catch (AtomicMoveNotSupportedException e) {
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                }
+                forceDirectory(parent);
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + describe(e), e);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("cannot write " + target + ": " + describe(e.getCause()), e.getCause());
+        }
+    }
+
+    /** Forces a directory's entries (a rename into it) to disk; a no-op where the OS cannot. */
+    static void forceDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot open a directory for reading; the rename itself still happened.
+        }
+    }
+
+    /** An I/O exception in a few words: its message, or its type when it has none. */
+    static String describe(IOException e) {
+        String m = e.getMessage();
+        if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) m = f.getReason();
+        return m == null ? e.getClass().getSimpleName() : m;
+    }
+
+    @Override
+    public void close() {
+        lock.close();
+    }
+}
