@@ -44,6 +44,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64") String precision;
     @Option(names = "--memory-mb", defaultValue = "0", description = "memory budget for a batch in MiB (0 = half the heap)") long memoryMb;
     @picocli.CommandLine.Mixin
+    FormulationOption formulation;
+    @picocli.CommandLine.Mixin
     CutoffOption cutoff;
     @Option(names = "--dry-run", description = "print the plan (runs, batches, memory, time estimate) and stop") boolean dryRun;
     @Option(names = "--report", description = "write report.html (figures, fits, verdicts) into --out at the end") boolean report;
@@ -61,12 +63,13 @@ public final class SweepCommand implements Callable<Integer> {
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
         long memory = memoryMb > 0 ? memoryMb << 20 : Runtime.getRuntime().maxMemory() / 2;
         Precision prec = TrainCommand.parsePrecision(precision);
+        org.attnsweep.engine.Formulation form = formulation.value();
         if (dryRun) {
-            printPlan(out, plan, mine, memory, Engines.select(engine, prec, threads, err));
+            printPlan(out, plan, mine, memory, Engines.select(engine, prec, form, threads, err));
             return 0;
         }
         OutputDir dir = OutputDir.open(this.out);
-        Engine eng = Engines.select(engine, prec, threads, err);
+        Engine eng = Engines.select(engine, prec, form, threads, err);
         Map<String, Object> about = new LinkedHashMap<>();
         about.put("command", "sweep");
         about.put("preset", preset);

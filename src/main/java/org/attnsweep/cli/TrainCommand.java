@@ -40,6 +40,8 @@ public final class TrainCommand implements Callable<Integer> {
     int threads;
     @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64 (fast engines)")
     String precision;
+    @picocli.CommandLine.Mixin
+    FormulationOption formulation;
     @Option(names = "--out", required = true, description = "output directory") Path out;
     @Option(names = "--data-from", description = "read train_x.npy [N,M,d], train_y.npy [N], test_x.npy, test_y.npy "
             + "(optional: train_y_clean.npy, test_y_clean.npy, mu.npy [2,d]); N, M, d and test-n come from the files") Path dataFrom;
@@ -66,10 +68,11 @@ public final class TrainCommand implements Callable<Integer> {
         }
         Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())));
         Precision prec = parsePrecision(precision);
+        org.attnsweep.engine.Formulation form = formulation.value();
         Sweeper.Inputs inputs = inputs(plan);
         OutputDir dir = OutputDir.open(this.out);
         for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.open(p);
-        Engine eng = Engines.select(engine, prec, threads, err);
+        Engine eng = Engines.select(engine, prec, form, threads, err);
         Map<String, Object> about = new LinkedHashMap<>();
         about.put("command", "train");
         about.put("preset", preset);

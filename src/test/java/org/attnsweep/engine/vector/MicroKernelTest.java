@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The micro-kernels of SpanBatchF32 and the generated SpanBatchF64 (dot, axpy, gemm) against
+ * The micro-kernels of KernelsF32 and the generated KernelsF64 (dot, axpy, gemm) against
  * plain float64 loops at awkward sizes, so that every vector body, register block and scalar tail
  * runs: 1, 3, 7, 13 (below one vector), 16, 17, 31, 33 (around one or two 16-float vectors),
  * 127, 257 (many vectors plus a tail).
@@ -46,18 +46,18 @@ class MicroKernelTest {
         }
 
         public double dot(double[] a, int ia, double[] b, int ib, int n) {
-            return SpanBatchF32.dot(f(a), ia, f(b), ib, n);
+            return KernelsF32.dot(f(a), ia, f(b), ib, n);
         }
 
         public void axpy(double a, double[] x, int ix, double[] y, int iy, int n) {
             float[] yf = f(y);
-            SpanBatchF32.axpy((float) a, f(x), ix, yf, iy, n);
+            KernelsF32.axpy((float) a, f(x), ix, yf, iy, n);
             for (int i = 0; i < y.length; i++) y[i] = yf[i];
         }
 
         public void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols) {
             float[] cf = f(C);
-            SpanBatchF32.gemm(cf, (float) a, f(A), f(B), rows, inner, cols);
+            KernelsF32.gemm(cf, (float) a, f(A), f(B), rows, inner, cols);
             for (int i = 0; i < C.length; i++) C[i] = cf[i];
         }
 
@@ -79,15 +79,15 @@ class MicroKernelTest {
         }
 
         public double dot(double[] a, int ia, double[] b, int ib, int n) {
-            return SpanBatchF64.dot(a, ia, b, ib, n);
+            return KernelsF64.dot(a, ia, b, ib, n);
         }
 
         public void axpy(double a, double[] x, int ix, double[] y, int iy, int n) {
-            SpanBatchF64.axpy(a, x, ix, y, iy, n);
+            KernelsF64.axpy(a, x, ix, y, iy, n);
         }
 
         public void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols) {
-            SpanBatchF64.gemm(C, a, A, B, rows, inner, cols);
+            KernelsF64.gemm(C, a, A, B, rows, inner, cols);
         }
 
         @Override
