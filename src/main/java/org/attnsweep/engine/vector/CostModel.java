@@ -67,17 +67,27 @@ final class CostModel {
 
     /** Both forms' costs for a batch of runs (one shape), and the cheaper form. */
     static Estimate estimate(List<RunData> runs) {
-        double sf = 0, df = 0, sw = 0, dw = 0;
-        int maxP = 0;
+        Estimate sum = null;
         for (RunData r : runs) {
             RunConfig c = r.config();
-            int N = r.train().N(), M = r.train().M(), P = r.train().P();
-            maxP = Math.max(maxP, P);
-            sf += spanFma(N, M, c.d(), c.mk(), c.mv(), P, c.trainWo(), c.steps());
-            df += directFma(N, M, c.d(), c.mk(), c.mv(), P);
-            sw += spanWords(c.mk(), c.mv(), P, c.trainWo());
-            dw += directWords(c.d(), c.mk(), c.mv(), P);
+            Estimate e = estimate(r.train().N(), r.train().M(), c.d(), c.mk(), c.mv(), r.train().P(), c.trainWo(), c.steps());
+            sum = sum == null ? e : add(sum, e);
         }
+        return sum;
+    }
+
+    /** Both forms' costs for one run of this shape (P its distinct training tokens, T = steps), and the cheaper form. */
+    static Estimate estimate(int N, int M, int d, int mk, int mv, int P, boolean trainWo, int steps) {
+        return of(spanFma(N, M, d, mk, mv, P, trainWo, steps), directFma(N, M, d, mk, mv, P),
+                spanWords(mk, mv, P, trainWo), directWords(d, mk, mv, P), P);
+    }
+
+    private static Estimate add(Estimate a, Estimate b) {
+        return of(a.spanFma() + b.spanFma(), a.directFma() + b.directFma(), a.spanWords() + b.spanWords(),
+                a.directWords() + b.directWords(), Math.max(a.maxP(), b.maxP()));
+    }
+
+    private static Estimate of(double sf, double df, double sw, double dw, int maxP) {
         Formulation cheaper = maxP > SPAN_MAX_P || df < sf ? Formulation.DIRECT : Formulation.SPAN;
         return new Estimate(sf, df, sw, dw, maxP, cheaper);
     }

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The micro-kernels of KernelsF32 and the generated KernelsF64 (dot, axpy, gemm) against
+ * The micro-kernels of KernelsF32 and the generated KernelsF64 (dot, axpy, gemm, gather, scores) against
  * plain float64 loops at awkward sizes, so that every vector body, register block and scalar tail
  * runs: 1, 3, 7, 13 (below one vector), 16, 17, 31, 33 (around one or two 16-float vectors),
  * 127, 257 (many vectors plus a tail).
@@ -38,6 +38,10 @@ class MicroKernelTest {
         void axpy(double a, double[] x, int ix, double[] y, int iy, int n);
 
         void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols);
+
+        void gather(double[] out, int o, double[] coef, int c, int stride, double[] src, int[] map, int mo, int M, int m);
+
+        void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk);
     }
 
     private static final Kernels F32 = new Kernels() {
@@ -59,6 +63,18 @@ class MicroKernelTest {
             float[] cf = f(C);
             KernelsF32.gemm(cf, (float) a, f(A), f(B), rows, inner, cols);
             for (int i = 0; i < C.length; i++) C[i] = cf[i];
+        }
+
+        public void gather(double[] out, int o, double[] coef, int c, int stride, double[] src, int[] map, int mo, int M, int m) {
+            float[] of = f(out);
+            KernelsF32.gather(of, o, f(coef), c, stride, f(src), map, mo, M, m);
+            for (int i = 0; i < out.length; i++) out[i] = of[i];
+        }
+
+        public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk) {
+            float[] zf = f(Z);
+            KernelsF32.scores(zf, zRow, f(Q), f(K), map, mo, l, a, M, mk, new float[8 * KernelsF32.L]);
+            for (int i = 0; i < Z.length; i++) Z[i] = zf[i];
         }
 
         private static float[] f(double[] x) {
@@ -88,6 +104,14 @@ class MicroKernelTest {
 
         public void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols) {
             KernelsF64.gemm(C, a, A, B, rows, inner, cols);
+        }
+
+        public void gather(double[] out, int o, double[] coef, int c, int stride, double[] src, int[] map, int mo, int M, int m) {
+            KernelsF64.gather(out, o, coef, c, stride, src, map, mo, M, m);
+        }
+
+        public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk) {
+            KernelsF64.scores(Z, zRow, Q, K, map, mo, l, a, M, mk, new double[8 * KernelsF64.L]);
         }
 
         @Override
@@ -181,6 +205,95 @@ class MicroKernelTest {
                                     + " cols=" + cols + " a=" + a + " at C[" + rr + "][" + cc + "]" + tag(seed));
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /** Tokens per sample for the gather and scores tests: 1, around the 2×4 score block, and M = 16. */
+    private static final int[] TOKENS = {1, 2, 3, 5, 8, 16};
+
+    /**
+     * gather: out[o..o+m) += Σ_t coef[c + t·stride]·src[map[mo+t]·m ..+m) over one sample's M rows
+     * (rows of a token table repeated, as a signal token is), with stride 1 (a row of D) and M (a
+     * column); nothing outside [o, o+m) is written.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void gatherMatchesPlainLoopAndStaysInRange(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int m : SIZES) {
+            for (int M : TOKENS) {
+                for (int stride : new int[] {1, M}) {
+                    int P = 1 + rnd.nextInt(2 * M), mo = rnd.nextInt(4), c = rnd.nextInt(3);
+                    int[] map = new int[mo + M];
+                    for (int t = 0; t < map.length; t++) map[t] = rnd.nextInt(P);
+                    double[] src = random(rnd, P * m), coef = random(rnd, c + (M - 1) * stride + 1);
+                    int rows = 1 + rnd.nextInt(3), o = rnd.nextInt(rows) * m + rnd.nextInt(2);
+                    double[] out = new double[rows * m + 2];
+                    java.util.Arrays.fill(out, UNTOUCHED);
+                    double[] out0 = random(rnd, m);
+                    System.arraycopy(out0, 0, out, o, m);
+                    k.gather(out, o, coef, c, stride, src, map, mo, M, m);
+                    for (int i = 0; i < out.length; i++) {
+                        int ii = i;
+                        String what = k + " gather m=" + m + " M=" + M + " stride=" + stride + " o=" + o;
+                        if (i < o || i >= o + m) {
+                            assertEquals(UNTOUCHED, out[i], () -> what + " wrote outside [o, o+m) at " + ii + tag(seed));
+                            continue;
+                        }
+                        double exact = out0[i - o], abs = Math.abs(exact);
+                        for (int t = 0; t < M; t++) {
+                            double term = coef[c + t * stride] * src[map[mo + t] * m + i - o];
+                            exact += term;
+                            abs += Math.abs(term);
+                        }
+                        Fixtures.assertClose(exact, out[i], SAFETY * (M + 2) * k.u() * abs, 0, () -> what + " entry " + ii + tag(seed));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * scores: the 2×4 block of logits z_la = q_{j_l}·k_{j_a} at (l, a) of a sample, for every block
+     * start a forward pass takes (l even, a a multiple of 4, past M − 1 clipped): each logit
+     * equal bit for bit to {@code dot} of the same rows (the kernel promises dot's summation order,
+     * so the two forms' logits repeat each other), within the γ_n bound of the exact product, and
+     * nothing written outside the sample's M×M block.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void scoresEqualDotAndStayInTheSample(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int mk : SIZES) {
+            for (int M : TOKENS) {
+                int P = 1 + rnd.nextInt(2 * M), mo = rnd.nextInt(4), zRow = rnd.nextInt(3);
+                int[] map = new int[mo + M];
+                for (int t = 0; t < map.length; t++) map[t] = rnd.nextInt(P);
+                double[] Q = random(rnd, P * mk), K = random(rnd, P * mk);
+                double[] Z = new double[(zRow + M + 1) * M];
+                java.util.Arrays.fill(Z, UNTOUCHED);
+                for (int l = 0; l < M; l += 2) {
+                    for (int a = 0; a < M; a += 4) k.scores(Z, zRow, Q, K, map, mo, l, a, M, mk);
+                }
+                for (int i = 0; i < Z.length; i++) {
+                    int row = i / M - zRow, col = i % M;
+                    String what = k + " scores m_k=" + mk + " M=" + M + " zRow=" + zRow + " at row " + row + " col " + col;
+                    if (row < 0 || row >= M) {
+                        assertEquals(UNTOUCHED, Z[i], () -> what + ": written outside the sample" + tag(seed));
+                        continue;
+                    }
+                    int q = map[mo + row] * mk, kk = map[mo + col] * mk;
+                    assertEquals(k.dot(Q, q, K, kk, mk), Z[i], () -> what + ": differs from dot" + tag(seed));
+                    double exact = 0, abs = 0;
+                    for (int j = 0; j < mk; j++) {
+                        exact += Q[q + j] * K[kk + j];
+                        abs += Math.abs(Q[q + j] * K[kk + j]);
+                    }
+                    Fixtures.assertClose(exact, Z[i], SAFETY * (mk + 2) * k.u() * abs, 0, () -> what + tag(seed));
                 }
             }
         }
