@@ -33,6 +33,8 @@ final class DirectRunF32 extends AttentionRunF32 {
     final float[] wO;          // m_v
     final float[] vo;          // d      W_Vᵀ w_O: u_j = vo·t_j
     final float[] r;           // d      Tᵀγ
+    /** Tokens per block of the gradient GEMMs: a 256×m_k block of α is 64 KiB at m_k = 64 in float32. */
+    static final int TOKEN_BLOCK = 256;
 
     DirectRunF32(RunData data) {
         super(data, new float[data.train().P() * data.config().mk()], new float[data.train().P() * data.config().mk()],
@@ -66,7 +68,7 @@ final class DirectRunF32 extends AttentionRunF32 {
     }
 
     /** Q = T W_Qᵀ, K = T W_Kᵀ (P×m_k) and u = T (W_Vᵀ w_O) at the current weights. */
-    private void project() {
+    void project() {
         java.util.Arrays.fill(Q, 0);
         java.util.Arrays.fill(K, 0);
         gemm(Q, 1, T, WQt, P, d, mk);
@@ -85,9 +87,9 @@ final class DirectRunF32 extends AttentionRunF32 {
      * W_Qᵀ −= η Tᵀα, W_Kᵀ −= η Tᵀβ; r = Tᵀγ; W_V −= η w_O rᵀ; and with learnable w_O,
      * w_O −= η W_V r with W_V before its own update.
      */
-    private void weightUpdate() {
-        gemm(WQt, -eta, Tt, alpha, d, P, mk);
-        gemm(WKt, -eta, Tt, beta, d, P, mk);
+    void weightUpdate() {
+        tokenGemm(WQt, alpha);
+        tokenGemm(WKt, beta);
         java.util.Arrays.fill(r, 0);
         gemm(r, 1, gamma, T, 1, P, d);   // r = γᵀT, a row on the GEMM's path
         float[] gradWo = trainWo ? new float[mv] : null;
@@ -96,6 +98,17 @@ final class DirectRunF32 extends AttentionRunF32 {
             axpy(-eta * wO[i], r, 0, WV, i * d, d);
         }
         if (trainWo) axpy(-eta, gradWo, 0, wO, 0, mv);
+    }
+
+    /**
+     * W −= η Tᵀ X for a d×m_k weight W and a P×m_k gather X, summed over blocks of {@link #TOKEN_BLOCK}
+     * tokens: each block of X stays in cache while every row tile of W passes over it (one pass over
+     * all of X per tile would stream it from memory ⌈d/6⌉ times).
+     */
+    private void tokenGemm(float[] W, float[] X) {
+        for (int p0 = 0; p0 < P; p0 += TOKEN_BLOCK) {
+            gemm(W, -eta, Tt, p0, P, X, p0 * mk, d, Math.min(TOKEN_BLOCK, P - p0), mk);
+        }
     }
 
     @Override

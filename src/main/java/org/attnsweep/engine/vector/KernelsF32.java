@@ -39,8 +39,9 @@ final class KernelsF32 {
 
     /**
      * out[o..o+m) += Σ_t coef[c + t·stride] · src[map[mo+t]·m ..+m), t < M, added in order of t:
-     * one sample's M rows combined with 8 vectors of the output row held in registers, so the row
-     * is loaded and stored once instead of M times.
+     * one sample's M rows combined with 8 (then 4, then 1) vectors of the output row held in
+     * registers, so the row is loaded and stored once instead of M times. Every element is the same
+     * fma chain over t in order whichever block computes it.
      */
     static void gather(float[] out, int o, float[] coef, int c, int stride, float[] src, int[] map, int mo, int M, int m) {
         int i = 0;
@@ -69,6 +70,22 @@ final class KernelsF32 {
             s5.intoArray(out, o + i + 5 * L);
             s6.intoArray(out, o + i + 6 * L);
             s7.intoArray(out, o + i + 7 * L);
+        }
+        for (int bound = m - (m - i) % (4 * L); i < bound; i += 4 * L) {
+            FloatVector s0 = FloatVector.fromArray(S, out, o + i), s1 = FloatVector.fromArray(S, out, o + i + L);
+            FloatVector s2 = FloatVector.fromArray(S, out, o + i + 2 * L), s3 = FloatVector.fromArray(S, out, o + i + 3 * L);
+            for (int t = 0; t < M; t++) {
+                FloatVector w = FloatVector.broadcast(S, coef[c + t * stride]);
+                int x = map[mo + t] * m + i;
+                s0 = FloatVector.fromArray(S, src, x).fma(w, s0);
+                s1 = FloatVector.fromArray(S, src, x + L).fma(w, s1);
+                s2 = FloatVector.fromArray(S, src, x + 2 * L).fma(w, s2);
+                s3 = FloatVector.fromArray(S, src, x + 3 * L).fma(w, s3);
+            }
+            s0.intoArray(out, o + i);
+            s1.intoArray(out, o + i + L);
+            s2.intoArray(out, o + i + 2 * L);
+            s3.intoArray(out, o + i + 3 * L);
         }
         for (int bound = S.loopBound(m); i < bound; i += L) {
             FloatVector s0 = FloatVector.fromArray(S, out, o + i);
@@ -122,12 +139,32 @@ final class KernelsF32 {
         z11.intoArray(lanes, 5 * L);
         z12.intoArray(lanes, 6 * L);
         z13.intoArray(lanes, 7 * L);
+        // The eight lane sums side by side: each is its own chain in lane order (exactly dot's), and
+        // eight independent chains keep the adder busy where one would wait on each add's latency.
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        for (int k = 0; k < L; k++) {
+            s0 += lanes[k];
+            s1 += lanes[L + k];
+            s2 += lanes[2 * L + k];
+            s3 += lanes[3 * L + k];
+            s4 += lanes[4 * L + k];
+            s5 += lanes[5 * L + k];
+            s6 += lanes[6 * L + k];
+            s7 += lanes[7 * L + k];
+        }
+        lanes[0] = s0;
+        lanes[1] = s1;
+        lanes[2] = s2;
+        lanes[3] = s3;
+        lanes[4] = s4;
+        lanes[5] = s5;
+        lanes[6] = s6;
+        lanes[7] = s7;
         int na = Math.min(4, M - a), nl = l + 1 > last ? 1 : 2;
         for (int ql = 0; ql < nl; ql++) {
             int qo = ql == 0 ? q0 : q1, row = (zRow + l + ql) * M + a;
             for (int t = 0; t < na; t++) {
-                float sum = 0;
-                for (int k = 0, o = (4 * ql + t) * L; k < L; k++) sum += lanes[o + k];
+                float sum = lanes[4 * ql + t];
                 int ko = t == 0 ? k0 : t == 1 ? k1 : t == 2 ? k2 : k3;
                 for (int j = i; j < mk; j++) sum += Q[qo + j] * K[ko + j];
                 Z[row + t] = sum;
@@ -163,10 +200,19 @@ final class KernelsF32 {
 
     /** As {@link #gemm(float[], float, float[], float[], int, int, int)} with A's rows {@code lda} apart (lda ≥ inner). */
     static void gemm(float[] C, float a, float[] A, int lda, float[] B, int rows, int inner, int cols) {
+        gemm(C, a, A, 0, lda, B, 0, rows, inner, cols);
+    }
+
+    /**
+     * As {@link #gemm(float[], float, float[], float[], int, int, int)} on A from offset {@code ia}
+     * with rows {@code lda} apart and B from offset {@code ib} (rows {@code cols} apart): a block of
+     * inner indices of a larger product, which a caller sums block by block to keep B's block in cache.
+     */
+    static void gemm(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int rows, int inner, int cols) {
         int tiled = cols - cols % (4 * L);
         for (int r = 0; r < rows; r += 6) {
-            for (int c = 0; c < tiled; c += 4 * L) gemmTile(C, a, A, lda, B, r, rows, inner, cols, c);
-            for (int rr = r, end = Math.min(r + 6, rows); rr < end; rr++) gemmTail(C, a, A, lda, B, rr, inner, cols, tiled);
+            for (int c = 0; c < tiled; c += 4 * L) gemmTile(C, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+            for (int rr = r, end = Math.min(r + 6, rows); rr < end; rr++) gemmTail(C, a, A, ia, lda, B, ib, rr, inner, cols, tiled);
         }
     }
 
@@ -177,14 +223,14 @@ final class KernelsF32 {
      * so a partial tile costs a full one. No vector is passed to another method: where C2 does not
      * inline the callee (it stops inlining in large methods) it would box every vector argument.
      */
-    private static void gemmTile(float[] C, float a, float[] A, int lda, float[] B, int r, int rows, int inner, int cols, int c) {
+    private static void gemmTile(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
         int last = rows - 1;
-        int a0 = r * lda;
-        int a1 = Math.min(r + 1, last) * lda;
-        int a2 = Math.min(r + 2, last) * lda;
-        int a3 = Math.min(r + 3, last) * lda;
-        int a4 = Math.min(r + 4, last) * lda;
-        int a5 = Math.min(r + 5, last) * lda;
+        int a0 = ia + r * lda;
+        int a1 = ia + Math.min(r + 1, last) * lda;
+        int a2 = ia + Math.min(r + 2, last) * lda;
+        int a3 = ia + Math.min(r + 3, last) * lda;
+        int a4 = ia + Math.min(r + 4, last) * lda;
+        int a5 = ia + Math.min(r + 5, last) * lda;
         FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00;
         FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
         FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
@@ -192,7 +238,7 @@ final class KernelsF32 {
         FloatVector s40 = s00, s41 = s00, s42 = s00, s43 = s00;
         FloatVector s50 = s00, s51 = s00, s52 = s00, s53 = s00;
         FloatVector g;
-        for (int i = 0, b = c; i < inner; i++, b += cols) {
+        for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
             FloatVector b0 = FloatVector.fromArray(S, B, b);
             FloatVector b1 = FloatVector.fromArray(S, B, b + L);
             FloatVector b2 = FloatVector.fromArray(S, B, b + 2 * L);
@@ -249,12 +295,12 @@ final class KernelsF32 {
     }
 
     /** Row r of C, columns [from, cols): one vector at a time, then scalars. */
-    private static void gemmTail(float[] C, float a, float[] A, int lda, float[] B, int r, int inner, int cols, int from) {
+    private static void gemmTail(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int inner, int cols, int from) {
         int c = from;
-        int row = r * lda;
+        int row = ia + r * lda;
         for (; c + L <= cols; c += L) {
             FloatVector s = FloatVector.zero(S);
-            for (int i = 0, b = c; i < inner; i++, b += cols) {
+            for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
                 s = FloatVector.fromArray(S, B, b).fma(FloatVector.broadcast(S, A[row + i]), s);
             }
             int off = r * cols + c;
@@ -262,7 +308,7 @@ final class KernelsF32 {
         }
         for (; c < cols; c++) {
             float s = 0;
-            for (int i = 0; i < inner; i++) s = Math.fma(B[i * cols + c], A[row + i], s);
+            for (int i = 0; i < inner; i++) s = Math.fma(B[ib + i * cols + c], A[row + i], s);
             C[r * cols + c] = Math.fma(s, a, C[r * cols + c]);
         }
     }

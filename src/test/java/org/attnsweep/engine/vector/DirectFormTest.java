@@ -86,6 +86,30 @@ class DirectFormTest {
         }
     }
 
+    /**
+     * Runs with P above {@link DirectRunF32#TOKEN_BLOCK} (N = 40, M = 8: P = 282), so the gradient
+     * GEMMs sum over several token blocks.
+     */
+    @ParameterizedTest(name = "{0} threads={1}")
+    @MethodSource("engines")
+    void directMatchesReferenceAcrossTokenBlocks(Precision precision, int threads) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Tol tol = precision == Precision.FLOAT64 ? F64 : F32;
+        VectorEngine direct = new VectorEngine(precision, Formulation.DIRECT, threads, null);
+        List<RunData> runs = new java.util.ArrayList<>();
+        for (int r = 0; r < R; r++) {
+            org.attnsweep.model.RunSpec s = Fixtures.smallSpec(rnd, 5, 8, 9, 4, 40);
+            s.trainWo = r % 2 == 1;
+            runs.add(Fixtures.data(s));
+        }
+        assertTrue(runs.get(0).train().P() > DirectRunF32.TOKEN_BLOCK, "P = " + runs.get(0).train().P());
+        String ctx = direct.describe() + " d=5 M=8 m_k=9 m_v=4 N=40" + tag(seed);
+        try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = direct.open(runs)) {
+            compare(ref, got, runs, tol, true, ctx);
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("precisions")
     void spanAndDirectAgree(Precision precision) {

@@ -39,6 +39,8 @@ class MicroKernelTest {
 
         void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols);
 
+        void gemm(double[] C, double a, double[] A, int ia, int lda, double[] B, int ib, int rows, int inner, int cols);
+
         void gather(double[] out, int o, double[] coef, int c, int stride, double[] src, int[] map, int mo, int M, int m);
 
         void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk);
@@ -62,6 +64,12 @@ class MicroKernelTest {
         public void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols) {
             float[] cf = f(C);
             KernelsF32.gemm(cf, (float) a, f(A), f(B), rows, inner, cols);
+            for (int i = 0; i < C.length; i++) C[i] = cf[i];
+        }
+
+        public void gemm(double[] C, double a, double[] A, int ia, int lda, double[] B, int ib, int rows, int inner, int cols) {
+            float[] cf = f(C);
+            KernelsF32.gemm(cf, (float) a, f(A), ia, lda, f(B), ib, rows, inner, cols);
             for (int i = 0; i < C.length; i++) C[i] = cf[i];
         }
 
@@ -104,6 +112,10 @@ class MicroKernelTest {
 
         public void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols) {
             KernelsF64.gemm(C, a, A, B, rows, inner, cols);
+        }
+
+        public void gemm(double[] C, double a, double[] A, int ia, int lda, double[] B, int ib, int rows, int inner, int cols) {
+            KernelsF64.gemm(C, a, A, ia, lda, B, ib, rows, inner, cols);
         }
 
         public void gather(double[] out, int o, double[] coef, int c, int stride, double[] src, int[] map, int mo, int M, int m) {
@@ -203,6 +215,43 @@ class MicroKernelTest {
                             int rr = r, cc = c;
                             Fixtures.assertClose(C0[at] + a * s, C[at], atol, 0, () -> k + " gemm rows=" + rows + " inner=" + inner
                                     + " cols=" + cols + " a=" + a + " at C[" + rr + "][" + cc + "]" + tag(seed));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The GEMM on blocks of the inner index (A from column offset ia of rows lda apart, B from row
+     * offset ib), as the direct form sums Tᵀα: block by block it must give the whole product, each
+     * block adding its own rounding, so the bound counts inner + 2 per block.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void gemmInBlocksOfInnerMatchesPlainLoop(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int rows : new int[] {1, 7, 13}) {
+            for (int inner : new int[] {1, 31, 257}) {
+                for (int cols : new int[] {3, 33, 64, 127}) {
+                    int block = 1 + rnd.nextInt(inner + 2), blocks = (inner + block - 1) / block;
+                    double a = (float) (2 * rnd.nextDouble() - 1);
+                    double[] A = random(rnd, rows * inner), B = random(rnd, inner * cols), C0 = random(rnd, rows * cols);
+                    double[] C = C0.clone();
+                    for (int p0 = 0; p0 < inner; p0 += block) k.gemm(C, a, A, p0, inner, B, p0 * cols, rows, Math.min(block, inner - p0), cols);
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < cols; c++) {
+                            double s = 0, abs = 0;
+                            for (int i = 0; i < inner; i++) {
+                                s += A[r * inner + i] * B[i * cols + c];
+                                abs += Math.abs(A[r * inner + i] * B[i * cols + c]);
+                            }
+                            int at = r * cols + c;
+                            double atol = SAFETY * (inner + 2 * blocks) * k.u() * (Math.abs(a) * abs + Math.abs(C0[at]));
+                            int rr = r, cc = c;
+                            Fixtures.assertClose(C0[at] + a * s, C[at], atol, 0, () -> k + " gemm in blocks of " + block + " rows=" + rows
+                                    + " inner=" + inner + " cols=" + cols + " at C[" + rr + "][" + cc + "]" + tag(seed));
                         }
                     }
                 }
