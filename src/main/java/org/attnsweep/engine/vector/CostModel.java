@@ -36,7 +36,7 @@ final class CostModel {
         /** One line for the log: the chosen form and both counts. */
         String describe(RunConfig shape, int R) {
             return String.format(Locale.ROOT, "d=%d M=%d m_k=%d m_v=%d P<=%d R=%d: span %.3g, direct %.3g multiply-adds per step"
-                    + " (memory span %.3g, direct %.3g MiB)", shape.d(), shape.M(), shape.mk(), shape.mv(), maxP, R,
+                    + " (memory span %.0f, direct %.0f MiB)", shape.d(), shape.M(), shape.mk(), shape.mv(), maxP, R,
                     spanFma, directFma, spanWords * 4 / (1 << 20), directWords * 4 / (1 << 20));
         }
     }
