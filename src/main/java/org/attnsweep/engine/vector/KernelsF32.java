@@ -172,6 +172,46 @@ final class KernelsF32 {
         }
     }
 
+    /**
+     * Runs every kernel on small scratch arrays {@link #WARM_CALLS} times, once per JVM (the first call
+     * does it, later calls return at once). Until C2 compiles a kernel, its vector operations run
+     * in the interpreter or C1 as allocated objects, some hundred times slower: a run of a few dozen
+     * large steps would otherwise spend most of its time there. The sizes take every block and tail
+     * of every kernel, so the compiled code has seen each branch and is not thrown away later.
+     */
+    static void warmUp() {
+        WarmUp.done();
+    }
+
+    static final int WARM_CALLS = 12_000;
+
+    private static final class WarmUp {
+        static {
+            // Rows 1..12 of the GEMM end its tiles at every partial height; M = 3..8 tokens end the
+            // score blocks at every partial width and height.
+            int m = 8 * L + 4 * L + L + 1, mk = L + 1;
+            float[] a = new float[12 * m], b = new float[12 * m], out = new float[12 * m], lanes = new float[8 * L];
+            int[] map = {0, 1, 2, 3, 4, 5, 6, 7};
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (i % 7 - 3) / 8f;
+                b[i] = (i % 5 - 2) / 8f;
+            }
+            for (int k = 0; k < WARM_CALLS; k++) {
+                int rows = 1 + k % 12, M = 3 + k % 6;
+                gemm(out, 1e-3f, a, 0, 3, b, 0, rows, 3, m);
+                gather(out, 0, a, 0, 1 + k % 2 * (M - 1), b, map, 0, M, m);
+                for (int l = 0; l < M; l += 2) {
+                    for (int t = 0; t < M; t += 4) scores(out, 0, a, b, map, 0, l, t, M, mk, lanes);
+                }
+                axpy(1e-3f, a, 0, out, 1, m);
+                dot(a, 0, b, 1, m);
+            }
+        }
+
+        static void done() {
+        }
+    }
+
     /** x[from..from+n) *= a. */
     static void scale(float[] x, int from, int n, float a) {
         if (a == 1) return;

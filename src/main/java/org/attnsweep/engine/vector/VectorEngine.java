@@ -80,6 +80,8 @@ public final class VectorEngine implements Engine {
         if (runs.isEmpty()) throw new IllegalArgumentException("a batch needs at least one run");
         Formulation form = choose(runs);
         boolean f32 = precision == Precision.FLOAT32;
+        if (f32) KernelsF32.warmUp();
+        else KernelsF64.warmUp();
         Function<RunData, LockstepBatch.Run> open = form == Formulation.DIRECT
                 ? (f32 ? DirectRunF32::new : DirectRunF64::new)
                 : (f32 ? SpanRunF32::open : SpanRunF64::open);
