@@ -44,6 +44,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64") String precision;
     @Option(names = "--memory-mb", defaultValue = "0", description = "memory budget for a batch in MiB (0 = half the heap)") long memoryMb;
     @picocli.CommandLine.Mixin
+    FormulationOption formulation;
+    @picocli.CommandLine.Mixin
     CutoffOption cutoff;
     @picocli.CommandLine.Mixin
     MaxRunsOption maxRuns;
@@ -73,7 +75,8 @@ public final class SweepCommand implements Callable<Integer> {
         Plan plan = Plan.of(grids(), maxRuns.limits(memory, budget + ", or " + RunOptions.MORE_HEAP));
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
         Sweeper.Inputs inputs = RunOptions.inputs(plan, null);
-        Engine eng = Engines.select(engine, prec, threads, err);
+        org.attnsweep.engine.Formulation form = formulation.value();
+        Engine eng = Engines.select(engine, prec, form, threads, err);
         Plan.checkEngine(mine, eng::maxBatch, eng.name());
         if (dryRun) {
             printPlan(out, plan, mine, memory, eng);

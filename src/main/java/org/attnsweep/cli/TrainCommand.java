@@ -40,6 +40,8 @@ public final class TrainCommand implements Callable<Integer> {
     int threads;
     @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64 (fast engines)")
     String precision;
+    @picocli.CommandLine.Mixin
+    FormulationOption formulation;
     @Option(names = "--out", required = true, description = "output directory") Path out;
     @Option(names = "--data-from", description = "read train_x.npy [N,M,d], train_y.npy [N], test_x.npy, test_y.npy "
             + "(optional: train_y_clean.npy, test_y_clean.npy, mu.npy [2,d]); N, M, d and test-n come from the files, "
@@ -77,7 +79,8 @@ public final class TrainCommand implements Callable<Integer> {
         Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())),
                 maxRuns.limits(heap / 2, "half the " + (heap >> 20) + " MiB heap; " + RunOptions.MORE_HEAP));
         Sweeper.Inputs inputs = RunOptions.inputs(plan, files);
-        Engine eng = Engines.select(engine, prec, threads, err);
+        org.attnsweep.engine.Formulation form = formulation.value();
+        Engine eng = Engines.select(engine, prec, form, threads, err);
         Plan.checkEngine(plan.runs(), eng::maxBatch, eng.name());
         for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.writable(p);
         try (OutputDir dir = OutputDir.open(this.out, "train")) {

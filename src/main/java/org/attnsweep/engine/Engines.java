@@ -13,18 +13,29 @@ public final class Engines {
     private Engines() {
     }
 
-    /**
-     * @param which     reference, vector, cuda or auto (cuda when a GPU answers, else vector)
-     * @param precision arithmetic of the fast engines (cuda is float32 only)
-     * @param threads   CPU threads for the vector engine (0 = all cores)
-     * @param log       where the one-line choice (and any fallback reason) is printed
-     */
+    /** As {@link #select(String, Precision, Formulation, int, PrintStream)} with the formulation chosen by cost. */
     public static Engine select(String which, Precision precision, int threads, PrintStream log) {
+        return select(which, precision, Formulation.AUTO, threads, log);
+    }
+
+    /**
+     * @param which       reference, vector, cuda or auto (cuda when a GPU answers, else vector)
+     * @param precision   arithmetic of the fast engines (cuda is float32 only)
+     * @param formulation span, direct or auto (per batch by cost) for the vector engine; the cuda
+     *                    engine runs span only (this is the one place that says so)
+     * @param threads     CPU threads for the vector engine (0 = all cores)
+     * @param log         where the one-line choice (and any fallback reason) is printed
+     */
+    public static Engine select(String which, Precision precision, Formulation formulation, int threads, PrintStream log) {
+        String cudaNote = " formulation=span (the cuda engine runs the span formulation only)";
         Engine e = switch (which) {
             case "reference" -> new ReferenceEngine();
-            case "vector" -> new VectorEngine(precision, threads);
+            case "vector" -> new VectorEngine(precision, formulation, threads, log);
             case "cuda" -> {
                 if (precision != Precision.FLOAT32) throw new IllegalArgumentException("--engine cuda computes in float32 only: got --precision " + name(precision));
+                if (formulation == Formulation.DIRECT) {
+                    throw new IllegalArgumentException("--formulation direct: the cuda engine runs the span formulation only: use --engine vector, or --formulation span or auto");
+                }
                 CudaEngine.Availability a = CudaEngine.probe();
                 if (!a.available()) throw new IllegalArgumentException("--engine cuda: no CUDA device: " + a.reason());
                 try {
@@ -34,7 +45,7 @@ public final class Engines {
                 }
             }
             case "auto" -> {
-                String why = autoCuda(precision);
+                String why = formulation == Formulation.DIRECT ? "--formulation direct, and it runs the span formulation only" : autoCuda(precision);
                 if (why == null) {
                     try {
                         Engine cuda = new CudaEngine(log);
@@ -45,11 +56,11 @@ public final class Engines {
                     }
                 }
                 log.println("engine: auto fell back to vector: cuda unavailable: " + why);
-                yield new VectorEngine(precision, threads);
+                yield new VectorEngine(precision, formulation, threads, log);
             }
             default -> throw new IllegalArgumentException("--engine must be one of reference, vector, cuda, auto: got '" + which + "'");
         };
-        log.println(e.describe());
+        log.println(e instanceof CudaEngine ? e.describe() + cudaNote : e.describe());
         return e;
     }
 

@@ -108,7 +108,9 @@ public final class Sweeper {
             int trained = run(todo, engine, store, memoryBytes, err, inputs, onFinished);
             store.finish();
             Outcome o = new Outcome(trained, mine.size(), (System.nanoTime() - t0) / 1e9);
-            // The timing of this execution, for the report (a resumed one times only what it trained).
+            // The timing of this execution, for the report (a resumed one times only what it trained),
+            // and the engine line again: it now says which formulation ran.
+            cfg.put("engine", engine.describe());
             cfg.put("runs_trained", o.trained());
             cfg.put("wall_seconds", o.seconds());
             cfg.put("runs_per_second", o.trained() / Math.max(o.seconds(), 1e-9));

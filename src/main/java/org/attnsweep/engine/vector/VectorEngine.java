@@ -1,26 +1,47 @@
 package org.attnsweep.engine.vector;
 
+import java.io.PrintStream;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.Formulation;
 import org.attnsweep.model.Precision;
 
 /**
- * The CPU engine: the span formulation of SPEC §4 with jdk.incubator.vector micro-kernels, the
- * runs of a batch spread over a pool of threads. float32 by default, float64 on request.
+ * The CPU engine: the span formulation of SPEC §4 or the direct one of SPEC §2–3 (chosen per batch
+ * by {@link CostModel}, or forced), with jdk.incubator.vector micro-kernels, the runs of a batch
+ * spread over a pool of threads. float32 by default, float64 on request.
  */
 public final class VectorEngine implements Engine {
     private final Precision precision;
+    private final Formulation formulation;
     private final int threads;
     private final ExecutorService pool;
+    private final PrintStream log;
+    /** Batches opened per form, for {@link #describe()}; guarded by itself. */
+    private final Map<Formulation, Integer> ran = new EnumMap<>(Formulation.class);
 
-    /** @param threads worker threads; 0 means one per available core */
+    /** The span formulation, silent: as tests and benchmarks open it. */
     public VectorEngine(Precision precision, int threads) {
+        this(precision, Formulation.SPAN, threads, null);
+    }
+
+    /**
+     * @param formulation span, direct, or auto (the cheaper per batch)
+     * @param threads     worker threads; 0 means one per available core
+     * @param log         where auto says which form it chose for a batch shape (first time each form is chosen); or null
+     */
+    public VectorEngine(Precision precision, Formulation formulation, int threads, PrintStream log) {
         if (threads < 0) throw new IllegalArgumentException("--threads must be >= 0 (0 = all cores): got " + threads);
         this.precision = precision;
+        this.formulation = formulation;
+        this.log = log;
         this.threads = threads == 0 ? Runtime.getRuntime().availableProcessors() : threads;
         this.pool = this.threads == 1 ? null : Executors.newFixedThreadPool(this.threads, r -> {
             Thread t = new Thread(r, "attnsweep-vector");
@@ -34,6 +55,10 @@ public final class VectorEngine implements Engine {
         return "vector";
     }
 
+    /**
+     * The engine line, e.g. {@code engine=vector species=512-bit threads=2 precision=float32
+     * formulation=auto}; once batches have run, which forms ran: {@code formulation=auto (ran: direct 1 batch)}.
+     */
     @Override
     public Precision precision() {
         return precision;
@@ -41,14 +66,49 @@ public final class VectorEngine implements Engine {
 
     @Override
     public String describe() {
-        int bits = precision == Precision.FLOAT32 ? SpanBatchF32.S.vectorBitSize() : SpanBatchF64.S.vectorBitSize();
-        return "engine=vector species=" + bits + "-bit threads=" + threads + " precision="
-                + precision.name().toLowerCase(java.util.Locale.ROOT);
+        int bits = precision == Precision.FLOAT32 ? KernelsF32.S.vectorBitSize() : KernelsF64.S.vectorBitSize();
+        StringBuilder sb = new StringBuilder("engine=vector species=" + bits + "-bit threads=" + threads + " precision="
+                + precision.name().toLowerCase(java.util.Locale.ROOT) + " formulation=" + formulation.label());
+        synchronized (ran) {
+            if (!ran.isEmpty()) {
+                StringBuilder r = new StringBuilder();
+                ran.forEach((f, n) -> r.append(r.isEmpty() ? "" : ", ").append(f.label()).append(' ').append(n)
+                        .append(n == 1 ? " batch" : " batches"));
+                sb.append(" (ran: ").append(r).append(')');
+            }
+        }
+        return sb.toString();
     }
 
     @Override
     public EngineBatch open(List<RunData> runs) {
         if (runs.isEmpty()) throw new IllegalArgumentException("a batch needs at least one run");
-        return precision == Precision.FLOAT32 ? new SpanBatchF32(runs, pool) : new SpanBatchF64(runs, pool);
+        Formulation form = choose(runs);
+        boolean f32 = precision == Precision.FLOAT32;
+        if (f32) KernelsF32.warmUp();
+        else KernelsF64.warmUp();
+        Function<RunData, LockstepBatch.Run> open = form == Formulation.DIRECT
+                ? (f32 ? DirectRunF32::new : DirectRunF64::new)
+                : (f32 ? SpanRunF32::open : SpanRunF64::open);
+        return new LockstepBatch(runs, pool, open);
+    }
+
+    /** The form this batch runs in: the forced one, or the cost model's; counted for {@link #describe()}. */
+    private Formulation choose(List<RunData> runs) {
+        CostModel.Estimate e = CostModel.estimate(runs);
+        Formulation form = formulation == Formulation.AUTO ? e.cheaper() : formulation;
+        if (form == Formulation.SPAN && e.maxP() > CostModel.SPAN_MAX_P) {
+            throw new IllegalArgumentException("--formulation span: P = " + e.maxP() + " needs a P×P Gram matrix beyond a Java array"
+                    + " (P <= " + CostModel.SPAN_MAX_P + "): use --formulation direct or auto");
+        }
+        boolean first;
+        synchronized (ran) {
+            first = !ran.containsKey(form);
+            ran.merge(form, 1, Integer::sum);
+        }
+        if (log != null && formulation == Formulation.AUTO && first) {
+            log.println("formulation: auto chose " + form.label() + " for " + e.describe(runs.get(0).config(), runs.size()));
+        }
+        return form;
     }
 }

@@ -11,6 +11,7 @@ import org.attnsweep.Fixtures;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.Formulation;
 import org.attnsweep.engine.reference.ReferenceEngine;
 import org.attnsweep.model.Metric;
 import org.attnsweep.model.Precision;
@@ -38,6 +39,8 @@ class BatchInvarianceTest {
                 Arguments.of("vector float32 threads=2", new VectorEngine(Precision.FLOAT32, 2)),
                 Arguments.of("vector float64 threads=1", new VectorEngine(Precision.FLOAT64, 1)),
                 Arguments.of("vector float64 threads=2", new VectorEngine(Precision.FLOAT64, 2)),
+                Arguments.of("vector direct float32 threads=2", new VectorEngine(Precision.FLOAT32, Formulation.DIRECT, 2, null)),
+                Arguments.of("vector direct float64 threads=1", new VectorEngine(Precision.FLOAT64, Formulation.DIRECT, 1, null)),
                 Arguments.of("reference", new ReferenceEngine()));
     }
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The micro-kernels of SpanBatchF32 and the generated SpanBatchF64 (dot, axpy, gemm) against
+ * The micro-kernels of KernelsF32 and the generated KernelsF64 (dot, axpy, gemm, gather, scores) against
  * plain float64 loops at awkward sizes, so that every vector body, register block and scalar tail
  * runs: 1, 3, 7, 13 (below one vector), 16, 17, 31, 33 (around one or two 16-float vectors),
  * 127, 257 (many vectors plus a tail).
@@ -38,6 +38,12 @@ class MicroKernelTest {
         void axpy(double a, double[] x, int ix, double[] y, int iy, int n);
 
         void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols);
+
+        void gemm(double[] C, double a, double[] A, int ia, int lda, double[] B, int ib, int rows, int inner, int cols);
+
+        void gather(double[] out, int o, double[] coef, int c, int stride, double[] src, int[] map, int mo, int M, int m);
+
+        void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk);
     }
 
     private static final Kernels F32 = new Kernels() {
@@ -46,19 +52,37 @@ class MicroKernelTest {
         }
 
         public double dot(double[] a, int ia, double[] b, int ib, int n) {
-            return SpanBatchF32.dot(f(a), ia, f(b), ib, n);
+            return KernelsF32.dot(f(a), ia, f(b), ib, n);
         }
 
         public void axpy(double a, double[] x, int ix, double[] y, int iy, int n) {
             float[] yf = f(y);
-            SpanBatchF32.axpy((float) a, f(x), ix, yf, iy, n);
+            KernelsF32.axpy((float) a, f(x), ix, yf, iy, n);
             for (int i = 0; i < y.length; i++) y[i] = yf[i];
         }
 
         public void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols) {
             float[] cf = f(C);
-            SpanBatchF32.gemm(cf, (float) a, f(A), f(B), rows, inner, cols);
+            KernelsF32.gemm(cf, (float) a, f(A), f(B), rows, inner, cols);
             for (int i = 0; i < C.length; i++) C[i] = cf[i];
+        }
+
+        public void gemm(double[] C, double a, double[] A, int ia, int lda, double[] B, int ib, int rows, int inner, int cols) {
+            float[] cf = f(C);
+            KernelsF32.gemm(cf, (float) a, f(A), ia, lda, f(B), ib, rows, inner, cols);
+            for (int i = 0; i < C.length; i++) C[i] = cf[i];
+        }
+
+        public void gather(double[] out, int o, double[] coef, int c, int stride, double[] src, int[] map, int mo, int M, int m) {
+            float[] of = f(out);
+            KernelsF32.gather(of, o, f(coef), c, stride, f(src), map, mo, M, m);
+            for (int i = 0; i < out.length; i++) out[i] = of[i];
+        }
+
+        public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk) {
+            float[] zf = f(Z);
+            KernelsF32.scores(zf, zRow, f(Q), f(K), map, mo, l, a, M, mk, new float[8 * KernelsF32.L]);
+            for (int i = 0; i < Z.length; i++) Z[i] = zf[i];
         }
 
         private static float[] f(double[] x) {
@@ -79,15 +103,27 @@ class MicroKernelTest {
         }
 
         public double dot(double[] a, int ia, double[] b, int ib, int n) {
-            return SpanBatchF64.dot(a, ia, b, ib, n);
+            return KernelsF64.dot(a, ia, b, ib, n);
         }
 
         public void axpy(double a, double[] x, int ix, double[] y, int iy, int n) {
-            SpanBatchF64.axpy(a, x, ix, y, iy, n);
+            KernelsF64.axpy(a, x, ix, y, iy, n);
         }
 
         public void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols) {
-            SpanBatchF64.gemm(C, a, A, B, rows, inner, cols);
+            KernelsF64.gemm(C, a, A, B, rows, inner, cols);
+        }
+
+        public void gemm(double[] C, double a, double[] A, int ia, int lda, double[] B, int ib, int rows, int inner, int cols) {
+            KernelsF64.gemm(C, a, A, ia, lda, B, ib, rows, inner, cols);
+        }
+
+        public void gather(double[] out, int o, double[] coef, int c, int stride, double[] src, int[] map, int mo, int M, int m) {
+            KernelsF64.gather(out, o, coef, c, stride, src, map, mo, M, m);
+        }
+
+        public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk) {
+            KernelsF64.scores(Z, zRow, Q, K, map, mo, l, a, M, mk, new double[8 * KernelsF64.L]);
         }
 
         @Override
@@ -181,6 +217,132 @@ class MicroKernelTest {
                                     + " cols=" + cols + " a=" + a + " at C[" + rr + "][" + cc + "]" + tag(seed));
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /**
+     * The GEMM on blocks of the inner index (A from column offset ia of rows lda apart, B from row
+     * offset ib), as the direct form sums Tᵀα: block by block it must give the whole product, each
+     * block adding its own rounding, so the bound counts inner + 2 per block.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void gemmInBlocksOfInnerMatchesPlainLoop(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int rows : new int[] {1, 7, 13}) {
+            for (int inner : new int[] {1, 31, 257}) {
+                for (int cols : new int[] {3, 33, 64, 127}) {
+                    int block = 1 + rnd.nextInt(inner + 2), blocks = (inner + block - 1) / block;
+                    double a = (float) (2 * rnd.nextDouble() - 1);
+                    double[] A = random(rnd, rows * inner), B = random(rnd, inner * cols), C0 = random(rnd, rows * cols);
+                    double[] C = C0.clone();
+                    for (int p0 = 0; p0 < inner; p0 += block) k.gemm(C, a, A, p0, inner, B, p0 * cols, rows, Math.min(block, inner - p0), cols);
+                    for (int r = 0; r < rows; r++) {
+                        for (int c = 0; c < cols; c++) {
+                            double s = 0, abs = 0;
+                            for (int i = 0; i < inner; i++) {
+                                s += A[r * inner + i] * B[i * cols + c];
+                                abs += Math.abs(A[r * inner + i] * B[i * cols + c]);
+                            }
+                            int at = r * cols + c;
+                            double atol = SAFETY * (inner + 2 * blocks) * k.u() * (Math.abs(a) * abs + Math.abs(C0[at]));
+                            int rr = r, cc = c;
+                            Fixtures.assertClose(C0[at] + a * s, C[at], atol, 0, () -> k + " gemm in blocks of " + block + " rows=" + rows
+                                    + " inner=" + inner + " cols=" + cols + " at C[" + rr + "][" + cc + "]" + tag(seed));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** Tokens per sample for the gather and scores tests: 1, around the 2×4 score block, and M = 16. */
+    private static final int[] TOKENS = {1, 2, 3, 5, 8, 16};
+
+    /**
+     * gather: out[o..o+m) += Σ_t coef[c + t·stride]·src[map[mo+t]·m ..+m) over one sample's M rows
+     * (rows of a token table repeated, as a signal token is), with stride 1 (a row of D) and M (a
+     * column); nothing outside [o, o+m) is written.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void gatherMatchesPlainLoopAndStaysInRange(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int m : SIZES) {
+            for (int M : TOKENS) {
+                for (int stride : new int[] {1, M}) {
+                    int P = 1 + rnd.nextInt(2 * M), mo = rnd.nextInt(4), c = rnd.nextInt(3);
+                    int[] map = new int[mo + M];
+                    for (int t = 0; t < map.length; t++) map[t] = rnd.nextInt(P);
+                    double[] src = random(rnd, P * m), coef = random(rnd, c + (M - 1) * stride + 1);
+                    int rows = 1 + rnd.nextInt(3), o = rnd.nextInt(rows) * m + rnd.nextInt(2);
+                    double[] out = new double[rows * m + 2];
+                    java.util.Arrays.fill(out, UNTOUCHED);
+                    double[] out0 = random(rnd, m);
+                    System.arraycopy(out0, 0, out, o, m);
+                    k.gather(out, o, coef, c, stride, src, map, mo, M, m);
+                    for (int i = 0; i < out.length; i++) {
+                        int ii = i;
+                        String what = k + " gather m=" + m + " M=" + M + " stride=" + stride + " o=" + o;
+                        if (i < o || i >= o + m) {
+                            assertEquals(UNTOUCHED, out[i], () -> what + " wrote outside [o, o+m) at " + ii + tag(seed));
+                            continue;
+                        }
+                        double exact = out0[i - o], abs = Math.abs(exact);
+                        for (int t = 0; t < M; t++) {
+                            double term = coef[c + t * stride] * src[map[mo + t] * m + i - o];
+                            exact += term;
+                            abs += Math.abs(term);
+                        }
+                        Fixtures.assertClose(exact, out[i], SAFETY * (M + 2) * k.u() * abs, 0, () -> what + " entry " + ii + tag(seed));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * scores: the 2×4 block of logits z_la = q_{j_l}·k_{j_a} at (l, a) of a sample, for every block
+     * start a forward pass takes (l even, a a multiple of 4, past M − 1 clipped): each logit
+     * equal bit for bit to {@code dot} of the same rows (the kernel promises dot's summation order,
+     * so the two forms' logits repeat each other), within the γ_n bound of the exact product, and
+     * nothing written outside the sample's M×M block.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void scoresEqualDotAndStayInTheSample(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int mk : SIZES) {
+            for (int M : TOKENS) {
+                int P = 1 + rnd.nextInt(2 * M), mo = rnd.nextInt(4), zRow = rnd.nextInt(3);
+                int[] map = new int[mo + M];
+                for (int t = 0; t < map.length; t++) map[t] = rnd.nextInt(P);
+                double[] Q = random(rnd, P * mk), K = random(rnd, P * mk);
+                double[] Z = new double[(zRow + M + 1) * M];
+                java.util.Arrays.fill(Z, UNTOUCHED);
+                for (int l = 0; l < M; l += 2) {
+                    for (int a = 0; a < M; a += 4) k.scores(Z, zRow, Q, K, map, mo, l, a, M, mk);
+                }
+                for (int i = 0; i < Z.length; i++) {
+                    int row = i / M - zRow, col = i % M;
+                    String what = k + " scores m_k=" + mk + " M=" + M + " zRow=" + zRow + " at row " + row + " col " + col;
+                    if (row < 0 || row >= M) {
+                        assertEquals(UNTOUCHED, Z[i], () -> what + ": written outside the sample" + tag(seed));
+                        continue;
+                    }
+                    int q = map[mo + row] * mk, kk = map[mo + col] * mk;
+                    assertEquals(k.dot(Q, q, K, kk, mk), Z[i], () -> what + ": differs from dot" + tag(seed));
+                    double exact = 0, abs = 0;
+                    for (int j = 0; j < mk; j++) {
+                        exact += Q[q + j] * K[kk + j];
+                        abs += Math.abs(Q[q + j] * K[kk + j]);
+                    }
+                    Fixtures.assertClose(exact, Z[i], SAFETY * (mk + 2) * k.u() * abs, 0, () -> what + tag(seed));
                 }
             }
         }

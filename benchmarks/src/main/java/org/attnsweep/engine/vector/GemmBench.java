@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The engine's own GEMM micro-kernel ({@code SpanBatchF32.gemm}, C[rows×cols] += a·A[rows×inner]·
+ * The engine's own GEMM micro-kernel ({@code KernelsF32.gemm}, C[rows×cols] += a·A[rows×inner]·
  * B[inner×cols]), one independent problem per thread, as the engine runs one run per thread. The
  * {@code flop} counter (2·rows·inner·cols per call) summed over threads is what the kernel reaches:
  * on a large square problem (512³) as a ceiling, and on the step's own updates Q −= η G α at
@@ -56,7 +56,7 @@ public class GemmBench {
     @Benchmark
     public float[] gemm(FlopCounter c) {
         // a = −1e−3 keeps C bounded however many calls an iteration makes.
-        SpanBatchF32.gemm(C, -1e-3f, A, B, rows, inner, cols);
+        KernelsF32.gemm(C, -1e-3f, A, B, rows, inner, cols);
         c.flop += 2L * rows * inner * cols;
         return C;
     }

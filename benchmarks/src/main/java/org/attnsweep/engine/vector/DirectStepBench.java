@@ -1,0 +1,130 @@
+package org.attnsweep.engine.vector;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.attnsweep.data.DataFactory;
+import org.attnsweep.data.RunData;
+import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.Formulation;
+import org.attnsweep.model.Precision;
+import org.attnsweep.model.Presets;
+import org.attnsweep.model.RunConfig;
+import org.attnsweep.model.RunSpec;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One GD step of the vector engine's direct formulation ({@link EngineBatch#step} on all R runs of
+ * a batch, float32) at the shape of loaded image patches, where the span form would hold a
+ * 15002×15002 Gram matrix per run: N = 1000, M = 16, d = 49, m_k = m_v = 64 (P = 15002), paper A's
+ * heatmap setting otherwise (σ = (4, 0.2×14), fixed w_O, torch init ÷16, η = 0.1), ‖μ‖ = 5, target
+ * loss 0 so no run stops. R = 1 (one run alone) and R = 16 (a batch); the primary score is
+ * batch-steps/s, the counters run-steps/s and FLOP/s of the direct count 2·(4·m_k·d·P + 3·N·M²·m_k)
+ * (CostModel's multiply-adds, ×2). The batch is re-opened before every iteration (weights back to
+ * step 0) and the tear-down fails the benchmark if any loss is non-finite. Beside
+ * {@link VectorStepBench}, which times the span form at the papers' shapes.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g"})
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class DirectStepBench {
+
+    /** R, runs in the batch. */
+    @Param({"1", "16"})
+    public int R;
+
+    /** Worker threads of the engine. */
+    @Param({"2"})
+    public int threads;
+
+    private List<RunData> runs;
+    private VectorEngine engine;
+    private EngineBatch batch;
+    private boolean[] active;
+    private double[] loss;
+    private long flopPerRunStep;
+
+    /** The benchmark's run: paper A's heatmap cell at N = 1000, d = 49, m_k = m_v = 64. */
+    static RunSpec spec() {
+        RunSpec s = new RunSpec();
+        Presets.apply("jiang-heatmap", s);
+        s.N = 1000;
+        s.d = 49;
+        s.mk = 64;
+        s.mv = 64;
+        s.mu = 5;
+        s.targetLoss = 0;
+        s.testN = 4;
+        return s;
+    }
+
+    @Setup(Level.Trial)
+    public void data() {
+        RunSpec s = spec();
+        runs = new ArrayList<>(R);
+        for (int r = 0; r < R; r++) runs.add(DataFactory.generate(s.build(r)));
+        RunConfig c = runs.getFirst().config();
+        int P = runs.getFirst().train().P();
+        flopPerRunStep = Math.round(2 * CostModel.directFma(c.N(), c.M(), c.d(), c.mk(), c.mv(), P));
+        engine = new VectorEngine(Precision.FLOAT32, Formulation.DIRECT, threads, null);
+        active = new boolean[R];
+        java.util.Arrays.fill(active, true);
+        loss = new double[R];
+        System.err.println(engine.describe() + " R=" + R + " P=" + P);
+    }
+
+    @Setup(Level.Iteration)
+    public void open() {
+        if (batch != null) batch.close();
+        batch = engine.open(runs);
+        java.util.Arrays.fill(loss, 0);
+    }
+
+    @TearDown(Level.Iteration)
+    public void checkFinite() {
+        for (int r = 0; r < R; r++) {
+            if (!Double.isFinite(loss[r])) {
+                throw new IllegalStateException("run " + r + " diverged (loss " + loss[r]
+                        + "): its steps skip the update, so the timing would be wrong");
+            }
+        }
+    }
+
+    /** Run-steps and counted FLOPs, reported by JMH as rates next to the primary score. */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    public static class Counters {
+        public long runSteps;
+        public long flop;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            runSteps = 0;
+            flop = 0;
+        }
+    }
+
+    @Benchmark
+    public double[] step(Counters n) {
+        batch.step(active, loss);
+        n.runSteps += R;
+        n.flop += R * flopPerRunStep;
+        return loss;
+    }
+}

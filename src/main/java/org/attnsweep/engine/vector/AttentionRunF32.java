@@ -1,0 +1,147 @@
+package org.attnsweep.engine.vector;
+
+import static org.attnsweep.engine.vector.KernelsF32.L;
+import static org.attnsweep.engine.vector.KernelsF32.dot;
+
+import org.attnsweep.data.RunData;
+import org.attnsweep.data.TokenSet;
+import org.attnsweep.engine.Metrics;
+import org.attnsweep.model.RunConfig;
+
+/**
+ * What both formulations do the same way, in this file's precision: the attention of SPEC §2 and
+ * the per-token gathers of SPEC §4 from the projections of the P distinct training tokens. The span
+ * form keeps those projections up to date through G = TᵀT ({@link SpanRunF32}); the direct form
+ * recomputes them from the d-wide weights every step ({@link DirectRunF32}). The phases carry the
+ * names of the cuda kernels that do the same work (kernels/*.cu). This file is the single source of
+ * AttentionRunF64.
+ *
+ * <p>Shapes: N samples of M tokens; map[n·M + l] is the token of position l of sample n; q_j, k_j
+ * are the m_k-wide rows j of Q, K (P×m_k, token-major), u_j = w_O·(W_V t_j).
+ */
+abstract class AttentionRunF32 implements LockstepBatch.Run {
+    final RunData data;
+    final RunConfig c;
+    final TokenSet train;
+    final int N, M, P, mk, mv;
+    final boolean trainWo;
+    final float eta;
+    final int[] map;
+    final float[] y;           // N     observed labels ±1
+    final float[] Q, K;        // P×m_k W_Q t_j, W_K t_j at the current weights
+    final float[] u;           // P     u_j
+    final float[] alpha, beta; // P×m_k gathers α_j, β_j
+    final float[] gamma;       // P     gather γ_j
+    final float[] Sm;          // N×M×M logits, then the softmax S_la
+    final float[] ubar;        // N×M   ū_l = Σ_a S_la u_{j_a}
+    final float[] f;           // N     f(X_n)
+    final float[] Dm;          // M×M   D_la of the sample being gathered
+    final float[] lanes;       // 8 vectors' lanes, summed in order by the scores kernel
+
+    AttentionRunF32(RunData data, float[] Q, float[] K, float[] u) {
+        this.data = data;
+        this.c = data.config();
+        this.train = data.train();
+        N = train.N();
+        M = train.M();
+        P = train.P();
+        mk = c.mk();
+        mv = c.mv();
+        trainWo = c.trainWo();
+        eta = (float) c.lr();
+        map = train.map();
+        y = new float[N];
+        for (int n = 0; n < N; n++) y[n] = train.y()[n];
+        this.Q = Q;
+        this.K = K;
+        this.u = u;
+        alpha = new float[P * mk];
+        beta = new float[P * mk];
+        gamma = new float[P];
+        Sm = new float[N * M * M];
+        ubar = new float[N * M];
+        f = new float[N];
+        Dm = new float[M * M];
+        lanes = new float[8 * L];
+    }
+
+    /** scalarize_v: u_j = V_j·w_O for the P rows of V (P×m_v); learnable w_O. */
+    final void scalarizeV(float[] V, float[] wO) {
+        for (int j = 0; j < P; j++) u[j] = dot(V, j * mv, wO, 0, mv);
+    }
+
+    /**
+     * attention_forward: z_la = q_{j_l}·k_{j_a}, S_la = softmax_a(z_la), ū_l = Σ_a S_la u_{j_a} and
+     * f_n = (1/M) Σ_l ū_l for every sample, into Sm, ubar and f.
+     */
+    final void attentionForward() {
+        for (int n = 0; n < N; n++) {
+            int base = n * M;
+            float fn = 0;
+            for (int l = 0; l < M; l += 2) {
+                for (int a = 0; a < M; a += 4) KernelsF32.scores(Sm, base, Q, K, map, base, l, a, M, mk, lanes);
+            }
+            for (int l = 0; l < M; l++) {
+                int row = (base + l) * M;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int a = 0; a < M; a++) max = Math.max(max, Sm[row + a]);
+                float sum = 0;
+                for (int a = 0; a < M; a++) {
+                    float e = (float) Math.exp(Sm[row + a] - max);
+                    Sm[row + a] = e;
+                    sum += e;
+                }
+                float ub = 0;
+                for (int a = 0; a < M; a++) {
+                    float s = Sm[row + a] / sum;
+                    Sm[row + a] = s;
+                    ub += s * u[map[base + a]];
+                }
+                ubar[base + l] = ub;
+                fn += ub;
+            }
+            f[n] = fn / M;
+        }
+    }
+
+    /** loss_reduce: L = (1/N) Σ_n ℓ(y_n f_n), summed in sample order in float64. */
+    final double lossReduce() {
+        double loss = 0;
+        for (int n = 0; n < N; n++) loss += Metrics.logistic(y[n] * f[n]);
+        return loss / N;
+    }
+
+    /** Whether a run at training loss L takes its step: L finite and not below its target. */
+    final boolean go(double loss) {
+        return Double.isFinite(loss) && loss >= c.targetLoss();
+    }
+
+    /**
+     * gather: with g_n = −y_n σ(−y_n f_n)/N and D_la = (g/M) S_la (u_{j_a} − ū_l) per sample,
+     * α_j = Σ D_la k_{j_a} over the queries l at which t_j occurs, β_j = Σ D_la q_{j_l} over the keys
+     * a at which it occurs, γ_j = Σ g c_a over the same keys; samples in order.
+     */
+    final void gather() {
+        java.util.Arrays.fill(alpha, 0);
+        java.util.Arrays.fill(beta, 0);
+        java.util.Arrays.fill(gamma, 0);
+        float invM = (float) (1.0 / M);
+        for (int n = 0; n < N; n++) {
+            float g = (float) (-y[n] * Metrics.sigmoid(-y[n] * f[n]) / N);
+            int base = n * M;
+            for (int l = 0; l < M; l++) {
+                float ub = ubar[base + l];
+                for (int a = 0; a < M; a++) {
+                    int ja = map[base + a];
+                    float s = Sm[(base + l) * M + a];
+                    float D = g * invM * s * (u[ja] - ub);
+                    Dm[l * M + a] = D;
+                    gamma[ja] += g * invM * s;                // γ_{j_a} += g c_a
+                }
+            }
+            // α_{j_l} += Σ_a D_la k_a (row l of D), β_{j_a} += Σ_l D_la q_l (column a of D).
+            for (int l = 0; l < M; l++) KernelsF32.gather(alpha, map[base + l] * mk, Dm, l * M, 1, K, map, base, M, mk);
+            for (int a = 0; a < M; a++) KernelsF32.gather(beta, map[base + a] * mk, Dm, a, M, Q, map, base, M, mk);
+        }
+    }
+}

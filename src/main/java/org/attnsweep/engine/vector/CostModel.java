@@ -1,0 +1,94 @@
+package org.attnsweep.engine.vector;
+
+import java.util.List;
+import java.util.Locale;
+import org.attnsweep.data.RunData;
+import org.attnsweep.engine.Formulation;
+import org.attnsweep.model.RunConfig;
+
+/**
+ * The arithmetic and memory of the two formulations for a batch's shape, in the counts the vector
+ * engine actually does (multiply-adds, float words), and the choice between them.
+ *
+ * <p>Per run and step, with P the run's distinct training tokens:
+ * <pre>
+ *   span    2·m_k·P² (Q, K −= ηGα, ηGβ) + P² (h = Gγ) + 3·N·M²·m_k (scores, gathers) + O(m_v·P)
+ *           set-up once: P²·d (G = TᵀT) + P·d·(2m_k + m_v) (projections)
+ *           memory: P² + 6·P·m_k + O(m_v·P) words
+ *   direct  4·m_k·d·P (Q, K = T W_Qᵀ, T W_Kᵀ and ∇W_Q, ∇W_K = αᵀT, βᵀT) + 3·N·M²·m_k + 2·d·P + 3·m_v·d
+ *           no set-up; memory: 2·P·d + 4·P·m_k + 2·m_k·d + m_v·d words
+ * </pre>
+ * SPEC §7 writes the direct count as 3·m·d·N·M + 2·m_k·d·N·M + 2·N·M²·m_k over every token
+ * occurrence; this engine projects each of the P distinct tokens once and needs only u = (W_Vᵀw_O)·t
+ * of the values, hence 4·m_k·d·P. The span set-up is spread over the run's step budget T.
+ * The choice is the form with fewer multiply-adds over the batch; the span form is ruled out where
+ * its P×P Gram matrix exceeds a Java array (P > 46340).
+ */
+final class CostModel {
+    /** The largest P whose P×P Gram matrix fits one Java array. */
+    static final int SPAN_MAX_P = 46340;
+
+    private CostModel() {
+    }
+
+    /** The two forms' costs for one batch, summed over its runs, and the cheaper form. */
+    record Estimate(double spanFma, double directFma, double spanWords, double directWords, int maxP, Formulation cheaper) {
+        /** One line for the log: the chosen form and both counts. */
+        String describe(RunConfig shape, int R) {
+            return String.format(Locale.ROOT, "d=%d M=%d m_k=%d m_v=%d P<=%d R=%d: span %.3g, direct %.3g multiply-adds per step"
+                    + " (memory span %.0f, direct %.0f MiB)", shape.d(), shape.M(), shape.mk(), shape.mv(), maxP, R,
+                    spanFma, directFma, spanWords * 4 / (1 << 20), directWords * 4 / (1 << 20));
+        }
+    }
+
+    /** Multiply-adds of one span step of a run, plus its set-up spread over {@code steps}. */
+    static double spanFma(int N, int M, int d, int mk, int mv, int P, boolean trainWo, int steps) {
+        double p = P;
+        double step = 2.0 * mk * p * p + p * p + 3.0 * N * M * M * mk + (trainWo ? 3.0 * mv * p : 2.0 * p);
+        double setup = p * p * d + p * d * (2.0 * mk + (trainWo ? mv : 1));
+        return step + setup / Math.max(1, steps);
+    }
+
+    /** Multiply-adds of one direct step of a run. */
+    static double directFma(int N, int M, int d, int mk, int mv, int P) {
+        return 4.0 * mk * d * P + 3.0 * N * M * M * mk + 2.0 * d * P + 3.0 * mv * d;
+    }
+
+    /** Words a run holds in the span form. */
+    static double spanWords(int mk, int mv, int P, boolean trainWo) {
+        double p = P;
+        return p * p + 6.0 * p * mk + (trainWo ? 3.0 * p * mv : 3.0 * p);
+    }
+
+    /** Words a run holds in the direct form. */
+    static double directWords(int d, int mk, int mv, int P) {
+        return 2.0 * P * d + 4.0 * P * mk + 2.0 * mk * d + mv * d;
+    }
+
+    /** Both forms' costs for a batch of runs (one shape), and the cheaper form. */
+    static Estimate estimate(List<RunData> runs) {
+        Estimate sum = null;
+        for (RunData r : runs) {
+            RunConfig c = r.config();
+            Estimate e = estimate(r.train().N(), r.train().M(), c.d(), c.mk(), c.mv(), r.train().P(), c.trainWo(), c.steps());
+            sum = sum == null ? e : add(sum, e);
+        }
+        return sum;
+    }
+
+    /** Both forms' costs for one run of this shape (P its distinct training tokens, T = steps), and the cheaper form. */
+    static Estimate estimate(int N, int M, int d, int mk, int mv, int P, boolean trainWo, int steps) {
+        return of(spanFma(N, M, d, mk, mv, P, trainWo, steps), directFma(N, M, d, mk, mv, P),
+                spanWords(mk, mv, P, trainWo), directWords(d, mk, mv, P), P);
+    }
+
+    private static Estimate add(Estimate a, Estimate b) {
+        return of(a.spanFma() + b.spanFma(), a.directFma() + b.directFma(), a.spanWords() + b.spanWords(),
+                a.directWords() + b.directWords(), Math.max(a.maxP(), b.maxP()));
+    }
+
+    private static Estimate of(double sf, double df, double sw, double dw, int maxP) {
+        Formulation cheaper = maxP > SPAN_MAX_P || df < sf ? Formulation.DIRECT : Formulation.SPAN;
+        return new Estimate(sf, df, sw, dw, maxP, cheaper);
+    }
+}

@@ -1,0 +1,376 @@
+package org.attnsweep.engine.vector;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The vector engine's micro-kernels in this file's precision, shared by the span and the direct
+ * formulation: dot, axpy, scale, the GEMM with its register tile, the attention scores of a 2×4
+ * block of query and key rows, and the gather of one sample's rows. This file is the single source:
+ * the build derives KernelsF64 from it by rewriting the element type.
+ *
+ * <p>Every kernel sums in a fixed order (no reduceLanes, no reassociation by thread count), so a
+ * run's results repeat bit for bit whatever its batch and however warm the JIT is.
+ */
+final class KernelsF32 {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    static final int L = S.length();
+
+    private KernelsF32() {
+    }
+
+    /**
+     * Σ_i a[ia+i]·b[ib+i], i < n. The lanes are summed in lane order by plain scalar adds, not by
+     * reduceLanes(ADD): the Vector API leaves that reduction's order open, and C2's intrinsic and
+     * the interpreter's fallback do differ, so a run's results would change in the last bits with
+     * how warm the JIT is (alone vs. after other runs, or in a later batch of a sweep).
+     */
+    static float dot(float[] a, int ia, float[] b, int ib, int n) {
+        int i = 0;
+        FloatVector acc = FloatVector.zero(S);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            acc = FloatVector.fromArray(S, a, ia + i).fma(FloatVector.fromArray(S, b, ib + i), acc);
+        }
+        float s = 0;
+        for (int k = 0; k < L; k++) s += acc.lane(k);
+        for (; i < n; i++) s += a[ia + i] * b[ib + i];
+        return s;
+    }
+
+    /**
+     * out[o..o+m) += Σ_t coef[c + t·stride] · src[map[mo+t]·m ..+m), t < M, added in order of t:
+     * one sample's M rows combined with 8 (then 4, then 1) vectors of the output row held in
+     * registers, so the row is loaded and stored once instead of M times. Every element is the same
+     * fma chain over t in order whichever block computes it.
+     */
+    static void gather(float[] out, int o, float[] coef, int c, int stride, float[] src, int[] map, int mo, int M, int m) {
+        int i = 0;
+        for (int bound = m - m % (8 * L); i < bound; i += 8 * L) {
+            FloatVector s0 = FloatVector.fromArray(S, out, o + i), s1 = FloatVector.fromArray(S, out, o + i + L);
+            FloatVector s2 = FloatVector.fromArray(S, out, o + i + 2 * L), s3 = FloatVector.fromArray(S, out, o + i + 3 * L);
+            FloatVector s4 = FloatVector.fromArray(S, out, o + i + 4 * L), s5 = FloatVector.fromArray(S, out, o + i + 5 * L);
+            FloatVector s6 = FloatVector.fromArray(S, out, o + i + 6 * L), s7 = FloatVector.fromArray(S, out, o + i + 7 * L);
+            for (int t = 0; t < M; t++) {
+                FloatVector w = FloatVector.broadcast(S, coef[c + t * stride]);
+                int x = map[mo + t] * m + i;
+                s0 = FloatVector.fromArray(S, src, x).fma(w, s0);
+                s1 = FloatVector.fromArray(S, src, x + L).fma(w, s1);
+                s2 = FloatVector.fromArray(S, src, x + 2 * L).fma(w, s2);
+                s3 = FloatVector.fromArray(S, src, x + 3 * L).fma(w, s3);
+                s4 = FloatVector.fromArray(S, src, x + 4 * L).fma(w, s4);
+                s5 = FloatVector.fromArray(S, src, x + 5 * L).fma(w, s5);
+                s6 = FloatVector.fromArray(S, src, x + 6 * L).fma(w, s6);
+                s7 = FloatVector.fromArray(S, src, x + 7 * L).fma(w, s7);
+            }
+            s0.intoArray(out, o + i);
+            s1.intoArray(out, o + i + L);
+            s2.intoArray(out, o + i + 2 * L);
+            s3.intoArray(out, o + i + 3 * L);
+            s4.intoArray(out, o + i + 4 * L);
+            s5.intoArray(out, o + i + 5 * L);
+            s6.intoArray(out, o + i + 6 * L);
+            s7.intoArray(out, o + i + 7 * L);
+        }
+        for (int bound = m - (m - i) % (4 * L); i < bound; i += 4 * L) {
+            FloatVector s0 = FloatVector.fromArray(S, out, o + i), s1 = FloatVector.fromArray(S, out, o + i + L);
+            FloatVector s2 = FloatVector.fromArray(S, out, o + i + 2 * L), s3 = FloatVector.fromArray(S, out, o + i + 3 * L);
+            for (int t = 0; t < M; t++) {
+                FloatVector w = FloatVector.broadcast(S, coef[c + t * stride]);
+                int x = map[mo + t] * m + i;
+                s0 = FloatVector.fromArray(S, src, x).fma(w, s0);
+                s1 = FloatVector.fromArray(S, src, x + L).fma(w, s1);
+                s2 = FloatVector.fromArray(S, src, x + 2 * L).fma(w, s2);
+                s3 = FloatVector.fromArray(S, src, x + 3 * L).fma(w, s3);
+            }
+            s0.intoArray(out, o + i);
+            s1.intoArray(out, o + i + L);
+            s2.intoArray(out, o + i + 2 * L);
+            s3.intoArray(out, o + i + 3 * L);
+        }
+        for (int bound = S.loopBound(m); i < bound; i += L) {
+            FloatVector s0 = FloatVector.fromArray(S, out, o + i);
+            for (int t = 0; t < M; t++) {
+                s0 = FloatVector.fromArray(S, src, map[mo + t] * m + i).fma(FloatVector.broadcast(S, coef[c + t * stride]), s0);
+            }
+            s0.intoArray(out, o + i);
+        }
+        for (; i < m; i++) {
+            float s0 = out[o + i];
+            for (int t = 0; t < M; t++) s0 = Math.fma(src[map[mo + t] * m + i], coef[c + t * stride], s0);
+            out[o + i] = s0;
+        }
+    }
+
+    /**
+     * The attention logits z_la = q_{j_l}·k_{j_a} of one sample for queries l, l+1 and keys a..a+3,
+     * into Z[row(l)·M + a ..] with row(l) = zRow + l: eight dot products in flight, each summed
+     * exactly as {@link #dot} sums it (lanes in order, then the tail). j_t = map[mo + t]; Q and K
+     * hold m_k-wide rows. Indices past M − 1 repeat the last one and are not written.
+     * {@code lanes} is scratch of at least 8·L.
+     */
+    static void scores(float[] Z, int zRow, float[] Q, float[] K, int[] map, int mo, int l, int a, int M, int mk, float[] lanes) {
+        int last = M - 1;
+        int q0 = map[mo + l] * mk, q1 = map[mo + Math.min(l + 1, last)] * mk;
+        int k0 = map[mo + a] * mk, k1 = map[mo + Math.min(a + 1, last)] * mk;
+        int k2 = map[mo + Math.min(a + 2, last)] * mk, k3 = map[mo + Math.min(a + 3, last)] * mk;
+        FloatVector z00 = FloatVector.zero(S), z01 = z00, z02 = z00, z03 = z00;
+        FloatVector z10 = z00, z11 = z00, z12 = z00, z13 = z00;
+        int i = 0;
+        for (int bound = S.loopBound(mk); i < bound; i += L) {
+            FloatVector vq0 = FloatVector.fromArray(S, Q, q0 + i), vq1 = FloatVector.fromArray(S, Q, q1 + i);
+            FloatVector vk = FloatVector.fromArray(S, K, k0 + i);
+            z00 = vq0.fma(vk, z00);
+            z10 = vq1.fma(vk, z10);
+            vk = FloatVector.fromArray(S, K, k1 + i);
+            z01 = vq0.fma(vk, z01);
+            z11 = vq1.fma(vk, z11);
+            vk = FloatVector.fromArray(S, K, k2 + i);
+            z02 = vq0.fma(vk, z02);
+            z12 = vq1.fma(vk, z12);
+            vk = FloatVector.fromArray(S, K, k3 + i);
+            z03 = vq0.fma(vk, z03);
+            z13 = vq1.fma(vk, z13);
+        }
+        z00.intoArray(lanes, 0);
+        z01.intoArray(lanes, L);
+        z02.intoArray(lanes, 2 * L);
+        z03.intoArray(lanes, 3 * L);
+        z10.intoArray(lanes, 4 * L);
+        z11.intoArray(lanes, 5 * L);
+        z12.intoArray(lanes, 6 * L);
+        z13.intoArray(lanes, 7 * L);
+        // The eight lane sums side by side: each is its own chain in lane order (exactly dot's), and
+        // eight independent chains keep the adder busy where one would wait on each add's latency.
+        float s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
+        for (int k = 0; k < L; k++) {
+            s0 += lanes[k];
+            s1 += lanes[L + k];
+            s2 += lanes[2 * L + k];
+            s3 += lanes[3 * L + k];
+            s4 += lanes[4 * L + k];
+            s5 += lanes[5 * L + k];
+            s6 += lanes[6 * L + k];
+            s7 += lanes[7 * L + k];
+        }
+        lanes[0] = s0;
+        lanes[1] = s1;
+        lanes[2] = s2;
+        lanes[3] = s3;
+        lanes[4] = s4;
+        lanes[5] = s5;
+        lanes[6] = s6;
+        lanes[7] = s7;
+        int na = Math.min(4, M - a), nl = l + 1 > last ? 1 : 2;
+        for (int ql = 0; ql < nl; ql++) {
+            int qo = ql == 0 ? q0 : q1, row = (zRow + l + ql) * M + a;
+            for (int t = 0; t < na; t++) {
+                float sum = lanes[4 * ql + t];
+                int ko = t == 0 ? k0 : t == 1 ? k1 : t == 2 ? k2 : k3;
+                for (int j = i; j < mk; j++) sum += Q[qo + j] * K[ko + j];
+                Z[row + t] = sum;
+            }
+        }
+    }
+
+    /**
+     * Runs every kernel on small scratch arrays {@link #WARM_CALLS} times, once per JVM (the first call
+     * does it, later calls return at once). Until C2 compiles a kernel, its vector operations run
+     * in the interpreter or C1 as allocated objects, some hundred times slower: a run of a few dozen
+     * large steps would otherwise spend most of its time there. The sizes take every block and tail
+     * of every kernel, so the compiled code has seen each branch and is not thrown away later.
+     */
+    static void warmUp() {
+        WarmUp.done();
+    }
+
+    static final int WARM_CALLS = 12_000;
+
+    private static final class WarmUp {
+        static {
+            // Rows 1..12 of the GEMM end its tiles at every partial height; M = 3..8 tokens end the
+            // score blocks at every partial width and height.
+            int m = 8 * L + 4 * L + L + 1, mk = L + 1;
+            float[] a = new float[12 * m], b = new float[12 * m], out = new float[12 * m], lanes = new float[8 * L];
+            int[] map = {0, 1, 2, 3, 4, 5, 6, 7};
+            for (int i = 0; i < a.length; i++) {
+                a[i] = (i % 7 - 3) / 8f;
+                b[i] = (i % 5 - 2) / 8f;
+            }
+            for (int k = 0; k < WARM_CALLS; k++) {
+                int rows = 1 + k % 12, M = 3 + k % 6;
+                gemm(out, 1e-3f, a, 0, 3, b, 0, rows, 3, m);
+                gather(out, 0, a, 0, 1 + k % 2 * (M - 1), b, map, 0, M, m);
+                for (int l = 0; l < M; l += 2) {
+                    for (int t = 0; t < M; t += 4) scores(out, 0, a, b, map, 0, l, t, M, mk, lanes);
+                }
+                axpy(1e-3f, a, 0, out, 1, m);
+                dot(a, 0, b, 1, m);
+            }
+        }
+
+        static void done() {
+        }
+    }
+
+    /** x[from..from+n) *= a. */
+    static void scale(float[] x, int from, int n, float a) {
+        if (a == 1) return;
+        for (int i = from; i < from + n; i++) x[i] *= a;
+    }
+
+    /** y[iy+i] += a·x[ix+i], i < n. */
+    static void axpy(float a, float[] x, int ix, float[] y, int iy, int n) {
+        int i = 0;
+        FloatVector va = FloatVector.broadcast(S, a);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, x, ix + i).fma(va, FloatVector.fromArray(S, y, iy + i)).intoArray(y, iy + i);
+        }
+        for (; i < n; i++) y[iy + i] += a * x[ix + i];
+    }
+
+    /**
+     * C[rows×cols] += a·A[rows×inner]·B[inner×cols], all row-major and dense. Register tiles of
+     * 6 rows × 4 vectors ({@link #gemmTile}), then one vector and scalars for the columns that do not
+     * fill a tile. Every element is summed the same way whichever path computes it: fma over inner in
+     * order, then C += a·sum.
+     */
+    static void gemm(float[] C, float a, float[] A, float[] B, int rows, int inner, int cols) {
+        gemm(C, a, A, inner, B, rows, inner, cols);
+    }
+
+    /** As {@link #gemm(float[], float, float[], float[], int, int, int)} with A's rows {@code lda} apart (lda ≥ inner). */
+    static void gemm(float[] C, float a, float[] A, int lda, float[] B, int rows, int inner, int cols) {
+        gemm(C, a, A, 0, lda, B, 0, rows, inner, cols);
+    }
+
+    /**
+     * As {@link #gemm(float[], float, float[], float[], int, int, int)} on A from offset {@code ia}
+     * with rows {@code lda} apart and B from offset {@code ib} (rows {@code cols} apart): a block of
+     * inner indices of a larger product, which a caller sums block by block to keep B's block in cache.
+     */
+    static void gemm(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int rows, int inner, int cols) {
+        int tiled = cols - cols % (4 * L);
+        for (int r = 0; r < rows; r += 6) {
+            for (int c = 0; c < tiled; c += 4 * L) gemmTile(C, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+            for (int rr = r, end = Math.min(r + 6, rows); rr < end; rr++) gemmTail(C, a, A, ia, lda, B, ib, rr, inner, cols, tiled);
+        }
+    }
+
+    /**
+     * Rows r..r+5, columns c..c+4L of {@link #gemm}: 24 accumulators stay in registers for the whole
+     * inner loop (with the 4 B vectors and the broadcast, 29 of AVX-512's 32 vector registers; this
+     * tile measured fastest on the step's shapes). Rows past the last repeat it and are not stored,
+     * so a partial tile costs a full one. No vector is passed to another method: where C2 does not
+     * inline the callee (it stops inlining in large methods) it would box every vector argument.
+     */
+    private static void gemmTile(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
+        int last = rows - 1;
+        int a0 = ia + r * lda;
+        int a1 = ia + Math.min(r + 1, last) * lda;
+        int a2 = ia + Math.min(r + 2, last) * lda;
+        int a3 = ia + Math.min(r + 3, last) * lda;
+        int a4 = ia + Math.min(r + 4, last) * lda;
+        int a5 = ia + Math.min(r + 5, last) * lda;
+        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        FloatVector s40 = s00, s41 = s00, s42 = s00, s43 = s00;
+        FloatVector s50 = s00, s51 = s00, s52 = s00, s53 = s00;
+        FloatVector g;
+        for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
+            FloatVector b0 = FloatVector.fromArray(S, B, b);
+            FloatVector b1 = FloatVector.fromArray(S, B, b + L);
+            FloatVector b2 = FloatVector.fromArray(S, B, b + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, B, b + 3 * L);
+            g = FloatVector.broadcast(S, A[a0 + i]);
+            s00 = b0.fma(g, s00); s01 = b1.fma(g, s01); s02 = b2.fma(g, s02); s03 = b3.fma(g, s03);
+            g = FloatVector.broadcast(S, A[a1 + i]);
+            s10 = b0.fma(g, s10); s11 = b1.fma(g, s11); s12 = b2.fma(g, s12); s13 = b3.fma(g, s13);
+            g = FloatVector.broadcast(S, A[a2 + i]);
+            s20 = b0.fma(g, s20); s21 = b1.fma(g, s21); s22 = b2.fma(g, s22); s23 = b3.fma(g, s23);
+            g = FloatVector.broadcast(S, A[a3 + i]);
+            s30 = b0.fma(g, s30); s31 = b1.fma(g, s31); s32 = b2.fma(g, s32); s33 = b3.fma(g, s33);
+            g = FloatVector.broadcast(S, A[a4 + i]);
+            s40 = b0.fma(g, s40); s41 = b1.fma(g, s41); s42 = b2.fma(g, s42); s43 = b3.fma(g, s43);
+            g = FloatVector.broadcast(S, A[a5 + i]);
+            s50 = b0.fma(g, s50); s51 = b1.fma(g, s51); s52 = b2.fma(g, s52); s53 = b3.fma(g, s53);
+        }
+        FloatVector va = FloatVector.broadcast(S, a);
+        int o0 = r * cols + c;
+        s00.fma(va, FloatVector.fromArray(S, C, o0)).intoArray(C, o0);
+        s01.fma(va, FloatVector.fromArray(S, C, o0 + L)).intoArray(C, o0 + L);
+        s02.fma(va, FloatVector.fromArray(S, C, o0 + 2 * L)).intoArray(C, o0 + 2 * L);
+        s03.fma(va, FloatVector.fromArray(S, C, o0 + 3 * L)).intoArray(C, o0 + 3 * L);
+        if (r + 1 > last) return;
+        int o1 = (r + 1) * cols + c;
+        s10.fma(va, FloatVector.fromArray(S, C, o1)).intoArray(C, o1);
+        s11.fma(va, FloatVector.fromArray(S, C, o1 + L)).intoArray(C, o1 + L);
+        s12.fma(va, FloatVector.fromArray(S, C, o1 + 2 * L)).intoArray(C, o1 + 2 * L);
+        s13.fma(va, FloatVector.fromArray(S, C, o1 + 3 * L)).intoArray(C, o1 + 3 * L);
+        if (r + 2 > last) return;
+        int o2 = (r + 2) * cols + c;
+        s20.fma(va, FloatVector.fromArray(S, C, o2)).intoArray(C, o2);
+        s21.fma(va, FloatVector.fromArray(S, C, o2 + L)).intoArray(C, o2 + L);
+        s22.fma(va, FloatVector.fromArray(S, C, o2 + 2 * L)).intoArray(C, o2 + 2 * L);
+        s23.fma(va, FloatVector.fromArray(S, C, o2 + 3 * L)).intoArray(C, o2 + 3 * L);
+        if (r + 3 > last) return;
+        int o3 = (r + 3) * cols + c;
+        s30.fma(va, FloatVector.fromArray(S, C, o3)).intoArray(C, o3);
+        s31.fma(va, FloatVector.fromArray(S, C, o3 + L)).intoArray(C, o3 + L);
+        s32.fma(va, FloatVector.fromArray(S, C, o3 + 2 * L)).intoArray(C, o3 + 2 * L);
+        s33.fma(va, FloatVector.fromArray(S, C, o3 + 3 * L)).intoArray(C, o3 + 3 * L);
+        if (r + 4 > last) return;
+        int o4 = (r + 4) * cols + c;
+        s40.fma(va, FloatVector.fromArray(S, C, o4)).intoArray(C, o4);
+        s41.fma(va, FloatVector.fromArray(S, C, o4 + L)).intoArray(C, o4 + L);
+        s42.fma(va, FloatVector.fromArray(S, C, o4 + 2 * L)).intoArray(C, o4 + 2 * L);
+        s43.fma(va, FloatVector.fromArray(S, C, o4 + 3 * L)).intoArray(C, o4 + 3 * L);
+        if (r + 5 > last) return;
+        int o5 = (r + 5) * cols + c;
+        s50.fma(va, FloatVector.fromArray(S, C, o5)).intoArray(C, o5);
+        s51.fma(va, FloatVector.fromArray(S, C, o5 + L)).intoArray(C, o5 + L);
+        s52.fma(va, FloatVector.fromArray(S, C, o5 + 2 * L)).intoArray(C, o5 + 2 * L);
+        s53.fma(va, FloatVector.fromArray(S, C, o5 + 3 * L)).intoArray(C, o5 + 3 * L);
+    }
+
+    /** Row r of C, columns [from, cols): one vector at a time, then scalars. */
+    private static void gemmTail(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int inner, int cols, int from) {
+        int c = from;
+        int row = ia + r * lda;
+        for (; c + L <= cols; c += L) {
+            FloatVector s = FloatVector.zero(S);
+            for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
+                s = FloatVector.fromArray(S, B, b).fma(FloatVector.broadcast(S, A[row + i]), s);
+            }
+            int off = r * cols + c;
+            s.fma(FloatVector.broadcast(S, a), FloatVector.fromArray(S, C, off)).intoArray(C, off);
+        }
+        for (; c < cols; c++) {
+            float s = 0;
+            for (int i = 0; i < inner; i++) s = Math.fma(B[ib + i * cols + c], A[row + i], s);
+            C[r * cols + c] = Math.fma(s, a, C[r * cols + c]);
+        }
+    }
+
+    static float[] toFloat(double[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) out[i] = (float) x[i];
+        return out;
+    }
+
+    static double[] toDouble(float[] x) {
+        double[] out = new double[x.length];
+        for (int i = 0; i < x.length; i++) out[i] = x[i];
+        return out;
+    }
+
+    /** rows×cols → cols×rows. */
+    static float[] transpose(float[] x, int rows, int cols) {
+        float[] t = new float[x.length];
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) t[j * rows + i] = x[i * cols + j];
+        }
+        return t;
+    }
+}

@@ -1,0 +1,172 @@
+package org.attnsweep.engine.vector;
+
+import static org.attnsweep.engine.vector.KernelsF32.axpy;
+import static org.attnsweep.engine.vector.KernelsF32.dot;
+import static org.attnsweep.engine.vector.KernelsF32.gemm;
+import static org.attnsweep.engine.vector.KernelsF32.scale;
+import static org.attnsweep.engine.vector.KernelsF32.toDouble;
+import static org.attnsweep.engine.vector.KernelsF32.toFloat;
+
+import org.attnsweep.data.RunData;
+import org.attnsweep.engine.Metrics;
+import org.attnsweep.engine.Projected;
+import org.attnsweep.model.Weights;
+
+/**
+ * One run trained with the exact span formulation of SPEC §4 in this file's precision (the build
+ * derives SpanRunF64 from it). Every weight stays W(0) + Aᵀ T over the P training tokens; the run
+ * keeps Q, K (and V or u) up to date through G = TᵀT instead of the d-wide weights.
+ *
+ * <p>Layout: every per-token matrix is token-major, P rows of width m (row j = q_j, k_j, ...), so
+ * the sample loops touch contiguous rows and the updates Q −= η G α are GEMMs
+ * C[P×m] += a·A[P×P]·B[P×m] with the m-wide rows vectorised.
+ */
+final class SpanRunF32 extends AttentionRunF32 {
+    final float[] G;        // P×P   TᵀT
+    final float[] AQ, AK;   // P×m_k span coefficients: W = W(0) + Aᵀ T (token-major)
+    final float[] V, AV;    // P×m_v (learnable w_O only)
+    final float[] cV;       // P     (fixed w_O: A_V = w_O cVᵀ)
+    final float[] wO;       // m_v
+    final float[] h;        // P     h = Gγ
+    int updates;            // GD updates applied so far
+    // Evaluation tokens s (test tokens and the probes μ₊, μ₋), projected once at set-up and
+    // possibly shared with the run's family: see SpanSetupF32.
+    final SpanSetupF32 s;
+
+    private SpanRunF32(RunData data, SpanSetupF32 s) {
+        super(data, s.Q, s.K, data.config().trainWo() ? new float[data.train().P()] : s.u);
+        this.s = s;
+        G = s.G;
+        V = s.V;
+        wO = toFloat(data.init().wO());
+        AV = trainWo ? new float[P * mv] : null;
+        cV = trainWo ? null : new float[P];
+        AQ = new float[P * mk];
+        AK = new float[P * mk];
+        h = new float[P];
+    }
+
+    /** The run's set-up: its family's, sliced and scaled (generated data), or its own (data from files). */
+    static SpanRunF32 open(RunData data) {
+        return new SpanRunF32(data, data.family() != null ? SpanSetupF32.ofFamily(data) : SpanSetupF32.own(data));
+    }
+
+    @Override
+    public double step() {
+        if (trainWo) scalarizeV(V, wO);
+        attentionForward();
+        double loss = lossReduce();
+        if (!go(loss)) return loss;
+        updates++;
+        gather();
+        spanUpdate();
+        valueGram();
+        if (trainWo) valueUpdate();
+        return loss;
+    }
+
+    /**
+     * The span coefficients and projections of W_Q, W_K (kernels/gather.cu does the first two,
+     * kernels/gemm.cu the last two): A_Q −= ηα, A_K −= ηβ, Q −= η Gα, K −= η Gβ; with fixed w_O
+     * also c_V −= ηγ (A_V = w_O c_Vᵀ).
+     */
+    private void spanUpdate() {
+        axpy(-eta, alpha, 0, AQ, 0, P * mk);
+        axpy(-eta, beta, 0, AK, 0, P * mk);
+        if (!trainWo) axpy(-eta, gamma, 0, cV, 0, P);
+        gemm(Q, -eta, G, alpha, P, P, mk);
+        gemm(K, -eta, G, beta, P, P, mk);
+    }
+
+    /** value_gram: h = Gγ; with fixed w_O all V's update amounts to, u −= η‖w_O‖² h. */
+    private void valueGram() {
+        java.util.Arrays.fill(h, 0);
+        gemm(h, 1, gamma, G, 1, P, P);   // h = γᵀG = (Gγ)ᵀ: G is symmetric, and a row runs on the GEMM tiles
+        if (!trainWo) {
+            float wo2 = dot(wO, 0, wO, 0, mv);
+            axpy(-eta * wo2, h, 0, u, 0, P);
+        }
+    }
+
+    /**
+     * value_update (learnable w_O), with V and w_O before their own update: ∇w_O = Vᵀγ,
+     * V −= η h w_Oᵀ, A_V −= η γ w_Oᵀ, w_O −= η ∇w_O.
+     */
+    private void valueUpdate() {
+        float[] gradWo = new float[mv];
+        for (int j = 0; j < P; j++) axpy(gamma[j], V, j * mv, gradWo, 0, mv);
+        for (int j = 0; j < P; j++) {
+            axpy(-eta * gamma[j], wO, 0, AV, j * mv, mv);
+            axpy(-eta * h[j], wO, 0, V, j * mv, mv);
+        }
+        axpy(-eta, gradWo, 0, wO, 0, mv);
+    }
+
+    @Override
+    public void metrics(double[] out) {
+        if (trainWo) scalarizeV(V, wO);
+        Projected tr = new Projected(mk, toDouble(Q), toDouble(K), toDouble(u));
+        // Evaluation tokens: q(s) = W_Q(0)s + A_Q (Tᵀ s), likewise k and u. Before the first
+        // update every A is zero and the W(0) part is all there is.
+        int E = s.Ec;
+        float[] qe = java.util.Arrays.copyOf(s.Q0e, E * mk), ke = java.util.Arrays.copyOf(s.K0e, E * mk);
+        float[] ue = new float[E];
+        boolean moved = updates > 0;
+        if (moved) {
+            gemm(qe, 1, s.Te, s.ldTe, signalScaled(AQ, mk), E, P, mk);
+            gemm(ke, 1, s.Te, s.ldTe, signalScaled(AK, mk), E, P, mk);
+        }
+        if (trainWo) {
+            float[] ve = java.util.Arrays.copyOf(s.V0e, E * mv);
+            if (moved) gemm(ve, 1, s.Te, s.ldTe, signalScaled(AV, mv), E, P, mv);
+            for (int j = 0; j < E; j++) ue[j] = dot(ve, j * mv, wO, 0, mv);
+        } else {
+            float wo2 = dot(wO, 0, wO, 0, mv);
+            float[] cVs = signalScaled(cV, 1);
+            for (int j = 0; j < E; j++) ue[j] = s.u0e[j] + wo2 * dot(s.Te, j * s.ldTe, cVs, 0, P);
+        }
+        for (int r = 0; r < 2; r++) {
+            scale(qe, r * mk, mk, s.scale);
+            scale(ke, r * mk, mk, s.scale);
+            ue[r] *= s.scale;
+        }
+        Projected te = new Projected(mk, toDouble(qe), toDouble(ke), toDouble(ue));
+        int p0 = s.probe0;
+        Projected probes = new Projected(mk,
+                java.util.Arrays.copyOfRange(te.q(), p0 * mk, (p0 + 2) * mk),
+                java.util.Arrays.copyOfRange(te.k(), p0 * mk, (p0 + 2) * mk),
+                java.util.Arrays.copyOfRange(te.u(), p0, p0 + 2));
+        Metrics.compute(c, train, tr, data.test(), te, probes, out);
+    }
+
+    /** x (rows of width w) with its two signal rows times the set-up's scale; x itself when that is 1. */
+    private float[] signalScaled(float[] x, int w) {
+        if (s.scale == 1) return x;
+        float[] out = x.clone();
+        scale(out, 0, 2 * w, s.scale);
+        return out;
+    }
+
+    /** W = W(0) + Aᵀ T, in float64. */
+    @Override
+    public Weights weights() {
+        Weights w0 = data.init();
+        int d = c.d();
+        double[] T = train.tokens();
+        double[] WQ = w0.WQ().clone(), WK = w0.WK().clone(), WV = w0.WV().clone();
+        for (int j = 0; j < P; j++) {
+            for (int i = 0; i < mk; i++) {
+                double aq = AQ[j * mk + i], ak = AK[j * mk + i];
+                for (int k = 0; k < d; k++) {
+                    WQ[i * d + k] += aq * T[j * d + k];
+                    WK[i * d + k] += ak * T[j * d + k];
+                }
+            }
+            for (int i = 0; i < mv; i++) {
+                double av = trainWo ? AV[j * mv + i] : (double) wO[i] * cV[j];
+                for (int k = 0; k < d; k++) WV[i * d + k] += av * T[j * d + k];
+            }
+        }
+        return new Weights(d, mk, mv, WQ, WK, WV, toDouble(wO));
+    }
+}

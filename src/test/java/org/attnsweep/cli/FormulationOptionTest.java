@@ -1,0 +1,77 @@
+package org.attnsweep.cli;
+
+import static org.attnsweep.cli.TrainCommandTest.cli;
+import static org.attnsweep.cli.TrainCommandTest.small;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --formulation auto|span|direct} of train and sweep: refused in one line when unknown, or
+ * with the cuda engine when direct; the engine line and config.json say which form ran; and the
+ * form is not part of a run's key, so a run trained in one form is the same record in the other.
+ */
+class FormulationOptionTest {
+
+    @Test
+    void unknownFormulationIsRefusedBeforeAnyWork(@TempDir Path tmp) {
+        Path out = tmp.resolve("never");
+        TrainCommandTest.Result r = cli(small(out, "--formulation", "diagonal"));
+        assertEquals(2, r.code(), r.err());
+        assertEquals("attnsweep: --formulation must be one of auto, span, direct: got 'diagonal'", r.err().strip());
+        assertFalse(Files.exists(out), "no work done");
+    }
+
+    @Test
+    void cudaWithDirectIsRefusedInOneLine(@TempDir Path tmp) {
+        Path out = tmp.resolve("never");
+        TrainCommandTest.Result r = cli(small(out, "--engine", "cuda", "--formulation", "direct"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().strip().startsWith("attnsweep: --formulation direct: the cuda engine runs the span formulation only"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(Files.exists(out.resolve("config.json")), "no work done");
+    }
+
+    @Test
+    void engineLineAndConfigSayWhichFormRanAndTheFormIsNotPartOfTheRunKey(@TempDir Path tmp) throws IOException {
+        Path out = tmp.resolve("run");
+        // d = 4 against P = 2 + 6·3 = 20 tokens: auto picks direct.
+        String[] shape = {"--d", "4", "--M", "4", "--sigma", "1,1,1", "--engine", "vector"};
+        TrainCommandTest.Result auto = cli(small(out, concat(shape, "--formulation", "auto")));
+        assertEquals(0, auto.code(), auto.err());
+        assertTrue(auto.err().contains("formulation=auto"), auto.err());
+        assertTrue(auto.err().contains("formulation: auto chose direct for d=4 M=4"), auto.err());
+        String engine = new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("engine").asText();
+        assertTrue(engine.endsWith("formulation=auto (ran: direct 1 batch)"), engine);
+
+        // The same runs asked for in the span form are already done: same keys, same records.
+        TrainCommandTest.Result span = cli(small(out, concat(shape, "--formulation", "span")));
+        assertEquals(0, span.code(), span.err());
+        assertTrue(span.err().contains("resuming: 1 of 1 runs already done"), span.err());
+
+        TrainCommandTest.Result spanFresh = cli(small(tmp.resolve("span"), concat(shape, "--formulation", "span")));
+        assertEquals(0, spanFresh.code(), spanFresh.err());
+        assertTrue(spanFresh.err().contains("formulation=span"), spanFresh.err());
+    }
+
+    @Test
+    void sweepTakesTheOption(@TempDir Path tmp) {
+        TrainCommandTest.Result r = cli("sweep", "--N", "2:6:2", "--d", "8", "--mk", "4", "--mv", "4", "--engine", "vector",
+                "--formulation", "direct", "--dry-run", "--out", tmp.resolve("plan").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("formulation=direct"), r.err());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+}

@@ -1,0 +1,269 @@
+package org.attnsweep.engine.vector;
+
+import static org.attnsweep.Fixtures.tag;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.attnsweep.Fixtures;
+import org.attnsweep.data.RunData;
+import org.attnsweep.data.TokenSet;
+import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.Formulation;
+import org.attnsweep.engine.Metrics;
+import org.attnsweep.engine.Projected;
+import org.attnsweep.engine.reference.ReferenceEngine;
+import org.attnsweep.model.Metric;
+import org.attnsweep.model.Precision;
+import org.attnsweep.model.Weights;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The direct formulation (GD on the d-wide weights, SPEC §2–3) of the vector engine: against the
+ * reference engine over {@link #STEPS} steps on shapes with P < d and P ≫ d (every loss, every metric
+ * every {@link #EVAL} steps, the final weights); against the span formulation where both apply; and
+ * the cost model's choice on shapes whose cheaper form is known.
+ */
+class DirectFormTest {
+    private static final int STEPS = 100;
+    private static final int EVAL = 10;
+    private static final int R = 4;
+    /** How far (in tolerances) each update path must move the reference weights, or skipping it would pass. */
+    private static final double MOVED = 10;
+
+    /**
+     * d, M, m_k, m_v. Runs have N in 2..10, so P = 2 + N(M−1) is 4..12 where M = 2 and up to 152
+     * where M = 16. P < d: the first three; P ≫ d: the last three (up to 38·d). m_k = 64 and 33 run the
+     * GEMM's register tile and its tails on the d-wide products.
+     */
+    private static final int[][] SHAPES = {
+            {40, 2, 16, 8}, {64, 3, 7, 5}, {33, 2, 64, 17},
+            {4, 7, 9, 5}, {6, 16, 33, 16}, {3, 5, 64, 1}};
+
+    /**
+     * Tolerances per precision, as in VectorEngineTest and for the same reasons: float64 — the same
+     * math as the reference in another summation order, ~1e-16 per operation amplified by 100 GD
+     * steps stays below 1e-13, so 1e-11 leaves 100× and still catches any float32 leak (1e-7);
+     * float32 — inputs rounded to 6e-8 and every step rounds again, measured ≤ 1e-5 relative, so
+     * 1e-4 leaves ≥ 10× while a formula error shows at 1e-2. atol = rtol/10 for the O(0.1) values
+     * that cancel (qk means, w_O entries). marginAmbiguity: a sample whose reference f lies this close
+     * to 0 may be classified either way.
+     */
+    private record Tol(double atol, double rtol, double marginAmbiguity) {
+    }
+
+    private static final Tol F64 = new Tol(1e-12, 1e-11, 1e-9);
+    private static final Tol F32 = new Tol(1e-5, 1e-4, 1e-3);
+    /**
+     * Span against direct in float32: two float32 computations, each within F32 of the float64
+     * truth, so within twice that of each other.
+     */
+    private static final Tol F32_PAIR = new Tol(2e-5, 2e-4, 2e-3);
+
+    static Stream<Arguments> engines() {
+        return Stream.of(Arguments.of(Precision.FLOAT64, 1), Arguments.of(Precision.FLOAT64, 2),
+                Arguments.of(Precision.FLOAT32, 1), Arguments.of(Precision.FLOAT32, 2));
+    }
+
+    @ParameterizedTest(name = "{0} threads={1}")
+    @MethodSource("engines")
+    void directMatchesReferenceOverHundredSteps(Precision precision, int threads) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Tol tol = precision == Precision.FLOAT64 ? F64 : F32;
+        VectorEngine direct = new VectorEngine(precision, Formulation.DIRECT, threads, null);
+        for (int[] sh : SHAPES) {
+            List<RunData> runs = Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R);
+            String ctx = direct.describe() + " " + shape(sh, runs) + tag(seed);
+            try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = direct.open(runs)) {
+                compare(ref, got, runs, tol, true, ctx);
+            }
+        }
+    }
+
+    /**
+     * Runs with P above {@link DirectRunF32#TOKEN_BLOCK} (N = 40, M = 8: P = 282), so the gradient
+     * GEMMs sum over several token blocks.
+     */
+    @ParameterizedTest(name = "{0} threads={1}")
+    @MethodSource("engines")
+    void directMatchesReferenceAcrossTokenBlocks(Precision precision, int threads) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Tol tol = precision == Precision.FLOAT64 ? F64 : F32;
+        VectorEngine direct = new VectorEngine(precision, Formulation.DIRECT, threads, null);
+        List<RunData> runs = new java.util.ArrayList<>();
+        for (int r = 0; r < R; r++) {
+            org.attnsweep.model.RunSpec s = Fixtures.smallSpec(rnd, 5, 8, 9, 4, 40);
+            s.trainWo = r % 2 == 1;
+            runs.add(Fixtures.data(s));
+        }
+        assertTrue(runs.get(0).train().P() > DirectRunF32.TOKEN_BLOCK, "P = " + runs.get(0).train().P());
+        String ctx = direct.describe() + " d=5 M=8 m_k=9 m_v=4 N=40" + tag(seed);
+        try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = direct.open(runs)) {
+            compare(ref, got, runs, tol, true, ctx);
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void spanAndDirectAgree(Precision precision) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Tol tol = precision == Precision.FLOAT64 ? F64 : F32_PAIR;
+        VectorEngine span = new VectorEngine(precision, Formulation.SPAN, 2, null);
+        VectorEngine direct = new VectorEngine(precision, Formulation.DIRECT, 2, null);
+        for (int[] sh : SHAPES) {
+            List<RunData> runs = Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R);
+            String ctx = precision + " span vs direct " + shape(sh, runs) + tag(seed);
+            try (EngineBatch a = span.open(runs); EngineBatch b = direct.open(runs)) {
+                compare(a, b, runs, tol, false, ctx);
+            }
+        }
+    }
+
+    static Stream<Arguments> precisions() {
+        return Stream.of(Arguments.of(Precision.FLOAT64), Arguments.of(Precision.FLOAT32));
+    }
+
+    /** A known shape and the form that must win there. */
+    private record Known(String what, int N, int M, int d, int mk, int mv, boolean trainWo, int steps, Formulation cheaper) {
+    }
+
+    @Test
+    void costModelPicksTheCheaperFormOnKnownShapes() {
+        List<Known> table = List.of(
+                // SPEC §6: paper A's heatmap cell at its largest N (P = 302 ≪ d): span, ~7× fewer multiply-adds.
+                new Known("jiang-heatmap N=20", 20, 16, 1024, 512, 512, false, 1000, Formulation.SPAN),
+                // paper B's dynamics (P = 102 ≪ d = 512): span.
+                new Known("zhang-dynamics", 100, 2, 512, 512, 512, true, 1000, Formulation.SPAN),
+                // loaded image patches: N = 1000 of M = 16 in d = 49 (P = 15002 ≈ 306·d): direct, ~100× fewer.
+                new Known("N=1000 M=16 d=49 m=64", 1000, 16, 49, 64, 64, false, 1000, Formulation.DIRECT),
+                // A's real-data size: N = 7800 images (P = 117002 > 46340: span cannot even hold G).
+                new Known("N=7800 M=16 d=49 m=64", 7800, 16, 49, 64, 64, false, 1000, Formulation.DIRECT),
+                // Around SPEC §7's crossover P ≈ 2d: P = 152 < 2d = 200 is span, P = 402 > 2d is direct.
+                new Known("d=100 P=152", 150, 2, 100, 64, 64, false, 1000, Formulation.SPAN),
+                new Known("d=100 P=402", 400, 2, 100, 64, 64, false, 1000, Formulation.DIRECT),
+                // A run of one step cannot pay the span set-up (G = TᵀT costs P²·d once) near the crossover.
+                new Known("d=100 P=152, 1 step", 150, 2, 100, 64, 64, false, 1, Formulation.DIRECT));
+        for (Known k : table) {
+            int P = 2 + k.N() * (k.M() - 1);
+            CostModel.Estimate e = CostModel.estimate(k.N(), k.M(), k.d(), k.mk(), k.mv(), P, k.trainWo(), k.steps());
+            assertEquals(k.cheaper(), e.cheaper(), () -> k.what() + ": span " + e.spanFma() + ", direct " + e.directFma()
+                    + " multiply-adds per step");
+            Formulation byCount = e.directFma() < e.spanFma() ? Formulation.DIRECT : Formulation.SPAN;
+            if (P <= CostModel.SPAN_MAX_P) assertEquals(byCount, e.cheaper(), k.what() + ": the choice is not the cheaper count");
+        }
+    }
+
+    @Test
+    void autoChoosesPerBatchAndSaysWhichRan() {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        VectorEngine auto = new VectorEngine(Precision.FLOAT32, Formulation.AUTO, 1,
+                new java.io.PrintStream(bytes, true, java.nio.charset.StandardCharsets.UTF_8));
+        // d = 200 against P <= 22: span; d = 3 against P up to 152: direct.
+        try (EngineBatch b = auto.open(Fixtures.mixedBatch(rnd, 200, 3, 8, 8, 2))) {
+            assertEquals(2, b.size());
+        }
+        try (EngineBatch b = auto.open(Fixtures.mixedBatch(rnd, 3, 16, 8, 8, 2))) {
+            assertEquals(2, b.size());
+        }
+        String log = bytes.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(log.contains("auto chose span for d=200") && log.contains("auto chose direct for d=3"), log + tag(seed));
+        assertTrue(auto.describe().endsWith("formulation=auto (ran: span 1 batch, direct 1 batch)"), auto.describe());
+    }
+
+    private static String shape(int[] sh, List<RunData> runs) {
+        int maxP = runs.stream().mapToInt(r -> r.train().P()).max().orElseThrow();
+        return "d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3] + " P<=" + maxP;
+    }
+
+    /**
+     * Every loss and metric of {@code got} against {@code ref} over STEPS steps, then the final
+     * weights. With {@code checkMoved}, every update path must have moved the reference's weights
+     * well past the tolerance.
+     */
+    private static void compare(EngineBatch ref, EngineBatch got, List<RunData> runs, Tol tol, boolean checkMoved, String ctx) {
+        boolean[] all = new boolean[R];
+        java.util.Arrays.fill(all, true);
+        double[] lRef = new double[R], lGot = new double[R];
+        double[][] mRef = new double[R][Metric.COUNT], mGot = new double[R][Metric.COUNT];
+        for (int t = 0; t <= STEPS; t++) {
+            if (t % EVAL == 0) {
+                ref.metrics(all, mRef);
+                got.metrics(all, mGot);
+                for (int r = 0; r < R; r++) compareMetrics(runs.get(r), ref.weights(r), mRef[r], mGot[r], tol, ctx + " run " + r + " step " + t);
+            }
+            if (t == STEPS) break;
+            ref.step(all, lRef);
+            got.step(all, lGot);
+            for (int r = 0; r < R; r++) {
+                int rr = r, tt = t;
+                assertTrue(Double.isFinite(lRef[r]), "reference loss not finite: the test problem is badly chosen; run " + r + " " + ctx);
+                Fixtures.assertClose(lRef[r], lGot[r], tol.atol, tol.rtol, () -> "training loss, run " + rr + " step " + tt + " " + ctx);
+            }
+        }
+        double movedQ = 0, movedK = 0;
+        for (int r = 0; r < R; r++) {
+            String where = " run " + r + " after " + STEPS + " steps " + runs.get(r).config() + " " + ctx;
+            Weights w0 = runs.get(r).init(), wRef = ref.weights(r), wGot = got.weights(r);
+            if (checkMoved) {
+                assertTrue(moved(w0.WV(), wRef.WV(), tol) > MOVED, "W_V barely moved:" + where);
+                if (runs.get(r).config().trainWo()) assertTrue(moved(w0.wO(), wRef.wO(), tol) > MOVED, "w_O barely moved:" + where);
+                movedQ = Math.max(movedQ, moved(w0.WQ(), wRef.WQ(), tol));
+                movedK = Math.max(movedK, moved(w0.WK(), wRef.WK(), tol));
+            }
+            String[] names = {"W_Q", "W_K", "W_V", "w_O"};
+            double[][] a = {wRef.WQ(), wRef.WK(), wRef.WV(), wRef.wO()}, b = {wGot.WQ(), wGot.WK(), wGot.WV(), wGot.wO()};
+            for (int k = 0; k < 4; k++) {
+                assertEquals(a[k].length, b[k].length, names[k] + " length" + where);
+                for (int i = 0; i < a[k].length; i++) {
+                    int kk = k, ii = i;
+                    Fixtures.assertClose(a[k][i], b[k][i], tol.atol, tol.rtol, () -> names[kk] + "[" + ii + "]" + where);
+                }
+            }
+        }
+        if (checkMoved) {
+            assertTrue(movedQ > MOVED && movedK > MOVED, "W_Q or W_K barely moved in every run (" + movedQ + ", " + movedK
+                    + " tolerances): " + ctx);
+        }
+    }
+
+    /** The largest move of any entry from a to b, in units of the tolerance at b. */
+    private static double moved(double[] a, double[] b, Tol tol) {
+        double w = 0;
+        for (int i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i]) / (tol.atol + tol.rtol * Math.abs(b[i])));
+        return w;
+    }
+
+    private static void compareMetrics(RunData run, Weights wRef, double[] ref, double[] got, Tol tol, String ctx) {
+        for (Metric m : Metric.values()) {
+            int i = m.ordinal();
+            switch (m) {
+                case TRAIN_ERROR -> compareError(run.train(), run.train().y(), wRef, ref[i], got[i], tol, m, ctx);
+                case TEST_ERROR -> compareError(run.test(), run.test().y(), wRef, ref[i], got[i], tol, m, ctx);
+                case TEST_ERROR_CLEAN -> compareError(run.test(), run.test().yClean(), wRef, ref[i], got[i], tol, m, ctx);
+                default -> Fixtures.assertClose(ref[i], got[i], tol.atol, tol.rtol, () -> m.column() + " " + ctx + " " + run.config());
+            }
+        }
+    }
+
+    /** Error rates are counts: they may differ by the samples whose margin f is within rounding of 0. */
+    private static void compareError(TokenSet set, int[] y, Weights wRef, double ref, double got, Tol tol, Metric m, String ctx) {
+        Projected pr = Projected.direct(wRef, set.tokens());
+        int ambiguous = 0;
+        for (int n = 0; n < set.N(); n++) {
+            if (Math.abs(Metrics.forward(set, n, pr, null)) <= tol.marginAmbiguity) ambiguous++;
+        }
+        long diff = Math.round(Math.abs(ref - got) * set.N());
+        assertTrue(diff <= ambiguous, m.column() + ": " + ref + " against " + got + " differ by " + diff
+                + " samples; only " + ambiguous + " have |f| <= " + tol.marginAmbiguity + "; " + ctx);
+    }
+}
