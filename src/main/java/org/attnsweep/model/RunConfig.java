@@ -35,6 +35,10 @@ import java.util.Locale;
  * @param repeat     repeat index; with the seed it keys every random stream of the run
  * @param attnSample training sample whose attention is reported, or −1 for the mean over samples
  * @param snrSigma   σ_p of the SNR, ‖μ‖/(σ_p √d); 0 means the σ of token 2 (SPEC §1)
+ * @param testSigmaScale  shifted test set: every test noise σ_j times this (1 = unshifted)
+ * @param testSignalAngle shifted test set: degrees each test signal is turned from its training
+ *                        signal toward its own direction orthogonal to both (0 = unshifted)
+ * @param testP           shifted test set: the test label-flip probability (unshifted: equal to p)
  */
 public record RunConfig(
         int d, int M, int mk, int mv, int N,
@@ -42,7 +46,8 @@ public record RunConfig(
         LabelMode labels, boolean orthogonalNoise, SignalBasis signals,
         InitScheme init, double sigma0, double sigmaV, double sigmaO, double initDivisor,
         boolean trainWo, double lr, int steps, double targetLoss, int evalEvery,
-        int testN, long seed, int repeat, int attnSample, double snrSigma) {
+        int testN, long seed, int repeat, int attnSample, double snrSigma,
+        double testSigmaScale, double testSignalAngle, double testP) {
 
     public RunConfig {
         sigma = sigma.clone();
@@ -66,6 +71,16 @@ public record RunConfig(
     /** SNR = ‖μ‖ / (σ_p √d). */
     public double snr() {
         return mu / (sigmaP() * Math.sqrt(d));
+    }
+
+    /** Whether the test tokens differ from the training distribution's (σ scaled or signals turned). */
+    public boolean shiftedTestTokens() {
+        return testSigmaScale != 1 || testSignalAngle != 0;
+    }
+
+    /** Whether the test set is drawn from another distribution than the training set. */
+    public boolean shiftedTest() {
+        return shiftedTestTokens() || testP != p;
     }
 
     /** Distinct training tokens of generated data: the two signals, then every noise token. */
@@ -112,6 +127,15 @@ public record RunConfig(
         if (!(snrSigma >= 0) || !Double.isFinite(snrSigma)) {
             throw bad("--snr-sigma must be finite and >= 0 (0 = the sigma of token 2): got " + snrSigma);
         }
+        finitePositive("--test-sigma-scale", testSigmaScale);
+        if (!(testSignalAngle >= 0 && testSignalAngle <= 180)) {
+            throw bad("--test-signal-angle must be in [0, 180] degrees: got " + testSignalAngle);
+        }
+        if (!(testP >= 0 && testP < 0.5)) throw bad("--test-p must be in [0, 0.5): got " + testP);
+        if (testSignalAngle > 0 && d < 4) {
+            throw bad("--d must be at least 4 with --test-signal-angle > 0 (the test signals turn toward two more"
+                    + " orthonormal directions): got " + d);
+        }
         if (attnSample < -1 || attnSample >= N) {
             throw bad("--attn-sample must be -1 (mean) or in [0, N) = [0, " + N + "): got " + attnSample);
         }
@@ -138,14 +162,14 @@ public record RunConfig(
     public RunConfig withN(int n) {
         return new RunConfig(d, M, mk, mv, n, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
-                seed, repeat, attnSample, snrSigma);
+                seed, repeat, attnSample, snrSigma, testSigmaScale, testSignalAngle, testP);
     }
 
     /** A copy with another repeat index. */
     public RunConfig withRepeat(int r) {
         return new RunConfig(d, M, mk, mv, N, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
-                seed, r, attnSample, snrSigma);
+                seed, r, attnSample, snrSigma, testSigmaScale, testSignalAngle, testP);
     }
 
     @Override
@@ -158,14 +182,22 @@ public record RunConfig(
         return toString().hashCode();
     }
 
+    /**
+     * The text that keys a run (its hash names the run in a result store). Options added after
+     * results were stored appear only when not at their default, so a run that does not use them
+     * keeps the key it had before they existed.
+     */
     @Override
     public String toString() {
         return String.format(Locale.ROOT,
                 "RunConfig[d=%d, M=%d, mk=%d, mv=%d, N=%d, sigma=%s, mu=%s, p=%s, labels=%s, orthogonalNoise=%s, "
                         + "signals=%s, init=%s, sigma0=%s, sigmaV=%s, sigmaO=%s, initDivisor=%s, trainWo=%s, lr=%s, "
-                        + "steps=%d, targetLoss=%s, evalEvery=%d, testN=%d, seed=%d, repeat=%d, attnSample=%d%s]",
+                        + "steps=%d, targetLoss=%s, evalEvery=%d, testN=%d, seed=%d, repeat=%d, attnSample=%d%s%s%s%s]",
                 d, M, mk, mv, N, Arrays.toString(sigma), mu, p, labels, orthogonalNoise, signals, init, sigma0,
                 sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat,
-                attnSample, snrSigma > 0 ? ", snrSigma=" + snrSigma : "");
+                attnSample, snrSigma > 0 ? ", snrSigma=" + snrSigma : "",
+                testSigmaScale != 1 ? ", testSigmaScale=" + testSigmaScale : "",
+                testSignalAngle != 0 ? ", testSignalAngle=" + testSignalAngle : "",
+                testP != p ? ", testP=" + testP : "");
     }
 }

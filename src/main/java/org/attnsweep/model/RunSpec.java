@@ -28,6 +28,10 @@ public final class RunSpec {
     public int attnSample = -1;
     /** σ_p of the SNR; 0 = the σ of token 2. */
     public double snrSigma = 0;
+    /** Shifted test sets: test noise σ times this, test signals turned by this many degrees. */
+    public double testSigmaScale = 1, testSignalAngle = 0;
+    /** Test label-flip probability; NaN = the training p. */
+    public double testP = Double.NaN;
 
     /**
      * Every key a run can be given, in the order they are applied, with its help text. The command
@@ -60,7 +64,11 @@ public final class RunSpec {
             "seed", "root seed",
             "repeats", "independent runs, repeat indices 0..repeats-1",
             "attn-sample", "report the attention of this training sample (-1 = mean over samples)",
-            "snr-sigma", "sigma_p of SNR = |mu|/(sigma_p sqrt(d)); 0 = the sigma of token 2");
+            "snr-sigma", "sigma_p of SNR = |mu|/(sigma_p sqrt(d)); 0 = the sigma of token 2",
+            "test-sigma-scale", "shifted test set: test noise sigma times this (> 0; default 1)",
+            "test-signal-angle", "shifted test set: test signals turned by this many degrees in [0, 180] toward directions"
+                    + " orthogonal to both training signals (default 0)",
+            "test-p", "shifted test set: test label-flip probability in [0, 0.5) (default: --p)");
 
     private static java.util.Map<String, String> keys(String... kv) {
         java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
@@ -121,6 +129,9 @@ public final class RunSpec {
             case "repeats" -> repeats = integer(key, v);
             case "attn-sample" -> attnSample = integer(key, v);
             case "snr-sigma" -> snrSigma = real(key, v);
+            case "test-sigma-scale" -> testSigmaScale = real(key, v);
+            case "test-signal-angle" -> testSignalAngle = real(key, v);
+            case "test-p" -> testP = real(key, v);
             default -> throw new IllegalArgumentException("unknown key '" + key + "': expected one of " + KEYS.keySet());
         }
     }
@@ -228,8 +239,8 @@ public final class RunSpec {
             m = snr * (snrSigma > 0 ? snrSigma : sigma[0]) * Math.sqrt(d);
         }
         return new RunConfig(d, M, mk, mv, N, sigma, m, p, labels, orthogonalNoise, signals, init, sigma0, sigmaV,
-                sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample, snrSigma)
-                .validate();
+                sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample, snrSigma,
+                testSigmaScale, testSignalAngle, Double.isNaN(testP) ? p : testP).validate();
     }
 
     /**

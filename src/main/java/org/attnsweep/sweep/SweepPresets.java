@@ -26,6 +26,9 @@ public final class SweepPresets {
         NOTES.put("jiang-dynamics-benign", "paper A Fig. 3 benign: the run preset, 20 repeats");
         NOTES.put("jiang-dynamics-harmful", "paper A Fig. 3 harmful: the run preset, 20 repeats");
         NOTES.put("zhang-dynamics", "paper B Fig. 1: p {0, 0.05, 0.1}, 5 repeats");
+        NOTES.put("ood-angle", "beyond the papers: test error against the test signal angle theta {0, 15, .., 90, 135, 180}"
+                + " at paper A's heatmap shape, N = 20, harmful |mu| = 20 (N SNR^2 = 195) and benign |mu| = 80"
+                + " (N SNR^2 = 3125), 5 repeats");
     }
 
     public static java.util.Set<String> names() {
@@ -64,6 +67,15 @@ public final class SweepPresets {
             }
             case "jiang-dynamics-benign", "jiang-dynamics-harmful" -> List.of(new Grid(run(base, name), Map.of()));
             case "zhang-dynamics" -> List.of(grid(base, name, "p", "0,0.05,0.1"));
+            case "ood-angle" -> {
+                // Either side of A's boundary N·SNR² = 1000 at N = 20 (SNR = |mu|/(0.2·32)): |mu| = 20
+                // gives 195 (harmful), |mu| = 80 gives 3125 (benign); every other option is the
+                // jiang-heatmap cell's, so θ = 0 repeats two cells of that map.
+                RunSpec s = run(base, "jiang-heatmap");
+                s.N = 20;
+                s.repeats = 5;
+                yield List.of(new Grid(s, axes("mu", "20,80", "test-signal-angle", "0:90:15,135,180")));
+            }
             default -> throw new IllegalArgumentException("--preset must be one of " + NOTES.keySet() + ": got '" + name + "'");
         };
     }
