@@ -227,8 +227,9 @@ public final class Figures {
             names.add(Notation.of(k));
         }
         if (panels.isEmpty()) return null;
-        boolean shift = names.stream().anyMatch(n -> SHIFTS.stream().map(Notation::of).toList().contains(n));
-        return new Figure("factors", "Final test " + (shift ? "loss or error" : "loss") + " against " + String.join(", ", names),
+        List<String> shifts = SHIFTS.stream().map(Notation::of).toList();
+        boolean shift = names.stream().anyMatch(shifts::contains), onlyShift = shift && shifts.containsAll(names);
+        return new Figure("factors", "Final test " + (onlyShift ? "error" : shift ? "loss or error" : "loss") + " against " + String.join(", ", names),
                 "Mean final test " + (shift ? "loss (error for test-set shifts)" : "loss") + " ± 2σ over repeats against each varied factor, the others held at their values in each series"
                         + (names.contains("p") ? "; dashed: the Bayes-optimal test loss H(p) = −p ln p − (1−p) ln(1−p)" : "")
                         + (shift ? "; shifted test sets: θ turns each test signal toward its own direction orthogonal"
