@@ -17,6 +17,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "plot", mixinStandardHelpOptions = true,
         description = {"Draws every figure the results in DIR support into DIR/figures/, each as NAME.png and NAME.svg: "
                 + "test-loss heatmaps over (SNR, N) with N*SNR^2 = C, C against p, test loss against N, p, |mu|, sigma_p, "
+                + "test error against test-set shifts (test signal angle, test sigma scale, test p), "
                 + "training curves per value of a varied option, and training dynamics (mean +- 2 std over repeats)."})
 public final class PlotCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "a train, sweep or merge output directory") Path dir;

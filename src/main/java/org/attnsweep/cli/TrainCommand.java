@@ -64,6 +64,11 @@ public final class TrainCommand implements Callable<Integer> {
         Precision prec = parsePrecision(precision);
         RunSpec runSpec = resolve();
         if (dataFrom != null) {
+            for (String k : List.of("test-sigma-scale", "test-signal-angle", "test-p")) {
+                if (RunOptions.given(spec.commandLine().getParseResult()).containsKey(k)) {
+                    throw new IllegalArgumentException("--" + k + " shifts a generated test set; with --data-from the test set is " + dataFrom + "'s test_x.npy as read");
+                }
+            }
             NpyData.Shape shape = NpyData.shapeOf(dataFrom);
             runSpec.set("N", Integer.toString(shape.N()));
             runSpec.set("M", Integer.toString(shape.M()));

@@ -111,6 +111,17 @@ class ShiftOptionsTest {
     }
 
     @Test
+    void aShiftIsRefusedWithDataFromFiles(@TempDir Path tmp) {
+        Path data = tmp.resolve("data");
+        assertEquals(0, cli(small(tmp.resolve("run"), "--save-data", data.toString())).code());
+        Path out = tmp.resolve("shifted");
+        Result r = cli(small(out, "--data-from", data.toString(), "--test-signal-angle", "30"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--test-signal-angle shifts a generated test set; with --data-from"), r.err());
+        assertFalse(Files.exists(out));
+    }
+
+    @Test
     void aShiftedTrainRecordsItsShift(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("run");
         Result r = cli(small(out, "--p", "0.1", "--test-sigma-scale", "2", "--test-signal-angle", "45", "--test-p", "0.3"));
