@@ -78,11 +78,6 @@ public record RunConfig(
         return testSigmaScale != 1 || testSignalAngle != 0;
     }
 
-    /** Whether the test set is drawn from another distribution than the training set. */
-    public boolean shiftedTest() {
-        return shiftedTestTokens() || testP != p;
-    }
-
     /** Distinct training tokens of generated data: the two signals, then every noise token. */
     public int tokenCount() {
         return 2 + N * (M - 1);

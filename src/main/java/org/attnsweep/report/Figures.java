@@ -18,7 +18,8 @@ import org.jfree.chart.plot.ValueMarker;
  * columns (p, usually) whose cells form a grid, beside the map thresholded at the cutoff, both with
  * the fitted N·SNR² = C (A Fig. 1, B Figs. 2–3);</li>
  * <li>{@code critical-c}: the fitted C against p (B Fig. 4);</li>
- * <li>{@code factors}: final test loss against N, p, ‖μ‖ and σ_p where they vary (B Fig. 7);</li>
+ * <li>{@code factors}: final test loss against N, p, ‖μ‖ and σ_p where they vary (B Fig. 7), and test
+ * error against the test-set shifts θ, test σ scale and test p (ood-angle);</li>
  * <li>{@code compare-<column>}: training curves per value when one column varies over a few cells,
  * e.g. η (B Fig. 5), σ_V (B Fig. 6), p (B Fig. 1);</li>
  * <li>{@code dynamics[-cell]}: per cell with few cells, losses, attention, V and QK curves as
