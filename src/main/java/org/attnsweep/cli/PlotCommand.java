@@ -23,7 +23,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "plot", mixinStandardHelpOptions = true,
         description = {"Draws every figure the results in DIR support into DIR/figures/, each as NAME.png, NAME.pdf and NAME.svg: "
                 + "test-loss heatmaps over (SNR, N) with the paper's and the fitted N*SNR^2 = C, C against p, test loss against N, p, "
-                + "|mu|, sigma_p, training curves per value of a varied option, and training dynamics (mean and spread over repeats)."})
+                + "|mu|, sigma_p, test error against test-set shifts (test signal angle, test sigma scale, test p), training curves per value of a varied option, and training dynamics (mean and spread over repeats)."})
 public final class PlotCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "DIR", description = "a train, sweep or merge output directory") Path dir;
     @Option(names = "--format", defaultValue = "png,pdf,svg", split = ",",

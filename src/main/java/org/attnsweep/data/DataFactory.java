@@ -18,7 +18,10 @@ public final class DataFactory {
 
     /**
      * The whole run: training set, fresh test set, signals and initial weights. The noise and
-     * W(0) come from the run's {@link Family}, drawn once for all runs that share them.
+     * W(0) come from the run's {@link Family}, drawn once for all runs that share them. A shifted
+     * test set (--test-sigma-scale s, --test-signal-angle θ, --test-p q) changes
+     * only the test split: the same test streams, its noise times s, its signals turned by θ, its
+     * flips thresholded at q; the training set is the unshifted run's, bit for bit.
      */
     public static RunData generate(RunConfig c) {
         if (c.images() != null) return ImageData.generate(c);
@@ -27,9 +30,59 @@ public final class DataFactory {
         double[][] mu = {e[0].clone(), e[1].clone()};
         scale(mu[0], c.mu());
         scale(mu[1], c.mu());
-        TokenSet train = samples(c, c.N(), mu, f.trainNoise(c.N()), "train");
-        TokenSet test = samples(c, c.testN(), mu, f.testNoise(), "test");
-        return new RunData(c, train, test, mu[0], mu[1], f.init(), f);
+        TokenSet train = samples(c, c.N(), mu, c.p(), f.trainNoise(c.N()), "train");
+        if (!c.shiftedTestTokens()) {
+            TokenSet test = samples(c, c.testN(), mu, c.testP(), f.testNoise(), "test");
+            return new RunData(c, train, test, mu[0], mu[1], f.init(), f);
+        }
+        double[] noise = f.testNoise().clone();
+        scale(noise, c.testSigmaScale());
+        TokenSet test = samples(c, c.testN(), testSignals(c, e), c.testP(), noise, "test");
+        // Its test tokens are not the family's [‖μ‖e₊, ‖μ‖e₋, test noise], which engines may
+        // share across a family: without a family they project this run's own tokens.
+        return new RunData(c, train, test, mu[0], mu[1], f.init(), null);
+    }
+
+    /**
+     * The test signals of a shifted run (2×d): μ±' = ‖μ‖(cos θ e± + sin θ o±), so each is at
+     * angle θ to its training signal, with norm ‖μ‖. o₊, o₋ are orthonormal and orthogonal to
+     * e₊, e₋: e₃ and e₄ for axis signals; for random signals, Gram–Schmidt on the next two
+     * Gaussian vectors of the signal-basis stream (sub-streams 2 and 3, after e₊, e₋'s 0 and 1).
+     */
+    static double[][] testSignals(RunConfig c, double[][] e) {
+        int d = c.d();
+        double[] o1 = new double[d], o2 = new double[d];
+        if (c.signals() == SignalBasis.AXIS) {
+            o1[2] = 1;
+            o2[3] = 1;
+        } else {
+            Stream s = Stream.of(c.seed(), c.repeat(), "signal-basis");
+            Stream a = s.sub(2), b = s.sub(3);
+            for (int i = 0; i < d; i++) {
+                o1[i] = a.normal(i);
+                o2[i] = b.normal(i);
+            }
+            orthonormalise(o1, e[0], e[1]);
+            orthonormalise(o2, e[0], e[1], o1);
+        }
+        double th = Math.toRadians(c.testSignalAngle()), cos = Math.cos(th), sin = Math.sin(th);
+        double[][] mu = new double[2][d];
+        for (int i = 0; i < d; i++) {
+            mu[0][i] = c.mu() * (cos * e[0][i] + sin * o1[i]);
+            mu[1][i] = c.mu() * (cos * e[1][i] + sin * o2[i]);
+        }
+        return mu;
+    }
+
+    /** v minus its projections on the orthonormal {@code basis}, then normalised (twice, for round-off). */
+    private static void orthonormalise(double[] v, double[]... basis) {
+        for (int pass = 0; pass < 2; pass++) {
+            for (double[] u : basis) {
+                double proj = dot(v, u);
+                for (int i = 0; i < v.length; i++) v[i] -= proj * u[i];
+            }
+        }
+        scale(v, 1 / norm(v));
     }
 
     /** The unit directions of μ₊ and μ₋ (each d long). */
@@ -57,13 +110,14 @@ public final class DataFactory {
 
     /**
      * n samples of the split named {@code split} ("train" or "test"): token 0 is the signal of the
-     * true label, tokens 1..M−1 are noise (the first n·(M−1) tokens of {@code noise}). Tokens are
-     * stored as P = 2 + n(M−1) distinct tokens, μ₊ first, μ₋ second.
+     * true label, tokens 1..M−1 are noise (the first n·(M−1) tokens of {@code noise}), each label
+     * flipped with probability {@code flip}. Tokens are stored as P = 2 + n(M−1) distinct tokens,
+     * μ₊ first, μ₋ second.
      */
-    static TokenSet samples(RunConfig c, int n, double[][] mu, double[] noise, String split) {
+    static TokenSet samples(RunConfig c, int n, double[][] mu, double flip, double[] noise, String split) {
         int d = c.d(), M = c.M();
         int[] yClean = trueLabels(c, n, split);
-        int[] y = flips(c, yClean, split);
+        int[] y = flips(c, yClean, split, flip);
 
         int P = 2 + n * (M - 1);
         double[] tokens = new double[P * d];
@@ -106,11 +160,11 @@ public final class DataFactory {
         }
     }
 
-    /** Observed labels y: each true label flipped with probability p, independently (stream split-flips). */
-    static int[] flips(RunConfig c, int[] yClean, String split) {
+    /** Observed labels y: each true label flipped with probability {@code flip} (p, or the test set's q), independently (stream split-flips). */
+    static int[] flips(RunConfig c, int[] yClean, String split, double flip) {
         Stream flips = Stream.of(c.seed(), c.repeat(), split + "-flips");
         int[] y = new int[yClean.length];
-        for (int i = 0; i < y.length; i++) y[i] = flips.uniform(i) < c.p() ? -yClean[i] : yClean[i];
+        for (int i = 0; i < y.length; i++) y[i] = flips.uniform(i) < flip ? -yClean[i] : yClean[i];
         return y;
     }
 

@@ -87,7 +87,7 @@ public final class ImageData {
         int side = ImageSource.SIDE, p = src.patch(), perRow = side / p, M = src.M(), d = src.d();
         int margin = (side - ImageSource.CENTRE) / 2;
         int[] yClean = DataFactory.trueLabels(c, n, name);
-        int[] y = DataFactory.flips(c, yClean, name);
+        int[] y = DataFactory.flips(c, yClean, name, name.equals("test") ? c.testP() : c.p());
         int[] image = pick(c, split, yClean, name);
         double mu = c.mu(), a = mu / (1 + mu), b = 1 / (1 + mu);
         Stream noise = Stream.of(c.seed(), c.repeat(), name + "-noise");

@@ -38,6 +38,10 @@ import java.util.Locale;
  * @param images     image data (SPEC §7): the samples are two classes of real images cut into
  *                   patches, ‖μ‖ is the image's weight μ in x = img·μ/(1+μ) + |ξ|/(1+μ), the SNR
  *                   is μ itself, σ lists 1 (the σ of ξ) per token; null for the synthetic data of §1
+ * @param testSigmaScale  shifted test set: every test noise σ_j times this (1 = unshifted)
+ * @param testSignalAngle shifted test set: degrees each test signal is turned from its training
+ *                        signal toward its own direction orthogonal to both (0 = unshifted)
+ * @param testP           shifted test set: the test label-flip probability (unshifted: equal to p)
  */
 public record RunConfig(
         int d, int M, int mk, int mv, int N,
@@ -45,7 +49,8 @@ public record RunConfig(
         LabelMode labels, boolean orthogonalNoise, SignalBasis signals,
         InitScheme init, double sigma0, double sigmaV, double sigmaO, double initDivisor,
         boolean trainWo, double lr, int steps, double targetLoss, int evalEvery,
-        int testN, long seed, int repeat, int attnSample, double snrSigma, ImageSource images) {
+        int testN, long seed, int repeat, int attnSample, double snrSigma, ImageSource images,
+        double testSigmaScale, double testSignalAngle, double testP) {
 
     public RunConfig {
         sigma = sigma.clone();
@@ -69,6 +74,11 @@ public record RunConfig(
     /** SNR = ‖μ‖ / (σ_p √d); for image data μ itself, the knob of paper A's real-data map. */
     public double snr() {
         return images != null ? mu : mu / (sigmaP() * Math.sqrt(d));
+    }
+
+    /** Whether the test tokens differ from the training distribution's (σ scaled or signals turned). */
+    public boolean shiftedTestTokens() {
+        return testSigmaScale != 1 || testSignalAngle != 0;
     }
 
     /**
@@ -118,6 +128,15 @@ public record RunConfig(
         if (!(snrSigma >= 0) || !Double.isFinite(snrSigma)) {
             throw bad("--snr-sigma must be finite and >= 0 (0 = the sigma of token 2): got " + snrSigma);
         }
+        finitePositive("--test-sigma-scale", testSigmaScale);
+        if (!(testSignalAngle >= 0 && testSignalAngle <= 180)) {
+            throw bad("--test-signal-angle must be in [0, 180] degrees: got " + testSignalAngle);
+        }
+        if (!(testP >= 0 && testP < 0.5)) throw bad("--test-p must be in [0, 0.5): got " + testP);
+        if (testSignalAngle > 0 && d < 4) {
+            throw bad("--d must be at least 4 with --test-signal-angle > 0 (the test signals turn toward two more"
+                    + " orthonormal directions): got " + d);
+        }
         if (attnSample < -1 || attnSample >= N) {
             throw bad("--attn-sample must be -1 (mean) or in [0, N) = [0, " + N + "): got " + attnSample);
         }
@@ -151,14 +170,14 @@ public record RunConfig(
     public RunConfig withN(int n) {
         return new RunConfig(d, M, mk, mv, n, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
-                seed, repeat, attnSample, snrSigma, images);
+                seed, repeat, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP);
     }
 
     /** A copy with another repeat index. */
     public RunConfig withRepeat(int r) {
         return new RunConfig(d, M, mk, mv, N, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
-                seed, r, attnSample, snrSigma, images);
+                seed, r, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP);
     }
 
     @Override
@@ -171,15 +190,23 @@ public record RunConfig(
         return toString().hashCode();
     }
 
+    /**
+     * The text that keys a run (its hash names the run in a result store). Options added after
+     * results were stored appear only when not at their default, so a run that does not use them
+     * keeps the key it had before they existed.
+     */
     @Override
     public String toString() {
         return String.format(Locale.ROOT,
                 "RunConfig[d=%d, M=%d, mk=%d, mv=%d, N=%d, sigma=%s, mu=%s, p=%s, labels=%s, orthogonalNoise=%s, "
                         + "signals=%s, init=%s, sigma0=%s, sigmaV=%s, sigmaO=%s, initDivisor=%s, trainWo=%s, lr=%s, "
-                        + "steps=%d, targetLoss=%s, evalEvery=%d, testN=%d, seed=%d, repeat=%d, attnSample=%d%s%s]",
+                        + "steps=%d, targetLoss=%s, evalEvery=%d, testN=%d, seed=%d, repeat=%d, attnSample=%d%s%s%s%s%s]",
                 d, M, mk, mv, N, Arrays.toString(sigma), mu, p, labels, orthogonalNoise, signals, init, sigma0,
                 sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat,
                 attnSample, snrSigma > 0 ? ", snrSigma=" + snrSigma : "",
-                images == null ? "" : ", images=" + images.dir() + ", classes=" + images.classes() + ", patch=" + images.patch());
+                images == null ? "" : ", images=" + images.dir() + ", classes=" + images.classes() + ", patch=" + images.patch(),
+                testSigmaScale != 1 ? ", testSigmaScale=" + testSigmaScale : "",
+                testSignalAngle != 0 ? ", testSignalAngle=" + testSignalAngle : "",
+                testP != p ? ", testP=" + testP : "");
     }
 }

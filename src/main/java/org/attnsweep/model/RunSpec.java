@@ -34,6 +34,10 @@ public final class RunSpec {
     public String classes = null;
     /** Patch side p of image runs; 0 = 7 (image runs only). */
     public int patch = 0;
+    /** Shifted test sets: test noise σ times this, test signals turned by this many degrees. */
+    public double testSigmaScale = 1, testSignalAngle = 0;
+    /** Test label-flip probability; NaN = the training p. */
+    public double testP = Double.NaN;
 
     /**
      * Every key a run can be given, in the order they are applied, with its help text. The command
@@ -71,7 +75,11 @@ public final class RunSpec {
                     + "train-labels-idx1-ubyte[.gz], t10k-...), e.g. /usr/share/datasets/fashion-mnist; --mu is then the "
                     + "image weight mu in img*mu/(1+mu) + |xi|/(1+mu) on the border",
             "classes", "image runs: the two classes, +1 then -1 (default 7,9)",
-            "patch", "image runs: patch side p, M = (28/p)^2 tokens of d = p^2 pixels (default 7)");
+            "patch", "image runs: patch side p, M = (28/p)^2 tokens of d = p^2 pixels (default 7)",
+            "test-sigma-scale", "shifted test set: test noise sigma times this (> 0; default 1)",
+            "test-signal-angle", "shifted test set: test signals turned by this many degrees in [0, 180] toward directions"
+                    + " orthogonal to both training signals (default 0)",
+            "test-p", "shifted test set: test label-flip probability in [0, 0.5) (default: --p)");
 
     private static java.util.Map<String, String> keys(String... kv) {
         java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
@@ -135,6 +143,9 @@ public final class RunSpec {
             case "images" -> images = v.isEmpty() ? null : v;
             case "classes" -> classes = v;
             case "patch" -> patch = integer(key, v);
+            case "test-sigma-scale" -> testSigmaScale = real(key, v);
+            case "test-signal-angle" -> testSignalAngle = real(key, v);
+            case "test-p" -> testP = real(key, v);
             default -> throw new IllegalArgumentException("unknown key '" + key + "': expected one of " + KEYS.keySet());
         }
     }
@@ -237,12 +248,17 @@ public final class RunSpec {
     public RunConfig build(int repeat) {
         ImageSource img = imageSource();
         if (img != null) {
+            // Image runs have no synthetic signals or σ to shift; only the test flip rate applies.
+            if (testSigmaScale != 1 || testSignalAngle != 0) {
+                throw new IllegalArgumentException("--test-sigma-scale and --test-signal-angle shift synthetic test data: not with --images"
+                        + " (--test-p applies)");
+            }
             // The image fixes the shapes; ξ ~ N(0, 1), so every σ is 1 (SPEC §7).
             double[] ones = new double[img.M() - 1];
             java.util.Arrays.fill(ones, 1.0);
             return new RunConfig(img.d(), img.M(), mk, mv, N, ones, mu, p, labels, orthogonalNoise, signals, init, sigma0,
                     sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample,
-                    0, img).validate();
+                    0, img, 1, 0, Double.isNaN(testP) ? p : testP).validate();
         }
         double m = mu;
         if (!Double.isNaN(snr)) {
@@ -251,8 +267,8 @@ public final class RunSpec {
             m = snr * (snrSigma > 0 ? snrSigma : sigma[0]) * Math.sqrt(d);
         }
         return new RunConfig(d, M, mk, mv, N, sigma, m, p, labels, orthogonalNoise, signals, init, sigma0, sigmaV,
-                sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample, snrSigma, null)
-                .validate();
+                sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample, snrSigma, null,
+                testSigmaScale, testSignalAngle, Double.isNaN(testP) ? p : testP).validate();
     }
 
     /** The validated image source of image runs, or null; refuses image options without --images. */

@@ -18,7 +18,8 @@ import org.jfree.chart.plot.ValueMarker;
  * columns (p, usually) whose cells form a grid, beside the map thresholded at the cutoff, both with
  * the fitted N·SNR² = C (A Fig. 1, B Figs. 2–3);</li>
  * <li>{@code critical-c}: the fitted C against p (B Fig. 4);</li>
- * <li>{@code factors}: final test loss against N, p, ‖μ‖ and σ_p where they vary (B Fig. 7);</li>
+ * <li>{@code factors}: final test loss against N, p, ‖μ‖ and σ_p where they vary (B Fig. 7), and test
+ * error against the test-set shifts θ, test σ scale and test p (ood-angle);</li>
  * <li>{@code compare-<column>}: training curves per value when one column varies over a few cells,
  * e.g. η (B Fig. 5), σ_V (B Fig. 6), p (B Fig. 1);</li>
  * <li>{@code dynamics[-cell]}: per cell with few cells, losses, attention, V and QK curves as
@@ -31,7 +32,9 @@ public final class Figures {
     /** A factor panel needs at least this many values of its column in one series. */
     static final int MIN_FACTOR_VALUES = 3;
     /** The columns of B Fig. 7's factor panels. */
-    static final List<String> FACTORS = List.of("N", "p", "mu", "sigma_p");
+    static final List<String> FACTORS = List.of("N", "p", "mu", "sigma_p", "test_signal_angle", "test_sigma_scale", "test_p");
+    /** The factors that shift the test set only: their panels show test error, what a shift moves. */
+    static final List<String> SHIFTS = List.of("test_signal_angle", "test_sigma_scale", "test_p");
 
     private static final int PANEL_W = 720, PANEL_H = 520;
     private static final String STEP = Notation.of("step");
@@ -208,6 +211,7 @@ public final class Figures {
             }
             series.values().removeIf(cells -> distinct(cells, k).length < MIN_FACTOR_VALUES);
             if (series.isEmpty() || series.size() > MAX_CURVE_CELLS) continue;
+            Metric m = SHIFTS.contains(k) ? Metric.TEST_ERROR : Metric.TEST_LOSS;
             List<Charts.Line> lines = new ArrayList<>();
             double min = Double.POSITIVE_INFINITY, max = 0;
             int colour = 0;
@@ -217,8 +221,8 @@ public final class Figures {
                 double[] x = new double[cells.size()], y = new double[x.length], s = new double[x.length];
                 for (int i = 0; i < x.length; i++) {
                     x[i] = cells.get(i).num(k);
-                    y[i] = cells.get(i).mean(Metric.TEST_LOSS);
-                    s[i] = cells.get(i).std(Metric.TEST_LOSS);
+                    y[i] = cells.get(i).mean(m);
+                    s[i] = cells.get(i).std(m);
                     if (y[i] > 0 && Double.isFinite(y[i])) {
                         min = Math.min(min, y[i]);
                         max = Math.max(max, y[i]);
@@ -226,8 +230,9 @@ public final class Figures {
                 }
                 Map<String, String> shown = new LinkedHashMap<>(e.getKey());
                 shown.keySet().retainAll(axes);
-                double[][] band = Charts.band(y, s, 0, Double.POSITIVE_INFINITY);
-                lines.add(new Charts.Line(shown.isEmpty() ? Notation.of(Metric.TEST_LOSS) : words(shown), x, y, band[0], band[1],
+                // errors live in [0, 1], losses in [0, ∞): the band is clipped to the metric's range
+                double[][] band = Charts.band(y, s, 0, m == Metric.TEST_ERROR ? 1 : Double.POSITIVE_INFINITY);
+                lines.add(new Charts.Line(shown.isEmpty() ? Notation.of(m) : words(shown), x, y, band[0], band[1],
                         Charts.PALETTE[colour++ % Charts.PALETTE.length], Charts.Style.POINTS));
             }
             if (k.equals("p")) {
@@ -235,14 +240,19 @@ public final class Figures {
                 for (int i = 0; i < x.length; i++) h[i] = Aggregate.bayesLoss(x[i]);
                 lines.add(new Charts.Line("Bayes test loss H(p)", x, h, null, null, Color.BLACK, Charts.Style.DASHED));
             }
-            panels.add(Charts.lines("test loss against " + Notation.of(k), Notation.of(k), Notation.of(Metric.TEST_LOSS), lines,
-                    Charts.decades(min, max), List.of()));
+            panels.add(Charts.lines(Notation.of(m) + " against " + Notation.of(k), Notation.of(k), Notation.of(m), lines,
+                    m == Metric.TEST_LOSS && Charts.decades(min, max), List.of())); // an error of 0 stays on a linear axis
             names.add(Notation.of(k));
         }
         if (panels.isEmpty()) return null;
-        return new Figure("factors", "Final test loss against " + String.join(", ", names),
-                "Mean final test loss ± 2σ over repeats (the band clipped at 0) against each varied factor, the others held at their values in each series"
-                        + (names.contains("p") ? "; dashed: the Bayes-optimal test loss H(p) = −p ln p − (1−p) ln(1−p)." : "."),
+        List<String> shifts = SHIFTS.stream().map(Notation::of).toList();
+        boolean shift = names.stream().anyMatch(shifts::contains), onlyShift = shift && shifts.containsAll(names);
+        return new Figure("factors", "Final test " + (onlyShift ? "error" : shift ? "loss or error" : "loss") + " against " + String.join(", ", names),
+                "Mean final test " + (shift ? "loss (error for test-set shifts)" : "loss") + " ± 2σ over repeats (the band clipped to the metric's range) against each varied factor, the others held at their values in each series"
+                        + (names.contains("p") ? "; dashed: the Bayes-optimal test loss H(p) = −p ln p − (1−p) ln(1−p)" : "")
+                        + (shift ? "; shifted test sets: θ turns each test signal toward its own direction orthogonal"
+                                        + " to both training signals, test σ scale multiplies the test noise, test p is the test flip rate."
+                                : "."),
                 panels, Math.min(2, panels.size()), PANEL_W, PANEL_H);
     }
 

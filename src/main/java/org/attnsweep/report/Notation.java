@@ -21,7 +21,9 @@ final class Notation {
             Map.entry("target_loss", "ε (target loss)"), Map.entry("eval_every", "eval every"),
             Map.entry("train_wo", "w_O trained"), Map.entry("attn_sample", "attention sample"),
             Map.entry("orthogonal_noise", "noise ⊥ signals"), Map.entry("labels", "labels"),
-            Map.entry("signals", "signals"), Map.entry("init", "init"), Map.entry("step", "t (GD step)"));
+            Map.entry("signals", "signals"), Map.entry("init", "init"), Map.entry("step", "t (GD step)"),
+            Map.entry("test_signal_angle", "θ (test signal angle, °)"), Map.entry("test_sigma_scale", "test σ scale"),
+            Map.entry("test_p", "test p"));
 
     private static final Map<Metric, String> METRIC = Map.ofEntries(
             Map.entry(Metric.TRAIN_LOSS, "training loss"), Map.entry(Metric.TRAIN_ERROR, "training error"),

@@ -123,6 +123,8 @@ public final class Aggregate {
         for (String c : cells.isEmpty() ? List.<String>of() : cells.get(0).config().keySet()) {
             if (cells.stream().map(x -> x.config().get(c)).distinct().count() > 1) out.add(c);
         }
+        // The test flip rate follows p unless a run sets its own: then it is no axis of its own.
+        if (cells.stream().allMatch(x -> java.util.Objects.equals(x.config().get("test_p"), x.config().get("p")))) out.remove("test_p");
         return out;
     }
 

@@ -43,7 +43,8 @@ public final class ResultStore implements AutoCloseable {
     /** Config columns of summary.csv, after run and key. */
     public static final List<String> CONFIG_COLUMNS = List.of("seed", "repeat", "d", "M", "mk", "mv", "N", "sigma",
             "mu", "snr", "sigma_p", "p", "labels", "orthogonal_noise", "signals", "init", "sigma0", "sigma_v",
-            "sigma_o", "init_divisor", "train_wo", "lr", "steps", "target_loss", "eval_every", "test_n", "attn_sample");
+            "sigma_o", "init_divisor", "train_wo", "lr", "steps", "target_loss", "eval_every", "test_n", "attn_sample",
+            "test_sigma_scale", "test_signal_angle", "test_p");
     public static final List<String> OUTCOME_COLUMNS = List.of("stop_step", "reached_target", "diverged");
     /** Bad lines named one by one on stderr, per file; the rest are counted. */
     private static final int NAMED_BAD_LINES = 5;
@@ -296,7 +297,8 @@ public final class ResultStore implements AutoCloseable {
                 lower(c.init()), OutputDir.num(c.sigma0()), OutputDir.num(c.sigmaV()), OutputDir.num(c.sigmaO()),
                 OutputDir.num(c.initDivisor()), Boolean.toString(c.trainWo()), OutputDir.num(c.lr()),
                 Integer.toString(c.steps()), OutputDir.num(c.targetLoss()), Integer.toString(c.evalEvery()),
-                Integer.toString(c.testN()), Integer.toString(c.attnSample()));
+                Integer.toString(c.testN()), Integer.toString(c.attnSample()), OutputDir.num(c.testSigmaScale()),
+                OutputDir.num(c.testSignalAngle()), OutputDir.num(c.testP()));
     }
 
     private static String lower(Enum<?> e) {

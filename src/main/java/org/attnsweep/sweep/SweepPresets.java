@@ -32,6 +32,9 @@ public final class SweepPresets {
                 + "7x7 patches (M = 16, d = 49), N {100, 200, 400, 800, 1600, 3200} x mu 0.2..2 step 0.2 x 3 repeats, "
                 + "m_k = m_v = 64, w_O fixed, torch init /16, eta = 1, stop at train loss < 0.01 or T = 1000, 1000 test images "
                 + "(our choices: A states no widths for its image runs, and at eta = 0.1 the image runs barely move in 300 steps)");
+        NOTES.put("ood-angle", "beyond the papers: test error against the test signal angle theta {0, 15, .., 90, 135, 180}"
+                + " at paper A's heatmap shape, N = 20, harmful |mu| = 20 (N SNR^2 = 195) and benign |mu| = 80"
+                + " (N SNR^2 = 3125), 5 repeats");
     }
 
     public static java.util.Set<String> names() {
@@ -88,6 +91,15 @@ public final class SweepPresets {
                 s.testN = 1000;
                 s.repeats = 3;
                 yield List.of(new Grid(s, axes("N", "100,200,400,800,1600,3200", "mu", "0.2:2:0.2")));
+            }
+            case "ood-angle" -> {
+                // Either side of A's boundary N·SNR² = 1000 at N = 20 (SNR = |mu|/(0.2·32)): |mu| = 20
+                // gives 195 (harmful), |mu| = 80 gives 3125 (benign); every other option is the
+                // jiang-heatmap cell's, so θ = 0 repeats two cells of that map.
+                RunSpec s = run(base, "jiang-heatmap");
+                s.N = 20;
+                s.repeats = 5;
+                yield List.of(new Grid(s, axes("mu", "20,80", "test-signal-angle", "0:90:15,135,180")));
             }
             default -> throw new IllegalArgumentException("--preset must be one of " + NOTES.keySet() + ": got '" + name + "'");
         };
