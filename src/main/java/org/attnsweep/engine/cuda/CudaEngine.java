@@ -32,6 +32,8 @@ public final class CudaEngine implements Engine, AutoCloseable {
     }
 
     private final CudaContext ctx;
+    private final FamilySlice slice;
+    private final FamilySetups setups;
     private final PrintStream log;
     private volatile int lastBatch;
 
@@ -44,6 +46,16 @@ public final class CudaEngine implements Engine, AutoCloseable {
     public CudaEngine(PrintStream log) {
         this.log = log;
         this.ctx = new CudaContext(0);
+        FamilySlice fs = null;
+        try {
+            fs = new FamilySlice();
+            this.setups = new FamilySetups(ctx);
+        } catch (RuntimeException e) {
+            if (fs != null) fs.close();
+            ctx.close();
+            throw e;
+        }
+        this.slice = fs;
     }
 
     /**
@@ -60,8 +72,10 @@ public final class CudaEngine implements Engine, AutoCloseable {
         static final Availability RESULT = run();
 
         private static Availability run() {
-            List<String> missing = Kernels.FILES.stream().filter(f -> CudaEngine.class.getResource(Kernels.resource(f)) == null).toList();
-            if (missing.size() == Kernels.FILES.size()) return new Availability(false, "no PTX in the jar: built without nvcc");
+            List<String> files = new java.util.ArrayList<>(Kernels.FILES);
+            files.add(FamilySlice.FILE);
+            List<String> missing = files.stream().filter(f -> CudaEngine.class.getResource(Kernels.resource(f)) == null).toList();
+            if (missing.size() == files.size()) return new Availability(false, "no PTX in the jar: built without nvcc");
             if (!missing.isEmpty()) return new Availability(false, "PTX missing from the jar for kernels " + missing + ": rebuild with nvcc");
             try {
                 JCudaDriver.setExceptionsEnabled(true);
@@ -132,7 +146,7 @@ public final class CudaEngine implements Engine, AutoCloseable {
     public int maxBatch(RunConfig shape) {
         Layout lay = Layout.of(shape);
         long free = ctx.freeBytes();
-        long usable = (long) (free * MEMORY_SHARE) - lay.stagingBytes();
+        long usable = (long) (free * MEMORY_SHARE) - lay.setupBytes();
         int r = (int) Math.max(0, Math.min(MAX_RUNS, usable / lay.bytesPerRun()));
         lastBatch = r;
         log.printf(Locale.ROOT, "cuda: R=%d runs per batch (d=%d M=%d m_k=%d m_v=%d N=%d P=%d: %.1f MiB per run, %.2f GiB free)%n",
@@ -143,7 +157,7 @@ public final class CudaEngine implements Engine, AutoCloseable {
 
     @Override
     public EngineBatch open(List<RunData> runs) {
-        return new CudaBatch(ctx, runs);
+        return new CudaBatch(ctx, slice, setups, runs);
     }
 
     /** The device context (benchmarks time kernels against it). */
@@ -153,6 +167,11 @@ public final class CudaEngine implements Engine, AutoCloseable {
 
     @Override
     public void close() {
-        ctx.close();
+        try {
+            setups.close();
+            slice.close();
+        } finally {
+            ctx.close();
+        }
     }
 }

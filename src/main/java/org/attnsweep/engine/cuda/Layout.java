@@ -77,8 +77,12 @@ record Layout(int d, int M, int mk, int mv, int nMax, int pMax, int ntMax, int e
         return 4 * (ints + floats) + 8 * doubles;
     }
 
-    /** Device bytes of the set-up staging area (one run's tokens and initial weights at a time). */
-    long stagingBytes() {
-        return 4L * ((long) (pMax + eMax + 2 * mk + mv + 1) * d);
+    /**
+     * Device bytes the set-ups take while a batch is opened: the family set-up kept from the last
+     * batch and the one being made ({@link FamilySetups}), each of P_max training and E_max
+     * evaluation tokens.
+     */
+    long setupBytes() {
+        return 2 * FamilySetup.bytes(pMax, eMax, d, mk, mv);
     }
 }
