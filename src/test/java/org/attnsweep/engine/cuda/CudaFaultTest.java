@@ -22,9 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
  * runs stored. The fault is set through the environment, so the sweep runs in a child JVM.
  */
 class CudaFaultTest {
-    // Fixed w_O: five launches a step, so the first batch (4 runs, 100 steps) takes about 500 launches
-    // with its set-up and metrics, the second as many again: launch 800 falls in the second.
-    private static final String FAULT_AT = "800";
+    // Fixed w_O: five launches a step, so the first batch (4 runs, 60 steps) takes about 350 launches
+    // with its set-up and metrics, the second as many again: launch 480 falls in the second.
+    private static final String FAULT_AT = "480";
 
     @Test
     void aFaultInTheSecondBatchKeepsTheFirstBatchesRuns(@TempDir Path dir) throws Exception {
@@ -54,7 +54,7 @@ class CudaFaultTest {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "org.attnsweep.cli.Main", "sweep", "--engine", "cuda",
-                "--d", "8,10", "--M", "2", "--mk", "4", "--mv", "4", "--N", "2,4", "--steps", "100", "--eval-every", "100",
+                "--d", "8,10", "--M", "2", "--mk", "4", "--mv", "4", "--N", "2,4", "--steps", "60", "--eval-every", "100",
                 "--target-loss", "0", "--test-n", "2", "--repeats", "2", "--out", out.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("CUDA_EMU_FAULT_AT", faultAt);
