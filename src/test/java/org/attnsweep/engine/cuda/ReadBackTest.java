@@ -50,11 +50,12 @@ class ReadBackTest {
         }
     }
 
-    private static final int[] STEPS = {70, 64, 45, 70, 33, 70};
-    private static final int[] EVAL = {1000, 10, 7, 25, 1000, 3};
+    private static final int[] STEPS = {40, 37, 26, 40, 21};
+    private static final int[] EVAL = {1000, 10, 7, 25, 1000};
 
     private static RunSpec spec(SplittableRandom rnd, long seed, int r, double target) {
-        RunSpec s = Fixtures.smallSpec(rnd, 24, 4, 16, 12, 2 + r * 3);
+        RunSpec s = Fixtures.smallSpec(rnd, 16, 3, 8, 8, 2 + r * 2);
+        s.testN = 2;
         s.seed = seed + r;
         s.trainWo = r % 2 == 1;
         s.steps = STEPS[r];
@@ -76,7 +77,7 @@ class ReadBackTest {
             List<RunData> free = new ArrayList<>();
             SplittableRandom rnd = new SplittableRandom(seed);
             for (int r = 0; r < R; r++) free.add(Fixtures.data(spec(rnd.split(), seed, r, 0)));
-            double[][] curve = new double[70][R];
+            double[][] curve = new double[40][R];
             try (EngineBatch b = cuda.open(free)) {
                 boolean[] all = new boolean[R];
                 java.util.Arrays.fill(all, true);
@@ -85,7 +86,7 @@ class ReadBackTest {
             rnd = new SplittableRandom(seed);
             List<RunData> runs = new ArrayList<>();
             for (int r = 0; r < R; r++) {
-                int at = 5 + new SplittableRandom(seed + 31 * r).nextInt(60);
+                int at = 3 + new SplittableRandom(seed + 31 * r).nextInt(34);
                 double target = r == 4 ? 0 : Math.nextUp(curve[at][r]);   // run 4 runs to its budget
                 runs.add(Fixtures.data(spec(rnd.split(), seed, r, target)));
             }
@@ -115,7 +116,7 @@ class ReadBackTest {
                 if (x.reachedTarget() && x.stopStep() < c.steps() && x.stopStep() % 32 != 0) reached++;
             }
             // The test means something only if runs stopped by their loss inside stretches.
-            assertTrue(reached >= 3, "only " + reached + " runs stopped by their loss inside a stretch" + tag);
+            assertTrue(reached >= 2, "only " + reached + " runs stopped by their loss inside a stretch" + tag);
         }
     }
 }
