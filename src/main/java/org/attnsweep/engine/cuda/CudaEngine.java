@@ -72,10 +72,8 @@ public final class CudaEngine implements Engine, AutoCloseable {
         static final Availability RESULT = run();
 
         private static Availability run() {
-            List<String> files = new java.util.ArrayList<>(Kernels.FILES);
-            files.add(FamilySlice.FILE);
-            List<String> missing = files.stream().filter(f -> CudaEngine.class.getResource(Kernels.resource(f)) == null).toList();
-            if (missing.size() == files.size()) return new Availability(false, "no PTX in the jar: built without nvcc");
+            List<String> missing = Kernels.FILES.stream().filter(f -> CudaEngine.class.getResource(Kernels.resource(f)) == null).toList();
+            if (missing.size() == Kernels.FILES.size()) return new Availability(false, "no PTX in the jar: built without nvcc");
             if (!missing.isEmpty()) return new Availability(false, "PTX missing from the jar for kernels " + missing + ": rebuild with nvcc");
             try {
                 JCudaDriver.setExceptionsEnabled(true);

@@ -25,7 +25,7 @@ import jcuda.driver.CUmodule;
 public final class Kernels implements AutoCloseable {
     /** Every kernel file of kernels/, by name; each becomes the resource kernels/NAME.ptx. */
     public static final List<String> FILES = List.of("gemm", "attention_forward", "loss_reduce", "gather",
-            "value_gram", "value_update", "scalarize_v", "metric_dots");
+            "value_gram", "value_update", "scalarize_v", "metric_dots", "family_slice");   // family_slice: FamilySlice launches it
 
     /** Columns of the q/k rows attention_forward stages per pass: KC in attention_forward.cu. */
     static final int FORWARD_KC = 32;
