@@ -54,7 +54,7 @@ class CudaFaultTest {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "org.attnsweep.cli.Main", "sweep", "--engine", "cuda",
-                "--d", "8,10", "--M", "2", "--mk", "4", "--mv", "4", "--N", "2,4", "--steps", "60", "--eval-every", "100",
+                "--d", "8,10", "--M", "2", "--mk", "4", "--mv", "4", "--train-wo", "false", "--N", "2,4", "--steps", "60", "--eval-every", "100",
                 "--target-loss", "0", "--test-n", "2", "--repeats", "2", "--out", out.toString()));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("CUDA_EMU_FAULT_AT", faultAt);
