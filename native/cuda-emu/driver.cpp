@@ -253,6 +253,45 @@ CUresult cuMemFree_v2(CUdeviceptr p) { std::free(reinterpret_cast<void*>(p)); re
 CUresult cuMemsetD8_v2(CUdeviceptr p, unsigned char v, size_t n) { std::memset(reinterpret_cast<void*>(p), v, n); return OK; }
 CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) { std::memcpy(reinterpret_cast<void*>(dst), src, n); return OK; }
 CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) { std::memcpy(dst, reinterpret_cast<void*>(src), n); return OK; }
+// ---- pinned host memory, streams and events (the cuda engine's set-up and read-back) ----------
+// The emulation runs every call to completion when it is made, so a stream is already in order with
+// every other stream and an event is complete once recorded: an asynchronous copy is a memcpy, and
+// waits and synchronisations return at once. Host memory is "pinned" by being ordinary memory.
+CUresult cuMemAllocHost_v2(void** p, size_t bytes) {
+    void* m = std::calloc(1, bytes ? bytes : 1);
+    if (!m) return 2;   // CUDA_ERROR_OUT_OF_MEMORY
+    *p = m;
+    return OK;
+}
+CUresult cuMemFreeHost(void* p) { std::free(p); return OK; }
+CUresult cuStreamCreate(void** stream, unsigned) { static int token; *stream = &token; return OK; }
+CUresult cuStreamDestroy_v2(void*) { return OK; }
+CUresult cuStreamSynchronize(void*) { return OK; }
+CUresult cuStreamWaitEvent(void*, void*, unsigned) { return OK; }
+CUresult cuEventCreate(void** event, unsigned) { static int token; *event = &token; return OK; }
+CUresult cuEventDestroy_v2(void*) { return OK; }
+CUresult cuEventRecord(void*, void*) { return OK; }
+CUresult cuEventSynchronize(void*) { return OK; }
+CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, void*) {
+    std::memcpy(reinterpret_cast<void*>(dst), src, n);
+    return OK;
+}
+CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, void*) {
+    std::memcpy(dst, reinterpret_cast<void*>(src), n);
+    return OK;
+}
+
+// ---- launches ------------------------------------------------------------------------------------
+// CUDA_EMU_FAULT_AT=n makes the n-th launch of the process (counted from 1) fail as a faulting kernel
+// does on a GPU (CUDA_ERROR_LAUNCH_FAILED), so the host's handling of a fault can be tested.
+static long fault_at() {
+    static long at = [] {
+        const char* v = std::getenv("CUDA_EMU_FAULT_AT");
+        return v ? std::atol(v) : 0L;
+    }();
+    return at;
+}
+
 CUresult cuLaunchKernel(const void* fn, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
                         unsigned sharedBytes, void*, void** kernelParams, void**) {
     // One launch at a time, whichever host thread makes it (the engine may launch from a set-up thread
@@ -262,6 +301,12 @@ CUresult cuLaunchKernel(const void* fn, unsigned gx, unsigned gy, unsigned gz, u
     if (by != 1 || bz != 1 || bx == 0 || bx > MAX_THREADS || bx % 32 != 0 || sharedBytes > sizeof(emu_dynamic_shared)) {
         std::fprintf(stderr, "cuda-emu: unsupported launch: block (%u,%u,%u), %u bytes shared\n", bx, by, bz, sharedBytes);
         return INVALID_VALUE;
+    }
+    static long launched = 0;
+    if (++launched == fault_at()) {
+        std::fprintf(stderr, "cuda-emu: CUDA_EMU_FAULT_AT=%ld: launch of %s fails as a faulting kernel\n", launched,
+                     static_cast<const Kernel*>(fn)->name);
+        return 719;   // CUDA_ERROR_LAUNCH_FAILED
     }
     const Kernel* kernel = static_cast<const Kernel*>(fn);
     body = kernel->invoke;

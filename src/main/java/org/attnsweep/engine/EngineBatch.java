@@ -18,6 +18,21 @@ public interface EngineBatch extends AutoCloseable {
     void step(boolean[] active, double[] loss);
 
     /**
+     * k steps in a row, as k calls of {@link #step}: run r takes part from the first while active[r],
+     * up to and including the first step whose loss is not finite or below target[r] (its config's
+     * target loss), and not after. loss[i][r] is run r's loss at the i-th step it took part in; other
+     * entries are left untouched. Engines on a device override it to read the losses back once per
+     * stretch of steps instead of once per step.
+     */
+    default void steps(boolean[] active, int k, double[] target, double[][] loss) {
+        boolean[] on = active.clone();
+        for (int i = 0; i < k; i++) {
+            step(on, loss[i]);
+            for (int r = 0; r < on.length; r++) on[r] &= Double.isFinite(loss[i][r]) && loss[i][r] >= target[r];
+        }
+    }
+
+    /**
      * The metrics of SPEC §5 at the current weights of every run r with {@code which[r]}, written
      * to {@code out[r]} indexed by {@link org.attnsweep.model.Metric#ordinal()}.
      */

@@ -14,6 +14,9 @@ import org.attnsweep.model.RunConfig;
  * stopped or diverged run costs nothing further and never stops the others.
  */
 public final class Trainer {
+    /** Most steps asked of the batch at once: an engine on a device reads its losses back once per stretch. */
+    static final int STRETCH = 32;
+
     private Trainer() {
     }
 
@@ -29,7 +32,9 @@ public final class Trainer {
         boolean[] active = new boolean[R], eval = new boolean[R], stepping = new boolean[R];
         java.util.Arrays.fill(active, true);
         double[][] m = new double[R][Metric.COUNT];
-        double[] loss = new double[R];
+        double[][] losses = new double[STRETCH][R];
+        double[] target = new double[R];
+        for (int r = 0; r < R; r++) target[r] = cfg.get(r).targetLoss();
         List<List<double[]>> curves = new ArrayList<>();
         for (int r = 0; r < R; r++) curves.add(new ArrayList<>());
         RunResult[] results = new RunResult[R];
@@ -37,48 +42,59 @@ public final class Trainer {
         // change) and its final metrics are computed later, together with other such runs, so
         // evaluations run in parallel instead of one run at a time as runs end one by one.
         int[] endStep = new int[R];
+        double[] endLoss = new double[R];
         boolean[] pending = new boolean[R], endedStepping = new boolean[R];
         int flushAt = Math.min(R, 2 * Runtime.getRuntime().availableProcessors());
         int left = R, pendingCount = 0;
-        for (int t = 0; left > 0; t++) {
+        for (int t = 0; left > 0; ) {
             boolean anyEval = false, anyStep = false;
+            // The stretch of steps [t, t + k) ends before any stepping run's next evaluation or step
+            // budget, so within it runs only end by their loss, and only at t are metrics due.
+            int k = STRETCH;
             for (int r = 0; r < R; r++) {
-                eval[r] = active[r] && t % cfg.get(r).evalEvery() == 0;
-                stepping[r] = active[r] && t < cfg.get(r).steps();
+                RunConfig c = cfg.get(r);
+                eval[r] = active[r] && t % c.evalEvery() == 0;
+                stepping[r] = active[r] && t < c.steps();
                 anyEval |= eval[r];
                 anyStep |= stepping[r];
+                if (stepping[r]) k = Math.min(k, Math.min(c.steps() - t, c.evalEvery() - t % c.evalEvery()));
             }
             if (anyEval) {
                 batch.metrics(eval, m);
                 for (int r = 0; r < R; r++) if (eval[r]) curves.get(r).add(row(t, m[r]));
             }
-            if (anyStep) batch.step(stepping, loss);
-            for (int r = 0; r < R; r++) {
-                if (!active[r] || stepping[r] && Double.isFinite(loss[r]) && loss[r] >= cfg.get(r).targetLoss()) continue;
-                // Ends at t; not updated by this step, so its weights are those of step t.
-                active[r] = false;
-                endStep[r] = t;
-                endedStepping[r] = stepping[r];
-                if (eval[r]) {
-                    results[r] = finish(batch, cfg.get(r), r, t, stepping[r], loss[r], m[r], curves.get(r), keepWeights);
-                    left--;
-                    if (listener != null) listener.finished(r, results[r]);
-                } else {
-                    pending[r] = true;
-                    pendingCount++;
-                }
-            }
-            if (pendingCount > 0 && (pendingCount >= flushAt || pendingCount == left)) {
-                batch.metrics(pending, m);
+            if (anyStep) batch.steps(stepping, k, target, losses);
+            else k = 1;
+            for (int i = 0; i < k; i++, t++) {
+                double[] loss = losses[i];
                 for (int r = 0; r < R; r++) {
-                    if (!pending[r]) continue;
-                    curves.get(r).add(row(endStep[r], m[r]));
-                    results[r] = finish(batch, cfg.get(r), r, endStep[r], endedStepping[r], loss[r], m[r], curves.get(r), keepWeights);
-                    pending[r] = false;
-                    left--;
-                    if (listener != null) listener.finished(r, results[r]);
+                    if (!active[r] || stepping[r] && Double.isFinite(loss[r]) && loss[r] >= cfg.get(r).targetLoss()) continue;
+                    // Ends at t; not updated by this step, so its weights are those of step t.
+                    active[r] = false;
+                    endStep[r] = t;
+                    endLoss[r] = loss[r];
+                    endedStepping[r] = stepping[r];
+                    if (eval[r] && i == 0) {
+                        results[r] = finish(batch, cfg.get(r), r, t, stepping[r], loss[r], m[r], curves.get(r), keepWeights);
+                        left--;
+                        if (listener != null) listener.finished(r, results[r]);
+                    } else {
+                        pending[r] = true;
+                        pendingCount++;
+                    }
                 }
-                pendingCount = 0;
+                if (pendingCount > 0 && (pendingCount >= flushAt || pendingCount == left)) {
+                    batch.metrics(pending, m);
+                    for (int r = 0; r < R; r++) {
+                        if (!pending[r]) continue;
+                        curves.get(r).add(row(endStep[r], m[r]));
+                        results[r] = finish(batch, cfg.get(r), r, endStep[r], endedStepping[r], endLoss[r], m[r], curves.get(r), keepWeights);
+                        pending[r] = false;
+                        left--;
+                        if (listener != null) listener.finished(r, results[r]);
+                    }
+                    pendingCount = 0;
+                }
             }
         }
         return java.util.Arrays.asList(results);

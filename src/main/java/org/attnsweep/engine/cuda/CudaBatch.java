@@ -1,7 +1,13 @@
 package org.attnsweep.engine.cuda;
 
+import static jcuda.driver.JCudaDriver.cuEventRecord;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
+import static jcuda.driver.JCudaDriver.cuStreamWaitEvent;
+
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntPredicate;
 import jcuda.driver.CUdeviceptr;
 import org.attnsweep.data.RunData;
@@ -18,24 +24,35 @@ import org.attnsweep.engine.cuda.Kernels.Operand;
  *
  * <p>Layout: run r's slice of every array starts at r·stride ({@link Layout}); per-token matrices
  * are token-major with q_j and k_j side by side in one 2m_k-wide row, so one GEMM updates both,
- * Q|K −= η G [α|β]. A step is eight launches and one copy of R losses back to the host; metrics are
- * computed on the device as per-sample values and assembled on the host by {@link Metrics#assemble}.
+ * Q|K −= η G [α|β]. A step is eight launches; the losses of up to {@value #READ_EVERY} steps come
+ * back to the host in one copy ({@link #steps}). Metrics are computed on the device as per-sample
+ * values and assembled on the host by {@link Metrics#assemble}.
  *
- * <p>Data: tokens and initial weights are the ones {@code DataFactory} drew on CPU threads, uploaded
- * once and projected on the device at set-up; the simplest way to give every engine identical data.
+ * <p>Set-up: a run's one-off projections (G, Q|K, u or V, and those of its test tokens and probes)
+ * are a scaled slice of its family's, computed once on the device ({@link FamilySetup},
+ * kernels/family_slice.cu); what the host still sends per run is its index maps, labels and
+ * scalars, from pinned memory on the upload stream. Tokens and W(0) are the ones
+ * {@code DataFactory} drew, so every engine sees identical data.
  */
 final class CudaBatch implements EngineBatch {
     private final CudaContext ctx;
     private final Kernels k;
+    private final FamilySetups setups;
     private final List<RunData> runs;
     private final Layout lay;
     private final int R, d, M, mk, mv, w, nMax, pMax, eMax, ntMax;
     private final int[] P;
     private final boolean[] learn;
+    private final double[] target;
     private final List<DeviceBuffer> buffers = new ArrayList<>();
 
     // Per-run scalars (R each) and the run lists of a launch (3 slots of R).
-    private final DeviceBuffer nOf, pOf, eOf, ntOf, trainWoOf, go, runList, etaOf, wo2Of, targetOf, lossOf;
+    private final DeviceBuffer nOf, pOf, eOf, ntOf, trainWoOf, go, runList, etaOf, wo2Of, targetOf;
+    // Set-up: ‖μ‖ of each run (1 without a family) and the runs grouped by set-up (R each).
+    private final DeviceBuffer muOf, setupRuns;
+    // Read-back: L of each run at each step of a stretch (READ_EVERY×R doubles) and its pinned host copy.
+    private final DeviceBuffer lossHist;
+    private final PinnedBuffer lossHost;
     // Training set: token indices, their CSR inverse, labels.
     private final DeviceBuffer map, occStart, occ, y;
     // Span state (SPEC §4). V and AV only when some run trains w_O.
@@ -44,15 +61,18 @@ final class CudaBatch implements EngineBatch {
     private final DeviceBuffer f, g, c, D, lossTerm;
     // Test tokens and the probes μ₊, μ₋ (rows E_r−2, E_r−1).
     private final DeviceBuffer testMap, testY, QK0e, QKe, Te, u0e, ue, V0e, Ve, fTest, dots;
-    private final double[] hostLoss;
 
-    CudaBatch(CudaContext ctx, List<RunData> data) {
+    /** Steps between two read-backs of the losses: a stopped run recomputes its loss at most this often in vain. */
+    static final int READ_EVERY = 32;
+
+    CudaBatch(CudaContext ctx, FamilySlice slice, FamilySetups setups, List<RunData> data) {
         if (data.isEmpty()) throw new IllegalArgumentException("a batch needs at least one run");
         if (data.size() > CudaEngine.MAX_RUNS) {
             throw new IllegalArgumentException("a cuda batch holds at most " + CudaEngine.MAX_RUNS + " runs (a grid dimension): got R=" + data.size());
         }
         this.ctx = ctx;
         this.k = ctx.kernels();
+        this.setups = setups;
         this.runs = List.copyOf(data);
         R = runs.size();
         RunConfig c0 = runs.get(0).config();
@@ -63,6 +83,7 @@ final class CudaBatch implements EngineBatch {
         w = 2 * mk;
         P = new int[R];
         learn = new boolean[R];
+        target = new double[R];
         int[] N = new int[R], E = new int[R], NT = new int[R];
         boolean anyLearn = false;
         for (int r = 0; r < R; r++) {
@@ -78,6 +99,7 @@ final class CudaBatch implements EngineBatch {
             NT[r] = rd.test().N();
             E[r] = rd.test().P() + 2;
             learn[r] = c.trainWo();
+            target[r] = c.targetLoss();
             anyLearn |= learn[r];
         }
         nMax = max(N);
@@ -90,14 +112,15 @@ final class CudaBatch implements EngineBatch {
             throw new IllegalArgumentException("--M " + M + " needs " + shared + " bytes of shared memory per block in "
                     + "attention_forward; the device allows " + ctx.sharedPerBlock());
         }
-        long need = R * lay.bytesPerRun() + lay.stagingBytes(), free = ctx.freeBytes();
+        long need = R * lay.bytesPerRun() + lay.setupBytes(), free = ctx.freeBytes();
         if (need > free) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
                     "a cuda batch of R=%d runs needs %.2f GiB of device memory; %.2f GiB are free, enough for %d runs of this shape",
-                    R, need / 0x1p30, free / 0x1p30, Math.max(0, (free - lay.stagingBytes()) / lay.bytesPerRun())));
+                    R, need / 0x1p30, free / 0x1p30, Math.max(0, (free - lay.setupBytes()) / lay.bytesPerRun())));
         }
-        hostLoss = new double[R];
+        List<int[]> groups = groups();
         ctx.makeCurrent();
+        PinnedBuffer staged = null;
         try {
             nOf = ints(R);
             pOf = ints(R);
@@ -109,7 +132,10 @@ final class CudaBatch implements EngineBatch {
             etaOf = floats(R);
             wo2Of = floats(R);
             targetOf = doubles(R);
-            lossOf = doubles(R);
+            muOf = floats(R);
+            setupRuns = ints(R);
+            lossHist = doubles((long) READ_EVERY * R);
+            lossHost = new PinnedBuffer(8L * READ_EVERY * R);
             map = ints(R * lay.sSamples());
             occStart = ints(R * (pMax + 1L));
             occ = ints(R * lay.sSamples());
@@ -141,12 +167,42 @@ final class CudaBatch implements EngineBatch {
             Ve = anyLearn ? floats(R * lay.sVe()) : null;
             fTest = floats((long) R * ntMax);
             dots = floats(R * lay.sDots());
-            upload(N, E, NT);
-            project(E);
+            staged = upload(N, E, NT, groups);
+            setUp(slice, setups, groups);
+            ctx.synchronize();
         } catch (RuntimeException e) {
             close();
             throw e;
+        } finally {
+            if (staged != null) staged.close();
         }
+    }
+
+    /**
+     * The runs grouped by set-up, in order of first appearance: a family's runs together (fixed w_O
+     * first, then learnable, so each kind is a contiguous run list), a run without a family alone.
+     * Each group is {first index into setupRuns, fixed count, learnable count, runs...}.
+     */
+    private List<int[]> groups() {
+        Map<Object, List<Integer>> by = new LinkedHashMap<>();
+        for (int r = 0; r < R; r++) {
+            Object key = runs.get(r).family() != null ? runs.get(r).family() : Integer.valueOf(r);
+            by.computeIfAbsent(key, x -> new ArrayList<>()).add(r);
+        }
+        List<int[]> out = new ArrayList<>();
+        int at = 0;
+        for (List<Integer> g : by.values()) {
+            int[] e = new int[3 + g.size()];
+            e[0] = at;
+            int i = 3;
+            for (int r : g) if (!learn[r]) e[i++] = r;
+            e[1] = i - 3;
+            for (int r : g) if (learn[r]) e[i++] = r;
+            e[2] = g.size() - e[1];
+            out.add(e);
+            at += g.size();
+        }
+        return out;
     }
 
     private static int max(int[] a) {
@@ -172,28 +228,34 @@ final class CudaBatch implements EngineBatch {
         return b;
     }
 
-    /** Per-run scalars, training and test index maps, labels and w_O. */
-    private void upload(int[] N, int[] E, int[] NT) {
-        int[] trainWo = new int[R];
-        float[] eta = new float[R], wo2 = new float[R], wo = new float[R * mv];
-        double[] target = new double[R];
+    /**
+     * Per-run scalars, training and test index maps and labels, and the set-up grouping: written
+     * once into pinned memory and copied on the upload stream; the default stream waits for them.
+     * Returns the pinned block, to be freed once the copies are done.
+     */
+    private PinnedBuffer upload(int[] N, int[] E, int[] NT, List<int[]> groups) {
+        int[] trainWo = new int[R], order = new int[R];
+        float[] eta = new float[R], wo2 = new float[R], mu = new float[R];
+        double[] tgt = target.clone();
         int[] mapAll = new int[Math.toIntExact(R * lay.sSamples())], occAll = new int[mapAll.length];
         int[] startAll = new int[Math.toIntExact(R * (pMax + 1L))];
         int[] testMapAll = new int[Math.toIntExact(R * lay.sTestSamples())];
         float[] yAll = new float[R * nMax], testYAll = new float[R * ntMax];
+        for (int[] g : groups) {
+            // ‖w_O(0)‖² as float32 entries summed in float64: once per group, as its runs share w_O(0).
+            double s = 0;
+            for (double v : runs.get(g[3]).init().wO()) s += (float) v * (float) v;
+            for (int i = 3; i < g.length; i++) {
+                order[g[0] + i - 3] = g[i];
+                wo2[g[i]] = (float) s;
+            }
+        }
         for (int r = 0; r < R; r++) {
             RunData rd = runs.get(r);
             RunConfig cfg = rd.config();
             trainWo[r] = learn[r] ? 1 : 0;
             eta[r] = (float) cfg.lr();
-            target[r] = cfg.targetLoss();
-            double s = 0;
-            for (int i = 0; i < mv; i++) {
-                float v = (float) rd.init().wO()[i];
-                wo[r * mv + i] = v;
-                s += v * v;
-            }
-            wo2[r] = (float) s;
+            mu[r] = rd.family() != null ? (float) cfg.mu() : 1f;
             TokenSet tr = rd.train();
             int base = Math.toIntExact(r * lay.sSamples());
             System.arraycopy(tr.map(), 0, mapAll, base, tr.map().length);
@@ -203,21 +265,37 @@ final class CudaBatch implements EngineBatch {
             System.arraycopy(te.map(), 0, testMapAll, Math.toIntExact(r * lay.sTestSamples()), te.map().length);
             for (int n = 0; n < te.N(); n++) testYAll[r * ntMax + n] = te.y()[n];
         }
-        nOf.put(N, 0);
-        pOf.put(P, 0);
-        eOf.put(E, 0);
-        ntOf.put(NT, 0);
-        trainWoOf.put(trainWo, 0);
-        etaOf.put(eta, 0);
-        wo2Of.put(wo2, 0);
-        targetOf.put(target, 0);
-        wO.put(wo, 0);
-        map.put(mapAll, 0);
-        occ.put(occAll, 0);
-        occStart.put(startAll, 0);
-        y.put(yAll, 0);
-        testMap.put(testMapAll, 0);
-        testY.put(testYAll, 0);
+        // The doubles first, so they sit 8-byte aligned.
+        Object[] src = {tgt, N, P, E, NT, trainWo, order, eta, wo2, mu, mapAll, occAll, startAll, testMapAll, yAll, testYAll};
+        DeviceBuffer[] dst = {targetOf, nOf, pOf, eOf, ntOf, trainWoOf, setupRuns, etaOf, wo2Of, muOf, map, occ, occStart,
+                testMap, y, testY};
+        long bytes = 0;
+        for (Object a : src) bytes += a instanceof double[] x ? 8L * x.length : 4L * java.lang.reflect.Array.getLength(a);
+        PinnedBuffer host = new PinnedBuffer(bytes);
+        long at = 0;
+        for (int i = 0; i < src.length; i++) {
+            long n;
+            switch (src[i]) {
+                case int[] x -> {
+                    host.putInts(at / 4, x);
+                    n = 4L * x.length;
+                }
+                case float[] x -> {
+                    for (int j = 0; j < x.length; j++) host.putFloat(at / 4 + j, x[j]);
+                    n = 4L * x.length;
+                }
+                case double[] x -> {
+                    for (int j = 0; j < x.length; j++) host.putDouble(at / 8 + j, x[j]);
+                    n = 8L * x.length;
+                }
+                default -> throw new IllegalStateException("unexpected staged array " + src[i].getClass());
+            }
+            dst[i].putAsync(host, at, 0, n, setups.upload);
+            at += n;
+        }
+        cuEventRecord(setups.uploaded, setups.upload);
+        cuStreamWaitEvent(null, setups.uploaded, 0);
+        return host;
     }
 
     /**
@@ -233,65 +311,43 @@ final class CudaBatch implements EngineBatch {
     }
 
     /**
-     * The one-off projections of SPEC §4, run by run through a staging area: G = TᵀT, Q|K = W(0) T,
-     * V = W_V(0) T (learnable w_O) or u = (W_V(0)ᵀ w_O)ᵀ T (fixed w_O: only u is ever needed), and
-     * for the test tokens and probes S: Q|K(0)(s), Tᵀs, and V(0)(s) or u(0)(s).
+     * The one-off projections of SPEC §4 of every run, group by group: G = TᵀT, Q|K = W(0) T, u (fixed
+     * w_O) or V (learnable w_O), and for the test tokens and probes S: Q|K(0)(s), Tᵀs, u(0)(s) or
+     * V(0)(s), each a slice of the group's set-up scaled by the run's ‖μ‖; w_O(0) copied.
      */
-    private void project(int[] E) {
-        try (DeviceBuffer T = ctx.alloc(4L * pMax * d); DeviceBuffer S = ctx.alloc(4L * eMax * d);
-             DeviceBuffer Wqk = ctx.alloc(4L * w * d); DeviceBuffer Wv = ctx.alloc(4L * mv * d);
-             DeviceBuffer vo = ctx.alloc(4L * d)) {
-            Operand t = new Operand(T.ptr(), 0, d), s = new Operand(S.ptr(), 0, d);
-            Operand wqk = new Operand(Wqk.ptr(), 0, d), wv = new Operand(Wv.ptr(), 0, d), vop = new Operand(vo.ptr(), 0, d);
-            for (int r = 0; r < R; r++) {
-                RunData rd = runs.get(r);
-                int Pr = P[r], Er = E[r];
-                Weights w0 = rd.init();
-                // Synchronous copies on the default stream: each waits for the previous run's kernels,
-                // so the staging area is free to overwrite.
-                T.put(toFloat(rd.train().tokens(), 0, Pr * d), 0);
-                float[] se = toFloat(rd.test().tokens(), 0, Er * d);
-                for (int i = 0; i < d; i++) {
-                    se[(Er - 2) * d + i] = (float) rd.muPos()[i];
-                    se[(Er - 1) * d + i] = (float) rd.muNeg()[i];
-                }
-                S.put(se, 0);
-                float[] stacked = toFloat(w0.WQ(), 0, w * d);      // [W_Q; W_K], 2m_k×d: W_K goes below W_Q
-                System.arraycopy(toFloat(w0.WK(), 0, mk * d), 0, stacked, mk * d, mk * d);
-                Wqk.put(stacked, 0);
-                Wv.put(toFloat(w0.WV(), 0, mv * d), 0);
-                k.gemm(true, null, 1, null, null, null, Pr, d, Pr, t, t, null, slot(G, r * lay.sG(), pMax), null, 1f);
-                k.gemm(true, null, 1, null, null, null, Pr, d, w, t, wqk, null, slot(QK, r * lay.sQK(), w), null, 1f);
-                k.gemm(true, null, 1, null, null, null, Er, d, w, s, wqk, null, slot(QK0e, r * lay.sQKe(), w), null, 1f);
-                k.gemm(true, null, 1, null, null, null, Er, d, Pr, s, t, null, slot(Te, r * lay.sTe(), pMax), null, 1f);
-                if (learn[r]) {
-                    k.gemm(true, null, 1, null, null, null, Pr, d, mv, t, wv, null, slot(V, r * lay.sV(), mv), null, 1f);
-                    k.gemm(true, null, 1, null, null, null, Er, d, mv, s, wv, null, slot(V0e, r * lay.sVe(), mv), null, 1f);
-                } else {
-                    k.gemm(false, null, 1, null, null, null, 1, mv, d, slot(wO, (long) r * mv, mv), wv, null, vop, null, 1f);
-                    k.gemm(true, null, 1, null, null, null, Pr, d, 1, t, vop, null, slot(u, (long) r * pMax, 1), null, 1f);
-                    k.gemm(true, null, 1, null, null, null, Er, d, 1, s, vop, null, slot(u0e, (long) r * eMax, 1), null, 1f);
-                }
+    private void setUp(FamilySlice slice, FamilySetups setups, List<int[]> groups) {
+        for (int[] g : groups) {
+            int count = g.length - 3, fixed = g[1], learnable = g[2], pG = 0, eG = 0;
+            for (int i = 3; i < g.length; i++) {
+                pG = Math.max(pG, P[g[i]]);
+                eG = Math.max(eG, runs.get(g[i]).test().P() + 2);
             }
-            ctx.synchronize();
+            FamilySetup s = setups.acquire(runs.get(g[3]), pG);
+            try {
+                CUdeviceptr all = setupRuns.at(g[0], Integer.BYTES), fix = all, lrn = setupRuns.at(g[0] + fixed, Integer.BYTES);
+                slice.launch(all, count, pG, pOf.ptr(), pOf.ptr(), 0, false, s.G.ptr(), s.P, G.ptr(), lay.sG(), pMax, muOf.ptr(), true);
+                slice.launch(all, count, pG, pOf.ptr(), null, w, false, s.QK.ptr(), w, QK.ptr(), lay.sQK(), w, muOf.ptr(), false);
+                slice.launch(all, count, eG, eOf.ptr(), null, w, s.probes, s.QK0e.ptr(), w, QK0e.ptr(), lay.sQKe(), w, muOf.ptr(), false);
+                slice.launch(all, count, eG, eOf.ptr(), pOf.ptr(), 0, s.probes, s.Te.ptr(), s.P, Te.ptr(), lay.sTe(), pMax, muOf.ptr(), true);
+                slice.launch(all, count, 1, null, null, mv, false, s.wO.ptr(), mv, wO.ptr(), mv, mv, null, false);
+                if (fixed > 0) {
+                    slice.launch(fix, fixed, pG, pOf.ptr(), null, 1, false, s.u().ptr(), 1, u.ptr(), pMax, 1, muOf.ptr(), false);
+                    slice.launch(fix, fixed, eG, eOf.ptr(), null, 1, s.probes, s.u0e().ptr(), 1, u0e.ptr(), eMax, 1, muOf.ptr(), false);
+                }
+                if (learnable > 0) {
+                    slice.launch(lrn, learnable, pG, pOf.ptr(), null, mv, false, s.V().ptr(), mv, V.ptr(), lay.sV(), mv, muOf.ptr(), false);
+                    slice.launch(lrn, learnable, eG, eOf.ptr(), null, mv, s.probes, s.V0e().ptr(), mv, V0e.ptr(), lay.sVe(), mv, muOf.ptr(),
+                            false);
+                }
+            } finally {
+                setups.release(s);
+            }
         }
-    }
-
-    /** Run r's matrix at float index {@code at} of {@code b} (one-run launches: stride 0). */
-    private static Operand slot(DeviceBuffer b, long at, int ld) {
-        return new Operand(b.at(at, Float.BYTES), 0, ld);
     }
 
     /** A batched operand: run r at r·stride of {@code b}. */
     private static Operand all(DeviceBuffer b, long stride, int ld) {
         return new Operand(b.ptr(), stride, ld);
-    }
-
-    /** Float copy of x[from, from+n), zero-padded when x is shorter (the staging rows of missing tokens). */
-    private static float[] toFloat(double[] x, int from, int n) {
-        float[] out = new float[n];
-        for (int i = 0; i < n && from + i < x.length; i++) out[i] = (float) x[from + i];
-        return out;
     }
 
     /** Uploads the runs r with keep(r) into list slot {@code slot}; returns how many. */
@@ -314,14 +370,46 @@ final class CudaBatch implements EngineBatch {
 
     @Override
     public void step(boolean[] active, double[] loss) {
+        steps(active, 1, target, new double[][] {loss});
+    }
+
+    /**
+     * k steps with one copy of losses to the host per {@value #READ_EVERY}: a run the device stops
+     * (loss below target or not finite: loss_reduce clears its go flag, so no kernel updates it) is
+     * frozen with the weights of its stop step, and recomputes the same loss at the stretch's later
+     * steps, as its inputs no longer change; the host reads its loss at the stop step and lists it
+     * no more. Stop steps, losses and weights are those of k single steps. The runs' targets are
+     * the device's copy of their configs' (the same as {@code targets}).
+     */
+    @Override
+    public void steps(boolean[] active, int k, double[] targets, double[][] loss) {
         ctx.makeCurrent();
-        int n = list(0, r -> active[r]);
-        if (n == 0) return;
-        CUdeviceptr ids = listAt(0);
+        boolean[] on = active.clone();
+        for (int done = 0; done < k; ) {
+            int n = list(0, r -> on[r]);
+            if (n == 0) return;
+            CUdeviceptr ids = listAt(0);
+            int m = Math.min(READ_EVERY, k - done);
+            for (int i = 0; i < m; i++) launchStep(ids, n, lossHist.at((long) i * R, Double.BYTES));
+            lossHist.getAsync(lossHost, 0, 0, 8L * m * R, null);
+            cuStreamSynchronize(null);
+            for (int r = 0; r < R; r++) {
+                for (int i = 0; i < m && on[r]; i++) {
+                    double l = lossHost.getDouble((long) i * R + r);
+                    loss[done + i][r] = l;
+                    if (!(Double.isFinite(l) && l >= target[r])) on[r] = false;
+                }
+            }
+            done += m;
+        }
+    }
+
+    /** One step's launches for the n runs listed at ids; their losses L go to {@code L} (R doubles). */
+    private void launchStep(CUdeviceptr ids, int n, CUdeviceptr L) {
         if (lay.learnable()) k.scalarizeV(ids, n, trainWoOf.ptr(), pOf.ptr(), pMax, mv, V.ptr(), wO.ptr(), u.ptr());
         k.attentionForward(ids, n, nOf.ptr(), nMax, M, mk, map.ptr(), QK.ptr(), lay.sQK(), u.ptr(), pMax, y.ptr(),
                 f.ptr(), lossTerm.ptr(), g.ptr(), c.ptr(), D.ptr());
-        k.lossReduce(ids, n, nOf.ptr(), nMax, lossTerm.ptr(), targetOf.ptr(), lossOf.ptr(), go.ptr());
+        k.lossReduce(ids, n, nOf.ptr(), nMax, lossTerm.ptr(), targetOf.ptr(), L, go.ptr());
         k.gather(ids, n, go.ptr(), nOf.ptr(), pOf.ptr(), pMax, nMax, M, mk, occStart.ptr(), occ.ptr(), map.ptr(), D.ptr(), g.ptr(),
                 c.ptr(), QK.ptr(), lay.sQK(), etaOf.ptr(), trainWoOf.ptr(), AB.ptr(), AQK.ptr(), gamma.ptr(), cV.ptr());
         // Q|K −= η G [α|β], in place.
@@ -333,8 +421,6 @@ final class CudaBatch implements EngineBatch {
             k.valueUpdate(ids, n, go.ptr(), trainWoOf.ptr(), pOf.ptr(), pMax, mv, gamma.ptr(), h.ptr(), etaOf.ptr(),
                     V.ptr(), AV.ptr(), wO.ptr());
         }
-        lossOf.get(hostLoss, 0);
-        for (int r = 0; r < R; r++) if (active[r]) loss[r] = hostLoss[r];
     }
 
     @Override
@@ -431,6 +517,7 @@ final class CudaBatch implements EngineBatch {
     public void close() {
         if (buffers.isEmpty()) return;
         ctx.makeCurrent();
+        if (lossHost != null) lossHost.close();
         for (int i = buffers.size() - 1; i >= 0; i--) buffers.get(i).close();
         buffers.clear();
     }

@@ -32,6 +32,8 @@ public final class CudaEngine implements Engine, AutoCloseable {
     }
 
     private final CudaContext ctx;
+    private final FamilySlice slice;
+    private final FamilySetups setups;
     private final PrintStream log;
     private volatile int lastBatch;
 
@@ -44,6 +46,16 @@ public final class CudaEngine implements Engine, AutoCloseable {
     public CudaEngine(PrintStream log) {
         this.log = log;
         this.ctx = new CudaContext(0);
+        FamilySlice fs = null;
+        try {
+            fs = new FamilySlice();
+            this.setups = new FamilySetups(ctx);
+        } catch (RuntimeException e) {
+            if (fs != null) fs.close();
+            ctx.close();
+            throw e;
+        }
+        this.slice = fs;
     }
 
     /**
@@ -137,7 +149,7 @@ public final class CudaEngine implements Engine, AutoCloseable {
     public int maxBatch(RunConfig shape) {
         Layout lay = Layout.of(shape);
         long free = ctx.freeBytes();
-        long usable = (long) (free * MEMORY_SHARE) - lay.stagingBytes();
+        long usable = (long) (free * MEMORY_SHARE) - lay.setupBytes();
         int r = (int) Math.max(0, Math.min(MAX_RUNS, usable / lay.bytesPerRun()));
         lastBatch = r;
         log.printf(Locale.ROOT, "cuda: R=%d runs per batch (d=%d M=%d m_k=%d m_v=%d N=%d P=%d: %.1f MiB per run, %.2f GiB free)%n",
@@ -148,7 +160,7 @@ public final class CudaEngine implements Engine, AutoCloseable {
 
     @Override
     public EngineBatch open(List<RunData> runs) {
-        return new CudaBatch(ctx, runs);
+        return new CudaBatch(ctx, slice, setups, runs);
     }
 
     /** The device context (benchmarks time kernels against it). */
@@ -158,6 +170,11 @@ public final class CudaEngine implements Engine, AutoCloseable {
 
     @Override
     public void close() {
-        ctx.close();
+        try {
+            setups.close();
+            slice.close();
+        } finally {
+            ctx.close();
+        }
     }
 }

@@ -3,11 +3,14 @@ package org.attnsweep.engine.cuda;
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
+import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
 
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
+import jcuda.driver.CUstream;
 
 /**
  * One device allocation, zero-filled when made and freed by {@link #close}. Copies are indexed by
@@ -56,6 +59,22 @@ public final class DeviceBuffer implements AutoCloseable {
 
     public void get(double[] dst, long index) {
         copyOut(Pointer.to(dst), index * Double.BYTES, (long) dst.length * Double.BYTES);
+    }
+
+    /**
+     * Copies {@code n} bytes from byte {@code from} of pinned host memory to byte {@code offset} of
+     * this buffer, asynchronously on {@code stream} (null: the default stream).
+     */
+    public void putAsync(PinnedBuffer src, long from, long offset, long n, CUstream stream) {
+        check(offset, n);
+        if (n > 0) cuMemcpyHtoDAsync(ptr.withByteOffset(offset), src.at(from), n, stream);
+    }
+
+    /** Copies {@code n} bytes from byte {@code offset} of this buffer to byte {@code to} of pinned host memory, asynchronously. */
+    public void getAsync(PinnedBuffer dst, long to, long offset, long n, CUstream stream) {
+        check(offset, n);
+        if (to + n > dst.size()) throw new IndexOutOfBoundsException("bytes [" + to + ", " + (to + n) + ") outside a pinned buffer of " + dst.size());
+        if (n > 0) cuMemcpyDtoHAsync(dst.at(to), ptr.withByteOffset(offset), n, stream);
     }
 
     private void copyIn(Pointer host, long offset, long n) {

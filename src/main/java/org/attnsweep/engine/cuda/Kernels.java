@@ -39,7 +39,7 @@ import jcuda.driver.JITOptions;
 public final class Kernels implements AutoCloseable {
     /** Every kernel file of kernels/, by name; each becomes the resources kernels/NAME.*. */
     public static final List<String> FILES = List.of("gemm", "gemv", "attention_forward", "loss_reduce", "gather",
-            "value_gram", "value_update", "scalarize_v", "metric_dots");
+            "value_gram", "value_update", "scalarize_v", "metric_dots", "family_slice");   // family_slice: FamilySlice launches it
     /** Architectures the jar carries cubins for (native/build-kernels.sh's ARCHS), as 10·major + minor. */
     static final int[] CUBIN_ARCHS = {80, 90};
     /** Whether every launch is synchronised and checked ({@code ATTNSWEEP_CUDA_SYNC=1}). */

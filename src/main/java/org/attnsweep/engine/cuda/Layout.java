@@ -65,20 +65,24 @@ record Layout(int d, int M, int mk, int mv, int nMax, int pMax, int ntMax, int e
 
     /** Device bytes one run of the batch holds for its whole life. */
     long bytesPerRun() {
-        long ints = 2 * sSamples() + (pMax + 1L) + sTestSamples() + 9;   // map, occ, occStart, test map, per-run scalars
+        long ints = 2 * sSamples() + (pMax + 1L) + sTestSamples() + 10;  // map, occ, occStart, test map, per-run scalars, set-up list
         long floats = nMax                                 // y
                 + sG() + 3 * sQK()                         // G; Q|K, A_Q|A_K, [α|β]
                 + 4L * pMax + mv                           // u, c_V, γ, h; w_O
                 + 2L * nMax + sSamples() + sD()            // f, g, c, D
                 + 2 * sQKe() + sTe() + 2L * eMax           // Q|K(0)(s), Q|K(s), Tᵀs; u(0)(s), u(s)
-                + 2L * ntMax + sDots() + 2;                // test y, test f, metric dots; η, ‖w_O‖²
+                + 2L * ntMax + sDots() + 3;                // test y, test f, metric dots; η, ‖w_O‖², ‖μ‖
         if (learnable) floats += 2 * sV() + 2 * sVe();     // V, A_V; V(0)(s), V(s)
-        long doubles = nMax + 2;                           // loss terms; target, L
+        long doubles = nMax + 1 + CudaBatch.READ_EVERY;    // loss terms; target; L at each step of a read-back stretch
         return 4 * (ints + floats) + 8 * doubles;
     }
 
-    /** Device bytes of the set-up staging area (one run's tokens and initial weights at a time). */
-    long stagingBytes() {
-        return 4L * ((long) (pMax + eMax + 2 * mk + mv + 1) * d);
+    /**
+     * Device bytes the set-ups take while a batch is opened: the family set-up kept from the last
+     * batch and the one being made ({@link FamilySetups}), each of P_max training and E_max
+     * evaluation tokens.
+     */
+    long setupBytes() {
+        return 2 * FamilySetup.bytes(pMax, eMax, d, mk, mv);
     }
 }

@@ -1,0 +1,58 @@
+package org.attnsweep.engine.cuda;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.attnsweep.model.Presets;
+import org.attnsweep.model.RunConfig;
+import org.attnsweep.model.RunSpec;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The issue's target for the family-shared set-up: per-run set-up work (host conversions, bus bytes,
+ * GEMM FLOPs) at least 50× below one set-up per run, on the jiang-heatmap grid (N 2..20 step 2 ×
+ * ‖μ‖ 1..100 × 10 repeats: 10,000 runs in 10 families).
+ */
+class SetupCostTest {
+    static List<RunConfig> jiangHeatmap() {
+        RunSpec s = new RunSpec();
+        Presets.apply("jiang-heatmap", s);
+        List<RunConfig> out = new ArrayList<>();
+        for (int rep = 0; rep < 10; rep++) {
+            for (int mu = 1; mu <= 100; mu++) {
+                for (int N = 2; N <= 20; N += 2) {
+                    s.N = N;
+                    s.mu = mu;
+                    out.add(s.build(rep));
+                }
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void jiangHeatmapSetUpIsAtLeast50TimesSmaller() {
+        SetupCost cost = SetupCost.of(jiangHeatmap());
+        System.out.print(cost.table());
+        assertEquals(10_000, cost.runs());
+        assertEquals(10, cost.families());
+        double[] q = cost.ratios();
+        String[] what = {"host conversions", "bus bytes", "GEMM FLOPs"};
+        for (int i = 0; i < 3; i++) assertTrue(q[i] >= 50, what[i] + " only " + q[i] + "x below one set-up per run:\n" + cost.table());
+    }
+
+    @Test
+    void oneRunFamiliesCostWhatTheyCostBefore() {
+        // A family of one run at its own N shares nothing: its products are the run's own (the
+        // evaluation rows lack the two probe rows, so slightly fewer), and it converts as much.
+        RunSpec s = new RunSpec();
+        Presets.apply("jiang-heatmap", s);
+        s.seed = 12345;
+        SetupCost one = SetupCost.of(List.of(s.build(0)));
+        assertEquals(1, one.families());
+        double[] q = one.ratios();
+        for (double v : q) assertTrue(v > 0.99 && v < 1.01, "one run alone: ratios " + java.util.Arrays.toString(q));
+    }
+}
