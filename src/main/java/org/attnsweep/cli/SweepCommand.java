@@ -72,10 +72,10 @@ public final class SweepCommand implements Callable<Integer> {
         }
         long memory = memoryMb > 0 ? memoryMb << 20 : heap / 2;
         String budget = memoryMb > 0 ? "--memory-mb " + memoryMb : "half the " + (heap >> 20) + " MiB heap; raise --memory-mb up to the heap";
-        Plan plan = Plan.of(grids(), maxRuns.limits(memory, budget + ", or " + RunOptions.MORE_HEAP));
+        org.attnsweep.engine.Formulation form = formulation.value();
+        Plan plan = Plan.of(grids(), maxRuns.limits(memory, budget + ", or " + RunOptions.MORE_HEAP).in(form));
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
         Sweeper.Inputs inputs = RunOptions.inputs(plan, null);
-        org.attnsweep.engine.Formulation form = formulation.value();
         Engine eng = Engines.select(engine, prec, form, threads, err);
         Plan.checkEngine(mine, eng::maxBatch, eng.name());
         if (dryRun) {
@@ -150,13 +150,17 @@ public final class SweepCommand implements Callable<Integer> {
     }
 
     private static void printPlan(PrintWriter out, Plan plan, List<PlannedRun> mine, long memory, Engine engine) {
-        List<List<PlannedRun>> batches = Sweeper.batches(mine, memory, engine::maxBatch);
+        org.attnsweep.engine.Formulation asked = engine.formulation();
+        List<List<PlannedRun>> batches = Sweeper.batches(mine, memory, asked, engine::maxBatch);
         double flops = 0;
         long peak = 0;
+        Map<String, Integer> forms = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());
         for (List<PlannedRun> b : batches) {
             long bytes = 0;
             for (PlannedRun r : b) {
-                bytes += Plan.runBytes(r.config());
+                Plan.Footprint f = Plan.Footprint.of(r.config(), asked);
+                forms.merge(f.form().label(), 1, Integer::sum);
+                bytes += f.bytes();
                 flops += Plan.stepFlops(r.config()) * r.config().steps();
             }
             peak = Math.max(peak, bytes);
@@ -166,7 +170,12 @@ public final class SweepCommand implements Callable<Integer> {
         // stop at a target loss finish sooner than this worst case.
         double rate = 40e9 * threads;
         out.printf(Locale.ROOT, "plan: %d runs (%d in this shard) in %d batches%n", plan.size(), mine.size(), batches.size());
-        out.printf(Locale.ROOT, "memory: at most %.1f MiB per batch (budget %.0f MiB)%n", peak / 1048576.0, memory / 1048576.0);
+        // The form each run is sized in (the one it trains in, per run under auto: a batch's own
+        // choice sums its runs), e.g. "direct form" or "span form (40 runs) and direct form (500 runs)".
+        String sized = forms.size() == 1 ? forms.keySet().iterator().next() + " form"
+                : String.join(" and ", forms.entrySet().stream().map(e -> e.getKey() + " form (" + e.getValue() + " runs)").toList());
+        out.printf(Locale.ROOT, "memory: at most %.1f MiB per batch, runs sized in the %s (budget %.0f MiB)%n",
+                peak / 1048576.0, sized, memory / 1048576.0);
         boolean early = mine.stream().anyMatch(r -> r.config().targetLoss() > 0);
         out.printf(Locale.ROOT, "time: at most %.3g TFLOP of GD steps (SPEC §4 count), about %s on %d cores at %.0f GFLOP/s%s%n",
                 flops / 1e12, clock(flops / rate), threads, rate / 1e9,

@@ -83,10 +83,10 @@ public final class TrainCommand implements Callable<Integer> {
         NpyData.Inputs files = dataFrom == null && initFrom == null ? null : NpyData.read(dataFrom, initFrom);
         if (files != null) RunOptions.shapesFromFiles(runSpec, given, files, dataFrom, initFrom);
         long heap = Runtime.getRuntime().maxMemory();
-        Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())),
-                maxRuns.limits(heap / 2, "half the " + (heap >> 20) + " MiB heap; " + RunOptions.MORE_HEAP));
-        Sweeper.Inputs inputs = RunOptions.inputs(plan, files);
         org.attnsweep.engine.Formulation form = formulation.value();
+        Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())),
+                maxRuns.limits(heap / 2, "half the " + (heap >> 20) + " MiB heap; " + RunOptions.MORE_HEAP).in(form));
+        Sweeper.Inputs inputs = RunOptions.inputs(plan, files);
         Engine eng = Engines.select(engine, prec, form, threads, err);
         Plan.checkEngine(plan.runs(), eng::maxBatch, eng.name());
         for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.writable(p);

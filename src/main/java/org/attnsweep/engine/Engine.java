@@ -38,6 +38,14 @@ public interface Engine {
     }
 
     /**
+     * The formulation this engine was asked to train in, which decides the memory a run is sized
+     * at (auto: per run as the vector engine's cost model chooses). The cuda engine runs span only.
+     */
+    default Formulation formulation() {
+        return Formulation.SPAN;
+    }
+
+    /**
      * Whether training runs off the host's cores (a GPU): the sweeper then draws the next batch's
      * data on CPU threads while this one trains. CPU engines would only compete for their cores.
      */

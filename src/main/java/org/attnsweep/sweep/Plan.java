@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToIntFunction;
+import org.attnsweep.engine.Formulation;
+import org.attnsweep.engine.vector.CostModel;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 
@@ -21,11 +23,13 @@ public final class Plan {
 
     /**
      * What a plan may ask for before any work: at most {@code maxRuns} runs, and no run needing
-     * more than {@code memoryBytes} of host memory.
+     * more than {@code memoryBytes} of host memory in the form it would train in.
      *
      * @param budget how the memory figure came about, for the message ("half the 6028 MiB heap")
+     * @param form   the formulation asked for (auto: each run's as the vector engine's cost model
+     *               chooses); it decides which form's memory a run is held to
      */
-    public record Limits(long maxRuns, long memoryBytes, String budget) {
+    public record Limits(long maxRuns, long memoryBytes, String budget, Formulation form) {
         /** The default cap on a plan's runs; the largest preset (zhang-phase) has 80,000. */
         public static final long MAX_RUNS = 1_000_000;
 
@@ -35,10 +39,20 @@ public final class Plan {
          */
         static final long BYTES_PER_PLANNED_RUN = 4096;
 
+        /** Limits under the default formulation, auto. */
+        public Limits(long maxRuns, long memoryBytes, String budget) {
+            this(maxRuns, memoryBytes, budget, Formulation.AUTO);
+        }
+
         /** The default cap and a batch budget of half the heap, as train and sweep use without options. */
         public static Limits defaults() {
             long heap = Runtime.getRuntime().maxMemory();
             return new Limits(MAX_RUNS, heap / 2, "half the " + mib(heap) + " MiB heap");
+        }
+
+        /** These limits with runs held to {@code f}'s memory. */
+        public Limits in(Formulation f) {
+            return new Limits(maxRuns, memoryBytes, budget, f);
         }
     }
 
@@ -69,7 +83,9 @@ public final class Plan {
         Map<String, Integer> seen = new LinkedHashMap<>();
         for (Grid g : grids) {
             for (RunSpec s : g.points()) {
-                Footprint.of(s.d, s.M, s.mk, s.mv, s.N, s.testN, s.trainWo).check(limits);
+                Footprint f = Footprint.of(s, limits.form());
+                Footprint other = Footprint.of(s, f.form() == Formulation.SPAN ? Formulation.DIRECT : Formulation.SPAN);
+                f.check(limits, other, limits.form() != Formulation.AUTO && Footprint.of(s, Formulation.AUTO).form() == other.form());
                 for (RunConfig c : s.configs()) {
                     PlannedRun r = new PlannedRun(out.size(), c);
                     // Grids that overlap (a shared cell of two 1-D factor sweeps) run it once.
@@ -103,9 +119,12 @@ public final class Plan {
         return 4.0 * c.mk() * P * P;
     }
 
-    /** Bytes a run holds in the vector engine (float32 state plus its float64 data and initial weights). */
-    public static long runBytes(RunConfig c) {
-        return Footprint.of(c.d(), c.M(), c.mk(), c.mv(), c.N(), c.testN(), c.trainWo()).bytes();
+    /**
+     * Bytes a run holds in the engine (float32 state plus its float64 data and initial weights), in
+     * the form it trains in under {@code form} (see {@link Footprint#of(RunConfig, Formulation)}).
+     */
+    public static long runBytes(RunConfig c, Formulation form) {
+        return Footprint.of(c, form).bytes();
     }
 
     /**
@@ -133,40 +152,67 @@ public final class Plan {
     }
 
     /**
-     * What one run holds, from its shapes alone (no config is built, nothing is allocated), in
-     * doubles so that no product overflows: bytes by part as the vector engine and the data
-     * factory allocate them, and its largest single array. Glossary letters; E = test tokens + 2
-     * probes + 2 signals.
+     * What one run holds, from its shapes alone (nothing is allocated), in doubles so that no
+     * product overflows: bytes by part as the vector engine and the data factory allocate them, in
+     * the form it trains in, and its largest single array. Glossary letters; P = N·M tokens for
+     * images, 2 + N·(M−1) for synthetic data (one signal per class); E = test tokens + 2 probes.
      *
+     * @param form     the form the run trains in: span or direct (never auto)
      * @param parts    bytes of each part, with the options that size it
      * @param largest  elements of the largest single array
      * @param largestName what that array is, with the options that size it
      */
-    public record Footprint(Map<String, Double> parts, double largest, String largestName) {
+    public record Footprint(Formulation form, Map<String, Double> parts, double largest, String largestName) {
 
         /** The JVM's largest array: a few header words under Integer.MAX_VALUE elements. */
         static final double MAX_ARRAY = Integer.MAX_VALUE - 8;
 
-        public static Footprint of(int d, int M, int mk, int mv, int N, int testN, boolean trainWo) {
-            double P = 2 + (double) N * (M - 1), E = 2 + (double) testN * (M - 1) + 2, m = Math.max(mk, mv);
+        /**
+         * A grid point's run, asked to train in {@code requested}. An image point's shapes (d, M)
+         * come from its image source, so its first config is built for them; a synthetic point's
+         * are read off the spec without building one.
+         */
+        public static Footprint of(RunSpec s, Formulation requested) {
+            if (s.images != null) return of(s.build(0), requested);
+            return of(s.d, s.M, s.mk, s.mv, s.N, s.testN, s.trainWo, false, s.steps, requested);
+        }
+
+        /** A run's footprint, asked to train in {@code requested}. */
+        public static Footprint of(RunConfig c, Formulation requested) {
+            return of(c.d(), c.M(), c.mk(), c.mv(), c.N(), c.testN(), c.trainWo(), c.images() != null, c.steps(), requested);
+        }
+
+        /**
+         * The footprint in the form a run of these shapes trains in under {@code requested}: a forced
+         * form as it is, auto as {@link CostModel#formOf} chooses; each form's state from
+         * {@link CostModel#stateWords} and {@link CostModel#testWords}.
+         */
+        public static Footprint of(int d, int M, int mk, int mv, int N, int testN, boolean trainWo, boolean images, int steps,
+                                   Formulation requested) {
+            int P = (int) Math.min(Integer.MAX_VALUE, images ? (long) N * M : 2 + (long) N * (M - 1));
+            double E = (images ? (double) testN * M : 2 + (double) testN * (M - 1)) + 2, m = Math.max(mk, mv);
+            Formulation form = CostModel.formOf(requested, N, M, d, mk, mv, P, trainWo, steps);
+            boolean span = form == Formulation.SPAN;
             Map<String, Double> parts = new LinkedHashMap<>();
-            // float32 copies of the tokens for the Grams, float64 tokens of the data (as drawn)
-            parts.put("training tokens P*d (lower --N, --M or --d)", (4 * 2 + 8) * P * d);
+            // float32 copies of the tokens (span: scaled for the Grams; direct: T and Tᵀ), float64 tokens of the data
+            parts.put("training tokens P*d (lower --N, --M or --d)", (4 * 2 + 8) * (double) P * d);
             parts.put("test tokens (lower --test-n, --M or --d)", (4 + 8) * E * d);
             parts.put("weights m*d (lower --mk, --mv or --d)", 4 * 3.0 * mk * d + 8 * ((2.0 * mk + mv) * d + mv));
-            parts.put("span state P^2 + m*P (lower --N, --M, --mk or --mv)",
-                    4 * (P * P + 6 * P * mk + (trainWo ? 3 * P * mv : 3 * P)));
-            parts.put("test state E*P + E*m (lower --test-n, --N, --M or --mk)", 4 * (2 * E * mk + E * P + (trainWo ? E * mv : 0)));
-            double[] sizes = {P * P, P * m, E * P, E * m, P * d, E * d, (double) m * d, (double) N * M * d,
+            parts.put(span ? "span state P^2 + m*P (lower --N, --M, --mk or --mv)" : "direct state P*d + m*P (lower --N, --M, --d or --mk)",
+                    4 * CostModel.stateWords(form, d, mk, mv, P, trainWo));
+            parts.put(span ? "test state E*P + E*m (lower --test-n, --N, --M or --mk)" : "test state E*m (lower --test-n, --M or --mk)",
+                    4 * CostModel.testWords(form, mk, mv, P, E, trainWo));
+            double p = P;
+            double[] sizes = {span ? p * p : 0, p * m, span ? E * p : 0, E * m, p * d, E * d, (double) m * d, (double) N * M * d,
                     (double) testN * M * d, (double) N * M * M};
-            String[] names = {"span Gram P*P (lower --N or --M)", "span coefficients P*m (lower --N, --M, --mk or --mv)",
+            String[] names = {"span Gram P*P (lower --N or --M)", "coefficients P*m (lower --N, --M, --mk or --mv)",
                     "test Gram E*P (lower --test-n, --N or --M)", "test projections E*m (lower --test-n, --mk or --mv)",
                     "training tokens P*d (lower --N, --M or --d)", "test tokens (lower --test-n, --M or --d)",
                     "weight matrix m*d (lower --mk, --mv or --d)", "training samples N*M*d (lower --N, --M or --d)",
                     "test samples (lower --test-n, --M or --d)", "attention N*M*M (lower --N or --M)"};
             int big = 0;
             for (int i = 1; i < sizes.length; i++) if (sizes[i] > sizes[big]) big = i;
-            return new Footprint(java.util.Collections.unmodifiableMap(parts), sizes[big], names[big]);
+            return new Footprint(form, java.util.Collections.unmodifiableMap(parts), sizes[big], names[big]);
         }
 
         /** Total bytes; Long.MAX_VALUE past the long range. */
@@ -176,17 +222,27 @@ public final class Plan {
             return (long) b;
         }
 
-        /** Refuses a run that cannot fit: over the memory budget, or an array past the JVM's limit. */
-        void check(Limits limits) {
+        /**
+         * Refuses a run that cannot fit in its form: over the memory budget, or an array past the
+         * JVM's limit; the message names the form, and what the other form needs when it would fit.
+         *
+         * @param other      the same run in the other form
+         * @param autoIsOther whether auto would train it in the other form
+         */
+        void check(Limits limits, Footprint other, boolean autoIsOther) {
+            String instead = other.bytes() <= limits.memoryBytes() && other.largest <= MAX_ARRAY
+                    ? String.format(java.util.Locale.ROOT, "; in the %s form it needs %d MiB (--formulation %s%s)",
+                    other.form.label(), mib(other.bytes()), other.form.label(), autoIsOther ? " or auto" : "") : "";
             if (bytes() > limits.memoryBytes()) {
                 Map.Entry<String, Double> top = parts.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
                 throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-                        "one run needs %d MiB, %.0f%% of it %s, but a batch may use %d MiB (%s)", mib(bytes()),
-                        100 * top.getValue() / bytes(), top.getKey(), mib(limits.memoryBytes()), limits.budget()));
+                        "one run needs %d MiB in the %s form, %.0f%% of it %s, but a batch may use %d MiB (%s)%s", mib(bytes()),
+                        form.label(), 100 * top.getValue() / bytes(), top.getKey(), mib(limits.memoryBytes()), limits.budget(), instead));
             }
             if (largest > MAX_ARRAY) {
                 throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-                        "one run's %s has %.0f elements, over the JVM's largest array (%d)", largestName, largest, (long) MAX_ARRAY));
+                        "one run's %s has %.0f elements in the %s form, over the JVM's largest array (%d)%s", largestName, largest,
+                        form.label(), (long) MAX_ARRAY, instead));
             }
         }
     }

@@ -24,6 +24,7 @@ import org.attnsweep.data.Family;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.Formulation;
 import org.attnsweep.Version;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.train.RunResult;
@@ -40,9 +41,11 @@ public final class Sweeper {
 
     /**
      * The batches the runs would be trained in, in order: one shape per batch, at most
-     * {@code maxBatch} runs of it, and no more than the host memory budget holds.
+     * {@code maxBatch} runs of it, and no more than the host memory budget holds with each run in
+     * the form it trains in under {@code form}.
      */
-    public static List<List<PlannedRun>> batches(List<PlannedRun> runs, long memoryBytes, ToIntFunction<RunConfig> maxBatch) {
+    public static List<List<PlannedRun>> batches(List<PlannedRun> runs, long memoryBytes, Formulation form,
+                                                 ToIntFunction<RunConfig> maxBatch) {
         Map<String, List<PlannedRun>> groups = new LinkedHashMap<>();
         for (PlannedRun r : runs) {
             RunConfig c = r.config();
@@ -51,7 +54,7 @@ public final class Sweeper {
         List<List<PlannedRun>> out = new ArrayList<>();
         for (List<PlannedRun> g : groups.values()) {
             RunConfig largest = g.stream().map(PlannedRun::config).max(java.util.Comparator.comparingInt(RunConfig::N)).orElseThrow();
-            long worst = g.stream().mapToLong(r -> Plan.runBytes(r.config())).max().orElse(1);
+            long worst = g.stream().mapToLong(r -> Plan.runBytes(r.config(), form)).max().orElse(1);
             int size = (int) Math.max(1, Math.min(maxBatch.applyAsInt(largest), memoryBytes / worst));
             for (int i = 0; i < g.size(); i += size) out.add(g.subList(i, Math.min(g.size(), i + size)));
         }
@@ -192,7 +195,7 @@ public final class Sweeper {
         // An engine that trains off the host has its next batch's data drawn on CPU threads while
         // it trains this one; the host then holds two batches, so each gets half the budget.
         boolean ahead = engine.trainsOffHost();
-        List<List<PlannedRun>> batches = batches(todo, ahead ? memoryBytes / 2 : memoryBytes, engine::maxBatch);
+        List<List<PlannedRun>> batches = batches(todo, ahead ? memoryBytes / 2 : memoryBytes, engine.formulation(), engine::maxBatch);
         CompletableFuture<List<RunData>> next = batches.isEmpty() ? null : draw(batches.get(0), inputs, false);
         int trained = 0;
         for (int b = 0; b < batches.size(); b++) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.attnsweep.engine.Formulation;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.sweep.Grid;
 import org.attnsweep.sweep.Plan;
@@ -97,7 +98,9 @@ class BadInputTest {
                 train("% of it weights m*d (lower --mk, --mv or --d)", "--d", "100000000", "--mk", "100000"),
                 train("of it test", "--test-n", "100000000"),
                 train("--M must be at most 1048577 tokens per sample", "--M", "100000000"),
-                train("of it span state P^2 + m*P (lower --N, --M, --mk or --mv)", "--M", "1000000"),
+                train("of it span state P^2 + m*P (lower --N, --M, --mk or --mv)", "--M", "1000000", "--formulation", "span"),
+                // auto sizes a run in the form it trains in: direct at P = 10^8, which still cannot fit
+                train("MiB in the direct form, 40% of it direct state P*d + m*P (lower --N, --M, --d or --mk)", "--M", "1000000"),
                 train("one run needs", "--N", "2147483647"),
                 train("one run needs", "--d", "2147483647"),
                 train("the plan has 2000000000 runs, over the cap of 1000000", "--repeats", "2000000000"),
@@ -169,13 +172,17 @@ class BadInputTest {
 
                 // sweep: what cannot fit, and plans too large to expand (items 1-2)
                 sweep("one run needs", "--d", "100000000", "--mk", "100000", "--dry-run"),
-                sweep("one run needs", "--N", "2,100000", "--dry-run"),
+                // P = 100,002 fits in the direct form (auto takes it), not in the span form's P^2
+                sweep("MiB in the span form, 98% of it span state P^2 + m*P (lower --N, --M, --mk or --mv), but a batch may use ",
+                        "--N", "2,100000", "--formulation", "span", "--dry-run"),
+                sweep(" MiB heap; raise --memory-mb up to the heap, or give the JVM more heap with ATTNSWEEP_JAVA_OPTS=-Xmx<size>);"
+                        + " in the direct form it needs 1967 MiB (--formulation direct or auto)", "--N", "2,100000", "--formulation", "span", "--dry-run"),
                 sweep("--M must be at most 1048577", "--M", "2,100000000", "--dry-run"),
                 sweep("the plan has 4001000000 runs, over the cap of 1000000", "--N", "1:1000", "--mu", "1:1000", "--p", "0:0.4:0.0001", "--dry-run"),
                 sweep("the plan has 20 runs, over the cap of 10", "--N", "1:20", "--max-runs", "10"),
                 sweep("--memory-mb must be in [0, ", "--memory-mb", "8796093022208", "--dry-run"),
                 sweep("--memory-mb must be in [0, ", "--memory-mb", "-1"),
-                sweep("one run needs 13 MiB, ", "--memory-mb", "1"),
+                sweep("one run needs 13 MiB in the span form, ", "--memory-mb", "1"),
                 sweep("but a batch may use 1 MiB (--memory-mb 1, ", "--memory-mb", "1", "--dry-run"),
                 sweep("the plan has 2000000000 runs, over the cap of 1000000", "--repeats", "2000000000", "--dry-run"),
                 sweep("Invalid value for option '--memory-mb': '99999999999999999999'", "--memory-mb", "99999999999999999999"),
@@ -297,18 +304,21 @@ class BadInputTest {
     /**
      * A heap large enough for the bytes does not make an array past the JVM's limit possible: the
      * span Gram P×P of N = 50,000 two-token samples has 2.5·10⁹ elements. (No CLI case reaches this
-     * check on a test machine's heap, where the bytes are refused first.)
+     * check on a test machine's heap, where the bytes are refused first.) The direct form has no
+     * Gram, and auto trains such a run in it, so only a forced span is refused.
      */
     @Test
     void arraysPastTheJvmLimitAreRefusedWhateverTheHeap() {
         RunSpec s = new RunSpec();
         s.d = 4; s.mk = 2; s.mv = 2; s.N = 50_000; s.M = 2; s.testN = 1;
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> Plan.of(List.of(new Grid(s, Map.of())), new Plan.Limits(10, Long.MAX_VALUE, "test")));
-        assertTrue(e.getMessage().contains("one run's span Gram P*P (lower --N or --M) has 2500200004 elements, over the JVM's largest array"),
-                e.getMessage());
+        Plan.Limits span = new Plan.Limits(10, Long.MAX_VALUE, "test").in(Formulation.SPAN);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Plan.of(List.of(new Grid(s, Map.of())), span));
+        assertTrue(e.getMessage().contains("one run's span Gram P*P (lower --N or --M) has 2500200004 elements in the span form,"
+                + " over the JVM's largest array"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; in the direct form it needs 7 MiB (--formulation direct or auto)"), e.getMessage());
+        assertEquals(1, Plan.of(List.of(new Grid(s, Map.of())), new Plan.Limits(10, Long.MAX_VALUE, "test")).size(), "auto: direct");
         s.N = 40_000; // P² = 1.6e9 elements fits an array
-        assertEquals(1, Plan.of(List.of(new Grid(s, Map.of())), new Plan.Limits(10, Long.MAX_VALUE, "test")).size());
+        assertEquals(1, Plan.of(List.of(new Grid(s, Map.of())), span).size());
     }
 
     /** An engine that cannot take one run of a shape (cuda's maxBatch 0: over the free device memory) is refused by shape. */

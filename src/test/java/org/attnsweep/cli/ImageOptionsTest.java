@@ -78,6 +78,31 @@ class ImageOptionsTest {
         assertTrue(Files.notExists(out), "nothing is written before the checks pass");
     }
 
+    /**
+     * The fashion-heatmap preset at full size (N up to 3200, P = N·M = 51,200) fits the default
+     * heap under auto, which sizes each run in the direct form; forced to span, its P² Gram is
+     * refused, naming the form and what the direct form needs. Reads Debian's Fashion-MNIST
+     * (scripts/test installs it as root); skipped, saying why, where absent.
+     */
+    @Test
+    void fashionHeatmapAtFullSizeFitsInTheDirectForm(@TempDir Path tmp) {
+        Path dir = Path.of(org.attnsweep.data.ImageSet.DEBIAN_FASHION_MNIST);
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(dir),
+                "Debian's dataset-fashion-mnist is not installed (" + dir + "): apt-get install dataset-fashion-mnist");
+        Path out = tmp.resolve("heat");
+        TrainCommandTest.Result auto = cli("sweep", "--preset", "fashion-heatmap", "--dry-run", "--engine", "vector",
+                "--formulation", "auto", "--out", out.toString());
+        assertEquals(0, auto.code(), auto.err());
+        assertTrue(auto.out().contains("plan: 180 runs"), auto.out());
+        assertTrue(auto.out().contains("runs sized in the direct form"), auto.out());
+        TrainCommandTest.Result span = cli("sweep", "--preset", "fashion-heatmap", "--dry-run", "--engine", "vector",
+                "--formulation", "span", "--out", out.toString());
+        assertEquals(2, span.code(), span.out());
+        assertTrue(span.err().contains("one run needs ") && span.err().contains(" MiB in the span form, "), span.err());
+        assertTrue(span.err().contains("; in the direct form it needs "), span.err());
+        assertTrue(Files.notExists(out), "nothing is written by a dry run or a refusal");
+    }
+
     /** fashion-heatmap at reduced size on the fixture: the map over (μ, N), the boundary fit and its figure. */
     @Test
     void fashionHeatmapAtReducedSize(@TempDir Path tmp) throws IOException {

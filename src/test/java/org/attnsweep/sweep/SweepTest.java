@@ -18,7 +18,9 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.attnsweep.cli.Main;
+import org.attnsweep.engine.Formulation;
 import org.attnsweep.model.Metric;
+import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -74,17 +76,47 @@ class SweepTest {
         RunSpec base = new RunSpec();
         base.d = 16; base.mk = 4; base.mv = 4;
         Plan plan = Plan.of(List.of(new Grid(base, Map.of("M", List.of("2", "3"), "N", Grid.values("N", "1:20")))));
-        long budget = 5 * Plan.runBytes(plan.runs().get(plan.size() - 1).config());
-        List<List<PlannedRun>> batches = Sweeper.batches(plan.runs(), budget, c -> 64);
+        long budget = 5 * Plan.runBytes(plan.runs().get(plan.size() - 1).config(), Formulation.SPAN);
+        List<List<PlannedRun>> batches = Sweeper.batches(plan.runs(), budget, Formulation.SPAN, c -> 64);
         int total = 0;
         for (List<PlannedRun> b : batches) {
-            long bytes = b.stream().mapToLong(r -> Plan.runBytes(r.config())).sum();
+            long bytes = b.stream().mapToLong(r -> Plan.runBytes(r.config(), Formulation.SPAN)).sum();
             assertTrue(bytes <= budget, "batch of " + b.size() + " runs needs " + bytes + " > " + budget);
             assertEquals(1, b.stream().map(r -> r.config().M()).distinct().count(), "one shape per batch");
             total += b.size();
         }
         assertEquals(plan.size(), total);
         assertTrue(batches.size() > 2, "the budget splits the two shape groups: " + batches.size());
+    }
+
+    /**
+     * Batches are sized in the form the runs train in: at N = 1000, M = 16, d = 49, m = 64 (P =
+     * 15,002) the span form's P² Gram makes a run about 0.9 GiB, so half the test heap (-Xmx6g)
+     * takes 3 of them a batch; auto trains them in the direct form, a few tens of MiB each, so all 16
+     * are one batch, as the vector engine's cap allows.
+     */
+    @Test
+    void batchesAreSizedInTheFormTheRunsTrainIn() {
+        RunSpec s = new RunSpec();
+        s.N = 1000; s.M = 16; s.d = 49; s.mk = 64; s.mv = 64; s.repeats = 16;
+        s.sigma = new double[s.M - 1];
+        java.util.Arrays.fill(s.sigma, 1.0);
+        Plan plan = Plan.of(List.of(new Grid(s, Map.of())));
+        long budget = Plan.Limits.defaults().memoryBytes();
+        org.attnsweep.engine.Engine vector = new org.attnsweep.engine.vector.VectorEngine(
+                org.attnsweep.model.Precision.FLOAT32, Formulation.AUTO, 1, null);
+        RunConfig c = plan.runs().get(0).config();
+        Plan.Footprint direct = Plan.Footprint.of(c, Formulation.AUTO);
+        assertEquals(Formulation.DIRECT, direct.form(), "auto's form at P = " + c.tokenCount());
+        assertTrue(direct.bytes() < 64L << 20, "direct form: " + direct.bytes() + " bytes");
+        assertTrue(Plan.runBytes(c, Formulation.SPAN) > 800L << 20, "span form: " + Plan.runBytes(c, Formulation.SPAN) + " bytes");
+        List<List<PlannedRun>> auto = Sweeper.batches(plan.runs(), budget, vector.formulation(), vector::maxBatch);
+        assertEquals(1, auto.size(), "16 runs in the direct form under " + (budget >> 20) + " MiB");
+        assertEquals(16, auto.get(0).size());
+        List<List<PlannedRun>> span = Sweeper.batches(plan.runs(), budget, Formulation.SPAN, vector::maxBatch);
+        assertEquals((16 + (int) (budget / Plan.runBytes(c, Formulation.SPAN)) - 1) / (int) (budget / Plan.runBytes(c, Formulation.SPAN)),
+                span.size(), "span batches under " + (budget >> 20) + " MiB");
+        assertTrue(span.size() > 1, "the span form does not fit 16 runs in " + (budget >> 20) + " MiB");
     }
 
     @Test

@@ -28,6 +28,12 @@ public final class ReferenceEngine implements Engine {
         return org.attnsweep.model.Precision.FLOAT64;
     }
 
+    /** Direct GD on the d-wide weights, sample by sample: it holds no more than the direct form's figure. */
+    @Override
+    public org.attnsweep.engine.Formulation formulation() {
+        return org.attnsweep.engine.Formulation.DIRECT;
+    }
+
     @Override
     public String describe() {
         return "engine=reference precision=float64 (direct GD, single thread)";

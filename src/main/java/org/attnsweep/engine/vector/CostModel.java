@@ -23,8 +23,11 @@ import org.attnsweep.model.RunConfig;
  * of the values, hence 4·m_k·d·P. The span set-up is spread over the run's step budget T.
  * The choice is the form with fewer multiply-adds over the batch; the span form is ruled out where
  * its P×P Gram matrix exceeds a Java array (P > 46340).
+ *
+ * <p>The per-run memory of each form ({@link #stateWords}, {@link #testWords}) is also what the
+ * sweep sizes its plan check and batches by, in the form {@link #formOf} says a run trains in.
  */
-final class CostModel {
+public final class CostModel {
     /** The largest P whose P×P Gram matrix fits one Java array. */
     static final int SPAN_MAX_P = 46340;
 
@@ -63,6 +66,38 @@ final class CostModel {
     /** Words a run holds in the direct form. */
     static double directWords(int d, int mk, int mv, int P) {
         return 2.0 * P * d + 4.0 * P * mk + 2.0 * mk * d + mv * d;
+    }
+
+    /**
+     * The form a run of this shape trains in when {@code requested} is asked for: a forced form as
+     * it is, auto as the cost model chooses for the run alone (direct wherever span's Gram cannot
+     * exist). A batch under auto is chosen on its summed counts, which the large runs dominate.
+     */
+    public static Formulation formOf(Formulation requested, int N, int M, int d, int mk, int mv, int P, boolean trainWo, int steps) {
+        return requested == Formulation.AUTO ? estimate(N, M, d, mk, mv, P, trainWo, steps).cheaper() : requested;
+    }
+
+    /** Float words of a run's training state in {@code form} (span or direct). */
+    public static double stateWords(Formulation form, int d, int mk, int mv, int P, boolean trainWo) {
+        return switch (form) {
+            case SPAN -> spanWords(mk, mv, P, trainWo);
+            case DIRECT -> directWords(d, mk, mv, P);
+            case AUTO -> throw new IllegalArgumentException("stateWords needs a form: resolve auto with formOf");
+        };
+    }
+
+    /**
+     * Float words a run's evaluation on its E tokens (test tokens, probes) holds in {@code form},
+     * beyond the E×d tokens themselves: span keeps their E×P products with the training tokens and
+     * E×m projections of the initial weights; direct projects them through the current weights
+     * (E×m_k twice and E values) at each evaluation.
+     */
+    public static double testWords(Formulation form, int mk, int mv, int P, double E, boolean trainWo) {
+        return switch (form) {
+            case SPAN -> 2 * E * mk + E * P + (trainWo ? E * mv : 0) + E;
+            case DIRECT -> 2 * E * mk + E;
+            case AUTO -> throw new IllegalArgumentException("testWords needs a form: resolve auto with formOf");
+        };
     }
 
     /** Both forms' costs for a batch of runs (one shape), and the cheaper form. */

@@ -93,6 +93,11 @@ public final class VectorEngine implements Engine {
         return new LockstepBatch(runs, pool, open);
     }
 
+    @Override
+    public Formulation formulation() {
+        return formulation;
+    }
+
     /** The form this batch runs in: the forced one, or the cost model's; counted for {@link #describe()}. */
     private Formulation choose(List<RunData> runs) {
         CostModel.Estimate e = CostModel.estimate(runs);
