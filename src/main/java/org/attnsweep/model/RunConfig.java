@@ -1,7 +1,6 @@
 package org.attnsweep.model;
 
 import java.util.Arrays;
-import java.util.Locale;
 
 /**
  * Everything that defines one training run (SPEC §1–2): the data distribution, the model shape,
@@ -193,20 +192,37 @@ public record RunConfig(
     /**
      * The text that keys a run (its hash names the run in a result store). Options added after
      * results were stored appear only when not at their default, so a run that does not use them
-     * keeps the key it had before they existed.
+     * keeps the key it had before they existed. Stored keys depend on it character for character:
+     * it is the text the original {@code String.format} built (doubles as {@link Double#toString},
+     * which is what {@code StringBuilder.append(double)} writes), appended directly because the
+     * formatter's parsing took most of the time of planning a large sweep (RunConfigTextTest holds
+     * the old formula as its oracle).
      */
     @Override
     public String toString() {
-        return String.format(Locale.ROOT,
-                "RunConfig[d=%d, M=%d, mk=%d, mv=%d, N=%d, sigma=%s, mu=%s, p=%s, labels=%s, orthogonalNoise=%s, "
-                        + "signals=%s, init=%s, sigma0=%s, sigmaV=%s, sigmaO=%s, initDivisor=%s, trainWo=%s, lr=%s, "
-                        + "steps=%d, targetLoss=%s, evalEvery=%d, testN=%d, seed=%d, repeat=%d, attnSample=%d%s%s%s%s%s]",
-                d, M, mk, mv, N, Arrays.toString(sigma), mu, p, labels, orthogonalNoise, signals, init, sigma0,
-                sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat,
-                attnSample, snrSigma > 0 ? ", snrSigma=" + snrSigma : "",
-                images == null ? "" : ", images=" + images.dir() + ", classes=" + images.classes() + ", patch=" + images.patch(),
-                testSigmaScale != 1 ? ", testSigmaScale=" + testSigmaScale : "",
-                testSignalAngle != 0 ? ", testSignalAngle=" + testSignalAngle : "",
-                testP != p ? ", testP=" + testP : "");
+        StringBuilder b = new StringBuilder(400)
+                .append("RunConfig[d=").append(d).append(", M=").append(M).append(", mk=").append(mk)
+                .append(", mv=").append(mv).append(", N=").append(N).append(", sigma=").append('[');
+        for (int j = 0; j < sigma.length; j++) {
+            if (j > 0) b.append(", ");
+            b.append(sigma[j]);
+        }
+        b.append("], mu=").append(mu).append(", p=").append(p).append(", labels=").append(labels)
+                .append(", orthogonalNoise=").append(orthogonalNoise).append(", signals=").append(signals)
+                .append(", init=").append(init).append(", sigma0=").append(sigma0).append(", sigmaV=").append(sigmaV)
+                .append(", sigmaO=").append(sigmaO).append(", initDivisor=").append(initDivisor)
+                .append(", trainWo=").append(trainWo).append(", lr=").append(lr).append(", steps=").append(steps)
+                .append(", targetLoss=").append(targetLoss).append(", evalEvery=").append(evalEvery)
+                .append(", testN=").append(testN).append(", seed=").append(seed).append(", repeat=").append(repeat)
+                .append(", attnSample=").append(attnSample);
+        if (snrSigma > 0) b.append(", snrSigma=").append(snrSigma);
+        if (images != null) {
+            b.append(", images=").append(images.dir()).append(", classes=").append(images.classes())
+                    .append(", patch=").append(images.patch());
+        }
+        if (testSigmaScale != 1) b.append(", testSigmaScale=").append(testSigmaScale);
+        if (testSignalAngle != 0) b.append(", testSignalAngle=").append(testSignalAngle);
+        if (testP != p) b.append(", testP=").append(testP);
+        return b.append(']').toString();
     }
 }

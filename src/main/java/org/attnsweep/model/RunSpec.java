@@ -150,11 +150,14 @@ public final class RunSpec {
         }
     }
 
+    /** The instance fields, looked up once: getFields() copies every Field on each call. */
+    private static final java.lang.reflect.Field[] FIELDS = java.util.Arrays.stream(RunSpec.class.getFields())
+            .filter(f -> !java.lang.reflect.Modifier.isStatic(f.getModifiers())).toArray(java.lang.reflect.Field[]::new);
+
     /** A deep copy. */
     public RunSpec copy() {
         RunSpec c = new RunSpec();
-        for (java.lang.reflect.Field f : RunSpec.class.getFields()) {
-            if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) continue;
+        for (java.lang.reflect.Field f : FIELDS) {
             try {
                 Object v = f.get(this);
                 f.set(c, v instanceof double[] a ? a.clone() : v);

@@ -1,6 +1,7 @@
 package org.attnsweep.sweep;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,8 +80,9 @@ public final class Plan {
                     + mib(total * (double) Limits.BYTES_PER_PLANNED_RUN) + " MiB, over the " + mib(heap)
                     + " MiB heap: narrow the grid or the repeats, or give the JVM more heap with ATTNSWEEP_JAVA_OPTS=-Xmx<size>");
         }
-        List<PlannedRun> out = new ArrayList<>();
-        Map<String, Integer> seen = new LinkedHashMap<>();
+        // Sized for every run up front: growing them by doubling rehashed and copied a large plan repeatedly.
+        List<PlannedRun> out = new ArrayList<>((int) total);
+        Map<String, Integer> seen = HashMap.newHashMap((int) total);
         for (Grid g : grids) {
             for (RunSpec s : g.points()) {
                 Footprint f = Footprint.of(s, limits.form());

@@ -16,13 +16,21 @@ public record PlannedRun(int index, RunConfig config, String key) {
         this(index, config, keyOf(config));
     }
 
-    /** The first 16 hex digits of SHA-256 of the config's canonical text. */
-    public static String keyOf(RunConfig c) {
+    /**
+     * One SHA-256 digest per thread: looking the algorithm up cost as much as hashing the text
+     * when a million-run plan is keyed ({@code digest} resets it for the next use).
+     */
+    private static final ThreadLocal<MessageDigest> SHA256 = ThreadLocal.withInitial(() -> {
         try {
-            byte[] h = MessageDigest.getInstance("SHA-256").digest(c.toString().getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(h, 0, 8);
+            return MessageDigest.getInstance("SHA-256");
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    });
+
+    /** The first 16 hex digits of SHA-256 of the config's canonical text. */
+    public static String keyOf(RunConfig c) {
+        byte[] h = SHA256.get().digest(c.toString().getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(h, 0, 8);
     }
 }
