@@ -135,7 +135,7 @@ public final class SweepCommand implements Callable<Integer> {
             long bytes = 0;
             for (PlannedRun r : b) {
                 bytes += Plan.runBytes(r.config());
-                flops += Plan.stepFlops(r.config()) * r.config().steps();
+                flops += r.config().stepFlops() * r.config().steps();
             }
             peak = Math.max(peak, bytes);
         }

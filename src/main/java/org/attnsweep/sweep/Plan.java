@@ -51,12 +51,6 @@ public final class Plan {
         return out;
     }
 
-    /** Floating-point operations of one GD step of a run, by SPEC §4's formula 2·m_k·P² multiply-adds. */
-    public static double stepFlops(RunConfig c) {
-        double P = c.tokenCount();
-        return 4.0 * c.mk() * P * P;
-    }
-
     /** Bytes a run holds in the vector engine (float32 state plus its float64 data and initial weights). */
     public static long runBytes(RunConfig c) {
         long P = c.tokenCount(), E = 2 + (long) c.testN() * (c.M() - 1) + 2, d = c.d(), mk = c.mk(), mv = c.mv();
