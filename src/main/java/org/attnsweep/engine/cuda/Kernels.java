@@ -32,6 +32,10 @@ public final class Kernels implements AutoCloseable {
     private static final int GEMM_TILE = 64, GEMM_THREADS = 256;
 
     private final java.util.Map<String, CUmodule> modules = new java.util.LinkedHashMap<>();
+    /** Each function's kernel file, the name {@link PerfModel} and {@link KernelTimer} use. */
+    private static final java.util.Map<CUfunction, String> NAMES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    /** Benchmarks only: when set, every launch is timed by CUDA events under its kernel file's name. */
+    static volatile KernelTimer timer;
     private final CUfunction gemmNN, gemmNT, attentionForward, lossReduce, gather, valueGram, valueUpdate,
             scalarizeV, metricDots;
 
@@ -62,6 +66,7 @@ public final class Kernels implements AutoCloseable {
         CUmodule m = modules.computeIfAbsent(file, this::load);
         CUfunction f = new CUfunction();
         cuModuleGetFunction(f, m, name);
+        NAMES.put(f, file);
         return f;
     }
 
@@ -181,7 +186,10 @@ public final class Kernels implements AutoCloseable {
                 default -> throw new IllegalArgumentException("kernel argument " + i + " has unsupported type " + args[i].getClass());
             };
         }
+        KernelTimer t = timer;
+        if (t != null) t.start(NAMES.get(f));
         cuLaunchKernel(f, gx, gy, gz, block, 1, 1, sharedBytes, null, Pointer.to(params), null);
+        if (t != null) t.stop();
     }
 
     @Override

@@ -1,0 +1,238 @@
+package org.attnsweep.engine.cuda;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.IntStream;
+import jcuda.CudaException;
+import org.attnsweep.cli.Main;
+import org.attnsweep.data.DataFactory;
+import org.attnsweep.data.RunData;
+import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.model.Metric;
+import org.attnsweep.model.Presets;
+import org.attnsweep.model.RunConfig;
+import org.attnsweep.model.RunSpec;
+
+/**
+ * The cuda engine's benchmark, for the GPU kit (scripts/gpu-kit) and scripts/cpu-bench's peers.
+ * Three modes; results go to stdout as {@code key=value} lines the kit's run script reads, the
+ * performance model's table as plain lines, diagnostics to stderr:
+ *
+ * <pre>
+ *   step [--preset P] [--runs R] [--steps S] [--KEY VALUE...]   lockstep GD steps of R runs of one shape:
+ *         run-steps/s, GFLOP/s (RunConfig.stepFlops) and {@link PerfModel}'s table, with each kernel's
+ *         measured device time (CUDA events) next to its roofline where the driver has events
+ *   workload DIR SWEEP-ARGS...    `attnsweep sweep SWEEP-ARGS --out DIR` as a user runs it (any engine),
+ *         then its wall time, runs/s, run-steps and GFLOP/s from DIR's config.json and summary.csv
+ *   check                         one full step and one metrics pass at a real shape (M = 16,
+ *         m_k = m_v = 128, N up to 20, mixed N): what compute-sanitizer watches
+ * </pre>
+ *
+ * Other {@code --KEY VALUE} pairs of step set run options on the preset (RunSpec keys: --d 64
+ * --mk 32), which is how the emulated kit shrinks the shape.
+ */
+public final class CudaBench {
+    private CudaBench() {
+    }
+
+    public static void main(String[] args) {
+        String mode = args.length > 0 ? args[0] : "step";
+        try {
+            switch (mode) {
+                case "step" -> step(options(args));
+                case "workload" -> {
+                    if (args.length < 2) throw new IllegalArgumentException("workload needs DIR then the sweep's options");
+                    workload(Path.of(args[1]), Arrays.copyOfRange(args, 2, args.length));
+                }
+                case "check" -> check();
+                default -> throw new IllegalArgumentException("mode must be step, workload or check: got '" + mode + "'");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("cuda-bench: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    private static Map<String, String> options(String[] args) {
+        Map<String, String> opt = new LinkedHashMap<>();
+        for (int i = 1; i < args.length; i += 2) {
+            if (!args[i].startsWith("--") || i + 1 >= args.length) {
+                throw new IllegalArgumentException("options are --name value pairs: got '" + args[i] + "'");
+            }
+            opt.put(args[i].substring(2), args[i + 1]);
+        }
+        return opt;
+    }
+
+    private static CudaEngine openEngine() {
+        CudaEngine.Availability a = CudaEngine.probe();
+        if (!a.available()) {
+            System.err.println("cuda-bench: no usable GPU: " + a.reason());
+            System.exit(2);
+        }
+        return new CudaEngine(System.err);
+    }
+
+    /** The data of every config, drawn on all cores (DataFactory, as every engine gets it). */
+    private static List<RunData> generate(List<RunConfig> configs) {
+        RunData[] out = new RunData[configs.size()];
+        IntStream.range(0, out.length).parallel().forEach(i -> out[i] = DataFactory.generate(configs.get(i)));
+        return List.of(out);
+    }
+
+    /**
+     * R runs of the preset's shape (‖μ‖ varied over runs, every run active for every step: target
+     * loss 0), 3 warm-up steps (the driver's JIT of PTX, caches), then S timed steps; then the same S
+     * steps again with every launch timed by events, for the per-kernel column of the model's table.
+     */
+    private static void step(Map<String, String> opt) {
+        RunSpec s = new RunSpec();
+        Presets.apply(opt.getOrDefault("preset", "jiang-heatmap"), s);
+        int steps = Integer.parseInt(opt.getOrDefault("steps", "20"));
+        for (Map.Entry<String, String> e : opt.entrySet()) {
+            if (!List.of("preset", "steps", "runs").contains(e.getKey())) s.set(e.getKey(), e.getValue());
+        }
+        s.targetLoss = 0;
+        RunConfig shape = s.build(0).validate();
+        try (CudaEngine cuda = openEngine()) {
+            int R = Integer.parseInt(opt.getOrDefault("runs", Integer.toString(Math.min(512, cuda.maxBatch(shape)))));
+            List<RunConfig> configs = new ArrayList<>();
+            for (int r = 0; r < R; r++) {
+                s.mu = 1 + r % 100;
+                configs.add(s.build(r));
+            }
+            long t0 = System.nanoTime();
+            List<RunData> runs = generate(configs);
+            long t1 = System.nanoTime();
+            try (EngineBatch b = cuda.open(runs)) {
+                long t2 = System.nanoTime();
+                boolean[] active = new boolean[R];
+                Arrays.fill(active, true);
+                double[] loss = new double[R];
+                for (int i = 0; i < 3; i++) b.step(active, loss);
+                cuda.context().synchronize();
+                long t3 = System.nanoTime();
+                for (int i = 0; i < steps; i++) b.step(active, loss);
+                cuda.context().synchronize();
+                long t4 = System.nanoTime();
+                double sec = (t4 - t3) * 1e-9, runSteps = (double) R * steps;
+                double[][] m = new double[R][Metric.COUNT];
+                long t5 = System.nanoTime();
+                b.metrics(active, m);
+                long t6 = System.nanoTime();
+                Map<String, Double> perKernel = kernelTimes(cuda, b, active, loss, steps);
+                String device = cuda.context().name();
+                PerfModel.Device dev = PerfModel.device(device);
+                System.out.printf(Locale.ROOT, "device=%s%nshape=d=%d,M=%d,m_k=%d,m_v=%d,N=%d,P=%d,train_wo=%s%n", device, shape.d(),
+                        shape.M(), shape.mk(), shape.mv(), shape.N(), shape.tokenCount(), shape.trainWo());
+                System.out.printf(Locale.ROOT, "runs=%d%nsteps=%d%nstep_ms=%.3f%nrun_steps_per_s=%.1f%n", R, steps, 1e3 * sec / steps,
+                        runSteps / sec);
+                System.out.printf(Locale.ROOT, "gflops=%.1f%n", runSteps * shape.stepFlops() / sec * 1e-9);
+                PerfModel.Device at = dev == null ? PerfModel.DEFAULT : dev;
+                System.out.printf(Locale.ROOT, "predicted_step_ms=%.3f%nmodel_device=%s%n", 1e3 * PerfModel.stepTotal(shape).seconds(at, R),
+                        at.name() + (dev == null ? " (device unknown to the model)" : ""));
+                System.out.printf(Locale.ROOT, "generate_s=%.2f%nsetup_s=%.2f%nmetrics_ms=%.1f%n", (t1 - t0) * 1e-9, (t2 - t1) * 1e-9,
+                        (t6 - t5) * 1e-6);
+                for (String line : PerfModel.table(shape, R, at, perKernel)) System.out.println(line);
+            }
+        }
+    }
+
+    /** Seconds per step of the whole batch, per kernel, from CUDA events; empty where the driver has none. */
+    private static Map<String, Double> kernelTimes(CudaEngine cuda, EngineBatch b, boolean[] active, double[] loss, int steps) {
+        Map<String, Double> per = new LinkedHashMap<>();
+        try (KernelTimer timer = KernelTimer.install()) {
+            for (int i = 0; i < steps; i++) b.step(active, loss);
+            timer.drain().forEach((k, v) -> per.put(k, v / steps));
+        } catch (CudaException e) {
+            System.err.println("cuda-bench: no per-kernel times (CUDA events: " + e.getMessage() + ")");
+            per.clear();
+        }
+        cuda.context().synchronize();
+        return per;
+    }
+
+    /**
+     * Runs {@code attnsweep sweep ARGS --out DIR} in this process, as a user would, and reads back
+     * what it stored: wall seconds and runs/s (config.json) and each run's stop step (summary.csv),
+     * whose sum times RunConfig.stepFlops is the GD work done.
+     */
+    private static void workload(Path dir, String[] sweepArgs) {
+        List<String> args = new ArrayList<>(List.of("sweep"));
+        args.addAll(List.of(sweepArgs));
+        args.addAll(List.of("--out", dir.toString()));
+        int rc = Main.run(args.toArray(String[]::new), new PrintWriter(System.err, true), new PrintWriter(System.err, true));
+        if (rc != 0) {
+            System.err.println("cuda-bench: the sweep failed (exit " + rc + ")");
+            System.exit(rc);
+        }
+        try {
+            var cfg = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dir.resolve("config.json").toFile());
+            List<String> lines = Files.readAllLines(dir.resolve("summary.csv"));
+            List<String> head = List.of(lines.getFirst().split(","));
+            int iN = head.indexOf("N"), iM = head.indexOf("M"), iMk = head.indexOf("mk"), iStop = head.indexOf("stop_step");
+            long runSteps = 0;
+            double flops = 0;
+            for (String line : lines.subList(1, lines.size())) {
+                String[] f = line.split(",");
+                RunSpec shape = new RunSpec();
+                shape.M = Integer.parseInt(f[iM]);
+                shape.N = Integer.parseInt(f[iN]);
+                shape.mk = Integer.parseInt(f[iMk]);
+                shape.sigma = new double[shape.M - 1];
+                Arrays.fill(shape.sigma, 1);
+                long stop = Long.parseLong(f[iStop]);
+                runSteps += stop;
+                flops += stop * shape.build(0).stepFlops();
+            }
+            double wall = cfg.get("wall_seconds").asDouble();
+            System.out.printf(Locale.ROOT, "engine=%s%nworkload_runs=%d%nworkload_run_steps=%d%nworkload_wall_s=%.2f%nruns_per_s=%.1f%n"
+                    + "workload_gflops=%.1f%n", cfg.get("engine").asText(), lines.size() - 1, runSteps, wall,
+                    cfg.get("runs_per_second").asDouble(), flops / wall * 1e-9);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the sweep's results in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * One full step and one metrics pass at a real shape: M = 16, m_k = m_v = 128 (GEMMs of several
+     * tiles, several attention chunks), N from 20 down to 11 in one batch (padding), fixed and
+     * learnable w_O and label noise mixed; run 2 sits the step out.
+     */
+    private static void check() {
+        List<RunConfig> configs = new ArrayList<>();
+        for (int r = 0; r < 4; r++) {
+            RunSpec s = new RunSpec();
+            Presets.apply("jiang-heatmap", s);
+            s.d = 256;
+            s.mk = 128;
+            s.mv = 128;
+            s.N = 20 - 3 * r;
+            s.p = r % 2 == 0 ? 0 : 0.2;
+            s.trainWo = r % 2 == 0;
+            s.testN = 7;
+            configs.add(s.build(r));
+        }
+        List<RunData> runs = generate(configs);
+        try (CudaEngine cuda = openEngine(); EngineBatch b = cuda.open(runs)) {
+            boolean[] active = {true, true, false, true};
+            double[] loss = new double[4];
+            b.step(active, loss);
+            double[][] m = new double[4][Metric.COUNT];
+            b.metrics(new boolean[] {true, true, true, true}, m);
+            for (int r = 0; r < 4; r++) {
+                System.out.printf(Locale.ROOT, "check run %d (N=%d): step loss %.6f, train_loss %.6f, test_loss %.6f%n", r,
+                        configs.get(r).N(), loss[r], m[r][Metric.TRAIN_LOSS.ordinal()], m[r][Metric.TEST_LOSS.ordinal()]);
+            }
+        }
+    }
+}
