@@ -35,6 +35,8 @@ import org.attnsweep.model.RunSpec;
  *         then its wall time, runs/s, run-steps and GFLOP/s from DIR's config.json and summary.csv
  *   check                         one full step and one metrics pass at a real shape (M = 16,
  *         m_k = m_v = 128, N up to 20, mixed N): what compute-sanitizer watches
+ *   table DIR                     the GPU kit's summary from the files its run wrote into DIR: one
+ *         table (ours against PyTorch per shape, the heatmap on cuda and vector) and a verdict line
  * </pre>
  *
  * Other {@code --KEY VALUE} pairs of step set run options on the preset (RunSpec keys: --d 64
@@ -54,7 +56,11 @@ public final class CudaBench {
                     workload(Path.of(args[1]), Arrays.copyOfRange(args, 2, args.length));
                 }
                 case "check" -> check();
-                default -> throw new IllegalArgumentException("mode must be step, workload or check: got '" + mode + "'");
+                case "table" -> {
+                    if (args.length != 2) throw new IllegalArgumentException("table needs the kit's results DIR");
+                    table(Path.of(args[1]));
+                }
+                default -> throw new IllegalArgumentException("mode must be step, workload, check or table: got '" + mode + "'");
             }
         } catch (IllegalArgumentException e) {
             System.err.println("cuda-bench: " + e.getMessage());
@@ -196,7 +202,7 @@ public final class CudaBench {
             }
             double wall = cfg.get("wall_seconds").asDouble();
             System.out.printf(Locale.ROOT, "engine=%s%nworkload_runs=%d%nworkload_run_steps=%d%nworkload_wall_s=%.2f%nruns_per_s=%.1f%n"
-                    + "workload_gflops=%.1f%n", cfg.get("engine").asText(), lines.size() - 1, runSteps, wall,
+                    + "workload_gflops=%.1f%n", cfg.get("engine").asText().replaceFirst("^engine=", ""), lines.size() - 1, runSteps, wall,
                     cfg.get("runs_per_second").asDouble(), flops / wall * 1e-9);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the sweep's results in " + dir + ": " + e.getMessage(), e);
@@ -234,5 +240,92 @@ public final class CudaBench {
                         configs.get(r).N(), loss[r], m[r][Metric.TRAIN_LOSS.ordinal()], m[r][Metric.TEST_LOSS.ordinal()]);
             }
         }
+    }
+
+    /** The targets of issue 8 the verdict checks: ours over PyTorch (step at shape A), cuda over vector (heatmap). */
+    private static final double OVER_BMM = 20, OVER_ONE = 100, OVER_SPAN = 2, OVER_VECTOR = 5, HEATMAP_FULL_S = 10;
+
+    /** key=value lines of DIR/NAME, or an empty map when the file is missing. */
+    private static Map<String, String> keys(Path dir, String name) {
+        Map<String, String> m = new LinkedHashMap<>();
+        Path f = dir.resolve(name);
+        if (!Files.exists(f)) return m;
+        try {
+            for (String line : Files.readAllLines(f)) {
+                int eq = line.indexOf('=');
+                if (eq > 0 && !line.substring(0, eq).contains(" ")) m.putIfAbsent(line.substring(0, eq), line.substring(eq + 1));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+        return m;
+    }
+
+    private static String text(Path dir, String name) {
+        try {
+            Path f = dir.resolve(name);
+            return Files.exists(f) ? Files.readString(f).trim() : "missing (" + name + ")";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static double num(Map<String, String> m, String key) {
+        String v = m.get(key);
+        return v == null ? Double.NaN : Double.parseDouble(v);
+    }
+
+    private static String ratio(double ours, double theirs) {
+        return Double.isNaN(ours) || Double.isNaN(theirs) ? "-" : String.format(Locale.ROOT, "%.1fx", ours / theirs);
+    }
+
+    private static String target(List<String> verdicts, String what, double got, double want) {
+        if (Double.isNaN(got)) return what + ": not measured";
+        boolean met = got >= want;
+        verdicts.add(met ? "met" : "missed");
+        return String.format(Locale.ROOT, "%s %.1fx (target %.0fx: %s)", what, got, want, met ? "met" : "missed");
+    }
+
+    private static void table(Path dir) {
+        List<String> targets = new ArrayList<>(), verdicts = new ArrayList<>();
+        System.out.printf(Locale.ROOT, "%-26s %14s %14s %14s %14s %9s %9s %9s%n", "run-steps/s", "ours (cuda)", "PyTorch 1 run",
+                "PyTorch bmm", "PyTorch span", "x 1 run", "x bmm", "x span");
+        for (String shape : List.of("A", "B")) {
+            Map<String, String> ours = keys(dir, "step-" + shape + ".txt"), torch = keys(dir, "torch-" + shape + ".txt");
+            if (ours.isEmpty()) continue;
+            double o = num(ours, "run_steps_per_s"), one = num(torch, "torch_one_run_steps_per_s");
+            double bmm = num(torch, "torch_bmm_run_steps_per_s"), span = num(torch, "torch_span_run_steps_per_s");
+            System.out.printf(Locale.ROOT, "%-26s %14.1f %14s %14s %14s %9s %9s %9s%n", "step " + shape + " (R=" + ours.get("runs") + ")", o,
+                    torch.isEmpty() ? "-" : String.format(Locale.ROOT, "%.2f", one), torch.isEmpty() ? "-" : String.format(Locale.ROOT, "%.1f", bmm),
+                    torch.isEmpty() ? "-" : String.format(Locale.ROOT, "%.1f", span), ratio(o, one), ratio(o, bmm), ratio(o, span));
+            System.out.printf(Locale.ROOT, "%-26s %s, %s GFLOP/s (4*m_k*P^2 per run-step), model %s ms/step on %s, measured %s ms%n", "",
+                    ours.get("shape"), ours.get("gflops"), ours.get("predicted_step_ms"), ours.get("model_device"), ours.get("step_ms"));
+            if (shape.equals("A") && !torch.isEmpty()) {
+                targets.add(target(verdicts, "step A vs bmm", o / bmm, OVER_BMM));
+                targets.add(target(verdicts, "vs one run", o / one, OVER_ONE));
+                targets.add(target(verdicts, "vs span", o / span, OVER_SPAN));
+            }
+        }
+        Map<String, String> torchA = keys(dir, "torch-A.txt");
+        if (torchA.containsKey("torch_fp32_ceiling_gflops")) {
+            System.out.println("PyTorch FP32 ceiling (torch.mm, TF32 off): " + torchA.get("torch_fp32_ceiling_gflops") + " GFLOP/s; span baseline "
+                    + keys(dir, "torch-check.txt").getOrDefault("torch_span_check", "unchecked") + " against autograd");
+        }
+        Map<String, String> hc = keys(dir, "heatmap-cuda.txt"), hv = keys(dir, "heatmap-vector.txt");
+        double wc = num(hc, "workload_wall_s"), wv = num(hv, "workload_wall_s"), runs = num(hc, "workload_runs");
+        System.out.printf(Locale.ROOT, "jiang-heatmap, %.0f runs: cuda %.2f s (%s runs/s), vector %.2f s (%s runs/s, %s): cuda %s vector;"
+                + " whole grid (10,000 runs) at this rate: %.1f s%n", runs, wc, hc.get("runs_per_s"), wv, hv.get("runs_per_s"), hv.get("engine"),
+                ratio(wv, wc), wc * 10000 / runs);
+        double full = wc * 10000 / runs;
+        if (!Double.isNaN(full)) {
+            String v = full <= HEATMAP_FULL_S ? "met" : "missed";
+            verdicts.add(v);
+            targets.add(String.format(Locale.ROOT, "heatmap whole grid %.1f s (target %.0f s: %s)", full, HEATMAP_FULL_S, v));
+        }
+        targets.add(target(verdicts, "heatmap cuda vs vector", wv / wc, OVER_VECTOR));
+        long met = verdicts.stream().filter("met"::equals).count();
+        boolean emulated = keys(dir, "step-A.txt").getOrDefault("device", "").contains("emulation");
+        System.out.println("verdict: " + (emulated ? "EMULATED, speeds mean nothing; " : "") + "tests " + text(dir, "status-tests.txt") + "; sanitizer " + text(dir, "status-sanitizer.txt") + "; "
+                + String.join(", ", targets) + "; " + met + "/" + verdicts.size() + " targets met");
     }
 }
