@@ -33,7 +33,7 @@ class EngineDifferentialTest {
      * A real shape costs ~100× a small one per step (and the emulated driver runs it on the CPU in
      * CI): fewer steps, still enough for every update path to move the weights past the tolerance.
      */
-    private static final int REAL_STEPS = 12;
+    private static final int REAL_STEPS = 8;
     private static final int EVAL = 10;
     private static final int R = 4;
     /** How far (in tolerances) each update path must move the reference weights; see {@link #compare}. */
