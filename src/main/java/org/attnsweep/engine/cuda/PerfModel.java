@@ -103,6 +103,13 @@ public final class PerfModel {
         return new Cost("step", f, b);
     }
 
+    /** Roofline time of a step of R runs: the kernels run one after another, so their times add. */
+    public static double stepSeconds(RunConfig c, Device dev, int R) {
+        double t = 0;
+        for (Cost k : step(c)) t += k.seconds(dev, R);
+        return t;
+    }
+
     /**
      * The set-up of one run (SPEC §4's "once" terms: G = TᵀT and the W(0) projections of the P
      * training and E = 2 + N_test(M−1) + 2 test and probe tokens through [W_Q; W_K] and W_V), as
@@ -122,9 +129,10 @@ public final class PerfModel {
     /**
      * The model as a table for R runs per batch on {@code dev}: per kernel the FLOPs and bytes of the
      * batch's step, arithmetic intensity, bound, predicted time and, where {@code measured} has the
-     * kernel (seconds per step of the whole batch), the measured time and its share of the roofline.
+     * kernel (seconds per step of the whole batch), the measured time and its share of the roofline;
+     * then the set-up of one run, alone and in a family of {@code familyRuns} runs.
      */
-    public static List<String> table(RunConfig c, int R, Device dev, Map<String, Double> measured) {
+    public static List<String> table(RunConfig c, int R, Device dev, Map<String, Double> measured, int familyRuns) {
         List<String> out = new ArrayList<>();
         out.add(String.format(Locale.ROOT, "perf model: %s (%.1f TFLOP/s FP32, %.2f TB/s), R=%d runs of d=%d M=%d m_k=%d m_v=%d N=%d P=%d",
                 dev.name(), dev.flops() / 1e12, dev.bytesPerSecond() / 1e12, R, c.d(), c.M(), c.mk(), c.mv(), c.N(), c.tokenCount()));
@@ -136,13 +144,18 @@ public final class PerfModel {
         boolean any = measured != null && !measured.isEmpty();
         if (any) for (Cost k : step(c)) measuredTotal += measured.getOrDefault(k.kernel(), 0.0);
         for (Cost k : rows) {
-            double pred = k.seconds(dev, R);
-            Double got = k.kernel().equals("step") ? (any ? measuredTotal : null) : (measured == null ? null : measured.get(k.kernel()));
+            boolean total = k.kernel().equals("step");
+            double pred = total ? stepSeconds(c, dev, R) : k.seconds(dev, R);
+            Double got = total ? (any ? measuredTotal : null) : (measured == null ? null : measured.get(k.kernel()));
             out.add(String.format(Locale.ROOT, "  %-18s %11.3f %11.2f %8.1f %8s %10.1f us %12s %9s", k.kernel(), R * k.flops() / 1e9,
-                    R * k.bytes() / 1e6, k.flops() / k.bytes(), k.bound(dev), pred * 1e6,
+                    R * k.bytes() / 1e6, k.flops() / k.bytes(), total ? "sum" : k.bound(dev), pred * 1e6,
                     got == null ? "-" : String.format(Locale.ROOT, "%.1f us", got * 1e6),
                     got == null ? "-" : String.format(Locale.ROOT, "%.0f%%", 100 * pred / got)));
         }
+        Cost alone = setup(c, 1), shared = setup(c, familyRuns);
+        out.add(String.format(Locale.ROOT, "  set-up per run: alone %.3f GFLOP and %.2f MB over the bus; in a family of %d runs %.5f GFLOP"
+                + " and %.4f MB (%.0fx less)", alone.flops() / 1e9, alone.bytes() / 1e6, familyRuns, shared.flops() / 1e9,
+                shared.bytes() / 1e6, alone.flops() / shared.flops()));
         return out;
     }
 }

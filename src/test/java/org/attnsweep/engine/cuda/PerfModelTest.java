@@ -58,6 +58,16 @@ class PerfModelTest {
     }
 
     @Test
+    void aStepTakesTheSumOfItsKernelsTimes() {
+        RunConfig c = preset("zhang-dynamics");
+        double sum = 0;
+        for (PerfModel.Cost k : PerfModel.step(c)) sum += k.seconds(PerfModel.DEFAULT, 64);
+        assertEquals(sum, PerfModel.stepSeconds(c, PerfModel.DEFAULT, 64), 1e-15);
+        // Kernels do not overlap: the sum is slower than one roofline over the summed work.
+        assertTrue(sum > PerfModel.stepTotal(c).seconds(PerfModel.DEFAULT, 64));
+    }
+
+    @Test
     void devicesByDriverName() {
         assertEquals("H200", PerfModel.device("NVIDIA H200").name());
         assertEquals("H100 SXM", PerfModel.device("NVIDIA H100 80GB HBM3").name());
@@ -81,11 +91,12 @@ class PerfModelTest {
     @Test
     void tableShowsMeasuredTimesWhereGiven() {
         RunConfig c = preset("jiang-heatmap");
-        List<String> without = PerfModel.table(c, 512, PerfModel.DEFAULT, Map.of());
-        List<String> with = PerfModel.table(c, 512, PerfModel.DEFAULT, Map.of("gemm", 1e-3));
-        assertEquals(2 + PerfModel.step(c).size() + 1, without.size());
+        List<String> without = PerfModel.table(c, 512, PerfModel.DEFAULT, Map.of(), 1000);
+        List<String> with = PerfModel.table(c, 512, PerfModel.DEFAULT, Map.of("gemm", 1e-3), 1000);
+        assertEquals(2 + PerfModel.step(c).size() + 2, without.size());
+        assertTrue(without.getLast().contains("(1000x less)"), without.getLast());
         String gemm = with.stream().filter(l -> l.trim().startsWith("gemm")).findFirst().orElseThrow();
         assertTrue(gemm.contains("1000.0 us"), gemm);
-        assertTrue(without.stream().skip(2).allMatch(l -> l.trim().endsWith("-")), String.join("\n", without));
+        assertTrue(without.subList(2, without.size() - 1).stream().allMatch(l -> l.trim().endsWith("-")), String.join("\n", without));
     }
 }

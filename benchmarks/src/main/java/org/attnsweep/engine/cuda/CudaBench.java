@@ -43,6 +43,9 @@ import org.attnsweep.model.RunSpec;
  * --mk 32), which is how the emulated kit shrinks the shape.
  */
 public final class CudaBench {
+    /** Runs of one family in the jiang-heatmap grid (data/Family): its 10 N × 100 ‖μ‖ cells of one repeat. */
+    private static final int JIANG_FAMILY = 1000;
+
     private CudaBench() {
     }
 
@@ -144,11 +147,12 @@ public final class CudaBench {
                         runSteps / sec);
                 System.out.printf(Locale.ROOT, "gflops=%.1f%n", runSteps * shape.stepFlops() / sec * 1e-9);
                 PerfModel.Device at = dev == null ? PerfModel.DEFAULT : dev;
-                System.out.printf(Locale.ROOT, "predicted_step_ms=%.3f%nmodel_device=%s%n", 1e3 * PerfModel.stepTotal(shape).seconds(at, R),
+                System.out.printf(Locale.ROOT, "predicted_step_ms=%.3f%nmodel_device=%s%n", 1e3 * PerfModel.stepSeconds(shape, at, R),
                         at.name() + (dev == null ? " (device unknown to the model)" : ""));
                 System.out.printf(Locale.ROOT, "generate_s=%.2f%nsetup_s=%.2f%nmetrics_ms=%.1f%n", (t1 - t0) * 1e-9, (t2 - t1) * 1e-9,
                         (t6 - t5) * 1e-6);
-                for (String line : PerfModel.table(shape, R, at, perKernel)) System.out.println(line);
+                // A family shares its draws across N and ‖μ‖: in the jiang-heatmap, 10 N × 100 ‖μ‖ per repeat.
+                for (String line : PerfModel.table(shape, R, at, perKernel, JIANG_FAMILY)) System.out.println(line);
             }
         }
     }
