@@ -70,10 +70,16 @@ public final class Fixtures {
      * ⌊(r + k + shift)/2⌋ is odd, so with R ≥ 4 every switch is both on and off in every batch.
      */
     public static List<RunData> mixedBatch(SplittableRandom rnd, int d, int M, int mk, int mv, int R) {
+        return mixedBatch(rnd, d, M, mk, mv, R, 10);
+    }
+
+    /** As {@link #mixedBatch(SplittableRandom, int, int, int, int, int)} with N drawn from 2..nMax, run 0 at nMax. */
+    public static List<RunData> mixedBatch(SplittableRandom rnd, int d, int M, int mk, int mv, int R, int nMax) {
         int shift = rnd.nextInt(4);
         List<Integer> ns = new ArrayList<>();
-        for (int n = 2; n <= 10; n++) ns.add(n);
+        for (int n = 2; n < nMax; n++) ns.add(n);
         java.util.Collections.shuffle(ns, new java.util.Random(rnd.nextLong()));
+        ns.addFirst(nMax);
         List<RunData> runs = new ArrayList<>();
         for (int r = 0; r < R; r++) {
             RunSpec s = smallSpec(rnd, d, M, mk, mv, ns.get(r % ns.size()));

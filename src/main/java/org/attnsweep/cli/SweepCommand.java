@@ -161,7 +161,7 @@ public final class SweepCommand implements Callable<Integer> {
                 Plan.Footprint f = Plan.Footprint.of(r.config(), asked);
                 forms.merge(f.form().label(), 1, Integer::sum);
                 bytes += f.bytes();
-                flops += Plan.stepFlops(r.config()) * r.config().steps();
+                flops += r.config().stepFlops() * r.config().steps();
             }
             peak = Math.max(peak, bytes);
         }

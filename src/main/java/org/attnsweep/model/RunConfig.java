@@ -89,6 +89,17 @@ public record RunConfig(
     }
 
     /**
+     * FLOPs of one GD step of the span formulation (SPEC §4), counted as its leading term only:
+     * the two P×P×m_k products Q −= ηαG and K −= ηβG, 2·m_k·P² multiply-adds at 2 FLOPs each. The
+     * O((m_k+m_v)·P·M) rest is left out. The one FLOP count of the project: the planner's time
+     * estimate, the benchmarks' GFLOP/s and the report all use it.
+     */
+    public double stepFlops() {
+        double P = tokenCount();
+        return 4.0 * mk * P * P;
+    }
+
+    /**
      * Refuses any value outside its accepted range with a message that names the option and the
      * range, so bad input stops before any work starts.
      */

@@ -115,12 +115,6 @@ public final class Plan {
         return out;
     }
 
-    /** Floating-point operations of one GD step of a run, by SPEC §4's formula 2·m_k·P² multiply-adds. */
-    public static double stepFlops(RunConfig c) {
-        double P = c.tokenCount();
-        return 4.0 * c.mk() * P * P;
-    }
-
     /**
      * Bytes a run holds in the engine (float32 state plus its float64 data and initial weights), in
      * the form it trains in under {@code form} (see {@link Footprint#of(RunConfig, Formulation)}).

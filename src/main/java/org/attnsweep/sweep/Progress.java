@@ -51,7 +51,7 @@ final class Progress {
 
     /**
      * The floating-point work of a run of {@code steps} steps: each a step of the span form
-     * (2·m_k·P² multiply-adds, {@link Plan#stepFlops}), plus its set-up, the projections
+     * (2·m_k·P² multiply-adds, {@link RunConfig#stepFlops}), plus its set-up, the projections
      * Q, K, V = W(0)·T of the P training tokens ((2·m_k + m_v)·d·P multiply-adds).
      */
     static double cost(RunConfig c, int steps) {
@@ -59,7 +59,7 @@ final class Progress {
     }
 
     private static double steps(RunConfig c, int steps) {
-        return Plan.stepFlops(c) * steps;
+        return c.stepFlops() * steps;
     }
 
     private static double setup(RunConfig c) {

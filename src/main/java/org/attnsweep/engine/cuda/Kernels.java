@@ -59,6 +59,10 @@ public final class Kernels implements AutoCloseable {
     private final int ccMajor, ccMinor;
     private final CUfunction gemmNN, gemmNT, gemvN, gemvT, attentionForward, lossReduce, gather,
             valueGram, valueUpdate, scalarizeV, metricDots;
+    /** Each function's kernel file, the name {@link PerfModel} and {@link KernelTimer} use. */
+    private static final Map<CUfunction, String> NAMES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
+    /** Benchmarks only: when set, every launch is timed by CUDA events under its kernel file's name. */
+    static volatile KernelTimer timer;
 
     /** The classpath resource holding kernel file {@code name}'s PTX. */
     public static String resource(String name) {
@@ -116,6 +120,7 @@ public final class Kernels implements AutoCloseable {
         CUmodule m = modules.computeIfAbsent(file, this::load);
         CUfunction f = new CUfunction();
         cuModuleGetFunction(f, m, name);
+        NAMES.put(f, file);
         return f;
     }
 
@@ -321,7 +326,10 @@ public final class Kernels implements AutoCloseable {
      */
     private static void launch(CUfunction f, String name, int gx, int gy, int gz, int block, int sharedBytes, Args args) {
         try {
+            KernelTimer t = timer;
+            if (t != null) t.start(NAMES.get(f));
             cuLaunchKernel(f, gx, gy, gz, block, 1, 1, sharedBytes, null, args.pointer(), null);
+            if (t != null) t.stop();
             if (SYNC) cuCtxSynchronize();
         } catch (CudaException e) {
             throw new CudaException("kernel " + name + " failed (grid " + gx + "×" + gy + "×" + gz + ", block " + block + "): "

@@ -91,7 +91,7 @@ public class VectorStepBench {
         runs = new ArrayList<>(R);
         for (int r = 0; r < R; r++) runs.add(DataFactory.generate(s.build(r)));
         RunConfig c = runs.getFirst().config();
-        flopPerRunStep = 4L * c.mk() * c.tokenCount() * c.tokenCount();
+        flopPerRunStep = (long) c.stepFlops();
         engine = new VectorEngine(Precision.FLOAT32, threads);
         active = new boolean[R];
         java.util.Arrays.fill(active, true);

@@ -1,4 +1,4 @@
-package org.attnsweep.engine.vector;
+package org.attnsweep.engine;
 
 import static org.attnsweep.Fixtures.tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,22 +9,19 @@ import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.attnsweep.Fixtures;
 import org.attnsweep.data.RunData;
-import org.attnsweep.engine.Engine;
-import org.attnsweep.engine.EngineBatch;
-import org.attnsweep.engine.Formulation;
 import org.attnsweep.engine.reference.ReferenceEngine;
 import org.attnsweep.model.Metric;
-import org.attnsweep.model.Precision;
 import org.attnsweep.model.Weights;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * A run's trajectory does not depend on its batch: trained inside a batch (next to runs of other
  * N, η, p, w_O mode, some of them switched off on random steps) it gives bit-for-bit the losses,
  * metrics and weights it gives alone. Engines hold every run's state apart and run the same code
- * on it, so equality is exact, not approximate.
+ * on it, so equality is exact, not approximate. Over every engine: the fast ones of
+ * {@link EngineCase} (cuda where it loads, at a real shape too) and the reference.
  */
 class BatchInvarianceTest {
     private static final int STEPS = 60;
@@ -33,33 +30,44 @@ class BatchInvarianceTest {
     /** Marks a loss slot the engine must leave alone (inactive run). */
     private static final double UNTOUCHED = -12345.678;
 
-    static Stream<Arguments> engines() {
-        return Stream.of(
-                Arguments.of("vector float32 threads=1", new VectorEngine(Precision.FLOAT32, 1)),
-                Arguments.of("vector float32 threads=2", new VectorEngine(Precision.FLOAT32, 2)),
-                Arguments.of("vector float64 threads=1", new VectorEngine(Precision.FLOAT64, 1)),
-                Arguments.of("vector float64 threads=2", new VectorEngine(Precision.FLOAT64, 2)),
-                Arguments.of("vector direct float32 threads=2", new VectorEngine(Precision.FLOAT32, Formulation.DIRECT, 2, null)),
-                Arguments.of("vector direct float64 threads=1", new VectorEngine(Precision.FLOAT64, Formulation.DIRECT, 1, null)),
-                Arguments.of("reference", new ReferenceEngine()));
+    /** A real shape for cuda (d, M, m_k, m_v, largest N): GEMMs of several tiles, padding across N up to 20. */
+    private static final int[] REAL_SHAPE = {96, 16, 128, 136, 20};
+    /** Steps at the real shape: the emulated driver runs them on the CPU in CI. */
+    private static final int REAL_STEPS = 5;
+
+    static Stream<EngineCase> engines() {
+        return EngineCase.allWithDirect();
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("engines")
-    void runInBatchEqualsRunAlone(String name, Engine engine) {
+    void runInBatchEqualsRunAlone(EngineCase c) {
+        c.with(engine -> check(c.toString(), engine, c.cuda()));
+    }
+
+    @Test
+    void referenceRunInBatchEqualsRunAlone() {
+        check("reference", new ReferenceEngine(), false);
+    }
+
+    private static void check(String name, Engine engine, boolean realShapes) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
-        int[][] shapes = {{9, 2, 5, 3}, {17, 4, 16, 17}};
+        List<int[]> shapes = new ArrayList<>(List.of(new int[] {9, 2, 5, 3}, new int[] {17, 4, 16, 17}));
+        if (realShapes) shapes.add(REAL_SHAPE);
         for (int[] sh : shapes) {
-            List<RunData> runs = Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R);
+            boolean real = sh.length > 4;
+            int steps = real ? REAL_STEPS : STEPS;
+            List<RunData> runs = real ? Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R, sh[4])
+                    : Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R);
             int target = rnd.nextInt(R);
             String ctx = name + " d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3] + " target run " + target
                     + " " + runs.get(target).config() + tag(seed);
 
             // Alone before and after the batch: the JIT warms up in between, which must not matter either.
-            Trajectory alone = trajectory(engine, List.of(runs.get(target)), 0, null, ctx);
-            Trajectory inBatch = trajectory(engine, runs, target, new SplittableRandom(rnd.nextLong()), ctx);
-            Trajectory again = trajectory(engine, List.of(runs.get(target)), 0, null, ctx);
+            Trajectory alone = trajectory(engine, List.of(runs.get(target)), 0, null, steps, ctx);
+            Trajectory inBatch = trajectory(engine, runs, target, new SplittableRandom(rnd.nextLong()), steps, ctx);
+            Trajectory again = trajectory(engine, List.of(runs.get(target)), 0, null, steps, ctx);
             assertBitwiseEqual(alone, inBatch, "alone", "in batch", ctx);
             assertBitwiseEqual(alone, again, "alone", "alone again after the batch", ctx);
         }
@@ -87,32 +95,32 @@ class BatchInvarianceTest {
     }
 
     /**
-     * Opens {@code runs} and steps them STEPS times with the target always active; when
+     * Opens {@code runs} and steps them {@code steps} times with the target always active; when
      * {@code mix} is given the others are switched off (and left out of metrics) on random steps,
      * and their loss slots must then stay untouched.
      */
-    private static Trajectory trajectory(Engine engine, List<RunData> runs, int target, SplittableRandom mix, String ctx) {
+    private static Trajectory trajectory(Engine engine, List<RunData> runs, int target, SplittableRandom mix, int steps, String ctx) {
         try (EngineBatch b = engine.open(runs)) {
-            return trajectory(b, target, mix, ctx);
+            return trajectory(b, target, mix, steps, ctx);
         }
     }
 
-    private static Trajectory trajectory(EngineBatch b, int target, SplittableRandom mix, String ctx) {
+    private static Trajectory trajectory(EngineBatch b, int target, SplittableRandom mix, int steps, String ctx) {
         int n = b.size();
         Trajectory tr = new Trajectory(new ArrayList<>(), new ArrayList<>());
         boolean[] active = new boolean[n], which = new boolean[n];
         double[] loss = new double[n];
         double[][] m = new double[n][Metric.COUNT];
-        for (int t = 0; t <= STEPS; t++) {
+        for (int t = 0; t <= steps; t++) {
             for (int r = 0; r < n; r++) {
                 active[r] = r == target || (mix != null && mix.nextInt(3) > 0);
                 which[r] = r == target || (mix != null && mix.nextBoolean());
             }
-            if (t % EVAL == 0 || t == STEPS) {
+            if (t % EVAL == 0 || t == steps) {
                 b.metrics(which, m);
                 tr.addAll("metrics at step " + t, m[target]);
             }
-            if (t == STEPS) break;
+            if (t == steps) break;
             java.util.Arrays.fill(loss, UNTOUCHED);
             b.step(active, loss);
             tr.add("loss at step " + t, loss[target]);

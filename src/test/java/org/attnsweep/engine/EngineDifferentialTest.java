@@ -1,0 +1,187 @@
+package org.attnsweep.engine;
+
+import static org.attnsweep.Fixtures.tag;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.attnsweep.Fixtures;
+import org.attnsweep.data.RunData;
+import org.attnsweep.data.TokenSet;
+import org.attnsweep.engine.reference.ReferenceEngine;
+import org.attnsweep.model.Metric;
+import org.attnsweep.model.Precision;
+import org.attnsweep.model.Weights;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The differential test of every fast engine ({@link EngineCase}: vector float32/float64 × 1/2
+ * threads, cuda where it loads) against the reference engine (direct GD in float64, SPEC §3), on
+ * random mixed batches with a fresh seed per test (printed on failure; -Dattnsweep.seed replays):
+ * every per-step training loss, every metric every {@link #EVAL} steps, and the final weights
+ * rebuilt as W(0) + A Tᵀ. Small shapes cover M = 2 and M > 2 and widths around a vector's lanes;
+ * cuda also runs a real shape (M = 16, m_k and m_v ≥ 128 so its GEMMs have several tiles and
+ * attention several chunks, N up to 20 mixed in one batch so padding and per-run sizes matter).
+ */
+class EngineDifferentialTest {
+    private static final int STEPS = 100;
+    /**
+     * A real shape costs ~100× a small one per step (and the emulated driver runs it on the CPU in
+     * CI): fewer steps, still enough for every update path to move the weights past the tolerance.
+     */
+    private static final int REAL_STEPS = 8;
+    private static final int EVAL = 10;
+    private static final int R = 4;
+    /** How far (in tolerances) each update path must move the reference weights; see {@link #compare}. */
+    private static final double MOVED = 10;
+
+    /** d, M, m_k, m_v: M = 2 and M > 2; widths below, at and just past a 16-float vector. */
+    private static final int[][] SHAPES = {
+            {8, 2, 4, 4}, {13, 3, 7, 1}, {17, 4, 13, 3}, {33, 2, 16, 17}, {40, 5, 3, 16}, {21, 7, 17, 33},
+            {7, 2, 1, 13}, {16, 3, 33, 7}};
+    /**
+     * One real shape for cuda, drawn: d, M = 16, m_k and m_v ≥ 128 (two or three 64-wide GEMM tiles,
+     * not always a multiple of one), and the largest N in 17..20 (run 0 has it; the others are
+     * drawn below it, so one batch mixes N).
+     */
+    private static int[] realShape(SplittableRandom rnd) {
+        return new int[] {96 + rnd.nextInt(65), 16, 128 + rnd.nextInt(65), 128 + rnd.nextInt(65), 17 + rnd.nextInt(4)};
+    }
+
+    /**
+     * Tolerances per precision, |got − ref| ≤ atol + rtol·|ref|. float64: both engines do the same
+     * math in a different order (span vs direct), so rounding differences of ~1e-16 per operation,
+     * amplified by 100 steps of GD on well-conditioned problems, measure ≤ 1e-13: 1e-11 leaves a 100×
+     * margin and still catches any float32 leak into the float64 path (1e-7). float32: the inputs
+     * themselves are rounded to 6e-8 relative and every step rounds again; measured worst
+     * differences over many seeds are ≤ 1e-5 relative, so 1e-4 leaves a ≥ 10× margin while any
+     * formula error shows up at 1e-2 or more. atol is rtol/10: the smallest compared values
+     * (cancelling qk means, w_O entries) are O(0.1). marginAmbiguity: a sample whose reference f is
+     * this close to 0 may be classified either way (≥ 100× the atol, as f is a mean of ~M² rounded
+     * products). cuda (float32) at real shapes sums 128-wide dot products and 300-token GEMM rows
+     * in another order than the vector engine: the same float32 tolerance holds there too.
+     */
+    record Tol(double atol, double rtol, double marginAmbiguity) {
+    }
+
+    static final Tol F64 = new Tol(1e-12, 1e-11, 1e-9);
+    static final Tol F32 = new Tol(1e-5, 1e-4, 1e-3);
+
+    static Stream<EngineCase> engines() {
+        return EngineCase.all();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void matchesReference(EngineCase c) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Tol tol = c.precision() == Precision.FLOAT64 ? F64 : F32;
+        c.with(engine -> {
+            List<int[]> shapes = new ArrayList<>(List.of(SHAPES));
+            if (c.cuda()) shapes.add(realShape(rnd));
+            for (int[] sh : shapes) {
+                boolean real = sh.length > 4;
+                List<RunData> runs = real ? Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R, sh[4])
+                        : Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R);
+                String ctx = engine.describe() + " d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3] + " N="
+                        + runs.stream().map(r -> r.config().N()).toList() + tag(seed);
+                try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = engine.open(runs)) {
+                    compare(ref, got, runs, real ? REAL_STEPS : STEPS, tol, ctx);
+                }
+            }
+        });
+    }
+
+    private static void compare(EngineBatch ref, EngineBatch got, List<RunData> runs, int steps, Tol tol, String ctx) {
+        boolean[] all = new boolean[R];
+        java.util.Arrays.fill(all, true);
+        double[] lRef = new double[R], lGot = new double[R];
+        double[][] mRef = new double[R][Metric.COUNT], mGot = new double[R][Metric.COUNT];
+        for (int t = 0; t <= steps; t++) {
+            if (t % EVAL == 0 || t == steps) {
+                ref.metrics(all, mRef);
+                got.metrics(all, mGot);
+                for (int r = 0; r < R; r++) compareMetrics(runs.get(r), ref.weights(r), mRef[r], mGot[r], tol, ctx + " run " + r + " step " + t);
+            }
+            if (t == steps) break;
+            ref.step(all, lRef);
+            got.step(all, lGot);
+            for (int r = 0; r < R; r++) {
+                int rr = r, tt = t;
+                assertTrue(Double.isFinite(lRef[r]), "reference loss not finite: the test problem is badly chosen; run " + r + " " + ctx);
+                Fixtures.assertClose(lRef[r], lGot[r], tol.atol, tol.rtol, () -> "training loss, run " + rr + " step " + tt + " " + ctx);
+            }
+        }
+        double movedQ = 0, movedK = 0;
+        for (int r = 0; r < R; r++) {
+            String where = " run " + r + " after " + steps + " steps " + runs.get(r).config() + " " + ctx;
+            Weights w0 = runs.get(r).init(), wT = ref.weights(r);
+            // Each update path must move its weights well past the tolerance, or an engine that
+            // skipped it would pass: W_V (and w_O when trained) in every run; W_Q and W_K, whose
+            // attention gradients can be small in one run, in at least one run of the batch.
+            assertTrue(moved(w0.WV(), wT.WV(), tol) > MOVED, "W_V barely moved:" + where);
+            if (runs.get(r).config().trainWo()) assertTrue(moved(w0.wO(), wT.wO(), tol) > MOVED, "w_O barely moved:" + where);
+            movedQ = Math.max(movedQ, moved(w0.WQ(), wT.WQ(), tol));
+            movedK = Math.max(movedK, moved(w0.WK(), wT.WK(), tol));
+            compareWeights(wT, got.weights(r), tol, where);
+        }
+        assertTrue(movedQ > MOVED && movedK > MOVED, "W_Q or W_K barely moved in every run (" + movedQ + ", " + movedK
+                + " tolerances): " + ctx);
+    }
+
+    /** The largest move of any entry from a to b, in units of the tolerance at b. */
+    private static double moved(double[] a, double[] b, Tol tol) {
+        double w = 0;
+        for (int i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i]) / (tol.atol + tol.rtol * Math.abs(b[i])));
+        return w;
+    }
+
+    private static void compareMetrics(RunData run, Weights wRef, double[] ref, double[] got, Tol tol, String ctx) {
+        for (Metric m : Metric.values()) {
+            int i = m.ordinal();
+            switch (m) {
+                case TRAIN_ERROR -> compareError(run.train(), wRef, ref[i], got[i], tol, m, ctx);
+                case TEST_ERROR -> compareError(run.test(), wRef, ref[i], got[i], tol, m, ctx);
+                case TEST_ERROR_CLEAN -> compareError(run.test(), wRef, ref[i], got[i], tol, m, ctx);
+                default -> Fixtures.assertClose(ref[i], got[i], tol.atol, tol.rtol, () -> m.column() + " " + ctx + " " + run.config());
+            }
+        }
+    }
+
+    /**
+     * Error rates are counts: a sample whose reference margin f is within rounding of 0 may
+     * legitimately land on the other side, so the counts may differ by at most the number of
+     * such samples (usually none).
+     */
+    private static void compareError(TokenSet set, Weights wRef, double ref, double got, Tol tol, Metric m, String ctx) {
+        Projected pr = Projected.direct(wRef, set.tokens());
+        int ambiguous = 0;
+        for (int n = 0; n < set.N(); n++) {
+            if (Math.abs(Metrics.forward(set, n, pr, null)) <= tol.marginAmbiguity) ambiguous++;
+        }
+        long diff = Math.round(Math.abs(ref - got) * set.N());
+        assertTrue(diff <= ambiguous, m.column() + ": reference " + ref + ", engine " + got + " differ by " + diff
+                + " samples; only " + ambiguous + " have |f| <= " + tol.marginAmbiguity + "; " + ctx);
+    }
+
+    private static void compareWeights(Weights ref, Weights got, Tol tol, String ctx) {
+        assertEquals(ref.d(), got.d(), ctx);
+        compareArray("W_Q", ref.WQ(), got.WQ(), tol, ctx);
+        compareArray("W_K", ref.WK(), got.WK(), tol, ctx);
+        compareArray("W_V", ref.WV(), got.WV(), tol, ctx);
+        compareArray("w_O", ref.wO(), got.wO(), tol, ctx);
+    }
+
+    private static void compareArray(String name, double[] ref, double[] got, Tol tol, String ctx) {
+        assertEquals(ref.length, got.length, name + " length " + ctx);
+        for (int i = 0; i < ref.length; i++) {
+            int ii = i;
+            Fixtures.assertClose(ref[i], got[i], tol.atol, tol.rtol, () -> name + "[" + ii + "]" + ctx);
+        }
+    }
+}
