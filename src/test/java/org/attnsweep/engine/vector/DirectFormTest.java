@@ -46,27 +46,28 @@ class DirectFormTest {
             {4, 7, 9, 5}, {6, 16, 33, 16}, {3, 5, 64, 1}};
 
     /**
-     * Tolerances per precision, as in VectorEngineTest and for the same reasons: float64 — the same
-     * math as the reference in another summation order, ~1e-16 per operation amplified by 100 GD
-     * steps stays below 1e-13, so 1e-11 leaves 100× and still catches any float32 leak (1e-7);
-     * float32 — inputs rounded to 6e-8 and every step rounds again, measured ≤ 1e-5 relative, so
-     * 1e-4 leaves ≥ 10× while a formula error shows at 1e-2. atol = rtol/10 for the O(0.1) values
-     * that cancel (qk means, w_O entries). marginAmbiguity: a sample whose reference f lies this close
-     * to 0 may be classified either way. qkAtol: the qk metrics are means of q·k over m_k terms that
-     * cancel; in the direct form q and k are each a d-term float32 sum over d-wide weights, so their
-     * rounding scales with ‖q‖‖k‖, not with the (smaller) mean: float32 measured up to 4.5e-5 on a
-     * mean of 0.3 (seed 5609190075323150363), so 1e-4 absolute, still 100× below a formula error.
+     * Tolerances per precision. float64 — the same math as the reference in another summation order,
+     * ~1e-16 per operation amplified by 100 GD steps stays below 1e-13, so 1e-11 leaves 100× and still
+     * catches any float32 leak (1e-7). float32 — the direct form keeps the d-wide weights themselves in
+     * float32, so every update is rounded at the weights' scale and 100 steps at η up to 0.3 amplify
+     * it: measured up to 3.0e-4 relative on a test loss of 0.96 (d = 3, m_k = 64, seed
+     * -9093439446439455136); rtol 1e-3 leaves 3× over that and is still 10× below a formula error
+     * (1e-2 or more). atol = rtol/10 for the O(0.1) values that cancel (w_O entries).
+     * marginAmbiguity: a sample whose reference f lies this close to 0 may be classified either way.
+     * qkAtol: the qk metrics are means of q·k over m_k terms that cancel; q and k are each a d-term
+     * float32 sum over d-wide weights, so their rounding scales with ‖q‖‖k‖, not with the (smaller)
+     * mean: measured 4.5e-5 on a mean of 0.3 (seed 5609190075323150363), so 1e-4 absolute.
      */
     private record Tol(double atol, double rtol, double marginAmbiguity, double qkAtol) {
     }
 
     private static final Tol F64 = new Tol(1e-12, 1e-11, 1e-9, 1e-12);
-    private static final Tol F32 = new Tol(1e-5, 1e-4, 1e-3, 1e-4);
+    private static final Tol F32 = new Tol(1e-4, 1e-3, 1e-3, 1e-4);
     /**
      * Span against direct in float32: two float32 computations, each within F32 of the float64
      * truth, so within twice that of each other.
      */
-    private static final Tol F32_PAIR = new Tol(2e-5, 2e-4, 2e-3, 2e-4);
+    private static final Tol F32_PAIR = new Tol(2e-4, 2e-3, 2e-3, 2e-4);
 
     static Stream<Arguments> engines() {
         return Stream.of(Arguments.of(Precision.FLOAT64, 1), Arguments.of(Precision.FLOAT64, 2),
