@@ -1,5 +1,5 @@
-// Attention forward of SPEC §2 for every sample n of every listed run r, from the projections of
-// the tokens the sample holds (span formulation, SPEC §4: no d-wide product):
+// Attention forward of docs/math.md §2 for every sample n of every listed run r, from the projections of
+// the tokens the sample holds (span formulation, docs/math.md §4: no d-wide product):
 //
 //     z_la = q_{j_l}·k_{j_a}     S_la = exp(z_la) / Σ_b exp(z_lb)     ū_l = Σ_a S_la u_{j_a}
 //     f = (1/M) Σ_l ū_l          loss = ℓ(y f) (float64)               g = −y σ(−y f) / N

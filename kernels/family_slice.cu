@@ -1,4 +1,4 @@
-// A run's set-up from its family's (SPEC §4, data/Family): runs of a family share their noise tokens
+// A run's set-up from its family's (docs/math.md §4, data/Family): runs of a family share their noise tokens
 // and W(0) and differ in ‖μ‖ (and N), so every one-off projection of a run is a slice of the
 // family's unit projection (signals e₊, e₋ of norm 1) with the signal rows, and for the token Gram
 // matrices the signal columns, times μ_r = ‖μ‖ of run r. Every entry is linear in each token, so

@@ -1,4 +1,4 @@
-// The gathers of SPEC §4 for every training token j of every listed run r with go[r], summed over
+// The gathers of docs/math.md §4 for every training token j of every listed run r with go[r], summed over
 // the occurrences (n, p) of t_j (position p of sample n), and the span updates they feed:
 //
 //     α_j = Σ_(n,p) Σ_a D_{n,p,a} k_{j_{n,a}}       (t_j as the query, l = p)

@@ -1,4 +1,4 @@
-// Batched SGEMM for the span formulation (SPEC §4), for every matrix product of the cuda engine
+// Batched SGEMM for the span formulation (docs/math.md §4), for every matrix product of the cuda engine
 // whose two sides are matrices (products with a vector are kernels/gemv.cu):
 //
 //     C[r] = C0[r] + alpha·scale[r]·A[r]·op(B[r])       op(B) = B (gemm_nn) or Bᵀ (gemm_nt)

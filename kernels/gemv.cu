@@ -1,4 +1,4 @@
-// Batched matrix-vector products of the span formulation (SPEC §4), the products in which one side
+// Batched matrix-vector products of the span formulation (docs/math.md §4), the products in which one side
 // is a vector, so none of them pays for a 64×128 GEMM tile of which one column is used:
 //
 //     gemv_n   y[r] = y0[r] + alpha·scale[r]·A[r] x[r]       A rows×inner (row stride lda)

@@ -1,4 +1,4 @@
-// Training loss of every listed run and the mask of runs the step updates (SPEC §2, §4):
+// Training loss of every listed run and the mask of runs the step updates (docs/math.md §2, §4):
 //
 //     L_r = (1/N_r) Σ_n loss_n         go[r] = L_r finite and L_r ≥ target_r
 //

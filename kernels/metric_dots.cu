@@ -1,4 +1,4 @@
-// The projection values behind the value and QK metrics of SPEC §5, per training sample n of every
+// The projection values behind the value and QK metrics of docs/math.md §5, per training sample n of every
 // listed run r (s = x_{n,1} the signal token, x2 = ξ_{n,2} at position 1, x3 = ξ_{n,3} at position
 // min(2, M−1), so token 2 where M = 2):
 //

@@ -1,4 +1,4 @@
-// Scalarised values (SPEC §2, u_a = w_O·(W_V x_a)) from the value projections, for learnable w_O:
+// Scalarised values (docs/math.md §2, u_a = w_O·(W_V x_a)) from the value projections, for learnable w_O:
 //
 //     u_j = Σ_i V_ji w_O,i          for rows j < rowsOf[r] of every listed run r with trainWo[r]
 //

@@ -1,4 +1,4 @@
-// h = G γ for every training token j of every listed run r with go[r] (SPEC §4):
+// h = G γ for every training token j of every listed run r with go[r] (docs/math.md §4):
 //
 //     h_j = Σ_i G_ji γ_i          (G = TᵀT is symmetric, so row j is read contiguously)
 //

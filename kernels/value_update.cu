@@ -1,4 +1,4 @@
-// The value side of the step for learnable w_O (SPEC §4), for every column i of every listed run r
+// The value side of the step for learnable w_O (docs/math.md §4), for every column i of every listed run r
 // with go[r] and trainWo[r], with V and w_O taken before their own update:
 //
 //     ∇w_O,i = Σ_j γ_j V_ji      V_ji −= η h_j w_O,i      A_V,ji −= η γ_j w_O,i      w_O,i −= η ∇w_O,i

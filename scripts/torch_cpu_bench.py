@@ -2,7 +2,7 @@
 """PyTorch CPU baseline for VectorStepBench: direct GD steps, one run at a time.
 
 The way the papers' code trains: W_Q, W_K (m_k x d) and W_V (m_v x d) as d-wide parameters,
-softmax attention as SPEC §2 (no 1/sqrt(m_k) scaling), f = mean over queries of sum_a S_la u_a,
+softmax attention as docs/math.md §2 (no 1/sqrt(m_k) scaling), f = mean over queries of sum_a S_la u_a,
 logistic loss softplus(-y f) averaged over the N samples, autograd backward, torch.optim.SGD.
 float32, torch.set_num_threads(2) (the thread count of the Java side).
 
@@ -50,7 +50,7 @@ def data(s, rng):
 
 
 class Attention(torch.nn.Module):
-    """The two-layer softmax transformer of SPEC §2."""
+    """The two-layer softmax transformer of docs/math.md §2."""
 
     def __init__(self, d, mk, mv, train_wo):
         super().__init__()

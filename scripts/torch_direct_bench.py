@@ -3,7 +3,7 @@
 
 Reads train_x.npy [N,M,d], train_y.npy [N], test_x.npy, test_y.npy from --data (as attnsweep's
 --data-from does), then trains --runs runs one after another, each as the papers' code trains:
-the model of scripts/torch_cpu_bench.py (d-wide W_Q, W_K, W_V, softmax attention of SPEC §2,
+the model of scripts/torch_cpu_bench.py (d-wide W_Q, W_K, W_V, softmax attention of docs/math.md §2,
 torch init U(+-1/sqrt d)/16 with its own seed per run, w_O fixed), logistic loss, autograd,
 torch.optim.SGD(lr), float32, --steps steps, then the test loss. Each run is timed from the
 model's creation to its test loss (the data, read once, and the interpreter start are not

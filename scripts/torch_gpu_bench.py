@@ -1,20 +1,20 @@
 #!/usr/bin/env python3
-"""PyTorch baselines for the GPU kit (scripts/gpu-kit, DIR/run): GD steps of the model of SPEC §2 at
+"""PyTorch baselines for the GPU kit (scripts/gpu-kit, DIR/run): GD steps of the model of docs/math.md §2 at
 one of the two paper shapes, done three ways a PyTorch user could do them, in FP32 (TF32 off):
 
   one   one run at a time, eager, autograd on the d-wide weights, test loss every step
         (what the papers' code does);
   bmm   B runs at once, the same direct GD batched over runs with bmm (autograd);
-  span  B runs at once, our own span formulation (SPEC §4) batched over runs: the gathers as
+  span  B runs at once, our own span formulation (docs/math.md §4) batched over runs: the gathers as
         bmm/scatter_add and Q|K -= eta G [alpha|beta] as one baddbmm over runs -- the best a
         PyTorch user could do with the same math as our engine;
 
 next to the measured FP32 ceiling (a large torch.mm). Prints key=value lines:
   torch_fp32_ceiling_gflops, torch_{one,bmm,span}_run_steps_per_s, torch_{bmm,span}_runs.
 
-Shapes (SPEC §6 presets): A = jiang-heatmap (d=1024, M=16, m_k=m_v=512, N=20, w_O fixed),
+Shapes (docs/math.md §6 presets): A = jiang-heatmap (d=1024, M=16, m_k=m_v=512, N=20, w_O fixed),
 B = zhang-dynamics (d=512, M=2, m_k=m_v=512, N=100, w_O learned, p=0.1).
-The data follow SPEC §1 (balanced labels, signal ||mu|| e1 or e2 at token 1, noise tokens with
+The data follow docs/math.md §1 (balanced labels, signal ||mu|| e1 or e2 at token 1, noise tokens with
 their sigma), drawn by torch's generator: the workload is what is measured, not our runs.
 
 --check runs the span step and direct autograd GD side by side in float64 on a small shape and
@@ -53,7 +53,7 @@ def data(gen, B, n, s, dev, dtype):
 
 
 def init(gen, B, s, dev, dtype):
-    """The torch init of SPEC §2: U(+-1/sqrt(d)) / divisor, w_O ~ U(+-1/sqrt(m_v))."""
+    """The torch init of docs/math.md §2: U(+-1/sqrt(d)) / divisor, w_O ~ U(+-1/sqrt(m_v))."""
     d, mk, mv = s["d"], s["mk"], s["mv"]
     b = 1 / d ** 0.5 / s["div"]
     u = lambda *shape: torch.rand(*shape, device=dev, dtype=dtype, generator=gen) * 2 - 1
@@ -61,7 +61,7 @@ def init(gen, B, s, dev, dtype):
 
 
 def f_direct(x, wq, wk, wv, wo):
-    """f: B x n from x: B x n x M x d and the d-wide weights of B runs (SPEC §2), batched with bmm."""
+    """f: B x n from x: B x n x M x d and the d-wide weights of B runs (docs/math.md §2), batched with bmm."""
     B, n, M, d = x.shape
     xf = x.reshape(B, n * M, d)
     q = torch.bmm(xf, wq.transpose(1, 2)).view(B * n, M, -1)
@@ -94,7 +94,7 @@ class Direct:
 
 
 class Span:
-    """The span formulation of SPEC §4 over B runs: state per run G (P x P), [Q|K] (P x 2m_k), A_Q|K, and
+    """The span formulation of docs/math.md §4 over B runs: state per run G (P x P), [Q|K] (P x 2m_k), A_Q|K, and
     u (P) for fixed w_O or V, A_V (P x m_v) and w_O for learned w_O; the d-wide weights never appear."""
 
     def __init__(self, gen, B, s, dev, dtype):

@@ -1,11 +1,11 @@
 #!/usr/bin/python3
-"""Runs cells of the jiang-heatmap experiment (SPEC §6, paper A Fig. 1) one run at a time the
+"""Runs cells of the jiang-heatmap experiment (docs/math.md §6, paper A Fig. 1) one run at a time the
 way the paper's PyTorch code does: eager mode, the d-wide weights W_Q, W_K (m_k x d) and W_V
 (m_v x d) as tensors with requires_grad, w_O fixed, autograd backward, plain SGD with step eta,
 and the test loss computed at every step.
 
 It is the baseline that scripts/heatmap-bench compares our engine against. The data are drawn in
-PyTorch from the same distribution as ours (SPEC §1: signal token ||mu||*e1 or ||mu||*e2, noise
+PyTorch from the same distribution as ours (docs/math.md §1: signal token ||mu||*e1 or ||mu||*e2, noise
 tokens N(0, sigma_l^2 I), exactly balanced labels, a fresh test set), but NOT from the same
 random numbers: the workload is what this measures, not the individual runs.
 

@@ -35,7 +35,7 @@ import picocli.CommandLine.Option;
                 "jiang-dynamics-benign, jiang-dynamics-harmful, zhang-dynamics, fashion-heatmap, ood-angle."})
 public final class SweepCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", description = "a sweep preset (SPEC §6)") String preset;
+    @Option(names = "--preset", description = "a sweep preset (docs/math.md §6)") String preset;
     @Option(names = "--spec", description = "a YAML sweep spec (keys of the run options; lists/ranges make axes)") Path specFile;
     @Option(names = "--out", required = true, description = "result directory (resumed if it holds this sweep)") Path out;
     @Option(names = "--shard", defaultValue = "0/1", description = "run only shard i of n: i/n (default ${DEFAULT-VALUE})") String shard;
@@ -177,7 +177,7 @@ public final class SweepCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "memory: at most %.1f MiB per batch, runs sized in the %s (budget %.0f MiB)%n",
                 peak / 1048576.0, sized, memory / 1048576.0);
         boolean early = mine.stream().anyMatch(r -> r.config().targetLoss() > 0);
-        out.printf(Locale.ROOT, "time: at most %.3g TFLOP of GD steps (SPEC §4 count), about %s on %d cores at %.0f GFLOP/s%s%n",
+        out.printf(Locale.ROOT, "time: at most %.3g TFLOP of GD steps (docs/math.md §4 count), about %s on %d cores at %.0f GFLOP/s%s%n",
                 flops / 1e12, clock(flops / rate), threads, rate / 1e9,
                 early ? " if no run stops early (runs with a target loss usually stop far sooner)" : "");
     }

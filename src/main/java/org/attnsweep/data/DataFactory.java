@@ -7,7 +7,7 @@ import org.attnsweep.model.SignalBasis;
 import org.attnsweep.model.Weights;
 
 /**
- * Draws a run's data and initial weights exactly as SPEC §1–2 (image runs: {@link ImageData}), every draw from its own stream keyed
+ * Draws a run's data and initial weights exactly as docs/math.md §1–2 (image runs: {@link ImageData}), every draw from its own stream keyed
  * by (seed, repeat, stream name) and then by sample and position. Nothing depends on N except how
  * many samples are drawn, so runs that differ only in N share their first min(N) samples; nothing
  * depends on ‖μ‖, σ or p except through scaling and thresholds of the same draws.
@@ -185,7 +185,7 @@ public final class DataFactory {
         return y;
     }
 
-    /** Initial weights of SPEC §2, each matrix from its own stream (entry index = row·d + col). */
+    /** Initial weights of docs/math.md §2, each matrix from its own stream (entry index = row·d + col). */
     public static Weights initialWeights(RunConfig c) {
         int d = c.d(), mk = c.mk(), mv = c.mv();
         return new Weights(d, mk, mv,

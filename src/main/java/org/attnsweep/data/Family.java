@@ -8,7 +8,7 @@ import org.attnsweep.model.Weights;
 /**
  * The draws shared by a family of runs: runs whose configs agree in everything but N, ‖μ‖, p,
  * the label mode and the optimiser settings draw the same unit signal directions, the same noise
- * tokens (the first min(N) samples of the longer draw) and the same initial weights (SPEC §1,
+ * tokens (the first min(N) samples of the longer draw) and the same initial weights (docs/math.md §1,
  * common random numbers). A family holds them once: runs copy slices of the noise and scale the
  * signals, and fast engines project the family's tokens through W(0) once for all its runs.
  *

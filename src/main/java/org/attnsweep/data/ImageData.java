@@ -8,7 +8,7 @@ import org.attnsweep.model.ImageSource;
 import org.attnsweep.model.RunConfig;
 
 /**
- * The data of an image run (SPEC §7, paper A's real-data experiment): two classes of 28×28 images
+ * The data of an image run (docs/math.md §7, paper A's real-data experiment): two classes of 28×28 images
  * as the ±1 labels, pixels scaled to [0, 1], each image mixed with noise by the signal strength μ
  * (the config's ‖μ‖) as
  *
@@ -17,7 +17,7 @@ import org.attnsweep.model.RunConfig;
  * and cut into p×p patches, row-major over the patch grid, each patch's pixels row-major: M =
  * (28/p)² tokens of d = p² (p = 7: M = 16, d = 49).
  *
- * <p>Draws follow SPEC §1's rules. True labels are the synthetic data's (balanced pairs or
+ * <p>Draws follow docs/math.md §1's rules. True labels are the synthetic data's (balanced pairs or
  * Rademacher, stream split-labels) and flips likewise (split-flips). Sample s of label ±1 takes the
  * next image of its class in a seeded permutation of that class's images (stream split-images,
  * sub-stream per class), and its ξ comes from stream split-noise, sub-stream s. Sample s therefore

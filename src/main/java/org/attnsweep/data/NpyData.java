@@ -14,14 +14,14 @@ import org.attnsweep.model.Weights;
  * <p>A data directory holds
  * <ul>
  * <li>{@code train_x.npy} [N, M, d] and {@code test_x.npy} [N_test, M, d]: the samples, C order,
- *     float32 or float64; token 0 of each sample is its signal token (SPEC §1);</li>
+ *     float32 or float64; token 0 of each sample is its signal token (docs/math.md §1);</li>
  * <li>{@code train_y.npy} [N] and {@code test_y.npy} [N_test]: the observed labels y, exactly
  *     +1 or −1, float or signed integer;</li>
  * <li>optionally {@code train_y_clean.npy} [N] and {@code test_y_clean.npy} [N_test]: the true
  *     labels ỹ; by default ỹ = y (no label noise);</li>
  * <li>optionally {@code mu.npy} [2, d]: μ₊ then μ₋, the probes of the v_signal and qk_ss metrics;
  *     by default μ₊ (μ₋) is token 0 of the first training sample whose true label is +1 (−1),
- *     which is the signal token where the data follows SPEC §1.</li>
+ *     which is the signal token where the data follows docs/math.md §1.</li>
  * </ul>
  * An init directory holds {@code W_Q.npy} [m_k, d], {@code W_K.npy} [m_k, d], {@code W_V.npy}
  * [m_v, d] and {@code w_O.npy} [m_v], row-major (q = W_Q x).

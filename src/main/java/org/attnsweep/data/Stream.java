@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
  * in any order, on any thread or device, and regenerated later (initial weights are rebuilt this way
  * for export). Keys are derived from (root seed, repeat, stream name) and then from sub-indices
  * such as the sample number, which is what makes runs that differ only in N share their first
- * samples (SPEC §1, common random numbers).
+ * samples (docs/math.md §1, common random numbers).
  *
  * <p>The mixer is SplitMix64's finaliser; uniforms take the top 53 bits; normals use Box–Muller on
  * two consecutive uniforms (the sine half is discarded so value i depends on i alone).

@@ -1,7 +1,7 @@
 package org.attnsweep.data;
 
 /**
- * A set of N samples of M tokens stored as its P distinct tokens (SPEC §4): {@code tokens} is
+ * A set of N samples of M tokens stored as its P distinct tokens (docs/math.md §4): {@code tokens} is
  * P×d row-major, and {@code map[n*M + l]} is the token index of position l of sample n. Generated
  * data puts μ₊ at index 0, μ₋ at index 1 and the noise tokens after them.
  *

@@ -33,7 +33,7 @@ public interface EngineBatch extends AutoCloseable {
     }
 
     /**
-     * The metrics of SPEC §5 at the current weights of every run r with {@code which[r]}, written
+     * The metrics of docs/math.md §5 at the current weights of every run r with {@code which[r]}, written
      * to {@code out[r]} indexed by {@link org.attnsweep.model.Metric#ordinal()}.
      */
     void metrics(boolean[] which, double[][] out);

@@ -5,7 +5,7 @@ import org.attnsweep.model.Metric;
 import org.attnsweep.model.RunConfig;
 
 /**
- * The metric definitions of SPEC §5, computed once for every engine from the projections of the
+ * The metric definitions of docs/math.md §5, computed once for every engine from the projections of the
  * training tokens, the test tokens and the two signal probes μ₊, μ₋. Engines differ only in how they
  * obtain the projections.
  */
@@ -27,7 +27,7 @@ public final class Metrics {
     }
 
     /**
-     * f(X) of sample n (SPEC §2) and, when {@code attnOut} is not null, the attention each key
+     * f(X) of sample n (docs/math.md §2) and, when {@code attnOut} is not null, the attention each key
      * position receives averaged over queries, c_a = (1/M) Σ_l S_la, written to attnOut[0..M).
      */
     public static double forward(TokenSet set, int n, Projected pr, double[] attnOut) {
@@ -57,7 +57,7 @@ public final class Metrics {
     }
 
     /**
-     * The per-sample values every metric of SPEC §5 is a function of. An engine that computes them
+     * The per-sample values every metric of docs/math.md §5 is a function of. An engine that computes them
      * elsewhere (the cuda engine, on the device) hands them to {@link #assemble}, so the metric
      * definitions stay in this file.
      *
@@ -79,7 +79,7 @@ public final class Metrics {
     }
 
     /**
-     * Every metric of SPEC §5 into {@code out} (length {@link Metric#COUNT}).
+     * Every metric of docs/math.md §5 into {@code out} (length {@link Metric#COUNT}).
      *
      * @param train  the training set, with its projections {@code tr}
      * @param test   the test set, with its projections {@code te}
@@ -112,7 +112,7 @@ public final class Metrics {
                 probes.u()[0], probes.u()[1], probes.qk(0, 0)), out);
     }
 
-    /** Every metric of SPEC §5 into {@code out} (length {@link Metric#COUNT}) from the per-sample parts. */
+    /** Every metric of docs/math.md §5 into {@code out} (length {@link Metric#COUNT}) from the per-sample parts. */
     public static void assemble(RunConfig c, TokenSet train, TokenSet test, Parts s, double[] out) {
         int N = train.N();
         // A NaN output (a diverged run) is neither right nor wrong: it makes its error NaN, never a hit.

@@ -1,7 +1,7 @@
 package org.attnsweep.model;
 
 /**
- * Where an image run takes its samples (SPEC §7, images as tokens): two classes of an MNIST-format
+ * Where an image run takes its samples (docs/math.md §7, images as tokens): two classes of an MNIST-format
  * directory of 28×28 images, each image cut into p×p patches that are its tokens.
  *
  * @param dir      a directory with train-images-idx3-ubyte, train-labels-idx1-ubyte,
@@ -13,7 +13,7 @@ package org.attnsweep.model;
 public record ImageSource(String dir, int classPos, int classNeg, int patch) {
     /** Side of every image (Fashion-MNIST, MNIST). */
     public static final int SIDE = 28;
-    /** Side of the central square that gets no noise (SPEC §7). */
+    /** Side of the central square that gets no noise (docs/math.md §7). */
     public static final int CENTRE = 20;
     /** Class labels of the MNIST family. */
     public static final int CLASSES = 10;

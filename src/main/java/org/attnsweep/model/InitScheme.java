@@ -1,6 +1,6 @@
 package org.attnsweep.model;
 
-/** Initialisation of W_Q, W_K, W_V and w_O (SPEC §2). */
+/** Initialisation of W_Q, W_K, W_V and w_O (docs/math.md §2). */
 public enum InitScheme {
     /** W_Q, W_K ~ N(0, σ₀²), W_V ~ N(0, σ_V²), w_O ~ N(0, σ_O²). */
     THEORY,

@@ -1,6 +1,6 @@
 package org.attnsweep.model;
 
-/** How the true labels ỹ are drawn (SPEC §1). */
+/** How the true labels ỹ are drawn (docs/math.md §1). */
 public enum LabelMode {
     /** Exactly N/2 of each label (paper A's experiments); for odd N the counts differ by one. */
     BALANCED,

@@ -1,7 +1,7 @@
 package org.attnsweep.model;
 
 /**
- * The metrics of SPEC §5, in the column order of metrics.csv and summary.csv.
+ * The metrics of docs/math.md §5, in the column order of metrics.csv and summary.csv.
  * Engines fill a {@code double[Metric.COUNT]} indexed by {@link #ordinal()}.
  */
 public enum Metric {
@@ -12,7 +12,7 @@ public enum Metric {
 
     public static final int COUNT = values().length;
 
-    /** The column name used in every output file: the SPEC's snake_case name. */
+    /** The column name used in every output file: docs/math.md's snake_case name. */
     public String column() {
         return name().toLowerCase(java.util.Locale.ROOT);
     }

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * The experiments of SPEC §6 as named presets over a {@link RunSpec}. A preset sets the single-run
+ * The experiments of docs/math.md §6 as named presets over a {@link RunSpec}. A preset sets the single-run
  * options; the grids of the phase presets are the sweep's business. Paper B does not state d, its
  * learning rates or σ_V, so its presets use d = 512, m_k = m_v = 512, torch init, η = 0.1 and say
  * so in {@link #notes}.

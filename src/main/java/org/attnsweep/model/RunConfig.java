@@ -3,7 +3,7 @@ package org.attnsweep.model;
 import java.util.Arrays;
 
 /**
- * Everything that defines one training run (SPEC §1–2): the data distribution, the model shape,
+ * Everything that defines one training run (docs/math.md §1–2): the data distribution, the model shape,
  * the initialisation, the optimiser and the stop rule. Two runs with equal configs produce equal
  * data and equal results. Names follow the glossary: N samples, M tokens, d input dimension,
  * m_k / m_v widths.
@@ -33,8 +33,8 @@ import java.util.Arrays;
  * @param seed       root seed
  * @param repeat     repeat index; with the seed it keys every random stream of the run
  * @param attnSample training sample whose attention is reported, or −1 for the mean over samples
- * @param snrSigma   σ_p of the SNR, ‖μ‖/(σ_p √d); 0 means the σ of token 2 (SPEC §1)
- * @param images     image data (SPEC §7): the samples are two classes of real images cut into
+ * @param snrSigma   σ_p of the SNR, ‖μ‖/(σ_p √d); 0 means the σ of token 2 (docs/math.md §1)
+ * @param images     image data (docs/math.md §7): the samples are two classes of real images cut into
  *                   patches, ‖μ‖ is the image's weight μ in x = img·μ/(1+μ) + |ξ|/(1+μ), the SNR
  *                   is μ itself, σ lists 1 (the σ of ξ) per token; null for the synthetic data of §1
  * @param testSigmaScale  shifted test set: every test noise σ_j times this (1 = unshifted)
@@ -65,7 +65,7 @@ public record RunConfig(
         return sigma[j - 2];
     }
 
-    /** σ_p of SPEC §1: the σ of token 2, unless the run names another ({@code snrSigma}). */
+    /** σ_p of docs/math.md §1: the σ of token 2, unless the run names another ({@code snrSigma}). */
     public double sigmaP() {
         return snrSigma > 0 ? snrSigma : sigma[0];
     }
@@ -89,7 +89,7 @@ public record RunConfig(
     }
 
     /**
-     * FLOPs of one GD step of the span formulation (SPEC §4), counted as its leading term only:
+     * FLOPs of one GD step of the span formulation (docs/math.md §4), counted as its leading term only:
      * the two P×P×m_k products Q −= ηαG and K −= ηβG, 2·m_k·P² multiply-adds at 2 FLOPs each. The
      * O((m_k+m_v)·P·M) rest is left out. The one FLOP count of the project: the planner's time
      * estimate, the benchmarks' GFLOP/s and the report all use it.
@@ -176,7 +176,7 @@ public record RunConfig(
         return new IllegalArgumentException(msg);
     }
 
-    /** A copy with another N (the data of the first min(N) samples is unchanged: SPEC §1). */
+    /** A copy with another N (the data of the first min(N) samples is unchanged: docs/math.md §1). */
     public RunConfig withN(int n) {
         return new RunConfig(d, M, mk, mv, n, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,

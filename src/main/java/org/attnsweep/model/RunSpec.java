@@ -28,7 +28,7 @@ public final class RunSpec {
     public int attnSample = -1;
     /** σ_p of the SNR; 0 = the σ of token 2. */
     public double snrSigma = 0;
-    /** Image data (SPEC §7): the MNIST-format directory, or null for synthetic data. */
+    /** Image data (docs/math.md §7): the MNIST-format directory, or null for synthetic data. */
     public String images = null;
     /** The two image classes, +1 then −1, as written ({@code 7,9}); null = 7,9 (image runs only). */
     public String classes = null;
@@ -256,7 +256,7 @@ public final class RunSpec {
                 throw new IllegalArgumentException("--test-sigma-scale and --test-signal-angle shift synthetic test data: not with --images"
                         + " (--test-p applies)");
             }
-            // The image fixes the shapes; ξ ~ N(0, 1), so every σ is 1 (SPEC §7).
+            // The image fixes the shapes; ξ ~ N(0, 1), so every σ is 1 (docs/math.md §7).
             double[] ones = new double[img.M() - 1];
             java.util.Arrays.fill(ones, 1.0);
             return new RunConfig(img.d(), img.M(), mk, mv, N, ones, mu, p, labels, orthogonalNoise, signals, init, sigma0,

@@ -1,6 +1,6 @@
 package org.attnsweep.model;
 
-/** Directions of the two signal vectors μ₊, μ₋ (SPEC §1). */
+/** Directions of the two signal vectors μ₊, μ₋ (docs/math.md §1). */
 public enum SignalBasis {
     /** μ₊ = ‖μ‖·e₁, μ₋ = ‖μ‖·e₂ (paper A's experiments). */
     AXIS,

@@ -12,7 +12,7 @@ import org.jfree.chart.JFreeChart;
 import org.jfree.chart.plot.ValueMarker;
 
 /**
- * Decides which figures of SPEC §6 a results directory supports and draws them:
+ * Decides which figures of docs/math.md §6 a results directory supports and draws them:
  * <ul>
  * <li>{@code heatmap[-group]}: mean test loss over (SNR, N), one per group of the other varying
  * columns (p, usually) whose cells form a grid, beside the map thresholded at the cutoff, both with
@@ -144,7 +144,7 @@ public final class Figures {
         Aggregate.Fit fit = r.fitOf(cells.get(0));
         double C = fit == null ? Double.NaN : fit.C();
         String interval = fit != null && Double.isFinite(fit.cLo()) ? " [" + Fmt.num(fit.cLo()) + ", " + Fmt.num(fit.cHi()) + "]" : "";
-        // Image runs (SPEC §7) record SNR = μ, the image weight: say so rather than the synthetic
+        // Image runs (docs/math.md §7) record SNR = μ, the image weight: say so rather than the synthetic
         // formula, and draw no paper-A curve, whose constant is in the synthetic SNR's units.
         boolean images = cells.stream().allMatch(c -> c.num("snr") == c.num("mu"));
         Charts.Curve fitted = new Charts.Curve(C, "fit: N·SNR² = " + Fmt.num(C) + interval + (fit == null ? "" : ", R² = " + Fmt.num(fit.r2())),

@@ -46,7 +46,7 @@ final class Notation {
         return METRIC.get(m);
     }
 
-    /** The name of a metric for samples of M tokens: with M = 2 the QK metrics use token 2 for token 3 (SPEC §5). */
+    /** The name of a metric for samples of M tokens: with M = 2 the QK metrics use token 2 for token 3 (docs/math.md §5). */
     static String of(Metric m, int M) {
         return M == 2 ? of(m).replace("ξ₃", "ξ₂") : of(m);
     }

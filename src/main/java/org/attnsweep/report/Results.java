@@ -28,7 +28,7 @@ import org.attnsweep.sweep.StoreCsv;
  * metrics.csv can hold millions of rows — the metric curves of chosen runs.
  */
 public final class Results {
-    /** The test-loss cutoff of SPEC §6 (A's heatmap), used when the directory holds no boundary.csv. */
+    /** The test-loss cutoff of docs/math.md §6 (A's heatmap), used when the directory holds no boundary.csv. */
     public static final double DEFAULT_CUTOFF = 0.2;
 
     private final Path dir;

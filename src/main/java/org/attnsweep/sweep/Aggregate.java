@@ -13,7 +13,7 @@ import org.attnsweep.model.Metric;
 /**
  * Aggregates a sweep's summary.csv: per grid cell (runs equal in every config column but seed and
  * repeat) the mean, std and mean ± 2 std over repeats of every final metric → cells.csv; the
- * benign/harmful boundary fit of SPEC §6 per p (and any other varying key) → boundary.csv; the
+ * benign/harmful boundary fit of docs/math.md §6 per p (and any other varying key) → boundary.csv; the
  * correlation between the test-loss heatmaps of different p → correlation.csv. A diverged run is
  * counted in its cell ({@code runs}, {@code n_diverged}) and left out of every mean, std and fit.
  */

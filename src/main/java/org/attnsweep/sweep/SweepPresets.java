@@ -8,7 +8,7 @@ import org.attnsweep.model.Presets;
 import org.attnsweep.model.RunSpec;
 
 /**
- * The sweeps of SPEC §6 as grids. Paper B states no d, η or σ_V: its sweeps use the zhang-dynamics
+ * The sweeps of docs/math.md §6 as grids. Paper B states no d, η or σ_V: its sweeps use the zhang-dynamics
  * run preset (d = 512, m_k = m_v = 512, torch init ÷16, η = 0.1) and the choices noted here.
  */
 public final class SweepPresets {
@@ -27,7 +27,7 @@ public final class SweepPresets {
         NOTES.put("jiang-dynamics-benign", "paper A Fig. 3 benign: the run preset, 20 repeats");
         NOTES.put("jiang-dynamics-harmful", "paper A Fig. 3 harmful: the run preset, 20 repeats");
         NOTES.put("zhang-dynamics", "paper B Fig. 1: p {0, 0.05, 0.1}, 5 repeats");
-        NOTES.put("fashion-heatmap", "paper A's real-data map (SPEC §7): Fashion-MNIST classes 7 (sneaker, +1) and 9 (ankle boot, -1) "
+        NOTES.put("fashion-heatmap", "paper A's real-data map (docs/math.md §7): Fashion-MNIST classes 7 (sneaker, +1) and 9 (ankle boot, -1) "
                 + "from " + ImageSet.DEBIAN_FASHION_MNIST + " (Debian's dataset-fashion-mnist; --images DIR for another copy), "
                 + "7x7 patches (M = 16, d = 49), N {100, 200, 400, 800, 1600, 3200} x mu 0.2..2 step 0.2 x 3 repeats, "
                 + "m_k = m_v = 64, w_O fixed, torch init /16, eta = 1, stop at train loss < 0.01 or T = 1000, 1000 test images "

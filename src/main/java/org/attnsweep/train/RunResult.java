@@ -11,7 +11,7 @@ import org.attnsweep.model.Weights;
  * @param stopStep      the step at which it stopped (GD updates applied before it)
  * @param reachedTarget it stopped because its training loss fell below the target
  * @param diverged      its training loss became non-finite (recorded and flagged, never dropped)
- * @param finalMetrics  SPEC §5 metrics at the stop step
+ * @param finalMetrics  docs/math.md §5 metrics at the stop step
  * @param curve         recorded rows: {@code [step, metrics...]}
  * @param finalWeights  weights at the stop step, when asked for
  */

@@ -183,7 +183,7 @@ class ImageOptionsTest {
      * Image data has patches shared across samples (blank centres) and many distinct ones: the span
      * form of the vector engine (float64) must still equal the reference engine's direct GD.
      * Tolerance: both are float64; the forms differ only in summation order, which after 20 steps
-     * leaves relative differences near 1e-14 (SPEC §4: 3e-16 after 30 steps on synthetic data),
+     * leaves relative differences near 1e-14 (docs/math.md §4: 3e-16 after 30 steps on synthetic data),
      * so 1e-9 relative plus 1e-12 absolute (for metrics near 0) cannot hide a wrong gradient.
      */
     @Test

@@ -20,11 +20,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The data and initial weights of SPEC §1–2: label flips, label balance, noise σ per position,
+ * The data and initial weights of docs/math.md §1–2: label flips, label balance, noise σ per position,
  * signal norms and orthogonality, orthogonal noise, common random numbers across N and the
  * independence of repeats and splits, and the spread of both init schemes.
  *
- * <p>Statistical checks allow {@link #Z} standard errors of the estimate under the SPEC's
+ * <p>Statistical checks allow {@link #Z} standard errors of the estimate under docs/math.md's
  * distribution (each derived where used); exact properties are checked bit for bit, or to a few
  * units of rounding where arithmetic is involved.
  */

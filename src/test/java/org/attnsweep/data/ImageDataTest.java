@@ -17,7 +17,7 @@ import org.attnsweep.model.RunSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Image runs (SPEC §7) on the fixture: shapes, the μ mixing, patches, common random numbers, checks. */
+/** Image runs (docs/math.md §7) on the fixture: shapes, the μ mixing, patches, common random numbers, checks. */
 class ImageDataTest {
 
     static RunConfig config(Path dir, String... kv) {

@@ -20,7 +20,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The differential test of every fast engine ({@link EngineCase}: vector float32/float64 × 1/2
- * threads, cuda where it loads) against the reference engine (direct GD in float64, SPEC §3), on
+ * threads, cuda where it loads) against the reference engine (direct GD in float64, docs/math.md §3), on
  * random mixed batches with a fresh seed per test (printed on failure; -Dattnsweep.seed replays):
  * every per-step training loss, every metric every {@link #EVAL} steps, and the final weights
  * rebuilt as W(0) + A Tᵀ. Small shapes cover M = 2 and M > 2 and widths around a vector's lanes;

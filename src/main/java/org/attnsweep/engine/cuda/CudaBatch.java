@@ -19,7 +19,7 @@ import org.attnsweep.model.Weights;
 import org.attnsweep.engine.cuda.Kernels.Operand;
 
 /**
- * A batch of R runs held on the device and trained with the exact span formulation of SPEC §4 in
+ * A batch of R runs held on the device and trained with the exact span formulation of docs/math.md §4 in
  * float32: the same step as the vector engine's SpanBatchF32, as the kernels of kernels/.
  *
  * <p>Layout: run r's slice of every array starts at r·stride ({@link Layout}); per-token matrices
@@ -55,7 +55,7 @@ final class CudaBatch implements EngineBatch {
     private final PinnedBuffer lossHost;
     // Training set: token indices, their CSR inverse, labels.
     private final DeviceBuffer map, occStart, occ, y;
-    // Span state (SPEC §4). V and AV only when some run trains w_O.
+    // Span state (docs/math.md §4). V and AV only when some run trains w_O.
     private final DeviceBuffer G, QK, AQK, AB, u, cV, gamma, h, wO, V, AV;
     // Attention forward outputs.
     private final DeviceBuffer f, g, c, D, lossTerm;
@@ -311,7 +311,7 @@ final class CudaBatch implements EngineBatch {
     }
 
     /**
-     * The one-off projections of SPEC §4 of every run, group by group: G = TᵀT, Q|K = W(0) T, u (fixed
+     * The one-off projections of docs/math.md §4 of every run, group by group: G = TᵀT, Q|K = W(0) T, u (fixed
      * w_O) or V (learnable w_O), and for the test tokens and probes S: Q|K(0)(s), Tᵀs, u(0)(s) or
      * V(0)(s), each a slice of the group's set-up scaled by the run's ‖μ‖; w_O(0) copied.
      */
@@ -435,7 +435,7 @@ final class CudaBatch implements EngineBatch {
         if (lay.learnable()) k.scalarizeV(listAt(2), learnable, trainWoOf.ptr(), pOf.ptr(), pMax, mv, V.ptr(), wO.ptr(), u.ptr());
         k.attentionForward(ids, count, nOf.ptr(), nMax, M, mk, map.ptr(), QK.ptr(), lay.sQK(), u.ptr(), pMax, y.ptr(),
                 f.ptr(), null, null, c.ptr(), null);
-        // Test tokens and probes s: Q|K(s) = Q|K(0)(s) + (Tᵀs)ᵀ A_Q|K, and likewise u(s) (SPEC §4).
+        // Test tokens and probes s: Q|K(s) = Q|K(0)(s) + (Tᵀs)ᵀ A_Q|K, and likewise u(s) (docs/math.md §4).
         k.gemm(false, ids, count, null, eOf.ptr(), pOf.ptr(), eMax, pMax, w, te, all(AQK, lay.sQK(), w), QK0e.ptr(),
                 all(QKe, lay.sQKe(), w), null, 1f);
         // Fixed w_O: u(s) = u(0)(s) + ‖w_O‖² (Tᵀs)ᵀ c_V, since A_V = w_O c_Vᵀ.

@@ -17,7 +17,7 @@ import org.attnsweep.engine.EngineBatch;
 import org.attnsweep.model.RunConfig;
 
 /**
- * The GPU engine: the span formulation of SPEC §4 in float32 as CUDA kernels over a
+ * The GPU engine: the span formulation of docs/math.md §4 in float32 as CUDA kernels over a
  * device-resident batch of runs, launched through JCuda's driver API from PTX built at build time
  * (kernels/, native/build-kernels.sh). Uses device 0. Close it to release the device.
  */

@@ -15,7 +15,7 @@ import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.Weights;
 
 /**
- * The one-off projections of SPEC §4 of a {@link Family}'s unit tokens through its W(0), computed
+ * The one-off projections of docs/math.md §4 of a {@link Family}'s unit tokens through its W(0), computed
  * once on the device for every run of the family: each run's own set-up is then a scaled slice of
  * these (kernels/family_slice.cu), with no per-run conversion, upload or product.
  *

@@ -111,7 +111,7 @@ public final class PerfModel {
     }
 
     /**
-     * The set-up of one run (SPEC §4's "once" terms: G = TᵀT and the W(0) projections of the P
+     * The set-up of one run (docs/math.md §4's "once" terms: G = TᵀT and the W(0) projections of the P
      * training and E = 2 + N_test(M−1) + 2 test and probe tokens through [W_Q; W_K] and W_V), as
      * work on the device and bytes over the bus, when each run does it alone ({@code familyRuns} = 1)
      * and when a family of {@code familyRuns} runs (the same draws at every N and ‖μ‖, data/Family)

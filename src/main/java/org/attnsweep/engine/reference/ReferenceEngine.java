@@ -13,7 +13,7 @@ import org.attnsweep.model.Weights;
 
 /**
  * The definition of correctness: float64, plain loops, direct GD on the d-wide weights with the
- * closed-form gradients of SPEC §3. Slow on purpose and never optimised; every other engine is
+ * closed-form gradients of docs/math.md §3. Slow on purpose and never optimised; every other engine is
  * tested against it.
  */
 public final class ReferenceEngine implements Engine {
@@ -56,7 +56,7 @@ public final class ReferenceEngine implements Engine {
         return l / train.N();
     }
 
-    /** SPEC §3's closed-form gradients at weights w, straight from the d-wide weights. */
+    /** docs/math.md §3's closed-form gradients at weights w, straight from the d-wide weights. */
     public static Gradients gradients(Weights w, TokenSet train) {
         int d = w.d(), mk = w.mk(), mv = w.mv(), N = train.N(), M = train.M();
         double[] gQ = new double[mk * d], gK = new double[mk * d], gV = new double[mv * d], gO = new double[mv];

@@ -9,8 +9,8 @@ import org.attnsweep.engine.Metrics;
 import org.attnsweep.model.RunConfig;
 
 /**
- * What both formulations do the same way, in this file's precision: the attention of SPEC §2 and
- * the per-token gathers of SPEC §4 from the projections of the P distinct training tokens. The span
+ * What both formulations do the same way, in this file's precision: the attention of docs/math.md §2 and
+ * the per-token gathers of docs/math.md §4 from the projections of the P distinct training tokens. The span
  * form keeps those projections up to date through G = TᵀT ({@link SpanRunF32}); the direct form
  * recomputes them from the d-wide weights every step ({@link DirectRunF32}). The phases carry the
  * names of the cuda kernels that do the same work (kernels/*.cu). This file is the single source of

@@ -18,7 +18,7 @@ import org.attnsweep.model.RunConfig;
  *   direct  4·m_k·d·P (Q, K = T W_Qᵀ, T W_Kᵀ and ∇W_Q, ∇W_K = αᵀT, βᵀT) + 3·N·M²·m_k + 2·d·P + 3·m_v·d
  *           no set-up; memory: 2·P·d + 4·P·m_k + 2·m_k·d + m_v·d words
  * </pre>
- * SPEC §7 writes the direct count as 3·m·d·N·M + 2·m_k·d·N·M + 2·N·M²·m_k over every token
+ * docs/math.md §7 writes the direct count as 3·m·d·N·M + 2·m_k·d·N·M + 2·N·M²·m_k over every token
  * occurrence; this engine projects each of the P distinct tokens once and needs only u = (W_Vᵀw_O)·t
  * of the values, hence 4·m_k·d·P. The span set-up is spread over the run's step budget T.
  * The choice is the form with fewer multiply-adds over the batch; the span form is ruled out where

@@ -13,7 +13,7 @@ import org.attnsweep.engine.Projected;
 import org.attnsweep.model.Weights;
 
 /**
- * One run trained with the direct formulation (SPEC §2–3, §7): GD on the d-wide weights, in this
+ * One run trained with the direct formulation (docs/math.md §2–3, §7): GD on the d-wide weights, in this
  * file's precision (the build derives DirectRunF64 from it). Each step projects the P distinct
  * training tokens through the current weights, runs the same attention and gathers as the span
  * form ({@link AttentionRunF32}), and turns the gathers into the d-wide gradients:

@@ -13,7 +13,7 @@ import org.attnsweep.engine.Projected;
 import org.attnsweep.model.Weights;
 
 /**
- * One run trained with the exact span formulation of SPEC §4 in this file's precision (the build
+ * One run trained with the exact span formulation of docs/math.md §4 in this file's precision (the build
  * derives SpanRunF64 from it). Every weight stays W(0) + Aᵀ T over the P training tokens; the run
  * keeps Q, K (and V or u) up to date through G = TᵀT instead of the d-wide weights.
  *

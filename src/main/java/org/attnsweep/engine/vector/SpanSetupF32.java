@@ -11,7 +11,7 @@ import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.Weights;
 
 /**
- * The set-up of SPEC §4 for P training tokens T and E evaluation tokens S (the test tokens, then
+ * The set-up of docs/math.md §4 for P training tokens T and E evaluation tokens S (the test tokens, then
  * the probes μ₊, μ₋): G = TᵀT (P×P), Q = W_Q(0)T and K (P×m_k), V = W_V(0)T (P×m_v, learnable
  * w_O) or u = (W_V(0)ᵀw_O)·t (P, fixed w_O), the same projections of S (E rows), and Te = S·Tᵀ
  * (E×P). Runs of one {@link Family} share one set-up of the family's unit tokens and scale

@@ -14,7 +14,7 @@ import org.attnsweep.engine.Formulation;
 import org.attnsweep.model.Precision;
 
 /**
- * The CPU engine: the span formulation of SPEC §4 or the direct one of SPEC §2–3 (chosen per batch
+ * The CPU engine: the span formulation of docs/math.md §4 or the direct one of docs/math.md §2–3 (chosen per batch
  * by {@link CostModel}, or forced), with jdk.incubator.vector micro-kernels, the runs of a batch
  * spread over a pool of threads. float32 by default, float64 on request.
  */

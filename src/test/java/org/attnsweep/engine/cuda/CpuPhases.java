@@ -3,7 +3,7 @@ package org.attnsweep.engine.cuda;
 /**
  * The CPU side of the per-kernel tests (CudaKernelsTest): one function per kernel of kernels/, of
  * the same name, computing what the kernel's header says for ONE run in float64 with plain loops
- * (SPEC §2–4), from that run's unpadded arrays. No tricks: these are the definitions the kernels are
+ * (docs/math.md §2–4), from that run's unpadded arrays. No tricks: these are the definitions the kernels are
  * held to.
  */
 final class CpuPhases {

@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * SPEC §3's closed-form gradients ({@link ReferenceEngine#gradients}) against central finite
+ * docs/math.md §3's closed-form gradients ({@link ReferenceEngine#gradients}) against central finite
  * differences of {@link ReferenceEngine#loss}, entry by entry, in float64.
  */
 class ReferenceGradientTest {

@@ -24,7 +24,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The direct formulation (GD on the d-wide weights, SPEC §2–3) of the vector engine: against the
+ * The direct formulation (GD on the d-wide weights, docs/math.md §2–3) of the vector engine: against the
  * reference engine over {@link #STEPS} steps on shapes with P < d and P ≫ d (every loss, every metric
  * every {@link #EVAL} steps, the final weights); against the span formulation where both apply; and
  * the cost model's choice on shapes whose cheaper form is known.
@@ -142,7 +142,7 @@ class DirectFormTest {
     @Test
     void costModelPicksTheCheaperFormOnKnownShapes() {
         List<Known> table = List.of(
-                // SPEC §6: paper A's heatmap cell at its largest N (P = 302 ≪ d): span, ~7× fewer multiply-adds.
+                // docs/math.md §6: paper A's heatmap cell at its largest N (P = 302 ≪ d): span, ~7× fewer multiply-adds.
                 new Known("jiang-heatmap N=20", 20, 16, 1024, 512, 512, false, 1000, Formulation.SPAN),
                 // paper B's dynamics (P = 102 ≪ d = 512): span.
                 new Known("zhang-dynamics", 100, 2, 512, 512, 512, true, 1000, Formulation.SPAN),
@@ -150,7 +150,7 @@ class DirectFormTest {
                 new Known("N=1000 M=16 d=49 m=64", 1000, 16, 49, 64, 64, false, 1000, Formulation.DIRECT),
                 // A's real-data size: N = 7800 images (P = 117002 > 46340: span cannot even hold G).
                 new Known("N=7800 M=16 d=49 m=64", 7800, 16, 49, 64, 64, false, 1000, Formulation.DIRECT),
-                // Around SPEC §7's crossover P ≈ 2d: P = 152 < 2d = 200 is span, P = 402 > 2d is direct.
+                // Around docs/math.md §7's crossover P ≈ 2d: P = 152 < 2d = 200 is span, P = 402 > 2d is direct.
                 new Known("d=100 P=152", 150, 2, 100, 64, 64, false, 1000, Formulation.SPAN),
                 new Known("d=100 P=402", 400, 2, 100, 64, 64, false, 1000, Formulation.DIRECT),
                 // A run of one step cannot pay the span set-up (G = TᵀT costs P²·d once) near the crossover.

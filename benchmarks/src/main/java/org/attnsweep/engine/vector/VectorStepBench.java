@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One GD step of the vector engine ({@link EngineBatch#step} on all R runs of a batch) at the two
  * shapes the papers use. The primary score is batch-steps/s; the counters give run-steps/s
- * (R × batch-steps/s) and FLOP/s of SPEC §4's leading term, 4·m_k·P² FLOP per run-step (the two
+ * (R × batch-steps/s) and FLOP/s of docs/math.md §4's leading term, 4·m_k·P² FLOP per run-step (the two
  * P×P×m_k updates Q −= η G α and K −= η G β). The O((m_k+m_v)·P·M) work of the sample loops is done
  * but not counted.
  *
@@ -68,7 +68,7 @@ public class VectorStepBench {
     private EngineBatch batch;
     private boolean[] active;
     private double[] loss;
-    /** FLOP of SPEC §4's leading term per run-step: 4·m_k·P². */
+    /** FLOP of docs/math.md §4's leading term per run-step: 4·m_k·P². */
     private long flopPerRunStep;
 
     /** The two shapes as presets with the benchmark's overrides. */
