@@ -34,6 +34,7 @@ public final class PlotCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
+        if (dir.toString().isEmpty()) throw new IllegalArgumentException("plot: DIR must name a results directory: got ''");
         Set<Figure.Format> wanted = parseFormats(formats);
         PrintWriter out = spec.commandLine().getOut();
         Results r;

@@ -24,6 +24,7 @@ public final class ReportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (dir.toString().isEmpty()) throw new IllegalArgumentException("report: DIR must name a results directory: got ''");
         if (!(paperC > 0)) throw new IllegalArgumentException("--paper-c must be finite and > 0: got " + paperC);
         Report.Options o = new Report.Options(paperC);
         Path written;

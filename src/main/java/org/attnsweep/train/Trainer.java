@@ -111,7 +111,17 @@ public final class Trainer {
             diverged = !Double.isFinite(l);
             reached = !diverged && l < c.targetLoss();
         }
-        return new RunResult(c, step, reached, diverged, m.clone(), curve, keepWeights ? batch.weights(r) : null);
+        double[] fin = m.clone();
+        if (diverged) {
+            // Outputs that overflowed to ±∞ without a NaN still classify; a diverged run's errors are
+            // meaningless all the same, so they are NaN (never counted as hits), in the summary and in
+            // its stop step's curve row.
+            for (Metric e : new Metric[] {Metric.TRAIN_ERROR, Metric.TEST_ERROR, Metric.TEST_ERROR_CLEAN}) {
+                fin[e.ordinal()] = Double.NaN;
+                if (!curve.isEmpty() && curve.get(curve.size() - 1)[0] == step) curve.get(curve.size() - 1)[1 + e.ordinal()] = Double.NaN;
+            }
+        }
+        return new RunResult(c, step, reached, diverged, fin, curve, keepWeights ? batch.weights(r) : null);
     }
 
     private static double[] row(int step, double[] metrics) {
