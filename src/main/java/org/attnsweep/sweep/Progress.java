@@ -22,7 +22,8 @@ final class Progress {
     private final String engine;
     private final boolean tty;
     private final long start = System.nanoTime();
-    private long last;
+    /** When the last line was printed; the first waits a whole interval, past start-up and the first batch's set-up. */
+    private long last = start;
     private int done;
     /** Work done (steps actually run); work left of runs without a target, and set-up left of all runs. */
     private double work, fixedLeft;
@@ -96,9 +97,12 @@ final class Progress {
     String line(long now) {
         double secs = (now - start) / 1e9, left = left(), f = work + left > 0 ? work / (work + left) : 1;
         long eta = work > 0 ? Math.round(secs * left / work) : 0;
+        // Below 5% of the work the rate still holds the JVM's start and the first batch's set-up, and
+        // a lockstep batch's runs all end together: no ETA yet rather than a wild one.
+        String etaText = f < 0.05 && done < total ? "--" : clock(eta);
         String head = tty ? "[" + "#".repeat((int) Math.round(BAR * f)) + "-".repeat(BAR - (int) Math.round(BAR * f)) + "] " : "sweep: ";
         return String.format(Locale.ROOT, "%s%3.0f%% of the work  %d/%d runs  %.1f runs/s  elapsed %s  ETA %s  %s", head, 100 * f, done,
-                total, done / Math.max(secs, 1e-9), clock(Math.round(secs)), clock(eta), engine);
+                total, done / Math.max(secs, 1e-9), clock(Math.round(secs)), etaText, engine);
     }
 
     static String clock(long s) {

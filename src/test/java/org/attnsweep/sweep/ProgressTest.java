@@ -32,6 +32,7 @@ class ProgressTest {
         String line = p.line(System.nanoTime());
         // 1 of 2 runs done, but well under 1% of the work: the ETA is far from "as long again"
         assertTrue(line.startsWith("sweep:   0% of the work  1/2 runs"), line);
+        assertTrue(line.contains("ETA --"), "under 5% of the work no ETA is guessed: " + line);
         p.add(large, large.config().steps());
         String out = bytes.toString(StandardCharsets.UTF_8);
         assertTrue(out.endsWith("ETA 0:00  engine=test\n"), out);
