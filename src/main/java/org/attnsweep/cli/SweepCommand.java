@@ -12,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.Engines;
 import org.attnsweep.model.Precision;
+import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.sweep.Aggregate;
 import org.attnsweep.sweep.Grid;
@@ -161,7 +162,11 @@ public final class SweepCommand implements Callable<Integer> {
                 Plan.Footprint f = Plan.Footprint.of(r.config(), asked);
                 forms.merge(f.form().label(), 1, Integer::sum);
                 bytes += f.bytes();
-                flops += r.config().stepFlops() * r.config().steps();
+                RunConfig c = r.config();
+                // each run counted in the form it trains in: docs/math.md §4's span count, §7's direct count
+                flops += c.steps() * (f.form() == org.attnsweep.engine.Formulation.DIRECT
+                        ? org.attnsweep.engine.vector.CostModel.directStepFlops(c.N(), c.M(), c.d(), c.mk(), c.mv(), c.tokenCount())
+                        : c.stepFlops());
             }
             peak = Math.max(peak, bytes);
         }
@@ -177,8 +182,9 @@ public final class SweepCommand implements Callable<Integer> {
         out.printf(Locale.ROOT, "memory: at most %.1f MiB per batch, runs sized in the %s (budget %.0f MiB)%n",
                 peak / 1048576.0, sized, memory / 1048576.0);
         boolean early = mine.stream().anyMatch(r -> r.config().targetLoss() > 0);
-        out.printf(Locale.ROOT, "time: at most %.3g TFLOP of GD steps (docs/math.md §4 count), about %s on %d cores at %.0f GFLOP/s%s%n",
-                flops / 1e12, clock(flops / rate), threads, rate / 1e9,
+        out.printf(Locale.ROOT, "time: at most %.3g TFLOP of GD steps (%s), about %s on %d cores at %.0f GFLOP/s%s%n",
+                flops / 1e12, forms.containsKey("direct") ? forms.size() > 1 ? "docs/math.md §4 and §7 counts" : "docs/math.md §7's direct count"
+                        : "docs/math.md §4 count", clock(flops / rate), threads, rate / 1e9,
                 early ? " if no run stops early (runs with a target loss usually stop far sooner)" : "");
     }
 

@@ -95,6 +95,8 @@ class ImageOptionsTest {
         assertEquals(0, auto.code(), auto.err());
         assertTrue(auto.out().contains("plan: 180 runs"), auto.out());
         assertTrue(auto.out().contains("runs sized in the direct form"), auto.out());
+        // and its time is counted in that form: ~95 TFLOP, not the span form's ~2.7e4
+        assertTrue(auto.out().contains("TFLOP of GD steps (docs/math.md §7's direct count)"), auto.out());
         TrainCommandTest.Result span = cli("sweep", "--preset", "fashion-heatmap", "--dry-run", "--engine", "vector",
                 "--formulation", "span", "--out", out.toString());
         assertEquals(2, span.code(), span.out());

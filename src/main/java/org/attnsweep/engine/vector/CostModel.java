@@ -57,6 +57,14 @@ public final class CostModel {
         return 4.0 * mk * d * P + 3.0 * N * M * M * mk + 2.0 * d * P + 3.0 * mv * d;
     }
 
+    /**
+     * FLOPs (two per multiply-add) of one direct-form GD step of a run: docs/math.md §7's direct
+     * count as this engine does it (each distinct token projected once).
+     */
+    public static double directStepFlops(int N, int M, int d, int mk, int mv, int P) {
+        return 2 * directFma(N, M, d, mk, mv, P);
+    }
+
     /** Words a run holds in the span form. */
     static double spanWords(int mk, int mv, int P, boolean trainWo) {
         double p = P;
