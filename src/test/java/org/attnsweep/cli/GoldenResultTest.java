@@ -1,0 +1,85 @@
+package org.attnsweep.cli;
+
+import static org.attnsweep.cli.TrainCommandTest.cli;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.attnsweep.cli.TrainCommandTest.Result;
+import org.attnsweep.engine.cuda.CudaEngine;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * A small sweep stored by main at 4595e6f, before heads, losses and mini-batches existed
+ * (src/test/resources/golden/beyond/ENGINE/), rerun on every engine and formulation: metrics.csv must
+ * be byte for byte the same, and every column summary.csv had then must hold the same text now. Any
+ * column added since must be listed in {@link #ADDED} with the text every row of a default run holds
+ * (a model option's default leaves the model exactly as it was). The cuda case runs where the engine
+ * loads (a GPU, or scripts/emu-check's emulated driver) and is skipped elsewhere.
+ */
+class GoldenResultTest {
+    /** The stored sweep: 32 runs, two signal kinds, noise scales, N, |μ|, p; 30 steps. */
+    static final String[] SWEEP = {"sweep", "--d", "24", "--M", "3", "--sigma", "1,0.5", "--mk", "8", "--mv", "8", "--N", "4,8",
+            "--mu", "3,30", "--p", "0,0.1", "--signals", "axis,random", "--repeats", "2", "--steps", "30", "--eval-every", "10",
+            "--test-n", "20", "--threads", "1"};
+
+    /**
+     * Columns of summary.csv that did not exist at 4595e6f, each with the text a default run writes
+     * (a column whose default names another column, e.g. a test set's p, is checked by its own test).
+     */
+    static final List<String[]> ADDED = List.of();
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"vector", "direct", "reference", "cuda"})
+    void defaultRunsReproduceTheStoredResultsBitForBit(String engine, @TempDir Path tmp) throws IOException {
+        if (engine.equals("cuda")) {
+            CudaEngine.Availability a = CudaEngine.probe();
+            Assumptions.assumeTrue(a.available(), () -> "cuda unavailable: " + a.reason());
+        }
+        Path out = tmp.resolve(engine);
+        List<String> args = new ArrayList<>(List.of(SWEEP));
+        args.addAll(switch (engine) {
+            case "vector" -> List.of("--engine", "vector", "--formulation", "span");
+            case "direct" -> List.of("--engine", "vector", "--formulation", "direct");
+            default -> List.of("--engine", engine);
+        });
+        args.addAll(List.of("--out", out.toString()));
+        Result r = cli(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        assertEquals(stored(engine, "metrics.csv"), Files.readString(out.resolve("metrics.csv")), "metrics.csv differs from the stored one");
+
+        List<String> was = stored(engine, "summary.csv").lines().toList(), now = Files.readAllLines(out.resolve("summary.csv"));
+        assertEquals(was.size(), now.size(), "rows of summary.csv");
+        List<String> oldCols = List.of(was.get(0).split(",")), newCols = List.of(now.get(0).split(","));
+        for (String c : oldCols) assertTrue(newCols.contains(c), "column " + c + " is gone from summary.csv");
+        for (String c : newCols) {
+            assertTrue(oldCols.contains(c) || ADDED.stream().anyMatch(a -> a[0].equals(c)), "column " + c + " is new and not in ADDED");
+        }
+        for (int i = 1; i < was.size(); i++) {
+            String[] a = was.get(i).split(",", -1), b = now.get(i).split(",", -1);
+            for (int c = 0; c < oldCols.size(); c++) {
+                assertEquals(a[c], b[newCols.indexOf(oldCols.get(c))], oldCols.get(c) + " of row " + i);
+            }
+            for (String[] added : ADDED) {
+                if (added[1] != null) assertEquals(added[1], b[newCols.indexOf(added[0])], added[0] + " of row " + i);
+            }
+        }
+    }
+
+    private static String stored(String engine, String name) throws IOException {
+        try (InputStream in = GoldenResultTest.class.getResourceAsStream("/golden/beyond/" + engine + "/" + name)) {
+            assertNotNull(in, "no stored " + engine + "/" + name);
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+}
