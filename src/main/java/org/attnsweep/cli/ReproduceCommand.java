@@ -10,7 +10,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.attnsweep.engine.Engine;
-import org.attnsweep.engine.Engines;
 import org.attnsweep.report.Claims;
 import org.attnsweep.report.Report;
 import org.attnsweep.sweep.Aggregate;
@@ -36,9 +35,8 @@ public final class ReproduceCommand implements Callable<Integer> {
     List<String> papers;
     @Option(names = "--out", required = true, description = "result directory (resumed if it holds this reproduction)") Path out;
     @Option(names = "--shard", defaultValue = "0/1", description = "run only shard i of n of every preset: i/n (default ${DEFAULT-VALUE})") String shard;
-    @Option(names = "--engine", defaultValue = "auto", description = "reference, vector, cuda or auto") String engine;
-    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = all cores)") int threads;
-    @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64") String precision;
+    @picocli.CommandLine.Mixin
+    EngineOptions engine;
     @picocli.CommandLine.Mixin
     CutoffOption cutoff;
 
@@ -54,11 +52,12 @@ public final class ReproduceCommand implements Callable<Integer> {
             if (!p.equals("A") && !p.equals("B")) throw new IllegalArgumentException("--papers must be a list of A, B: got '" + p + "'");
         }
         int[] sh = SweepCommand.parseShard(shard);
+        engine.check();
         double cut = cutoff.value();
         List<String> presets = Reproduction.presets(papers);
         Map<String, Plan> plans = new LinkedHashMap<>();
         for (String preset : presets) plans.put(preset, Plan.of(Reproduction.grids(preset, sc)));
-        Engine eng = Engines.select(engine, TrainCommand.parsePrecision(precision), threads, err);
+        Engine eng = engine.select(org.attnsweep.engine.Formulation.AUTO, err);
         long memory = Runtime.getRuntime().maxMemory() / 2;
         // The whole command holds DIR's lock (claims.csv and report.html are written there), each
         // preset its own directory's.

@@ -10,8 +10,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.attnsweep.engine.Engine;
-import org.attnsweep.engine.Engines;
-import org.attnsweep.model.Precision;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.sweep.Aggregate;
@@ -40,9 +38,8 @@ public final class SweepCommand implements Callable<Integer> {
     @Option(names = "--spec", description = "a YAML sweep spec (keys of the run options; lists/ranges make axes)") Path specFile;
     @Option(names = "--out", required = true, description = "result directory (resumed if it holds this sweep)") Path out;
     @Option(names = "--shard", defaultValue = "0/1", description = "run only shard i of n: i/n (default ${DEFAULT-VALUE})") String shard;
-    @Option(names = "--engine", defaultValue = "auto", description = "reference, vector, cuda or auto") String engine;
-    @Option(names = "--threads", defaultValue = "0", description = "CPU threads (0 = all cores)") int threads;
-    @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64") String precision;
+    @picocli.CommandLine.Mixin
+    EngineOptions engine;
     @Option(names = "--memory-mb", defaultValue = "0", description = "memory budget for a batch in MiB (0 = half the heap)") long memoryMb;
     @picocli.CommandLine.Mixin
     FormulationOption formulation;
@@ -64,8 +61,7 @@ public final class SweepCommand implements Callable<Integer> {
         // output path, the memory budget, the plan (its size, then each run's memory), the engine.
         int[] sh = parseShard(shard);
         RunOptions.checkOut("--out", this.out);
-        RunOptions.checkThreads(threads);
-        Precision prec = TrainCommand.parsePrecision(precision);
+        engine.check();
         long heap = Runtime.getRuntime().maxMemory();
         if (memoryMb < 0 || memoryMb > heap >> 20) {
             throw new IllegalArgumentException("--memory-mb must be in [0, " + (heap >> 20) + "], the heap (0 = half of it; for more, "
@@ -77,7 +73,7 @@ public final class SweepCommand implements Callable<Integer> {
         Plan plan = Plan.of(grids(), maxRuns.limits(memory, budget + ", or " + RunOptions.MORE_HEAP).in(form));
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
         Sweeper.Inputs inputs = RunOptions.inputs(plan, null);
-        Engine eng = Engines.select(engine, prec, form, threads, err);
+        Engine eng = engine.select(form, err);
         Plan.checkEngine(mine, eng::maxBatch, eng.name());
         if (dryRun) {
             printPlan(out, plan, mine, memory, eng);

@@ -10,9 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.attnsweep.data.NpyData;
 import org.attnsweep.engine.Engine;
-import org.attnsweep.engine.Engines;
 import org.attnsweep.model.Metric;
-import org.attnsweep.model.Precision;
 import org.attnsweep.model.Presets;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.sweep.Aggregate;
@@ -34,12 +32,8 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--preset", description = "jiang-heatmap, jiang-dynamics-benign, jiang-dynamics-harmful or zhang-dynamics")
     String preset;
 
-    @Option(names = "--engine", defaultValue = "auto", description = "reference, vector, cuda or auto (default: ${DEFAULT-VALUE})")
-    String engine;
-    @Option(names = "--threads", defaultValue = "0", description = "CPU threads for the vector engine (0 = all cores)")
-    int threads;
-    @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64 (fast engines)")
-    String precision;
+    @picocli.CommandLine.Mixin
+    EngineOptions engine;
     @picocli.CommandLine.Mixin
     FormulationOption formulation;
     @Option(names = "--out", required = true, description = "output directory") Path out;
@@ -64,8 +58,7 @@ public final class TrainCommand implements Callable<Integer> {
         // Everything is resolved and checked before any work starts: paths, the plan (its size,
         // then each run's memory), the inputs' files, the engine.
         checkPaths();
-        RunOptions.checkThreads(threads);
-        Precision prec = parsePrecision(precision);
+        engine.check();
         RunSpec runSpec = resolve();
         Map<String, String> given = RunOptions.given(spec.commandLine().getParseResult());
         RunOptions.checkImageOptions(runSpec.images != null, given.keySet());
@@ -87,7 +80,7 @@ public final class TrainCommand implements Callable<Integer> {
         Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())),
                 maxRuns.limits(heap / 2, "half the " + (heap >> 20) + " MiB heap; " + RunOptions.MORE_HEAP).in(form));
         Sweeper.Inputs inputs = RunOptions.inputs(plan, files);
-        Engine eng = Engines.select(engine, prec, form, threads, err);
+        Engine eng = engine.select(form, err);
         Plan.checkEngine(plan.runs(), eng::maxBatch, eng.name());
         for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.writable(p);
         try (OutputDir dir = OutputDir.open(this.out, "train")) {
@@ -164,13 +157,5 @@ public final class TrainCommand implements Callable<Integer> {
         if (preset != null) Presets.apply(preset, s);
         RunOptions.given(spec.commandLine().getParseResult()).forEach(s::set);
         return s;
-    }
-
-    static Precision parsePrecision(String s) {
-        return switch (s.toLowerCase(Locale.ROOT)) {
-            case "float32", "fp32", "f32" -> Precision.FLOAT32;
-            case "float64", "fp64", "f64" -> Precision.FLOAT64;
-            default -> throw new IllegalArgumentException("--precision must be float32 or float64: got '" + s + "'");
-        };
     }
 }

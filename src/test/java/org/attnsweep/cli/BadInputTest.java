@@ -226,6 +226,9 @@ class BadInputTest {
                 sweep("is a file, not a directory", "--out", "$FILE", "--dry-run"),
                 sweep("--threads must be in [0, 1024] (0 = all cores): got -3", "--threads", "-3"),
                 sweep("--precision must be float32 or float64: got 'fp16'", "--precision", "fp16"),
+                // reproduce shares train's and sweep's engine options, checked before any work
+                command("reproduce", "--threads must be in [0, 1024] (0 = all cores): got -2", "--scale", "smoke", "--threads", "-2"),
+                command("reproduce", "--precision must be float32 or float64: got 'fp8'", "--scale", "smoke", "--precision", "fp8"),
                 // sweep: YAML specs (item 5)
                 sweep("duplicate.yaml: Duplicate field 'N' (line 3)", "--spec", "$SPEC/duplicate.yaml"),
                 sweep("two-docs.yaml: a second YAML document follows (line 3)", "--spec", "$SPEC/two-docs.yaml"),

@@ -1,0 +1,38 @@
+package org.attnsweep.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import org.attnsweep.engine.Engine;
+import org.attnsweep.engine.Engines;
+import org.attnsweep.engine.Formulation;
+import org.attnsweep.model.Precision;
+import picocli.CommandLine.Option;
+
+/** The engine, its CPU threads and its precision: the options train, sweep and reproduce share. None is part of a run's config. */
+final class EngineOptions {
+    @Option(names = "--engine", defaultValue = "auto", description = "reference, vector, cuda or auto (default: ${DEFAULT-VALUE})")
+    String engine;
+    @Option(names = "--threads", defaultValue = "0", description = "CPU threads for the vector engine (0 = all cores)")
+    int threads;
+    @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64 (fast engines)")
+    String precision;
+
+    /** Refuses a thread count or precision out of range, before any work. */
+    void check() {
+        RunOptions.checkThreads(threads);
+        precision();
+    }
+
+    Precision precision() {
+        return switch (precision.toLowerCase(Locale.ROOT)) {
+            case "float32", "fp32", "f32" -> Precision.FLOAT32;
+            case "float64", "fp64", "f64" -> Precision.FLOAT64;
+            default -> throw new IllegalArgumentException("--precision must be float32 or float64: got '" + precision + "'");
+        };
+    }
+
+    /** The engine these options name, its one-line choice printed to {@code log}; refused with the reason when it cannot run. */
+    Engine select(Formulation form, PrintStream log) {
+        return Engines.select(engine, precision(), form, threads, log);
+    }
+}
