@@ -195,7 +195,7 @@ public final class Plan {
             parts.put("test tokens (lower --test-n, --M or --d)", (4 + 8) * E * d);
             parts.put("weights m*d (lower --mk, --mv or --d)", 4 * 3.0 * mk * d + 8 * ((2.0 * mk + mv) * d + mv));
             parts.put(span ? "span state P^2 + m*P (lower --N, --M, --mk or --mv)" : "direct state P*d + m*P (lower --N, --M, --d or --mk)",
-                    4 * CostModel.stateWords(form, d, mk, mv, P, trainWo));
+                    4 * CostModel.stateWords(form, N, M, d, mk, mv, P, trainWo));
             parts.put(span ? "test state E*P + E*m (lower --test-n, --N, --M or --mk)" : "test state E*m (lower --test-n, --M or --mk)",
                     4 * CostModel.testWords(form, mk, mv, P, E, trainWo));
             double p = P;

@@ -17,20 +17,24 @@ import org.attnsweep.model.RunConfig;
  * AttentionRunF64.
  *
  * <p>Shapes: N samples of M tokens; map[n·M + l] is the token of position l of sample n; q_j, k_j
- * are the m_k-wide rows j of Q, K (P×m_k, token-major), u_j = w_O·(W_V t_j).
+ * are the rows j of Q, K (P×w, token-major), u_j = w_O·(W_V t_j). The width w of the scores'
+ * inner products is m_k (q_j = W_Q t_j, k_j = W_K t_j), or d where the direct form scores through
+ * A = W_QᵀW_K (q_j = Aᵀt_j, k_j = t_j; docs/math.md §7).
  */
 abstract class AttentionRunF32 implements LockstepBatch.Run {
     final RunData data;
     final RunConfig c;
     final TokenSet train;
     final int N, M, P, mk, mv;
+    final int width;           // w: the width of the rows of Q, K, α, β
+    final boolean keys;        // whether gather computes β (the direct form's bilinear scores need α only)
     final boolean trainWo;
     final float eta;
     final int[] map;
     final float[] y;           // N     observed labels ±1
-    final float[] Q, K;        // P×m_k W_Q t_j, W_K t_j at the current weights
+    final float[] Q, K;        // P×w   q_j, k_j at the current weights
     final float[] u;           // P     u_j
-    final float[] alpha, beta; // P×m_k gathers α_j, β_j
+    final float[] alpha, beta; // P×w   gathers α_j, β_j (β empty without keys)
     final float[] gamma;       // P     gather γ_j
     final float[] Sm;          // N×M×M logits, then the softmax S_la
     final float[] ubar;        // N×M   ū_l = Σ_a S_la u_{j_a}
@@ -38,7 +42,12 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
     final float[] Dm;          // M×M   D_la of the sample being gathered
     final float[] lanes;       // 8 vectors' lanes, summed in order by the scores kernel
 
+    /** Scores of width m_k, both gathers. */
     AttentionRunF32(RunData data, float[] Q, float[] K, float[] u) {
+        this(data, data.config().mk(), true, Q, K, u);
+    }
+
+    AttentionRunF32(RunData data, int width, boolean keys, float[] Q, float[] K, float[] u) {
         this.data = data;
         this.c = data.config();
         this.train = data.train();
@@ -55,8 +64,10 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
         this.Q = Q;
         this.K = K;
         this.u = u;
-        alpha = new float[P * mk];
-        beta = new float[P * mk];
+        this.width = width;
+        this.keys = keys;
+        alpha = new float[P * width];
+        beta = new float[keys ? P * width : 0];
         gamma = new float[P];
         Sm = new float[N * M * M];
         ubar = new float[N * M];
@@ -79,7 +90,7 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
             int base = n * M;
             float fn = 0;
             for (int l = 0; l < M; l += 2) {
-                for (int a = 0; a < M; a += 4) KernelsF32.scores(Sm, base, Q, K, map, base, l, a, M, mk, lanes);
+                for (int a = 0; a < M; a += 4) KernelsF32.scores(Sm, base, Q, K, map, base, l, a, M, width, lanes);
             }
             for (int l = 0; l < M; l++) {
                 int row = (base + l) * M;
@@ -119,7 +130,7 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
     /**
      * gather: with g_n = −y_n σ(−y_n f_n)/N and D_la = (g/M) S_la (u_{j_a} − ū_l) per sample,
      * α_j = Σ D_la k_{j_a} over the queries l at which t_j occurs, β_j = Σ D_la q_{j_l} over the keys
-     * a at which it occurs, γ_j = Σ g c_a over the same keys; samples in order.
+     * a at which it occurs (with keys), γ_j = Σ g c_a over the same keys; samples in order.
      */
     final void gather() {
         java.util.Arrays.fill(alpha, 0);
@@ -140,8 +151,9 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
                 }
             }
             // α_{j_l} += Σ_a D_la k_a (row l of D), β_{j_a} += Σ_l D_la q_l (column a of D).
-            for (int l = 0; l < M; l++) KernelsF32.gather(alpha, map[base + l] * mk, Dm, l * M, 1, K, map, base, M, mk);
-            for (int a = 0; a < M; a++) KernelsF32.gather(beta, map[base + a] * mk, Dm, a, M, Q, map, base, M, mk);
+            for (int l = 0; l < M; l++) KernelsF32.gather(alpha, map[base + l] * width, Dm, l * M, 1, K, map, base, M, width);
+            if (!keys) continue;
+            for (int a = 0; a < M; a++) KernelsF32.gather(beta, map[base + a] * width, Dm, a, M, Q, map, base, M, width);
         }
     }
 }

@@ -16,7 +16,9 @@ import org.attnsweep.model.RunConfig;
  *           set-up once: P²·d (G = TᵀT) + P·d·(2m_k + m_v) (projections)
  *           memory: P² + 6·P·m_k + O(m_v·P) words
  *   direct  4·m_k·d·P (Q, K = T W_Qᵀ, T W_Kᵀ and ∇W_Q, ∇W_K = αᵀT, βᵀT) + 3·N·M²·m_k + 2·d·P + 3·m_v·d
- *           no set-up; memory: 2·P·d + 4·P·m_k + 2·m_k·d + m_v·d words
+ *           or, with bilinear scores through A = W_QᵀW_K (d×d), 2·d²·P (Q = T A, Γ = Tᵀα) + 2·N·M²·d
+ *           + 3·d²·m_k (A, ∇W_Q = W_K Γᵀ, ∇W_K = W_Q Γ) + 2·d·P + 3·m_v·d: whichever is smaller
+ *           no set-up; memory: 2·P·d + 4·P·m_k + 2·m_k·d + m_v·d words (bilinear: 4·P·d + 2·P·m_k + 3·d² + 4·m_k·d + m_v·d)
  * </pre>
  * docs/math.md §7 writes the direct count as 3·m·d·N·M + 2·m_k·d·N·M + 2·N·M²·m_k over every token
  * occurrence; this engine projects each of the P distinct tokens once and needs only u = (W_Vᵀw_O)·t
@@ -38,9 +40,10 @@ public final class CostModel {
     record Estimate(double spanFma, double directFma, double spanWords, double directWords, int maxP, Formulation cheaper) {
         /** One line for the log: the chosen form and both counts. */
         String describe(RunConfig shape, int R) {
-            return String.format(Locale.ROOT, "d=%d M=%d m_k=%d m_v=%d P<=%d R=%d: span %.3g, direct %.3g multiply-adds per step"
+            return String.format(Locale.ROOT, "d=%d M=%d m_k=%d m_v=%d P<=%d R=%d: span %.3g, direct %.3g%s multiply-adds per step"
                     + " (memory span %.0f, direct %.0f MiB)", shape.d(), shape.M(), shape.mk(), shape.mv(), maxP, R,
-                    spanFma, directFma, spanWords * 4 / (1 << 20), directWords * 4 / (1 << 20));
+                    spanFma, directFma, bilinear(shape.N(), shape.M(), shape.d(), shape.mk(), maxP) ? " (bilinear scores)" : "",
+                    spanWords * 4 / (1 << 20), directWords * 4 / (1 << 20));
         }
     }
 
@@ -52,9 +55,24 @@ public final class CostModel {
         return step + setup / Math.max(1, steps);
     }
 
-    /** Multiply-adds of one direct step of a run. */
+    /** Multiply-adds of one direct step of a run, in the cheaper of its two orders ({@link #bilinear}). */
     static double directFma(int N, int M, int d, int mk, int mv, int P) {
-        return 4.0 * mk * d * P + 3.0 * N * M * M * mk + 2.0 * d * P + 3.0 * mv * d;
+        return Math.min(projectedFma(N, M, d, mk, P), bilinearFma(N, M, d, mk, P)) + 2.0 * d * P + 3.0 * mv * d;
+    }
+
+    /** The direct step's scores and query/key gradients through Q, K = T W_Qᵀ, T W_Kᵀ (width m_k). */
+    private static double projectedFma(int N, int M, int d, int mk, int P) {
+        return 4.0 * mk * d * P + 3.0 * N * M * M * mk;
+    }
+
+    /** The same through A = W_QᵀW_K (width d): Q = T A, one gather α, Γ = Tᵀα, and the d×d×m_k products. */
+    private static double bilinearFma(int N, int M, int d, int mk, int P) {
+        return 2.0 * d * d * P + 2.0 * N * M * M * d + 3.0 * d * d * mk;
+    }
+
+    /** Whether a direct run of this shape scores through A = W_QᵀW_K: the order with fewer multiply-adds (a tie keeps the projections). */
+    static boolean bilinear(int N, int M, int d, int mk, int P) {
+        return bilinearFma(N, M, d, mk, P) < projectedFma(N, M, d, mk, P);
     }
 
     /**
@@ -71,9 +89,14 @@ public final class CostModel {
         return p * p + 6.0 * p * mk + (trainWo ? 3.0 * p * mv : 3.0 * p);
     }
 
-    /** Words a run holds in the direct form. */
-    static double directWords(int d, int mk, int mv, int P) {
-        return 2.0 * P * d + 4.0 * P * mk + 2.0 * mk * d + mv * d;
+    /**
+     * Words a run holds in the direct form, in the order it runs: T, Tᵀ and the weights, then Q, K, α, β
+     * (P×m_k each), or with bilinear scores Q, α (P×d), A, Γ, Γᵀ (d×d), W_K and ∇W_Qᵀ (m_k×d) and the
+     * m_k-wide projections its evaluation makes.
+     */
+    static double directWords(int N, int M, int d, int mk, int mv, int P) {
+        double weights = 2.0 * P * d + 2.0 * mk * d + mv * d;
+        return weights + (bilinear(N, M, d, mk, P) ? 2.0 * P * d + 2.0 * P * mk + 3.0 * d * d + 2.0 * mk * d : 4.0 * P * mk);
     }
 
     /**
@@ -86,10 +109,10 @@ public final class CostModel {
     }
 
     /** Float words of a run's training state in {@code form} (span or direct). */
-    public static double stateWords(Formulation form, int d, int mk, int mv, int P, boolean trainWo) {
+    public static double stateWords(Formulation form, int N, int M, int d, int mk, int mv, int P, boolean trainWo) {
         return switch (form) {
             case SPAN -> spanWords(mk, mv, P, trainWo);
-            case DIRECT -> directWords(d, mk, mv, P);
+            case DIRECT -> directWords(N, M, d, mk, mv, P);
             case AUTO -> throw new IllegalArgumentException("stateWords needs a form: resolve auto with formOf");
         };
     }
@@ -122,7 +145,7 @@ public final class CostModel {
     /** Both forms' costs for one run of this shape (P its distinct training tokens, T = steps), and the cheaper form. */
     static Estimate estimate(int N, int M, int d, int mk, int mv, int P, boolean trainWo, int steps) {
         return of(spanFma(N, M, d, mk, mv, P, trainWo, steps), directFma(N, M, d, mk, mv, P),
-                spanWords(mk, mv, P, trainWo), directWords(d, mk, mv, P), P);
+                spanWords(mk, mv, P, trainWo), directWords(N, M, d, mk, mv, P), P);
     }
 
     private static Estimate add(Estimate a, Estimate b) {

@@ -23,6 +23,12 @@ import org.attnsweep.model.Weights;
  * Cost per step about 4·m_k·d·P + 3·N·M²·m_k multiply-adds, memory O(P·(d + m_k) + m·d): no P×P
  * Gram matrix, so it wins where P is large against d (loaded or image data). W_Q and W_K are held
  * transposed (d×m_k) so both their products are GEMMs on the register tile with m_k-wide rows.
+ *
+ * <p>Where d is small against m_k (image patches: d = 49, m_k = 64) the scores go through the d×d
+ * matrix A = W_QᵀW_K instead (docs/math.md §7, bilinear scores): z_la = (Aᵀx_l)·x_a, so the attention
+ * runs at width d on Q = T A and K = T, the one gather α = Σ D_la x_a gives Γ = Σ D_la x_l x_aᵀ = Tᵀα,
+ * and ∇W_Q = W_K Γᵀ, ∇W_K = W_Q Γ: about 2·d²·P + 2·N·M²·d multiply-adds, the same GD reassociated.
+ * {@link CostModel#bilinear} chooses, per run, the order with fewer multiply-adds.
  */
 final class DirectRunF32 extends AttentionRunF32 {
     final int d;
@@ -33,14 +39,21 @@ final class DirectRunF32 extends AttentionRunF32 {
     final float[] wO;          // m_v
     final float[] vo;          // d      W_Vᵀ w_O: u_j = vo·t_j
     final float[] r;           // d      Tᵀγ
+    final boolean bilinear;    // scores through A = W_QᵀW_K at width d
+    final float[] A, Gm;       // d×d    A = W_QᵀW_K and Γ = Tᵀα (bilinear only)
+    final float[] WK, gQt;     // m_k×d  W_K, and d×m_k the step's ∇W_Qᵀ (bilinear only)
     /** Tokens per block of the gradient GEMMs: a 256×m_k block of α is 64 KiB at m_k = 64 in float32. */
     static final int TOKEN_BLOCK = 256;
 
     DirectRunF32(RunData data) {
-        super(data, new float[data.train().P() * data.config().mk()], new float[data.train().P() * data.config().mk()],
-                new float[data.train().P()]);
-        d = c.d();
-        T = toFloat(train.tokens());
+        int P = data.train().P(), d = data.config().d(), mk = data.config().mk();
+        boolean bilinear = CostModel.bilinear(data.train().N(), data.train().M(), d, mk, P);
+        float[] T = toFloat(data.train().tokens());
+        int width = bilinear ? d : mk;
+        super(data, width, !bilinear, new float[P * width], bilinear ? T : new float[P * width], new float[P]);
+        this.d = d;
+        this.bilinear = bilinear;
+        this.T = T;
         Tt = transpose(T, P, d);
         int Pt = data.test().P();
         Se = new float[(Pt + 2) * d];
@@ -54,6 +67,10 @@ final class DirectRunF32 extends AttentionRunF32 {
         wO = toFloat(w0.wO());
         vo = new float[d];
         r = new float[d];
+        A = bilinear ? new float[d * d] : null;
+        Gm = bilinear ? new float[d * d] : null;
+        WK = bilinear ? new float[mk * d] : null;
+        gQt = bilinear ? new float[d * mk] : null;
     }
 
     @Override
@@ -67,14 +84,31 @@ final class DirectRunF32 extends AttentionRunF32 {
         return loss;
     }
 
-    /** Q = T W_Qᵀ, K = T W_Kᵀ (P×m_k) and u = T (W_Vᵀ w_O) at the current weights. */
+    /**
+     * The attention's rows at the current weights: Q = T W_Qᵀ, K = T W_Kᵀ (P×m_k), or with bilinear
+     * scores Q = T A (P×d, A = W_QᵀW_K) and K = T as it is; and u = T (W_Vᵀ w_O).
+     */
     void project() {
         java.util.Arrays.fill(Q, 0);
-        java.util.Arrays.fill(K, 0);
-        gemm(Q, 1, T, WQt, P, d, mk);
-        gemm(K, 1, T, WKt, P, d, mk);
+        if (bilinear) {
+            transposeInto(WKt, d, mk, WK);
+            java.util.Arrays.fill(A, 0);
+            gemm(A, 1, WQt, WK, d, mk, d);
+            gemm(Q, 1, T, A, P, d, d);
+        } else {
+            java.util.Arrays.fill(K, 0);
+            gemm(Q, 1, T, WQt, P, d, mk);
+            gemm(K, 1, T, WKt, P, d, mk);
+        }
         scalarizeWeights();
         for (int j = 0; j < P; j++) u[j] = dot(T, j * d, vo, 0, d);
+    }
+
+    /** out (cols×rows) = xᵀ for x rows×cols, into a held array. */
+    private static void transposeInto(float[] x, int rows, int cols, float[] out) {
+        for (int i = 0; i < rows; i++) {
+            for (int j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
+        }
     }
 
     /** vo = W_Vᵀ w_O (d): the scalarised value weights, rows of W_V summed in order. */
@@ -88,8 +122,18 @@ final class DirectRunF32 extends AttentionRunF32 {
      * w_O −= η W_V r with W_V before its own update.
      */
     void weightUpdate() {
-        tokenGemm(WQt, alpha);
-        tokenGemm(WKt, beta);
+        if (bilinear) {
+            // Γ = Tᵀα (d×d); ∇W_Qᵀ = Γ W_Kᵀ and ∇W_Kᵀ = Γᵀ W_Qᵀ, both at the weights before the step.
+            java.util.Arrays.fill(Gm, 0);
+            tokenGemm(Gm, 1, alpha, d);
+            java.util.Arrays.fill(gQt, 0);
+            gemm(gQt, 1, Gm, WKt, d, d, mk);
+            gemm(WKt, -eta, transpose(Gm, d, d), WQt, d, d, mk);
+            axpy(-eta, gQt, 0, WQt, 0, d * mk);
+        } else {
+            tokenGemm(WQt, -eta, alpha, mk);
+            tokenGemm(WKt, -eta, beta, mk);
+        }
         java.util.Arrays.fill(r, 0);
         gemm(r, 1, gamma, T, 1, P, d);   // r = γᵀT, a row on the GEMM's path
         float[] gradWo = trainWo ? new float[mv] : null;
@@ -101,20 +145,27 @@ final class DirectRunF32 extends AttentionRunF32 {
     }
 
     /**
-     * W −= η Tᵀ X for a d×m_k weight W and a P×m_k gather X, summed over blocks of {@link #TOKEN_BLOCK}
+     * W += a·Tᵀ X for a d×w matrix W and a P×w gather X, summed over blocks of {@link #TOKEN_BLOCK}
      * tokens: each block of X stays in cache while every row tile of W passes over it (one pass over
      * all of X per tile would stream it from memory ⌈d/6⌉ times).
      */
-    private void tokenGemm(float[] W, float[] X) {
+    private void tokenGemm(float[] W, float a, float[] X, int w) {
         for (int p0 = 0; p0 < P; p0 += TOKEN_BLOCK) {
-            gemm(W, -eta, Tt, p0, P, X, p0 * mk, d, Math.min(TOKEN_BLOCK, P - p0), mk);
+            gemm(W, a, Tt, p0, P, X, p0 * w, d, Math.min(TOKEN_BLOCK, P - p0), w);
         }
     }
 
     @Override
     public void metrics(double[] out) {
         project();
-        Projected tr = new Projected(mk, toDouble(Q), toDouble(K), toDouble(u));
+        float[] qm = Q, km = K;
+        if (bilinear) { // the metrics read the m_k-wide projections
+            qm = new float[P * mk];
+            km = new float[P * mk];
+            gemm(qm, 1, T, WQt, P, d, mk);
+            gemm(km, 1, T, WKt, P, d, mk);
+        }
+        Projected tr = new Projected(mk, toDouble(qm), toDouble(km), toDouble(u));
         int E = Se.length / d;
         float[] qe = new float[E * mk], ke = new float[E * mk], ue = new float[E];
         gemm(qe, 1, Se, WQt, E, d, mk);

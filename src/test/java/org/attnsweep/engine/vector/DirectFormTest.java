@@ -2,6 +2,7 @@ package org.attnsweep.engine.vector;
 
 import static org.attnsweep.Fixtures.tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -165,6 +166,30 @@ class DirectFormTest {
             Formulation byCount = e.directFma() < e.spanFma() ? Formulation.DIRECT : Formulation.SPAN;
             if (P <= CostModel.SPAN_MAX_P) assertEquals(byCount, e.cheaper(), k.what() + ": the choice is not the cheaper count");
         }
+    }
+
+    /**
+     * The direct form's two orders (projections of width m_k, or bilinear scores through A = W_QᵀW_K
+     * of width d) are each chosen where they are cheaper, and {@link #SHAPES} runs both through the
+     * differential tests above (a shape list that lost one order would leave it untested).
+     */
+    @Test
+    void directScoresBilinearlyWhereDIsSmallAgainstMk() {
+        // The P terms cross at d = 2·m_k (2·d²·P against 4·m_k·d·P). Image patches, d = 49 against m_k = 64:
+        // ~2.4× fewer multiply-adds through A; d = 100 < 128 too; paper A's d = 1024 against m_k = 512 and
+        // d = 200 against m_k = 64: the projections.
+        assertTrue(CostModel.bilinear(1000, 16, 49, 64, 15002));
+        assertTrue(CostModel.bilinear(400, 2, 100, 64, 402));
+        assertFalse(CostModel.bilinear(20, 16, 1024, 512, 302));
+        assertFalse(CostModel.bilinear(400, 2, 200, 64, 402));
+        double both = CostModel.directFma(1000, 16, 49, 64, 64, 15002);
+        assertTrue(both < 0.45 * (4.0 * 64 * 49 * 15002 + 3.0 * 1000 * 16 * 16 * 64), "bilinear count " + both);
+        int bilinear = 0;
+        for (int[] sh : SHAPES) {
+            int N = 10, P = 2 + N * (sh[1] - 1);
+            if (CostModel.bilinear(N, sh[1], sh[0], sh[2], P)) bilinear++;
+        }
+        assertTrue(bilinear > 0 && bilinear < SHAPES.length, bilinear + " of " + SHAPES.length + " shapes score bilinearly");
     }
 
     @Test
