@@ -31,7 +31,7 @@ class GoldenResultTest {
     /** The stored sweep: 32 runs, two signal kinds, noise scales, N, |μ|, p; 30 steps. */
     static final String[] SWEEP = {"sweep", "--d", "24", "--M", "3", "--sigma", "1,0.5", "--mk", "8", "--mv", "8", "--N", "4,8",
             "--mu", "3,30", "--p", "0,0.1", "--signals", "axis,random", "--repeats", "2", "--steps", "30", "--eval-every", "10",
-            "--test-n", "20", "--threads", "1"};
+            "--test-n", "20"};
 
     /**
      * Columns of metrics.csv or summary.csv that did not exist at 4595e6f, each {name, the text a
@@ -41,14 +41,18 @@ class GoldenResultTest {
     static final List<String[]> ADDED = List.of();
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"vector", "direct", "reference", "cuda"})
-    void defaultRunsReproduceTheStoredResultsBitForBit(String engine, @TempDir Path tmp) throws IOException {
+    @ValueSource(strings = {"vector", "vector threads=2", "direct", "direct threads=2", "reference", "cuda"})
+    void defaultRunsReproduceTheStoredResultsBitForBit(String kase, @TempDir Path tmp) throws IOException {
+        // The stored files came from one thread; two must give the same bits (a run's result never
+        // depends on the thread that steps it or on its batch's other runs).
+        String engine = kase.split(" ")[0], threads = kase.endsWith("threads=2") ? "2" : "1";
         if (engine.equals("cuda")) {
             CudaEngine.Availability a = CudaEngine.probe();
             Assumptions.assumeTrue(a.available(), () -> "cuda unavailable: " + a.reason());
         }
         Path out = tmp.resolve(engine);
         List<String> args = new ArrayList<>(List.of(SWEEP));
+        args.addAll(List.of("--threads", threads));
         args.addAll(switch (engine) {
             case "vector" -> List.of("--engine", "vector", "--formulation", "span");
             case "direct" -> List.of("--engine", "vector", "--formulation", "direct");
