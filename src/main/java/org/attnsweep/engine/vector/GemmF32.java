@@ -8,13 +8,14 @@ import jdk.incubator.vector.FloatVector;
 
 /**
  * The vector engine's GEMM, C[rows×cols] += a·A[rows×inner]·B[inner×cols] (row-major, dense), on a
- * register tile of {@code rows × vectors} chosen once per JVM for the vector species' width
- * ({@link #TILE}): the tile's rows·vectors accumulators, its vectors of B and the broadcast of A
- * must all stay in registers through the inner loop, and how many registers there are depends on
- * the width. AVX-512 has 32 (a 6×4 tile takes 24 + 4 + 1 = 29); AVX2 and SSE have 16, where the
- * 6×4 tile spills and a 6×2 (12 + 2 + 1 = 15) or 4×2 (8 + 2 + 1 = 11) tile does not. Each tile is
- * its own hand-unrolled method because the accumulators must be locals: an array of vectors, or a
- * vector passed to a helper C2 does not inline, is boxed on the heap.
+ * register tile of {@code rows × vectors} chosen once per JVM ({@link #TILE}): the tile's
+ * rows·vectors accumulators, its vectors of B and the broadcast of A must all stay in registers
+ * through the inner loop. How many vector registers C2 has depends on the instruction set the JVM
+ * runs with, not on the width alone: 32 with AVX-512 (-XX:UseAVX=3: EVEX encodes registers 16–31 at
+ * 128 and 256 bits too) and on AArch64 (NEON's 32 × 128 bits), 16 with AVX2, AVX or SSE. A 6×4
+ * tile takes 24 + 4 + 1 = 29 registers; with 16 it spills, and 6×2 (12 + 2 + 1 = 15) or 4×2
+ * (8 + 2 + 1 = 11) do not. Each tile is its own hand-unrolled method because the accumulators must
+ * be locals: an array of vectors, or a vector passed to a helper C2 does not inline, is boxed.
  *
  * <p>Every element of C is computed the same way whichever tile, tail or width computes it: a fused
  * multiply-add chain over inner in order from 0, then C += a·sum in one fma. The tile choice
@@ -38,18 +39,19 @@ final class GemmF32 {
         }
 
         /**
-         * The tile for a species of {@code bits}: 6×4 where there are 32 vector registers (512-bit
-         * species: AVX-512), 6×2 where there are 16 (256-bit AVX2, 128-bit SSE; on 128-bit NEON,
-         * which has 32, it leaves registers unused but does not spill). The choice at each width
-         * is measured in benchmarks/RESULTS.md (GemmBench at every tile and width).
+         * The tile for {@code registers} vector registers: 6×4 with 32, 6×2 with 16. Measured at
+         * every width in benchmarks/RESULTS.md (GemmBench, each tile forced): with 32 registers 6×4
+         * is fastest at 512 and at 128 bits; with 16 (AVX2), 6×2 beats 4×2 and 6×4 spills.
          */
-        static Tile forBits(int bits) {
-            return bits >= 512 ? T6X4 : T6X2;
+        static Tile forRegisters(int registers) {
+            return registers >= 32 ? T6X4 : T6X2;
         }
     }
 
-    /** The tile of this JVM's species. */
-    static final Tile TILE = Tile.forBits(S.vectorBitSize());
+    /** Vector registers C2 allocates in this JVM (see the class comment). */
+    static final int REGISTERS = registers();
+    /** The tile of this JVM. */
+    static final Tile TILE = Tile.forRegisters(REGISTERS);
 
     private GemmF32() {
     }
@@ -57,6 +59,20 @@ final class GemmF32 {
     /** e.g. {@code 6x4@512}: the tile and the species' width in bits, for the engine line. */
     static String describe() {
         return String.format(Locale.ROOT, "%s@%d", TILE.label(), S.vectorBitSize());
+    }
+
+    /**
+     * 32 on AArch64; on x86 32 when HotSpot runs with UseAVX=3 (AVX-512), else 16. Where the flag
+     * cannot be read (another VM or architecture) 16: the smaller budget never spills.
+     */
+    private static int registers() {
+        if ("aarch64".equals(System.getProperty("os.arch"))) return 32;
+        try {
+            var vm = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            return vm != null && Integer.parseInt(vm.getVMOption("UseAVX").getValue()) >= 3 ? 32 : 16;
+        } catch (RuntimeException | LinkageError e) {
+            return 16;
+        }
     }
 
     /**
