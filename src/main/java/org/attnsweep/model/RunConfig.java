@@ -100,6 +100,26 @@ public record RunConfig(
     }
 
     /**
+     * FLOPs of one test evaluation after step 0, counted as its leading term only, as {@link
+     * #stepFlops}: the queries and keys of the testN·M test tokens from their P span coefficients
+     * (q_s = W_Q(0)s + A_Q·(Tᵀs), likewise k), 2·m_k·P multiply-adds per token at 2 FLOPs each. At
+     * step 0 the test tokens' W(0) projections are all there is, made once in the set-up and not
+     * counted, as the training tokens' are not. A run evaluates {@link #evaluations} times.
+     */
+    public double evalFlops() {
+        return 4.0 * mk * tokenCount() * testN * M;
+    }
+
+    /**
+     * Test evaluations after step 0 of a run that stopped after {@code stopStep} steps: one every
+     * evalEvery steps, and one at the stop step if that is not among them (its metrics curve has
+     * these rows and the one of step 0).
+     */
+    public int evaluations(int stopStep) {
+        return stopStep / evalEvery + (stopStep % evalEvery == 0 ? 0 : 1);
+    }
+
+    /**
      * Refuses any value outside its accepted range with a message that names the option and the
      * range, so bad input stops before any work starts.
      */

@@ -229,10 +229,9 @@ final class KernelsF32 {
     }
 
     /**
-     * C[rows×cols] += a·A[rows×inner]·B[inner×cols], all row-major and dense. Register tiles of
-     * 6 rows × 4 vectors ({@link #gemmTile}), then one vector and scalars for the columns that do not
-     * fill a tile. Every element is summed the same way whichever path computes it: fma over inner in
-     * order, then C += a·sum.
+     * C[rows×cols] += a·A[rows×inner]·B[inner×cols], all row-major and dense, on the register tile of
+     * this JVM's vector width ({@link GemmF32}). Every element is summed the same way whichever path
+     * computes it: fma over inner in order, then C += a·sum.
      */
     static void gemm(float[] C, float a, float[] A, float[] B, int rows, int inner, int cols) {
         gemm(C, a, A, inner, B, rows, inner, cols);
@@ -249,108 +248,7 @@ final class KernelsF32 {
      * inner indices of a larger product, which a caller sums block by block to keep B's block in cache.
      */
     static void gemm(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int rows, int inner, int cols) {
-        int tiled = cols - cols % (4 * L);
-        for (int r = 0; r < rows; r += 6) {
-            for (int c = 0; c < tiled; c += 4 * L) gemmTile(C, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
-            for (int rr = r, end = Math.min(r + 6, rows); rr < end; rr++) gemmTail(C, a, A, ia, lda, B, ib, rr, inner, cols, tiled);
-        }
-    }
-
-    /**
-     * Rows r..r+5, columns c..c+4L of {@link #gemm}: 24 accumulators stay in registers for the whole
-     * inner loop (with the 4 B vectors and the broadcast, 29 of AVX-512's 32 vector registers; this
-     * tile measured fastest on the step's shapes). Rows past the last repeat it and are not stored,
-     * so a partial tile costs a full one. No vector is passed to another method: where C2 does not
-     * inline the callee (it stops inlining in large methods) it would box every vector argument.
-     */
-    private static void gemmTile(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
-        int last = rows - 1;
-        int a0 = ia + r * lda;
-        int a1 = ia + Math.min(r + 1, last) * lda;
-        int a2 = ia + Math.min(r + 2, last) * lda;
-        int a3 = ia + Math.min(r + 3, last) * lda;
-        int a4 = ia + Math.min(r + 4, last) * lda;
-        int a5 = ia + Math.min(r + 5, last) * lda;
-        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00;
-        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
-        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-        FloatVector s40 = s00, s41 = s00, s42 = s00, s43 = s00;
-        FloatVector s50 = s00, s51 = s00, s52 = s00, s53 = s00;
-        FloatVector g;
-        for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
-            FloatVector b0 = FloatVector.fromArray(S, B, b);
-            FloatVector b1 = FloatVector.fromArray(S, B, b + L);
-            FloatVector b2 = FloatVector.fromArray(S, B, b + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(S, B, b + 3 * L);
-            g = FloatVector.broadcast(S, A[a0 + i]);
-            s00 = b0.fma(g, s00); s01 = b1.fma(g, s01); s02 = b2.fma(g, s02); s03 = b3.fma(g, s03);
-            g = FloatVector.broadcast(S, A[a1 + i]);
-            s10 = b0.fma(g, s10); s11 = b1.fma(g, s11); s12 = b2.fma(g, s12); s13 = b3.fma(g, s13);
-            g = FloatVector.broadcast(S, A[a2 + i]);
-            s20 = b0.fma(g, s20); s21 = b1.fma(g, s21); s22 = b2.fma(g, s22); s23 = b3.fma(g, s23);
-            g = FloatVector.broadcast(S, A[a3 + i]);
-            s30 = b0.fma(g, s30); s31 = b1.fma(g, s31); s32 = b2.fma(g, s32); s33 = b3.fma(g, s33);
-            g = FloatVector.broadcast(S, A[a4 + i]);
-            s40 = b0.fma(g, s40); s41 = b1.fma(g, s41); s42 = b2.fma(g, s42); s43 = b3.fma(g, s43);
-            g = FloatVector.broadcast(S, A[a5 + i]);
-            s50 = b0.fma(g, s50); s51 = b1.fma(g, s51); s52 = b2.fma(g, s52); s53 = b3.fma(g, s53);
-        }
-        FloatVector va = FloatVector.broadcast(S, a);
-        int o0 = r * cols + c;
-        s00.fma(va, FloatVector.fromArray(S, C, o0)).intoArray(C, o0);
-        s01.fma(va, FloatVector.fromArray(S, C, o0 + L)).intoArray(C, o0 + L);
-        s02.fma(va, FloatVector.fromArray(S, C, o0 + 2 * L)).intoArray(C, o0 + 2 * L);
-        s03.fma(va, FloatVector.fromArray(S, C, o0 + 3 * L)).intoArray(C, o0 + 3 * L);
-        if (r + 1 > last) return;
-        int o1 = (r + 1) * cols + c;
-        s10.fma(va, FloatVector.fromArray(S, C, o1)).intoArray(C, o1);
-        s11.fma(va, FloatVector.fromArray(S, C, o1 + L)).intoArray(C, o1 + L);
-        s12.fma(va, FloatVector.fromArray(S, C, o1 + 2 * L)).intoArray(C, o1 + 2 * L);
-        s13.fma(va, FloatVector.fromArray(S, C, o1 + 3 * L)).intoArray(C, o1 + 3 * L);
-        if (r + 2 > last) return;
-        int o2 = (r + 2) * cols + c;
-        s20.fma(va, FloatVector.fromArray(S, C, o2)).intoArray(C, o2);
-        s21.fma(va, FloatVector.fromArray(S, C, o2 + L)).intoArray(C, o2 + L);
-        s22.fma(va, FloatVector.fromArray(S, C, o2 + 2 * L)).intoArray(C, o2 + 2 * L);
-        s23.fma(va, FloatVector.fromArray(S, C, o2 + 3 * L)).intoArray(C, o2 + 3 * L);
-        if (r + 3 > last) return;
-        int o3 = (r + 3) * cols + c;
-        s30.fma(va, FloatVector.fromArray(S, C, o3)).intoArray(C, o3);
-        s31.fma(va, FloatVector.fromArray(S, C, o3 + L)).intoArray(C, o3 + L);
-        s32.fma(va, FloatVector.fromArray(S, C, o3 + 2 * L)).intoArray(C, o3 + 2 * L);
-        s33.fma(va, FloatVector.fromArray(S, C, o3 + 3 * L)).intoArray(C, o3 + 3 * L);
-        if (r + 4 > last) return;
-        int o4 = (r + 4) * cols + c;
-        s40.fma(va, FloatVector.fromArray(S, C, o4)).intoArray(C, o4);
-        s41.fma(va, FloatVector.fromArray(S, C, o4 + L)).intoArray(C, o4 + L);
-        s42.fma(va, FloatVector.fromArray(S, C, o4 + 2 * L)).intoArray(C, o4 + 2 * L);
-        s43.fma(va, FloatVector.fromArray(S, C, o4 + 3 * L)).intoArray(C, o4 + 3 * L);
-        if (r + 5 > last) return;
-        int o5 = (r + 5) * cols + c;
-        s50.fma(va, FloatVector.fromArray(S, C, o5)).intoArray(C, o5);
-        s51.fma(va, FloatVector.fromArray(S, C, o5 + L)).intoArray(C, o5 + L);
-        s52.fma(va, FloatVector.fromArray(S, C, o5 + 2 * L)).intoArray(C, o5 + 2 * L);
-        s53.fma(va, FloatVector.fromArray(S, C, o5 + 3 * L)).intoArray(C, o5 + 3 * L);
-    }
-
-    /** Row r of C, columns [from, cols): one vector at a time, then scalars. */
-    private static void gemmTail(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int inner, int cols, int from) {
-        int c = from;
-        int row = ia + r * lda;
-        for (; c + L <= cols; c += L) {
-            FloatVector s = FloatVector.zero(S);
-            for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
-                s = FloatVector.fromArray(S, B, b).fma(FloatVector.broadcast(S, A[row + i]), s);
-            }
-            int off = r * cols + c;
-            s.fma(FloatVector.broadcast(S, a), FloatVector.fromArray(S, C, off)).intoArray(C, off);
-        }
-        for (; c < cols; c++) {
-            float s = 0;
-            for (int i = 0; i < inner; i++) s = Math.fma(B[ib + i * cols + c], A[row + i], s);
-            C[r * cols + c] = Math.fma(s, a, C[r * cols + c]);
-        }
+        GemmF32.gemm(GemmF32.TILE, C, a, A, ia, lda, B, ib, rows, inner, cols);
     }
 
     static float[] toFloat(double[] x) {

@@ -56,8 +56,9 @@ public final class VectorEngine implements Engine {
     }
 
     /**
-     * The engine line, e.g. {@code engine=vector species=512-bit threads=2 precision=float32
-     * formulation=auto}; once batches have run, which forms ran: {@code formulation=auto (ran: direct 1 batch)}.
+     * The engine line, e.g. {@code engine=vector species=512-bit tile=6x4@512 threads=2 precision=float32
+     * formulation=auto} (tile: the GEMM's register tile for this width, {@link GemmF32}); once
+     * batches have run, which forms ran: {@code formulation=auto (ran: direct 1 batch)}.
      */
     @Override
     public Precision precision() {
@@ -66,8 +67,10 @@ public final class VectorEngine implements Engine {
 
     @Override
     public String describe() {
-        int bits = precision == Precision.FLOAT32 ? KernelsF32.S.vectorBitSize() : KernelsF64.S.vectorBitSize();
-        StringBuilder sb = new StringBuilder("engine=vector species=" + bits + "-bit threads=" + threads + " precision="
+        boolean f32 = precision == Precision.FLOAT32;
+        int bits = f32 ? KernelsF32.S.vectorBitSize() : KernelsF64.S.vectorBitSize();
+        String tile = f32 ? GemmF32.describe() : GemmF64.describe();
+        StringBuilder sb = new StringBuilder("engine=vector species=" + bits + "-bit tile=" + tile + " threads=" + threads + " precision="
                 + precision.name().toLowerCase(java.util.Locale.ROOT) + " formulation=" + formulation.label());
         synchronized (ran) {
             if (!ran.isEmpty()) {

@@ -116,23 +116,35 @@ public class VectorStepBench {
         }
     }
 
-    /** Run-steps and counted FLOPs, reported by JMH as rates next to the primary score. */
+    /**
+     * Run-steps and counted FLOPs, reported by JMH as rates next to the primary score, and the CPU
+     * time the whole process spent on them (cpuNs: the engine's pool threads do the work; JIT and GC
+     * threads are idle in steady state). flop / cpuNs is the rate per busy core, which other work on
+     * a shared machine lowers far less than the wall-clock rate.
+     */
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Counters {
+        private static final com.sun.management.OperatingSystemMXBean OS =
+                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
         public long runSteps;
         public long flop;
+        public long cpuNs;
 
         @Setup(Level.Iteration)
         public void reset() {
             runSteps = 0;
             flop = 0;
+            cpuNs = 0;
         }
     }
 
     @Benchmark
     public double[] step(Counters n) {
+        long t0 = Counters.OS.getProcessCpuTime();
         batch.step(active, loss);
+        n.cpuNs += Counters.OS.getProcessCpuTime() - t0;
         n.runSteps += R;
         n.flop += R * flopPerRunStep;
         return loss;

@@ -1,0 +1,285 @@
+package org.attnsweep.engine.vector;
+
+import static org.attnsweep.engine.vector.KernelsF32.L;
+import static org.attnsweep.engine.vector.KernelsF32.S;
+
+import java.util.Locale;
+import jdk.incubator.vector.FloatVector;
+
+/**
+ * The vector engine's GEMM, C[rows×cols] += a·A[rows×inner]·B[inner×cols] (row-major, dense), on a
+ * register tile of {@code rows × vectors} chosen once per JVM ({@link #TILE}): the tile's
+ * rows·vectors accumulators, its vectors of B and the broadcast of A must all stay in registers
+ * through the inner loop. How many vector registers C2 has depends on the instruction set the JVM
+ * runs with, not on the width alone: 32 with AVX-512 (-XX:UseAVX=3: EVEX encodes registers 16–31 at
+ * 128 and 256 bits too) and on AArch64 (NEON's 32 × 128 bits), 16 with AVX2, AVX or SSE. A 6×4
+ * tile takes 24 + 4 + 1 = 29 registers; with 16 it spills, and 6×2 (12 + 2 + 1 = 15) or 4×2
+ * (8 + 2 + 1 = 11) do not. Each tile is its own hand-unrolled method because the accumulators must
+ * be locals: an array of vectors, or a vector passed to a helper C2 does not inline, is boxed.
+ *
+ * <p>Every element of C is computed the same way whichever tile, tail or width computes it: a fused
+ * multiply-add chain over inner in order from 0, then C += a·sum in one fma. The tile choice
+ * therefore never changes a result, only its speed (GemmTilesTest checks this bit for bit).
+ */
+final class GemmF32 {
+    /** Register tiles: rows of A and vectors of B's columns (each {@link KernelsF32#L} wide). */
+    enum Tile {
+        T6X4(6, 4), T6X2(6, 2), T4X2(4, 2);
+
+        final int rows, vectors;
+
+        Tile(int rows, int vectors) {
+            this.rows = rows;
+            this.vectors = vectors;
+        }
+
+        /** e.g. {@code 6x4}. */
+        String label() {
+            return rows + "x" + vectors;
+        }
+
+        /**
+         * The tile for {@code registers} vector registers: 6×4 with 32, 6×2 with 16. Measured at
+         * every width in benchmarks/RESULTS.md (GemmBench, each tile forced): with 32 registers 6×4
+         * is fastest at 512 and at 128 bits; with 16 (AVX2), 6×2 beats 4×2 and 6×4 spills.
+         */
+        static Tile forRegisters(int registers) {
+            return registers >= 32 ? T6X4 : T6X2;
+        }
+    }
+
+    /** Vector registers C2 allocates in this JVM (see the class comment). */
+    static final int REGISTERS = registers();
+    /** The tile of this JVM. */
+    static final Tile TILE = Tile.forRegisters(REGISTERS);
+
+    private GemmF32() {
+    }
+
+    /** e.g. {@code 6x4@512}: the tile and the species' width in bits, for the engine line. */
+    static String describe() {
+        return String.format(Locale.ROOT, "%s@%d", TILE.label(), S.vectorBitSize());
+    }
+
+    /**
+     * 32 on AArch64; on x86 32 when HotSpot runs with UseAVX=3 (AVX-512), else 16. Where the flag
+     * cannot be read (another VM or architecture) 16: the smaller budget never spills.
+     */
+    private static int registers() {
+        if ("aarch64".equals(System.getProperty("os.arch"))) return 32;
+        try {
+            var vm = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            return vm != null && Integer.parseInt(vm.getVMOption("UseAVX").getValue()) >= 3 ? 32 : 16;
+        } catch (RuntimeException | LinkageError e) {
+            return 16;
+        }
+    }
+
+    /**
+     * C += a·A·B on tile t, A from offset {@code ia} with rows {@code lda} apart and B from offset
+     * {@code ib} with rows {@code cols} apart. The columns that do not fill a tile run one vector at
+     * a time, then as scalars; rows past the last of a partial tile repeat it and are not stored.
+     */
+    static void gemm(Tile t, float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int rows, int inner, int cols) {
+        int width = t.vectors * L, tiled = cols - cols % width;
+        for (int r = 0; r < rows; r += t.rows) {
+            for (int c = 0; c < tiled; c += width) {
+                if (t == Tile.T6X4) tile6x4(C, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+                else if (t == Tile.T6X2) tile6x2(C, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+                else tile4x2(C, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+            }
+            for (int rr = r, end = Math.min(r + t.rows, rows); rr < end; rr++) tail(C, a, A, ia, lda, B, ib, rr, inner, cols, tiled);
+        }
+    }
+
+    /** Rows r..r+5, columns c..c+4L: 24 accumulators, 29 registers with B's 4 vectors and the broadcast. */
+    private static void tile6x4(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
+        int last = rows - 1;
+        int a0 = ia + r * lda;
+        int a1 = ia + Math.min(r + 1, last) * lda;
+        int a2 = ia + Math.min(r + 2, last) * lda;
+        int a3 = ia + Math.min(r + 3, last) * lda;
+        int a4 = ia + Math.min(r + 4, last) * lda;
+        int a5 = ia + Math.min(r + 5, last) * lda;
+        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00;
+        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
+        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
+        FloatVector s40 = s00, s41 = s00, s42 = s00, s43 = s00;
+        FloatVector s50 = s00, s51 = s00, s52 = s00, s53 = s00;
+        FloatVector g;
+        for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
+            FloatVector b0 = FloatVector.fromArray(S, B, b);
+            FloatVector b1 = FloatVector.fromArray(S, B, b + L);
+            FloatVector b2 = FloatVector.fromArray(S, B, b + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, B, b + 3 * L);
+            g = FloatVector.broadcast(S, A[a0 + i]);
+            s00 = b0.fma(g, s00); s01 = b1.fma(g, s01); s02 = b2.fma(g, s02); s03 = b3.fma(g, s03);
+            g = FloatVector.broadcast(S, A[a1 + i]);
+            s10 = b0.fma(g, s10); s11 = b1.fma(g, s11); s12 = b2.fma(g, s12); s13 = b3.fma(g, s13);
+            g = FloatVector.broadcast(S, A[a2 + i]);
+            s20 = b0.fma(g, s20); s21 = b1.fma(g, s21); s22 = b2.fma(g, s22); s23 = b3.fma(g, s23);
+            g = FloatVector.broadcast(S, A[a3 + i]);
+            s30 = b0.fma(g, s30); s31 = b1.fma(g, s31); s32 = b2.fma(g, s32); s33 = b3.fma(g, s33);
+            g = FloatVector.broadcast(S, A[a4 + i]);
+            s40 = b0.fma(g, s40); s41 = b1.fma(g, s41); s42 = b2.fma(g, s42); s43 = b3.fma(g, s43);
+            g = FloatVector.broadcast(S, A[a5 + i]);
+            s50 = b0.fma(g, s50); s51 = b1.fma(g, s51); s52 = b2.fma(g, s52); s53 = b3.fma(g, s53);
+        }
+        FloatVector va = FloatVector.broadcast(S, a);
+        int o0 = r * cols + c;
+        s00.fma(va, FloatVector.fromArray(S, C, o0)).intoArray(C, o0);
+        s01.fma(va, FloatVector.fromArray(S, C, o0 + L)).intoArray(C, o0 + L);
+        s02.fma(va, FloatVector.fromArray(S, C, o0 + 2 * L)).intoArray(C, o0 + 2 * L);
+        s03.fma(va, FloatVector.fromArray(S, C, o0 + 3 * L)).intoArray(C, o0 + 3 * L);
+        if (r + 1 > last) return;
+        int o1 = (r + 1) * cols + c;
+        s10.fma(va, FloatVector.fromArray(S, C, o1)).intoArray(C, o1);
+        s11.fma(va, FloatVector.fromArray(S, C, o1 + L)).intoArray(C, o1 + L);
+        s12.fma(va, FloatVector.fromArray(S, C, o1 + 2 * L)).intoArray(C, o1 + 2 * L);
+        s13.fma(va, FloatVector.fromArray(S, C, o1 + 3 * L)).intoArray(C, o1 + 3 * L);
+        if (r + 2 > last) return;
+        int o2 = (r + 2) * cols + c;
+        s20.fma(va, FloatVector.fromArray(S, C, o2)).intoArray(C, o2);
+        s21.fma(va, FloatVector.fromArray(S, C, o2 + L)).intoArray(C, o2 + L);
+        s22.fma(va, FloatVector.fromArray(S, C, o2 + 2 * L)).intoArray(C, o2 + 2 * L);
+        s23.fma(va, FloatVector.fromArray(S, C, o2 + 3 * L)).intoArray(C, o2 + 3 * L);
+        if (r + 3 > last) return;
+        int o3 = (r + 3) * cols + c;
+        s30.fma(va, FloatVector.fromArray(S, C, o3)).intoArray(C, o3);
+        s31.fma(va, FloatVector.fromArray(S, C, o3 + L)).intoArray(C, o3 + L);
+        s32.fma(va, FloatVector.fromArray(S, C, o3 + 2 * L)).intoArray(C, o3 + 2 * L);
+        s33.fma(va, FloatVector.fromArray(S, C, o3 + 3 * L)).intoArray(C, o3 + 3 * L);
+        if (r + 4 > last) return;
+        int o4 = (r + 4) * cols + c;
+        s40.fma(va, FloatVector.fromArray(S, C, o4)).intoArray(C, o4);
+        s41.fma(va, FloatVector.fromArray(S, C, o4 + L)).intoArray(C, o4 + L);
+        s42.fma(va, FloatVector.fromArray(S, C, o4 + 2 * L)).intoArray(C, o4 + 2 * L);
+        s43.fma(va, FloatVector.fromArray(S, C, o4 + 3 * L)).intoArray(C, o4 + 3 * L);
+        if (r + 5 > last) return;
+        int o5 = (r + 5) * cols + c;
+        s50.fma(va, FloatVector.fromArray(S, C, o5)).intoArray(C, o5);
+        s51.fma(va, FloatVector.fromArray(S, C, o5 + L)).intoArray(C, o5 + L);
+        s52.fma(va, FloatVector.fromArray(S, C, o5 + 2 * L)).intoArray(C, o5 + 2 * L);
+        s53.fma(va, FloatVector.fromArray(S, C, o5 + 3 * L)).intoArray(C, o5 + 3 * L);
+    }
+
+    /** Rows r..r+5, columns c..c+2L: 12 accumulators, 15 registers with B's 2 vectors and the broadcast. */
+    private static void tile6x2(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
+        int last = rows - 1;
+        int a0 = ia + r * lda;
+        int a1 = ia + Math.min(r + 1, last) * lda;
+        int a2 = ia + Math.min(r + 2, last) * lda;
+        int a3 = ia + Math.min(r + 3, last) * lda;
+        int a4 = ia + Math.min(r + 4, last) * lda;
+        int a5 = ia + Math.min(r + 5, last) * lda;
+        FloatVector s00 = FloatVector.zero(S), s01 = s00;
+        FloatVector s10 = s00, s11 = s00;
+        FloatVector s20 = s00, s21 = s00;
+        FloatVector s30 = s00, s31 = s00;
+        FloatVector s40 = s00, s41 = s00;
+        FloatVector s50 = s00, s51 = s00;
+        FloatVector g;
+        for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
+            FloatVector b0 = FloatVector.fromArray(S, B, b);
+            FloatVector b1 = FloatVector.fromArray(S, B, b + L);
+            g = FloatVector.broadcast(S, A[a0 + i]);
+            s00 = b0.fma(g, s00); s01 = b1.fma(g, s01);
+            g = FloatVector.broadcast(S, A[a1 + i]);
+            s10 = b0.fma(g, s10); s11 = b1.fma(g, s11);
+            g = FloatVector.broadcast(S, A[a2 + i]);
+            s20 = b0.fma(g, s20); s21 = b1.fma(g, s21);
+            g = FloatVector.broadcast(S, A[a3 + i]);
+            s30 = b0.fma(g, s30); s31 = b1.fma(g, s31);
+            g = FloatVector.broadcast(S, A[a4 + i]);
+            s40 = b0.fma(g, s40); s41 = b1.fma(g, s41);
+            g = FloatVector.broadcast(S, A[a5 + i]);
+            s50 = b0.fma(g, s50); s51 = b1.fma(g, s51);
+        }
+        FloatVector va = FloatVector.broadcast(S, a);
+        int o0 = r * cols + c;
+        s00.fma(va, FloatVector.fromArray(S, C, o0)).intoArray(C, o0);
+        s01.fma(va, FloatVector.fromArray(S, C, o0 + L)).intoArray(C, o0 + L);
+        if (r + 1 > last) return;
+        int o1 = (r + 1) * cols + c;
+        s10.fma(va, FloatVector.fromArray(S, C, o1)).intoArray(C, o1);
+        s11.fma(va, FloatVector.fromArray(S, C, o1 + L)).intoArray(C, o1 + L);
+        if (r + 2 > last) return;
+        int o2 = (r + 2) * cols + c;
+        s20.fma(va, FloatVector.fromArray(S, C, o2)).intoArray(C, o2);
+        s21.fma(va, FloatVector.fromArray(S, C, o2 + L)).intoArray(C, o2 + L);
+        if (r + 3 > last) return;
+        int o3 = (r + 3) * cols + c;
+        s30.fma(va, FloatVector.fromArray(S, C, o3)).intoArray(C, o3);
+        s31.fma(va, FloatVector.fromArray(S, C, o3 + L)).intoArray(C, o3 + L);
+        if (r + 4 > last) return;
+        int o4 = (r + 4) * cols + c;
+        s40.fma(va, FloatVector.fromArray(S, C, o4)).intoArray(C, o4);
+        s41.fma(va, FloatVector.fromArray(S, C, o4 + L)).intoArray(C, o4 + L);
+        if (r + 5 > last) return;
+        int o5 = (r + 5) * cols + c;
+        s50.fma(va, FloatVector.fromArray(S, C, o5)).intoArray(C, o5);
+        s51.fma(va, FloatVector.fromArray(S, C, o5 + L)).intoArray(C, o5 + L);
+    }
+
+    /** Rows r..r+3, columns c..c+2L: 8 accumulators, 11 registers with B's 2 vectors and the broadcast. */
+    private static void tile4x2(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
+        int last = rows - 1;
+        int a0 = ia + r * lda;
+        int a1 = ia + Math.min(r + 1, last) * lda;
+        int a2 = ia + Math.min(r + 2, last) * lda;
+        int a3 = ia + Math.min(r + 3, last) * lda;
+        FloatVector s00 = FloatVector.zero(S), s01 = s00;
+        FloatVector s10 = s00, s11 = s00;
+        FloatVector s20 = s00, s21 = s00;
+        FloatVector s30 = s00, s31 = s00;
+        FloatVector g;
+        for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
+            FloatVector b0 = FloatVector.fromArray(S, B, b);
+            FloatVector b1 = FloatVector.fromArray(S, B, b + L);
+            g = FloatVector.broadcast(S, A[a0 + i]);
+            s00 = b0.fma(g, s00); s01 = b1.fma(g, s01);
+            g = FloatVector.broadcast(S, A[a1 + i]);
+            s10 = b0.fma(g, s10); s11 = b1.fma(g, s11);
+            g = FloatVector.broadcast(S, A[a2 + i]);
+            s20 = b0.fma(g, s20); s21 = b1.fma(g, s21);
+            g = FloatVector.broadcast(S, A[a3 + i]);
+            s30 = b0.fma(g, s30); s31 = b1.fma(g, s31);
+        }
+        FloatVector va = FloatVector.broadcast(S, a);
+        int o0 = r * cols + c;
+        s00.fma(va, FloatVector.fromArray(S, C, o0)).intoArray(C, o0);
+        s01.fma(va, FloatVector.fromArray(S, C, o0 + L)).intoArray(C, o0 + L);
+        if (r + 1 > last) return;
+        int o1 = (r + 1) * cols + c;
+        s10.fma(va, FloatVector.fromArray(S, C, o1)).intoArray(C, o1);
+        s11.fma(va, FloatVector.fromArray(S, C, o1 + L)).intoArray(C, o1 + L);
+        if (r + 2 > last) return;
+        int o2 = (r + 2) * cols + c;
+        s20.fma(va, FloatVector.fromArray(S, C, o2)).intoArray(C, o2);
+        s21.fma(va, FloatVector.fromArray(S, C, o2 + L)).intoArray(C, o2 + L);
+        if (r + 3 > last) return;
+        int o3 = (r + 3) * cols + c;
+        s30.fma(va, FloatVector.fromArray(S, C, o3)).intoArray(C, o3);
+        s31.fma(va, FloatVector.fromArray(S, C, o3 + L)).intoArray(C, o3 + L);
+    }
+
+    /** Row r of C, columns [from, cols): one vector at a time, then scalars. */
+    private static void tail(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int inner, int cols, int from) {
+        int c = from;
+        int row = ia + r * lda;
+        for (; c + L <= cols; c += L) {
+            FloatVector s = FloatVector.zero(S);
+            for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
+                s = FloatVector.fromArray(S, B, b).fma(FloatVector.broadcast(S, A[row + i]), s);
+            }
+            int off = r * cols + c;
+            s.fma(FloatVector.broadcast(S, a), FloatVector.fromArray(S, C, off)).intoArray(C, off);
+        }
+        for (; c < cols; c++) {
+            float s = 0;
+            for (int i = 0; i < inner; i++) s = Math.fma(B[ib + i * cols + c], A[row + i], s);
+            C[r * cols + c] = Math.fma(s, a, C[r * cols + c]);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package org.attnsweep.engine.vector;
+
+import static org.attnsweep.Fixtures.tag;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.attnsweep.Fixtures;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every GEMM register tile of GemmF32 and the generated GemmF64, whatever width this machine's
+ * species has (the tiles are called by name, not through the width's choice), against a plain
+ * float64 GEMM on random shapes whose rows end partial tiles at every height and whose columns end
+ * in whole tiles, single vectors and scalars (ragged edges), with A and B taken from offsets inside
+ * larger arrays (lda > inner) as the engine's blocked products take them. Every tile must also give
+ * the same bits as every other: the tile is chosen per machine, and a result must not depend on it.
+ *
+ * <p>Tolerance: any order of summing n products obeys |fl(Σ) − Σ| ≤ γ_n·Σ|terms|, γ_n ≈ n·u
+ * (Higham, Accuracy and Stability, §3.1), u the unit roundoff; each element allows
+ * {@link #SAFETY}·(inner + 2)·u·(|C₀| + |a|·Σ_i |A_ri·B_ic|), the +2 for the final C += a·sum. An
+ * indexing error moves an element by an O(1) fraction of Σ|terms|, ~1e3× more.
+ */
+class GemmTilesTest {
+    /** Slack over the first-order γ_n bound (second-order terms, the float64 reference's own rounding). */
+    private static final double SAFETY = 2;
+    /** Sentinel past C's last element, which no tile may write. */
+    private static final double UNTOUCHED = -123456.75; // exact in float32 too
+    /** Random shapes per tile and precision. */
+    private static final int SHAPES = 40;
+
+    /** One precision's tiled GEMM in float64 terms: float32 rounds its inputs first (they are then exact). */
+    private interface Tiled {
+        double u();
+
+        int lanes();
+
+        List<String> tiles();
+
+        /** C += a·A·B on the named tile; returns C as the kernel's precision wrote it. */
+        double[] gemm(String tile, double[] C, double a, double[] A, int ia, int lda, double[] B, int ib, int rows, int inner, int cols);
+    }
+
+    private static final Tiled F32 = new Tiled() {
+        public double u() {
+            return 0x1p-24;
+        }
+
+        public int lanes() {
+            return KernelsF32.L;
+        }
+
+        public List<String> tiles() {
+            return Stream.of(GemmF32.Tile.values()).map(Enum::name).toList();
+        }
+
+        public double[] gemm(String tile, double[] C, double a, double[] A, int ia, int lda, double[] B, int ib, int rows, int inner, int cols) {
+            float[] c = f(C);
+            GemmF32.gemm(GemmF32.Tile.valueOf(tile), c, (float) a, f(A), ia, lda, f(B), ib, rows, inner, cols);
+            double[] out = new double[c.length];
+            for (int i = 0; i < c.length; i++) out[i] = c[i];
+            return out;
+        }
+
+        @Override
+        public String toString() {
+            return "float32";
+        }
+    };
+
+    private static final Tiled F64 = new Tiled() {
+        public double u() {
+            return 0x1p-53;
+        }
+
+        public int lanes() {
+            return KernelsF64.L;
+        }
+
+        public List<String> tiles() {
+            return Stream.of(GemmF64.Tile.values()).map(Enum::name).toList();
+        }
+
+        public double[] gemm(String tile, double[] C, double a, double[] A, int ia, int lda, double[] B, int ib, int rows, int inner, int cols) {
+            double[] c = C.clone();
+            GemmF64.gemm(GemmF64.Tile.valueOf(tile), c, a, A, ia, lda, B, ib, rows, inner, cols);
+            return c;
+        }
+
+        @Override
+        public String toString() {
+            return "float64";
+        }
+    };
+
+    static Stream<Arguments> tiles() {
+        List<Arguments> out = new ArrayList<>();
+        for (Tiled k : List.of(F32, F64)) for (String t : k.tiles()) out.add(Arguments.of(k, t));
+        return out.stream();
+    }
+
+    static Stream<Tiled> precisions() {
+        return Stream.of(F32, F64);
+    }
+
+    /** A random shape: rows cross a few tile heights, columns a few tile widths plus a ragged rest. */
+    private record Shape(int rows, int inner, int cols, int ia, int lda, int ib) {
+        static Shape random(SplittableRandom rnd, int lanes) {
+            int rows = rnd.nextInt(1, 20), inner = rnd.nextInt(1, 40);
+            // 0..3 widths of the widest tile (4 vectors), then 0..3 vectors, then 0..L−1 scalars
+            int cols = rnd.nextInt(4) * 4 * lanes + rnd.nextInt(4) * lanes + rnd.nextInt(lanes);
+            if (cols == 0) cols = 1 + rnd.nextInt(2 * lanes);
+            return new Shape(rows, inner, cols, rnd.nextInt(3), inner + rnd.nextInt(3), rnd.nextInt(3));
+        }
+
+        @Override
+        public String toString() {
+            return "rows=" + rows + " inner=" + inner + " cols=" + cols + " ia=" + ia + " lda=" + lda + " ib=" + ib;
+        }
+    }
+
+    @ParameterizedTest(name = "{0} tile {1}")
+    @MethodSource("tiles")
+    void tileMatchesFloat64Gemm(Tiled k, String tile) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int n = 0; n < SHAPES; n++) {
+            Shape s = Shape.random(rnd, k.lanes());
+            double[] A = random(rnd, s.ia + s.rows * s.lda, k), B = random(rnd, s.ib + s.inner * s.cols, k);
+            double[] C = random(rnd, s.rows * s.cols + k.lanes(), k);
+            for (int i = s.rows * s.cols; i < C.length; i++) C[i] = UNTOUCHED;
+            double a = k == F32 ? (float) -0.37 : -0.37;
+            double[] got = k.gemm(tile, C, a, A, s.ia, s.lda, B, s.ib, s.rows, s.inner, s.cols);
+            for (int r = 0; r < s.rows; r++) {
+                for (int c = 0; c < s.cols; c++) {
+                    double sum = 0, abs = 0;
+                    for (int i = 0; i < s.inner; i++) {
+                        double t = A[s.ia + r * s.lda + i] * B[s.ib + i * s.cols + c];
+                        sum += t;
+                        abs += Math.abs(t);
+                    }
+                    int o = r * s.cols + c;
+                    double ref = C[o] + a * sum;
+                    double atol = SAFETY * (s.inner + 2) * k.u() * (Math.abs(C[o]) + Math.abs(a) * abs);
+                    int rr = r, cc = c;
+                    Fixtures.assertClose(ref, got[o], atol, 0, () -> k + " tile " + tile + " " + s + " element (" + rr + ", " + cc + ")" + tag(seed));
+                }
+            }
+            for (int i = s.rows * s.cols; i < C.length; i++) {
+                int ii = i;
+                assertEquals(UNTOUCHED, got[i], () -> k + " tile " + tile + " " + s + " wrote past C at " + ii + tag(seed));
+            }
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void everyTileGivesTheSameBits(Tiled k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int n = 0; n < SHAPES; n++) {
+            Shape s = Shape.random(rnd, k.lanes());
+            double[] A = random(rnd, s.ia + s.rows * s.lda, k), B = random(rnd, s.ib + s.inner * s.cols, k);
+            double[] C = random(rnd, s.rows * s.cols, k);
+            double a = k == F32 ? (float) 0.61 : 0.61;
+            String first = k.tiles().getFirst();
+            double[] want = k.gemm(first, C, a, A, s.ia, s.lda, B, s.ib, s.rows, s.inner, s.cols);
+            for (String t : k.tiles()) {
+                double[] got = k.gemm(t, C, a, A, s.ia, s.lda, B, s.ib, s.rows, s.inner, s.cols);
+                for (int i = 0; i < want.length; i++) {
+                    int ii = i;
+                    assertEquals(Double.doubleToRawLongBits(want[i]), Double.doubleToRawLongBits(got[i]),
+                            () -> k + " tile " + t + " differs from tile " + first + " at " + ii + " (" + s + "): "
+                                    + got[ii] + " vs " + want[ii] + tag(seed));
+                }
+            }
+        }
+    }
+
+    /** Uniform in [−1, 1), rounded to float32 for the float32 kernels so their inputs are exact. */
+    private static double[] random(SplittableRandom rnd, int n, Tiled k) {
+        double[] x = new double[n];
+        for (int i = 0; i < n; i++) x[i] = k == F32 ? (float) rnd.nextDouble(-1, 1) : rnd.nextDouble(-1, 1);
+        return x;
+    }
+
+    private static float[] f(double[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i++) out[i] = (float) x[i];
+        return out;
+    }
+}
