@@ -48,7 +48,7 @@ public final class TrainCommand implements Callable<Integer> {
             + "and an explicit one that disagrees is refused") Path dataFrom;
     @Option(names = "--init-from", description = "read the initial W_Q.npy [m_k,d], W_K.npy [m_k,d], W_V.npy [m_v,d], w_O.npy [m_v]; "
             + "m_k, m_v and d come from the files, and an explicit one that disagrees is refused") Path initFrom;
-    @Option(names = "--save-data", description = "write each run's data as NPY files (DIR, or DIR/run-K with several runs)") Path saveData;
+    @Option(names = "--save-data", description = "write each run's data as NPY files (DIR, or DIR/run-K with several runs); mini-batch runs also batch_order.npy [steps, B]") Path saveData;
     @Option(names = "--save-weights", description = "write each run's final weights as NPY files (DIR, or DIR/run-K)") Path saveWeights;
     @Option(names = "--report", description = "write report.html (figures, verdicts) into --out at the end") boolean report;
     @picocli.CommandLine.Mixin
@@ -103,6 +103,9 @@ public final class TrainCommand implements Callable<Integer> {
                         try {
                             String sub = many ? String.format(Locale.ROOT, "run-%04d", run.index()) : "";
                             if (saveData != null) NpyData.saveData(saveData.resolve(sub), inputs.source().apply(run.config()));
+                            if (saveData != null && run.config().miniBatch()) {
+                                NpyData.saveBatchOrder(saveData.resolve(sub), run.config(), res.stopStep());
+                            }
                             if (saveWeights != null) NpyData.saveWeights(saveWeights.resolve(sub), res.finalWeights());
                         } catch (java.io.IOException e) {
                             throw new java.io.UncheckedIOException(e);

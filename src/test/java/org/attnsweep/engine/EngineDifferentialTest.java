@@ -12,8 +12,10 @@ import org.attnsweep.Fixtures;
 import org.attnsweep.data.RunData;
 import org.attnsweep.data.TokenSet;
 import org.attnsweep.engine.reference.ReferenceEngine;
+import org.attnsweep.model.Loss;
 import org.attnsweep.model.Metric;
 import org.attnsweep.model.Precision;
+import org.attnsweep.model.RunSpec;
 import org.attnsweep.model.Weights;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -92,6 +94,45 @@ class EngineDifferentialTest {
                         + runs.stream().map(r -> r.config().N()).toList() + tag(seed);
                 try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = engine.open(runs)) {
                     compare(ref, got, runs, real ? REAL_STEPS : STEPS, tol, ctx);
+                }
+            }
+        });
+    }
+
+    static Stream<EngineCase> enginesWithDirect() {
+        return EngineCase.allWithDirect();
+    }
+
+    /**
+     * Every loss of docs/math.md §8 and mini-batch SGD against the reference, on the small shapes: each
+     * batch holds one run of each loss (in a drawn order), N drawn in 4..12, and half its runs take
+     * a drawn B in [1, N) (full batch the other half), w_O learnable or not at random. The vector
+     * engine runs in both forms (forced direct as well as its own choice), cuda in span.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("enginesWithDirect")
+    void everyLossAndMiniBatchMatchesReference(EngineCase c) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Tol tol = c.precision() == Precision.FLOAT64 ? F64 : F32;
+        c.with(engine -> {
+            for (int[] sh : SHAPES) {
+                List<Loss> losses = new ArrayList<>(List.of(Loss.values()));
+                java.util.Collections.shuffle(losses, new java.util.Random(rnd.nextLong()));
+                List<RunData> runs = new ArrayList<>();
+                for (int r = 0; r < R; r++) {
+                    int N = 4 + rnd.nextInt(9);
+                    RunSpec s = Fixtures.smallSpec(rnd, sh[0], sh[1], sh[2], sh[3], N);
+                    s.loss = losses.get(r % losses.size());
+                    s.batchSize = rnd.nextBoolean() ? 1 + rnd.nextInt(N - 1) : null;
+                    s.trainWo = rnd.nextBoolean();
+                    runs.add(Fixtures.data(s));
+                }
+                String ctx = engine.describe() + " d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3] + " runs="
+                        + runs.stream().map(r -> r.config().loss().key() + " N=" + r.config().N() + " B=" + r.config().batchSize()).toList()
+                        + tag(seed);
+                try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = engine.open(runs)) {
+                    compare(ref, got, runs, STEPS, tol, ctx);
                 }
             }
         });
