@@ -18,7 +18,9 @@ import org.jfree.chart.plot.ValueMarker;
  * <li>{@code heatmap[-group]}: mean test loss over (SNR, N), one per group of the other varying
  * columns (p, usually) whose cells form a grid, beside the map thresholded at the cutoff, both with
  * the fitted N·SNR² = C (A Fig. 1, B Figs. 2–3);</li>
- * <li>{@code critical-c}: the fitted C against p (B Fig. 4);</li>
+ * <li>{@code critical-c}: the fitted C against p (B Fig. 4); {@code critical-c-loss} and
+ * {@code critical-c-batch}: against the training loss and the mini-batch size B (docs/math.md §8, the
+ * loss-phase and sgd-phase presets);</li>
  * <li>{@code factors}: final test loss against N, p, ‖μ‖ and σ_p where they vary (B Fig. 7), and test
  * error against the test-set shifts θ, test σ scale and test p (ood-angle);</li>
  * <li>{@code compare-<column>}: training curves per value when one column varies over a few cells,
