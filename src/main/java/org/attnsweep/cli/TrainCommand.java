@@ -124,6 +124,11 @@ public final class TrainCommand implements Callable<Integer> {
                         c.num("snr"), c.stopStepMean(), c.mean(Metric.TRAIN_LOSS), c.mean(Metric.TEST_LOSS),
                         c.mean(Metric.TEST_ERROR), c.mean(Metric.ATTN_SIGNAL), c.diverged() > 0);
             }
+            List<String> losses = runs.stream().map(c -> c.config().get("loss")).distinct().toList();
+            if (!losses.equals(List.of("logistic"))) {
+                out.println("train_loss, test_loss: the " + String.join(", ", losses) + " loss (summary.csv's train_loss_logistic and"
+                        + " test_loss_logistic hold the logistic loss)");
+            }
             if (report) out.println("wrote " + org.attnsweep.report.Report.write(dir.path()));
         }
         out.flush();
