@@ -2,13 +2,13 @@ package org.attnsweep.engine.reference;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.attnsweep.data.BatchOrder;
 import org.attnsweep.data.RunData;
 import org.attnsweep.data.TokenSet;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.EngineBatch;
 import org.attnsweep.engine.Metrics;
 import org.attnsweep.engine.Projected;
-import org.attnsweep.data.BatchOrder;
 import org.attnsweep.model.Loss;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.Weights;

@@ -82,11 +82,11 @@ class ReferenceGradientTest {
         s.mu = Fixtures.uniform(rnd, 1.0, 2.0);
         // A draw can leave a tiny block (m_k = m_v = 1 with a saturated softmax): draw again until
         // every block has a gradient large enough for the comparison to mean something.
-        RunData data = Fixtures.data(s);
+        RunData data = hingeAcrossKink(Fixtures.data(s), loss);
         ReferenceEngine.Gradients g = ReferenceEngine.gradients(data.init(), data.train(), loss, null);
         for (int attempt = 1; attempt < 20 && !(allAbove(g, MIN_SIGNAL) && offKink(data, loss)); attempt++) {
             s.seed = rnd.nextLong();
-            data = Fixtures.data(s);
+            data = hingeAcrossKink(Fixtures.data(s), loss);
             g = ReferenceEngine.gradients(data.init(), data.train(), loss, null);
         }
         assertTrue(offKink(data, loss), "no draw in 20 kept every margin off the hinge's kink" + tag(seed));
@@ -98,6 +98,21 @@ class ReferenceGradientTest {
         check("W_K", w, w.WK(), g.WK(), train, loss, rnd, ctx);
         check("W_V", w, w.WV(), g.WV(), train, loss, rnd, ctx);
         check("w_O", w, w.wO(), g.wO(), train, loss, rnd, ctx);
+    }
+
+    /**
+     * For the hinge, w_O scaled (f is linear in it) so the largest |f| is 3: margins then fall on
+     * both sides of the kink, and the flat side (ℓ′ = 0) is checked against FD too.
+     */
+    private static RunData hingeAcrossKink(RunData data, Loss loss) {
+        if (loss != Loss.HINGE) return data;
+        TokenSet train = data.train();
+        org.attnsweep.engine.Projected pr = org.attnsweep.engine.Projected.direct(data.init(), train.tokens());
+        double max = 0;
+        for (int n = 0; n < train.N(); n++) max = Math.max(max, Math.abs(org.attnsweep.engine.Metrics.forward(train, n, pr, null)));
+        Weights w = data.init().copy();
+        for (int i = 0; i < w.wO().length; i++) w.wO()[i] *= 3 / max;
+        return new RunData(data.config(), train, data.test(), data.muPos(), data.muNeg(), w);
     }
 
     /** Whether every training margin y·f is at least KINK from the hinge's kink (always, for the smooth losses). */
