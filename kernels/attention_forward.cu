@@ -2,10 +2,13 @@
 // the tokens the sample holds (span formulation, docs/math.md §4: no d-wide product):
 //
 //     z_la = q_{j_l}·k_{j_a}     S_la = exp(z_la) / Σ_b exp(z_lb)     ū_l = Σ_a S_la u_{j_a}
-//     f = (1/M) Σ_l ū_l          loss = ℓ(y f) (float64)               g = −y σ(−y f) / N
+//     f = (1/M) Σ_l ū_l          loss = ℓ(y f) (float64)               g = ℓ′(y f)·y / B
 //     c_a = (1/M) Σ_l S_la       D_la = (g/M) S_la (u_{j_a} − ū_l)
 //
-// with j_l = map[n, l]. σ and ℓ are taken in float64 as the CPU engines do; g is rounded to float.
+// with j_l = map[n, l], ℓ the run's loss (lossKind[r], common.cuh's loss_value / sample_gradient)
+// and B its batch size bOf[r] (docs/math.md §8): g = 0 for a sample outside the step's mini-batch
+// (inBatch[r·N_max + n] = 0; inBatch null: every sample is in, B = N). ℓ and ℓ′ are taken in
+// float64 as the CPU engines do; g is rounded to float.
 // Shapes of run r (padded): map N_max×M token indices, QK P_max×2m_k with row j = [q_j | k_j],
 // u P_max, y N_max (±1). Outputs f N_max and, where not null, loss N_max (double), g N_max,
 // c N_max×M, D N_max×M×M. The training step wants all of them; metrics want f (train and test
@@ -23,6 +26,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_forward(
         const int* __restrict__ runs, const int* __restrict__ nOf, int nMax, int M, int mk,
         const int* __restrict__ map, const float* __restrict__ QK, long long strideQK,
         const float* __restrict__ u, long long strideU, const float* __restrict__ y,
+        const int* __restrict__ lossKind, const int* __restrict__ bOf, const int* __restrict__ inBatch,
         float* __restrict__ f, double* __restrict__ loss, float* __restrict__ g,
         float* __restrict__ c, float* __restrict__ D) {
     const int r = runs[blockIdx.y], n = blockIdx.x;
@@ -97,8 +101,8 @@ extern "C" __global__ void __launch_bounds__(128) attention_forward(
         const float yn = y[sample];
         f[sample] = fv;
         const double yf = (double)yn * fv;
-        if (loss) loss[sample] = logistic(yf);
-        gs[0] = (float)(-yn * sigmoid(-yf) / N);
+        if (loss) loss[sample] = loss_value(lossKind[r], yf);
+        gs[0] = !inBatch || inBatch[sample] ? (float)sample_gradient(lossKind[r], yn, fv, bOf[r]) : 0.0f;
         if (g) g[sample] = gs[0];
     }
     __syncthreads();

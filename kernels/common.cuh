@@ -59,8 +59,32 @@ __device__ __forceinline__ double sigmoid(double x) {
     return e / (1.0 + e);
 }
 
-// Logistic loss ℓ(t) = log(1 + e^{−t}) computed stably as softplus(−t), in float64.
-__device__ __forceinline__ double logistic(double t) {
-    const double x = -t;
-    return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+// The losses of docs/math.md §8 by kind, numbered as model/Loss.java's constants (0 logistic,
+// 1 exponential, 2 hinge, 3 squared), with the same formulas in float64:
+//     ℓ(t) = softplus(−t) | e^{−t} | max(0, 1 − t) | (1 − t)²
+//     ℓ′(t) = −σ(−t)      | −e^{−t} | −1 if t < 1, else 0 | −2(1 − t)
+__device__ __forceinline__ double loss_value(int kind, double t) {
+    switch (kind) {
+        case 1: return exp(-t);
+        case 2: return t < 1.0 ? 1.0 - t : 0.0;
+        case 3: return (1.0 - t) * (1.0 - t);
+        default: {
+            const double x = -t;
+            return x > 0 ? x + log1p(exp(-x)) : log1p(exp(x));
+        }
+    }
+}
+
+__device__ __forceinline__ double loss_derivative(int kind, double t) {
+    switch (kind) {
+        case 1: return -exp(-t);
+        case 2: return t < 1.0 ? -1.0 : 0.0;
+        case 3: return -2.0 * (1.0 - t);
+        default: return -sigmoid(-t);
+    }
+}
+
+// g = ∂L/∂f of one sample of a batch of B samples, ℓ′(y f)·y/B (model/Loss.sampleGradient).
+__device__ __forceinline__ double sample_gradient(int kind, double y, double f, int B) {
+    return loss_derivative(kind, y * f) * y / B;
 }

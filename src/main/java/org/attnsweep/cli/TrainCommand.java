@@ -42,7 +42,7 @@ public final class TrainCommand implements Callable<Integer> {
             + "and an explicit one that disagrees is refused") Path dataFrom;
     @Option(names = "--init-from", description = "read the initial W_Q.npy [m_k,d], W_K.npy [m_k,d], W_V.npy [m_v,d], w_O.npy [m_v]; "
             + "m_k, m_v and d come from the files, and an explicit one that disagrees is refused") Path initFrom;
-    @Option(names = "--save-data", description = "write each run's data as NPY files (DIR, or DIR/run-K with several runs)") Path saveData;
+    @Option(names = "--save-data", description = "write each run's data as NPY files (DIR, or DIR/run-K with several runs); mini-batch runs also batch_order.npy [steps, B]") Path saveData;
     @Option(names = "--save-weights", description = "write each run's final weights as NPY files (DIR, or DIR/run-K)") Path saveWeights;
     @Option(names = "--report", description = "write report.html (figures, verdicts) into --out at the end") boolean report;
     @picocli.CommandLine.Mixin
@@ -96,6 +96,9 @@ public final class TrainCommand implements Callable<Integer> {
                         try {
                             String sub = many ? String.format(Locale.ROOT, "run-%04d", run.index()) : "";
                             if (saveData != null) NpyData.saveData(saveData.resolve(sub), inputs.source().apply(run.config()));
+                            if (saveData != null && run.config().miniBatch()) {
+                                NpyData.saveBatchOrder(saveData.resolve(sub), run.config(), res.stopStep());
+                            }
                             if (saveWeights != null) NpyData.saveWeights(saveWeights.resolve(sub), res.finalWeights());
                         } catch (java.io.IOException e) {
                             throw new java.io.UncheckedIOException(e);
@@ -113,6 +116,11 @@ public final class TrainCommand implements Callable<Integer> {
                 out.printf(Locale.ROOT, "%4d %5s %6.3f %10.0f %11.4g %10.4g %10.3f %11.3f %9s%n", r, c.config().get("N"),
                         c.num("snr"), c.stopStepMean(), c.mean(Metric.TRAIN_LOSS), c.mean(Metric.TEST_LOSS),
                         c.mean(Metric.TEST_ERROR), c.mean(Metric.ATTN_SIGNAL), c.diverged() > 0);
+            }
+            List<String> losses = runs.stream().map(c -> c.config().get("loss")).distinct().toList();
+            if (!losses.equals(List.of("logistic"))) {
+                out.println("train_loss, test_loss: the " + String.join(", ", losses) + " loss (summary.csv's train_loss_logistic and"
+                        + " test_loss_logistic hold the logistic loss)");
             }
             if (report) out.println("wrote " + org.attnsweep.report.Report.write(dir.path()));
         }

@@ -161,20 +161,38 @@ public final class Npy {
      *                                  one, or does not hold {@code data.length} values
      */
     public static void write(Path file, int[] shape, double[] data) throws IOException {
+        write(file, shape, data.length, "<f8", (buf, i, n) -> buf.asDoubleBuffer().put(data, i, n));
+    }
+
+    /**
+     * Writes {@code data} (C order) as an int64 {@code <i8} array of {@code shape}, as {@link #write}
+     * writes float64: np.save's header, atomically.
+     */
+    public static void writeInt64(Path file, int[] shape, long[] data) throws IOException {
+        write(file, shape, data.length, "<i8", (buf, i, n) -> buf.asLongBuffer().put(data, i, n));
+    }
+
+    /** Puts values i..i+n of the array being written into a little-endian buffer. */
+    private interface Chunk {
+        void put(ByteBuffer buf, int i, int n);
+    }
+
+    /** The one writer: 8-byte items of numpy type {@code descr}, their bytes from {@code chunk}. */
+    private static void write(Path file, int[] shape, int length, String descr, Chunk chunk) throws IOException {
         if (shape.length > MAX_DIMS) throw fail(file, "cannot write " + shape.length + " dimensions (numpy allows at most " + MAX_DIMS + ")");
         long count = count(shape);
-        if (count != data.length) throw fail(file, "shape " + shapeText(shape) + " does not hold the " + data.length + " values of data");
+        if (count != length) throw fail(file, "shape " + shapeText(shape) + " does not hold the " + length + " values of data");
         Path tmp = file.resolveSibling("." + file.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
         boolean moved = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                writeFully(ch, ByteBuffer.wrap(headerFor(shape)));
+                writeFully(ch, ByteBuffer.wrap(headerFor(shape, descr)));
                 ByteBuffer buf = ByteBuffer.allocate(CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-                for (int i = 0; i < data.length; ) {
-                    int n = Math.min(CHUNK / Double.BYTES, data.length - i);
+                for (int i = 0; i < length; ) {
+                    int n = Math.min(CHUNK / Long.BYTES, length - i);
                     buf.clear();
-                    buf.asDoubleBuffer().put(data, i, n);
-                    buf.limit(n * Double.BYTES);
+                    chunk.put(buf, i, n);
+                    buf.limit(n * Long.BYTES);
                     writeFully(ch, buf);
                     i += n;
                 }
@@ -209,9 +227,9 @@ public final class Npy {
         return n;
     }
 
-    /** np.save's header for a float64 C-order array: magic, version 1.0, length, padded dict. */
-    private static byte[] headerFor(int[] shape) {
-        StringBuilder h = new StringBuilder("{'descr': '<f8', 'fortran_order': False, 'shape': ")
+    /** np.save's header for a C-order array of type descr: magic, version 1.0, length, padded dict. */
+    private static byte[] headerFor(int[] shape, String descr) {
+        StringBuilder h = new StringBuilder("{'descr': '" + descr + "', 'fortran_order': False, 'shape': ")
                 .append(shapeText(shape)).append(", }");
         if (shape.length > 0) h.repeat(' ', GROWTH_DIGITS - Integer.toString(shape[0]).length());
         // Spaces up to the next multiple of 64 counting the final newline; numpy pads a whole 64

@@ -183,6 +183,27 @@ public final class NpyData {
         Npy.write(dir.resolve(MU), new int[] {2, d}, mu);
     }
 
+    /** The sample order of a mini-batch run: int64 [steps, B]. */
+    public static final String BATCH_ORDER = "batch_order.npy";
+
+    /**
+     * Writes the samples of the first {@code steps} updates of mini-batch run {@code c} as
+     * {@link #BATCH_ORDER}, int64 [steps, B], row t holding the indices step t averaged over
+     * (docs/math.md §8), so the run can be replayed. Creates {@code dir} if needed.
+     */
+    public static void saveBatchOrder(Path dir, RunConfig c, int steps) throws IOException {
+        Files.createDirectories(dir);
+        BatchOrder order = new BatchOrder(c);
+        int B = order.size();
+        int[] b = new int[B];
+        long[] rows = new long[Math.multiplyExact(steps, B)];
+        for (int t = 0; t < steps; t++) {
+            order.batch(t, b);
+            for (int j = 0; j < B; j++) rows[t * B + j] = b[j];
+        }
+        Npy.writeInt64(dir.resolve(BATCH_ORDER), new int[] {steps, B}, rows);
+    }
+
     /** Writes weights as an init directory (W_Q, W_K, W_V, w_O). Creates {@code dir} if needed. */
     public static void saveWeights(Path dir, Weights w) throws IOException {
         Files.createDirectories(dir);

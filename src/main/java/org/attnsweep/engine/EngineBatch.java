@@ -9,8 +9,9 @@ public interface EngineBatch extends AutoCloseable {
     int size();
 
     /**
-     * One full-batch GD step for every run r with {@code active[r]}: writes the run's training loss
-     * L at its current weights into {@code loss[r]}, then applies the update if L is finite and not
+     * One GD step for every run r with {@code active[r]} (full batch, or the run's next mini-batch,
+     * docs/math.md §8): writes the run's training loss L (over all N samples, in the run's loss) at
+     * its current weights into {@code loss[r]}, then applies the update if L is finite and not
      * below the run's target loss (a run that has met its target, or diverged, is left as it is so
      * the caller can record it at this step). Inactive runs cost nothing; their entries of
      * {@code loss} are left untouched.

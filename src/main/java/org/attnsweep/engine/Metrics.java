@@ -1,6 +1,7 @@
 package org.attnsweep.engine;
 
 import org.attnsweep.data.TokenSet;
+import org.attnsweep.model.Loss;
 import org.attnsweep.model.Metric;
 import org.attnsweep.model.RunConfig;
 
@@ -11,19 +12,6 @@ import org.attnsweep.model.RunConfig;
  */
 public final class Metrics {
     private Metrics() {
-    }
-
-    /** Logistic loss ℓ(t) = log(1 + e^{−t}), computed stably as softplus(−t). */
-    public static double logistic(double t) {
-        double x = -t;
-        return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-    }
-
-    /** σ(x) = 1/(1 + e^{−x}) without overflow. */
-    public static double sigmoid(double x) {
-        if (x >= 0) return 1 / (1 + Math.exp(-x));
-        double e = Math.exp(x);
-        return e / (1 + e);
     }
 
     /**
@@ -116,11 +104,13 @@ public final class Metrics {
     public static void assemble(RunConfig c, TokenSet train, TokenSet test, Parts s, double[] out) {
         int N = train.N();
         // A NaN output (a diverged run) is neither right nor wrong: it makes its error NaN, never a hit.
-        double loss = 0, err = 0, attnSig = 0, attnNoise = 0;
+        Loss ell = c.loss();
+        double loss = 0, logistic = 0, err = 0, attnSig = 0, attnNoise = 0;
         for (int n = 0; n < N; n++) {
             double f = s.fTrain()[n];
             int y = train.y()[n];
-            loss += logistic(y * f);
+            loss += ell.value(y * f);
+            logistic += Loss.LOGISTIC.value(y * f);
             if (!(y * f > 0)) err += Double.isNaN(f) ? Double.NaN : 1;
             if (c.attnSample() < 0 || c.attnSample() == n) {
                 attnSig += s.attnSignal()[n];
@@ -129,18 +119,21 @@ public final class Metrics {
         }
         int attnCount = c.attnSample() < 0 ? N : 1;
         out[Metric.TRAIN_LOSS.ordinal()] = loss / N;
+        out[Metric.TRAIN_LOSS_LOGISTIC.ordinal()] = logistic / N;
         out[Metric.TRAIN_ERROR.ordinal()] = err / N;
         out[Metric.ATTN_SIGNAL.ordinal()] = attnSig / attnCount;
         out[Metric.ATTN_NOISE.ordinal()] = attnNoise / attnCount;
 
-        double tl = 0, te0 = 0, tec = 0;
+        double tl = 0, tlLogistic = 0, te0 = 0, tec = 0;
         for (int n = 0; n < test.N(); n++) {
             double f = s.fTest()[n];
-            tl += logistic(test.y()[n] * f);
+            tl += ell.value(test.y()[n] * f);
+            tlLogistic += Loss.LOGISTIC.value(test.y()[n] * f);
             if (!(test.y()[n] * f > 0)) te0 += Double.isNaN(f) ? Double.NaN : 1;
             if (!(test.yClean()[n] * f > 0)) tec += Double.isNaN(f) ? Double.NaN : 1;
         }
         out[Metric.TEST_LOSS.ordinal()] = tl / test.N();
+        out[Metric.TEST_LOSS_LOGISTIC.ordinal()] = tlLogistic / test.N();
         out[Metric.TEST_ERROR.ordinal()] = te0 / test.N();
         out[Metric.TEST_ERROR_CLEAN.ordinal()] = tec / test.N();
 

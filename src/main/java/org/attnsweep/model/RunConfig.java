@@ -41,6 +41,9 @@ import java.util.Arrays;
  * @param testSignalAngle shifted test set: degrees each test signal is turned from its training
  *                        signal toward its own direction orthogonal to both (0 = unshifted)
  * @param testP           shifted test set: the test label-flip probability (unshifted: equal to p)
+ * @param loss            the training loss ℓ (docs/math.md §8); the papers' is {@link Loss#LOGISTIC}
+ * @param batchSize       B, the samples of one step: N is full-batch GD, B &lt; N mini-batch SGD over a
+ *                        seeded per-epoch permutation (docs/math.md §8)
  */
 public record RunConfig(
         int d, int M, int mk, int mv, int N,
@@ -49,7 +52,7 @@ public record RunConfig(
         InitScheme init, double sigma0, double sigmaV, double sigmaO, double initDivisor,
         boolean trainWo, double lr, int steps, double targetLoss, int evalEvery,
         int testN, long seed, int repeat, int attnSample, double snrSigma, ImageSource images,
-        double testSigmaScale, double testSignalAngle, double testP) {
+        double testSigmaScale, double testSignalAngle, double testP, Loss loss, int batchSize) {
 
     public RunConfig {
         sigma = sigma.clone();
@@ -163,6 +166,8 @@ public record RunConfig(
             throw bad("--test-signal-angle must be in [0, 180] degrees: got " + testSignalAngle);
         }
         if (!(testP >= 0 && testP < 0.5)) throw bad("--test-p must be in [0, 0.5): got " + testP);
+        if (loss == null) throw bad("--loss must be one of " + java.util.Arrays.stream(Loss.values()).map(Loss::key).toList() + ": got none");
+        if (batchSize < 1 || batchSize > N) throw bad("--batch-size must be in [1, N=" + N + "]: got " + batchSize);
         if (testSignalAngle > 0 && d < 4) {
             throw bad("--d must be at least 4 with --test-signal-angle > 0 (the test signals turn toward two more"
                     + " orthonormal directions): got " + d);
@@ -196,18 +201,27 @@ public record RunConfig(
         return new IllegalArgumentException(msg);
     }
 
-    /** A copy with another N (the data of the first min(N) samples is unchanged: docs/math.md §1). */
+    /** Whether a step uses fewer than all N samples (mini-batch SGD, docs/math.md §8). */
+    public boolean miniBatch() {
+        return batchSize < N;
+    }
+
+    /**
+     * A copy with another N (the data of the first min(N) samples is unchanged: docs/math.md §1); a
+     * full-batch run stays full-batch.
+     */
     public RunConfig withN(int n) {
         return new RunConfig(d, M, mk, mv, n, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
-                seed, repeat, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP);
+                seed, repeat, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP, loss,
+                miniBatch() ? batchSize : n);
     }
 
     /** A copy with another repeat index. */
     public RunConfig withRepeat(int r) {
         return new RunConfig(d, M, mk, mv, N, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
-                seed, r, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP);
+                seed, r, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP, loss, batchSize);
     }
 
     @Override
@@ -254,6 +268,8 @@ public record RunConfig(
         if (testSigmaScale != 1) b.append(", testSigmaScale=").append(testSigmaScale);
         if (testSignalAngle != 0) b.append(", testSignalAngle=").append(testSignalAngle);
         if (testP != p) b.append(", testP=").append(testP);
+        if (loss != Loss.LOGISTIC) b.append(", loss=").append(loss.key());
+        if (miniBatch()) b.append(", batchSize=").append(batchSize);
         return b.append(']').toString();
     }
 }

@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeSet;
+import org.attnsweep.model.Loss;
 import org.attnsweep.model.Metric;
 import org.attnsweep.sweep.Aggregate;
 import org.jfree.chart.JFreeChart;
@@ -17,7 +18,9 @@ import org.jfree.chart.plot.ValueMarker;
  * <li>{@code heatmap[-group]}: mean test loss over (SNR, N), one per group of the other varying
  * columns (p, usually) whose cells form a grid, beside the map thresholded at the cutoff, both with
  * the fitted N·SNR² = C (A Fig. 1, B Figs. 2–3);</li>
- * <li>{@code critical-c}: the fitted C against p (B Fig. 4);</li>
+ * <li>{@code critical-c}: the fitted C against p (B Fig. 4); {@code critical-c-loss} and
+ * {@code critical-c-batch}: against the training loss and the mini-batch size B (docs/math.md §8, the
+ * loss-phase and sgd-phase presets);</li>
  * <li>{@code factors}: final test loss against N, p, ‖μ‖ and σ_p where they vary (B Fig. 7), and test
  * error against the test-set shifts θ, test σ scale and test p (ood-angle);</li>
  * <li>{@code compare-<column>}: training curves per value when one column varies over a few cells,
@@ -42,11 +45,16 @@ public final class Figures {
     private final Results r;
     private final List<String> axes;
     private final Map<Aggregate.Cell, Band> bands = new LinkedHashMap<>();
+    /** " (hinge loss)" when every run trained one loss other than the logistic, else "": loss axes say which loss. */
+    private final String lossWords;
 
     /** Reads the curves of the cells that get curve figures (at most {@value #MAX_CURVE_CELLS} cells). */
     public Figures(Results r) {
         this.r = r;
         this.axes = axes(r.varying());
+        List<String> losses = r.cells().stream().map(c -> c.config().get("loss")).distinct().toList();
+        lossWords = losses.size() == 1 && losses.get(0) != null && !losses.get(0).equals(Loss.LOGISTIC.key())
+                ? " (" + losses.get(0) + " loss)" : "";
         if (r.cells().size() <= MAX_CURVE_CELLS) {
             List<Integer> runs = new ArrayList<>();
             for (Aggregate.Cell c : r.cells()) runs.addAll(r.runsOf(c));
@@ -155,7 +163,7 @@ public final class Figures {
         // loss H(p) by less than the cutoff, so the map is thresholded at H(p) + cutoff.
         double h = group.containsKey("p") ? Aggregate.bayesLoss(Double.parseDouble(group.get("p"))) : 0;
         double threshold = h + r.cutoff();
-        List<JFreeChart> panels = Charts.heatmap(images ? "SNR = μ (image weight)" : "SNR = ‖μ‖ / (σ_p √d)", "N (training samples)", Notation.of(Metric.TEST_LOSS),
+        List<JFreeChart> panels = Charts.heatmap(images ? "SNR = μ (image weight)" : "SNR = ‖μ‖ / (σ_p √d)", "N (training samples)", name(Metric.TEST_LOSS),
                 distinct(cells, "snr"), distinct(cells, "N"), rows, threshold, curves);
         String where = group.isEmpty() ? "" : ", " + words(group);
         int repeats = cells.get(0).metrics().size();
@@ -175,22 +183,77 @@ public final class Figures {
                 PANEL_W, PANEL_H + 40);
     }
 
+    /** The columns whose groups of heatmaps get a figure of their fitted C: p (B Fig. 4), the loss and B (docs/math.md §8). */
+    static final List<String> C_AGAINST = List.of("p", "loss", "batch_size");
+
+    /** The figure of the fitted C against {@code key} ({@link #C_AGAINST}): critical-c for p, critical-c-loss, critical-c-batch. */
+    static String criticalName(String key) {
+        return switch (key) {
+            case "p" -> "critical-c";
+            case "loss" -> "critical-c-loss";
+            default -> "critical-c-batch";
+        };
+    }
+
+    /**
+     * The fitted C against the one column that tells the heatmaps apart: p, the loss (one point per
+     * loss, in {@link Loss} order) or the batch size B (full-batch GD, B = N, drawn as a dashed level).
+     */
     private Figure criticalC(Map<Map<String, String>, List<Aggregate.Cell>> grids) {
+        if (grids.isEmpty() || grids.keySet().iterator().next().size() != 1) return null;
+        String key = grids.keySet().iterator().next().keySet().iterator().next();
+        if (!C_AGAINST.contains(key)) return null;
         List<double[]> pts = new ArrayList<>();
+        double[] full = null;
         for (Map.Entry<Map<String, String>, List<Aggregate.Cell>> e : grids.entrySet()) {
-            if (!e.getKey().keySet().equals(java.util.Set.of("p"))) return null;
+            if (!e.getKey().keySet().equals(java.util.Set.of(key))) return null;
             Aggregate.Fit f = r.fitOf(e.getValue().get(0));
-            if (f != null && Double.isFinite(f.C())) pts.add(new double[] {Double.parseDouble(e.getKey().get("p")), f.C(), f.cLo(), f.cHi()});
+            if (f == null || !Double.isFinite(f.C())) continue;
+            String v = e.getKey().get(key);
+            if (v.equals(Aggregate.FULL_BATCH)) {
+                full = new double[] {f.C(), f.cLo(), f.cHi()};
+                continue;
+            }
+            double x = key.equals("loss") ? Loss.valueOf(v.toUpperCase(java.util.Locale.ROOT)).ordinal() : Double.parseDouble(v);
+            pts.add(new double[] {x, f.C(), f.cLo(), f.cHi()});
         }
-        if (pts.size() < 2) return null;
+        if (pts.size() + (full == null ? 0 : 1) < 2) return null;
         pts.sort((a, b) -> Double.compare(a[0], b[0]));
         double[] x = pts.stream().mapToDouble(v -> v[0]).toArray(), y = pts.stream().mapToDouble(v -> v[1]).toArray();
         double[] lo = pts.stream().mapToDouble(v -> v[2]).toArray(), hi = pts.stream().mapToDouble(v -> v[3]).toArray();
-        JFreeChart c = Charts.lines(null, "p (label-flip rate)", "C  (boundary N·SNR² = C)",
-                List.of(new Charts.Line("fitted C", x, y, lo, hi, Charts.PALETTE[0], Charts.Style.POINTS)), false, List.of());
-        return new Figure("critical-c", "Fitted C of the boundary N·SNR² = C against p",
-                "C fitted per p from the heatmaps (cutoff " + Fmt.num(r.cutoff()) + " on the test loss above H(p)), shaded: its "
-                        + Math.round(100 * org.attnsweep.sweep.Bootstrap.LEVEL) + "% bootstrap interval over repeats; p without a fit are left out.",
+        List<Charts.Line> lines = new ArrayList<>(List.of(new Charts.Line("fitted C", x, y, lo, hi, Charts.PALETTE[0], Charts.Style.POINTS)));
+        if (full != null) {
+            double x0 = x.length > 0 ? x[0] : 1, x1 = x.length > 0 ? x[x.length - 1] : 1;
+            lines.add(new Charts.Line("full batch (B = N): C = " + Fmt.num(full[0]), new double[] {x0, x1}, new double[] {full[0], full[0]},
+                    null, null, Color.BLACK, Charts.Style.DASHED));
+        }
+        String xLabel = switch (key) {
+            case "p" -> "p (label-flip rate)";
+            case "loss" -> "loss ℓ";
+            default -> "B (samples per SGD step)";
+        };
+        JFreeChart c = Charts.lines(null, xLabel, "C  (boundary N·SNR² = C)", lines, false, List.of());
+        if (key.equals("loss")) {
+            String[] names = java.util.Arrays.stream(Loss.values()).map(Loss::key).toArray(String[]::new);
+            c.getXYPlot().setDomainAxis(new org.jfree.chart.axis.SymbolAxis(xLabel, names));
+        }
+        String interval = Math.round(100 * org.attnsweep.sweep.Bootstrap.LEVEL) + "% bootstrap interval over repeats";
+        String caption = switch (key) {
+            case "p" -> "C fitted per p from the heatmaps (cutoff " + Fmt.num(r.cutoff()) + " on the test loss above H(p)), shaded: its "
+                    + interval + "; p without a fit are left out.";
+            case "loss" -> "C fitted per training loss from its heatmap, each on its own test loss (cutoff " + Fmt.num(r.cutoff())
+                    + " above the Bayes loss), shaded: its " + interval + "; losses without a fit are left out. The logistic-loss"
+                    + " columns of summary.csv give every run's test loss on the papers' scale too.";
+            default -> "C fitted per mini-batch size B from its heatmap (cutoff " + Fmt.num(r.cutoff()) + "), shaded: its " + interval
+                    + (full != null ? "; dashed: full-batch GD (B = N) at the same grid" : "")
+                    + ". Each epoch is a seeded permutation of the N samples; a step averages the gradient over the next B of it.";
+        };
+        String against = switch (key) {
+            case "p" -> "p";
+            case "loss" -> "the training loss";
+            default -> "the batch size B";
+        };
+        return new Figure(criticalName(key), "Fitted C of the boundary N·SNR² = C against " + against, caption,
                 List.of(c), 1, PANEL_W + 80, PANEL_H);
     }
 
@@ -232,7 +295,7 @@ public final class Figures {
                 shown.keySet().retainAll(axes);
                 // errors live in [0, 1], losses in [0, ∞): the band is clipped to the metric's range
                 double[][] band = Charts.band(y, s, 0, m == Metric.TEST_ERROR ? 1 : Double.POSITIVE_INFINITY);
-                lines.add(new Charts.Line(shown.isEmpty() ? Notation.of(m) : words(shown), x, y, band[0], band[1],
+                lines.add(new Charts.Line(shown.isEmpty() ? name(m) : words(shown), x, y, band[0], band[1],
                         Charts.PALETTE[colour++ % Charts.PALETTE.length], Charts.Style.POINTS));
             }
             if (k.equals("p")) {
@@ -240,7 +303,7 @@ public final class Figures {
                 for (int i = 0; i < x.length; i++) h[i] = Aggregate.bayesLoss(x[i]);
                 lines.add(new Charts.Line("Bayes test loss H(p)", x, h, null, null, Color.BLACK, Charts.Style.DASHED));
             }
-            panels.add(Charts.lines(Notation.of(m) + " against " + Notation.of(k), Notation.of(k), Notation.of(m), lines,
+            panels.add(Charts.lines(name(m) + " against " + Notation.of(k), Notation.of(k), name(m), lines,
                     m == Metric.TEST_LOSS && Charts.decades(min, max), List.of())); // an error of 0 stays on a linear axis
             names.add(Notation.of(k));
         }
@@ -268,7 +331,7 @@ public final class Figures {
                 lines.add(new Charts.Line(Notation.is(key, e.getKey().config().get(key)), b.t(), b.mean(m), band[0], band[1],
                         Charts.PALETTE[colour++ % Charts.PALETTE.length], Charts.Style.BAND));
             }
-            panels.add(Charts.lines(Notation.of(m), STEP, Notation.of(m), lines, isLoss(m) && spansDecades(lines), List.of()));
+            panels.add(Charts.lines(name(m), STEP, name(m), lines, isLoss(m) && spansDecades(lines), List.of()));
         }
         return new Figure("compare-" + key, "Training curves per " + Notation.of(key),
                 "Mean ± 2σ over repeats at each recorded step t, one colour per " + Notation.of(key) + "; " + BOUNDED + ".", panels, 2, PANEL_W, PANEL_H);
@@ -278,7 +341,10 @@ public final class Figures {
         Stages st = Stages.of(b);
         List<ValueMarker> marks = st.found()
                 ? List.of(Charts.marker(st.initEnd(), "t₁", 0), Charts.marker(st.learnEnd(), "t₂", 1)) : List.of();
-        Metric[][] groups = {{Metric.TRAIN_LOSS, Metric.TEST_LOSS}, {Metric.ATTN_SIGNAL, Metric.ATTN_NOISE},
+        // A run of another loss shows the logistic loss beside its own, the papers' scale.
+        Metric[] losses = lossWords.isEmpty() ? new Metric[] {Metric.TRAIN_LOSS, Metric.TEST_LOSS}
+                : new Metric[] {Metric.TRAIN_LOSS, Metric.TEST_LOSS, Metric.TRAIN_LOSS_LOGISTIC, Metric.TEST_LOSS_LOGISTIC};
+        Metric[][] groups = {losses, {Metric.ATTN_SIGNAL, Metric.ATTN_NOISE},
                 {Metric.V_SIGNAL_POS, Metric.V_SIGNAL_NEG, Metric.V_NOISE}, {Metric.QK_SS, Metric.QK_SN, Metric.QK_NS, Metric.QK_NN}};
         String[] titles = {"loss", "attention (averaged over queries)", "V, scalarized: u(x) = w_O·W_V x", "QK inner products"};
         String[] yLabels = {"loss", "attention", "u", "q·k"};
@@ -288,7 +354,7 @@ public final class Figures {
             for (int i = 0; i < groups[g].length; i++) {
                 Metric m = groups[g][i];
                 double[][] band = band(b, m);
-                lines.add(new Charts.Line(Notation.of(m, (int) cell.num("M")), b.t(), b.mean(m), band[0], band[1], Charts.PALETTE[i],
+                lines.add(new Charts.Line(isLoss(m) ? name(m) : Notation.of(m, (int) cell.num("M")), b.t(), b.mean(m), band[0], band[1], Charts.PALETTE[i],
                         Charts.Style.BAND));
             }
             panels.add(Charts.lines(titles[g], STEP, yLabels[g], lines,
@@ -323,7 +389,12 @@ public final class Figures {
     static final String BOUNDED = "bands of attention and error rates are clipped to [0, 1] and of losses to ≥ 0, the ranges those take";
 
     private static boolean isLoss(Metric m) {
-        return m == Metric.TRAIN_LOSS || m == Metric.TEST_LOSS;
+        return m == Metric.TRAIN_LOSS || m == Metric.TEST_LOSS || m == Metric.TRAIN_LOSS_LOGISTIC || m == Metric.TEST_LOSS_LOGISTIC;
+    }
+
+    /** A metric's name; the run's own losses say which loss where it is not the logistic. */
+    private String name(Metric m) {
+        return m == Metric.TRAIN_LOSS || m == Metric.TEST_LOSS ? Notation.of(m) + lossWords : Notation.of(m);
     }
 
     private static boolean spansDecades(List<Charts.Line> lines) {

@@ -23,7 +23,7 @@ final class Notation {
             Map.entry("orthogonal_noise", "noise ⊥ signals"), Map.entry("labels", "labels"),
             Map.entry("signals", "signals"), Map.entry("init", "init"), Map.entry("step", "t (GD step)"),
             Map.entry("test_signal_angle", "θ (test signal angle, °)"), Map.entry("test_sigma_scale", "test σ scale"),
-            Map.entry("test_p", "test p"));
+            Map.entry("test_p", "test p"), Map.entry("loss", "loss ℓ"), Map.entry("batch_size", "B (batch size)"));
 
     private static final Map<Metric, String> METRIC = Map.ofEntries(
             Map.entry(Metric.TRAIN_LOSS, "training loss"), Map.entry(Metric.TRAIN_ERROR, "training error"),
@@ -34,7 +34,8 @@ final class Notation {
             Map.entry(Metric.V_SIGNAL_POS, "u(μ₊)"), Map.entry(Metric.V_SIGNAL_NEG, "u(μ₋)"),
             Map.entry(Metric.V_NOISE, "mean y·u(ξ₂)"),
             Map.entry(Metric.QK_SS, "q(μ₊)·k(μ₊)"), Map.entry(Metric.QK_SN, "q(x₁)·k(ξ₂)"),
-            Map.entry(Metric.QK_NS, "q(ξ₃)·k(x₁)"), Map.entry(Metric.QK_NN, "q(ξ₃)·k(ξ₂)"));
+            Map.entry(Metric.QK_NS, "q(ξ₃)·k(x₁)"), Map.entry(Metric.QK_NN, "q(ξ₃)·k(ξ₂)"),
+            Map.entry(Metric.TRAIN_LOSS_LOGISTIC, "training loss (logistic)"), Map.entry(Metric.TEST_LOSS_LOGISTIC, "test loss (logistic)"));
 
     /** The symbol of a config column (the column name itself when the papers have none). */
     static String of(String column) {

@@ -68,8 +68,12 @@ public final class Report {
                 .append(esc(r.dir().toAbsolutePath().normalize().toString())).append("</code></p>\n");
         whatRan(h, r);
         verdict(h, r, figures, verdicts, o);
-        figures(h, figures.all(), "figures", "Figures");
+        // The boundary's constant against the loss or the batch size has a section of its own, after the fits.
+        List<Figure> all = new ArrayList<>(figures.all()), beyond = new ArrayList<>();
+        all.removeIf(f -> BEYOND.containsKey(f.name()) && beyond.add(f));
+        figures(h, all, "figures", "Figures");
         boundary(h, r);
+        for (Figure f : beyond) figures(h, List.of(f), BEYOND.get(f.name())[0], BEYOND.get(f.name())[1]);
         stages(h, figures);
         cells(h, r, verdicts);
         h.append("<footer>Written by attnsweep ").append(esc(Version.get())).append(" from the results of attnsweep ")
@@ -128,6 +132,11 @@ public final class Report {
         }
         h.append("</section>\n");
     }
+
+    /** Figures with a section of their own (docs/math.md §8): name → {section id, heading}. */
+    private static final Map<String, String[]> BEYOND = Map.of(
+            "critical-c-loss", new String[] {"loss-phase", "Beyond the papers: the boundary per training loss"},
+            "critical-c-batch", new String[] {"sgd-phase", "Beyond the papers: the boundary under mini-batch SGD"});
 
     /** A section of figures, each an embedded PNG with its caption. */
     static void figures(StringBuilder h, List<Figure> all, String id, String heading) {

@@ -98,7 +98,7 @@ public final class Aggregate {
             StringBuilder k = new StringBuilder(perRun ? r.run() + "," : "");
             for (String c : ResultStore.CONFIG_COLUMNS) {
                 if (c.equals("seed") || c.equals("repeat")) continue;
-                k.append(r.get(c)).append(',');
+                k.append(configValue(r, c)).append(',');
             }
             byCell.computeIfAbsent(k.toString(), x -> new ArrayList<>()).add(r);
         }, b -> warn.accept("attnsweep: warning: " + b.describe() + ": skipped"));
@@ -106,7 +106,7 @@ public final class Aggregate {
         for (List<StoreCsv.Row> rows : byCell.values()) {
             Map<String, String> cfg = new LinkedHashMap<>();
             for (String c : ResultStore.CONFIG_COLUMNS) {
-                if (perRun || !c.equals("seed") && !c.equals("repeat")) cfg.put(c, rows.get(0).get(c));
+                if (perRun || !c.equals("seed") && !c.equals("repeat")) cfg.put(c, configValue(rows.get(0), c));
             }
             List<Run> runs = new ArrayList<>();
             for (StoreCsv.Row r : rows) {
@@ -115,6 +115,19 @@ public final class Aggregate {
             out.add(new Cell(cfg, runs));
         }
         return out;
+    }
+
+    /** What a cell calls a batch of every sample (B = N, full-batch GD), whatever its N. */
+    public static final String FULL_BATCH = "full";
+
+    /**
+     * A config column of a summary row as cells group by it: the stored text, except that a
+     * batch_size equal to N is {@link #FULL_BATCH}, so full-batch runs of every N form one group
+     * (and a sweep over N alone varies no batch size).
+     */
+    private static String configValue(StoreCsv.Row r, String column) {
+        String v = r.get(column);
+        return column.equals("batch_size") && v.equals(r.get("N")) ? FULL_BATCH : v;
     }
 
     /** The config columns whose value differs between cells: the sweep's axes. */

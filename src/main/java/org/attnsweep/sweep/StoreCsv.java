@@ -29,6 +29,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.attnsweep.model.InitScheme;
 import org.attnsweep.model.LabelMode;
+import org.attnsweep.model.Loss;
 import org.attnsweep.model.Metric;
 import org.attnsweep.model.SignalBasis;
 
@@ -95,19 +96,20 @@ public final class StoreCsv {
 
     /** What a column holds. */
     enum Type {
-        INT, LONG, NUM, NUMS, BOOL, HEX, LABELS, SIGNALS, INIT;
+        INT, LONG, NUM, NUMS, BOOL, HEX, LABELS, SIGNALS, INIT, LOSS;
 
         static Type of(String column) {
             return switch (column) {
                 case "key" -> HEX;
                 case "seed" -> LONG;
                 case "run", "step", "repeat", "d", "M", "mk", "mv", "N", "steps", "eval_every", "test_n",
-                     "attn_sample", "stop_step" -> INT;
+                     "attn_sample", "stop_step", "batch_size" -> INT;
                 case "sigma" -> NUMS;
                 case "orthogonal_noise", "train_wo", "reached_target", "diverged" -> BOOL;
                 case "labels" -> LABELS;
                 case "signals" -> SIGNALS;
                 case "init" -> INIT;
+                case "loss" -> LOSS;
                 default -> NUM;
             };
         }
@@ -128,6 +130,7 @@ public final class StoreCsv {
                 case LABELS -> names(LabelMode.values()).contains(v);
                 case SIGNALS -> names(SignalBasis.values()).contains(v);
                 case INIT -> names(InitScheme.values()).contains(v);
+                case LOSS -> names(Loss.values()).contains(v);
             };
             return ok ? null : "'" + v + "' is not " + switch (this) {
                 case INT -> "an int";
@@ -139,6 +142,7 @@ public final class StoreCsv {
                 default -> "one of " + names(switch (this) {
                     case LABELS -> LabelMode.values();
                     case SIGNALS -> SignalBasis.values();
+                    case LOSS -> Loss.values();
                     default -> InitScheme.values();
                 });
             };

@@ -35,6 +35,11 @@ public final class SweepPresets {
         NOTES.put("ood-angle", "beyond the papers: test error against the test signal angle theta {0, 15, .., 90, 135, 180}"
                 + " at paper A's heatmap shape, N = 20, harmful |mu| = 20 (N SNR^2 = 195) and benign |mu| = 80"
                 + " (N SNR^2 = 3125), 5 repeats");
+        NOTES.put("loss-phase", "beyond the papers: the boundary N SNR^2 = C per training loss (logistic, exponential, hinge,"
+                + " squared; docs/math.md §8) at paper A's heatmap setting on a reduced grid, N 8..20 step 4 x |mu| 10..100 step 10,"
+                + " 3 repeats; each loss's C is fitted on its own test loss");
+        NOTES.put("sgd-phase", "beyond the papers: the boundary N SNR^2 = C against the mini-batch size B {1, 2, 4} and full-batch GD"
+                + " (docs/math.md §8) at paper A's heatmap setting on a reduced grid, N 8..20 step 4 x |mu| 10..100 step 10, 3 repeats");
     }
 
     public static java.util.Set<String> names() {
@@ -100,6 +105,23 @@ public final class SweepPresets {
                 s.N = 20;
                 s.repeats = 5;
                 yield List.of(new Grid(s, axes("mu", "20,80", "test-signal-angle", "0:90:15,135,180")));
+            }
+            case "loss-phase" -> {
+                // The ood-angle pattern: the jiang-heatmap cell's options, a reduced (N, |mu|) grid
+                // around A's boundary (N·SNR² = 1000 at |mu| ≈ 45..72 for N = 20..8), one map per loss.
+                RunSpec s = run(base, "jiang-heatmap");
+                s.repeats = 3;
+                yield List.of(new Grid(s, axes("loss", "logistic,exponential,hinge,squared", "N", "8:20:4", "mu", "10:100:10")));
+            }
+            case "sgd-phase" -> {
+                // B below the smallest N, so every map is mini-batch throughout; full-batch GD is
+                // the same grid without --batch-size (its own map, B = N).
+                RunSpec s = run(base, "jiang-heatmap");
+                s.repeats = 3;
+                RunSpec full = s.copy();
+                full.batchSize = null;
+                yield List.of(new Grid(s, axes("batch-size", "1,2,4", "N", "8:20:4", "mu", "10:100:10")),
+                        new Grid(full, axes("N", "8:20:4", "mu", "10:100:10")));
             }
             default -> throw new IllegalArgumentException("--preset must be one of " + NOTES.keySet() + ": got '" + name + "'");
         };

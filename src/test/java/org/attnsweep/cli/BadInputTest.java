@@ -140,6 +140,14 @@ class BadInputTest {
                 train("--test-n must be a positive integer: got -1", "--test-n", "-1"),
                 train("--sigma must list M-1 = 3 values", "--M", "4", "--sigma", "1,2"),
                 train("--signals must be one of [axis, random]: got 'diagonal'", "--signals", "diagonal"),
+                // losses and mini-batches (docs/math.md §8): B in [1, N], a known loss
+                train("--batch-size must be in [1, N=6]: got 50", "--N", "6", "--batch-size", "50"),
+                train("--batch-size must be in [1, N=6]: got 0", "--N", "6", "--batch-size", "0"),
+                train("--batch-size must be in [1, N=6]: got -1", "--N", "6", "--batch-size", "-1"),
+                train("--batch-size expects an integer: got '2.5'", "--batch-size", "2.5"),
+                train("--loss must be one of [logistic, exponential, hinge, squared]: got 'cross-entropy'", "--loss", "cross-entropy"),
+                sweep("--batch-size must be in [1, N=4]: got 6", "--N", "4,8", "--batch-size", "6"),
+                sweep("--loss must be one of [logistic, exponential, hinge, squared]: got 'l2'", "--loss", "logistic,l2"),
                 // train: paths (item 6)
                 train("--out must name a directory: got ''", "--out", ""),
                 train("is a file, not a directory", "--out", "$FILE"),

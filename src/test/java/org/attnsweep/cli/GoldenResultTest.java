@@ -38,7 +38,11 @@ class GoldenResultTest {
      * default run writes}; null text for a column whose default value is another column's (e.g. a
      * loss reported in the logistic loss too), which its own test checks.
      */
-    static final List<String[]> ADDED = List.of();
+    static final List<String[]> ADDED = List.of(
+            // --loss and --batch-size (LossBatchOptionsTest checks the null ones: the logistic-loss
+            // columns equal train_loss and test_loss, batch_size equals N, for default runs)
+            new String[] {"loss", "logistic"}, new String[] {"batch_size", null},
+            new String[] {"train_loss_logistic", null}, new String[] {"test_loss_logistic", null});
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"vector", "vector threads=2", "direct", "direct threads=2", "reference", "cuda"})

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /**
  * RunConfig's key text, which names every stored run by its hash, is exactly the text the original
  * {@code String.format} built: on a table covering every field and every optional part, and on
- * seeded random configs. The old formula is kept here, unchanged, as the oracle.
+ * seeded random configs. The old formula is kept here, unchanged, as the oracle: the loss and the
+ * batch size are at their defaults (logistic, B = N), which add nothing to the key.
  */
 class RunConfigTextTest {
     private static final long SEED = Long.getLong("attnsweep.seed", System.nanoTime());
@@ -50,7 +51,8 @@ class RunConfigTextTest {
                                  double scale, double angle, double testP) {
         return new RunConfig(7, sigma.length + 1, 3, 5, 11, sigma, mu, p, LabelMode.values()[1], true,
                 SignalBasis.values()[SignalBasis.values().length - 1], InitScheme.values()[InitScheme.values().length - 1],
-                1e-3, 2.5e-7, 0.1, 16, true, 0.05, 1000, 1e-4, 10, 200, -42L, 3, -1, snrSigma, images, scale, angle, testP);
+                1e-3, 2.5e-7, 0.1, 16, true, 0.05, 1000, 1e-4, 10, 200, -42L, 3, -1, snrSigma, images, scale, angle, testP,
+                Loss.LOGISTIC, 11);
     }
 
     @Test
@@ -96,13 +98,15 @@ class RunConfigTextTest {
             double[] sigma = new double[rnd.nextInt(0, 6)];
             for (int j = 0; j < sigma.length; j++) sigma[j] = real(rnd);
             double p = rnd.nextInt(4) == 0 ? 0 : real(rnd);
-            RunConfig c = new RunConfig(rnd.nextInt(), rnd.nextInt(), rnd.nextInt(), rnd.nextInt(), rnd.nextInt(),
+            int N = rnd.nextInt();
+            RunConfig c = new RunConfig(rnd.nextInt(), rnd.nextInt(), rnd.nextInt(), rnd.nextInt(), N,
                     sigma, real(rnd), p, pick(rnd, LabelMode.values()), rnd.nextBoolean(), pick(rnd, SignalBasis.values()),
                     pick(rnd, InitScheme.values()), real(rnd), real(rnd), real(rnd), real(rnd), rnd.nextBoolean(),
                     real(rnd), rnd.nextInt(), real(rnd), rnd.nextInt(), rnd.nextInt(), rnd.nextLong(), rnd.nextInt(),
                     rnd.nextInt(-2, 100), rnd.nextBoolean() ? 0 : real(rnd),
                     rnd.nextBoolean() ? null : new ImageSource("dir " + rnd.nextInt(), rnd.nextInt(10), rnd.nextInt(10), rnd.nextInt(1, 29)),
-                    rnd.nextBoolean() ? 1 : real(rnd), rnd.nextBoolean() ? 0 : real(rnd), rnd.nextBoolean() ? p : real(rnd));
+                    rnd.nextBoolean() ? 1 : real(rnd), rnd.nextBoolean() ? 0 : real(rnd), rnd.nextBoolean() ? p : real(rnd),
+                    Loss.LOGISTIC, N);
             assertEquals(oracle(c), c.toString(), "config " + k + " of seed " + SEED + " (rerun with -Dattnsweep.seed=" + SEED + ")");
         }
     }

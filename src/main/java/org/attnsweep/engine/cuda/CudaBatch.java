@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.IntPredicate;
 import jcuda.driver.CUdeviceptr;
+import org.attnsweep.data.BatchOrder;
 import org.attnsweep.data.RunData;
 import org.attnsweep.data.TokenSet;
 import org.attnsweep.engine.EngineBatch;
@@ -48,6 +49,12 @@ final class CudaBatch implements EngineBatch {
 
     // Per-run scalars (R each) and the run lists of a launch (3 slots of R).
     private final DeviceBuffer nOf, pOf, eOf, ntOf, trainWoOf, go, runList, etaOf, wo2Of, targetOf;
+    // The loss of each run (model/Loss ordinal) and its batch size B (R each), and for batches with
+    // mini-batch runs, which samples each step of a read-back stretch takes (READ_EVERY×R×N_max, 0/1).
+    private final DeviceBuffer lossKindOf, bOf, inBatch;
+    // Mini-batch runs' sample order (null for full batch) and the updates each has taken.
+    private final BatchOrder[] order;
+    private final long[] updates;
     // Set-up: ‖μ‖ of each run (1 without a family) and the runs grouped by set-up (R each).
     private final DeviceBuffer muOf, setupRuns;
     // Read-back: L of each run at each step of a stretch (READ_EVERY×R doubles) and its pinned host copy.
@@ -85,7 +92,9 @@ final class CudaBatch implements EngineBatch {
         learn = new boolean[R];
         target = new double[R];
         int[] N = new int[R], E = new int[R], NT = new int[R];
-        boolean anyLearn = false;
+        order = new BatchOrder[R];
+        updates = new long[R];
+        boolean anyLearn = false, anyMini = false;
         for (int r = 0; r < R; r++) {
             RunData rd = runs.get(r);
             RunConfig c = rd.config();
@@ -101,6 +110,8 @@ final class CudaBatch implements EngineBatch {
             learn[r] = c.trainWo();
             target[r] = c.targetLoss();
             anyLearn |= learn[r];
+            if (c.miniBatch()) order[r] = new BatchOrder(c);
+            anyMini |= c.miniBatch();
         }
         nMax = max(N);
         pMax = max(P);
@@ -132,6 +143,9 @@ final class CudaBatch implements EngineBatch {
             etaOf = floats(R);
             wo2Of = floats(R);
             targetOf = doubles(R);
+            lossKindOf = ints(R);
+            bOf = ints(R);
+            inBatch = anyMini ? ints((long) READ_EVERY * R * nMax) : null;
             muOf = floats(R);
             setupRuns = ints(R);
             lossHist = doubles((long) READ_EVERY * R);
@@ -234,7 +248,7 @@ final class CudaBatch implements EngineBatch {
      * Returns the pinned block, to be freed once the copies are done.
      */
     private PinnedBuffer upload(int[] N, int[] E, int[] NT, List<int[]> groups) {
-        int[] trainWo = new int[R], order = new int[R];
+        int[] trainWo = new int[R], order = new int[R], lossKind = new int[R], B = new int[R];
         float[] eta = new float[R], wo2 = new float[R], mu = new float[R];
         double[] tgt = target.clone();
         int[] mapAll = new int[Math.toIntExact(R * lay.sSamples())], occAll = new int[mapAll.length];
@@ -254,6 +268,8 @@ final class CudaBatch implements EngineBatch {
             RunData rd = runs.get(r);
             RunConfig cfg = rd.config();
             trainWo[r] = learn[r] ? 1 : 0;
+            lossKind[r] = cfg.loss().ordinal();
+            B[r] = cfg.batchSize();
             eta[r] = (float) cfg.lr();
             mu[r] = rd.family() != null ? (float) cfg.mu() : 1f;
             TokenSet tr = rd.train();
@@ -266,9 +282,10 @@ final class CudaBatch implements EngineBatch {
             for (int n = 0; n < te.N(); n++) testYAll[r * ntMax + n] = te.y()[n];
         }
         // The doubles first, so they sit 8-byte aligned.
-        Object[] src = {tgt, N, P, E, NT, trainWo, order, eta, wo2, mu, mapAll, occAll, startAll, testMapAll, yAll, testYAll};
-        DeviceBuffer[] dst = {targetOf, nOf, pOf, eOf, ntOf, trainWoOf, setupRuns, etaOf, wo2Of, muOf, map, occ, occStart,
-                testMap, y, testY};
+        Object[] src = {tgt, N, P, E, NT, trainWo, order, lossKind, B, eta, wo2, mu, mapAll, occAll, startAll, testMapAll, yAll,
+                testYAll};
+        DeviceBuffer[] dst = {targetOf, nOf, pOf, eOf, ntOf, trainWoOf, setupRuns, lossKindOf, bOf, etaOf, wo2Of, muOf, map, occ,
+                occStart, testMap, y, testY};
         long bytes = 0;
         for (Object a : src) bytes += a instanceof double[] x ? 8L * x.length : 4L * java.lang.reflect.Array.getLength(a);
         PinnedBuffer host = new PinnedBuffer(bytes);
@@ -390,7 +407,11 @@ final class CudaBatch implements EngineBatch {
             if (n == 0) return;
             CUdeviceptr ids = listAt(0);
             int m = Math.min(READ_EVERY, k - done);
-            for (int i = 0; i < m; i++) launchStep(ids, n, lossHist.at((long) i * R, Double.BYTES));
+            if (inBatch != null) uploadBatches(on, m);
+            for (int i = 0; i < m; i++) {
+                launchStep(ids, n, lossHist.at((long) i * R, Double.BYTES),
+                        inBatch == null ? null : inBatch.at((long) i * R * nMax, Integer.BYTES));
+            }
             lossHist.getAsync(lossHost, 0, 0, 8L * m * R, null);
             cuStreamSynchronize(null);
             for (int r = 0; r < R; r++) {
@@ -398,17 +419,43 @@ final class CudaBatch implements EngineBatch {
                     double l = lossHost.getDouble((long) i * R + r);
                     loss[done + i][r] = l;
                     if (!(Double.isFinite(l) && l >= target[r])) on[r] = false;
+                    else updates[r]++;
                 }
             }
             done += m;
         }
     }
 
-    /** One step's launches for the n runs listed at ids; their losses L go to {@code L} (R doubles). */
-    private void launchStep(CUdeviceptr ids, int n, CUdeviceptr L) {
+    /**
+     * The samples of the next m steps of every listed mini-batch run (docs/math.md §8): step i of the
+     * stretch is the run's update {@code updates[r] + i} (a run that stops within the stretch takes no
+     * more, so the rows past its stop are never used). Full-batch runs' rows say every sample.
+     */
+    private void uploadBatches(boolean[] on, int m) {
+        int[] rows = new int[m * R * nMax], b = new int[nMax];
+        for (int r = 0; r < R; r++) {
+            if (!on[r]) continue;
+            for (int i = 0; i < m; i++) {
+                int at = (i * R + r) * nMax;
+                if (order[r] == null) {
+                    java.util.Arrays.fill(rows, at, at + runs.get(r).train().N(), 1);
+                    continue;
+                }
+                order[r].batch(updates[r] + i, b);
+                for (int j = 0; j < order[r].size(); j++) rows[at + b[j]] = 1;
+            }
+        }
+        inBatch.put(rows, 0);
+    }
+
+    /**
+     * One step's launches for the n runs listed at ids; their losses L go to {@code L} (R doubles);
+     * {@code batch} says which samples each run's step takes (null: all).
+     */
+    private void launchStep(CUdeviceptr ids, int n, CUdeviceptr L, CUdeviceptr batch) {
         if (lay.learnable()) k.scalarizeV(ids, n, trainWoOf.ptr(), pOf.ptr(), pMax, mv, V.ptr(), wO.ptr(), u.ptr());
         k.attentionForward(ids, n, nOf.ptr(), nMax, M, mk, map.ptr(), QK.ptr(), lay.sQK(), u.ptr(), pMax, y.ptr(),
-                f.ptr(), lossTerm.ptr(), g.ptr(), c.ptr(), D.ptr());
+                lossKindOf.ptr(), bOf.ptr(), batch, f.ptr(), lossTerm.ptr(), g.ptr(), c.ptr(), D.ptr());
         k.lossReduce(ids, n, nOf.ptr(), nMax, lossTerm.ptr(), targetOf.ptr(), L, go.ptr());
         k.gather(ids, n, go.ptr(), nOf.ptr(), pOf.ptr(), pMax, nMax, M, mk, occStart.ptr(), occ.ptr(), map.ptr(), D.ptr(), g.ptr(),
                 c.ptr(), QK.ptr(), lay.sQK(), etaOf.ptr(), trainWoOf.ptr(), AB.ptr(), AQK.ptr(), gamma.ptr(), cV.ptr());
@@ -434,7 +481,7 @@ final class CudaBatch implements EngineBatch {
         Operand te = all(Te, lay.sTe(), pMax);
         if (lay.learnable()) k.scalarizeV(listAt(2), learnable, trainWoOf.ptr(), pOf.ptr(), pMax, mv, V.ptr(), wO.ptr(), u.ptr());
         k.attentionForward(ids, count, nOf.ptr(), nMax, M, mk, map.ptr(), QK.ptr(), lay.sQK(), u.ptr(), pMax, y.ptr(),
-                f.ptr(), null, null, c.ptr(), null);
+                lossKindOf.ptr(), bOf.ptr(), null, f.ptr(), null, null, c.ptr(), null);
         // Test tokens and probes s: Q|K(s) = Q|K(0)(s) + (Tᵀs)ᵀ A_Q|K, and likewise u(s) (docs/math.md §4).
         k.gemm(false, ids, count, null, eOf.ptr(), pOf.ptr(), eMax, pMax, w, te, all(AQK, lay.sQK(), w), QK0e.ptr(),
                 all(QKe, lay.sQKe(), w), null, 1f);
@@ -447,7 +494,7 @@ final class CudaBatch implements EngineBatch {
             k.scalarizeV(listAt(2), learnable, trainWoOf.ptr(), eOf.ptr(), eMax, mv, Ve.ptr(), wO.ptr(), ue.ptr());
         }
         k.attentionForward(ids, count, ntOf.ptr(), ntMax, M, mk, testMap.ptr(), QKe.ptr(), lay.sQKe(), ue.ptr(), eMax,
-                testY.ptr(), fTest.ptr(), null, null, null, null);
+                testY.ptr(), lossKindOf.ptr(), bOf.ptr(), null, fTest.ptr(), null, null, null, null);
         k.metricDots(ids, count, nOf.ptr(), eOf.ptr(), nMax, pMax, eMax, M, mk, map.ptr(), QK.ptr(), u.ptr(), QKe.ptr(),
                 ue.ptr(), dots.ptr());
 

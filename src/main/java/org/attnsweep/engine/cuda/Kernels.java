@@ -204,15 +204,18 @@ public final class Kernels implements AutoCloseable {
                         .ptr(x).l(strideX).ptr(y0).ptr(y).l(strideY).ptr(scale).f(alpha));
     }
 
-    /** kernels/attention_forward.cu; {@code loss}, {@code g}, {@code c}, {@code D} may be null. */
+    /**
+     * kernels/attention_forward.cu; {@code inBatch} (every sample in the batch), {@code loss}, {@code g},
+     * {@code c}, {@code D} may be null.
+     */
     public void attentionForward(CUdeviceptr runs, int count, CUdeviceptr nOf, int nMax, int M, int mk,
                                  CUdeviceptr map, CUdeviceptr QK, long strideQK, CUdeviceptr u, long strideU,
-                                 CUdeviceptr y, CUdeviceptr f, CUdeviceptr loss, CUdeviceptr g, CUdeviceptr c,
-                                 CUdeviceptr D) {
+                                 CUdeviceptr y, CUdeviceptr lossKind, CUdeviceptr bOf, CUdeviceptr inBatch,
+                                 CUdeviceptr f, CUdeviceptr loss, CUdeviceptr g, CUdeviceptr c, CUdeviceptr D) {
         if (count == 0 || nMax == 0) return;
         launch(attentionForward, "attention_forward", nMax, count, 1, 128, forwardSharedBytes(M),
                 new Args().ptr(runs).ptr(nOf).i(nMax).i(M).i(mk).ptr(map).ptr(QK).l(strideQK).ptr(u).l(strideU).ptr(y)
-                        .ptr(f).ptr(loss).ptr(g).ptr(c).ptr(D));
+                        .ptr(lossKind).ptr(bOf).ptr(inBatch).ptr(f).ptr(loss).ptr(g).ptr(c).ptr(D));
     }
 
     /**

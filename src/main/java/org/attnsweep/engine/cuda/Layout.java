@@ -65,7 +65,8 @@ record Layout(int d, int M, int mk, int mv, int nMax, int pMax, int ntMax, int e
 
     /** Device bytes one run of the batch holds for its whole life. */
     long bytesPerRun() {
-        long ints = 2 * sSamples() + (pMax + 1L) + sTestSamples() + 10;  // map, occ, occStart, test map, per-run scalars, set-up list
+        long ints = 2 * sSamples() + (pMax + 1L) + sTestSamples() + 12  // map, occ, occStart, test map, per-run scalars, set-up list
+                + (long) CudaBatch.READ_EVERY * nMax;      // mini-batch samples of each step of a read-back stretch
         long floats = nMax                                 // y
                 + sG() + 3 * sQK()                         // G; Q|K, A_Q|A_K, [α|β]
                 + 4L * pMax + mv                           // u, c_V, γ, h; w_O

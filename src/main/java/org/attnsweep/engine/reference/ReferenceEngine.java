@@ -2,12 +2,14 @@ package org.attnsweep.engine.reference;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.attnsweep.data.BatchOrder;
 import org.attnsweep.data.RunData;
 import org.attnsweep.data.TokenSet;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.EngineBatch;
 import org.attnsweep.engine.Metrics;
 import org.attnsweep.engine.Projected;
+import org.attnsweep.model.Loss;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.Weights;
 
@@ -48,23 +50,32 @@ public final class ReferenceEngine implements Engine {
     public record Gradients(double[] WQ, double[] WK, double[] WV, double[] wO) {
     }
 
-    /** L = (1/N) Σ_n ℓ(y_n f(X_n)) at weights w on the training set. */
-    public static double loss(Weights w, TokenSet train) {
+    /** L = (1/N) Σ_n ℓ(y_n f(X_n)) at weights w on the training set, in loss ℓ. */
+    public static double loss(Weights w, TokenSet train, Loss ell) {
         Projected pr = Projected.direct(w, train.tokens());
         double l = 0;
-        for (int n = 0; n < train.N(); n++) l += Metrics.logistic(train.y()[n] * Metrics.forward(train, n, pr, null));
+        for (int n = 0; n < train.N(); n++) l += ell.value(train.y()[n] * Metrics.forward(train, n, pr, null));
         return l / train.N();
     }
 
-    /** docs/math.md §3's closed-form gradients at weights w, straight from the d-wide weights. */
-    public static Gradients gradients(Weights w, TokenSet train) {
+    /**
+     * docs/math.md §3's closed-form gradients at weights w, straight from the d-wide weights, of the
+     * loss ℓ averaged over the samples with {@code inBatch[n]} (all N where it is null; docs/math.md §8).
+     */
+    public static Gradients gradients(Weights w, TokenSet train, Loss ell, boolean[] inBatch) {
         int d = w.d(), mk = w.mk(), mv = w.mv(), N = train.N(), M = train.M();
         double[] gQ = new double[mk * d], gK = new double[mk * d], gV = new double[mv * d], gO = new double[mv];
         double[] r = new double[d];
         double[][] x = new double[M][], q = new double[M][mk], k = new double[M][mk], wv = new double[M][mv];
         double[] u = new double[M], ubar = new double[M], cAttn = new double[M];
         double[][] S = new double[M][M];
+        int B = N;
+        if (inBatch != null) {
+            B = 0;
+            for (boolean b : inBatch) B += b ? 1 : 0;
+        }
         for (int n = 0; n < N; n++) {
+            if (inBatch != null && !inBatch[n]) continue;
             for (int a = 0; a < M; a++) {
                 x[a] = new double[d];
                 System.arraycopy(train.tokens(), train.token(n, a) * d, x[a], 0, d);
@@ -94,8 +105,7 @@ public final class ReferenceEngine implements Engine {
                 }
                 f += ubar[l] / M;
             }
-            int y = train.y()[n];
-            double g = -y * Metrics.sigmoid(-y * f) / N;
+            double g = ell.sampleGradient(train.y()[n], f, B);
             for (int l = 0; l < M; l++) {
                 for (int a = 0; a < M; a++) {
                     double D = g * S[l][a] * (u[a] - ubar[l]) / M;
@@ -137,10 +147,18 @@ public final class ReferenceEngine implements Engine {
     private static final class Batch implements EngineBatch {
         private final List<RunData> runs;
         private final List<Weights> weights = new ArrayList<>();
+        // Mini-batch runs: their sample order (null for full batch) and the updates taken so far.
+        private final BatchOrder[] order;
+        private final long[] updates;
 
         Batch(List<RunData> runs) {
             this.runs = List.copyOf(runs);
             for (RunData r : runs) weights.add(r.init().copy());
+            order = new BatchOrder[runs.size()];
+            updates = new long[runs.size()];
+            for (int r = 0; r < order.length; r++) {
+                if (runs.get(r).config().miniBatch()) order[r] = new BatchOrder(runs.get(r).config());
+            }
         }
 
         @Override
@@ -155,9 +173,15 @@ public final class ReferenceEngine implements Engine {
                 RunData run = runs.get(r);
                 RunConfig c = run.config();
                 Weights w = weights.get(r);
-                loss[r] = loss(w, run.train());
+                loss[r] = loss(w, run.train(), c.loss());
                 if (!Double.isFinite(loss[r]) || loss[r] < c.targetLoss()) continue;
-                Gradients g = gradients(w, run.train());
+                boolean[] in = null;
+                if (order[r] != null) {
+                    in = new boolean[c.N()];
+                    order[r].mask(updates[r], in);
+                }
+                updates[r]++;
+                Gradients g = gradients(w, run.train(), c.loss(), in);
                 double eta = c.lr();
                 axpy(-eta, g.WQ(), w.WQ());
                 axpy(-eta, g.WK(), w.WK());

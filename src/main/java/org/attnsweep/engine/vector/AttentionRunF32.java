@@ -3,9 +3,10 @@ package org.attnsweep.engine.vector;
 import static org.attnsweep.engine.vector.KernelsF32.L;
 import static org.attnsweep.engine.vector.KernelsF32.dot;
 
+import org.attnsweep.data.BatchOrder;
 import org.attnsweep.data.RunData;
 import org.attnsweep.data.TokenSet;
-import org.attnsweep.engine.Metrics;
+import org.attnsweep.model.Loss;
 import org.attnsweep.model.RunConfig;
 
 /**
@@ -41,6 +42,10 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
     final float[] f;           // N     f(X_n)
     final float[] Dm;          // M×M   D_la of the sample being gathered
     final float[] lanes;       // 8 vectors' lanes, summed in order by the scores kernel
+    final Loss loss;
+    final BatchOrder order;    // mini-batch runs' sample order (docs/math.md §8); null for full batch
+    final boolean[] inBatch;   // N     the samples of the step being gathered (mini-batch runs)
+    long gathered;             // steps gathered so far: the next one is step `gathered` of the order
 
     /** Scores of width m_k, both gathers. */
     AttentionRunF32(RunData data, float[] Q, float[] K, float[] u) {
@@ -74,6 +79,9 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
         f = new float[N];
         Dm = new float[M * M];
         lanes = new float[8 * L];
+        loss = c.loss();
+        order = c.miniBatch() ? new BatchOrder(c) : null;
+        inBatch = order != null ? new boolean[N] : null;
     }
 
     /** scalarize_v: u_j = V_j·w_O for the P rows of V (P×m_v); learnable w_O. */
@@ -115,11 +123,11 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
         }
     }
 
-    /** loss_reduce: L = (1/N) Σ_n ℓ(y_n f_n), summed in sample order in float64. */
+    /** loss_reduce: L = (1/N) Σ_n ℓ(y_n f_n) over all N samples (also for mini-batch runs), summed in sample order in float64. */
     final double lossReduce() {
-        double loss = 0;
-        for (int n = 0; n < N; n++) loss += Metrics.logistic(y[n] * f[n]);
-        return loss / N;
+        double l = 0;
+        for (int n = 0; n < N; n++) l += loss.value(y[n] * f[n]);
+        return l / N;
     }
 
     /** Whether a run at training loss L takes its step: L finite and not below its target. */
@@ -128,17 +136,25 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
     }
 
     /**
-     * gather: with g_n = −y_n σ(−y_n f_n)/N and D_la = (g/M) S_la (u_{j_a} − ū_l) per sample,
-     * α_j = Σ D_la k_{j_a} over the queries l at which t_j occurs, β_j = Σ D_la q_{j_l} over the keys
-     * a at which it occurs (with keys), γ_j = Σ g c_a over the same keys; samples in order.
+     * gather: with g_n = ℓ′(y_n f_n)·y_n/B ({@link Loss#sampleGradient}) and D_la = (g/M) S_la
+     * (u_{j_a} − ū_l) per sample of this step's batch (all N samples, or the next B of the run's
+     * order), α_j = Σ D_la k_{j_a} over the queries l at which t_j occurs, β_j = Σ D_la q_{j_l} over
+     * the keys a at which it occurs (with keys), γ_j = Σ g c_a over the same keys; samples in order.
      */
     final void gather() {
         java.util.Arrays.fill(alpha, 0);
         java.util.Arrays.fill(beta, 0);
         java.util.Arrays.fill(gamma, 0);
         float invM = (float) (1.0 / M);
+        int B = N;
+        if (order != null) {
+            order.mask(gathered, inBatch);
+            B = order.size();
+        }
+        gathered++;
         for (int n = 0; n < N; n++) {
-            float g = (float) (-y[n] * Metrics.sigmoid(-y[n] * f[n]) / N);
+            if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, nothing to add
+            float g = (float) loss.sampleGradient(y[n], f[n], B);
             int base = n * M;
             for (int l = 0; l < M; l++) {
                 float ub = ubar[base + l];

@@ -10,16 +10,6 @@ final class CpuPhases {
     private CpuPhases() {
     }
 
-    /** σ(x) and ℓ(t) = log(1 + e^{−t}) as the engines compute them. */
-    static double sigmoid(double x) {
-        return x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.exp(x) / (1 + Math.exp(x));
-    }
-
-    static double logistic(double t) {
-        double x = -t;
-        return x > 0 ? x + Math.log1p(Math.exp(-x)) : Math.log1p(Math.exp(x));
-    }
-
     /** scalarize_v: u_j = Σ_i V_ji w_O,i for rows j < rows (V rows×m_v). */
     static double[] scalarizeV(double[] V, double[] wO, int rows, int mv) {
         double[] u = new double[rows];
@@ -37,9 +27,11 @@ final class CpuPhases {
 
     /**
      * attention_forward for N samples of M tokens: map N×M token indices into QK (rows [q_j | k_j],
-     * 2m_k wide) and u; y the labels.
+     * 2m_k wide) and u; y the labels; the loss ℓ of the run, and its batch of B samples (inBatch[n] =
+     * 1 for the samples of the step, all where inBatch is null), g = ℓ′(y f)·y/B on those, 0 elsewhere.
      */
-    static Forward attentionForward(int N, int M, int mk, int[] map, double[] QK, double[] u, double[] y) {
+    static Forward attentionForward(int N, int M, int mk, int[] map, double[] QK, double[] u, double[] y,
+                                    org.attnsweep.model.Loss ell, int B, int[] inBatch) {
         double[] f = new double[N], loss = new double[N], g = new double[N], c = new double[N * M], D = new double[N * M * M];
         int w = 2 * mk;
         for (int n = 0; n < N; n++) {
@@ -69,8 +61,8 @@ final class CpuPhases {
             }
             fn /= M;
             f[n] = fn;
-            loss[n] = logistic(y[n] * fn);
-            g[n] = -y[n] * sigmoid(-y[n] * fn) / N;
+            loss[n] = ell.value(y[n] * fn);
+            g[n] = inBatch == null || inBatch[n] == 1 ? ell.sampleGradient(y[n], fn, B) : 0;
             for (int a = 0; a < M; a++) {
                 double s = 0;
                 for (int l = 0; l < M; l++) s += S[l][a];

@@ -12,6 +12,7 @@ import java.util.SplittableRandom;
 import jcuda.CudaException;
 import org.attnsweep.Fixtures;
 import org.attnsweep.engine.cuda.Kernels.Operand;
+import org.attnsweep.model.Loss;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -251,14 +252,24 @@ class CudaKernelsTest {
         double[] lossNaN = new double[R * N_MAX];
         Arrays.fill(lossNaN, Double.NaN);
         DeviceBuffer loss = dev(lossNaN);
+        // Run r trains loss r mod 4 (every loss once); runs 0 and 2 take a mini-batch of about half their samples.
+        int[] kind = new int[R], B = new int[R], in = new int[R * N_MAX];
+        for (int r = 0; r < R; r++) {
+            kind[r] = r % Loss.values().length;
+            B[r] = r % 2 == 0 ? Math.max(1, NS[r] / 2) : NS[r];
+            int[] perm = rnd.ints(0, NS[r]).distinct().limit(NS[r]).toArray();
+            for (int j = 0; j < B[r]; j++) in[r * N_MAX + perm[j]] = 1;
+        }
         k.attentionForward(dev(runs).ptr(), runs.length, dev(NS).ptr(), N_MAX, M, MK, dev(map).ptr(), dev(QK).ptr(),
-                (long) P_MAX * W, dev(u).ptr(), P_MAX, dev(y).ptr(), f.ptr(), loss.ptr(), g.ptr(), c.ptr(), D.ptr());
+                (long) P_MAX * W, dev(u).ptr(), P_MAX, dev(y).ptr(), dev(kind).ptr(), dev(B).ptr(), dev(in).ptr(), f.ptr(),
+                loss.ptr(), g.ptr(), c.ptr(), D.ptr());
         float[] fh = get(f, R * N_MAX), gh = get(g, R * N_MAX), ch = get(c, R * N_MAX * M), Dh = get(D, R * N_MAX * M * M);
         double[] lh = getD(loss, R * N_MAX);
         for (int r : runs) {
             int N = NS[r];
             CpuPhases.Forward want = CpuPhases.attentionForward(N, M, MK, slice(map, r * N_MAX * M, N * M),
-                    d(QK, r * P_MAX * W, P(r) * W), d(u, r * P_MAX, P(r)), d(y, r * N_MAX, N));
+                    d(QK, r * P_MAX * W, P(r) * W), d(u, r * P_MAX, P(r)), d(y, r * N_MAX, N), Loss.values()[kind[r]], B[r],
+                    slice(in, r * N_MAX, N));
             String at = "attention_forward run " + r;
             close(at + " f", want.f(), fh, r * N_MAX, ATT_ATOL, ATT_RTOL);
             close(at + " g", want.g(), gh, r * N_MAX, ATT_ATOL, ATT_RTOL);
@@ -505,8 +516,8 @@ class CudaKernelsTest {
         int hugeM = 300;   // attention_forward's dynamic shared memory grows as M²: ~440 KB here
         CudaException e = org.junit.jupiter.api.Assertions.assertThrows(CudaException.class, () -> k.attentionForward(
                 dev(new int[] {0}).ptr(), 1, dev(new int[] {1}).ptr(), 1, hugeM, MK, dev(new int[hugeM]).ptr(),
-                dev(new float[W]).ptr(), 0, dev(new float[1]).ptr(), 0, dev(new float[1]).ptr(), dev(new float[1]).ptr(), null,
-                null, null, null));
+                dev(new float[W]).ptr(), 0, dev(new float[1]).ptr(), 0, dev(new float[1]).ptr(), dev(new int[1]).ptr(),
+                dev(new int[] {1}).ptr(), null, dev(new float[1]).ptr(), null, null, null, null));
         assertTrue(e.getMessage().startsWith("kernel attention_forward failed"), e.getMessage());
         assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
     }

@@ -10,6 +10,7 @@ import org.attnsweep.data.RunData;
 import org.attnsweep.data.TokenSet;
 import org.attnsweep.model.InitScheme;
 import org.attnsweep.model.LabelMode;
+import org.attnsweep.model.Loss;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.model.SignalBasis;
 import org.attnsweep.model.Weights;
@@ -19,7 +20,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * docs/math.md §3's closed-form gradients ({@link ReferenceEngine#gradients}) against central finite
- * differences of {@link ReferenceEngine#loss}, entry by entry, in float64.
+ * differences of {@link ReferenceEngine#loss}, entry by entry, in float64, for every loss of
+ * docs/math.md §8 (the hinge away from its kink: a draw with a margin within {@link #KINK} of 1 is
+ * drawn again).
  */
 class ReferenceGradientTest {
     /** FD step: balances truncation h²·|L'''|/6 ≈ 1e-10 against rounding ε·L/h ≈ 1e-11. */
@@ -35,8 +38,19 @@ class ReferenceGradientTest {
     private static final double MIN_SIGNAL = 1e4 * ATOL;
     /** Entries checked per block; larger blocks are sampled at random (indices from the seed). */
     private static final int MAX_ENTRIES = 120;
+    /** The hinge's FD needs every margin y·f this far from its kink t = 1: 100× the largest move H causes there. */
+    private static final double KINK = 1e-3;
 
     static Stream<Arguments> configs() {
+        return shapes().flatMap(a -> Stream.of(Loss.values()).map(loss -> {
+            Object[] v = java.util.Arrays.copyOf(a.get(), a.get().length + 1);
+            v[0] = v[0] + " " + loss.key();
+            v[v.length - 1] = loss;
+            return Arguments.of(v);
+        }));
+    }
+
+    static Stream<Arguments> shapes() {
         // name, d, M, m_k, m_v, N, p, init, labels, signals, orthogonal noise
         return Stream.of(
                 Arguments.of("M=2 theory p=0", 6, 2, 3, 4, 4, 0.0, InitScheme.THEORY, LabelMode.BALANCED, SignalBasis.AXIS, false),
@@ -50,7 +64,7 @@ class ReferenceGradientTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("configs")
     void closedFormMatchesCentralDifferences(String name, int d, int M, int mk, int mv, int N, double p, InitScheme init,
-                                             LabelMode labels, SignalBasis signals, boolean orthogonal) {
+                                             LabelMode labels, SignalBasis signals, boolean orthogonal, Loss loss) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         RunSpec s = Fixtures.smallSpec(rnd, d, M, mk, mv, N);
@@ -59,6 +73,7 @@ class ReferenceGradientTest {
         s.labels = labels;
         s.signals = signals;
         s.orthogonalNoise = orthogonal;
+        s.loss = loss;
         // Weights of order one, so softmax is far from uniform and every block has a real gradient.
         s.sigma0 = Fixtures.uniform(rnd, 0.5, 1.0);
         s.sigmaV = Fixtures.uniform(rnd, 0.5, 1.0);
@@ -67,21 +82,49 @@ class ReferenceGradientTest {
         s.mu = Fixtures.uniform(rnd, 1.0, 2.0);
         // A draw can leave a tiny block (m_k = m_v = 1 with a saturated softmax): draw again until
         // every block has a gradient large enough for the comparison to mean something.
-        RunData data = Fixtures.data(s);
-        ReferenceEngine.Gradients g = ReferenceEngine.gradients(data.init(), data.train());
-        for (int attempt = 1; attempt < 20 && !allAbove(g, MIN_SIGNAL); attempt++) {
+        RunData data = hingeAcrossKink(Fixtures.data(s), loss);
+        ReferenceEngine.Gradients g = ReferenceEngine.gradients(data.init(), data.train(), loss, null);
+        for (int attempt = 1; attempt < 20 && !(allAbove(g, MIN_SIGNAL) && offKink(data, loss)); attempt++) {
             s.seed = rnd.nextLong();
-            data = Fixtures.data(s);
-            g = ReferenceEngine.gradients(data.init(), data.train());
+            data = hingeAcrossKink(Fixtures.data(s), loss);
+            g = ReferenceEngine.gradients(data.init(), data.train(), loss, null);
         }
+        assertTrue(offKink(data, loss), "no draw in 20 kept every margin off the hinge's kink" + tag(seed));
         TokenSet train = data.train();
         Weights w = data.init();
         String ctx = name + " " + data.config() + tag(seed);
 
-        check("W_Q", w, w.WQ(), g.WQ(), train, rnd, ctx);
-        check("W_K", w, w.WK(), g.WK(), train, rnd, ctx);
-        check("W_V", w, w.WV(), g.WV(), train, rnd, ctx);
-        check("w_O", w, w.wO(), g.wO(), train, rnd, ctx);
+        check("W_Q", w, w.WQ(), g.WQ(), train, loss, rnd, ctx);
+        check("W_K", w, w.WK(), g.WK(), train, loss, rnd, ctx);
+        check("W_V", w, w.WV(), g.WV(), train, loss, rnd, ctx);
+        check("w_O", w, w.wO(), g.wO(), train, loss, rnd, ctx);
+    }
+
+    /**
+     * For the hinge, w_O scaled (f is linear in it) so the largest |f| is 3: margins then fall on
+     * both sides of the kink, and the flat side (ℓ′ = 0) is checked against FD too.
+     */
+    private static RunData hingeAcrossKink(RunData data, Loss loss) {
+        if (loss != Loss.HINGE) return data;
+        TokenSet train = data.train();
+        org.attnsweep.engine.Projected pr = org.attnsweep.engine.Projected.direct(data.init(), train.tokens());
+        double max = 0;
+        for (int n = 0; n < train.N(); n++) max = Math.max(max, Math.abs(org.attnsweep.engine.Metrics.forward(train, n, pr, null)));
+        Weights w = data.init().copy();
+        for (int i = 0; i < w.wO().length; i++) w.wO()[i] *= 3 / max;
+        return new RunData(data.config(), train, data.test(), data.muPos(), data.muNeg(), w);
+    }
+
+    /** Whether every training margin y·f is at least KINK from the hinge's kink (always, for the smooth losses). */
+    private static boolean offKink(RunData data, Loss loss) {
+        if (loss != Loss.HINGE) return true;
+        TokenSet train = data.train();
+        org.attnsweep.engine.Projected pr = org.attnsweep.engine.Projected.direct(data.init(), train.tokens());
+        for (int n = 0; n < train.N(); n++) {
+            double t = train.y()[n] * org.attnsweep.engine.Metrics.forward(train, n, pr, null);
+            if (Math.abs(t - 1) < KINK) return false;
+        }
+        return true;
     }
 
     private static boolean allAbove(ReferenceEngine.Gradients g, double min) {
@@ -94,7 +137,7 @@ class ReferenceGradientTest {
     }
 
     /** Compares grad[i] with the central difference of L in entry i of {@code block} (a part of w). */
-    private static void check(String block, Weights w, double[] entries, double[] grad, TokenSet train,
+    private static void check(String block, Weights w, double[] entries, double[] grad, TokenSet train, Loss loss,
                               SplittableRandom rnd, String ctx) {
         double maxAbs = 0;
         for (double v : grad) maxAbs = Math.max(maxAbs, Math.abs(v));
@@ -107,9 +150,9 @@ class ReferenceGradientTest {
             int i = n <= MAX_ENTRIES ? t : rnd.nextInt(n);
             double orig = entries[i];
             entries[i] = orig + H;
-            double lp = ReferenceEngine.loss(w, train);
+            double lp = ReferenceEngine.loss(w, train, loss);
             entries[i] = orig - H;
-            double lm = ReferenceEngine.loss(w, train);
+            double lm = ReferenceEngine.loss(w, train, loss);
             entries[i] = orig;
             double fd = (lp - lm) / (2 * H);
             int ii = i;
