@@ -41,6 +41,7 @@ import java.util.Arrays;
  * @param testSignalAngle shifted test set: degrees each test signal is turned from its training
  *                        signal toward its own direction orthogonal to both (0 = unshifted)
  * @param testP           shifted test set: the test label-flip probability (unshifted: equal to p)
+ * @param heads           attention heads H (docs/math.md §7), each with its own W_Q, W_K, W_V, w_O; 1 = §2's model
  */
 public record RunConfig(
         int d, int M, int mk, int mv, int N,
@@ -49,7 +50,7 @@ public record RunConfig(
         InitScheme init, double sigma0, double sigmaV, double sigmaO, double initDivisor,
         boolean trainWo, double lr, int steps, double targetLoss, int evalEvery,
         int testN, long seed, int repeat, int attnSample, double snrSigma, ImageSource images,
-        double testSigmaScale, double testSignalAngle, double testP) {
+        double testSigmaScale, double testSignalAngle, double testP, int heads) {
 
     public RunConfig {
         sigma = sigma.clone();
@@ -90,13 +91,13 @@ public record RunConfig(
 
     /**
      * FLOPs of one GD step of the span formulation (docs/math.md §4), counted as its leading term only:
-     * the two P×P×m_k products Q −= ηαG and K −= ηβG, 2·m_k·P² multiply-adds at 2 FLOPs each. The
+     * the two P×P×m_k products Q −= ηαG and K −= ηβG per head, 2·H·m_k·P² multiply-adds at 2 FLOPs each. The
      * O((m_k+m_v)·P·M) rest is left out. The one FLOP count of the project: the planner's time
      * estimate, the benchmarks' GFLOP/s and the report all use it.
      */
     public double stepFlops() {
         double P = tokenCount();
-        return 4.0 * mk * P * P;
+        return 4.0 * heads * mk * P * P;
     }
 
     /**
@@ -109,6 +110,7 @@ public record RunConfig(
         positive("--mk", mk);
         positive("--mv", mv);
         positive("--N", N);
+        positive("--heads", heads);
         if (sigma.length != M - 1) {
             throw bad("--sigma must list M-1 = " + (M - 1) + " values (one per noise token): got "
                     + sigma.length + " " + Arrays.toString(sigma));
@@ -180,14 +182,14 @@ public record RunConfig(
     public RunConfig withN(int n) {
         return new RunConfig(d, M, mk, mv, n, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
-                seed, repeat, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP);
+                seed, repeat, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP, heads);
     }
 
     /** A copy with another repeat index. */
     public RunConfig withRepeat(int r) {
         return new RunConfig(d, M, mk, mv, N, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
-                seed, r, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP);
+                seed, r, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP, heads);
     }
 
     @Override
@@ -234,6 +236,7 @@ public record RunConfig(
         if (testSigmaScale != 1) b.append(", testSigmaScale=").append(testSigmaScale);
         if (testSignalAngle != 0) b.append(", testSignalAngle=").append(testSignalAngle);
         if (testP != p) b.append(", testP=").append(testP);
+        if (heads != 1) b.append(", heads=").append(heads);
         return b.append(']').toString();
     }
 }

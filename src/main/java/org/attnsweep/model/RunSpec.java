@@ -38,6 +38,8 @@ public final class RunSpec {
     public double testSigmaScale = 1, testSignalAngle = 0;
     /** Test label-flip probability; NaN = the training p. */
     public double testP = Double.NaN;
+    /** Attention heads H (docs/math.md §7). */
+    public int heads = 1;
 
     /**
      * Every key a run can be given, in the order they are applied, with its help text. The command
@@ -79,7 +81,8 @@ public final class RunSpec {
             "test-sigma-scale", "shifted test set: test noise sigma times this (> 0; default 1)",
             "test-signal-angle", "shifted test set: test signals turned by this many degrees in [0, 180] toward directions"
                     + " orthogonal to both training signals (default 0)",
-            "test-p", "shifted test set: test label-flip probability in [0, 0.5) (default: --p)");
+            "test-p", "shifted test set: test label-flip probability in [0, 0.5) (default: --p)",
+            "heads", "attention heads H >= 1, each with its own W_Q, W_K, W_V, w_O; f sums them (default 1)");
 
     private static java.util.Map<String, String> keys(String... kv) {
         java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
@@ -146,6 +149,7 @@ public final class RunSpec {
             case "test-sigma-scale" -> testSigmaScale = real(key, v);
             case "test-signal-angle" -> testSignalAngle = real(key, v);
             case "test-p" -> testP = real(key, v);
+            case "heads" -> heads = integer(key, v);
             default -> throw new IllegalArgumentException("unknown key '" + key + "': expected one of " + KEYS.keySet());
         }
     }
@@ -261,7 +265,7 @@ public final class RunSpec {
             java.util.Arrays.fill(ones, 1.0);
             return new RunConfig(img.d(), img.M(), mk, mv, N, ones, mu, p, labels, orthogonalNoise, signals, init, sigma0,
                     sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample,
-                    0, img, 1, 0, Double.isNaN(testP) ? p : testP).validate();
+                    0, img, 1, 0, Double.isNaN(testP) ? p : testP, heads).validate();
         }
         double m = mu;
         if (!Double.isNaN(snr)) {
@@ -271,7 +275,7 @@ public final class RunSpec {
         }
         return new RunConfig(d, M, mk, mv, N, sigma, m, p, labels, orthogonalNoise, signals, init, sigma0, sigmaV,
                 sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample, snrSigma, null,
-                testSigmaScale, testSignalAngle, Double.isNaN(testP) ? p : testP).validate();
+                testSigmaScale, testSignalAngle, Double.isNaN(testP) ? p : testP, heads).validate();
     }
 
     /** The validated image source of image runs, or null; refuses image options without --images. */
