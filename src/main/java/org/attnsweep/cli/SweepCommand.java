@@ -165,7 +165,7 @@ public final class SweepCommand implements Callable<Integer> {
                 RunConfig c = r.config();
                 // each run counted in the form it trains in: docs/math.md §4's span count, §7's direct count
                 flops += c.steps() * (f.form() == org.attnsweep.engine.Formulation.DIRECT
-                        ? org.attnsweep.engine.vector.CostModel.directStepFlops(c.N(), c.M(), c.d(), c.mk(), c.mv(), c.tokenCount())
+                        ? org.attnsweep.engine.vector.CostModel.directStepFlops(c.N(), c.M(), c.d(), c.mk(), c.mv(), c.tokenCount(), c.heads())
                         : c.stepFlops());
             }
             peak = Math.max(peak, bytes);

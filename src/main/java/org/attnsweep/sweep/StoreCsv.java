@@ -102,7 +102,7 @@ public final class StoreCsv {
                 case "key" -> HEX;
                 case "seed" -> LONG;
                 case "run", "step", "repeat", "d", "M", "mk", "mv", "N", "steps", "eval_every", "test_n",
-                     "attn_sample", "stop_step" -> INT;
+                     "attn_sample", "stop_step", "heads" -> INT;
                 case "sigma" -> NUMS;
                 case "orthogonal_noise", "train_wo", "reached_target", "diverged" -> BOOL;
                 case "labels" -> LABELS;

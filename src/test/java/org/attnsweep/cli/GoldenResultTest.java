@@ -38,7 +38,7 @@ class GoldenResultTest {
      * default run writes}; null text for a column whose default value is another column's (e.g. a
      * loss reported in the logistic loss too), which its own test checks.
      */
-    static final List<String[]> ADDED = List.of();
+    static final List<String[]> ADDED = List.<String[]>of(new String[] {"heads", "1"});
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"vector", "direct", "reference", "cuda"})

@@ -97,6 +97,34 @@ class EngineDifferentialTest {
         });
     }
 
+    /** Batches per engine drawn for the heads test: each a random shape of {@link #SHAPES} with H = 2 or 3. */
+    private static final int HEAD_BATCHES = 4;
+
+    /**
+     * H ∈ {2, 3} heads (docs/math.md §7), every engine against the reference over {@link #STEPS} steps
+     * on random shapes with fresh seeds, with the one-head test's tolerances: each head is one
+     * head's arithmetic, and f sums H of them.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void headsMatchReference(EngineCase c) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Tol tol = c.precision() == Precision.FLOAT64 ? F64 : F32;
+        c.with(engine -> {
+            for (int b = 0; b < HEAD_BATCHES; b++) {
+                int[] sh = SHAPES[rnd.nextInt(SHAPES.length)];
+                int H = 2 + b % 2;
+                List<RunData> runs = Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R, 10, H);
+                String ctx = engine.describe() + " H=" + H + " d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3] + " N="
+                        + runs.stream().map(r -> r.config().N()).toList() + tag(seed);
+                try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = engine.open(runs)) {
+                    compare(ref, got, runs, STEPS, tol, ctx);
+                }
+            }
+        });
+    }
+
     private static void compare(EngineBatch ref, EngineBatch got, List<RunData> runs, int steps, Tol tol, String ctx) {
         boolean[] all = new boolean[R];
         java.util.Arrays.fill(all, true);
@@ -159,7 +187,7 @@ class EngineDifferentialTest {
      * such samples (usually none).
      */
     private static void compareError(TokenSet set, Weights wRef, double ref, double got, Tol tol, Metric m, String ctx) {
-        Projected pr = Projected.direct(wRef, set.tokens());
+        Projected[] pr = Projected.heads(wRef, set.tokens());
         int ambiguous = 0;
         for (int n = 0; n < set.N(); n++) {
             if (Math.abs(Metrics.forward(set, n, pr, null)) <= tol.marginAmbiguity) ambiguous++;

@@ -147,6 +147,10 @@ public final class CudaEngine implements Engine, AutoCloseable {
 
     @Override
     public int maxBatch(RunConfig shape) {
+        if (shape.heads() != 1) {
+            throw new IllegalArgumentException("--engine cuda trains one head per run: --heads " + shape.heads()
+                    + " needs --engine vector or reference");
+        }
         Layout lay = Layout.of(shape);
         long free = ctx.freeBytes();
         long usable = (long) (free * MEMORY_SHARE) - lay.setupBytes();

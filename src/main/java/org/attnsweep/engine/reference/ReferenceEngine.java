@@ -50,8 +50,7 @@ public final class ReferenceEngine implements Engine {
 
     /** L = (1/N) Σ_n ℓ(y_n f(X_n)) at weights w on the training set; f sums the heads (docs/math.md §7). */
     public static double loss(Weights w, TokenSet train) {
-        Projected[] pr = new Projected[w.heads()];
-        for (int h = 0; h < pr.length; h++) pr[h] = Projected.direct(w.head(h), train.tokens());
+        Projected[] pr = Projected.heads(w, train.tokens());
         double l = 0;
         for (int n = 0; n < train.N(); n++) l += Metrics.logistic(train.y()[n] * Metrics.forward(train, n, pr, null));
         return l / train.N();
@@ -222,15 +221,8 @@ public final class ReferenceEngine implements Engine {
                 double[] probes = new double[2 * w.d()];
                 System.arraycopy(run.muPos(), 0, probes, 0, w.d());
                 System.arraycopy(run.muNeg(), 0, probes, w.d(), w.d());
-                int H = w.heads();
-                Projected[] tr = new Projected[H], te = new Projected[H], pr = new Projected[H];
-                for (int h = 0; h < H; h++) {
-                    Weights wh = w.head(h);
-                    tr[h] = Projected.direct(wh, run.train().tokens());
-                    te[h] = Projected.direct(wh, run.test().tokens());
-                    pr[h] = Projected.direct(wh, probes);
-                }
-                Metrics.compute(run.config(), run.train(), tr, run.test(), te, pr, out[r]);
+                Metrics.compute(run.config(), run.train(), Projected.heads(w, run.train().tokens()), run.test(),
+                        Projected.heads(w, run.test().tokens()), Projected.heads(w, probes), out[r]);
             }
         }
 

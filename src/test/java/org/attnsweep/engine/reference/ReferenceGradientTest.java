@@ -19,7 +19,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * docs/math.md §3's closed-form gradients ({@link ReferenceEngine#gradients}) against central finite
- * differences of {@link ReferenceEngine#loss}, entry by entry, in float64.
+ * differences of {@link ReferenceEngine#loss}, entry by entry, in float64; with H ∈ {1, 2, 3} heads
+ * (§7), each head's blocks checked on their own.
  */
 class ReferenceGradientTest {
     /** FD step: balances truncation h²·|L'''|/6 ≈ 1e-10 against rounding ε·L/h ≈ 1e-11. */
@@ -36,7 +37,17 @@ class ReferenceGradientTest {
     /** Entries checked per block; larger blocks are sampled at random (indices from the seed). */
     private static final int MAX_ENTRIES = 120;
 
+    /** Every shape of {@link #shapes} with H = 1, 2 and 3 heads. */
     static Stream<Arguments> configs() {
+        return shapes().flatMap(a -> Stream.of(1, 2, 3).map(H -> {
+            Object[] in = a.get(), out = java.util.Arrays.copyOf(in, in.length + 1);
+            out[0] = in[0] + " H=" + H;
+            out[in.length] = H;
+            return Arguments.of(out);
+        }));
+    }
+
+    static Stream<Arguments> shapes() {
         // name, d, M, m_k, m_v, N, p, init, labels, signals, orthogonal noise
         return Stream.of(
                 Arguments.of("M=2 theory p=0", 6, 2, 3, 4, 4, 0.0, InitScheme.THEORY, LabelMode.BALANCED, SignalBasis.AXIS, false),
@@ -50,7 +61,7 @@ class ReferenceGradientTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("configs")
     void closedFormMatchesCentralDifferences(String name, int d, int M, int mk, int mv, int N, double p, InitScheme init,
-                                             LabelMode labels, SignalBasis signals, boolean orthogonal) {
+                                             LabelMode labels, SignalBasis signals, boolean orthogonal, int heads) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         RunSpec s = Fixtures.smallSpec(rnd, d, M, mk, mv, N);
@@ -59,6 +70,7 @@ class ReferenceGradientTest {
         s.labels = labels;
         s.signals = signals;
         s.orthogonalNoise = orthogonal;
+        s.heads = heads;
         // Weights of order one, so softmax is far from uniform and every block has a real gradient.
         s.sigma0 = Fixtures.uniform(rnd, 0.5, 1.0);
         s.sigmaV = Fixtures.uniform(rnd, 0.5, 1.0);
@@ -69,7 +81,7 @@ class ReferenceGradientTest {
         // every block has a gradient large enough for the comparison to mean something.
         RunData data = Fixtures.data(s);
         ReferenceEngine.Gradients g = ReferenceEngine.gradients(data.init(), data.train());
-        for (int attempt = 1; attempt < 20 && !allAbove(g, MIN_SIGNAL); attempt++) {
+        for (int attempt = 1; attempt < 20 && !allAbove(g, heads, MIN_SIGNAL); attempt++) {
             s.seed = rnd.nextLong();
             data = Fixtures.data(s);
             g = ReferenceEngine.gradients(data.init(), data.train());
@@ -78,33 +90,42 @@ class ReferenceGradientTest {
         Weights w = data.init();
         String ctx = name + " " + data.config() + tag(seed);
 
-        check("W_Q", w, w.WQ(), g.WQ(), train, rnd, ctx);
-        check("W_K", w, w.WK(), g.WK(), train, rnd, ctx);
-        check("W_V", w, w.WV(), g.WV(), train, rnd, ctx);
-        check("w_O", w, w.wO(), g.wO(), train, rnd, ctx);
+        for (int h = 0; h < heads; h++) {
+            check("W_Q head " + h, w, w.WQ(), g.WQ(), h, heads, train, rnd, ctx);
+            check("W_K head " + h, w, w.WK(), g.WK(), h, heads, train, rnd, ctx);
+            check("W_V head " + h, w, w.WV(), g.WV(), h, heads, train, rnd, ctx);
+            check("w_O head " + h, w, w.wO(), g.wO(), h, heads, train, rnd, ctx);
+        }
     }
 
-    private static boolean allAbove(ReferenceEngine.Gradients g, double min) {
+    /** Whether every block of every one of the heads (equal slices, head after head) has an entry above min. */
+    private static boolean allAbove(ReferenceEngine.Gradients g, int heads, double min) {
         for (double[] block : new double[][] {g.WQ(), g.WK(), g.WV(), g.wO()}) {
-            double maxAbs = 0;
-            for (double v : block) maxAbs = Math.max(maxAbs, Math.abs(v));
-            if (maxAbs <= min) return false;
+            int n = block.length / heads;
+            for (int h = 0; h < heads; h++) {
+                double maxAbs = 0;
+                for (int i = h * n; i < (h + 1) * n; i++) maxAbs = Math.max(maxAbs, Math.abs(block[i]));
+                if (maxAbs <= min) return false;
+            }
         }
         return true;
     }
 
-    /** Compares grad[i] with the central difference of L in entry i of {@code block} (a part of w). */
-    private static void check(String block, Weights w, double[] entries, double[] grad, TokenSet train,
+    /**
+     * Compares grad[i] with the central difference of L in entry i of {@code block}, head h's part
+     * (the h-th of {@code heads} equal slices) of an array of w.
+     */
+    private static void check(String block, Weights w, double[] entries, double[] grad, int h, int heads, TokenSet train,
                               SplittableRandom rnd, String ctx) {
+        int n = entries.length / heads, from = h * n;
         double maxAbs = 0;
-        for (double v : grad) maxAbs = Math.max(maxAbs, Math.abs(v));
+        for (int i = from; i < from + n; i++) maxAbs = Math.max(maxAbs, Math.abs(grad[i]));
         assertTrue(maxAbs > MIN_SIGNAL, block + ": largest gradient entry " + maxAbs
                 + " is too small for the check to mean anything; " + ctx);
 
-        int n = entries.length;
         int count = Math.min(n, MAX_ENTRIES);
         for (int t = 0; t < count; t++) {
-            int i = n <= MAX_ENTRIES ? t : rnd.nextInt(n);
+            int i = from + (n <= MAX_ENTRIES ? t : rnd.nextInt(n));
             double orig = entries[i];
             entries[i] = orig + H;
             double lp = ReferenceEngine.loss(w, train);
