@@ -118,9 +118,11 @@ public final class NpyData {
         public void check(RunConfig config) {
             if (init != null && (init.d() != config.d() || init.mk() != config.mk() || init.mv() != config.mv()
                     || init.heads() != config.heads())) {
-                throw new IllegalArgumentException("the init dir holds H=" + init.heads() + ", d=" + init.d() + ", m_k=" + init.mk()
-                        + ", m_v=" + init.mv() + " (" + W_Q + ", " + W_V + ") but the run asks for H=" + config.heads() + ", d="
-                        + config.d() + ", m_k=" + config.mk() + ", m_v=" + config.mv());
+                // H is named where it is what disagrees (one-head files and runs read as before heads).
+                boolean h = init.heads() != config.heads();
+                throw new IllegalArgumentException("the init dir holds " + (h ? "H=" + init.heads() + ", " : "") + "d=" + init.d()
+                        + ", m_k=" + init.mk() + ", m_v=" + init.mv() + " (" + W_Q + ", " + W_V + ") but the run asks for "
+                        + (h ? "H=" + config.heads() + ", " : "") + "d=" + config.d() + ", m_k=" + config.mk() + ", m_v=" + config.mv());
             }
             if (train != null && (train.N() != config.N() || train.M() != config.M() || train.d() != config.d()
                     || test.N() != config.testN())) {
