@@ -33,7 +33,7 @@ import picocli.CommandLine.Option;
         footer = {"Every run option takes a value, a list or an inclusive range: --p 0,0.1,0.2  --N 2:20:2  --mu 1:100;",
                 "a list or range makes an axis of the grid. --sigma lists use '|': --sigma '4|2'.",
                 "Sweep presets: jiang-heatmap, zhang-phase, zhang-critical, zhang-lr, zhang-vinit, zhang-factors,",
-                "jiang-dynamics-benign, jiang-dynamics-harmful, zhang-dynamics, fashion-heatmap, ood-angle."})
+                "jiang-dynamics-benign, jiang-dynamics-harmful, zhang-dynamics, fashion-heatmap, ood-angle, heads-phase."})
 public final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--preset", description = "a sweep preset (docs/math.md §6)") String preset;

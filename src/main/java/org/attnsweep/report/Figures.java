@@ -17,7 +17,8 @@ import org.jfree.chart.plot.ValueMarker;
  * <li>{@code heatmap[-group]}: mean test loss over (SNR, N), one per group of the other varying
  * columns (p, usually) whose cells form a grid, beside the map thresholded at the cutoff, both with
  * the fitted N·SNR² = C (A Fig. 1, B Figs. 2–3);</li>
- * <li>{@code critical-c}: the fitted C against p (B Fig. 4);</li>
+ * <li>{@code critical-c}: the fitted C against p (B Fig. 4); {@code heads-c}: the fitted C against the
+ * number of heads H (heads-phase, docs/math.md §7);</li>
  * <li>{@code factors}: final test loss against N, p, ‖μ‖ and σ_p where they vary (B Fig. 7), and test
  * error against the test-set shifts θ, test σ scale and test p (ood-angle);</li>
  * <li>{@code compare-<column>}: training curves per value when one column varies over a few cells,
@@ -175,22 +176,39 @@ public final class Figures {
                 PANEL_W, PANEL_H + 40);
     }
 
+    /**
+     * The columns whose fitted C gets a figure of its own when the heatmaps are grouped by it alone:
+     * column, figure name, axis label, title and the caption's "fitted per ...".
+     */
+    private static final List<String[]> C_AGAINST = List.of(
+            new String[] {"p", "critical-c", "p (label-flip rate)", "Fitted C of the boundary N·SNR² = C against p",
+                    "C fitted per p from the heatmaps (cutoff %s on the test loss above H(p))"},
+            new String[] {"heads", "heads-c", "H (attention heads)", "Fitted C of the boundary N·SNR² = C against the number of heads H",
+                    "C fitted per number of heads H from the heatmaps (cutoff %s on the test loss above H(p); f sums the H heads,"
+                            + " docs/math.md §7)"});
+
     private Figure criticalC(Map<Map<String, String>, List<Aggregate.Cell>> grids) {
+        if (grids.isEmpty()) return null;
+        String[] spec = null;
+        for (String[] c : C_AGAINST) if (grids.keySet().iterator().next().keySet().equals(java.util.Set.of(c[0]))) spec = c;
+        if (spec == null) return null;
+        String key = spec[0];
         List<double[]> pts = new ArrayList<>();
         for (Map.Entry<Map<String, String>, List<Aggregate.Cell>> e : grids.entrySet()) {
-            if (!e.getKey().keySet().equals(java.util.Set.of("p"))) return null;
+            if (!e.getKey().keySet().equals(java.util.Set.of(key))) return null;
             Aggregate.Fit f = r.fitOf(e.getValue().get(0));
-            if (f != null && Double.isFinite(f.C())) pts.add(new double[] {Double.parseDouble(e.getKey().get("p")), f.C(), f.cLo(), f.cHi()});
+            if (f != null && Double.isFinite(f.C())) pts.add(new double[] {Double.parseDouble(e.getKey().get(key)), f.C(), f.cLo(), f.cHi()});
         }
         if (pts.size() < 2) return null;
         pts.sort((a, b) -> Double.compare(a[0], b[0]));
         double[] x = pts.stream().mapToDouble(v -> v[0]).toArray(), y = pts.stream().mapToDouble(v -> v[1]).toArray();
         double[] lo = pts.stream().mapToDouble(v -> v[2]).toArray(), hi = pts.stream().mapToDouble(v -> v[3]).toArray();
-        JFreeChart c = Charts.lines(null, "p (label-flip rate)", "C  (boundary N·SNR² = C)",
+        JFreeChart c = Charts.lines(null, spec[2], "C  (boundary N·SNR² = C)",
                 List.of(new Charts.Line("fitted C", x, y, lo, hi, Charts.PALETTE[0], Charts.Style.POINTS)), false, List.of());
-        return new Figure("critical-c", "Fitted C of the boundary N·SNR² = C against p",
-                "C fitted per p from the heatmaps (cutoff " + Fmt.num(r.cutoff()) + " on the test loss above H(p)), shaded: its "
-                        + Math.round(100 * org.attnsweep.sweep.Bootstrap.LEVEL) + "% bootstrap interval over repeats; p without a fit are left out.",
+        return new Figure(spec[1], spec[3],
+                String.format(java.util.Locale.ROOT, spec[4], Fmt.num(r.cutoff())) + ", shaded: its "
+                        + Math.round(100 * org.attnsweep.sweep.Bootstrap.LEVEL) + "% bootstrap interval over repeats; "
+                        + Notation.of(key).split(" ")[0] + " without a fit are left out.",
                 List.of(c), 1, PANEL_W + 80, PANEL_H);
     }
 

@@ -35,6 +35,8 @@ public final class SweepPresets {
         NOTES.put("ood-angle", "beyond the papers: test error against the test signal angle theta {0, 15, .., 90, 135, 180}"
                 + " at paper A's heatmap shape, N = 20, harmful |mu| = 20 (N SNR^2 = 195) and benign |mu| = 80"
                 + " (N SNR^2 = 3125), 5 repeats");
+        NOTES.put("heads-phase", "beyond the papers (docs/math.md §7): the fitted boundary C of N SNR^2 = C for H {1, 2, 4, 8} heads"
+                + " at paper A's heatmap shape on a reduced grid, N 4..20 step 4 x |mu| 10..100 step 10 x 3 repeats");
     }
 
     public static java.util.Set<String> names() {
@@ -100,6 +102,13 @@ public final class SweepPresets {
                 s.N = 20;
                 s.repeats = 5;
                 yield List.of(new Grid(s, axes("mu", "20,80", "test-signal-angle", "0:90:15,135,180")));
+            }
+            case "heads-phase" -> {
+                // Paper A's heatmap cell (jiang-heatmap) on a coarser grid, once per number of heads:
+                // one (N, SNR) map and one fitted C per H, and C against H.
+                RunSpec s = run(base, "jiang-heatmap");
+                s.repeats = 3;
+                yield List.of(new Grid(s, axes("N", "4:20:4", "mu", "10:100:10", "heads", "1,2,4,8")));
             }
             default -> throw new IllegalArgumentException("--preset must be one of " + NOTES.keySet() + ": got '" + name + "'");
         };
