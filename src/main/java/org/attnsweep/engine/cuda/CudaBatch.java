@@ -94,6 +94,7 @@ final class CudaBatch implements EngineBatch {
                         + ", m_k=" + mk + ", m_v=" + mv + "; run " + r + " has d=" + c.d() + ", M=" + c.M() + ", m_k=" + c.mk()
                         + ", m_v=" + c.mv());
             }
+            if (c.heads() != 1) throw new IllegalArgumentException(oneHead(c));
             N[r] = rd.train().N();
             P[r] = rd.train().P();
             NT[r] = rd.test().N();
@@ -176,6 +177,11 @@ final class CudaBatch implements EngineBatch {
         } finally {
             if (staged != null) staged.close();
         }
+    }
+
+    /** Why a run of H > 1 heads is refused: the kernels train one head per run (docs/math.md §7 is not built here). */
+    static String oneHead(RunConfig c) {
+        return "--engine cuda trains one head per run: --heads " + c.heads() + " needs --engine vector or reference";
     }
 
     /**

@@ -147,10 +147,7 @@ public final class CudaEngine implements Engine, AutoCloseable {
 
     @Override
     public int maxBatch(RunConfig shape) {
-        if (shape.heads() != 1) {
-            throw new IllegalArgumentException("--engine cuda trains one head per run: --heads " + shape.heads()
-                    + " needs --engine vector or reference");
-        }
+        if (shape.heads() != 1) throw new IllegalArgumentException(CudaBatch.oneHead(shape));
         Layout lay = Layout.of(shape);
         long free = ctx.freeBytes();
         long usable = (long) (free * MEMORY_SHARE) - lay.setupBytes();
