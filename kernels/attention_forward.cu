@@ -6,6 +6,8 @@
 //     c_a = (1/M) Σ_l S_la       D_la = (g/M) S_la (u_{j_a} − ū_l)
 //
 // with j_l = map[n, l]. σ and ℓ are taken in float64 as the CPU engines do; g is rounded to float.
+// With H heads (docs/math.md §7) each head is a run slot of its own and writes its f_h to f; given
+// fRun (the run's f = Σ_h f_h of every sample, kernels/heads_sum.cu), loss and g are those of fRun.
 // Shapes of run r (padded): map N_max×M token indices, QK P_max×2m_k with row j = [q_j | k_j],
 // u P_max, y N_max (±1). Outputs f N_max and, where not null, loss N_max (double), g N_max,
 // c N_max×M, D N_max×M×M. The training step wants all of them; metrics want f (train and test
@@ -24,7 +26,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_forward(
         const int* __restrict__ map, const float* __restrict__ QK, long long strideQK,
         const float* __restrict__ u, long long strideU, const float* __restrict__ y,
         float* __restrict__ f, double* __restrict__ loss, float* __restrict__ g,
-        float* __restrict__ c, float* __restrict__ D) {
+        float* __restrict__ c, float* __restrict__ D, const float* __restrict__ fRun) {
     const int r = runs[blockIdx.y], n = blockIdx.x;
     const int N = nOf[r];
     if (n >= N) return;
@@ -96,7 +98,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_forward(
         const float fv = fn / M;
         const float yn = y[sample];
         f[sample] = fv;
-        const double yf = (double)yn * fv;
+        const double yf = (double)yn * (fRun ? fRun[sample] : fv);
         if (loss) loss[sample] = logistic(yf);
         gs[0] = (float)(-yn * sigmoid(-yf) / N);
         if (g) g[sample] = gs[0];

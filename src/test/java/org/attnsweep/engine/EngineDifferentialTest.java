@@ -103,8 +103,7 @@ class EngineDifferentialTest {
     /**
      * H ∈ {2, 3} heads (docs/math.md §7), every engine against the reference over {@link #STEPS} steps
      * on random shapes with fresh seeds, with the one-head test's tolerances: each head is one
-     * head's arithmetic, and f sums H of them. The cuda engine trains one head per run: it must
-     * refuse these batches.
+     * head's arithmetic, and f sums H of them (cuda: H slots of the batch per run, kernels/heads_sum.cu).
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("engines")
@@ -119,13 +118,6 @@ class EngineDifferentialTest {
                 List<RunData> runs = Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R, 10, H);
                 String ctx = engine.describe() + " H=" + H + " d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3] + " N="
                         + runs.stream().map(r -> r.config().N()).toList() + tag(seed);
-                if (c.cuda()) {
-                    // The kernels train one head per run: the engine must refuse heads, never train them as one.
-                    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-                            () -> engine.open(runs).close(), ctx);
-                    assertTrue(e.getMessage().startsWith("--engine cuda trains one head per run: --heads " + H), e.getMessage());
-                    continue;
-                }
                 try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = engine.open(runs)) {
                     compare(ref, got, runs, STEPS, tol, ctx);
                 }
