@@ -9,6 +9,8 @@
 // and B its batch size bOf[r] (docs/math.md §8): g = 0 for a sample outside the step's mini-batch
 // (inBatch[r·N_max + n] = 0; inBatch null: every sample is in, B = N). ℓ and ℓ′ are taken in
 // float64 as the CPU engines do; g is rounded to float.
+// With H heads (docs/math.md §7) each head is a run slot of its own and writes its f_h to f; given
+// fRun (the run's f = Σ_h f_h of every sample, kernels/heads_sum.cu), loss and g are those of fRun.
 // Shapes of run r (padded): map N_max×M token indices, QK P_max×2m_k with row j = [q_j | k_j],
 // u P_max, y N_max (±1). Outputs f N_max and, where not null, loss N_max (double), g N_max,
 // c N_max×M, D N_max×M×M. The training step wants all of them; metrics want f (train and test
@@ -28,7 +30,7 @@ extern "C" __global__ void __launch_bounds__(128) attention_forward(
         const float* __restrict__ u, long long strideU, const float* __restrict__ y,
         const int* __restrict__ lossKind, const int* __restrict__ bOf, const int* __restrict__ inBatch,
         float* __restrict__ f, double* __restrict__ loss, float* __restrict__ g,
-        float* __restrict__ c, float* __restrict__ D) {
+        float* __restrict__ c, float* __restrict__ D, const float* __restrict__ fRun) {
     const int r = runs[blockIdx.y], n = blockIdx.x;
     const int N = nOf[r];
     if (n >= N) return;
@@ -100,9 +102,10 @@ extern "C" __global__ void __launch_bounds__(128) attention_forward(
         const float fv = fn / M;
         const float yn = y[sample];
         f[sample] = fv;
-        const double yf = (double)yn * fv;
+        const float fr = fRun ? fRun[sample] : fv;
+        const double yf = (double)yn * fr;
         if (loss) loss[sample] = loss_value(lossKind[r], yf);
-        gs[0] = !inBatch || inBatch[sample] ? (float)sample_gradient(lossKind[r], yn, fv, bOf[r]) : 0.0f;
+        gs[0] = !inBatch || inBatch[sample] ? (float)sample_gradient(lossKind[r], yn, fr, bOf[r]) : 0.0f;
         if (g) g[sample] = gs[0];
     }
     __syncthreads();

@@ -75,6 +75,11 @@ public final class Fixtures {
 
     /** As {@link #mixedBatch(SplittableRandom, int, int, int, int, int)} with N drawn from 2..nMax, run 0 at nMax. */
     public static List<RunData> mixedBatch(SplittableRandom rnd, int d, int M, int mk, int mv, int R, int nMax) {
+        return mixedBatch(rnd, d, M, mk, mv, R, nMax, 1);
+    }
+
+    /** As {@link #mixedBatch(SplittableRandom, int, int, int, int, int, int)} with H heads in every run (docs/math.md §7). */
+    public static List<RunData> mixedBatch(SplittableRandom rnd, int d, int M, int mk, int mv, int R, int nMax, int heads) {
         int shift = rnd.nextInt(4);
         List<Integer> ns = new ArrayList<>();
         for (int n = 2; n < nMax; n++) ns.add(n);
@@ -91,6 +96,7 @@ public final class Fixtures {
             s.signals = on[3] ? SignalBasis.RANDOM : SignalBasis.AXIS;
             s.labels = on[4] ? LabelMode.RADEMACHER : LabelMode.BALANCED;
             s.init = on[5] ? InitScheme.THEORY : InitScheme.TORCH;
+            s.heads = heads;
             runs.add(data(s));
         }
         return runs;

@@ -126,6 +126,7 @@ final class RunOptions {
             String from = " in --init-from " + initDir;
             take(s, given, "mk", w.mk(), "W_Q.npy's m_k", from);
             take(s, given, "mv", w.mv(), "W_V.npy's m_v", from);
+            take(s, given, "heads", w.heads(), "W_Q.npy's H", from);
             // Image runs take d from the patch; their check names a W_Q.npy of another d.
             if (s.images == null) take(s, given, "d", w.d(), "W_Q.npy's d", from);
         }

@@ -31,7 +31,7 @@ import picocli.CommandLine.Option;
         footer = {"Every run option takes a value, a list or an inclusive range: --p 0,0.1,0.2  --N 2:20:2  --mu 1:100;",
                 "a list or range makes an axis of the grid. --sigma lists use '|': --sigma '4|2'.",
                 "Sweep presets: jiang-heatmap, zhang-phase, zhang-critical, zhang-lr, zhang-vinit, zhang-factors,",
-                "jiang-dynamics-benign, jiang-dynamics-harmful, zhang-dynamics, fashion-heatmap, ood-angle, loss-phase, sgd-phase."})
+                "jiang-dynamics-benign, jiang-dynamics-harmful, zhang-dynamics, fashion-heatmap, ood-angle, loss-phase, sgd-phase, heads-phase."})
 public final class SweepCommand implements Callable<Integer> {
 
     @Option(names = "--preset", description = "a sweep preset (docs/math.md §6)") String preset;
@@ -161,7 +161,7 @@ public final class SweepCommand implements Callable<Integer> {
                 RunConfig c = r.config();
                 // each run counted in the form it trains in: docs/math.md §4's span count, §7's direct count
                 flops += c.steps() * (f.form() == org.attnsweep.engine.Formulation.DIRECT
-                        ? org.attnsweep.engine.vector.CostModel.directStepFlops(c.N(), c.M(), c.d(), c.mk(), c.mv(), c.tokenCount())
+                        ? org.attnsweep.engine.vector.CostModel.directStepFlops(c.N(), c.M(), c.d(), c.mk(), c.mv(), c.tokenCount(), c.heads())
                         : c.stepFlops());
             }
             peak = Math.max(peak, bytes);

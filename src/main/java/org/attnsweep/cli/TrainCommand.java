@@ -40,8 +40,9 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--data-from", description = "read train_x.npy [N,M,d], train_y.npy [N], test_x.npy, test_y.npy "
             + "(optional: train_y_clean.npy, test_y_clean.npy, mu.npy [2,d]); N, M, d and test-n come from the files, "
             + "and an explicit one that disagrees is refused") Path dataFrom;
-    @Option(names = "--init-from", description = "read the initial W_Q.npy [m_k,d], W_K.npy [m_k,d], W_V.npy [m_v,d], w_O.npy [m_v]; "
-            + "m_k, m_v and d come from the files, and an explicit one that disagrees is refused") Path initFrom;
+    @Option(names = "--init-from", description = "read the initial W_Q.npy [m_k,d], W_K.npy [m_k,d], W_V.npy [m_v,d], w_O.npy [m_v] "
+            + "(H heads: [H,m_k,d], [H,m_k,d], [H,m_v,d], [H,m_v]); m_k, m_v, d and H come from the files, and an explicit one "
+            + "that disagrees is refused") Path initFrom;
     @Option(names = "--save-data", description = "write each run's data as NPY files (DIR, or DIR/run-K with several runs); mini-batch runs also batch_order.npy [steps, B]") Path saveData;
     @Option(names = "--save-weights", description = "write each run's final weights as NPY files (DIR, or DIR/run-K)") Path saveWeights;
     @Option(names = "--report", description = "write report.html (figures, verdicts) into --out at the end") boolean report;

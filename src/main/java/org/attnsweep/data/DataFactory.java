@@ -185,14 +185,23 @@ public final class DataFactory {
         return y;
     }
 
-    /** Initial weights of docs/math.md §2, each matrix from its own stream (entry index = row·d + col). */
+    /**
+     * Initial weights of docs/math.md §2, each matrix from its own stream (entry index = row·d + col);
+     * with H heads (§7) head h ≥ 1 draws from the streams named "init-WQ@h" and so on, head 0 from the
+     * unsuffixed ones, so a one-head run's W(0) is the same with or without the option.
+     */
     public static Weights initialWeights(RunConfig c) {
         int d = c.d(), mk = c.mk(), mv = c.mv();
-        return new Weights(d, mk, mv,
-                initMatrix(c, "init-WQ", mk * d, c.sigma0()),
-                initMatrix(c, "init-WK", mk * d, c.sigma0()),
-                initMatrix(c, "init-WV", mv * d, c.sigmaV()),
-                initWo(c));
+        java.util.List<Weights> heads = new java.util.ArrayList<>();
+        for (int h = 0; h < c.heads(); h++) {
+            String at = h == 0 ? "" : "@" + h;
+            heads.add(new Weights(d, mk, mv,
+                    initMatrix(c, "init-WQ" + at, mk * d, c.sigma0()),
+                    initMatrix(c, "init-WK" + at, mk * d, c.sigma0()),
+                    initMatrix(c, "init-WV" + at, mv * d, c.sigmaV()),
+                    initWo(c, "init-wO" + at)));
+        }
+        return Weights.stack(heads);
     }
 
     private static double[] initMatrix(RunConfig c, String name, int size, double theorySigma) {
@@ -207,8 +216,8 @@ public final class DataFactory {
         return w;
     }
 
-    private static double[] initWo(RunConfig c) {
-        Stream s = Stream.of(c.seed(), c.repeat(), "init-wO");
+    private static double[] initWo(RunConfig c, String name) {
+        Stream s = Stream.of(c.seed(), c.repeat(), name);
         double[] w = new double[c.mv()];
         double bound = 1 / Math.sqrt(c.mv());
         for (int i = 0; i < w.length; i++) {

@@ -49,7 +49,7 @@ public final class Family {
     static String key(RunConfig c) {
         return c.seed() + "/" + c.repeat() + "/" + c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv() + "/"
                 + java.util.Arrays.toString(c.sigma()) + "/" + c.orthogonalNoise() + "/" + c.signals() + "/" + c.init()
-                + "/" + c.sigma0() + "/" + c.sigmaV() + "/" + c.sigmaO() + "/" + c.initDivisor() + "/" + c.testN();
+                + "/" + c.sigma0() + "/" + c.sigmaV() + "/" + c.sigmaO() + "/" + c.initDivisor() + "/" + c.testN() + "/" + c.heads();
     }
 
     /** Unit directions of μ₊ (row 0) and μ₋ (row 1). */

@@ -24,7 +24,8 @@ import org.attnsweep.model.Weights;
  *     which is the signal token where the data follows docs/math.md §1.</li>
  * </ul>
  * An init directory holds {@code W_Q.npy} [m_k, d], {@code W_K.npy} [m_k, d], {@code W_V.npy}
- * [m_v, d] and {@code w_O.npy} [m_v], row-major (q = W_Q x).
+ * [m_v, d] and {@code w_O.npy} [m_v], row-major (q = W_Q x); with H heads (docs/math.md §7) each has
+ * the head axis in front: [H, m_k, d], [H, m_k, d], [H, m_v, d], [H, m_v].
  *
  * <p>Every value read must be finite and every label ±1. A file that is missing, malformed or of
  * the wrong shape is refused with an {@link IllegalArgumentException} whose message names the
@@ -115,9 +116,13 @@ public final class NpyData {
 
         /** Refuses a run whose shapes are not the files' (cheap: the CLI checks every run before any work). */
         public void check(RunConfig config) {
-            if (init != null && (init.d() != config.d() || init.mk() != config.mk() || init.mv() != config.mv())) {
-                throw new IllegalArgumentException("the init dir holds d=" + init.d() + ", m_k=" + init.mk() + ", m_v=" + init.mv()
-                        + " (" + W_Q + ", " + W_V + ") but the run asks for d=" + config.d() + ", m_k=" + config.mk() + ", m_v=" + config.mv());
+            if (init != null && (init.d() != config.d() || init.mk() != config.mk() || init.mv() != config.mv()
+                    || init.heads() != config.heads())) {
+                // H is named where it is what disagrees (one-head files and runs read as before heads).
+                boolean h = init.heads() != config.heads();
+                throw new IllegalArgumentException("the init dir holds " + (h ? "H=" + init.heads() + ", " : "") + "d=" + init.d()
+                        + ", m_k=" + init.mk() + ", m_v=" + init.mv() + " (" + W_Q + ", " + W_V + ") but the run asks for "
+                        + (h ? "H=" + config.heads() + ", " : "") + "d=" + config.d() + ", m_k=" + config.mk() + ", m_v=" + config.mv());
             }
             if (train != null && (train.N() != config.N() || train.M() != config.M() || train.d() != config.d()
                     || test.N() != config.testN())) {
@@ -204,13 +209,26 @@ public final class NpyData {
         Npy.writeInt64(dir.resolve(BATCH_ORDER), new int[] {steps, B}, rows);
     }
 
-    /** Writes weights as an init directory (W_Q, W_K, W_V, w_O). Creates {@code dir} if needed. */
+    /**
+     * Writes weights as an init directory (W_Q, W_K, W_V, w_O): one head as [m_k, d], [m_v, d], [m_v],
+     * as before heads existed; H > 1 heads as [H, m_k, d], [H, m_v, d], [H, m_v]. Creates {@code dir}
+     * if needed.
+     */
     public static void saveWeights(Path dir, Weights w) throws IOException {
         Files.createDirectories(dir);
-        Npy.write(dir.resolve(W_Q), new int[] {w.mk(), w.d()}, w.WQ());
-        Npy.write(dir.resolve(W_K), new int[] {w.mk(), w.d()}, w.WK());
-        Npy.write(dir.resolve(W_V), new int[] {w.mv(), w.d()}, w.WV());
-        Npy.write(dir.resolve(W_O), new int[] {w.mv()}, w.wO());
+        Npy.write(dir.resolve(W_Q), headed(w, w.mk(), w.d()), w.WQ());
+        Npy.write(dir.resolve(W_K), headed(w, w.mk(), w.d()), w.WK());
+        Npy.write(dir.resolve(W_V), headed(w, w.mv(), w.d()), w.WV());
+        Npy.write(dir.resolve(W_O), headed(w, w.mv()), w.wO());
+    }
+
+    /** A weight's shape, with the head axis H in front when there is more than one head. */
+    private static int[] headed(Weights w, int... shape) {
+        if (w.heads() == 1) return shape;
+        int[] s = new int[shape.length + 1];
+        s[0] = w.heads();
+        System.arraycopy(shape, 0, s, 1, shape.length);
+        return s;
     }
 
     /**
@@ -221,23 +239,35 @@ public final class NpyData {
         Path wq = required(dir, W_Q, INIT_NEEDS), wk = required(dir, W_K, INIT_NEEDS);
         Path wv = required(dir, W_V, INIT_NEEDS), wo = required(dir, W_O, INIT_NEEDS);
         int[] q = Npy.readShape(wq);
-        if (q.length != 2) throw new IllegalArgumentException(wq + ": shape " + Npy.shapeText(q) + " but expected 2 dimensions (m_k, d)");
-        if (d >= 0 && q[1] != d) {
-            throw new IllegalArgumentException(wq + ": shape " + Npy.shapeText(q) + " but expected (m_k, d) = (m_k, " + d
-                    + ") to match the data dir's d = " + d);
+        // [m_k, d] is one head (the files of before heads); [H, m_k, d] is H heads.
+        if (q.length != 2 && q.length != 3) {
+            throw new IllegalArgumentException(wq + ": shape " + Npy.shapeText(q) + " but expected (m_k, d) or (H, m_k, d)");
         }
-        int mk = q[0];
-        d = q[1];
+        boolean stacked = q.length == 3;
+        int H = stacked ? q[0] : 1;
+        if (H < 1) throw new IllegalArgumentException(wq + ": shape " + Npy.shapeText(q) + " but H must be at least 1");
+        int mk = q[q.length - 2];
+        if (d >= 0 && q[q.length - 1] != d) {
+            throw new IllegalArgumentException(wq + ": shape " + Npy.shapeText(q) + " but expected " + (stacked ? "(H, m_k, d) = (H, m_k, " : "(m_k, d) = (m_k, ")
+                    + d + ") to match the data dir's d = " + d);
+        }
+        d = q[q.length - 1];
         String match = " to match " + W_Q + " " + Npy.shapeText(q);
-        checkShape(wk, "(m_k, d)", new int[] {mk, d}, match);
+        String qkText = stacked ? "(H, m_k, d)" : "(m_k, d)";
+        checkShape(wk, qkText, stacked ? new int[] {H, mk, d} : new int[] {mk, d}, match);
         int[] v = Npy.readShape(wv);
-        if (v.length != 2 || v[1] != d) {
-            throw new IllegalArgumentException(wv + ": shape " + Npy.shapeText(v) + " but expected (m_v, d) = (m_v, " + d + ")" + match);
+        if (v.length != q.length || v[v.length - 1] != d || (stacked && v[0] != H)) {
+            throw new IllegalArgumentException(wv + ": shape " + Npy.shapeText(v) + " but expected "
+                    + (stacked ? "(H, m_v, d) = (" + H + ", m_v, " + d + ")" : "(m_v, d) = (m_v, " + d + ")") + match);
         }
-        int mv = v[0];
-        checkShape(wo, "(m_v,)", new int[] {mv}, " to match " + W_V + " " + Npy.shapeText(v));
-        return new Weights(d, mk, mv, readFinite(wq, "(m_k, d)", md, mk, d), readFinite(wk, "(m_k, d)", md, mk, d),
-                readFinite(wv, "(m_v, d)", md, mv, d), readFinite(wo, "(m_v,)", md, mv));
+        int mv = v[v.length - 2];
+        checkShape(wo, stacked ? "(H, m_v)" : "(m_v,)", stacked ? new int[] {H, mv} : new int[] {mv}, " to match " + W_V + " " + Npy.shapeText(v));
+        if (!stacked) {
+            return new Weights(d, mk, mv, readFinite(wq, "(m_k, d)", md, mk, d), readFinite(wk, "(m_k, d)", md, mk, d),
+                    readFinite(wv, "(m_v, d)", md, mv, d), readFinite(wo, "(m_v,)", md, mv));
+        }
+        return new Weights(d, mk, mv, H, readFinite(wq, qkText, md, H, mk, d), readFinite(wk, qkText, md, H, mk, d),
+                readFinite(wv, "(H, m_v, d)", md, H, mv, d), readFinite(wo, "(H, m_v)", md, H, mv));
     }
 
     /** One split: samples [n, M, d], observed labels [n] and true labels [n] (default: observed). */

@@ -24,9 +24,10 @@ public record RunData(RunConfig config, TokenSet train, TokenSet test, double[] 
         }
         if (train.N() != config.N()) throw new IllegalArgumentException("training set has N=" + train.N() + " samples, config says N=" + config.N());
         if (muPos.length != config.d() || muNeg.length != config.d()) throw new IllegalArgumentException("signal vectors must have d=" + config.d() + " entries");
-        if (init.d() != config.d() || init.mk() != config.mk() || init.mv() != config.mv()) {
-            throw new IllegalArgumentException("initial weights have d=" + init.d() + ", m_k=" + init.mk() + ", m_v=" + init.mv()
-                    + "; config says d=" + config.d() + ", m_k=" + config.mk() + ", m_v=" + config.mv());
+        if (init.d() != config.d() || init.mk() != config.mk() || init.mv() != config.mv() || init.heads() != config.heads()) {
+            throw new IllegalArgumentException("initial weights have H=" + init.heads() + ", d=" + init.d() + ", m_k=" + init.mk()
+                    + ", m_v=" + init.mv() + "; config says H=" + config.heads() + ", d=" + config.d() + ", m_k=" + config.mk()
+                    + ", m_v=" + config.mv());
         }
     }
 }

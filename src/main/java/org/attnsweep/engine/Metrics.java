@@ -45,6 +45,23 @@ public final class Metrics {
     }
 
     /**
+     * f(X) of sample n with H heads (docs/math.md §7): Σ_h f_h(X), each head's from its projections
+     * {@code heads[h]}, summed in head order; with {@code attnOut}, c_a averaged over the heads.
+     */
+    public static double forward(TokenSet set, int n, Projected[] heads, double[] attnOut) {
+        if (heads.length == 1) return forward(set, n, heads[0], attnOut);
+        int M = set.M();
+        double[] one = attnOut == null ? null : new double[M];
+        double f = 0;
+        if (attnOut != null) java.util.Arrays.fill(attnOut, 0, M, 0);
+        for (Projected pr : heads) {
+            f += forward(set, n, pr, one);
+            if (one != null) for (int a = 0; a < M; a++) attnOut[a] += one[a] / heads.length;
+        }
+        return f;
+    }
+
+    /**
      * The per-sample values every metric of docs/math.md §5 is a function of. An engine that computes them
      * elsewhere (the cuda engine, on the device) hands them to {@link #assemble}, so the metric
      * definitions stay in this file.
@@ -67,15 +84,18 @@ public final class Metrics {
     }
 
     /**
-     * Every metric of docs/math.md §5 into {@code out} (length {@link Metric#COUNT}).
+     * Every metric of docs/math.md §5 into {@code out} (length {@link Metric#COUNT}), from the projections
+     * of each of the H heads (§7): f sums the heads, the values u (v_*) are summed over heads like f,
+     * the attention and the scores q·k (attn_*, qk_*) are averaged over heads. With one head these
+     * are §5's metrics bit for bit.
      *
-     * @param train  the training set, with its projections {@code tr}
-     * @param test   the test set, with its projections {@code te}
-     * @param probes projections of μ₊ (token 0) and μ₋ (token 1)
+     * @param train  the training set, with its projections {@code tr[h]}
+     * @param test   the test set, with its projections {@code te[h]}
+     * @param probes projections of μ₊ (token 0) and μ₋ (token 1) per head
      */
-    public static void compute(RunConfig c, TokenSet train, Projected tr, TokenSet test, Projected te,
-                               Projected probes, double[] out) {
-        int N = train.N(), M = train.M();
+    public static void compute(RunConfig c, TokenSet train, Projected[] tr, TokenSet test, Projected[] te,
+                               Projected[] probes, double[] out) {
+        int N = train.N(), M = train.M(), H = tr.length;
         double[] attn = new double[M];
         double[] fTrain = new double[N], sig = new double[N], noise = new double[N];
         for (int n = 0; n < N; n++) {
@@ -89,15 +109,21 @@ public final class Metrics {
         // (kernels/metric_dots.cu picks the same).
         int p2 = 1, p3 = Math.min(2, M - 1);
         double[] uNoise = new double[N], sn = new double[N], ns = new double[N], nn = new double[N];
-        for (int n = 0; n < N; n++) {
-            int s = train.token(n, 0), x2 = train.token(n, p2), x3 = train.token(n, p3);
-            uNoise[n] = tr.u()[x2];
-            sn[n] = tr.qk(s, x2);
-            ns[n] = tr.qk(x3, s);
-            nn[n] = tr.qk(x3, x2);
+        double uPos = 0, uNeg = 0, qkSS = 0;
+        for (int h = 0; h < H; h++) {
+            Projected t = tr[h];
+            for (int n = 0; n < N; n++) {
+                int s = train.token(n, 0), x2 = train.token(n, p2), x3 = train.token(n, p3);
+                uNoise[n] += t.u()[x2];
+                sn[n] += t.qk(s, x2) / H;
+                ns[n] += t.qk(x3, s) / H;
+                nn[n] += t.qk(x3, x2) / H;
+            }
+            uPos += probes[h].u()[0];
+            uNeg += probes[h].u()[1];
+            qkSS += probes[h].qk(0, 0) / H;
         }
-        assemble(c, train, test, new Parts(fTrain, sig, noise, fTest, uNoise, sn, ns, nn,
-                probes.u()[0], probes.u()[1], probes.qk(0, 0)), out);
+        assemble(c, train, test, new Parts(fTrain, sig, noise, fTest, uNoise, sn, ns, nn, uPos, uNeg, qkSS), out);
     }
 
     /** Every metric of docs/math.md §5 into {@code out} (length {@link Metric#COUNT}) from the per-sample parts. */

@@ -37,6 +37,13 @@ public record Projected(int mk, double[] q, double[] k, double[] u) {
         return new Projected(mk, q, k, u);
     }
 
+    /** The projections of the P tokens under each of w's H heads (docs/math.md §7), head by head. */
+    public static Projected[] heads(org.attnsweep.model.Weights w, double[] tokens) {
+        Projected[] out = new Projected[w.heads()];
+        for (int h = 0; h < out.length; h++) out[h] = direct(w.head(h), tokens);
+        return out;
+    }
+
     /** q_{jq} · k_{jk}. */
     public double qk(int jq, int jk) {
         int a = jq * mk, b = jk * mk, i = 0;

@@ -44,6 +44,7 @@ import java.util.Arrays;
  * @param loss            the training loss ℓ (docs/math.md §8); the papers' is {@link Loss#LOGISTIC}
  * @param batchSize       B, the samples of one step: N is full-batch GD, B &lt; N mini-batch SGD over a
  *                        seeded per-epoch permutation (docs/math.md §8)
+ * @param heads           attention heads H (docs/math.md §7), each with its own W_Q, W_K, W_V, w_O; 1 = §2's model
  */
 public record RunConfig(
         int d, int M, int mk, int mv, int N,
@@ -52,7 +53,7 @@ public record RunConfig(
         InitScheme init, double sigma0, double sigmaV, double sigmaO, double initDivisor,
         boolean trainWo, double lr, int steps, double targetLoss, int evalEvery,
         int testN, long seed, int repeat, int attnSample, double snrSigma, ImageSource images,
-        double testSigmaScale, double testSignalAngle, double testP, Loss loss, int batchSize) {
+        double testSigmaScale, double testSignalAngle, double testP, Loss loss, int batchSize, int heads) {
 
     public RunConfig {
         sigma = sigma.clone();
@@ -93,24 +94,24 @@ public record RunConfig(
 
     /**
      * FLOPs of one GD step of the span formulation (docs/math.md §4), counted as its leading term only:
-     * the two P×P×m_k products Q −= ηαG and K −= ηβG, 2·m_k·P² multiply-adds at 2 FLOPs each. The
+     * the two P×P×m_k products Q −= ηαG and K −= ηβG per head, 2·H·m_k·P² multiply-adds at 2 FLOPs each. The
      * O((m_k+m_v)·P·M) rest is left out. The one FLOP count of the project: the planner's time
      * estimate, the benchmarks' GFLOP/s and the report all use it.
      */
     public double stepFlops() {
         double P = tokenCount();
-        return 4.0 * mk * P * P;
+        return 4.0 * heads * mk * P * P;
     }
 
     /**
      * FLOPs of one test evaluation after step 0, counted as its leading term only, as {@link
      * #stepFlops}: the queries and keys of the testN·M test tokens from their P span coefficients
-     * (q_s = W_Q(0)s + A_Q·(Tᵀs), likewise k), 2·m_k·P multiply-adds per token at 2 FLOPs each. At
+     * (q_s = W_Q(0)s + A_Q·(Tᵀs), likewise k), 2·m_k·P multiply-adds per token and head at 2 FLOPs each. At
      * step 0 the test tokens' W(0) projections are all there is, made once in the set-up and not
      * counted, as the training tokens' are not. A run evaluates {@link #evaluations} times.
      */
     public double evalFlops() {
-        return 4.0 * mk * tokenCount() * testN * M;
+        return 4.0 * heads * mk * tokenCount() * testN * M;
     }
 
     /**
@@ -132,6 +133,7 @@ public record RunConfig(
         positive("--mk", mk);
         positive("--mv", mv);
         positive("--N", N);
+        positive("--heads", heads);
         if (sigma.length != M - 1) {
             throw bad("--sigma must list M-1 = " + (M - 1) + " values (one per noise token): got "
                     + sigma.length + " " + Arrays.toString(sigma));
@@ -214,14 +216,14 @@ public record RunConfig(
         return new RunConfig(d, M, mk, mv, n, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
                 seed, repeat, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP, loss,
-                miniBatch() ? batchSize : n);
+                miniBatch() ? batchSize : n, heads);
     }
 
     /** A copy with another repeat index. */
     public RunConfig withRepeat(int r) {
         return new RunConfig(d, M, mk, mv, N, sigma, mu, p, labels, orthogonalNoise, signals, init,
                 sigma0, sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN,
-                seed, r, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP, loss, batchSize);
+                seed, r, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP, loss, batchSize, heads);
     }
 
     @Override
@@ -270,6 +272,7 @@ public record RunConfig(
         if (testP != p) b.append(", testP=").append(testP);
         if (loss != Loss.LOGISTIC) b.append(", loss=").append(loss.key());
         if (miniBatch()) b.append(", batchSize=").append(batchSize);
+        if (heads != 1) b.append(", heads=").append(heads);
         return b.append(']').toString();
     }
 }

@@ -42,6 +42,8 @@ public final class RunSpec {
     public Loss loss = Loss.LOGISTIC;
     /** Samples per step B; null = N (full-batch GD). */
     public Integer batchSize = null;
+    /** Attention heads H (docs/math.md §7). */
+    public int heads = 1;
 
     /**
      * Every key a run can be given, in the order they are applied, with its help text. The command
@@ -85,7 +87,8 @@ public final class RunSpec {
                     + " orthogonal to both training signals (default 0)",
             "test-p", "shifted test set: test label-flip probability in [0, 0.5) (default: --p)",
             "loss", "training loss: logistic (default, the papers'), exponential, hinge or squared",
-            "batch-size", "samples per step B in [1, N]: mini-batch SGD over a seeded permutation per epoch (default N: full-batch GD)");
+            "batch-size", "samples per step B in [1, N]: mini-batch SGD over a seeded permutation per epoch (default N: full-batch GD)",
+            "heads", "attention heads H >= 1, each with its own W_Q, W_K, W_V, w_O; f sums them (default 1)");
 
     private static java.util.Map<String, String> keys(String... kv) {
         java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
@@ -154,6 +157,7 @@ public final class RunSpec {
             case "test-p" -> testP = real(key, v);
             case "loss" -> loss = choice(key, v, Loss.class);
             case "batch-size" -> batchSize = integer(key, v);
+            case "heads" -> heads = integer(key, v);
             default -> throw new IllegalArgumentException("unknown key '" + key + "': expected one of " + KEYS.keySet());
         }
     }
@@ -269,7 +273,7 @@ public final class RunSpec {
             java.util.Arrays.fill(ones, 1.0);
             return new RunConfig(img.d(), img.M(), mk, mv, N, ones, mu, p, labels, orthogonalNoise, signals, init, sigma0,
                     sigmaV, sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample,
-                    0, img, 1, 0, Double.isNaN(testP) ? p : testP, loss, batchSize == null ? N : batchSize).validate();
+                    0, img, 1, 0, Double.isNaN(testP) ? p : testP, loss, batchSize == null ? N : batchSize, heads).validate();
         }
         double m = mu;
         if (!Double.isNaN(snr)) {
@@ -279,7 +283,7 @@ public final class RunSpec {
         }
         return new RunConfig(d, M, mk, mv, N, sigma, m, p, labels, orthogonalNoise, signals, init, sigma0, sigmaV,
                 sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample, snrSigma, null,
-                testSigmaScale, testSignalAngle, Double.isNaN(testP) ? p : testP, loss, batchSize == null ? N : batchSize).validate();
+                testSigmaScale, testSignalAngle, Double.isNaN(testP) ? p : testP, loss, batchSize == null ? N : batchSize, heads).validate();
     }
 
     /** The validated image source of image runs, or null; refuses image options without --images. */

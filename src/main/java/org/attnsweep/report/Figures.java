@@ -20,7 +20,8 @@ import org.jfree.chart.plot.ValueMarker;
  * the fitted N·SNR² = C (A Fig. 1, B Figs. 2–3);</li>
  * <li>{@code critical-c}: the fitted C against p (B Fig. 4); {@code critical-c-loss} and
  * {@code critical-c-batch}: against the training loss and the mini-batch size B (docs/math.md §8, the
- * loss-phase and sgd-phase presets);</li>
+ * loss-phase and sgd-phase presets); {@code heads-c}: against the number of heads H (heads-phase,
+ * docs/math.md §7);</li>
  * <li>{@code factors}: final test loss against N, p, ‖μ‖ and σ_p where they vary (B Fig. 7), and test
  * error against the test-set shifts θ, test σ scale and test p (ood-angle);</li>
  * <li>{@code compare-<column>}: training curves per value when one column varies over a few cells,
@@ -183,21 +184,26 @@ public final class Figures {
                 PANEL_W, PANEL_H + 40);
     }
 
-    /** The columns whose groups of heatmaps get a figure of their fitted C: p (B Fig. 4), the loss and B (docs/math.md §8). */
-    static final List<String> C_AGAINST = List.of("p", "loss", "batch_size");
+    /**
+     * The columns whose groups of heatmaps get a figure of their fitted C: p (B Fig. 4), the loss and B
+     * (docs/math.md §8), the number of heads H (§7).
+     */
+    static final List<String> C_AGAINST = List.of("p", "loss", "batch_size", "heads");
 
-    /** The figure of the fitted C against {@code key} ({@link #C_AGAINST}): critical-c for p, critical-c-loss, critical-c-batch. */
+    /** The figure of the fitted C against {@code key} ({@link #C_AGAINST}): critical-c for p, critical-c-loss, critical-c-batch, heads-c. */
     static String criticalName(String key) {
         return switch (key) {
             case "p" -> "critical-c";
             case "loss" -> "critical-c-loss";
+            case "heads" -> "heads-c";
             default -> "critical-c-batch";
         };
     }
 
     /**
      * The fitted C against the one column that tells the heatmaps apart: p, the loss (one point per
-     * loss, in {@link Loss} order) or the batch size B (full-batch GD, B = N, drawn as a dashed level).
+     * loss, in {@link Loss} order), the batch size B (full-batch GD, B = N, drawn as a dashed level) or
+     * the number of heads H.
      */
     private Figure criticalC(Map<Map<String, String>, List<Aggregate.Cell>> grids) {
         if (grids.isEmpty() || grids.keySet().iterator().next().size() != 1) return null;
@@ -230,6 +236,7 @@ public final class Figures {
         String xLabel = switch (key) {
             case "p" -> "p (label-flip rate)";
             case "loss" -> "loss ℓ";
+            case "heads" -> "H (attention heads)";
             default -> "B (samples per SGD step)";
         };
         JFreeChart c = Charts.lines(null, xLabel, "C  (boundary N·SNR² = C)", lines, false, List.of());
@@ -244,6 +251,8 @@ public final class Figures {
             case "loss" -> "C fitted per training loss from its heatmap, each on its own test loss (cutoff " + Fmt.num(r.cutoff())
                     + " above the Bayes loss), shaded: its " + interval + "; losses without a fit are left out. The logistic-loss"
                     + " columns of summary.csv give every run's test loss on the papers' scale too.";
+            case "heads" -> "C fitted per number of heads H from the heatmaps (cutoff " + Fmt.num(r.cutoff()) + " on the test loss above"
+                    + " H(p); f sums the H heads, docs/math.md §7), shaded: its " + interval + "; H without a fit are left out.";
             default -> "C fitted per mini-batch size B from its heatmap (cutoff " + Fmt.num(r.cutoff()) + "), shaded: its " + interval
                     + (full != null ? "; dashed: full-batch GD (B = N) at the same grid" : "")
                     + ". Each epoch is a seeded permutation of the N samples; a step averages the gradient over the next B of it.";
@@ -251,6 +260,7 @@ public final class Figures {
         String against = switch (key) {
             case "p" -> "p";
             case "loss" -> "the training loss";
+            case "heads" -> "the number of heads H";
             default -> "the batch size B";
         };
         return new Figure(criticalName(key), "Fitted C of the boundary N·SNR² = C against " + against, caption,

@@ -23,7 +23,7 @@ final class Notation {
             Map.entry("orthogonal_noise", "noise ⊥ signals"), Map.entry("labels", "labels"),
             Map.entry("signals", "signals"), Map.entry("init", "init"), Map.entry("step", "t (GD step)"),
             Map.entry("test_signal_angle", "θ (test signal angle, °)"), Map.entry("test_sigma_scale", "test σ scale"),
-            Map.entry("test_p", "test p"), Map.entry("loss", "loss ℓ"), Map.entry("batch_size", "B (batch size)"));
+            Map.entry("test_p", "test p"), Map.entry("loss", "loss ℓ"), Map.entry("batch_size", "B (batch size)"), Map.entry("heads", "H (attention heads)"));
 
     private static final Map<Metric, String> METRIC = Map.ofEntries(
             Map.entry(Metric.TRAIN_LOSS, "training loss"), Map.entry(Metric.TRAIN_ERROR, "training error"),

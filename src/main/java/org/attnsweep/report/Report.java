@@ -74,6 +74,7 @@ public final class Report {
         figures(h, all, "figures", "Figures");
         boundary(h, r);
         for (Figure f : beyond) figures(h, List.of(f), BEYOND.get(f.name())[0], BEYOND.get(f.name())[1]);
+        heads(h, r);
         stages(h, figures);
         cells(h, r, verdicts);
         h.append("<footer>Written by attnsweep ").append(esc(Version.get())).append(" from the results of attnsweep ")
@@ -207,6 +208,37 @@ public final class Report {
             case HARMFUL -> loss + " exceeds the Bayes loss H(p) = " + Fmt.num(h) + " by " + Fmt.num(cutoff) + " or more.";
             case DIVERGED -> c.diverged() + " of " + c.metrics().size() + " runs diverged.";
         };
+    }
+
+    /**
+     * When the number of heads H varies (heads-phase, docs/math.md §7): the model, how the metrics
+     * combine heads, and the fitted C per H beside its ratio to one head's.
+     */
+    private static void heads(StringBuilder h, Results r) {
+        if (!r.varying().contains("heads")) return;
+        h.append("<section id=\"heads\"><h2>Heads</h2>\n<p>With H heads the model output is f(X) = Σ_h f_h(X), each head a "
+                + "softmax attention layer with its own W_Q, W_K, W_V and w_O drawn from its own streams, trained by the shared "
+                + "g = ∂L/∂f (docs/math.md §7); H = 1 is the papers' model. attn_* and qk_* are averaged over the heads, v_* "
+                + "summed like f.</p>\n");
+        Map<Map<String, String>, List<Aggregate.Cell>> grids = Figures.grids(r);
+        if (grids.isEmpty() || !grids.keySet().iterator().next().keySet().equals(java.util.Set.of("heads"))) {
+            h.append("<p>The heads vary together with other settings here, so C is tabulated per group under the boundary "
+                    + "above.</p></section>\n");
+            return;
+        }
+        Map<Integer, Aggregate.Fit> byH = new java.util.TreeMap<>();
+        grids.forEach((g, cells) -> byH.put(Integer.parseInt(g.get("heads")), r.fitOf(cells.get(0))));
+        Aggregate.Fit one = byH.get(1);
+        h.append("<table><tr><th>H</th><th>C</th><th>C, " + Math.round(100 * Bootstrap.LEVEL)
+                + "% bootstrap interval</th><th>C / C(H = 1)</th></tr>\n");
+        byH.forEach((heads, f) -> {
+            boolean fit = f != null && Double.isFinite(f.C());
+            h.append("<tr><td>").append(heads).append("</td><td>").append(fit ? Fmt.num(f.C()) : "—").append("</td><td>")
+                    .append(fit && Double.isFinite(f.cLo()) ? "[" + Fmt.num(f.cLo()) + ", " + Fmt.num(f.cHi()) + "]" : "—")
+                    .append("</td><td>").append(fit && one != null && Double.isFinite(one.C()) && one.C() > 0 ? Fmt.num(f.C() / one.C()) : "—")
+                    .append("</td></tr>\n");
+        });
+        h.append("</table>\n<p>Figure <a href=\"#fig-heads-c\">C against H</a> draws these with their intervals.</p></section>\n");
     }
 
     private static void boundary(StringBuilder h, Results r) {

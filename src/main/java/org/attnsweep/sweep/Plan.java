@@ -132,7 +132,7 @@ public final class Plan {
         Map<String, RunConfig> largest = new LinkedHashMap<>();
         for (PlannedRun r : runs) {
             RunConfig c = r.config();
-            largest.merge(c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv(), c, (a, b) -> b.N() > a.N() ? b : a);
+            largest.merge(c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv() + "/" + c.heads(), c, (a, b) -> b.N() > a.N() ? b : a);
         }
         for (RunConfig c : largest.values()) {
             if (maxBatch.applyAsInt(c) < 1) {
@@ -170,34 +170,35 @@ public final class Plan {
          */
         public static Footprint of(RunSpec s, Formulation requested) {
             if (s.images != null) return of(s.build(0), requested);
-            return of(s.d, s.M, s.mk, s.mv, s.N, s.testN, s.trainWo, false, s.steps, requested);
+            return of(s.d, s.M, s.mk, s.mv, s.N, s.testN, s.trainWo, false, s.steps, s.heads, requested);
         }
 
         /** A run's footprint, asked to train in {@code requested}. */
         public static Footprint of(RunConfig c, Formulation requested) {
-            return of(c.d(), c.M(), c.mk(), c.mv(), c.N(), c.testN(), c.trainWo(), c.images() != null, c.steps(), requested);
+            return of(c.d(), c.M(), c.mk(), c.mv(), c.N(), c.testN(), c.trainWo(), c.images() != null, c.steps(), c.heads(), requested);
         }
 
         /**
          * The footprint in the form a run of these shapes trains in under {@code requested}: a forced
          * form as it is, auto as {@link CostModel#formOf} chooses; each form's state from
-         * {@link CostModel#stateWords} and {@link CostModel#testWords}.
+         * {@link CostModel#stateWords} and {@link CostModel#testWords}. H heads hold H times the
+         * weights and the per-head state, and share the tokens and Grams.
          */
         public static Footprint of(int d, int M, int mk, int mv, int N, int testN, boolean trainWo, boolean images, int steps,
-                                   Formulation requested) {
+                                   int heads, Formulation requested) {
             int P = (int) Math.min(Integer.MAX_VALUE, images ? (long) N * M : 2 + (long) N * (M - 1));
             double E = (images ? (double) testN * M : 2 + (double) testN * (M - 1)) + 2, m = Math.max(mk, mv);
-            Formulation form = CostModel.formOf(requested, N, M, d, mk, mv, P, trainWo, steps);
+            Formulation form = CostModel.formOf(requested, N, M, d, mk, mv, P, trainWo, steps, heads);
             boolean span = form == Formulation.SPAN;
             Map<String, Double> parts = new LinkedHashMap<>();
             // float32 copies of the tokens (span: scaled for the Grams; direct: T and Tᵀ), float64 tokens of the data
             parts.put("training tokens P*d (lower --N, --M or --d)", (4 * 2 + 8) * (double) P * d);
             parts.put("test tokens (lower --test-n, --M or --d)", (4 + 8) * E * d);
-            parts.put("weights m*d (lower --mk, --mv or --d)", 4 * 3.0 * mk * d + 8 * ((2.0 * mk + mv) * d + mv));
+            parts.put("weights m*d (lower --mk, --mv or --d)", heads * (4 * 3.0 * mk * d + 8 * ((2.0 * mk + mv) * d + mv)));
             parts.put(span ? "span state P^2 + m*P (lower --N, --M, --mk or --mv)" : "direct state P*d + m*P (lower --N, --M, --d or --mk)",
-                    4 * CostModel.stateWords(form, N, M, d, mk, mv, P, trainWo));
+                    4 * CostModel.stateWords(form, N, M, d, mk, mv, P, trainWo, heads));
             parts.put(span ? "test state E*P + E*m (lower --test-n, --N, --M or --mk)" : "test state E*m (lower --test-n, --M or --mk)",
-                    4 * CostModel.testWords(form, mk, mv, P, E, trainWo));
+                    4 * CostModel.testWords(form, mk, mv, P, E, trainWo, heads));
             double p = P;
             double[] sizes = {span ? p * p : 0, p * m, span ? E * p : 0, E * m, p * d, E * d, (double) m * d, (double) N * M * d,
                     (double) testN * M * d, (double) N * M * M};

@@ -53,7 +53,7 @@ final class Progress {
     /**
      * The floating-point work of a run of {@code steps} steps: each a step of the span form
      * (2·m_k·P² multiply-adds, {@link RunConfig#stepFlops}), plus its set-up, the projections
-     * Q, K, V = W(0)·T of the P training tokens ((2·m_k + m_v)·d·P multiply-adds).
+     * Q, K, V = W(0)·T of the P training tokens ((2·m_k + m_v)·d·P multiply-adds per head).
      */
     static double cost(RunConfig c, int steps) {
         return steps(c, steps) + setup(c);
@@ -64,7 +64,7 @@ final class Progress {
     }
 
     private static double setup(RunConfig c) {
-        return 2.0 * (2.0 * c.mk() + c.mv()) * c.d() * c.tokenCount();
+        return 2.0 * c.heads() * (2.0 * c.mk() + c.mv()) * c.d() * c.tokenCount();
     }
 
     /** A run finished after {@code stopStep} steps. */

@@ -44,7 +44,7 @@ public final class ResultStore implements AutoCloseable {
     public static final List<String> CONFIG_COLUMNS = List.of("seed", "repeat", "d", "M", "mk", "mv", "N", "sigma",
             "mu", "snr", "sigma_p", "p", "labels", "orthogonal_noise", "signals", "init", "sigma0", "sigma_v",
             "sigma_o", "init_divisor", "train_wo", "lr", "steps", "target_loss", "eval_every", "test_n", "attn_sample",
-            "test_sigma_scale", "test_signal_angle", "test_p", "loss", "batch_size");
+            "test_sigma_scale", "test_signal_angle", "test_p", "loss", "batch_size", "heads");
     public static final List<String> OUTCOME_COLUMNS = List.of("stop_step", "reached_target", "diverged");
     /** Bad lines named one by one on stderr, per file; the rest are counted. */
     private static final int NAMED_BAD_LINES = 5;
@@ -298,7 +298,7 @@ public final class ResultStore implements AutoCloseable {
                 OutputDir.num(c.initDivisor()), Boolean.toString(c.trainWo()), OutputDir.num(c.lr()),
                 Integer.toString(c.steps()), OutputDir.num(c.targetLoss()), Integer.toString(c.evalEvery()),
                 Integer.toString(c.testN()), Integer.toString(c.attnSample()), OutputDir.num(c.testSigmaScale()),
-                OutputDir.num(c.testSignalAngle()), OutputDir.num(c.testP()), c.loss().key(), Integer.toString(c.batchSize()));
+                OutputDir.num(c.testSignalAngle()), OutputDir.num(c.testP()), c.loss().key(), Integer.toString(c.batchSize()), Integer.toString(c.heads()));
     }
 
     private static String lower(Enum<?> e) {

@@ -103,7 +103,7 @@ public final class StoreCsv {
                 case "key" -> HEX;
                 case "seed" -> LONG;
                 case "run", "step", "repeat", "d", "M", "mk", "mv", "N", "steps", "eval_every", "test_n",
-                     "attn_sample", "stop_step", "batch_size" -> INT;
+                     "attn_sample", "stop_step", "batch_size", "heads" -> INT;
                 case "sigma" -> NUMS;
                 case "orthogonal_noise", "train_wo", "reached_target", "diverged" -> BOOL;
                 case "labels" -> LABELS;

@@ -40,6 +40,8 @@ public final class SweepPresets {
                 + " 3 repeats; each loss's C is fitted on its own test loss");
         NOTES.put("sgd-phase", "beyond the papers: the boundary N SNR^2 = C against the mini-batch size B {1, 2, 4} and full-batch GD"
                 + " (docs/math.md §8) at paper A's heatmap setting on a reduced grid, N 8..20 step 4 x |mu| 10..100 step 10, 3 repeats");
+        NOTES.put("heads-phase", "beyond the papers (docs/math.md §7): the fitted boundary C of N SNR^2 = C for H {1, 2, 4, 8} heads"
+                + " at paper A's heatmap shape on a reduced grid, N 4..20 step 4 x |mu| 10..100 step 10 x 3 repeats");
     }
 
     public static java.util.Set<String> names() {
@@ -122,6 +124,13 @@ public final class SweepPresets {
                 full.batchSize = null;
                 yield List.of(new Grid(s, axes("batch-size", "1,2,4", "N", "8:20:4", "mu", "10:100:10")),
                         new Grid(full, axes("N", "8:20:4", "mu", "10:100:10")));
+            }
+            case "heads-phase" -> {
+                // Paper A's heatmap cell (jiang-heatmap) on a coarser grid, once per number of heads:
+                // one (N, SNR) map and one fitted C per H, and C against H.
+                RunSpec s = run(base, "jiang-heatmap");
+                s.repeats = 3;
+                yield List.of(new Grid(s, axes("N", "4:20:4", "mu", "10:100:10", "heads", "1,2,4,8")));
             }
             default -> throw new IllegalArgumentException("--preset must be one of " + NOTES.keySet() + ": got '" + name + "'");
         };

@@ -32,7 +32,7 @@ import org.attnsweep.train.Trainer;
 
 /**
  * Runs the unfinished runs of a plan (or of one shard of it) through an engine: groups them by
- * shape (d, M, m_k, m_v), cuts each group into batches sized from the memory budget, trains each
+ * shape (d, M, m_k, m_v, H), cuts each group into batches sized from the memory budget, trains each
  * batch in lockstep and stores every run the moment it finishes.
  */
 public final class Sweeper {
@@ -49,7 +49,7 @@ public final class Sweeper {
         Map<String, List<PlannedRun>> groups = new LinkedHashMap<>();
         for (PlannedRun r : runs) {
             RunConfig c = r.config();
-            groups.computeIfAbsent(c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv(), k -> new ArrayList<>()).add(r);
+            groups.computeIfAbsent(c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv() + "/" + c.heads(), k -> new ArrayList<>()).add(r);
         }
         List<List<PlannedRun>> out = new ArrayList<>();
         for (List<PlannedRun> g : groups.values()) {

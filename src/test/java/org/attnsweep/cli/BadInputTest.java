@@ -138,6 +138,7 @@ class BadInputTest {
                 train("--attn-sample must be -1 (mean) or in [0, N)", "--attn-sample", "-2"),
                 train("--eval-every must be a positive integer: got 0", "--eval-every", "0"),
                 train("--test-n must be a positive integer: got -1", "--test-n", "-1"),
+                train("--heads must be a positive integer: got 0", "--heads", "0"),
                 train("--sigma must list M-1 = 3 values", "--M", "4", "--sigma", "1,2"),
                 train("--signals must be one of [axis, random]: got 'diagonal'", "--signals", "diagonal"),
                 // losses and mini-batches (docs/math.md §8): B in [1, N], a known loss

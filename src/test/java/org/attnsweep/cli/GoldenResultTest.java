@@ -42,7 +42,9 @@ class GoldenResultTest {
             // --loss and --batch-size (LossBatchOptionsTest checks the null ones: the logistic-loss
             // columns equal train_loss and test_loss, batch_size equals N, for default runs)
             new String[] {"loss", "logistic"}, new String[] {"batch_size", null},
-            new String[] {"train_loss_logistic", null}, new String[] {"test_loss_logistic", null});
+            new String[] {"train_loss_logistic", null}, new String[] {"test_loss_logistic", null},
+            // --heads
+            new String[] {"heads", "1"});
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"vector", "vector threads=2", "direct", "direct threads=2", "reference", "cuda"})

@@ -105,6 +105,68 @@ class NpyDataTest {
         assertArrayEquals(bits(run.muNeg()), bits(noisyBack.muNeg()));
     }
 
+    /**
+     * Heads (docs/math.md §7): one head is written as 2-D files [m_k, d], [m_k, d], [m_v, d], [m_v], as
+     * before heads existed; H = 3 heads as [H, m_k, d], [H, m_k, d], [H, m_v, d], [H, m_v]; both read
+     * back bit for bit, with their H, and a config of another H is refused naming both.
+     */
+    @Test
+    void weightsOfOneAndThreeHeadsRoundTrip() throws IOException {
+        for (int heads : new int[] {1, 3}) {
+            RunSpec s = new RunSpec();
+            s.N = N;
+            s.M = M;
+            s.d = D;
+            s.testN = TEST_N;
+            s.mk = MK;
+            s.mv = MV;
+            s.sigma = new double[M - 1];
+            Arrays.fill(s.sigma, 1.0);
+            s.seed = SEED;
+            s.heads = heads;
+            RunConfig c = s.build(0);
+            RunData run = DataFactory.generate(c);
+            assertEquals(heads, run.init().heads());
+            Path init = dir.resolve("init" + heads);
+            NpyData.saveWeights(init, run.init());
+            int[] lead = heads == 1 ? new int[0] : new int[] {heads};
+            assertArrayEquals(concat(lead, MK, D), Npy.readShape(init.resolve("W_Q.npy")), "W_Q shape, H=" + heads);
+            assertArrayEquals(concat(lead, MK, D), Npy.readShape(init.resolve("W_K.npy")), "W_K shape, H=" + heads);
+            assertArrayEquals(concat(lead, MV, D), Npy.readShape(init.resolve("W_V.npy")), "W_V shape, H=" + heads);
+            assertArrayEquals(concat(lead, MV), Npy.readShape(init.resolve("w_O.npy")), "w_O shape, H=" + heads);
+            NpyData.Inputs in = NpyData.read(null, init);
+            assertEquals(heads, in.init().heads());
+            assertSameWeights(run.init(), in.runData(c).init());
+            s.heads = heads == 1 ? 2 : 1;
+            RunConfig other = s.build(0);
+            assertMessage("the init dir holds H=" + heads + ", d=" + D + ", m_k=" + MK + ", m_v=" + MV + " (W_Q.npy, W_V.npy) but the run"
+                    + " asks for H=" + other.heads() + ", d=" + D + ", m_k=" + MK + ", m_v=" + MV, () -> in.runData(other));
+        }
+        // Head 0 of a multi-head run is the one-head run's W(0): the option adds heads, it changes none.
+        RunData one = DataFactory.generate(config(N, M, D, TEST_N, 0));
+        RunSpec s3 = new RunSpec();
+        s3.N = N;
+        s3.M = M;
+        s3.d = D;
+        s3.testN = TEST_N;
+        s3.mk = MK;
+        s3.mv = MV;
+        s3.mu = 3;
+        s3.sigma = new double[M - 1];
+        Arrays.fill(s3.sigma, 1.0);
+        s3.seed = SEED;
+        s3.heads = 3;
+        Weights three = DataFactory.generate(s3.build(0)).init();
+        assertSameWeights(one.init(), three.head(0));
+        assertFalse(Arrays.equals(three.head(1).WQ(), three.head(0).WQ()), "head 1 draws from its own stream");
+    }
+
+    private static int[] concat(int[] lead, int... rest) {
+        int[] out = Arrays.copyOf(lead, lead.length + rest.length);
+        System.arraycopy(rest, 0, out, lead.length, rest.length);
+        return out;
+    }
+
     @Test
     void saveWeightsThenLoadWithAndWithoutData() throws IOException {
         RunConfig c = config(N, M, D, TEST_N, 0.1);

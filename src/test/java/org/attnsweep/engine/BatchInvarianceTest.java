@@ -32,6 +32,8 @@ class BatchInvarianceTest {
 
     /** A real shape for cuda (d, M, m_k, m_v, largest N): GEMMs of several tiles, padding across N up to 20. */
     private static final int[] REAL_SHAPE = {96, 16, 128, 136, 20};
+    /** A shape whose runs have H heads (d, M, m_k, m_v, H; docs/math.md §7), batched with each other. */
+    private static final int[] HEADS_SHAPE = {11, 3, 6, 4, 3};
     /** Steps at the real shape: the emulated driver runs them on the CPU in CI. */
     private static final int REAL_STEPS = 5;
 
@@ -42,26 +44,28 @@ class BatchInvarianceTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("engines")
     void runInBatchEqualsRunAlone(EngineCase c) {
-        c.with(engine -> check(c.toString(), engine, c.cuda()));
+        c.with(engine -> check(c.toString(), engine, c.cuda(), true));
     }
 
     @Test
     void referenceRunInBatchEqualsRunAlone() {
-        check("reference", new ReferenceEngine(), false);
+        check("reference", new ReferenceEngine(), false, true);
     }
 
-    private static void check(String name, Engine engine, boolean realShapes) {
+    private static void check(String name, Engine engine, boolean realShapes, boolean heads) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         List<int[]> shapes = new ArrayList<>(List.of(new int[] {9, 2, 5, 3}, new int[] {17, 4, 16, 17}));
         if (realShapes) shapes.add(REAL_SHAPE);
+        if (heads) shapes.add(HEADS_SHAPE);
         for (int[] sh : shapes) {
-            boolean real = sh.length > 4;
+            boolean real = sh == REAL_SHAPE;
             int steps = real ? REAL_STEPS : STEPS;
             List<RunData> runs = real ? Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R, sh[4])
-                    : Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R);
+                    : Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R, 10, sh == HEADS_SHAPE ? sh[4] : 1);
             int target = rnd.nextInt(R);
-            String ctx = name + " d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3] + " target run " + target
+            String ctx = name + " d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3]
+                    + (sh == HEADS_SHAPE ? " H=" + sh[4] : "") + " target run " + target
                     + " " + runs.get(target).config() + tag(seed);
 
             // Alone before and after the batch: the JIT warms up in between, which must not matter either.

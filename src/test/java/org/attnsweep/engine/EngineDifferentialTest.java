@@ -99,6 +99,34 @@ class EngineDifferentialTest {
         });
     }
 
+    /** Batches per engine drawn for the heads test: each a random shape of {@link #SHAPES} with H = 2 or 3. */
+    private static final int HEAD_BATCHES = 4;
+
+    /**
+     * H ∈ {2, 3} heads (docs/math.md §7), every engine against the reference over {@link #STEPS} steps
+     * on random shapes with fresh seeds, with the one-head test's tolerances: each head is one
+     * head's arithmetic, and f sums H of them (cuda: H slots of the batch per run, kernels/heads_sum.cu).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void headsMatchReference(EngineCase c) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Tol tol = c.precision() == Precision.FLOAT64 ? F64 : F32;
+        c.with(engine -> {
+            for (int b = 0; b < HEAD_BATCHES; b++) {
+                int[] sh = SHAPES[rnd.nextInt(SHAPES.length)];
+                int H = 2 + b % 2;
+                List<RunData> runs = Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R, 10, H);
+                String ctx = engine.describe() + " H=" + H + " d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3] + " N="
+                        + runs.stream().map(r -> r.config().N()).toList() + tag(seed);
+                try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = engine.open(runs)) {
+                    compare(ref, got, runs, STEPS, tol, ctx);
+                }
+            }
+        });
+    }
+
     static Stream<EngineCase> enginesWithDirect() {
         return EngineCase.allWithDirect();
     }
@@ -112,7 +140,7 @@ class EngineDifferentialTest {
     private static final double HINGE_KINK = 1e-4;
 
     /**
-     * Every loss of docs/math.md §8 and mini-batch SGD against the reference, on the small shapes: each
+     * Every loss of docs/math.md §8, mini-batch SGD and 1..3 heads (§7) against the reference, on the small shapes: each
      * batch holds one run of each loss (in a drawn order), N drawn in 4..12, and half its runs take
      * a drawn B in [1, N) (full batch the other half), w_O learnable or not at random. The vector
      * engine runs in both forms (forced direct as well as its own choice), cuda in span.
@@ -132,7 +160,8 @@ class EngineDifferentialTest {
                 assertTrue(tol != F32 || past >= 0, "every draw brought a hinge margin near its kink" + tag(seed));
                 hingePast[0] += Math.max(past, 0);
                 String ctx = engine.describe() + " d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3] + " runs="
-                        + runs.stream().map(r -> r.config().loss().key() + " N=" + r.config().N() + " B=" + r.config().batchSize()).toList()
+                        + runs.stream().map(r -> r.config().loss().key() + " N=" + r.config().N() + " B=" + r.config().batchSize()
+                                + " H=" + r.config().heads()).toList()
                         + tag(seed);
                 try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = engine.open(runs)) {
                     compare(ref, got, runs, STEPS, tol, ctx);
@@ -144,7 +173,10 @@ class EngineDifferentialTest {
         assertTrue(hingePast[0] > 0, "no hinge margin ever passed 1: its zero branch went untested" + tag(seed));
     }
 
-    /** R runs of shape sh: one of each loss in a drawn order, N in 4..12, half with a drawn B in [1, N). */
+    /**
+     * R runs of shape sh: one of each loss in a drawn order, N in 4..12, half with a drawn B in [1, N),
+     * each with H drawn in 1..3 heads: every combination of loss, batch and heads comes up across seeds.
+     */
     private static List<RunData> lossBatch(SplittableRandom rnd, int[] sh) {
         List<Loss> losses = new ArrayList<>(List.of(Loss.values()));
         java.util.Collections.shuffle(losses, new java.util.Random(rnd.nextLong()));
@@ -154,6 +186,7 @@ class EngineDifferentialTest {
             RunSpec s = Fixtures.smallSpec(rnd, sh[0], sh[1], sh[2], sh[3], N);
             s.loss = losses.get(r % losses.size());
             s.batchSize = rnd.nextBoolean() ? 1 + rnd.nextInt(N - 1) : null;
+            s.heads = 1 + rnd.nextInt(3);
             s.trainWo = rnd.nextBoolean();
             runs.add(Fixtures.data(s));
         }
@@ -174,7 +207,7 @@ class EngineDifferentialTest {
                 for (int r = 0; r < R; r++) {
                     if (!hinge[r]) continue;
                     TokenSet train = runs.get(r).train();
-                    Projected pr = Projected.direct(ref.weights(r), train.tokens());
+                    Projected[] pr = Projected.heads(ref.weights(r), train.tokens());
                     for (int n = 0; n < train.N(); n++) {
                         double margin = train.y()[n] * Metrics.forward(train, n, pr, null);
                         if (Math.abs(margin - 1) < HINGE_KINK) return -1;
@@ -249,7 +282,7 @@ class EngineDifferentialTest {
      * such samples (usually none).
      */
     private static void compareError(TokenSet set, Weights wRef, double ref, double got, Tol tol, Metric m, String ctx) {
-        Projected pr = Projected.direct(wRef, set.tokens());
+        Projected[] pr = Projected.heads(wRef, set.tokens());
         int ambiguous = 0;
         for (int n = 0; n < set.N(); n++) {
             if (Math.abs(Metrics.forward(set, n, pr, null)) <= tol.marginAmbiguity) ambiguous++;

@@ -28,7 +28,7 @@ class RunConfigTextTest {
         return String.format(Locale.ROOT,
                 "RunConfig[d=%d, M=%d, mk=%d, mv=%d, N=%d, sigma=%s, mu=%s, p=%s, labels=%s, orthogonalNoise=%s, "
                         + "signals=%s, init=%s, sigma0=%s, sigmaV=%s, sigmaO=%s, initDivisor=%s, trainWo=%s, lr=%s, "
-                        + "steps=%d, targetLoss=%s, evalEvery=%d, testN=%d, seed=%d, repeat=%d, attnSample=%d%s%s%s%s%s]",
+                        + "steps=%d, targetLoss=%s, evalEvery=%d, testN=%d, seed=%d, repeat=%d, attnSample=%d%s%s%s%s%s%s]",
                 c.d(), c.M(), c.mk(), c.mv(), c.N(), Arrays.toString(sigma), c.mu(), p, c.labels(), c.orthogonalNoise(),
                 c.signals(), c.init(), c.sigma0(), c.sigmaV(), c.sigmaO(), c.initDivisor(), c.trainWo(), c.lr(), c.steps(),
                 c.targetLoss(), c.evalEvery(), c.testN(), c.seed(), c.repeat(), c.attnSample(),
@@ -36,7 +36,8 @@ class RunConfigTextTest {
                 images == null ? "" : ", images=" + images.dir() + ", classes=" + images.classes() + ", patch=" + images.patch(),
                 c.testSigmaScale() != 1 ? ", testSigmaScale=" + c.testSigmaScale() : "",
                 c.testSignalAngle() != 0 ? ", testSignalAngle=" + c.testSignalAngle() : "",
-                c.testP() != p ? ", testP=" + c.testP() : "");
+                c.testP() != p ? ", testP=" + c.testP() : "",
+                c.heads() != 1 ? ", heads=" + c.heads() : "");
     }
 
     /** A config from the default spec with the given keys set (as the CLI sets them), repeat 0. */
@@ -52,7 +53,7 @@ class RunConfigTextTest {
         return new RunConfig(7, sigma.length + 1, 3, 5, 11, sigma, mu, p, LabelMode.values()[1], true,
                 SignalBasis.values()[SignalBasis.values().length - 1], InitScheme.values()[InitScheme.values().length - 1],
                 1e-3, 2.5e-7, 0.1, 16, true, 0.05, 1000, 1e-4, 10, 200, -42L, 3, -1, snrSigma, images, scale, angle, testP,
-                Loss.LOGISTIC, 11);
+                Loss.LOGISTIC, 11, 1);
     }
 
     @Test
@@ -69,6 +70,7 @@ class RunConfigTextTest {
                 spec("test-signal-angle", "45", "d", "8"),
                 spec("test-p", "0.2"),
                 spec("test-p", "0.1", "p", "0.1"),
+                spec("heads", "3"),
                 spec("mu", "-0", "p", "-0", "target-loss", "-0", "test-p", "-0"),
                 spec("labels", "rademacher", "orthogonal-noise", "true", "signals", "random", "init", "torch",
                         "init-divisor", "3.5", "train-wo", "true", "lr", "0.3", "steps", "0", "eval-every", "7",
@@ -106,7 +108,7 @@ class RunConfigTextTest {
                     rnd.nextInt(-2, 100), rnd.nextBoolean() ? 0 : real(rnd),
                     rnd.nextBoolean() ? null : new ImageSource("dir " + rnd.nextInt(), rnd.nextInt(10), rnd.nextInt(10), rnd.nextInt(1, 29)),
                     rnd.nextBoolean() ? 1 : real(rnd), rnd.nextBoolean() ? 0 : real(rnd), rnd.nextBoolean() ? p : real(rnd),
-                    Loss.LOGISTIC, N);
+                    Loss.LOGISTIC, N, rnd.nextBoolean() ? 1 : rnd.nextInt());
             assertEquals(oracle(c), c.toString(), "config " + k + " of seed " + SEED + " (rerun with -Dattnsweep.seed=" + SEED + ")");
         }
     }

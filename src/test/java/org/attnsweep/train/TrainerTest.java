@@ -57,7 +57,7 @@ class TrainerTest {
         RunConfig free = new RunConfig(c.d(), c.M(), c.mk(), c.mv(), c.N(), c.sigma(), c.mu(), c.p(), c.labels(),
                 c.orthogonalNoise(), c.signals(), c.init(), c.sigma0(), c.sigmaV(), c.sigmaO(), c.initDivisor(), c.trainWo(),
                 c.lr(), T, 0, c.evalEvery(), c.testN(), c.seed(), c.repeat(), c.attnSample(), c.snrSigma(), c.images(),
-                c.testSigmaScale(), c.testSignalAngle(), c.testP(), c.loss(), c.batchSize());
+                c.testSigmaScale(), c.testSignalAngle(), c.testP(), c.loss(), c.batchSize(), c.heads());
         double[] loss = new double[T];
         double[][] metrics = new double[T + 1][];
         List<Weights> weights = new ArrayList<>();

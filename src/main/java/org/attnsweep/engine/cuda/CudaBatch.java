@@ -29,6 +29,11 @@ import org.attnsweep.engine.cuda.Kernels.Operand;
  * back to the host in one copy ({@link #steps}). Metrics are computed on the device as per-sample
  * values and assembled on the host by {@link Metrics#assemble}.
  *
+ * <p>Heads (docs/math.md §7): a run of H heads takes H consecutive slots s = r·H + h of every array,
+ * each slot one head's span state from that head's W(0), trained by the same kernels as a one-head
+ * run; the one difference is the forward pass, in two launches around kernels/heads_sum.cu, so
+ * that every head's loss and g are those of the run's f = Σ_h f_h. With H = 1 a slot is a run.
+ *
  * <p>Set-up: a run's one-off projections (G, Q|K, u or V, and those of its test tokens and probes)
  * are a scaled slice of its family's, computed once on the device ({@link FamilySetup},
  * kernels/family_slice.cu); what the host still sends per run is its index maps, labels and
@@ -39,9 +44,9 @@ final class CudaBatch implements EngineBatch {
     private final CudaContext ctx;
     private final Kernels k;
     private final FamilySetups setups;
-    private final List<RunData> runs;
+    private final List<RunData> runs;   // per slot: the data of the slot's run (a run's H slots share it)
     private final Layout lay;
-    private final int R, d, M, mk, mv, w, nMax, pMax, eMax, ntMax;
+    private final int R, H, d, M, mk, mv, w, nMax, pMax, eMax, ntMax;
     private final int[] P;
     private final boolean[] learn;
     private final double[] target;
@@ -64,8 +69,8 @@ final class CudaBatch implements EngineBatch {
     private final DeviceBuffer map, occStart, occ, y;
     // Span state (docs/math.md §4). V and AV only when some run trains w_O.
     private final DeviceBuffer G, QK, AQK, AB, u, cV, gamma, h, wO, V, AV;
-    // Attention forward outputs.
-    private final DeviceBuffer f, g, c, D, lossTerm;
+    // Attention forward outputs; fRun: a run's f = Σ_h f_h in each of its head slots (H > 1 only).
+    private final DeviceBuffer f, g, c, D, lossTerm, fRun;
     // Test tokens and the probes μ₊, μ₋ (rows E_r−2, E_r−1).
     private final DeviceBuffer testMap, testY, QK0e, QKe, Te, u0e, ue, V0e, Ve, fTest, dots;
 
@@ -74,13 +79,17 @@ final class CudaBatch implements EngineBatch {
 
     CudaBatch(CudaContext ctx, FamilySlice slice, FamilySetups setups, List<RunData> data) {
         if (data.isEmpty()) throw new IllegalArgumentException("a batch needs at least one run");
-        if (data.size() > CudaEngine.MAX_RUNS) {
-            throw new IllegalArgumentException("a cuda batch holds at most " + CudaEngine.MAX_RUNS + " runs (a grid dimension): got R=" + data.size());
+        H = data.get(0).config().heads();
+        if ((long) data.size() * H > CudaEngine.MAX_RUNS) {
+            throw new IllegalArgumentException("a cuda batch holds at most " + CudaEngine.MAX_RUNS + " runs times heads (a grid dimension): got R="
+                    + data.size() + ", H=" + H);
         }
         this.ctx = ctx;
         this.k = ctx.kernels();
         this.setups = setups;
-        this.runs = List.copyOf(data);
+        List<RunData> slots = new ArrayList<>();
+        for (RunData rd : data) for (int h = 0; h < H; h++) slots.add(rd);
+        this.runs = List.copyOf(slots);
         R = runs.size();
         RunConfig c0 = runs.get(0).config();
         d = c0.d();
@@ -102,6 +111,9 @@ final class CudaBatch implements EngineBatch {
                 throw new IllegalArgumentException("runs of a batch must share d, M, m_k, m_v: run 0 has d=" + d + ", M=" + M
                         + ", m_k=" + mk + ", m_v=" + mv + "; run " + r + " has d=" + c.d() + ", M=" + c.M() + ", m_k=" + c.mk()
                         + ", m_v=" + c.mv());
+            }
+            if (c.heads() != H) {
+                throw new IllegalArgumentException("runs of a batch must share H: run 0 has H=" + H + "; run " + r / H + " has H=" + c.heads());
             }
             N[r] = rd.train().N();
             P[r] = rd.train().P();
@@ -166,6 +178,7 @@ final class CudaBatch implements EngineBatch {
             V = anyLearn ? floats(R * lay.sV()) : null;
             AV = anyLearn ? floats(R * lay.sV()) : null;
             f = floats((long) R * nMax);
+            fRun = H > 1 ? floats((long) R * nMax) : null;
             g = floats((long) R * nMax);
             c = floats(R * lay.sSamples());
             D = floats(R * lay.sD());
@@ -192,15 +205,25 @@ final class CudaBatch implements EngineBatch {
         }
     }
 
+    /** Slot s's head h = s mod H (its run is s / H). */
+    private int head(int s) {
+        return s % H;
+    }
+
+    /** Slot s's initial weights: its head's W(0). */
+    private Weights init(int s) {
+        return runs.get(s).init().head(head(s));
+    }
+
     /**
-     * The runs grouped by set-up, in order of first appearance: a family's runs together (fixed w_O
-     * first, then learnable, so each kind is a contiguous run list), a run without a family alone.
-     * Each group is {first index into setupRuns, fixed count, learnable count, runs...}.
+     * The slots grouped by set-up, in order of first appearance: a family's slots of one head together
+     * (fixed w_O first, then learnable, so each kind is a contiguous run list), a slot without a
+     * family alone. Each group is {first index into setupRuns, fixed count, learnable count, slots...}.
      */
     private List<int[]> groups() {
         Map<Object, List<Integer>> by = new LinkedHashMap<>();
         for (int r = 0; r < R; r++) {
-            Object key = runs.get(r).family() != null ? runs.get(r).family() : Integer.valueOf(r);
+            Object key = runs.get(r).family() != null ? List.of(runs.get(r).family(), head(r)) : Integer.valueOf(r);
             by.computeIfAbsent(key, x -> new ArrayList<>()).add(r);
         }
         List<int[]> out = new ArrayList<>();
@@ -258,7 +281,7 @@ final class CudaBatch implements EngineBatch {
         for (int[] g : groups) {
             // ‖w_O(0)‖² as float32 entries summed in float64: once per group, as its runs share w_O(0).
             double s = 0;
-            for (double v : runs.get(g[3]).init().wO()) s += (float) v * (float) v;
+            for (double v : init(g[3]).wO()) s += (float) v * (float) v;
             for (int i = 3; i < g.length; i++) {
                 order[g[0] + i - 3] = g[i];
                 wo2[g[i]] = (float) s;
@@ -339,7 +362,7 @@ final class CudaBatch implements EngineBatch {
                 pG = Math.max(pG, P[g[i]]);
                 eG = Math.max(eG, runs.get(g[i]).test().P() + 2);
             }
-            FamilySetup s = setups.acquire(runs.get(g[3]), pG);
+            FamilySetup s = setups.acquire(runs.get(g[3]), pG, head(g[3]));
             try {
                 CUdeviceptr all = setupRuns.at(g[0], Integer.BYTES), fix = all, lrn = setupRuns.at(g[0] + fixed, Integer.BYTES);
                 slice.launch(all, count, pG, pOf.ptr(), pOf.ptr(), 0, false, s.G.ptr(), s.P, G.ptr(), lay.sG(), pMax, muOf.ptr(), true);
@@ -382,7 +405,7 @@ final class CudaBatch implements EngineBatch {
 
     @Override
     public int size() {
-        return R;
+        return R / H;
     }
 
     @Override
@@ -401,15 +424,18 @@ final class CudaBatch implements EngineBatch {
     @Override
     public void steps(boolean[] active, int k, double[] targets, double[][] loss) {
         ctx.makeCurrent();
-        boolean[] on = active.clone();
+        // Per slot; a run's head slots share its loss (of the summed f), so they stop together.
+        boolean[] on = new boolean[R];
+        for (int s = 0; s < R; s++) on[s] = active[s / H];
         for (int done = 0; done < k; ) {
             int n = list(0, r -> on[r]);
             if (n == 0) return;
             CUdeviceptr ids = listAt(0);
+            int heads = H > 1 ? list(1, r -> on[r] && head(r) == 0) : 0;
             int m = Math.min(READ_EVERY, k - done);
             if (inBatch != null) uploadBatches(on, m);
             for (int i = 0; i < m; i++) {
-                launchStep(ids, n, lossHist.at((long) i * R, Double.BYTES),
+                launchStep(ids, n, listAt(1), heads, lossHist.at((long) i * R, Double.BYTES),
                         inBatch == null ? null : inBatch.at((long) i * R * nMax, Integer.BYTES));
             }
             lossHist.getAsync(lossHost, 0, 0, 8L * m * R, null);
@@ -417,7 +443,7 @@ final class CudaBatch implements EngineBatch {
             for (int r = 0; r < R; r++) {
                 for (int i = 0; i < m && on[r]; i++) {
                     double l = lossHost.getDouble((long) i * R + r);
-                    loss[done + i][r] = l;
+                    if (head(r) == 0) loss[done + i][r / H] = l;
                     if (!(Double.isFinite(l) && l >= target[r])) on[r] = false;
                     else updates[r]++;
                 }
@@ -449,13 +475,20 @@ final class CudaBatch implements EngineBatch {
     }
 
     /**
-     * One step's launches for the n runs listed at ids; their losses L go to {@code L} (R doubles);
+     * One step's launches for the n slots listed at ids (and, with H > 1, the first slots of their
+     * runs listed at firsts, count of them); their losses L go to {@code L} (R doubles);
      * {@code batch} says which samples each run's step takes (null: all).
      */
-    private void launchStep(CUdeviceptr ids, int n, CUdeviceptr L, CUdeviceptr batch) {
+    private void launchStep(CUdeviceptr ids, int n, CUdeviceptr firsts, int count, CUdeviceptr L, CUdeviceptr batch) {
         if (lay.learnable()) k.scalarizeV(ids, n, trainWoOf.ptr(), pOf.ptr(), pMax, mv, V.ptr(), wO.ptr(), u.ptr());
+        if (H > 1) {
+            // Every head's f_h, their sum f per run, then the heads' forward again with the loss and g of f.
+            k.attentionForward(ids, n, nOf.ptr(), nMax, M, mk, map.ptr(), QK.ptr(), lay.sQK(), u.ptr(), pMax, y.ptr(),
+                    lossKindOf.ptr(), bOf.ptr(), null, f.ptr(), null, null, null, null, null);
+            k.headsSum(firsts, count, nOf.ptr(), nMax, H, f.ptr(), fRun.ptr());
+        }
         k.attentionForward(ids, n, nOf.ptr(), nMax, M, mk, map.ptr(), QK.ptr(), lay.sQK(), u.ptr(), pMax, y.ptr(),
-                lossKindOf.ptr(), bOf.ptr(), batch, f.ptr(), lossTerm.ptr(), g.ptr(), c.ptr(), D.ptr());
+                lossKindOf.ptr(), bOf.ptr(), batch, f.ptr(), lossTerm.ptr(), g.ptr(), c.ptr(), D.ptr(), H > 1 ? fRun.ptr() : null);
         k.lossReduce(ids, n, nOf.ptr(), nMax, lossTerm.ptr(), targetOf.ptr(), L, go.ptr());
         k.gather(ids, n, go.ptr(), nOf.ptr(), pOf.ptr(), pMax, nMax, M, mk, occStart.ptr(), occ.ptr(), map.ptr(), D.ptr(), g.ptr(),
                 c.ptr(), QK.ptr(), lay.sQK(), etaOf.ptr(), trainWoOf.ptr(), AB.ptr(), AQK.ptr(), gamma.ptr(), cV.ptr());
@@ -473,15 +506,15 @@ final class CudaBatch implements EngineBatch {
     @Override
     public void metrics(boolean[] which, double[][] out) {
         ctx.makeCurrent();
-        int count = list(0, r -> which[r]);
+        int count = list(0, r -> which[r / H]);
         if (count == 0) return;
-        int fixed = list(1, r -> which[r] && !learn[r]);
-        int learnable = list(2, r -> which[r] && learn[r]);
+        int fixed = list(1, r -> which[r / H] && !learn[r]);
+        int learnable = list(2, r -> which[r / H] && learn[r]);
         CUdeviceptr ids = listAt(0);
         Operand te = all(Te, lay.sTe(), pMax);
         if (lay.learnable()) k.scalarizeV(listAt(2), learnable, trainWoOf.ptr(), pOf.ptr(), pMax, mv, V.ptr(), wO.ptr(), u.ptr());
         k.attentionForward(ids, count, nOf.ptr(), nMax, M, mk, map.ptr(), QK.ptr(), lay.sQK(), u.ptr(), pMax, y.ptr(),
-                lossKindOf.ptr(), bOf.ptr(), null, f.ptr(), null, null, c.ptr(), null);
+                lossKindOf.ptr(), bOf.ptr(), null, f.ptr(), null, null, c.ptr(), null, null);
         // Test tokens and probes s: Q|K(s) = Q|K(0)(s) + (Tᵀs)ᵀ A_Q|K, and likewise u(s) (docs/math.md §4).
         k.gemm(false, ids, count, null, eOf.ptr(), pOf.ptr(), eMax, pMax, w, te, all(AQK, lay.sQK(), w), QK0e.ptr(),
                 all(QKe, lay.sQKe(), w), null, 1f);
@@ -494,7 +527,7 @@ final class CudaBatch implements EngineBatch {
             k.scalarizeV(listAt(2), learnable, trainWoOf.ptr(), eOf.ptr(), eMax, mv, Ve.ptr(), wO.ptr(), ue.ptr());
         }
         k.attentionForward(ids, count, ntOf.ptr(), ntMax, M, mk, testMap.ptr(), QKe.ptr(), lay.sQKe(), ue.ptr(), eMax,
-                testY.ptr(), lossKindOf.ptr(), bOf.ptr(), null, fTest.ptr(), null, null, null, null);
+                testY.ptr(), lossKindOf.ptr(), bOf.ptr(), null, fTest.ptr(), null, null, null, null, null);
         k.metricDots(ids, count, nOf.ptr(), eOf.ptr(), nMax, pMax, eMax, M, mk, map.ptr(), QK.ptr(), u.ptr(), QKe.ptr(),
                 ue.ptr(), dots.ptr());
 
@@ -504,34 +537,49 @@ final class CudaBatch implements EngineBatch {
         c.get(ch, 0);
         fTest.get(fth, 0);
         dots.get(dh, 0);
-        for (int r = 0; r < R; r++) {
-            if (!which[r]) continue;
-            RunData rd = runs.get(r);
+        // A run's parts from its H head slots as Metrics.compute combines heads (docs/math.md §7): f and
+        // the values u summed over heads, the attention and q·k averaged; with H = 1 the slot's own.
+        for (int run = 0; run < R / H; run++) {
+            if (!which[run]) continue;
+            RunData rd = runs.get(run * H);
             int N = rd.train().N(), NT = rd.test().N();
             double[] fTrain = new double[N], sig = new double[N], noise = new double[N], ft = new double[NT];
             double[] uNoise = new double[N], sn = new double[N], ns = new double[N], nn = new double[N];
-            int dr = Math.toIntExact(r * lay.sDots());
-            for (int n = 0; n < N; n++) {
-                fTrain[n] = fh[r * nMax + n];
-                int cn = Math.toIntExact(r * lay.sSamples()) + n * M;
-                sig[n] = ch[cn];
-                noise[n] = ch[cn + 1];
-                sn[n] = dh[dr + 4 * n];
-                ns[n] = dh[dr + 4 * n + 1];
-                nn[n] = dh[dr + 4 * n + 2];
-                uNoise[n] = dh[dr + 4 * n + 3];
+            double uPos = 0, uNeg = 0, qkSS = 0;
+            for (int r = run * H; r < (run + 1) * H; r++) {
+                int dr = Math.toIntExact(r * lay.sDots());
+                for (int n = 0; n < N; n++) {
+                    fTrain[n] += fh[r * nMax + n];
+                    int cn = Math.toIntExact(r * lay.sSamples()) + n * M;
+                    sig[n] += H == 1 ? ch[cn] : (double) ch[cn] / H;
+                    noise[n] += H == 1 ? ch[cn + 1] : (double) ch[cn + 1] / H;
+                    sn[n] += (double) dh[dr + 4 * n] / H;
+                    ns[n] += (double) dh[dr + 4 * n + 1] / H;
+                    nn[n] += (double) dh[dr + 4 * n + 2] / H;
+                    uNoise[n] += dh[dr + 4 * n + 3];
+                }
+                for (int n = 0; n < NT; n++) ft[n] += fth[r * ntMax + n];
+                int pr = dr + 4 * nMax;
+                uPos += dh[pr + 1];
+                uNeg += dh[pr + 2];
+                qkSS += (double) dh[pr] / H;
             }
-            for (int n = 0; n < NT; n++) ft[n] = fth[r * ntMax + n];
-            int pr = dr + 4 * nMax;
             Metrics.assemble(rd.config(), rd.train(), rd.test(), new Metrics.Parts(fTrain, sig, noise, ft, uNoise, sn, ns,
-                    nn, dh[pr + 1], dh[pr + 2], dh[pr]), out[r]);
+                    nn, uPos, uNeg, qkSS), out[run]);
         }
     }
 
-    /** W = W(0) + Aᵀ T in float64, from A_Q|A_K and A_V (= w_O c_Vᵀ for fixed w_O). */
+    /** W = W(0) + Aᵀ T in float64, from A_Q|A_K and A_V (= w_O c_Vᵀ for fixed w_O), head by head. */
     @Override
-    public Weights weights(int r) {
+    public Weights weights(int run) {
         ctx.makeCurrent();
+        List<Weights> heads = new ArrayList<>(H);
+        for (int r = run * H; r < (run + 1) * H; r++) heads.add(slotWeights(r));
+        return Weights.stack(heads);
+    }
+
+    /** Slot r's weights: one head's. */
+    private Weights slotWeights(int r) {
         RunData rd = runs.get(r);
         int Pr = P[r];
         float[] aqk = new float[Pr * w], wo = new float[mv], av = new float[learn[r] ? Pr * mv : Pr];
@@ -539,7 +587,7 @@ final class CudaBatch implements EngineBatch {
         wO.get(wo, (long) r * mv);
         if (learn[r]) AV.get(av, r * lay.sV());
         else cV.get(av, (long) r * pMax);
-        Weights w0 = rd.init();
+        Weights w0 = init(r);
         double[] T = rd.train().tokens();
         double[] WQ = w0.WQ().clone(), WK = w0.WK().clone(), WV = w0.WV().clone();
         for (int j = 0; j < Pr; j++) {

@@ -33,6 +33,8 @@ import org.attnsweep.model.Weights;
 final class FamilySetup implements AutoCloseable {
     /** The family, or null for one run's own set-up. */
     final Family family;
+    /** The head whose W(0) it projects (docs/math.md §7; 0 with one head). */
+    final int head;
     final int P, E, d, mk, mv;
     /** Whether run slices append the probes (rows 0, 1 of S scaled) after their test rows. */
     final boolean probes;
@@ -47,11 +49,12 @@ final class FamilySetup implements AutoCloseable {
     /** Floats converted from float64 for this set-up (the cost model counts them). */
     final long converted;
 
-    private FamilySetup(CudaContext ctx, CUstream upload, CUevent uploaded, Family family, double[] tokens, int P,
+    private FamilySetup(CudaContext ctx, CUstream upload, CUevent uploaded, Family family, int head, double[] tokens, int P,
                         double[] evalTokens, int E, Weights w0) {
         this.ctx = ctx;
         this.k = ctx.kernels();
         this.family = family;
+        this.head = head;
         this.P = P;
         this.E = E;
         this.d = w0.d();
@@ -101,8 +104,11 @@ final class FamilySetup implements AutoCloseable {
         }
     }
 
-    /** The set-up shared by {@code data}'s family, for at least P training tokens (its largest announced N). */
-    static FamilySetup ofFamily(CudaContext ctx, CUstream upload, CUevent uploaded, RunData data, int P) {
+    /**
+     * The set-up of head {@code head} shared by {@code data}'s family, for at least P training tokens
+     * (its largest announced N).
+     */
+    static FamilySetup ofFamily(CudaContext ctx, CUstream upload, CUevent uploaded, RunData data, int P, int head) {
         Family fam = data.family();
         RunConfig c = data.config();
         int d = c.d(), M = c.M(), E = 2 + c.testN() * (M - 1);
@@ -115,16 +121,17 @@ final class FamilySetup implements AutoCloseable {
         }
         System.arraycopy(fam.trainNoise((P - 2) / (M - 1)), 0, T, 2 * d, (P - 2) * d);
         System.arraycopy(fam.testNoise(), 0, S, 2 * d, (E - 2) * d);
-        return new FamilySetup(ctx, upload, uploaded, fam, T, P, S, E, fam.init());
+        return new FamilySetup(ctx, upload, uploaded, fam, head, T, P, S, E, fam.init().head(head));
     }
 
-    /** One run's own set-up: its training tokens; its test tokens, then μ₊, μ₋. */
-    static FamilySetup ofRun(CudaContext ctx, CUstream upload, CUevent uploaded, RunData data) {
+    /** One run's own set-up for head {@code head}: its training tokens; its test tokens, then μ₊, μ₋. */
+    static FamilySetup ofRun(CudaContext ctx, CUstream upload, CUevent uploaded, RunData data, int head) {
         int d = data.config().d(), Pt = data.test().P();
         double[] S = java.util.Arrays.copyOf(data.test().tokens(), (Pt + 2) * d);
         System.arraycopy(data.muPos(), 0, S, Pt * d, d);
         System.arraycopy(data.muNeg(), 0, S, (Pt + 1) * d, d);
-        return new FamilySetup(ctx, upload, uploaded, null, data.train().tokens(), data.train().P(), S, Pt + 2, data.init());
+        return new FamilySetup(ctx, upload, uploaded, null, head, data.train().tokens(), data.train().P(), S, Pt + 2,
+                data.init().head(head));
     }
 
     /** u and u(0)(s) for fixed w_O: u = T v_o with v_o = W_Vᵀ w_O (d), made on first use. */

@@ -33,16 +33,17 @@ final class FamilySetups implements AutoCloseable {
     }
 
     /**
-     * The set-up of run {@code data}, covering at least P training tokens and, for its family, the
-     * w_O kind of the run. Give it back with {@link #release}.
+     * The set-up of head {@code head} of run {@code data} (0 for a one-head run, docs/math.md §7),
+     * covering at least P training tokens and, for its family, the w_O kind of the run. Give it back
+     * with {@link #release}.
      */
-    FamilySetup acquire(RunData data, int P) {
+    FamilySetup acquire(RunData data, int P, int head) {
         ctx.makeCurrent();
-        if (data.family() == null) return FamilySetup.ofRun(ctx, upload, uploaded, data);
-        if (kept != null && kept.family == data.family() && kept.P >= P) return kept;
+        if (data.family() == null) return FamilySetup.ofRun(ctx, upload, uploaded, data, head);
+        if (kept != null && kept.family == data.family() && kept.head == head && kept.P >= P) return kept;
         if (kept != null) kept.close();
         kept = null;
-        kept = FamilySetup.ofFamily(ctx, upload, uploaded, data, P);
+        kept = FamilySetup.ofFamily(ctx, upload, uploaded, data, P, head);
         return kept;
     }
 

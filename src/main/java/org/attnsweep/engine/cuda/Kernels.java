@@ -39,7 +39,7 @@ import jcuda.driver.JITOptions;
 public final class Kernels implements AutoCloseable {
     /** Every kernel file of kernels/, by name; each becomes the resources kernels/NAME.*. */
     public static final List<String> FILES = List.of("gemm", "gemv", "attention_forward", "loss_reduce", "gather",
-            "value_gram", "value_update", "scalarize_v", "metric_dots", "family_slice");   // family_slice: FamilySlice launches it
+            "value_gram", "value_update", "scalarize_v", "metric_dots", "family_slice", "heads_sum");   // family_slice: FamilySlice launches it
     /** Architectures the jar carries cubins for (native/build-kernels.sh's ARCHS), as 10·major + minor. */
     static final int[] CUBIN_ARCHS = {80, 90};
     /** Whether every launch is synchronised and checked ({@code ATTNSWEEP_CUDA_SYNC=1}). */
@@ -58,7 +58,7 @@ public final class Kernels implements AutoCloseable {
     private final List<String> loaded = new ArrayList<>();
     private final int ccMajor, ccMinor;
     private final CUfunction gemmNN, gemmNT, gemvN, gemvT, attentionForward, lossReduce, gather,
-            valueGram, valueUpdate, scalarizeV, metricDots;
+            valueGram, valueUpdate, scalarizeV, metricDots, headsSum;
     /** Each function's kernel file, the name {@link PerfModel} and {@link KernelTimer} use. */
     private static final Map<CUfunction, String> NAMES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
     /** Benchmarks only: when set, every launch is timed by CUDA events under its kernel file's name. */
@@ -105,6 +105,7 @@ public final class Kernels implements AutoCloseable {
             valueUpdate = function("value_update", "value_update");
             scalarizeV = function("scalarize_v", "scalarize_v");
             metricDots = function("metric_dots", "metric_dots");
+            headsSum = function("heads_sum", "heads_sum");
         } catch (RuntimeException e) {
             close();
             throw e;
@@ -206,16 +207,24 @@ public final class Kernels implements AutoCloseable {
 
     /**
      * kernels/attention_forward.cu; {@code inBatch} (every sample in the batch), {@code loss}, {@code g},
-     * {@code c}, {@code D} may be null.
+     * {@code c}, {@code D} may be null, and {@code fRun} is null but for the heads of a run with H > 1
+     * (their summed f, {@link #headsSum}).
      */
     public void attentionForward(CUdeviceptr runs, int count, CUdeviceptr nOf, int nMax, int M, int mk,
                                  CUdeviceptr map, CUdeviceptr QK, long strideQK, CUdeviceptr u, long strideU,
                                  CUdeviceptr y, CUdeviceptr lossKind, CUdeviceptr bOf, CUdeviceptr inBatch,
-                                 CUdeviceptr f, CUdeviceptr loss, CUdeviceptr g, CUdeviceptr c, CUdeviceptr D) {
+                                 CUdeviceptr f, CUdeviceptr loss, CUdeviceptr g, CUdeviceptr c, CUdeviceptr D, CUdeviceptr fRun) {
         if (count == 0 || nMax == 0) return;
         launch(attentionForward, "attention_forward", nMax, count, 1, 128, forwardSharedBytes(M),
                 new Args().ptr(runs).ptr(nOf).i(nMax).i(M).i(mk).ptr(map).ptr(QK).l(strideQK).ptr(u).l(strideU).ptr(y)
-                        .ptr(lossKind).ptr(bOf).ptr(inBatch).ptr(f).ptr(loss).ptr(g).ptr(c).ptr(D));
+                        .ptr(lossKind).ptr(bOf).ptr(inBatch).ptr(f).ptr(loss).ptr(g).ptr(c).ptr(D).ptr(fRun));
+    }
+
+    /** kernels/heads_sum.cu: runs lists the first slot of each run of H head slots. */
+    public void headsSum(CUdeviceptr runs, int count, CUdeviceptr nOf, int nMax, int H, CUdeviceptr f, CUdeviceptr fRun) {
+        if (count == 0 || nMax == 0) return;
+        launch(headsSum, "heads_sum", ceil(nMax, 128), count, 1, 128, 0,
+                new Args().ptr(runs).ptr(nOf).i(nMax).i(H).ptr(f).ptr(fRun));
     }
 
     /**

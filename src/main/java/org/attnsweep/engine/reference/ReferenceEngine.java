@@ -46,13 +46,13 @@ public final class ReferenceEngine implements Engine {
         return new Batch(runs);
     }
 
-    /** The gradients of L with respect to W_Q, W_K, W_V and w_O, shaped like the weights. */
+    /** The gradients of L with respect to W_Q, W_K, W_V and w_O, shaped like the weights (head after head). */
     public record Gradients(double[] WQ, double[] WK, double[] WV, double[] wO) {
     }
 
-    /** L = (1/N) Σ_n ℓ(y_n f(X_n)) at weights w on the training set, in loss ℓ. */
+    /** L = (1/N) Σ_n ℓ(y_n f(X_n)) at weights w on the training set, in loss ℓ; f sums the heads (docs/math.md §7). */
     public static double loss(Weights w, TokenSet train, Loss ell) {
-        Projected pr = Projected.direct(w, train.tokens());
+        Projected[] pr = Projected.heads(w, train.tokens());
         double l = 0;
         for (int n = 0; n < train.N(); n++) l += ell.value(train.y()[n] * Metrics.forward(train, n, pr, null));
         return l / train.N();
@@ -60,15 +60,15 @@ public final class ReferenceEngine implements Engine {
 
     /**
      * docs/math.md §3's closed-form gradients at weights w, straight from the d-wide weights, of the
-     * loss ℓ averaged over the samples with {@code inBatch[n]} (all N where it is null; docs/math.md §8).
+     * loss ℓ averaged over the samples with {@code inBatch[n]} (all N where it is null; docs/math.md §8);
+     * with H heads (§7) each head's are §3's with the g of the summed f.
      */
     public static Gradients gradients(Weights w, TokenSet train, Loss ell, boolean[] inBatch) {
-        int d = w.d(), mk = w.mk(), mv = w.mv(), N = train.N(), M = train.M();
-        double[] gQ = new double[mk * d], gK = new double[mk * d], gV = new double[mv * d], gO = new double[mv];
-        double[] r = new double[d];
-        double[][] x = new double[M][], q = new double[M][mk], k = new double[M][mk], wv = new double[M][mv];
-        double[] u = new double[M], ubar = new double[M], cAttn = new double[M];
-        double[][] S = new double[M][M];
+        int d = w.d(), mk = w.mk(), mv = w.mv(), H = w.heads(), N = train.N(), M = train.M();
+        double[] gQ = new double[H * mk * d], gK = new double[H * mk * d], gV = new double[H * mv * d], gO = new double[H * mv];
+        Head[] heads = new Head[H];
+        for (int h = 0; h < H; h++) heads[h] = new Head(w.head(h), M);
+        double[][] x = new double[M][d];
         int B = N;
         if (inBatch != null) {
             B = 0;
@@ -76,9 +76,48 @@ public final class ReferenceEngine implements Engine {
         }
         for (int n = 0; n < N; n++) {
             if (inBatch != null && !inBatch[n]) continue;
+            for (int a = 0; a < M; a++) System.arraycopy(train.tokens(), train.token(n, a) * d, x[a], 0, d);
+            double f = 0;
+            for (Head head : heads) f += head.forward(x);
+            double g = ell.sampleGradient(train.y()[n], f, B);
+            for (int h = 0; h < H; h++) heads[h].accumulate(g, x, gQ, gK, gO, h);
+        }
+        for (int h = 0; h < H; h++) {
+            double[] wO = heads[h].w.wO(), r = heads[h].r;
+            for (int i = 0; i < mv; i++) {
+                for (int c = 0; c < d; c++) gV[(h * mv + i) * d + c] = wO[i] * r[c];
+            }
+        }
+        return new Gradients(gQ, gK, gV, gO);
+    }
+
+    /** One head's forward pass over one sample and its share of the gradients (docs/math.md §3, §7). */
+    private static final class Head {
+        final Weights w;
+        final int d, mk, mv, M;
+        final double[][] q, k, wv, S;
+        final double[] u, ubar, cAttn;
+        final double[] r;   // d: Σ_n g Σ_a c_a x_a, so that ∇W_V = w_O rᵀ
+
+        Head(Weights w, int M) {
+            this.w = w;
+            this.M = M;
+            d = w.d();
+            mk = w.mk();
+            mv = w.mv();
+            q = new double[M][mk];
+            k = new double[M][mk];
+            wv = new double[M][mv];
+            S = new double[M][M];
+            u = new double[M];
+            ubar = new double[M];
+            cAttn = new double[M];
+            r = new double[d];
+        }
+
+        /** This head's f_h(X) = (1/M) Σ_l Σ_a S_la u_a for the sample's tokens x (M×d). */
+        double forward(double[][] x) {
             for (int a = 0; a < M; a++) {
-                x[a] = new double[d];
-                System.arraycopy(train.tokens(), train.token(n, a) * d, x[a], 0, d);
                 matVec(w.WQ(), x[a], q[a], mk, d);
                 matVec(w.WK(), x[a], k[a], mk, d);
                 matVec(w.WV(), x[a], wv[a], mv, d);
@@ -105,7 +144,12 @@ public final class ReferenceEngine implements Engine {
                 }
                 f += ubar[l] / M;
             }
-            double g = ell.sampleGradient(train.y()[n], f, B);
+            return f;
+        }
+
+        /** Adds the sample's terms, with its g = ∂L/∂f, to head h's blocks of ∇W_Q, ∇W_K, ∇w_O and to r. */
+        void accumulate(double g, double[][] x, double[] gQ, double[] gK, double[] gO, int h) {
+            int oq = h * mk * d, oo = h * mv;
             for (int l = 0; l < M; l++) {
                 for (int a = 0; a < M; a++) {
                     double D = g * S[l][a] * (u[a] - ubar[l]) / M;
@@ -113,21 +157,17 @@ public final class ReferenceEngine implements Engine {
                     for (int i = 0; i < mk; i++) {
                         double dq = D * k[a][i], dk = D * q[l][i];
                         for (int c = 0; c < d; c++) {
-                            gQ[i * d + c] += dq * x[l][c];
-                            gK[i * d + c] += dk * x[a][c];
+                            gQ[oq + i * d + c] += dq * x[l][c];
+                            gK[oq + i * d + c] += dk * x[a][c];
                         }
                     }
                 }
             }
             for (int a = 0; a < M; a++) {
                 for (int c = 0; c < d; c++) r[c] += g * cAttn[a] * x[a][c];
-                for (int i = 0; i < mv; i++) gO[i] += g * cAttn[a] * wv[a][i];
+                for (int i = 0; i < mv; i++) gO[oo + i] += g * cAttn[a] * wv[a][i];
             }
         }
-        for (int i = 0; i < mv; i++) {
-            for (int c = 0; c < d; c++) gV[i * d + c] = w.wO()[i] * r[c];
-        }
-        return new Gradients(gQ, gK, gV, gO);
     }
 
     private static void matVec(double[] W, double[] x, double[] out, int rows, int d) {
@@ -203,8 +243,8 @@ public final class ReferenceEngine implements Engine {
                 double[] probes = new double[2 * w.d()];
                 System.arraycopy(run.muPos(), 0, probes, 0, w.d());
                 System.arraycopy(run.muNeg(), 0, probes, w.d(), w.d());
-                Metrics.compute(run.config(), run.train(), Projected.direct(w, run.train().tokens()),
-                        run.test(), Projected.direct(w, run.test().tokens()), Projected.direct(w, probes), out[r]);
+                Metrics.compute(run.config(), run.train(), Projected.heads(w, run.train().tokens()), run.test(),
+                        Projected.heads(w, run.test().tokens()), Projected.heads(w, probes), out[r]);
             }
         }
 

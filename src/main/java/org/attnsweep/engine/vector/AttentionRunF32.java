@@ -17,12 +17,16 @@ import org.attnsweep.model.RunConfig;
  * names of the cuda kernels that do the same work (kernels/*.cu). This file is the single source of
  * AttentionRunF64.
  *
+ * <p>An object of this class is one head (docs/math.md §7): a run with H heads is H of them in a
+ * {@link HeadsRunF32}, each writing its own f_h, and every head's gather reads the g of the summed
+ * f = Σ_h f_h. With one head f_h and f are one array.
+ *
  * <p>Shapes: N samples of M tokens; map[n·M + l] is the token of position l of sample n; q_j, k_j
  * are the rows j of Q, K (P×w, token-major), u_j = w_O·(W_V t_j). The width w of the scores'
  * inner products is m_k (q_j = W_Q t_j, k_j = W_K t_j), or d where the direct form scores through
  * A = W_QᵀW_K (q_j = Aᵀt_j, k_j = t_j; docs/math.md §7).
  */
-abstract class AttentionRunF32 implements LockstepBatch.Run {
+abstract class AttentionRunF32 {
     final RunData data;
     final RunConfig c;
     final TokenSet train;
@@ -39,7 +43,8 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
     final float[] gamma;       // P     gather γ_j
     final float[] Sm;          // N×M×M logits, then the softmax S_la
     final float[] ubar;        // N×M   ū_l = Σ_a S_la u_{j_a}
-    final float[] f;           // N     f(X_n)
+    final float[] f;           // N     f(X_n) = Σ_h f_h(X_n), shared by the run's heads
+    final float[] fh;          // N     this head's f_h(X_n); f itself with one head
     final float[] Dm;          // M×M   D_la of the sample being gathered
     final float[] lanes;       // 8 vectors' lanes, summed in order by the scores kernel
     final Loss loss;
@@ -47,12 +52,13 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
     final boolean[] inBatch;   // N     the samples of the step being gathered (mini-batch runs)
     long gathered;             // steps gathered so far: the next one is step `gathered` of the order
 
-    /** Scores of width m_k, both gathers. */
-    AttentionRunF32(RunData data, float[] Q, float[] K, float[] u) {
-        this(data, data.config().mk(), true, Q, K, u);
+    /** A head of the run {@code data} with scores of width m_k and both gathers, summing its output into {@code f} (N). */
+    AttentionRunF32(RunData data, float[] Q, float[] K, float[] u, float[] f) {
+        this(data, data.config().mk(), true, Q, K, u, f);
     }
 
-    AttentionRunF32(RunData data, int width, boolean keys, float[] Q, float[] K, float[] u) {
+    /** A head of the run {@code data} whose heads sum their outputs into {@code f} (N), its scores of {@code width}, β gathered only with {@code keys}. */
+    AttentionRunF32(RunData data, int width, boolean keys, float[] Q, float[] K, float[] u, float[] f) {
         this.data = data;
         this.c = data.config();
         this.train = data.train();
@@ -76,7 +82,8 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
         gamma = new float[P];
         Sm = new float[N * M * M];
         ubar = new float[N * M];
-        f = new float[N];
+        this.f = f;
+        fh = c.heads() == 1 ? f : new float[N];
         Dm = new float[M * M];
         lanes = new float[8 * L];
         loss = c.loss();
@@ -89,9 +96,24 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
         for (int j = 0; j < P; j++) u[j] = dot(V, j * mv, wO, 0, mv);
     }
 
+    /** This head's forward pass at the current weights: its projections, then {@link #attentionForward}. */
+    abstract void forward();
+
+    /** This head's GD step from the summed f: the gathers and the weight update. */
+    abstract void update();
+
+    /**
+     * This head's projections at the current weights, in float64: of the training tokens, the test
+     * tokens, and the probes μ₊, μ₋ (the arguments of {@link Metrics#compute}).
+     */
+    abstract org.attnsweep.engine.Projected[] projections();
+
+    /** This head's current weights in float64. */
+    abstract org.attnsweep.model.Weights weights();
+
     /**
      * attention_forward: z_la = q_{j_l}·k_{j_a}, S_la = softmax_a(z_la), ū_l = Σ_a S_la u_{j_a} and
-     * f_n = (1/M) Σ_l ū_l for every sample, into Sm, ubar and f.
+     * f_n = (1/M) Σ_l ū_l for every sample, into Sm, ubar and this head's f_h.
      */
     final void attentionForward() {
         for (int n = 0; n < N; n++) {
@@ -119,7 +141,7 @@ abstract class AttentionRunF32 implements LockstepBatch.Run {
                 ubar[base + l] = ub;
                 fn += ub;
             }
-            f[n] = fn / M;
+            fh[n] = fn / M;
         }
     }
 

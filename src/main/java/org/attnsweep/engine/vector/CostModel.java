@@ -22,7 +22,9 @@ import org.attnsweep.model.RunConfig;
  * </pre>
  * docs/math.md §7 writes the direct count as 3·m·d·N·M + 2·m_k·d·N·M + 2·N·M²·m_k over every token
  * occurrence; this engine projects each of the P distinct tokens once and needs only u = (W_Vᵀw_O)·t
- * of the values, hence 4·m_k·d·P. The span set-up is spread over the run's step budget T.
+ * of the values, hence 4·m_k·d·P. The span set-up is spread over the run's step budget T. With H
+ * heads (docs/math.md §7) every per-head term above is H times over; the tokens, G = TᵀT and the
+ * evaluation tokens' Gram E×P are shared by the heads and counted once.
  * The choice is the form with fewer multiply-adds over the batch; the span form is ruled out where
  * its P×P Gram matrix exceeds a Java array (P > 46340).
  *
@@ -48,24 +50,24 @@ public final class CostModel {
     }
 
     /** Multiply-adds of one span step of a run, plus its set-up spread over {@code steps}. */
-    static double spanFma(int N, int M, int d, int mk, int mv, int P, boolean trainWo, int steps) {
+    static double spanFma(int N, int M, int d, int mk, int mv, int P, boolean trainWo, int steps, int heads) {
         double p = P;
-        double step = 2.0 * mk * p * p + p * p + 3.0 * N * M * M * mk + (trainWo ? 3.0 * mv * p : 2.0 * p);
-        double setup = p * p * d + p * d * (2.0 * mk + (trainWo ? mv : 1));
+        double step = heads * (2.0 * mk * p * p + p * p + 3.0 * N * M * M * mk + (trainWo ? 3.0 * mv * p : 2.0 * p));
+        double setup = p * p * d + heads * p * d * (2.0 * mk + (trainWo ? mv : 1));
         return step + setup / Math.max(1, steps);
     }
 
-    /** Multiply-adds of one direct step of a run, in the cheaper of its two orders ({@link #bilinear}). */
-    static double directFma(int N, int M, int d, int mk, int mv, int P) {
-        return Math.min(projectedFma(N, M, d, mk, P), bilinearFma(N, M, d, mk, P)) + 2.0 * d * P + 3.0 * mv * d;
+    /** Multiply-adds of one direct step of a run of H heads, each in the cheaper of its two orders ({@link #bilinear}). */
+    static double directFma(int N, int M, int d, int mk, int mv, int P, int heads) {
+        return heads * (Math.min(projectedFma(N, M, d, mk, P), bilinearFma(N, M, d, mk, P)) + 2.0 * d * P + 3.0 * mv * d);
     }
 
-    /** The direct step's scores and query/key gradients through Q, K = T W_Qᵀ, T W_Kᵀ (width m_k). */
+    /** The direct step's scores and query/key gradients through Q, K = T W_Qᵀ, T W_Kᵀ (width m_k), per head. */
     private static double projectedFma(int N, int M, int d, int mk, int P) {
         return 4.0 * mk * d * P + 3.0 * N * M * M * mk;
     }
 
-    /** The same through A = W_QᵀW_K (width d): Q = T A, one gather α, Γ = Tᵀα, and the d×d×m_k products. */
+    /** The same through A = W_QᵀW_K (width d): Q = T A, one gather α, Γ = Tᵀα, and the d×d×m_k products, per head. */
     private static double bilinearFma(int N, int M, int d, int mk, int P) {
         return 2.0 * d * d * P + 2.0 * N * M * M * d + 3.0 * d * d * mk;
     }
@@ -79,24 +81,25 @@ public final class CostModel {
      * FLOPs (two per multiply-add) of one direct-form GD step of a run: docs/math.md §7's direct
      * count as this engine does it (each distinct token projected once).
      */
-    public static double directStepFlops(int N, int M, int d, int mk, int mv, int P) {
-        return 2 * directFma(N, M, d, mk, mv, P);
+    public static double directStepFlops(int N, int M, int d, int mk, int mv, int P, int heads) {
+        return 2 * directFma(N, M, d, mk, mv, P, heads);
     }
 
     /** Words a run holds in the span form. */
-    static double spanWords(int mk, int mv, int P, boolean trainWo) {
+    static double spanWords(int mk, int mv, int P, boolean trainWo, int heads) {
         double p = P;
-        return p * p + 6.0 * p * mk + (trainWo ? 3.0 * p * mv : 3.0 * p);
+        return p * p + heads * (6.0 * p * mk + (trainWo ? 3.0 * p * mv : 3.0 * p));
     }
 
     /**
-     * Words a run holds in the direct form, in the order it runs: T, Tᵀ and the weights, then Q, K, α, β
-     * (P×m_k each), or with bilinear scores Q, α (P×d), A, Γ, Γᵀ (d×d), W_K and ∇W_Qᵀ (m_k×d) and the
-     * m_k-wide projections its evaluation makes.
+     * Words a run of H heads holds in the direct form, in the order it runs: T and Tᵀ (shared by the
+     * heads), then per head its weights and Q, K, α, β (P×m_k each), or with bilinear scores Q, α
+     * (P×d), A, Γ, Γᵀ (d×d), W_K and ∇W_Qᵀ (m_k×d) and the m_k-wide projections its evaluation makes.
      */
-    static double directWords(int N, int M, int d, int mk, int mv, int P) {
-        double weights = 2.0 * P * d + 2.0 * mk * d + mv * d;
-        return weights + (bilinear(N, M, d, mk, P) ? 2.0 * P * d + 2.0 * P * mk + 3.0 * d * d + 2.0 * mk * d : 4.0 * P * mk);
+    static double directWords(int N, int M, int d, int mk, int mv, int P, int heads) {
+        double head = 2.0 * mk * d + mv * d
+                + (bilinear(N, M, d, mk, P) ? 2.0 * P * d + 2.0 * P * mk + 3.0 * d * d + 2.0 * mk * d : 4.0 * P * mk);
+        return 2.0 * P * d + heads * head;
     }
 
     /**
@@ -104,15 +107,16 @@ public final class CostModel {
      * it is, auto as the cost model chooses for the run alone (direct wherever span's Gram cannot
      * exist). A batch under auto is chosen on its summed counts, which the large runs dominate.
      */
-    public static Formulation formOf(Formulation requested, int N, int M, int d, int mk, int mv, int P, boolean trainWo, int steps) {
-        return requested == Formulation.AUTO ? estimate(N, M, d, mk, mv, P, trainWo, steps).cheaper() : requested;
+    public static Formulation formOf(Formulation requested, int N, int M, int d, int mk, int mv, int P, boolean trainWo, int steps,
+                                     int heads) {
+        return requested == Formulation.AUTO ? estimate(N, M, d, mk, mv, P, trainWo, steps, heads).cheaper() : requested;
     }
 
     /** Float words of a run's training state in {@code form} (span or direct). */
-    public static double stateWords(Formulation form, int N, int M, int d, int mk, int mv, int P, boolean trainWo) {
+    public static double stateWords(Formulation form, int N, int M, int d, int mk, int mv, int P, boolean trainWo, int heads) {
         return switch (form) {
-            case SPAN -> spanWords(mk, mv, P, trainWo);
-            case DIRECT -> directWords(N, M, d, mk, mv, P);
+            case SPAN -> spanWords(mk, mv, P, trainWo, heads);
+            case DIRECT -> directWords(N, M, d, mk, mv, P, heads);
             case AUTO -> throw new IllegalArgumentException("stateWords needs a form: resolve auto with formOf");
         };
     }
@@ -121,12 +125,12 @@ public final class CostModel {
      * Float words a run's evaluation on its E tokens (test tokens, probes) holds in {@code form},
      * beyond the E×d tokens themselves: span keeps their E×P products with the training tokens and
      * E×m projections of the initial weights; direct projects them through the current weights
-     * (E×m_k twice and E values) at each evaluation.
+     * (E×m_k twice and E values) at each evaluation; the projections once per head.
      */
-    public static double testWords(Formulation form, int mk, int mv, int P, double E, boolean trainWo) {
+    public static double testWords(Formulation form, int mk, int mv, int P, double E, boolean trainWo, int heads) {
         return switch (form) {
-            case SPAN -> 2 * E * mk + E * P + (trainWo ? E * mv : 0) + E;
-            case DIRECT -> 2 * E * mk + E;
+            case SPAN -> E * P + heads * (2 * E * mk + (trainWo ? E * mv : 0) + E);
+            case DIRECT -> heads * (2 * E * mk + E);
             case AUTO -> throw new IllegalArgumentException("testWords needs a form: resolve auto with formOf");
         };
     }
@@ -136,16 +140,16 @@ public final class CostModel {
         Estimate sum = null;
         for (RunData r : runs) {
             RunConfig c = r.config();
-            Estimate e = estimate(r.train().N(), r.train().M(), c.d(), c.mk(), c.mv(), r.train().P(), c.trainWo(), c.steps());
+            Estimate e = estimate(r.train().N(), r.train().M(), c.d(), c.mk(), c.mv(), r.train().P(), c.trainWo(), c.steps(), c.heads());
             sum = sum == null ? e : add(sum, e);
         }
         return sum;
     }
 
     /** Both forms' costs for one run of this shape (P its distinct training tokens, T = steps), and the cheaper form. */
-    static Estimate estimate(int N, int M, int d, int mk, int mv, int P, boolean trainWo, int steps) {
-        return of(spanFma(N, M, d, mk, mv, P, trainWo, steps), directFma(N, M, d, mk, mv, P),
-                spanWords(mk, mv, P, trainWo), directWords(N, M, d, mk, mv, P), P);
+    static Estimate estimate(int N, int M, int d, int mk, int mv, int P, boolean trainWo, int steps, int heads) {
+        return of(spanFma(N, M, d, mk, mv, P, trainWo, steps, heads), directFma(N, M, d, mk, mv, P, heads),
+                spanWords(mk, mv, P, trainWo, heads), directWords(N, M, d, mk, mv, P, heads), P);
     }
 
     private static Estimate add(Estimate a, Estimate b) {

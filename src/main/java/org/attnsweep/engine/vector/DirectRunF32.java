@@ -8,7 +8,6 @@ import static org.attnsweep.engine.vector.KernelsF32.toFloat;
 import static org.attnsweep.engine.vector.KernelsF32.transpose;
 
 import org.attnsweep.data.RunData;
-import org.attnsweep.engine.Metrics;
 import org.attnsweep.engine.Projected;
 import org.attnsweep.model.Weights;
 
@@ -45,22 +44,30 @@ final class DirectRunF32 extends AttentionRunF32 {
     /** Tokens per block of the gradient GEMMs: a 256×m_k block of α is 64 KiB at m_k = 64 in float32. */
     static final int TOKEN_BLOCK = 256;
 
-    DirectRunF32(RunData data) {
+    /**
+     * Head w0 of the run {@code data}, summing into f (N); the tokens T, Tᵀ and S are {@code first}'s
+     * (the run's first head) when it is not null, else converted here.
+     */
+    private DirectRunF32(RunData data, Weights w0, float[] f, DirectRunF32 first) {
         int P = data.train().P(), d = data.config().d(), mk = data.config().mk();
         boolean bilinear = CostModel.bilinear(data.train().N(), data.train().M(), d, mk, P);
-        float[] T = toFloat(data.train().tokens());
+        float[] T = first != null ? first.T : toFloat(data.train().tokens());
         int width = bilinear ? d : mk;
-        super(data, width, !bilinear, new float[P * width], bilinear ? T : new float[P * width], new float[P]);
+        super(data, width, !bilinear, new float[P * width], bilinear ? T : new float[P * width], new float[P], f);
         this.d = d;
         this.bilinear = bilinear;
         this.T = T;
-        Tt = transpose(T, P, d);
-        int Pt = data.test().P();
-        Se = new float[(Pt + 2) * d];
-        System.arraycopy(toFloat(data.test().tokens()), 0, Se, 0, Pt * d);
-        System.arraycopy(toFloat(data.muPos()), 0, Se, Pt * d, d);
-        System.arraycopy(toFloat(data.muNeg()), 0, Se, (Pt + 1) * d, d);
-        Weights w0 = data.init();
+        if (first != null) {
+            Tt = first.Tt;
+            Se = first.Se;
+        } else {
+            Tt = transpose(T, P, d);
+            int Pt = data.test().P();
+            Se = new float[(Pt + 2) * d];
+            System.arraycopy(toFloat(data.test().tokens()), 0, Se, 0, Pt * d);
+            System.arraycopy(toFloat(data.muPos()), 0, Se, Pt * d, d);
+            System.arraycopy(toFloat(data.muNeg()), 0, Se, (Pt + 1) * d, d);
+        }
         WQt = transpose(toFloat(w0.WQ()), mk, d);
         WKt = transpose(toFloat(w0.WK()), mk, d);
         WV = toFloat(w0.WV());
@@ -73,15 +80,23 @@ final class DirectRunF32 extends AttentionRunF32 {
         gQt = bilinear ? new float[d * mk] : null;
     }
 
+    /** The run's heads, summing into f (N), sharing one float copy of the tokens. */
+    static DirectRunF32[] open(RunData data, float[] f) {
+        DirectRunF32[] heads = new DirectRunF32[data.config().heads()];
+        for (int h = 0; h < heads.length; h++) heads[h] = new DirectRunF32(data, data.init().head(h), f, h == 0 ? null : heads[0]);
+        return heads;
+    }
+
     @Override
-    public double step() {
+    void forward() {
         project();
         attentionForward();
-        double loss = lossReduce();
-        if (!go(loss)) return loss;
+    }
+
+    @Override
+    void update() {
         gather();
         weightUpdate();
-        return loss;
     }
 
     /**
@@ -156,7 +171,7 @@ final class DirectRunF32 extends AttentionRunF32 {
     }
 
     @Override
-    public void metrics(double[] out) {
+    Projected[] projections() {
         project();
         float[] qm = Q, km = K;
         if (bilinear) { // the metrics read the m_k-wide projections
@@ -176,11 +191,11 @@ final class DirectRunF32 extends AttentionRunF32 {
                 java.util.Arrays.copyOfRange(te.q(), (E - 2) * mk, E * mk),
                 java.util.Arrays.copyOfRange(te.k(), (E - 2) * mk, E * mk),
                 java.util.Arrays.copyOfRange(te.u(), E - 2, E));
-        Metrics.compute(c, train, tr, data.test(), te, probes, out);
+        return new Projected[] {tr, te, probes};
     }
 
     @Override
-    public Weights weights() {
+    Weights weights() {
         return new Weights(d, mk, mv, toDouble(transpose(WQt, d, mk)), toDouble(transpose(WKt, d, mk)), toDouble(WV), toDouble(wO));
     }
 }

@@ -8,7 +8,6 @@ import static org.attnsweep.engine.vector.KernelsF32.toDouble;
 import static org.attnsweep.engine.vector.KernelsF32.toFloat;
 
 import org.attnsweep.data.RunData;
-import org.attnsweep.engine.Metrics;
 import org.attnsweep.engine.Projected;
 import org.attnsweep.model.Weights;
 
@@ -32,13 +31,15 @@ final class SpanRunF32 extends AttentionRunF32 {
     // Evaluation tokens s (test tokens and the probes μ₊, μ₋), projected once at set-up and
     // possibly shared with the run's family: see SpanSetupF32.
     final SpanSetupF32 s;
+    final Weights w0;       // this head's W(0)
 
-    private SpanRunF32(RunData data, SpanSetupF32 s) {
-        super(data, s.Q, s.K, data.config().trainWo() ? new float[data.train().P()] : s.u);
+    private SpanRunF32(RunData data, SpanSetupF32 s, Weights w0, float[] f) {
+        super(data, s.Q, s.K, data.config().trainWo() ? new float[data.train().P()] : s.u, f);
         this.s = s;
+        this.w0 = w0;
         G = s.G;
         V = s.V;
-        wO = toFloat(data.init().wO());
+        wO = toFloat(w0.wO());
         AV = trainWo ? new float[P * mv] : null;
         cV = trainWo ? null : new float[P];
         AQ = new float[P * mk];
@@ -46,23 +47,30 @@ final class SpanRunF32 extends AttentionRunF32 {
         h = new float[P];
     }
 
-    /** The run's set-up: its family's, sliced and scaled (generated data), or its own (data from files). */
-    static SpanRunF32 open(RunData data) {
-        return new SpanRunF32(data, data.family() != null ? SpanSetupF32.ofFamily(data) : SpanSetupF32.own(data));
+    /**
+     * The run's heads, summing into f (N), from its set-up: its family's, sliced and scaled
+     * (generated data), or its own (data from files); one G for all heads.
+     */
+    static SpanRunF32[] open(RunData data, float[] f) {
+        SpanSetupF32[] s = data.family() != null ? SpanSetupF32.ofFamily(data) : SpanSetupF32.own(data);
+        SpanRunF32[] heads = new SpanRunF32[s.length];
+        for (int h = 0; h < s.length; h++) heads[h] = new SpanRunF32(data, s[h], data.init().head(h), f);
+        return heads;
     }
 
     @Override
-    public double step() {
+    void forward() {
         if (trainWo) scalarizeV(V, wO);
         attentionForward();
-        double loss = lossReduce();
-        if (!go(loss)) return loss;
+    }
+
+    @Override
+    void update() {
         updates++;
         gather();
         spanUpdate();
         valueGram();
         if (trainWo) valueUpdate();
-        return loss;
     }
 
     /**
@@ -103,7 +111,7 @@ final class SpanRunF32 extends AttentionRunF32 {
     }
 
     @Override
-    public void metrics(double[] out) {
+    Projected[] projections() {
         if (trainWo) scalarizeV(V, wO);
         Projected tr = new Projected(mk, toDouble(Q), toDouble(K), toDouble(u));
         // Evaluation tokens: q(s) = W_Q(0)s + A_Q (Tᵀ s), likewise k and u. Before the first
@@ -136,7 +144,7 @@ final class SpanRunF32 extends AttentionRunF32 {
                 java.util.Arrays.copyOfRange(te.q(), p0 * mk, (p0 + 2) * mk),
                 java.util.Arrays.copyOfRange(te.k(), p0 * mk, (p0 + 2) * mk),
                 java.util.Arrays.copyOfRange(te.u(), p0, p0 + 2));
-        Metrics.compute(c, train, tr, data.test(), te, probes, out);
+        return new Projected[] {tr, te, probes};
     }
 
     /** x (rows of width w) with its two signal rows times the set-up's scale; x itself when that is 1. */
@@ -149,8 +157,7 @@ final class SpanRunF32 extends AttentionRunF32 {
 
     /** W = W(0) + Aᵀ T, in float64. */
     @Override
-    public Weights weights() {
-        Weights w0 = data.init();
+    Weights weights() {
         int d = c.d();
         double[] T = train.tokens();
         double[] WQ = w0.WQ().clone(), WK = w0.WK().clone(), WV = w0.WV().clone();

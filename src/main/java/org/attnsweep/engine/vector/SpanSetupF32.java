@@ -47,21 +47,33 @@ final class SpanSetupF32 {
         this.Te = Te;
     }
 
-    /** Projects tokens T (P×d, float64) and S (E×d) through W(0). */
-    static SpanSetupF32 project(double[] tokens, int P, double[] evalTokens, int E, Weights w0, boolean trainWo) {
-        int d = w0.d(), mk = w0.mk(), mv = w0.mv();
+    /**
+     * Projects tokens T (P×d, float64) and S (E×d) through W(0): one set-up per head of w0, all
+     * sharing one G and one Te (they depend on the tokens alone).
+     */
+    static SpanSetupF32[] project(double[] tokens, int P, double[] evalTokens, int E, Weights w0, boolean trainWo) {
+        int d = w0.d();
         float[] T = toFloat(tokens), Se = toFloat(evalTokens);
         float[] Tt = transpose(T, P, d);                     // d×P
+        float[] G = new float[P * P], Te = new float[E * P];
+        gemm(G, 1, T, Tt, P, d, P);
+        gemm(Te, 1, Se, Tt, E, d, P);
+        SpanSetupF32[] heads = new SpanSetupF32[w0.heads()];
+        for (int h = 0; h < heads.length; h++) heads[h] = projectHead(T, P, Se, E, G, Te, w0.head(h), trainWo);
+        return heads;
+    }
+
+    /** One head's projections of T and S (float32, P×d and E×d) through its W(0), with the shared G and Te. */
+    private static SpanSetupF32 projectHead(float[] T, int P, float[] Se, int E, float[] G, float[] Te, Weights w0, boolean trainWo) {
+        int d = w0.d(), mk = w0.mk(), mv = w0.mv();
         float[] WQt = transpose(toFloat(w0.WQ()), mk, d);     // d×m_k
         float[] WKt = transpose(toFloat(w0.WK()), mk, d);
-        float[] G = new float[P * P], Q = new float[P * mk], K = new float[P * mk];
-        float[] Q0e = new float[E * mk], K0e = new float[E * mk], Te = new float[E * P];
-        gemm(G, 1, T, Tt, P, d, P);
+        float[] Q = new float[P * mk], K = new float[P * mk];
+        float[] Q0e = new float[E * mk], K0e = new float[E * mk];
         gemm(Q, 1, T, WQt, P, d, mk);
         gemm(K, 1, T, WKt, P, d, mk);
         gemm(Q0e, 1, Se, WQt, E, d, mk);
         gemm(K0e, 1, Se, WKt, E, d, mk);
-        gemm(Te, 1, Se, Tt, E, d, P);
         if (trainWo) {
             float[] WVt = transpose(toFloat(w0.WV()), mv, d);
             float[] V = new float[P * mv], V0e = new float[E * mv];
@@ -81,8 +93,8 @@ final class SpanSetupF32 {
         return new SpanSetupF32(P, G, Q, K, null, u, Q0e, K0e, null, u0e, Te, E, P, E - 2, 1);
     }
 
-    /** A run without a family (data read from files): its own tokens, test tokens and probes, projected. */
-    static SpanSetupF32 own(RunData data) {
+    /** A run without a family (data read from files): its own tokens, test tokens and probes, projected, per head. */
+    static SpanSetupF32[] own(RunData data) {
         int d = data.config().d(), Pt = data.test().P();
         double[] S = java.util.Arrays.copyOf(data.test().tokens(), (Pt + 2) * d);
         System.arraycopy(data.muPos(), 0, S, Pt * d, d);
@@ -90,24 +102,24 @@ final class SpanSetupF32 {
         return project(data.train().tokens(), data.train().P(), S, Pt + 2, data.init(), data.config().trainWo());
     }
 
-    /** Unit set-ups per family: [0] for fixed w_O (u), [1] for learnable w_O (V). */
-    private static final java.util.Map<Family, SpanSetupF32[]> FAMILY = new java.util.WeakHashMap<>();
+    /** Unit set-ups per family, per head: [0] for fixed w_O (u), [1] for learnable w_O (V). */
+    private static final java.util.Map<Family, SpanSetupF32[][]> FAMILY = new java.util.WeakHashMap<>();
 
     /**
      * The family's unit set-up: training tokens [e₊, e₋, noise of N_f samples], evaluation
      * tokens [e₊, e₋, test noise]; computed once per family and w_O mode (again only when a run
-     * needs more samples than it covers).
+     * needs more samples than it covers); one per head, sharing G and Te.
      */
-    static SpanSetupF32 unit(RunData data, int P) {
+    static SpanSetupF32[] unit(RunData data, int P) {
         Family fam = data.family();
         RunConfig c = data.config();
         int mode = c.trainWo() ? 1 : 0;
         synchronized (fam) {
-            SpanSetupF32[] pair;
+            SpanSetupF32[][] pair;
             synchronized (FAMILY) {
-                pair = FAMILY.computeIfAbsent(fam, k -> new SpanSetupF32[2]);
+                pair = FAMILY.computeIfAbsent(fam, k -> new SpanSetupF32[2][]);
             }
-            if (pair[mode] != null && pair[mode].P >= P) return pair[mode];
+            if (pair[mode] != null && pair[mode][0].P >= P) return pair[mode];
             int d = c.d(), M = c.M(), Et = 2 + c.testN() * (M - 1);
             P = Math.max(P, 2 + fam.reserved() * (M - 1));
             double[][] e = fam.directions();
@@ -124,24 +136,30 @@ final class SpanSetupF32 {
     }
 
     /**
-     * This run's set-up from its family's: its training part is a slice of the unit set-up with
-     * the signal rows (and columns of G) times ‖μ‖; its evaluation part is the unit one, shared.
+     * This run's set-up from its family's, per head: its training part is a slice of the unit
+     * set-up with the signal rows (and columns of G) times ‖μ‖, one G for all heads; its evaluation
+     * part is the unit one, shared.
      */
-    static SpanSetupF32 ofFamily(RunData data) {
+    static SpanSetupF32[] ofFamily(RunData data) {
         RunConfig c = data.config();
         int P = data.train().P(), mk = c.mk(), mv = c.mv();
-        SpanSetupF32 unit = unit(data, P);
-        int Pu = unit.P;
+        SpanSetupF32[] units = unit(data, P);
+        int Pu = units[0].P;
         float mu = (float) c.mu();
         float[] sT = new float[P];                 // scale of training token j
         for (int j = 0; j < P; j++) sT[j] = j < 2 ? mu : 1;
         float[] G = new float[P * P];
         for (int i = 0; i < P; i++) {
-            for (int j = 0; j < P; j++) G[i * P + j] = sT[i] * sT[j] * unit.G[i * Pu + j];
+            for (int j = 0; j < P; j++) G[i * P + j] = sT[i] * sT[j] * units[0].G[i * Pu + j];
         }
-        float[] Q = rows(unit.Q, mk, sT), K = rows(unit.K, mk, sT);
-        float[] V = c.trainWo() ? rows(unit.V, mv, sT) : null, u = c.trainWo() ? null : rows(unit.u, 1, sT);
-        return new SpanSetupF32(P, G, Q, K, V, u, unit.Q0e, unit.K0e, unit.V0e, unit.u0e, unit.Te, unit.Ec, Pu, 0, mu);
+        SpanSetupF32[] heads = new SpanSetupF32[units.length];
+        for (int h = 0; h < heads.length; h++) {
+            SpanSetupF32 unit = units[h];
+            float[] Q = rows(unit.Q, mk, sT), K = rows(unit.K, mk, sT);
+            float[] V = c.trainWo() ? rows(unit.V, mv, sT) : null, u = c.trainWo() ? null : rows(unit.u, 1, sT);
+            heads[h] = new SpanSetupF32(P, G, Q, K, V, u, unit.Q0e, unit.K0e, unit.V0e, unit.u0e, unit.Te, unit.Ec, Pu, 0, mu);
+        }
+        return heads;
     }
 
     /** The first scale.length rows of x (width w), row r times scale[r]. */

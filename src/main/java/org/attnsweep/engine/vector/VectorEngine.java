@@ -91,8 +91,8 @@ public final class VectorEngine implements Engine {
         if (f32) KernelsF32.warmUp();
         else KernelsF64.warmUp();
         Function<RunData, LockstepBatch.Run> open = form == Formulation.DIRECT
-                ? (f32 ? DirectRunF32::new : DirectRunF64::new)
-                : (f32 ? SpanRunF32::open : SpanRunF64::open);
+                ? (f32 ? HeadsRunF32::direct : HeadsRunF64::direct)
+                : (f32 ? HeadsRunF32::span : HeadsRunF64::span);
         return new LockstepBatch(runs, pool, open);
     }
 

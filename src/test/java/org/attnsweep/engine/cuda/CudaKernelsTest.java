@@ -262,7 +262,7 @@ class CudaKernelsTest {
         }
         k.attentionForward(dev(runs).ptr(), runs.length, dev(NS).ptr(), N_MAX, M, MK, dev(map).ptr(), dev(QK).ptr(),
                 (long) P_MAX * W, dev(u).ptr(), P_MAX, dev(y).ptr(), dev(kind).ptr(), dev(B).ptr(), dev(in).ptr(), f.ptr(),
-                loss.ptr(), g.ptr(), c.ptr(), D.ptr());
+                loss.ptr(), g.ptr(), c.ptr(), D.ptr(), null);
         float[] fh = get(f, R * N_MAX), gh = get(g, R * N_MAX), ch = get(c, R * N_MAX * M), Dh = get(D, R * N_MAX * M * M);
         double[] lh = getD(loss, R * N_MAX);
         for (int r : runs) {
@@ -279,6 +279,44 @@ class CudaKernelsTest {
         }
         untouched("attention_forward run 1 (not listed) f", nan(R * N_MAX), fh, N_MAX, N_MAX);
         untouched("attention_forward run 1 (not listed) D", nan(R * N_MAX * M * M), Dh, N_MAX * M * M, N_MAX * M * M);
+    }
+
+    /**
+     * heads_sum (docs/math.md §7): the 4 slots as 2 runs of H = 2 heads (slots 0, 1 and 2, 3; N of a
+     * run is its first slot's), the sum in head order written to both heads; then attention_forward
+     * given that sum takes its loss and g from it, not from the head's own f.
+     */
+    @Test
+    void headsSumAndTheForwardOfAHead() {
+        int H = 2;
+        float[] f = uniform(R * N_MAX, 1);
+        DeviceBuffer fRun = dev(nan(R * N_MAX));
+        k.headsSum(dev(new int[] {2, 0}).ptr(), 2, dev(NS).ptr(), N_MAX, H, dev(f).ptr(), fRun.ptr());
+        float[] got = get(fRun, R * N_MAX);
+        for (int s0 : new int[] {0, 2}) {
+            for (int n = 0; n < N_MAX; n++) {
+                for (int h = 0; h < H; h++) {
+                    float want = n < NS[s0] ? 0.0f + f[s0 * N_MAX + n] + f[(s0 + 1) * N_MAX + n] : Float.NaN;
+                    assertEquals(Float.floatToIntBits(want), Float.floatToIntBits(got[(s0 + h) * N_MAX + n]),
+                            "heads_sum slot " + (s0 + h) + " sample " + n + tag);
+                }
+            }
+        }
+        float[] y = labels();
+        int[] map = tokenMap(y);
+        float[] QK = uniform(R * P_MAX * W, 0.5), u = uniform(R * P_MAX, 1);
+        DeviceBuffer fh = dev(nan(R * N_MAX)), g = dev(nan(R * N_MAX));
+        k.attentionForward(dev(new int[] {0}).ptr(), 1, dev(NS).ptr(), N_MAX, M, MK, dev(map).ptr(), dev(QK).ptr(),
+                (long) P_MAX * W, dev(u).ptr(), P_MAX, dev(y).ptr(), dev(new int[] {Loss.LOGISTIC.ordinal()}).ptr(), dev(NS).ptr(), null,
+                fh.ptr(), null, g.ptr(), null, null, fRun.ptr());
+        float[] own = get(fh, R * N_MAX), gh = get(g, R * N_MAX);
+        CpuPhases.Forward alone = CpuPhases.attentionForward(NS[0], M, MK, slice(map, 0, NS[0] * M), d(QK, 0, P(0) * W),
+                d(u, 0, P(0)), d(y, 0, NS[0]), Loss.LOGISTIC, NS[0], null);
+        close("attention_forward of a head: its own f", alone.f(), own, 0, ATT_ATOL, ATT_RTOL);
+        for (int n = 0; n < NS[0]; n++) {
+            double want = Loss.LOGISTIC.sampleGradient(y[n], got[n], NS[0]);
+            close("attention_forward of a head: g of the run's f, sample " + n, want, gh[n], ATT_ATOL, ATT_RTOL);
+        }
     }
 
     @Test
@@ -517,7 +555,7 @@ class CudaKernelsTest {
         CudaException e = org.junit.jupiter.api.Assertions.assertThrows(CudaException.class, () -> k.attentionForward(
                 dev(new int[] {0}).ptr(), 1, dev(new int[] {1}).ptr(), 1, hugeM, MK, dev(new int[hugeM]).ptr(),
                 dev(new float[W]).ptr(), 0, dev(new float[1]).ptr(), 0, dev(new float[1]).ptr(), dev(new int[1]).ptr(),
-                dev(new int[] {1}).ptr(), null, dev(new float[1]).ptr(), null, null, null, null));
+                dev(new int[] {1}).ptr(), null, dev(new float[1]).ptr(), null, null, null, null, null));
         assertTrue(e.getMessage().startsWith("kernel attention_forward failed"), e.getMessage());
         assertTrue(!e.getMessage().contains("\n"), "one line: " + e.getMessage());
     }

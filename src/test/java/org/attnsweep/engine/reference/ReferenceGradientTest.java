@@ -3,6 +3,7 @@ package org.attnsweep.engine.reference;
 import static org.attnsweep.Fixtures.tag;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.attnsweep.Fixtures;
@@ -22,7 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * docs/math.md §3's closed-form gradients ({@link ReferenceEngine#gradients}) against central finite
  * differences of {@link ReferenceEngine#loss}, entry by entry, in float64, for every loss of
  * docs/math.md §8 (the hinge away from its kink: a draw with a margin within {@link #KINK} of 1 is
- * drawn again).
+ * drawn again) with one head, and with H ∈ {2, 3} heads (§7) under a loss that rotates with the
+ * shape, each head's blocks checked on their own.
  */
 class ReferenceGradientTest {
     /** FD step: balances truncation h²·|L'''|/6 ≈ 1e-10 against rounding ε·L/h ≈ 1e-11. */
@@ -41,13 +43,20 @@ class ReferenceGradientTest {
     /** The hinge's FD needs every margin y·f this far from its kink t = 1: 100× the largest move H causes there. */
     private static final double KINK = 1e-3;
 
+    /** Every shape of {@link #shapes} with every loss at H = 1, and at H = 2 and 3 with a loss rotating over the shapes. */
     static Stream<Arguments> configs() {
-        return shapes().flatMap(a -> Stream.of(Loss.values()).map(loss -> {
-            Object[] v = java.util.Arrays.copyOf(a.get(), a.get().length + 1);
-            v[0] = v[0] + " " + loss.key();
-            v[v.length - 1] = loss;
-            return Arguments.of(v);
-        }));
+        List<Arguments> shapes = shapes().toList();
+        return java.util.stream.IntStream.range(0, shapes.size()).boxed().flatMap(k -> {
+            Stream<Object[]> oneHead = Stream.of(Loss.values()).map(loss -> new Object[] {loss, 1});
+            Stream<Object[]> moreHeads = Stream.of(2, 3).map(H -> new Object[] {Loss.values()[(k + H) % Loss.values().length], H});
+            return Stream.concat(oneHead, moreHeads).map(lh -> {
+                Object[] in = shapes.get(k).get(), out = java.util.Arrays.copyOf(in, in.length + 2);
+                out[0] = in[0] + " " + ((Loss) lh[0]).key() + " H=" + lh[1];
+                out[in.length] = lh[0];
+                out[in.length + 1] = lh[1];
+                return Arguments.of(out);
+            });
+        });
     }
 
     static Stream<Arguments> shapes() {
@@ -64,7 +73,7 @@ class ReferenceGradientTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("configs")
     void closedFormMatchesCentralDifferences(String name, int d, int M, int mk, int mv, int N, double p, InitScheme init,
-                                             LabelMode labels, SignalBasis signals, boolean orthogonal, Loss loss) {
+                                             LabelMode labels, SignalBasis signals, boolean orthogonal, Loss loss, int heads) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         RunSpec s = Fixtures.smallSpec(rnd, d, M, mk, mv, N);
@@ -74,6 +83,7 @@ class ReferenceGradientTest {
         s.signals = signals;
         s.orthogonalNoise = orthogonal;
         s.loss = loss;
+        s.heads = heads;
         // Weights of order one, so softmax is far from uniform and every block has a real gradient.
         s.sigma0 = Fixtures.uniform(rnd, 0.5, 1.0);
         s.sigmaV = Fixtures.uniform(rnd, 0.5, 1.0);
@@ -84,7 +94,7 @@ class ReferenceGradientTest {
         // every block has a gradient large enough for the comparison to mean something.
         RunData data = hingeAcrossKink(Fixtures.data(s), loss);
         ReferenceEngine.Gradients g = ReferenceEngine.gradients(data.init(), data.train(), loss, null);
-        for (int attempt = 1; attempt < 20 && !(allAbove(g, MIN_SIGNAL) && offKink(data, loss)); attempt++) {
+        for (int attempt = 1; attempt < 20 && !(allAbove(g, heads, MIN_SIGNAL) && offKink(data, loss)); attempt++) {
             s.seed = rnd.nextLong();
             data = hingeAcrossKink(Fixtures.data(s), loss);
             g = ReferenceEngine.gradients(data.init(), data.train(), loss, null);
@@ -94,10 +104,12 @@ class ReferenceGradientTest {
         Weights w = data.init();
         String ctx = name + " " + data.config() + tag(seed);
 
-        check("W_Q", w, w.WQ(), g.WQ(), train, loss, rnd, ctx);
-        check("W_K", w, w.WK(), g.WK(), train, loss, rnd, ctx);
-        check("W_V", w, w.WV(), g.WV(), train, loss, rnd, ctx);
-        check("w_O", w, w.wO(), g.wO(), train, loss, rnd, ctx);
+        for (int h = 0; h < heads; h++) {
+            check("W_Q head " + h, w, w.WQ(), g.WQ(), h, heads, train, loss, rnd, ctx);
+            check("W_K head " + h, w, w.WK(), g.WK(), h, heads, train, loss, rnd, ctx);
+            check("W_V head " + h, w, w.WV(), g.WV(), h, heads, train, loss, rnd, ctx);
+            check("w_O head " + h, w, w.wO(), g.wO(), h, heads, train, loss, rnd, ctx);
+        }
     }
 
     /**
@@ -107,7 +119,7 @@ class ReferenceGradientTest {
     private static RunData hingeAcrossKink(RunData data, Loss loss) {
         if (loss != Loss.HINGE) return data;
         TokenSet train = data.train();
-        org.attnsweep.engine.Projected pr = org.attnsweep.engine.Projected.direct(data.init(), train.tokens());
+        org.attnsweep.engine.Projected[] pr = org.attnsweep.engine.Projected.heads(data.init(), train.tokens());
         double max = 0;
         for (int n = 0; n < train.N(); n++) max = Math.max(max, Math.abs(org.attnsweep.engine.Metrics.forward(train, n, pr, null)));
         Weights w = data.init().copy();
@@ -119,7 +131,7 @@ class ReferenceGradientTest {
     private static boolean offKink(RunData data, Loss loss) {
         if (loss != Loss.HINGE) return true;
         TokenSet train = data.train();
-        org.attnsweep.engine.Projected pr = org.attnsweep.engine.Projected.direct(data.init(), train.tokens());
+        org.attnsweep.engine.Projected[] pr = org.attnsweep.engine.Projected.heads(data.init(), train.tokens());
         for (int n = 0; n < train.N(); n++) {
             double t = train.y()[n] * org.attnsweep.engine.Metrics.forward(train, n, pr, null);
             if (Math.abs(t - 1) < KINK) return false;
@@ -127,27 +139,34 @@ class ReferenceGradientTest {
         return true;
     }
 
-    private static boolean allAbove(ReferenceEngine.Gradients g, double min) {
+    /** Whether every block of every one of the heads (equal slices, head after head) has an entry above min. */
+    private static boolean allAbove(ReferenceEngine.Gradients g, int heads, double min) {
         for (double[] block : new double[][] {g.WQ(), g.WK(), g.WV(), g.wO()}) {
-            double maxAbs = 0;
-            for (double v : block) maxAbs = Math.max(maxAbs, Math.abs(v));
-            if (maxAbs <= min) return false;
+            int n = block.length / heads;
+            for (int h = 0; h < heads; h++) {
+                double maxAbs = 0;
+                for (int i = h * n; i < (h + 1) * n; i++) maxAbs = Math.max(maxAbs, Math.abs(block[i]));
+                if (maxAbs <= min) return false;
+            }
         }
         return true;
     }
 
-    /** Compares grad[i] with the central difference of L in entry i of {@code block} (a part of w). */
-    private static void check(String block, Weights w, double[] entries, double[] grad, TokenSet train, Loss loss,
+    /**
+     * Compares grad[i] with the central difference of L in entry i of {@code block}, head h's part
+     * (the h-th of {@code heads} equal slices) of an array of w.
+     */
+    private static void check(String block, Weights w, double[] entries, double[] grad, int h, int heads, TokenSet train, Loss loss,
                               SplittableRandom rnd, String ctx) {
+        int n = entries.length / heads, from = h * n;
         double maxAbs = 0;
-        for (double v : grad) maxAbs = Math.max(maxAbs, Math.abs(v));
+        for (int i = from; i < from + n; i++) maxAbs = Math.max(maxAbs, Math.abs(grad[i]));
         assertTrue(maxAbs > MIN_SIGNAL, block + ": largest gradient entry " + maxAbs
                 + " is too small for the check to mean anything; " + ctx);
 
-        int n = entries.length;
         int count = Math.min(n, MAX_ENTRIES);
         for (int t = 0; t < count; t++) {
-            int i = n <= MAX_ENTRIES ? t : rnd.nextInt(n);
+            int i = from + (n <= MAX_ENTRIES ? t : rnd.nextInt(n));
             double orig = entries[i];
             entries[i] = orig + H;
             double lp = ReferenceEngine.loss(w, train, loss);

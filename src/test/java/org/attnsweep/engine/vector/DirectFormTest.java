@@ -94,6 +94,33 @@ class DirectFormTest {
     }
 
     /**
+     * H ∈ {2, 3} heads (docs/math.md §7) in the direct form against the reference, and against the span
+     * form, on every shape with fresh seeds: each head keeps its own d-wide weights.
+     */
+    @ParameterizedTest(name = "{0} threads={1}")
+    @MethodSource("engines")
+    void directHeadsMatchReferenceAndSpan(Precision precision, int threads) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        Tol tol = precision == Precision.FLOAT64 ? F64 : F32;
+        Tol pair = precision == Precision.FLOAT64 ? F64 : F32_PAIR;
+        VectorEngine direct = new VectorEngine(precision, Formulation.DIRECT, threads, null);
+        VectorEngine span = new VectorEngine(precision, Formulation.SPAN, threads, null);
+        for (int k = 0; k < SHAPES.length; k++) {
+            int[] sh = SHAPES[k];
+            int H = 2 + k % 2;
+            List<RunData> runs = Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R, 10, H);
+            String ctx = direct.describe() + " H=" + H + " " + shape(sh, runs) + tag(seed);
+            try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = direct.open(runs)) {
+                compare(ref, got, runs, tol, true, ctx);
+            }
+            try (EngineBatch a = span.open(runs); EngineBatch b = direct.open(runs)) {
+                compare(a, b, runs, pair, false, "span vs " + ctx);
+            }
+        }
+    }
+
+    /**
      * Runs with P above {@link DirectRunF32#TOKEN_BLOCK} (N = 40, M = 8: P = 282), so the gradient
      * GEMMs sum over several token blocks.
      */
@@ -160,7 +187,7 @@ class DirectFormTest {
                 new Known("d=100 P=152, 1 step", 150, 2, 100, 64, 64, false, 1, Formulation.DIRECT));
         for (Known k : table) {
             int P = 2 + k.N() * (k.M() - 1);
-            CostModel.Estimate e = CostModel.estimate(k.N(), k.M(), k.d(), k.mk(), k.mv(), P, k.trainWo(), k.steps());
+            CostModel.Estimate e = CostModel.estimate(k.N(), k.M(), k.d(), k.mk(), k.mv(), P, k.trainWo(), k.steps(), 1);
             assertEquals(k.cheaper(), e.cheaper(), () -> k.what() + ": span " + e.spanFma() + ", direct " + e.directFma()
                     + " multiply-adds per step");
             Formulation byCount = e.directFma() < e.spanFma() ? Formulation.DIRECT : Formulation.SPAN;
@@ -182,7 +209,7 @@ class DirectFormTest {
         assertTrue(CostModel.bilinear(400, 2, 100, 64, 402));
         assertFalse(CostModel.bilinear(20, 16, 1024, 512, 302));
         assertFalse(CostModel.bilinear(400, 2, 200, 64, 402));
-        double both = CostModel.directFma(1000, 16, 49, 64, 64, 15002);
+        double both = CostModel.directFma(1000, 16, 49, 64, 64, 15002, 1);
         assertTrue(both < 0.45 * (4.0 * 64 * 49 * 15002 + 3.0 * 1000 * 16 * 16 * 64), "bilinear count " + both);
         int bilinear = 0;
         for (int[] sh : SHAPES) {
@@ -289,7 +316,7 @@ class DirectFormTest {
 
     /** Error rates are counts: they may differ by the samples whose margin f is within rounding of 0. */
     private static void compareError(TokenSet set, int[] y, Weights wRef, double ref, double got, Tol tol, Metric m, String ctx) {
-        Projected pr = Projected.direct(wRef, set.tokens());
+        Projected[] pr = Projected.heads(wRef, set.tokens());
         int ambiguous = 0;
         for (int n = 0; n < set.N(); n++) {
             if (Math.abs(Metrics.forward(set, n, pr, null)) <= tol.marginAmbiguity) ambiguous++;

@@ -81,7 +81,7 @@ public class DirectStepBench {
         for (int r = 0; r < R; r++) runs.add(DataFactory.generate(s.build(r)));
         RunConfig c = runs.getFirst().config();
         int P = runs.getFirst().train().P();
-        flopPerRunStep = Math.round(2 * CostModel.directFma(c.N(), c.M(), c.d(), c.mk(), c.mv(), P));
+        flopPerRunStep = Math.round(2 * CostModel.directFma(c.N(), c.M(), c.d(), c.mk(), c.mv(), P, c.heads()));
         engine = new VectorEngine(Precision.FLOAT32, Formulation.DIRECT, threads, null);
         active = new boolean[R];
         java.util.Arrays.fill(active, true);

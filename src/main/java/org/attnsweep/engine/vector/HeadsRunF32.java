@@ -1,0 +1,74 @@
+package org.attnsweep.engine.vector;
+
+import org.attnsweep.data.RunData;
+import org.attnsweep.engine.Metrics;
+import org.attnsweep.engine.Projected;
+import org.attnsweep.model.Weights;
+
+/**
+ * One run of H heads (docs/math.md §7) in either formulation, in this file's precision (the build
+ * derives HeadsRunF64 from it): each head is an {@link AttentionRunF32} with its own weights and
+ * state, all sharing the run's data and set-up (the span form's G). A step runs every head's
+ * forward pass, sums their outputs f = Σ_h f_h in head order, takes the loss of f, then every
+ * head's update with the g of that f. With one head the sum is the head's own array: the step is
+ * the one-head model's, bit for bit.
+ */
+final class HeadsRunF32 implements LockstepBatch.Run {
+    private final AttentionRunF32[] heads;
+    private final float[] f;   // N  f(X_n) = Σ_h f_h(X_n), the array every head's gather reads
+
+    private HeadsRunF32(AttentionRunF32[] heads, float[] f) {
+        this.heads = heads;
+        this.f = f;
+    }
+
+    /** The run in the span form of docs/math.md §4. */
+    static HeadsRunF32 span(RunData data) {
+        float[] f = new float[data.train().N()];
+        return new HeadsRunF32(SpanRunF32.open(data, f), f);
+    }
+
+    /** The run in the direct form of docs/math.md §7. */
+    static HeadsRunF32 direct(RunData data) {
+        float[] f = new float[data.train().N()];
+        return new HeadsRunF32(DirectRunF32.open(data, f), f);
+    }
+
+    @Override
+    public double step() {
+        for (AttentionRunF32 h : heads) h.forward();
+        if (heads.length > 1) {
+            for (int n = 0; n < f.length; n++) {
+                float s = 0;
+                for (AttentionRunF32 h : heads) s += h.fh[n];
+                f[n] = s;
+            }
+        }
+        AttentionRunF32 first = heads[0];
+        double loss = first.lossReduce();
+        if (!first.go(loss)) return loss;
+        for (AttentionRunF32 h : heads) h.update();
+        return loss;
+    }
+
+    @Override
+    public void metrics(double[] out) {
+        int H = heads.length;
+        Projected[] tr = new Projected[H], te = new Projected[H], probes = new Projected[H];
+        for (int h = 0; h < H; h++) {
+            Projected[] p = heads[h].projections();
+            tr[h] = p[0];
+            te[h] = p[1];
+            probes[h] = p[2];
+        }
+        AttentionRunF32 first = heads[0];
+        Metrics.compute(first.c, first.train, tr, first.data.test(), te, probes, out);
+    }
+
+    @Override
+    public Weights weights() {
+        java.util.List<Weights> w = new java.util.ArrayList<>(heads.length);
+        for (AttentionRunF32 h : heads) w.add(h.weights());
+        return Weights.stack(w);
+    }
+}
