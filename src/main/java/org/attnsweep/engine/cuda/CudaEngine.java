@@ -152,10 +152,10 @@ public final class CudaEngine implements Engine, AutoCloseable {
         long usable = (long) (free * MEMORY_SHARE) - lay.setupBytes();
         // A run of H heads holds H slots of per-run state (docs/math.md §7).
         int H = shape.heads();
-        int r = (int) Math.max(0, Math.min(MAX_RUNS / H, usable / (lay.bytesPerRun() * H)));
+        int r = (int) Math.max(0, Math.min(MAX_RUNS / H, usable / (CudaBatch.slotBytes(lay, H) * H)));
         lastBatch = r;
         log.printf(Locale.ROOT, "cuda: R=%d runs per batch (d=%d M=%d m_k=%d m_v=%d N=%d P=%d: %.1f MiB per run, %.2f GiB free)%n",
-                r, shape.d(), shape.M(), shape.mk(), shape.mv(), shape.N(), shape.tokenCount(), lay.bytesPerRun() * H / 0x1p20,
+                r, shape.d(), shape.M(), shape.mk(), shape.mv(), shape.N(), shape.tokenCount(), CudaBatch.slotBytes(lay, H) * H / 0x1p20,
                 free / 0x1p30);
         return r;
     }
