@@ -175,18 +175,20 @@ class EngineDifferentialTest {
 
     /**
      * R runs of shape sh: one of each loss in a drawn order, N in 4..12, half with a drawn B in [1, N),
-     * each with H drawn in 1..3 heads: every combination of loss, batch and heads comes up across seeds.
+     * all with H heads, H drawn in 1..3 per batch (a cuda batch holds one H, as the sweeper groups
+     * them): every combination of loss, batch and heads comes up across shapes and seeds.
      */
     private static List<RunData> lossBatch(SplittableRandom rnd, int[] sh) {
         List<Loss> losses = new ArrayList<>(List.of(Loss.values()));
         java.util.Collections.shuffle(losses, new java.util.Random(rnd.nextLong()));
         List<RunData> runs = new ArrayList<>();
+        int H = 1 + rnd.nextInt(3);
         for (int r = 0; r < R; r++) {
             int N = 4 + rnd.nextInt(9);
             RunSpec s = Fixtures.smallSpec(rnd, sh[0], sh[1], sh[2], sh[3], N);
             s.loss = losses.get(r % losses.size());
             s.batchSize = rnd.nextBoolean() ? 1 + rnd.nextInt(N - 1) : null;
-            s.heads = 1 + rnd.nextInt(3);
+            s.heads = H;
             s.trainWo = rnd.nextBoolean();
             runs.add(Fixtures.data(s));
         }
