@@ -47,6 +47,10 @@ abstract class AttentionRunF32 {
     final float[] fh;          // N     this head's f_h(X_n); f itself with one head
     final float[] Dm;          // M×M   D_la of the sample being gathered
     final float[] lanes;       // 8 vectors' lanes, summed in order by the scores kernel
+    /** The threads this run's step may use inside it (set by its batch before each step). */
+    Par par = Par.SERIAL;
+    /** Samples per piece of a forward pass split over threads. */
+    static final int SAMPLE_GRAIN = 16;
     final Loss loss;
     final BatchOrder order;    // mini-batch runs' sample order (docs/math.md §8); null for full batch
     final boolean[] inBatch;   // N     the samples of the step being gathered (mini-batch runs)
@@ -116,7 +120,25 @@ abstract class AttentionRunF32 {
      * f_n = (1/M) Σ_l ū_l for every sample, into Sm, ubar and this head's f_h.
      */
     final void attentionForward() {
-        for (int n = 0; n < N; n++) {
+        if (par.ways == 1) {
+            attentionForward(0, N, lanes);
+            return;
+        }
+        par.rows(N, SAMPLE_GRAIN, (from, to) -> attentionForward(from, to, from == 0 ? lanes : new float[lanes.length]));
+    }
+
+    /** Rows per piece of a GEMM split over threads (a multiple of every register tile's height). */
+    static final int ROW_GRAIN = 24;
+
+    /** C[rows×cols] += a·A[rows×inner]·B[inner×cols], its rows split over this run's threads: the same bits as one thread. */
+    final void gemmPar(float[] C, float a, float[] A, float[] B, int rows, int inner, int cols) {
+        if (par.ways == 1) KernelsF32.gemm(C, a, A, B, rows, inner, cols);
+        else par.rows(rows, ROW_GRAIN, (from, to) -> KernelsF32.gemmRows(C, a, A, B, from, to, inner, cols));
+    }
+
+    /** attention_forward of samples [from, to), with {@code lanes} the scores kernel's scratch (one per thread). */
+    private void attentionForward(int from, int to, float[] lanes) {
+        for (int n = from; n < to; n++) {
             int base = n * M;
             float fn = 0;
             for (int l = 0; l < M; l += 2) {

@@ -109,11 +109,11 @@ final class DirectRunF32 extends AttentionRunF32 {
             transposeInto(WKt, d, mk, WK);
             java.util.Arrays.fill(A, 0);
             gemm(A, 1, WQt, WK, d, mk, d);
-            gemm(Q, 1, T, A, P, d, d);
+            gemmPar(Q, 1, T, A, P, d, d);
         } else {
             java.util.Arrays.fill(K, 0);
-            gemm(Q, 1, T, WQt, P, d, mk);
-            gemm(K, 1, T, WKt, P, d, mk);
+            gemmPar(Q, 1, T, WQt, P, d, mk);
+            gemmPar(K, 1, T, WKt, P, d, mk);
         }
         scalarizeWeights();
         for (int j = 0; j < P; j++) u[j] = dot(T, j * d, vo, 0, d);
@@ -165,9 +165,11 @@ final class DirectRunF32 extends AttentionRunF32 {
      * all of X per tile would stream it from memory ⌈d/6⌉ times).
      */
     private void tokenGemm(float[] W, float a, float[] X, int w) {
-        for (int p0 = 0; p0 < P; p0 += TOKEN_BLOCK) {
-            gemm(W, a, Tt, p0, P, X, p0 * w, d, Math.min(TOKEN_BLOCK, P - p0), w);
-        }
+        par.rows(d, 8, (from, to) -> {   // W's rows over the run's threads, every one summed over the blocks in order
+            for (int p0 = 0; p0 < P; p0 += TOKEN_BLOCK) {
+                KernelsF32.gemmRows(W, a, Tt, p0, P, X, p0 * w, from, to, Math.min(TOKEN_BLOCK, P - p0), w);
+            }
+        });
     }
 
     @Override

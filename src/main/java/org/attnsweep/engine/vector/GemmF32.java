@@ -81,8 +81,16 @@ final class GemmF32 {
      * a time, then as scalars; rows past the last of a partial tile repeat it and are not stored.
      */
     static void gemm(Tile t, float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int rows, int inner, int cols) {
-        int width = t.vectors * L, tiled = cols - cols % width;
-        for (int r = 0; r < rows; r += t.rows) {
+        gemmRows(t, C, a, A, ia, lda, B, ib, 0, rows, inner, cols);
+    }
+
+    /**
+     * Rows [from, to) of {@link #gemm}'s C += a·A·B: every element is the same fma chain as in the
+     * whole product, so a product split by rows over threads gives the same bits.
+     */
+    static void gemmRows(Tile t, float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int from, int to, int inner, int cols) {
+        int width = t.vectors * L, tiled = cols - cols % width, rows = to;
+        for (int r = from; r < rows; r += t.rows) {
             for (int c = 0; c < tiled; c += width) {
                 if (t == Tile.T6X4) tile6x4(C, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
                 else if (t == Tile.T6X2) tile6x2(C, a, A, ia, lda, B, ib, r, rows, inner, cols, c);

@@ -35,6 +35,11 @@ final class HeadsRunF32 implements LockstepBatch.Run {
     }
 
     @Override
+    public void parallel(Par par) {
+        for (AttentionRunF32 h : heads) h.par = par;
+    }
+
+    @Override
     public double step() {
         for (AttentionRunF32 h : heads) h.forward();
         if (heads.length > 1) {

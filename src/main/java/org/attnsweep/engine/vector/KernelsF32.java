@@ -251,6 +251,16 @@ final class KernelsF32 {
         GemmF32.gemm(GemmF32.TILE, C, a, A, ia, lda, B, ib, rows, inner, cols);
     }
 
+    /** Rows [from, to) of C += a·A·B (A dense, rows {@code inner} apart): one thread's share of a product split by rows. */
+    static void gemmRows(float[] C, float a, float[] A, float[] B, int from, int to, int inner, int cols) {
+        GemmF32.gemmRows(GemmF32.TILE, C, a, A, 0, inner, B, 0, from, to, inner, cols);
+    }
+
+    /** Rows [from, to) of C += a·A·B with A from offset {@code ia}, rows {@code lda} apart, and B from offset {@code ib}. */
+    static void gemmRows(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int from, int to, int inner, int cols) {
+        GemmF32.gemmRows(GemmF32.TILE, C, a, A, ia, lda, B, ib, from, to, inner, cols);
+    }
+
     static float[] toFloat(double[] x) {
         float[] out = new float[x.length];
         for (int i = 0; i < x.length; i++) out[i] = (float) x[i];

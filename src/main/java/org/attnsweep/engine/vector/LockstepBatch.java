@@ -14,7 +14,8 @@ import org.attnsweep.model.Weights;
  * A batch of runs stepped in lockstep, each run's state its own, the runs spread over a pool of
  * threads. The formulation and precision live in the runs ({@link SpanRunF32}, {@link DirectRunF32}
  * and their float64 twins); a run never reads another's state, so its results do not depend on its
- * batch or on the thread that steps it.
+ * batch or on the thread that steps it. When fewer runs step than there are threads, each active
+ * run gets a share of the idle ones for its own row-parallel work ({@link Par}).
  */
 final class LockstepBatch implements EngineBatch {
 
@@ -28,14 +29,22 @@ final class LockstepBatch implements EngineBatch {
 
         /** The current weights in float64. */
         Weights weights();
+
+        /** The threads the run's next steps may use inside it ({@link Par#SERIAL} unless told). */
+        void parallel(Par par);
     }
 
     private final Run[] runs;
     private final ExecutorService pool;
+    private final int threads;
+    private final Par[] pars;   // pars[w]: w ways on the pool (w = 1..threads)
 
-    /** Opens every run (its set-up) with {@code open}, spread over the pool. */
-    LockstepBatch(List<RunData> data, ExecutorService pool, Function<RunData, Run> open) {
+    /** Opens every run (its set-up) with {@code open}, spread over the pool of {@code threads} threads (null: one). */
+    LockstepBatch(List<RunData> data, ExecutorService pool, int threads, Function<RunData, Run> open) {
         this.pool = pool;
+        this.threads = pool == null ? 1 : threads;
+        pars = new Par[this.threads + 1];
+        for (int w = 1; w <= this.threads; w++) pars[w] = w == 1 ? Par.SERIAL : new Par(pool, w);
         runs = new Run[data.size()];
         parallel(r -> runs[r] = open.apply(data.get(r)));
     }
@@ -47,6 +56,14 @@ final class LockstepBatch implements EngineBatch {
 
     @Override
     public void step(boolean[] active, double[] loss) {
+        int stepping = 0;
+        for (int r = 0; r < runs.length; r++) if (active[r]) stepping++;
+        Par par = pars[Math.max(1, threads / Math.max(1, stepping))];
+        for (int r = 0; r < runs.length; r++) if (active[r]) runs[r].parallel(par);
+        if (stepping == 1) {
+            for (int r = 0; r < runs.length; r++) if (active[r]) loss[r] = runs[r].step();   // in this thread, the pool all its own
+            return;
+        }
         parallel(r -> {
             if (active[r]) loss[r] = runs[r].step();
         });

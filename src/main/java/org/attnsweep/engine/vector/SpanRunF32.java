@@ -82,8 +82,8 @@ final class SpanRunF32 extends AttentionRunF32 {
         axpy(-eta, alpha, 0, AQ, 0, P * mk);
         axpy(-eta, beta, 0, AK, 0, P * mk);
         if (!trainWo) axpy(-eta, gamma, 0, cV, 0, P);
-        gemm(Q, -eta, G, alpha, P, P, mk);
-        gemm(K, -eta, G, beta, P, P, mk);
+        gemmPar(Q, -eta, G, alpha, P, P, mk);
+        gemmPar(K, -eta, G, beta, P, P, mk);
     }
 
     /** value_gram: h = Gγ; with fixed w_O all V's update amounts to, u −= η‖w_O‖² h. */

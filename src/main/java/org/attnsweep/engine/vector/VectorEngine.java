@@ -93,7 +93,7 @@ public final class VectorEngine implements Engine {
         Function<RunData, LockstepBatch.Run> open = form == Formulation.DIRECT
                 ? (f32 ? HeadsRunF32::direct : HeadsRunF64::direct)
                 : (f32 ? HeadsRunF32::span : HeadsRunF64::span);
-        return new LockstepBatch(runs, pool, open);
+        return new LockstepBatch(runs, pool, threads, open);
     }
 
     @Override
