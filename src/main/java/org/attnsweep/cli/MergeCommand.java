@@ -132,7 +132,8 @@ public final class MergeCommand implements Callable<Integer> {
 
     /** What a result directory holds besides its store: what a merge would write over. */
     private static final List<String> RESULT_FILES = List.of("summary.csv", "metrics.csv", "config.json", "cells.csv",
-            "boundary.csv", "correlation.csv", "report.html", "figures", "summary.csv.rejected", "metrics.csv.rejected");
+            "boundary.csv", "correlation.csv", "report.html", "figures", "summary.csv.rejected", "metrics.csv.rejected",
+            "heads.csv", "heads.csv.rejected");
 
     /**
      * Refuses an --out that holds results (any of {@link #RESULT_FILES}) of anything but this

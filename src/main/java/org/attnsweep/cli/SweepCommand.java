@@ -26,7 +26,7 @@ import picocli.CommandLine.Option;
 /** {@code sweep}: a grid of runs, trained in batches, stored as they finish, resumable and shardable. */
 @Command(name = "sweep", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Runs a grid of runs (a preset, a YAML spec, or lists and ranges of any run option) "
-                + "into --out: summary.csv, metrics.csv, then cells.csv, boundary.csv and correlation.csv.",
+                + "into --out: summary.csv, metrics.csv (heads.csv with --heads above 1), then cells.csv, boundary.csv and correlation.csv.",
                 "Re-running the same command resumes: finished runs are skipped."},
         footer = {"Every run option takes a value, a list or an inclusive range: --p 0,0.1,0.2  --N 2:20:2  --mu 1:100;",
                 "a list or range makes an axis of the grid. --sigma lists use '|': --sigma '4|2'.",

@@ -24,7 +24,7 @@ import picocli.CommandLine.Option;
 /** {@code train}: one config, {@code --repeats} runs of it in one lockstep batch. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Trains --repeats runs of one configuration in lockstep and writes config.json, "
-                + "metrics.csv and summary.csv to --out (re-running the same command resumes).",
+                + "metrics.csv (heads.csv with --heads above 1) and summary.csv to --out (re-running the same command resumes).",
                 "Defaults are paper B's setting; a --preset replaces them and explicit options override both."},
         footer = {"Run options are listed above the engine options; boolean ones take true/false (bare = true)."})
 public final class TrainCommand implements Callable<Integer> {

@@ -35,7 +35,10 @@ public interface EngineBatch extends AutoCloseable {
 
     /**
      * The metrics of docs/math.md §5 at the current weights of every run r with {@code which[r]}, written
-     * to {@code out[r]} indexed by {@link org.attnsweep.model.Metric#ordinal()}.
+     * to {@code out[r]} indexed by {@link org.attnsweep.model.Metric#ordinal()}. A run of H > 1 heads
+     * whose {@code out[r]} has length {@link org.attnsweep.model.Metric#width}(H) also gets each head's
+     * own {@link org.attnsweep.model.Metric#PER_HEAD} values there (§7), from the numbers its metrics
+     * combine; an {@code out[r]} of length {@link org.attnsweep.model.Metric#COUNT} gets the run's only.
      */
     void metrics(boolean[] which, double[][] out);
 

@@ -49,27 +49,34 @@ public final class Metrics {
      * {@code heads[h]}, summed in head order; with {@code attnOut}, c_a averaged over the heads.
      */
     public static double forward(TokenSet set, int n, Projected[] heads, double[] attnOut) {
+        return forward(set, n, heads, attnOut, null);
+    }
+
+    /**
+     * As {@link #forward(TokenSet, int, Projected[], double[])}, and with {@code headAttnOut} (H·M,
+     * H > 1 only) each head's own c^h_a at [h·M + a], the numbers attnOut averages.
+     */
+    static double forward(TokenSet set, int n, Projected[] heads, double[] attnOut, double[] headAttnOut) {
         if (heads.length == 1) return forward(set, n, heads[0], attnOut);
         int M = set.M();
         double[] one = attnOut == null ? null : new double[M];
         double f = 0;
         if (attnOut != null) java.util.Arrays.fill(attnOut, 0, M, 0);
-        for (Projected pr : heads) {
-            f += forward(set, n, pr, one);
-            if (one != null) for (int a = 0; a < M; a++) attnOut[a] += one[a] / heads.length;
+        for (int h = 0; h < heads.length; h++) {
+            f += forward(set, n, heads[h], one);
+            if (one == null) continue;
+            for (int a = 0; a < M; a++) attnOut[a] += one[a] / heads.length;
+            if (headAttnOut != null) System.arraycopy(one, 0, headAttnOut, h * M, M);
         }
         return f;
     }
 
     /**
-     * The per-sample values every metric of docs/math.md §5 is a function of. An engine that computes them
-     * elsewhere (the cuda engine, on the device) hands them to {@link #assemble}, so the metric
-     * definitions stay in this file.
+     * The per-sample values of the metrics of {@link Metric#PER_HEAD}: one head's, or a run's,
+     * combined over its heads as docs/math.md §7 says (the attention and q·k averaged, u summed).
      *
-     * @param fTrain     f(X_n) of every training sample (N)
      * @param attnSignal c_1, the attention token 1 (the signal) receives in training sample n (N)
      * @param attnNoise  c_2, the same for token 2 (N)
-     * @param fTest      f(X_n) of every test sample
      * @param uNoise     u(ξ_{n,2}) of every training sample (N)
      * @param qkSN       q(x_{n,1})·k(ξ_{n,2}) (N)
      * @param qkNS       q(ξ_{n,3})·k(x_{n,1}) (N; token 2 where M = 2)
@@ -78,16 +85,30 @@ public final class Metrics {
      * @param uNeg       u(μ₋)
      * @param qkSS       q(μ₊)·k(μ₊)
      */
-    public record Parts(double[] fTrain, double[] attnSignal, double[] attnNoise, double[] fTest,
-                        double[] uNoise, double[] qkSN, double[] qkNS, double[] qkNN,
-                        double uPos, double uNeg, double qkSS) {
+    public record Values(double[] attnSignal, double[] attnNoise, double[] uNoise, double[] qkSN, double[] qkNS,
+                         double[] qkNN, double uPos, double uNeg, double qkSS) {
+    }
+
+    /**
+     * The per-sample values every metric of docs/math.md §5 is a function of. An engine that computes them
+     * elsewhere (the cuda engine, on the device) hands them to {@link #assemble}, so the metric
+     * definitions stay in this file.
+     *
+     * @param fTrain f(X_n) of every training sample (N)
+     * @param fTest  f(X_n) of every test sample
+     * @param run    the run's values, combined over its heads
+     * @param heads  each head's own values (H > 1), from the numbers {@code run} combines; null
+     *               when the caller wants the run's metrics only
+     */
+    public record Parts(double[] fTrain, double[] fTest, Values run, Values[] heads) {
     }
 
     /**
      * Every metric of docs/math.md §5 into {@code out} (length {@link Metric#COUNT}), from the projections
      * of each of the H heads (§7): f sums the heads, the values u (v_*) are summed over heads like f,
      * the attention and the scores q·k (attn_*, qk_*) are averaged over heads. With one head these
-     * are §5's metrics bit for bit.
+     * are §5's metrics bit for bit. With H > 1 and {@code out} of length {@link Metric#width}(H),
+     * each head's own {@link Metric#PER_HEAD} values follow, from the same numbers.
      *
      * @param train  the training set, with its projections {@code tr[h]}
      * @param test   the test set, with its projections {@code te[h]}
@@ -96,12 +117,18 @@ public final class Metrics {
     public static void compute(RunConfig c, TokenSet train, Projected[] tr, TokenSet test, Projected[] te,
                                Projected[] probes, double[] out) {
         int N = train.N(), M = train.M(), H = tr.length;
-        double[] attn = new double[M];
+        boolean perHead = H > 1 && out.length >= Metric.width(H);
+        double[] attn = new double[M], headAttn = perHead ? new double[H * M] : null;
         double[] fTrain = new double[N], sig = new double[N], noise = new double[N];
+        double[][] hSig = new double[perHead ? H : 0][N], hNoise = new double[perHead ? H : 0][N];
         for (int n = 0; n < N; n++) {
-            fTrain[n] = forward(train, n, tr, attn);
+            fTrain[n] = forward(train, n, tr, attn, headAttn);
             sig[n] = attn[0];
             noise[n] = attn[1];
+            for (int h = 0; h < hSig.length; h++) {
+                hSig[h][n] = headAttn[h * M];
+                hNoise[h][n] = headAttn[h * M + 1];
+            }
         }
         double[] fTest = new double[test.N()];
         for (int n = 0; n < test.N(); n++) fTest[n] = forward(test, n, te, null);
@@ -110,45 +137,50 @@ public final class Metrics {
         int p2 = 1, p3 = Math.min(2, M - 1);
         double[] uNoise = new double[N], sn = new double[N], ns = new double[N], nn = new double[N];
         double uPos = 0, uNeg = 0, qkSS = 0;
+        Values[] heads = perHead ? new Values[H] : null;
         for (int h = 0; h < H; h++) {
             Projected t = tr[h];
+            double[] hu = new double[N], hsn = new double[N], hns = new double[N], hnn = new double[N];
             for (int n = 0; n < N; n++) {
                 int s = train.token(n, 0), x2 = train.token(n, p2), x3 = train.token(n, p3);
-                uNoise[n] += t.u()[x2];
-                sn[n] += t.qk(s, x2) / H;
-                ns[n] += t.qk(x3, s) / H;
-                nn[n] += t.qk(x3, x2) / H;
+                hu[n] = t.u()[x2];
+                hsn[n] = t.qk(s, x2);
+                hns[n] = t.qk(x3, s);
+                hnn[n] = t.qk(x3, x2);
+                uNoise[n] += hu[n];
+                sn[n] += hsn[n] / H;
+                ns[n] += hns[n] / H;
+                nn[n] += hnn[n] / H;
             }
-            uPos += probes[h].u()[0];
-            uNeg += probes[h].u()[1];
-            qkSS += probes[h].qk(0, 0) / H;
+            double pos = probes[h].u()[0], neg = probes[h].u()[1], ss = probes[h].qk(0, 0);
+            uPos += pos;
+            uNeg += neg;
+            qkSS += ss / H;
+            if (perHead) heads[h] = new Values(hSig[h], hNoise[h], hu, hsn, hns, hnn, pos, neg, ss);
         }
-        assemble(c, train, test, new Parts(fTrain, sig, noise, fTest, uNoise, sn, ns, nn, uPos, uNeg, qkSS), out);
+        assemble(c, train, test, new Parts(fTrain, fTest, new Values(sig, noise, uNoise, sn, ns, nn, uPos, uNeg, qkSS), heads), out);
     }
 
-    /** Every metric of docs/math.md §5 into {@code out} (length {@link Metric#COUNT}) from the per-sample parts. */
+    /**
+     * Every metric of docs/math.md §5 into {@code out} (length {@link Metric#COUNT}) from the per-sample parts,
+     * and with {@code s.heads()} each head's {@link Metric#PER_HEAD} values after them ({@code out}
+     * of length {@link Metric#width}(H)), by the same definitions.
+     */
     public static void assemble(RunConfig c, TokenSet train, TokenSet test, Parts s, double[] out) {
         int N = train.N();
         // A NaN output (a diverged run) is neither right nor wrong: it makes its error NaN, never a hit.
         Loss ell = c.loss();
-        double loss = 0, logistic = 0, err = 0, attnSig = 0, attnNoise = 0;
+        double loss = 0, logistic = 0, err = 0;
         for (int n = 0; n < N; n++) {
             double f = s.fTrain()[n];
             int y = train.y()[n];
             loss += ell.value(y * f);
             logistic += Loss.LOGISTIC.value(y * f);
             if (!(y * f > 0)) err += Double.isNaN(f) ? Double.NaN : 1;
-            if (c.attnSample() < 0 || c.attnSample() == n) {
-                attnSig += s.attnSignal()[n];
-                attnNoise += s.attnNoise()[n];
-            }
         }
-        int attnCount = c.attnSample() < 0 ? N : 1;
         out[Metric.TRAIN_LOSS.ordinal()] = loss / N;
         out[Metric.TRAIN_LOSS_LOGISTIC.ordinal()] = logistic / N;
         out[Metric.TRAIN_ERROR.ordinal()] = err / N;
-        out[Metric.ATTN_SIGNAL.ordinal()] = attnSig / attnCount;
-        out[Metric.ATTN_NOISE.ordinal()] = attnNoise / attnCount;
 
         double tl = 0, tlLogistic = 0, te0 = 0, tec = 0;
         for (int n = 0; n < test.N(); n++) {
@@ -163,20 +195,45 @@ public final class Metrics {
         out[Metric.TEST_ERROR.ordinal()] = te0 / test.N();
         out[Metric.TEST_ERROR_CLEAN.ordinal()] = tec / test.N();
 
-        out[Metric.V_SIGNAL_POS.ordinal()] = s.uPos();
-        out[Metric.V_SIGNAL_NEG.ordinal()] = s.uNeg();
-        out[Metric.QK_SS.ordinal()] = s.qkSS();
+        int K = Metric.PER_HEAD.size();
+        double[] v = new double[K];
+        values(c, train, s.run(), v);
+        for (int i = 0; i < K; i++) out[Metric.PER_HEAD.get(i).ordinal()] = v[i];
+        if (s.heads() == null) return;
+        for (int h = 0; h < s.heads().length; h++) {
+            values(c, train, s.heads()[h], v);
+            System.arraycopy(v, 0, out, Metric.headIndex(h, 0), K);
+        }
+    }
 
-        double vNoise = 0, sn = 0, ns = 0, nn = 0;
+    /** The {@link Metric#PER_HEAD} metrics of one set of values, in that order, into v. */
+    private static void values(RunConfig c, TokenSet train, Values s, double[] v) {
+        int N = train.N();
+        double attnSig = 0, attnNoise = 0, vNoise = 0, sn = 0, ns = 0, nn = 0;
         for (int n = 0; n < N; n++) {
+            if (c.attnSample() < 0 || c.attnSample() == n) {
+                attnSig += s.attnSignal()[n];
+                attnNoise += s.attnNoise()[n];
+            }
             vNoise += train.y()[n] * s.uNoise()[n];
             sn += s.qkSN()[n];
             ns += s.qkNS()[n];
             nn += s.qkNN()[n];
         }
-        out[Metric.V_NOISE.ordinal()] = vNoise / N;
-        out[Metric.QK_SN.ordinal()] = sn / N;
-        out[Metric.QK_NS.ordinal()] = ns / N;
-        out[Metric.QK_NN.ordinal()] = nn / N;
+        int attnCount = c.attnSample() < 0 ? N : 1;
+        for (int i = 0; i < v.length; i++) {
+            v[i] = switch (Metric.PER_HEAD.get(i)) {
+                case ATTN_SIGNAL -> attnSig / attnCount;
+                case ATTN_NOISE -> attnNoise / attnCount;
+                case V_SIGNAL_POS -> s.uPos();
+                case V_SIGNAL_NEG -> s.uNeg();
+                case V_NOISE -> vNoise / N;
+                case QK_SS -> s.qkSS();
+                case QK_SN -> sn / N;
+                case QK_NS -> ns / N;
+                case QK_NN -> nn / N;
+                default -> throw new IllegalStateException(Metric.PER_HEAD.get(i) + " is not a per-head metric");
+            };
+        }
     }
 }

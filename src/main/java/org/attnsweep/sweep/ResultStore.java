@@ -26,17 +26,21 @@ import org.attnsweep.train.RunResult;
 /**
  * The results of a sweep (or a train) in one directory, and their only writer: {@code summary.csv}
  * (one row per finished run: its plan index {@code run}, the hash {@code key} of its full config,
- * the config, how it stopped and its final metrics) and {@code metrics.csv} (its recorded rows:
- * run, step, metrics).
+ * the config, how it stopped and its final metrics), {@code metrics.csv} (its recorded rows:
+ * run, step, metrics) and, for runs of H > 1 heads only, {@code heads.csv} (each head's rows: run,
+ * step, head, the {@link org.attnsweep.model.Metric#PER_HEAD} values; a directory without such
+ * runs has no heads.csv).
  *
  * <p>Append-only while a sweep runs: a run's curve rows are appended and forced to disk first,
- * its summary row last, so the summary row marks a run whose curves are durable. Opening the store
+ * its summary row last, so the summary row marks a run whose curves are durable (heads.csv's rows
+ * are curve rows: H per recorded step). Opening the store
  * checks that: a torn last line is cut, a line that is not a record ({@link StoreCsv}) or not of
- * this plan is moved aside to {@code summary.csv.rejected} / {@code metrics.csv.rejected} with a
+ * this plan is moved aside to {@code summary.csv.rejected} / {@code metrics.csv.rejected} /
+ * {@code heads.csv.rejected} with a
  * warning, and a run whose curve rows are not all there (counted against its stop step and
  * eval-every) is dropped to be trained again, said in one line. So a {@code kill -9}, a truncated
  * or garbled file loses at most the runs it touched, never one around them. {@link #finish}
- * rewrites both files sorted by run index, which makes sharded-then-merged results byte-identical
+ * rewrites the files sorted by run index, which makes sharded-then-merged results byte-identical
  * to an unsharded run.
  */
 public final class ResultStore implements AutoCloseable {
@@ -49,14 +53,15 @@ public final class ResultStore implements AutoCloseable {
     /** Bad lines named one by one on stderr, per file; the rest are counted. */
     private static final int NAMED_BAD_LINES = 5;
 
-    private final Path dir, summary, metrics;
+    private final Path dir, summary, metrics, heads;
     private final Set<String> done = new HashSet<>();
-    private FileChannel summaryOut, metricsOut;
+    private FileChannel summaryOut, metricsOut, headsOut; // headsOut: null until heads.csv exists
 
     private ResultStore(Path dir) {
         this.dir = dir;
         this.summary = dir.resolve(StoreCsv.Kind.SUMMARY.file());
         this.metrics = dir.resolve(StoreCsv.Kind.METRICS.file());
+        this.heads = dir.resolve(StoreCsv.Kind.HEADS.file());
     }
 
     public static String summaryHeader() {
@@ -84,13 +89,18 @@ public final class ResultStore implements AutoCloseable {
         ResultStore s = new ResultStore(dir);
         try {
             s.repair(plan, warn);
-            s.summaryOut = FileChannel.open(s.summary, StandardOpenOption.APPEND, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
-            s.metricsOut = FileChannel.open(s.metrics, StandardOpenOption.APPEND, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+            s.summaryOut = appending(s.summary);
+            s.metricsOut = appending(s.metrics);
+            if (Files.exists(s.heads, LinkOption.NOFOLLOW_LINKS)) s.headsOut = appending(s.heads);
         } catch (IOException e) {
             s.close();
             throw new UncheckedIOException("cannot open the result store in " + dir + ": " + OutputDir.describe(e), e);
         }
         return s;
+    }
+
+    private static FileChannel appending(Path file) throws IOException {
+        return FileChannel.open(file, StandardOpenOption.APPEND, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
     }
 
     /** The plan's runs by key. */
@@ -137,35 +147,29 @@ public final class ResultStore implements AutoCloseable {
             badSummary.add(b);
         });
 
-        int[] orphans = {0};
-        Map<Integer, Integer> curveRows = new HashMap<>();
-        Set<Integer> damaged = new HashSet<>();
-        last[0] = null;
-        StoreCsv.read(metrics, StoreCsv.Kind.METRICS, r -> {
-            if (byRun.containsKey(r.run())) curveRows.merge(r.run(), 1, Integer::sum);
-            else orphans[0]++; // curves of a run in flight when its writer stopped
-            last[0] = r;
-        }, b -> {
-            // As above: the curve row before a bad line may be cut short, so its run is trained again.
-            if (last[0] != null && last[0].line() == b.line() - 1 && !b.text().isEmpty()) damaged.add(last[0].run());
-            badMetrics.add(b);
-        });
+        Curves curves = Curves.read(metrics, StoreCsv.Kind.METRICS, byRun);
+        // heads.csv exists once a run of H > 1 heads was stored; its runs need their H rows per curve row.
+        boolean hasHeads = Files.exists(heads, LinkOption.NOFOLLOW_LINKS);
+        if (hasHeads) prepare(heads, StoreCsv.Kind.HEADS.header());
+        Curves headCurves = hasHeads ? Curves.read(heads, StoreCsv.Kind.HEADS, byRun) : new Curves();
 
         List<Integer> short_ = new ArrayList<>();
         for (StoreCsv.Row r : List.copyOf(byRun.values())) {
             int want = expectedCurveRows(r.integer("stop_step"), r.integer("eval_every"));
-            if (curveRows.getOrDefault(r.run(), 0) != want || damaged.contains(r.run())) {
+            int H = r.integer("heads"), wantHeads = H > 1 ? H * want : 0;
+            if (!curves.complete(r.run(), want) || !headCurves.complete(r.run(), wantHeads)) {
                 short_.add(r.run());
                 byRun.remove(r.run());
                 rows.remove(r.key());
             }
         }
         moveAside(badSummary, warn);
-        moveAside(badMetrics, warn);
+        moveAside(curves.bad, warn);
+        moveAside(headCurves.bad, warn);
         if (!short_.isEmpty()) {
             short_.sort(null);
-            warn.accept("attnsweep: " + short_.size() + " stored run(s) have missing or damaged curve rows in " + metrics + " (run "
-                    + abbreviate(short_) + "): they will be trained again");
+            warn.accept("attnsweep: " + short_.size() + " stored run(s) have missing or damaged curve rows in " + metrics
+                    + (hasHeads ? " or " + heads.getFileName() : "") + " (run " + abbreviate(short_) + "): they will be trained again");
         }
         if (!badSummary.isEmpty() || !short_.isEmpty()) {
             OutputDir.writeAtomically(summary, out -> {
@@ -173,15 +177,58 @@ public final class ResultStore implements AutoCloseable {
                 for (StoreCsv.Row r : rows.values()) out.write((r.text() + "\n").getBytes(StandardCharsets.UTF_8));
             });
         }
-        if (!badMetrics.isEmpty() || !short_.isEmpty() || orphans[0] > 0) {
-            OutputDir.writeAtomically(metrics, out -> {
-                out.write((metricsHeader() + "\n").getBytes(StandardCharsets.UTF_8));
-                StoreCsv.read(metrics, StoreCsv.Kind.METRICS, r -> {
-                    if (byRun.containsKey(r.run())) write(out, r.text());
-                }, b -> { });
-            });
+        if (!curves.bad.isEmpty() || !short_.isEmpty() || curves.orphans > 0) keepRuns(metrics, StoreCsv.Kind.METRICS, byRun.keySet());
+        if (hasHeads && (!headCurves.bad.isEmpty() || !short_.isEmpty() || headCurves.orphans > 0)) {
+            // None kept: no stored run has heads, and a directory without such runs has no heads.csv.
+            if (byRun.keySet().stream().noneMatch(headCurves.rows::containsKey)) {
+                Files.delete(heads);
+                OutputDir.forceDirectory(dir);
+            } else {
+                keepRuns(heads, StoreCsv.Kind.HEADS, byRun.keySet());
+            }
         }
         done.addAll(rows.keySet());
+    }
+
+    /**
+     * A curve file's (metrics.csv or heads.csv) rows counted per stored run; rows of runs not stored
+     * (in flight when their writer stopped) and bad lines on the side.
+     */
+    private static final class Curves {
+        final Map<Integer, Integer> rows = new HashMap<>();
+        final Set<Integer> damaged = new HashSet<>();
+        final List<StoreCsv.Bad> bad = new ArrayList<>();
+        int orphans;
+
+        static Curves read(Path file, StoreCsv.Kind kind, Map<Integer, StoreCsv.Row> byRun) {
+            Curves c = new Curves();
+            StoreCsv.Row[] last = {null};
+            StoreCsv.read(file, kind, r -> {
+                if (byRun.containsKey(r.run())) c.rows.merge(r.run(), 1, Integer::sum);
+                else c.orphans++;
+                last[0] = r;
+            }, b -> {
+                // As in summary.csv: the curve row before a bad line may be cut short, so its run is trained again.
+                if (last[0] != null && last[0].line() == b.line() - 1 && !b.text().isEmpty()) c.damaged.add(last[0].run());
+                c.bad.add(b);
+            });
+            return c;
+        }
+
+        /** Whether run {@code run} has exactly {@code want} rows, none next to a bad line. */
+        boolean complete(int run, int want) {
+            return rows.getOrDefault(run, 0) == want && !damaged.contains(run);
+        }
+    }
+
+    /** Rewrites a curve file with the rows of {@code runs} only. */
+    private static void keepRuns(Path file, StoreCsv.Kind kind, Set<Integer> runs) {
+        OutputDir.writeAtomically(file, out -> {
+            write(out, kind.header());
+            StoreCsv.read(file, kind, r -> {
+                if (runs.contains(r.run())) write(out, r.text());
+            }, b -> { });
+        });
     }
 
     private static void write(OutputStream out, String line) {
@@ -260,7 +307,7 @@ public final class ResultStore implements AutoCloseable {
     }
 
     /**
-     * Appends a finished run: its curve rows, forced to disk, then its summary row (the mark that it
+     * Appends a finished run: its curve rows (and with H > 1 heads its heads.csv rows), forced to disk, then its summary row (the mark that it
      * is done). The summary row is not forced: losing it to a power cut only means training the run again.
      */
     public synchronized void append(PlannedRun run, RunResult res) {
@@ -271,8 +318,30 @@ public final class ResultStore implements AutoCloseable {
             c.append('\n');
         }
         write(metricsOut, c.toString(), true);
+        if (!res.headCurve().isEmpty()) {
+            StringBuilder h = new StringBuilder();
+            for (double[] row : res.headCurve()) {
+                h.append(run.index()).append(',').append((long) row[0]).append(',').append((int) row[1]);
+                for (int i = 2; i < row.length; i++) h.append(',').append(OutputDir.num(row[i]));
+                h.append('\n');
+            }
+            write(headsOut(), h.toString(), true);
+        }
         write(summaryOut, summaryRow(run, res) + "\n", false);
         done.add(run.key());
+    }
+
+    /** heads.csv for appending, created with its header by the first run of H > 1 heads. */
+    private FileChannel headsOut() {
+        if (headsOut == null) {
+            OutputDir.writeAtomically(heads, StoreCsv.Kind.HEADS.header() + "\n");
+            try {
+                headsOut = appending(heads);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot append results: " + OutputDir.describe(e), e);
+            }
+        }
+        return headsOut;
     }
 
     static String summaryRow(PlannedRun run, RunResult res) {
@@ -315,10 +384,11 @@ public final class ResultStore implements AutoCloseable {
         }
     }
 
-    /** Rewrites both files sorted by plan index (then step), atomically. */
+    /** Rewrites the files sorted by plan index (then step, then head), atomically. */
     public void finish() {
         sortFile(summary, StoreCsv.Kind.SUMMARY);
         sortFile(metrics, StoreCsv.Kind.METRICS);
+        if (Files.exists(heads, LinkOption.NOFOLLOW_LINKS)) sortFile(heads, StoreCsv.Kind.HEADS);
     }
 
     /** Rewrites a result file with its rows sorted by run index (stable, so steps keep their order). */
@@ -337,16 +407,29 @@ public final class ResultStore implements AutoCloseable {
     }
 
     /** The rows of several shards joined, sorted by run index, ready to be written. */
-    public record Merged(List<StoreCsv.Row> summary, List<StoreCsv.Row> curves) {
+    public record Merged(List<StoreCsv.Row> summary, List<StoreCsv.Row> curves, List<StoreCsv.Row> headCurves) {
         /** How many runs. */
         public int runs() {
             return summary.size();
         }
 
-        /** Writes summary.csv and metrics.csv into {@code out} (whose lock the caller holds). */
+        /**
+         * Writes summary.csv, metrics.csv and, when some run has heads, heads.csv into {@code out}
+         * (whose lock the caller holds); an earlier merge's heads.csv goes when none has.
+         */
         public void write(Path out) {
             writeRows(out.resolve(StoreCsv.Kind.SUMMARY.file()), StoreCsv.Kind.SUMMARY, summary);
             writeRows(out.resolve(StoreCsv.Kind.METRICS.file()), StoreCsv.Kind.METRICS, curves);
+            Path heads = out.resolve(StoreCsv.Kind.HEADS.file());
+            if (!headCurves.isEmpty()) {
+                writeRows(heads, StoreCsv.Kind.HEADS, headCurves);
+            } else {
+                try {
+                    if (Files.deleteIfExists(heads)) OutputDir.forceDirectory(out);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("cannot remove " + heads + ": " + OutputDir.describe(e), e);
+                }
+            }
         }
     }
 
@@ -359,8 +442,8 @@ public final class ResultStore implements AutoCloseable {
     public static Merged merge(List<Path> shards, List<Map<String, PlannedRun>> plans, Consumer<String> warn) {
         Map<String, StoreCsv.Row> sum = new LinkedHashMap<>();
         Map<String, Path> from = new HashMap<>();
-        TreeMap<Integer, List<StoreCsv.Row>> cur = new TreeMap<>();
-        Map<Integer, Path> curFrom = new HashMap<>();
+        TreeMap<Integer, List<StoreCsv.Row>> cur = new TreeMap<>(), hcur = new TreeMap<>();
+        Map<Integer, Path> curFrom = new HashMap<>(), hcurFrom = new HashMap<>();
         for (int i = 0; i < shards.size(); i++) {
             Path dir = shards.get(i);
             open(dir, plans.get(i), warn).close();
@@ -374,26 +457,35 @@ public final class ResultStore implements AutoCloseable {
                             + prev.line() + " and " + summary + " line " + r.line());
                 }
             }, ResultStore::repaired);
-            Path metrics = dir.resolve(StoreCsv.Kind.METRICS.file());
-            Map<Integer, List<StoreCsv.Row>> mine = new HashMap<>();
-            StoreCsv.read(metrics, StoreCsv.Kind.METRICS, r -> mine.computeIfAbsent(r.run(), k -> new ArrayList<>()).add(r),
-                    ResultStore::repaired);
-            for (var e : mine.entrySet()) {
-                List<StoreCsv.Row> prev = cur.putIfAbsent(e.getKey(), e.getValue());
-                if (prev == null) {
-                    curFrom.put(e.getKey(), metrics);
-                } else if (!texts(prev).equals(texts(e.getValue()))) {
-                    throw new IllegalArgumentException("the curve rows of run " + e.getKey() + " differ between shards: "
-                            + curFrom.get(e.getKey()) + " line " + prev.get(0).line() + " and " + metrics + " line "
-                            + e.getValue().get(0).line());
-                }
-            }
+            joinCurves(dir.resolve(StoreCsv.Kind.METRICS.file()), StoreCsv.Kind.METRICS, cur, curFrom);
+            Path heads = dir.resolve(StoreCsv.Kind.HEADS.file());
+            if (Files.exists(heads, LinkOption.NOFOLLOW_LINKS)) joinCurves(heads, StoreCsv.Kind.HEADS, hcur, hcurFrom);
         }
         List<StoreCsv.Row> rows = new ArrayList<>(sum.values());
         rows.sort(Comparator.comparingInt(StoreCsv.Row::run));
-        List<StoreCsv.Row> curveRows = new ArrayList<>();
+        List<StoreCsv.Row> curveRows = new ArrayList<>(), headRows = new ArrayList<>();
         cur.values().forEach(curveRows::addAll);
-        return new Merged(rows, curveRows);
+        hcur.values().forEach(headRows::addAll);
+        return new Merged(rows, curveRows, headRows);
+    }
+
+    /**
+     * Adds a shard's curve rows (metrics.csv or heads.csv) to {@code cur}, run by run; a run already
+     * there from another shard must have identical rows, or the merge is refused naming both.
+     */
+    private static void joinCurves(Path file, StoreCsv.Kind kind, TreeMap<Integer, List<StoreCsv.Row>> cur, Map<Integer, Path> curFrom) {
+        Map<Integer, List<StoreCsv.Row>> mine = new HashMap<>();
+        StoreCsv.read(file, kind, r -> mine.computeIfAbsent(r.run(), k -> new ArrayList<>()).add(r), ResultStore::repaired);
+        for (var e : mine.entrySet()) {
+            List<StoreCsv.Row> prev = cur.putIfAbsent(e.getKey(), e.getValue());
+            if (prev == null) {
+                curFrom.put(e.getKey(), file);
+            } else if (!texts(prev).equals(texts(e.getValue()))) {
+                throw new IllegalArgumentException("the " + (kind == StoreCsv.Kind.HEADS ? "heads" : "curve") + " rows of run " + e.getKey()
+                        + " differ between shards: " + curFrom.get(e.getKey()) + " line " + prev.get(0).line() + " and " + file + " line "
+                        + e.getValue().get(0).line());
+            }
+        }
     }
 
     /** A bad line in a file this store has just checked or written: a bug, not a fault of the file. */
@@ -410,6 +502,7 @@ public final class ResultStore implements AutoCloseable {
         try {
             if (summaryOut != null) summaryOut.close();
             if (metricsOut != null) metricsOut.close();
+            if (headsOut != null) headsOut.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

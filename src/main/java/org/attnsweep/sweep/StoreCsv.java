@@ -34,7 +34,7 @@ import org.attnsweep.model.Metric;
 import org.attnsweep.model.SignalBasis;
 
 /**
- * The one reader of summary.csv and metrics.csv (every command reads them through it). Each line
+ * The one reader of summary.csv, metrics.csv and heads.csv (every command reads them through it). Each line
  * is one record: the files are written without quoting, so none is read with it, and a stray
  * quote cannot join lines. A line is kept only if it has the header's column count and every
  * field is of its column's type (integers, numbers as {@link OutputDir#num} writes them, NaN, Inf
@@ -47,9 +47,12 @@ public final class StoreCsv {
     private StoreCsv() {
     }
 
-    /** The two files, their headers and the type of each column. */
+    /**
+     * The files, their headers and the type of each column. heads.csv holds each head's values of
+     * {@link Metric#PER_HEAD} per recorded step of the runs with H > 1 heads (one row per head).
+     */
     public enum Kind {
-        SUMMARY("summary.csv"), METRICS("metrics.csv");
+        SUMMARY("summary.csv"), METRICS("metrics.csv"), HEADS("heads.csv");
 
         private final String file;
         private final List<String> columns;
@@ -59,14 +62,16 @@ public final class StoreCsv {
         Kind(String file) {
             this.file = file;
             List<String> cols = new ArrayList<>(List.of("run"));
-            if (file.equals("summary.csv")) {
-                cols.add("key");
-                cols.addAll(ResultStore.CONFIG_COLUMNS);
-                cols.addAll(ResultStore.OUTCOME_COLUMNS);
-            } else {
-                cols.add("step");
+            switch (file) {
+                case "summary.csv" -> {
+                    cols.add("key");
+                    cols.addAll(ResultStore.CONFIG_COLUMNS);
+                    cols.addAll(ResultStore.OUTCOME_COLUMNS);
+                }
+                case "metrics.csv" -> cols.add("step");
+                default -> cols.addAll(List.of("step", "head"));
             }
-            for (Metric m : Metric.values()) cols.add(m.column());
+            for (Metric m : file.equals("heads.csv") ? Metric.PER_HEAD : List.of(Metric.values())) cols.add(m.column());
             this.columns = List.copyOf(cols);
             this.types = cols.stream().map(Type::of).toArray(Type[]::new);
             for (int i = 0; i < cols.size(); i++) index.put(cols.get(i), i);
@@ -102,7 +107,7 @@ public final class StoreCsv {
             return switch (column) {
                 case "key" -> HEX;
                 case "seed" -> LONG;
-                case "run", "step", "repeat", "d", "M", "mk", "mv", "N", "steps", "eval_every", "test_n",
+                case "run", "step", "head", "repeat", "d", "M", "mk", "mv", "N", "steps", "eval_every", "test_n",
                      "attn_sample", "stop_step", "batch_size", "heads" -> INT;
                 case "sigma" -> NUMS;
                 case "orthogonal_noise", "train_wo", "reached_target", "diverged" -> BOOL;
@@ -181,7 +186,7 @@ public final class StoreCsv {
             return get("key");
         }
 
-        /** The metrics, in {@link Metric} order. */
+        /** summary.csv and metrics.csv: the metrics, in {@link Metric} order. */
         public double[] metrics() {
             double[] m = new double[Metric.COUNT];
             int m0 = fields.length - Metric.COUNT;
@@ -299,6 +304,8 @@ public final class StoreCsv {
             if (Integer.parseInt(f[kind.col("eval_every")]) < 1) return "eval_every " + f[kind.col("eval_every")] + " is below 1";
         } else if (Integer.parseInt(f[1]) < 0) {
             return "step " + f[1] + " is negative";
+        } else if (kind == Kind.HEADS && Integer.parseInt(f[2]) < 0) {
+            return "head " + f[2] + " is negative";
         }
         return null;
     }

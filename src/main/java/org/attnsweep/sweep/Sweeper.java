@@ -174,7 +174,7 @@ public final class Sweeper {
                 + (fp == null ? "none" : fp.asText()) + ", this one " + fingerprint + "): choose another --out");
     }
 
-    /** Whether a directory's summary.csv or metrics.csv holds more than a header. */
+    /** Whether a directory's summary.csv, metrics.csv or heads.csv holds more than a header. */
     private static boolean holdsRows(Path dir) {
         for (StoreCsv.Kind k : StoreCsv.Kind.values()) {
             Path f = dir.resolve(k.file());

@@ -13,8 +13,10 @@ import org.attnsweep.model.Weights;
  * @param diverged      its training loss became non-finite (recorded and flagged, never dropped)
  * @param finalMetrics  docs/math.md §5 metrics at the stop step
  * @param curve         recorded rows: {@code [step, metrics...]}
+ * @param headCurve     with H > 1 heads, each head's recorded rows: {@code [step, head, values of
+ *                      Metric.PER_HEAD...]}, H rows per row of {@code curve} in head order; empty with one head
  * @param finalWeights  weights at the stop step, when asked for
  */
 public record RunResult(RunConfig config, int stopStep, boolean reachedTarget, boolean diverged,
-                        double[] finalMetrics, List<double[]> curve, Weights finalWeights) {
+                        double[] finalMetrics, List<double[]> curve, List<double[]> headCurve, Weights finalWeights) {
 }

@@ -31,12 +31,17 @@ public final class Trainer {
         List<RunConfig> cfg = runs.stream().map(RunData::config).toList();
         boolean[] active = new boolean[R], eval = new boolean[R], stepping = new boolean[R];
         java.util.Arrays.fill(active, true);
-        double[][] m = new double[R][Metric.COUNT];
+        // A run of H > 1 heads also gets each head's values (Metric.width): one head's run asks for nothing more.
+        double[][] m = new double[R][];
+        for (int r = 0; r < R; r++) m[r] = new double[Metric.width(cfg.get(r).heads())];
         double[][] losses = new double[STRETCH][R];
         double[] target = new double[R];
         for (int r = 0; r < R; r++) target[r] = cfg.get(r).targetLoss();
-        List<List<double[]>> curves = new ArrayList<>();
-        for (int r = 0; r < R; r++) curves.add(new ArrayList<>());
+        List<List<double[]>> curves = new ArrayList<>(), headCurves = new ArrayList<>();
+        for (int r = 0; r < R; r++) {
+            curves.add(new ArrayList<>());
+            headCurves.add(new ArrayList<>());
+        }
         RunResult[] results = new RunResult[R];
         // A run that ends at a step its eval-every does not record is frozen (its weights no longer
         // change) and its final metrics are computed later, together with other such runs, so
@@ -61,7 +66,7 @@ public final class Trainer {
             }
             if (anyEval) {
                 batch.metrics(eval, m);
-                for (int r = 0; r < R; r++) if (eval[r]) curves.get(r).add(row(t, m[r]));
+                for (int r = 0; r < R; r++) if (eval[r]) record(t, m[r], curves.get(r), headCurves.get(r));
             }
             if (anyStep) batch.steps(stepping, k, target, losses);
             else k = 1;
@@ -75,7 +80,8 @@ public final class Trainer {
                     endLoss[r] = loss[r];
                     endedStepping[r] = stepping[r];
                     if (eval[r] && i == 0) {
-                        results[r] = finish(batch, cfg.get(r), r, t, stepping[r], loss[r], m[r], curves.get(r), keepWeights);
+                        results[r] = finish(batch, cfg.get(r), r, t, stepping[r], loss[r], m[r], curves.get(r), headCurves.get(r),
+                                keepWeights);
                         left--;
                         if (listener != null) listener.finished(r, results[r]);
                     } else {
@@ -87,8 +93,9 @@ public final class Trainer {
                     batch.metrics(pending, m);
                     for (int r = 0; r < R; r++) {
                         if (!pending[r]) continue;
-                        curves.get(r).add(row(endStep[r], m[r]));
-                        results[r] = finish(batch, cfg.get(r), r, endStep[r], endedStepping[r], endLoss[r], m[r], curves.get(r), keepWeights);
+                        record(endStep[r], m[r], curves.get(r), headCurves.get(r));
+                        results[r] = finish(batch, cfg.get(r), r, endStep[r], endedStepping[r], endLoss[r], m[r], curves.get(r),
+                                headCurves.get(r), keepWeights);
                         pending[r] = false;
                         left--;
                         if (listener != null) listener.finished(r, results[r]);
@@ -102,7 +109,7 @@ public final class Trainer {
 
     /** The result of run r, ended at {@code step} with final metrics m. */
     private static RunResult finish(EngineBatch batch, RunConfig c, int r, int step, boolean stepped, double loss,
-                                    double[] m, List<double[]> curve, boolean keepWeights) {
+                                    double[] m, List<double[]> curve, List<double[]> headCurve, boolean keepWeights) {
         boolean diverged = stepped && !Double.isFinite(loss);
         boolean reached = stepped && !diverged;
         if (!stepped) {
@@ -111,7 +118,7 @@ public final class Trainer {
             diverged = !Double.isFinite(l);
             reached = !diverged && l < c.targetLoss();
         }
-        double[] fin = m.clone();
+        double[] fin = java.util.Arrays.copyOf(m, Metric.COUNT);
         if (diverged) {
             // Outputs that overflowed to ±∞ without a NaN still classify; a diverged run's errors are
             // meaningless all the same, so they are NaN (never counted as hits), in the summary and in
@@ -121,13 +128,25 @@ public final class Trainer {
                 if (!curve.isEmpty() && curve.get(curve.size() - 1)[0] == step) curve.get(curve.size() - 1)[1 + e.ordinal()] = Double.NaN;
             }
         }
-        return new RunResult(c, step, reached, diverged, fin, curve, keepWeights ? batch.weights(r) : null);
+        return new RunResult(c, step, reached, diverged, fin, curve, headCurve, keepWeights ? batch.weights(r) : null);
     }
 
-    private static double[] row(int step, double[] metrics) {
+    /**
+     * The rows of one evaluation at {@code step}: the run's metrics to {@code curve}, and with H > 1
+     * heads ({@code metrics} of length {@link Metric#width}(H)) one row per head to {@code headCurve}.
+     */
+    private static void record(int step, double[] metrics, List<double[]> curve, List<double[]> headCurve) {
         double[] row = new double[Metric.COUNT + 1];
         row[0] = step;
         System.arraycopy(metrics, 0, row, 1, Metric.COUNT);
-        return row;
+        curve.add(row);
+        int K = Metric.PER_HEAD.size();
+        for (int h = 0; Metric.headIndex(h, 0) < metrics.length; h++) {
+            double[] hr = new double[2 + K];
+            hr[0] = step;
+            hr[1] = h;
+            System.arraycopy(metrics, Metric.headIndex(h, 0), hr, 2, K);
+            headCurve.add(hr);
+        }
     }
 }

@@ -226,12 +226,21 @@ class EngineDifferentialTest {
         boolean[] all = new boolean[R];
         java.util.Arrays.fill(all, true);
         double[] lRef = new double[R], lGot = new double[R];
-        double[][] mRef = new double[R][Metric.COUNT], mGot = new double[R][Metric.COUNT];
+        // Runs of H > 1 heads ask for each head's values too (Metric.width), as the trainer does.
+        double[][] mRef = new double[R][], mGot = new double[R][];
+        for (int r = 0; r < R; r++) {
+            mRef[r] = new double[Metric.width(runs.get(r).config().heads())];
+            mGot[r] = new double[mRef[r].length];
+        }
         for (int t = 0; t <= steps; t++) {
             if (t % EVAL == 0 || t == steps) {
                 ref.metrics(all, mRef);
                 got.metrics(all, mGot);
-                for (int r = 0; r < R; r++) compareMetrics(runs.get(r), ref.weights(r), mRef[r], mGot[r], tol, ctx + " run " + r + " step " + t);
+                for (int r = 0; r < R; r++) {
+                    String at = ctx + " run " + r + " step " + t;
+                    compareMetrics(runs.get(r), ref.weights(r), mRef[r], mGot[r], tol, at);
+                    compareHeads(runs.get(r).config().heads(), mRef[r], mGot[r], tol, at);
+                }
             }
             if (t == steps) break;
             ref.step(all, lRef);
@@ -274,6 +283,42 @@ class EngineDifferentialTest {
                 case TEST_ERROR -> compareError(run.test(), wRef, ref[i], got[i], tol, m, ctx);
                 case TEST_ERROR_CLEAN -> compareError(run.test(), wRef, ref[i], got[i], tol, m, ctx);
                 default -> Fixtures.assertClose(ref[i], got[i], tol.atol, tol.rtol, () -> m.column() + " " + ctx + " " + run.config());
+            }
+        }
+    }
+
+    /**
+     * The combined metrics are each head's combined as docs/math.md §7 says, from the same numbers, so
+     * they agree to float64 rounding of a sum of H per-sample means of O(1) values (~1e-15 relative):
+     * 1e-12 leaves a 1000× margin, and a head left out or counted twice is off by O(1/H).
+     */
+    private static final double HEADS_SUM_ATOL = 1e-12, HEADS_SUM_RTOL = 1e-12;
+
+    /**
+     * With H > 1 heads: each head's values against the reference's with the metrics' tolerance, and
+     * in both engines the run's metric against the sum (v_*) or mean (attn_*, qk_*) of its heads'.
+     * A missing head's values (left zero) fail the first check wherever the reference's are not.
+     */
+    private static void compareHeads(int H, double[] ref, double[] got, Tol tol, String ctx) {
+        assertEquals(Metric.width(H), got.length, ctx);
+        if (H == 1) return;
+        for (int i = 0; i < Metric.PER_HEAD.size(); i++) {
+            Metric m = Metric.PER_HEAD.get(i);
+            for (int h = 0; h < H; h++) {
+                int j = Metric.headIndex(h, i), hh = h;
+                Fixtures.assertClose(ref[j], got[j], tol.atol, tol.rtol, () -> m.column() + " of head " + hh + " " + ctx);
+            }
+            for (double[] v : new double[][] {ref, got}) {
+                double sum = 0, abs = 0;
+                for (int h = 0; h < H; h++) {
+                    sum += v[Metric.headIndex(h, i)];
+                    abs += Math.abs(v[Metric.headIndex(h, i)]);
+                }
+                boolean summed = m.column().startsWith("v_");
+                double combined = summed ? sum : sum / H;
+                // The bound scales with the heads' magnitudes, not the combined value's (which may cancel).
+                Fixtures.assertClose(combined, v[m.ordinal()], HEADS_SUM_ATOL + HEADS_SUM_RTOL * abs / (summed ? 1 : H), 0,
+                        () -> m.column() + " is not the " + (summed ? "sum" : "mean") + " of its heads' " + (v == ref ? "(reference) " : "") + ctx);
             }
         }
     }

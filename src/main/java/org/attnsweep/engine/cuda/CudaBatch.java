@@ -15,6 +15,7 @@ import org.attnsweep.data.RunData;
 import org.attnsweep.data.TokenSet;
 import org.attnsweep.engine.EngineBatch;
 import org.attnsweep.engine.Metrics;
+import org.attnsweep.model.Metric;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.Weights;
 import org.attnsweep.engine.cuda.Kernels.Operand;
@@ -544,6 +545,7 @@ final class CudaBatch implements EngineBatch {
         dots.get(dh, 0);
         // A run's parts from its H head slots as Metrics.compute combines heads (docs/math.md §7): f and
         // the values u summed over heads, the attention and q·k averaged; with H = 1 the slot's own.
+        // Each head's own values too (H > 1, when out asks for them): the numbers combined here.
         for (int run = 0; run < R / H; run++) {
             if (!which[run]) continue;
             RunData rd = runs.get(run * H);
@@ -551,26 +553,36 @@ final class CudaBatch implements EngineBatch {
             double[] fTrain = new double[N], sig = new double[N], noise = new double[N], ft = new double[NT];
             double[] uNoise = new double[N], sn = new double[N], ns = new double[N], nn = new double[N];
             double uPos = 0, uNeg = 0, qkSS = 0;
+            Metrics.Values[] heads = H > 1 && out[run].length >= Metric.width(H) ? new Metrics.Values[H] : null;
             for (int r = run * H; r < (run + 1) * H; r++) {
                 int dr = Math.toIntExact(r * lay.sDots());
+                double[] hSig = new double[N], hNoise = new double[N], hu = new double[N];
+                double[] hsn = new double[N], hns = new double[N], hnn = new double[N];
                 for (int n = 0; n < N; n++) {
                     fTrain[n] += fh[r * nMax + n];
                     int cn = Math.toIntExact(r * lay.sSamples()) + n * M;
-                    sig[n] += H == 1 ? ch[cn] : (double) ch[cn] / H;
-                    noise[n] += H == 1 ? ch[cn + 1] : (double) ch[cn + 1] / H;
-                    sn[n] += (double) dh[dr + 4 * n] / H;
-                    ns[n] += (double) dh[dr + 4 * n + 1] / H;
-                    nn[n] += (double) dh[dr + 4 * n + 2] / H;
-                    uNoise[n] += dh[dr + 4 * n + 3];
+                    hSig[n] = ch[cn];
+                    hNoise[n] = ch[cn + 1];
+                    hsn[n] = dh[dr + 4 * n];
+                    hns[n] = dh[dr + 4 * n + 1];
+                    hnn[n] = dh[dr + 4 * n + 2];
+                    hu[n] = dh[dr + 4 * n + 3];
+                    sig[n] += hSig[n] / H;
+                    noise[n] += hNoise[n] / H;
+                    sn[n] += hsn[n] / H;
+                    ns[n] += hns[n] / H;
+                    nn[n] += hnn[n] / H;
+                    uNoise[n] += hu[n];
                 }
                 for (int n = 0; n < NT; n++) ft[n] += fth[r * ntMax + n];
                 int pr = dr + 4 * nMax;
                 uPos += dh[pr + 1];
                 uNeg += dh[pr + 2];
                 qkSS += (double) dh[pr] / H;
+                if (heads != null) heads[r - run * H] = new Metrics.Values(hSig, hNoise, hu, hsn, hns, hnn, dh[pr + 1], dh[pr + 2], dh[pr]);
             }
-            Metrics.assemble(rd.config(), rd.train(), rd.test(), new Metrics.Parts(fTrain, sig, noise, ft, uNoise, sn, ns,
-                    nn, uPos, uNeg, qkSS), out[run]);
+            Metrics.assemble(rd.config(), rd.train(), rd.test(), new Metrics.Parts(fTrain, ft,
+                    new Metrics.Values(sig, noise, uNoise, sn, ns, nn, uPos, uNeg, qkSS), heads), out[run]);
         }
     }
 

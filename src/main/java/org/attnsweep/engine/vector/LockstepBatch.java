@@ -24,7 +24,7 @@ final class LockstepBatch implements EngineBatch {
         /** Training loss at the current weights; then one GD step unless it is non-finite or below target. */
         double step();
 
-        /** Every metric of docs/math.md §5 at the current weights, indexed by Metric ordinal. */
+        /** Every metric of docs/math.md §5 at the current weights, as {@link EngineBatch#metrics} fills one run's. */
         void metrics(double[] out);
 
         /** The current weights in float64. */
