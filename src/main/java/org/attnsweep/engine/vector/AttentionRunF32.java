@@ -188,10 +188,10 @@ abstract class AttentionRunF32 {
                     gamma[ja] += g * invM * s;                // γ_{j_a} += g c_a
                 }
             }
-            // α_{j_l} += Σ_a D_la k_a (row l of D), β_{j_a} += Σ_l D_la q_l (column a of D).
-            for (int l = 0; l < M; l++) KernelsF32.gather(alpha, map[base + l] * width, Dm, l * M, 1, K, map, base, M, width);
+            // α_{j_l} += Σ_a D_la k_a (row l of D), β_{j_a} += Σ_l D_la q_l (column a of D), rows in order.
+            KernelsF32.gatherRows(alpha, Dm, M, 1, K, map, base, M, width);
             if (!keys) continue;
-            for (int a = 0; a < M; a++) KernelsF32.gather(beta, map[base + a] * width, Dm, a, M, Q, map, base, M, width);
+            KernelsF32.gatherRows(beta, Dm, 1, M, Q, map, base, M, width);
         }
     }
 }
