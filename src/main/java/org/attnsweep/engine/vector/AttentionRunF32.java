@@ -157,6 +157,12 @@ abstract class AttentionRunF32 {
         return Double.isFinite(loss) && loss >= c.targetLoss();
     }
 
+    /** α = β = 0 before a step's gathers (the span form also finishes its previous update in that pass: {@link SpanRunF32}). */
+    void clearGathers() {
+        java.util.Arrays.fill(alpha, 0);
+        java.util.Arrays.fill(beta, 0);
+    }
+
     /**
      * gather: with g_n = ℓ′(y_n f_n)·y_n/B ({@link Loss#sampleGradient}) and D_la = (g/M) S_la
      * (u_{j_a} − ū_l) per sample of this step's batch (all N samples, or the next B of the run's
@@ -164,8 +170,7 @@ abstract class AttentionRunF32 {
      * the keys a at which it occurs (with keys), γ_j = Σ g c_a over the same keys; samples in order.
      */
     final void gather() {
-        java.util.Arrays.fill(alpha, 0);
-        java.util.Arrays.fill(beta, 0);
+        clearGathers();
         java.util.Arrays.fill(gamma, 0);
         float invM = (float) (1.0 / M);
         int B = N;

@@ -301,6 +301,7 @@ final class KernelsF32 {
                     for (int t = 0; t < M; t += 4) scores(out, 0, a, b, map, 0, l, t, M, mk, lanes);
                 }
                 axpy(1e-3f, a, 0, out, 1, m);
+                axpyClear(0f, out, b, m - k % 2);
                 dot(a, 0, b, 1, m);
             }
         }
@@ -323,6 +324,24 @@ final class KernelsF32 {
             FloatVector.fromArray(S, x, ix + i).fma(va, FloatVector.fromArray(S, y, iy + i)).intoArray(y, iy + i);
         }
         for (; i < n; i++) y[iy + i] += a * x[ix + i];
+    }
+
+    /**
+     * y[i] += a·x[i], then x[i] = 0, i < n: {@link #axpy} (from offset 0) and the reset of x in one
+     * pass, each y[i] computed exactly as axpy computes it (fma over the vector body, multiply then
+     * add in the tail), so the bits are axpy's.
+     */
+    static void axpyClear(float a, float[] x, float[] y, int n) {
+        int i = 0;
+        FloatVector va = FloatVector.broadcast(S, a), zero = FloatVector.zero(S);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, x, i).fma(va, FloatVector.fromArray(S, y, i)).intoArray(y, i);
+            zero.intoArray(x, i);
+        }
+        for (; i < n; i++) {
+            y[i] += a * x[i];
+            x[i] = 0;
+        }
     }
 
     /**

@@ -28,6 +28,7 @@ final class SpanRunF32 extends AttentionRunF32 {
     final float[] wO;       // m_v
     final float[] h;        // P     h = Gγ
     int updates;            // GD updates applied so far
+    boolean spanPending;    // the last update's A_Q −= ηα, A_K −= ηβ not applied yet (clearGathers, settleSpan)
     // Evaluation tokens s (test tokens and the probes μ₊, μ₋), projected once at set-up and
     // possibly shared with the run's family: see SpanSetupF32.
     final SpanSetupF32 s;
@@ -81,11 +82,35 @@ final class SpanRunF32 extends AttentionRunF32 {
      * also c_V −= ηγ (A_V = w_O c_Vᵀ).
      */
     private void spanUpdate() {
-        axpy(-eta, alpha, 0, AQ, 0, P * mk);
-        axpy(-eta, beta, 0, AK, 0, P * mk);
+        spanPending = true;   // A_Q −= ηα, A_K −= ηβ: in the next step's reset of α, β (clearGathers) or before a read (settleSpan)
         if (!trainWo) axpy(-eta, gamma, 0, cV, 0, P);
         gemm(Q, -eta, G, alpha, P, P, mk);
         gemm(K, -eta, G, beta, P, P, mk);
+    }
+
+    /**
+     * The last update's A_Q −= ηα, A_K −= ηβ, in the pass that zeroes α, β for this step's gathers
+     * instead of a pass of its own: A_Q, A_K are read only by the evaluation and {@link #weights},
+     * which apply a pending update first ({@link #settleSpan}). Either way each element gets
+     * axpy's operation once per update, in update order, so the bits are those of updating at once.
+     */
+    @Override
+    void clearGathers() {
+        if (!spanPending) {
+            super.clearGathers();
+            return;
+        }
+        spanPending = false;
+        KernelsF32.axpyClear(-eta, alpha, AQ, P * mk);
+        KernelsF32.axpyClear(-eta, beta, AK, P * mk);
+    }
+
+    /** A_Q, A_K up to date: the last update's pending part applied (α, β stay as gathered). */
+    private void settleSpan() {
+        if (!spanPending) return;
+        spanPending = false;
+        axpy(-eta, alpha, 0, AQ, 0, P * mk);
+        axpy(-eta, beta, 0, AK, 0, P * mk);
     }
 
     /** value_gram: h = Gγ; with fixed w_O all V's update amounts to, u −= η‖w_O‖² h. */
@@ -114,6 +139,7 @@ final class SpanRunF32 extends AttentionRunF32 {
 
     @Override
     Projected[] projections() {
+        settleSpan();
         if (trainWo) scalarizeV(V, wO);
         Projected tr = new Projected(mk, toDouble(Q), toDouble(K), toDouble(u));
         // Evaluation tokens: q(s) = W_Q(0)s + A_Q (Tᵀ s), likewise k and u. Before the first
@@ -194,6 +220,7 @@ final class SpanRunF32 extends AttentionRunF32 {
     /** W = W(0) + Aᵀ T, in float64. */
     @Override
     Weights weights() {
+        settleSpan();
         int d = c.d();
         double[] T = train.tokens();
         double[] WQ = w0.WQ().clone(), WK = w0.WK().clone(), WV = w0.WV().clone();

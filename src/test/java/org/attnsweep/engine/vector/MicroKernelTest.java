@@ -37,6 +37,8 @@ class MicroKernelTest {
 
         void axpy(double a, double[] x, int ix, double[] y, int iy, int n);
 
+        void axpyClear(double a, double[] x, double[] y, int n);
+
         void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols);
 
         void gemm(double[] C, double a, double[] A, int ia, int lda, double[] B, int ib, int rows, int inner, int cols);
@@ -60,6 +62,13 @@ class MicroKernelTest {
         public void axpy(double a, double[] x, int ix, double[] y, int iy, int n) {
             float[] yf = f(y);
             KernelsF32.axpy((float) a, f(x), ix, yf, iy, n);
+            for (int i = 0; i < y.length; i++) y[i] = yf[i];
+        }
+
+        public void axpyClear(double a, double[] x, double[] y, int n) {
+            float[] xf = f(x), yf = f(y);
+            KernelsF32.axpyClear((float) a, xf, yf, n);
+            for (int i = 0; i < x.length; i++) x[i] = xf[i];
             for (int i = 0; i < y.length; i++) y[i] = yf[i];
         }
 
@@ -116,6 +125,10 @@ class MicroKernelTest {
 
         public void axpy(double a, double[] x, int ix, double[] y, int iy, int n) {
             KernelsF64.axpy(a, x, ix, y, iy, n);
+        }
+
+        public void axpyClear(double a, double[] x, double[] y, int n) {
+            KernelsF64.axpyClear(a, x, y, n);
         }
 
         public void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols) {
@@ -313,6 +326,33 @@ class MicroKernelTest {
                         Fixtures.assertClose(exact, out[i], SAFETY * (M + 2) * k.u() * abs, 0, () -> what + " entry " + ii + tag(seed));
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * axpyClear, the span update's A −= ηα folded into the reset of α, against axpy then zeroing
+     * x's first n entries, bit for bit in both arrays (x and y one entry longer than n, which must
+     * stay as they were), at every size's vector body and tail.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void axpyClearIsAxpyThenZeroBitForBit(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int n : SIZES) {
+            double a = (float) (2 * rnd.nextDouble() - 1);
+            double[] x = random(rnd, n + 1), y = random(rnd, n + 1);
+            double[] wantX = x.clone(), wantY = y.clone();
+            k.axpy(a, wantX, 0, wantY, 0, n);
+            java.util.Arrays.fill(wantX, 0, n, 0);
+            k.axpyClear(a, x, y, n);
+            for (int i = 0; i <= n; i++) {
+                int ii = i;
+                assertEquals(Double.doubleToRawLongBits(wantY[i]), Double.doubleToRawLongBits(y[i]),
+                        () -> k + " axpyClear n=" + n + ": y[" + ii + "] differs from axpy's" + tag(seed));
+                assertEquals(Double.doubleToRawLongBits(wantX[i]), Double.doubleToRawLongBits(x[i]),
+                        () -> k + " axpyClear n=" + n + ": x[" + ii + "] is not axpy's x then zeroed" + tag(seed));
             }
         }
     }
