@@ -179,6 +179,12 @@ abstract class AttentionRunF32 {
         return Double.isFinite(loss) && loss >= c.targetLoss();
     }
 
+    /** α = β = 0 before a step's gathers (the span form also finishes its previous update in that pass: {@link SpanRunF32}). */
+    void clearGathers() {
+        java.util.Arrays.fill(alpha, 0);
+        java.util.Arrays.fill(beta, 0);
+    }
+
     /**
      * gather: with g_n = ℓ′(y_n f_n)·y_n/B ({@link Loss#sampleGradient}) and D_la = (g/M) S_la
      * (u_{j_a} − ū_l) per sample of this step's batch (all N samples, or the next B of the run's
@@ -186,8 +192,7 @@ abstract class AttentionRunF32 {
      * the keys a at which it occurs (with keys), γ_j = Σ g c_a over the same keys; samples in order.
      */
     final void gather() {
-        java.util.Arrays.fill(alpha, 0);
-        java.util.Arrays.fill(beta, 0);
+        clearGathers();
         java.util.Arrays.fill(gamma, 0);
         float invM = (float) (1.0 / M);
         int B = N;
@@ -210,10 +215,10 @@ abstract class AttentionRunF32 {
                     gamma[ja] += g * invM * s;                // γ_{j_a} += g c_a
                 }
             }
-            // α_{j_l} += Σ_a D_la k_a (row l of D), β_{j_a} += Σ_l D_la q_l (column a of D).
-            for (int l = 0; l < M; l++) KernelsF32.gather(alpha, map[base + l] * width, Dm, l * M, 1, K, map, base, M, width);
+            // α_{j_l} += Σ_a D_la k_a (row l of D), β_{j_a} += Σ_l D_la q_l (column a of D), rows in order.
+            KernelsF32.gatherRows(alpha, Dm, M, 1, K, map, base, M, width);
             if (!keys) continue;
-            for (int a = 0; a < M; a++) KernelsF32.gather(beta, map[base + a] * width, Dm, a, M, Q, map, base, M, width);
+            KernelsF32.gatherRows(beta, Dm, 1, M, Q, map, base, M, width);
         }
     }
 }

@@ -102,6 +102,101 @@ final class KernelsF32 {
     }
 
     /**
+     * Every output row of one sample at once: for r = 0..M−1 in order, out[map[mo+r]·m ..+m) +=
+     * Σ_t coef[r·rowStep + t·stride] · src[map[mo+t]·m ..+m), t < M — exactly M calls of
+     * {@link #gather} (row l of D with rowStep M, stride 1; column a with rowStep 1, stride M), bit
+     * for bit. Four output rows share each pass over the sample's M source rows ({@link #gather4}),
+     * so a source row is loaded once per four output rows instead of once per row. Rows of one
+     * token (a token twice in a sample) add into the same output row one after the other, so a
+     * group of four with a repeated token, and the last M mod 4 rows, go row by row.
+     */
+    static void gatherRows(float[] out, float[] coef, int rowStep, int stride, float[] src, int[] map, int mo, int M, int m) {
+        int r = 0;
+        for (; r + 4 <= M; r += 4) {
+            int j0 = map[mo + r], j1 = map[mo + r + 1], j2 = map[mo + r + 2], j3 = map[mo + r + 3];
+            boolean distinct = j0 != j1 && j0 != j2 && j0 != j3 && j1 != j2 && j1 != j3 && j2 != j3;
+            if (distinct) {
+                gather4(out, j0 * m, j1 * m, j2 * m, j3 * m, coef, r * rowStep, rowStep, stride, src, map, mo, M, m);
+            } else {
+                for (int q = r; q < r + 4; q++) gather(out, map[mo + q] * m, coef, q * rowStep, stride, src, map, mo, M, m);
+            }
+        }
+        for (; r < M; r++) gather(out, map[mo + r] * m, coef, r * rowStep, stride, src, map, mo, M, m);
+    }
+
+    /**
+     * {@link #gather} for four distinct output rows o0..o3 whose coefficients start at c, c + rowStep,
+     * c + 2·rowStep, c + 3·rowStep: 2 vectors of each row in registers (8 accumulators, 4 broadcast
+     * coefficients and the source vector: within AVX2's 16 registers), each source vector loaded
+     * once for the four rows. Every element is the same fma chain over t in order as in {@link #gather}.
+     */
+    private static void gather4(float[] out, int o0, int o1, int o2, int o3, float[] coef, int c, int rowStep, int stride,
+                                float[] src, int[] map, int mo, int M, int m) {
+        int c1 = c + rowStep, c2 = c1 + rowStep, c3 = c2 + rowStep;
+        int i = 0;
+        for (int bound = m - m % (2 * L); i < bound; i += 2 * L) {
+            FloatVector a0 = FloatVector.fromArray(S, out, o0 + i), b0 = FloatVector.fromArray(S, out, o0 + i + L);
+            FloatVector a1 = FloatVector.fromArray(S, out, o1 + i), b1 = FloatVector.fromArray(S, out, o1 + i + L);
+            FloatVector a2 = FloatVector.fromArray(S, out, o2 + i), b2 = FloatVector.fromArray(S, out, o2 + i + L);
+            FloatVector a3 = FloatVector.fromArray(S, out, o3 + i), b3 = FloatVector.fromArray(S, out, o3 + i + L);
+            for (int t = 0; t < M; t++) {
+                int x = map[mo + t] * m + i, ct = t * stride;
+                FloatVector w0 = FloatVector.broadcast(S, coef[c + ct]), w1 = FloatVector.broadcast(S, coef[c1 + ct]);
+                FloatVector w2 = FloatVector.broadcast(S, coef[c2 + ct]), w3 = FloatVector.broadcast(S, coef[c3 + ct]);
+                FloatVector v = FloatVector.fromArray(S, src, x);
+                a0 = v.fma(w0, a0);
+                a1 = v.fma(w1, a1);
+                a2 = v.fma(w2, a2);
+                a3 = v.fma(w3, a3);
+                v = FloatVector.fromArray(S, src, x + L);
+                b0 = v.fma(w0, b0);
+                b1 = v.fma(w1, b1);
+                b2 = v.fma(w2, b2);
+                b3 = v.fma(w3, b3);
+            }
+            a0.intoArray(out, o0 + i);
+            b0.intoArray(out, o0 + i + L);
+            a1.intoArray(out, o1 + i);
+            b1.intoArray(out, o1 + i + L);
+            a2.intoArray(out, o2 + i);
+            b2.intoArray(out, o2 + i + L);
+            a3.intoArray(out, o3 + i);
+            b3.intoArray(out, o3 + i + L);
+        }
+        for (int bound = S.loopBound(m); i < bound; i += L) {
+            FloatVector a0 = FloatVector.fromArray(S, out, o0 + i), a1 = FloatVector.fromArray(S, out, o1 + i);
+            FloatVector a2 = FloatVector.fromArray(S, out, o2 + i), a3 = FloatVector.fromArray(S, out, o3 + i);
+            for (int t = 0; t < M; t++) {
+                int ct = t * stride;
+                FloatVector v = FloatVector.fromArray(S, src, map[mo + t] * m + i);
+                a0 = v.fma(FloatVector.broadcast(S, coef[c + ct]), a0);
+                a1 = v.fma(FloatVector.broadcast(S, coef[c1 + ct]), a1);
+                a2 = v.fma(FloatVector.broadcast(S, coef[c2 + ct]), a2);
+                a3 = v.fma(FloatVector.broadcast(S, coef[c3 + ct]), a3);
+            }
+            a0.intoArray(out, o0 + i);
+            a1.intoArray(out, o1 + i);
+            a2.intoArray(out, o2 + i);
+            a3.intoArray(out, o3 + i);
+        }
+        for (; i < m; i++) {
+            float a0 = out[o0 + i], a1 = out[o1 + i], a2 = out[o2 + i], a3 = out[o3 + i];
+            for (int t = 0; t < M; t++) {
+                int ct = t * stride;
+                float v = src[map[mo + t] * m + i];
+                a0 = Math.fma(v, coef[c + ct], a0);
+                a1 = Math.fma(v, coef[c1 + ct], a1);
+                a2 = Math.fma(v, coef[c2 + ct], a2);
+                a3 = Math.fma(v, coef[c3 + ct], a3);
+            }
+            out[o0 + i] = a0;
+            out[o1 + i] = a1;
+            out[o2 + i] = a2;
+            out[o3 + i] = a3;
+        }
+    }
+
+    /**
      * The attention logits z_la = q_{j_l}·k_{j_a} of one sample for queries l, l+1 and keys a..a+3,
      * into Z[row(l)·M + a ..] with row(l) = zRow + l: eight dot products in flight, each summed
      * exactly as {@link #dot} sums it (lanes in order, then the tail). j_t = map[mo + t]; Q and K
@@ -188,10 +283,11 @@ final class KernelsF32 {
     private static final class WarmUp {
         static {
             // Rows 1..12 of the GEMM end its tiles at every partial height; M = 3..8 tokens end the
-            // score blocks at every partial width and height.
-            int m = 8 * L + 4 * L + L + 1, mk = L + 1;
+            // score blocks at every partial width and height, and gatherRows' groups of four with
+            // and without a repeated token (width mg: each of gather4's blocks and its tail).
+            int m = 8 * L + 4 * L + L + 1, mk = L + 1, mg = 2 * L + L + 1;
             float[] a = new float[12 * m], b = new float[12 * m], out = new float[12 * m], lanes = new float[8 * L];
-            int[] map = {0, 1, 2, 3, 4, 5, 6, 7};
+            int[] map = {0, 1, 2, 3, 4, 5, 6, 7}, twice = {0, 1, 2, 0, 4, 5, 6, 7};
             for (int i = 0; i < a.length; i++) {
                 a[i] = (i % 7 - 3) / 8f;
                 b[i] = (i % 5 - 2) / 8f;
@@ -200,10 +296,12 @@ final class KernelsF32 {
                 int rows = 1 + k % 12, M = 3 + k % 6;
                 gemm(out, 1e-3f, a, 0, 3, b, 0, rows, 3, m);
                 gather(out, 0, a, 0, 1 + k % 2 * (M - 1), b, map, 0, M, m);
+                gatherRows(out, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, k % 3 == 0 ? twice : map, 0, M, mg);
                 for (int l = 0; l < M; l += 2) {
                     for (int t = 0; t < M; t += 4) scores(out, 0, a, b, map, 0, l, t, M, mk, lanes);
                 }
                 axpy(1e-3f, a, 0, out, 1, m);
+                axpyClear(0f, out, b, m - k % 2);
                 dot(a, 0, b, 1, m);
             }
         }
@@ -226,6 +324,24 @@ final class KernelsF32 {
             FloatVector.fromArray(S, x, ix + i).fma(va, FloatVector.fromArray(S, y, iy + i)).intoArray(y, iy + i);
         }
         for (; i < n; i++) y[iy + i] += a * x[ix + i];
+    }
+
+    /**
+     * y[i] += a·x[i], then x[i] = 0, i < n: {@link #axpy} (from offset 0) and the reset of x in one
+     * pass, each y[i] computed exactly as axpy computes it (fma over the vector body, multiply then
+     * add in the tail), so the bits are axpy's.
+     */
+    static void axpyClear(float a, float[] x, float[] y, int n) {
+        int i = 0;
+        FloatVector va = FloatVector.broadcast(S, a), zero = FloatVector.zero(S);
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(S, x, i).fma(va, FloatVector.fromArray(S, y, i)).intoArray(y, i);
+            zero.intoArray(x, i);
+        }
+        for (; i < n; i++) {
+            y[i] += a * x[i];
+            x[i] = 0;
+        }
     }
 
     /**

@@ -28,10 +28,12 @@ final class SpanRunF32 extends AttentionRunF32 {
     final float[] wO;       // m_v
     final float[] h;        // P     h = Gγ
     int updates;            // GD updates applied so far
+    boolean spanPending;    // the last update's A_Q −= ηα, A_K −= ηβ not applied yet (clearGathers, settleSpan)
     // Evaluation tokens s (test tokens and the probes μ₊, μ₋), projected once at set-up and
     // possibly shared with the run's family: see SpanSetupF32.
     final SpanSetupF32 s;
     final Weights w0;       // this head's W(0)
+    final float[] signalRows; // 2×max(m_k, m_v)  the signal rows of A_Q, A_K, A_V or c_V while scaled for an evaluation
 
     private SpanRunF32(RunData data, SpanSetupF32 s, Weights w0, float[] f) {
         super(data, s.Q, s.K, data.config().trainWo() ? new float[data.train().P()] : s.u, f);
@@ -45,6 +47,7 @@ final class SpanRunF32 extends AttentionRunF32 {
         AQ = new float[P * mk];
         AK = new float[P * mk];
         h = new float[P];
+        signalRows = new float[2 * Math.max(mk, mv)];
     }
 
     /**
@@ -79,11 +82,35 @@ final class SpanRunF32 extends AttentionRunF32 {
      * also c_V −= ηγ (A_V = w_O c_Vᵀ).
      */
     private void spanUpdate() {
-        axpy(-eta, alpha, 0, AQ, 0, P * mk);
-        axpy(-eta, beta, 0, AK, 0, P * mk);
+        spanPending = true;   // A_Q −= ηα, A_K −= ηβ: in the next step's reset of α, β (clearGathers) or before a read (settleSpan)
         if (!trainWo) axpy(-eta, gamma, 0, cV, 0, P);
         gemmPar(Q, -eta, G, alpha, P, P, mk);
         gemmPar(K, -eta, G, beta, P, P, mk);
+    }
+
+    /**
+     * The last update's A_Q −= ηα, A_K −= ηβ, in the pass that zeroes α, β for this step's gathers
+     * instead of a pass of its own: A_Q, A_K are read only by the evaluation and {@link #weights},
+     * which apply a pending update first ({@link #settleSpan}). Either way each element gets
+     * axpy's operation once per update, in update order, so the bits are those of updating at once.
+     */
+    @Override
+    void clearGathers() {
+        if (!spanPending) {
+            super.clearGathers();
+            return;
+        }
+        spanPending = false;
+        KernelsF32.axpyClear(-eta, alpha, AQ, P * mk);
+        KernelsF32.axpyClear(-eta, beta, AK, P * mk);
+    }
+
+    /** A_Q, A_K up to date: the last update's pending part applied (α, β stay as gathered). */
+    private void settleSpan() {
+        if (!spanPending) return;
+        spanPending = false;
+        axpy(-eta, alpha, 0, AQ, 0, P * mk);
+        axpy(-eta, beta, 0, AK, 0, P * mk);
     }
 
     /** value_gram: h = Gγ; with fixed w_O all V's update amounts to, u −= η‖w_O‖² h. */
@@ -112,26 +139,28 @@ final class SpanRunF32 extends AttentionRunF32 {
 
     @Override
     Projected[] projections() {
+        settleSpan();
         if (trainWo) scalarizeV(V, wO);
         Projected tr = new Projected(mk, toDouble(Q), toDouble(K), toDouble(u));
         // Evaluation tokens: q(s) = W_Q(0)s + A_Q (Tᵀ s), likewise k and u. Before the first
         // update every A is zero and the W(0) part is all there is.
         int E = s.Ec;
-        float[] qe = java.util.Arrays.copyOf(s.Q0e, E * mk), ke = java.util.Arrays.copyOf(s.K0e, E * mk);
+        float[] qe = initial(0, s.Q0e, E * mk), ke = initial(1, s.K0e, E * mk);
         float[] ue = new float[E];
         boolean moved = updates > 0;
         if (moved) {
-            gemm(qe, 1, s.Te, s.ldTe, signalScaled(AQ, mk), E, P, mk);
-            gemm(ke, 1, s.Te, s.ldTe, signalScaled(AK, mk), E, P, mk);
+            projectMoved(qe, AQ, mk);
+            projectMoved(ke, AK, mk);
         }
         if (trainWo) {
-            float[] ve = java.util.Arrays.copyOf(s.V0e, E * mv);
-            if (moved) gemm(ve, 1, s.Te, s.ldTe, signalScaled(AV, mv), E, P, mv);
+            float[] ve = initial(2, s.V0e, E * mv);
+            if (moved) projectMoved(ve, AV, mv);
             for (int j = 0; j < E; j++) ue[j] = dot(ve, j * mv, wO, 0, mv);
         } else {
             float wo2 = dot(wO, 0, wO, 0, mv);
-            float[] cVs = signalScaled(cV, 1);
-            for (int j = 0; j < E; j++) ue[j] = s.u0e[j] + wo2 * dot(s.Te, j * s.ldTe, cVs, 0, P);
+            scaleSignal(cV, 1);
+            for (int j = 0; j < E; j++) ue[j] = s.u0e[j] + wo2 * dot(s.Te, j * s.ldTe, cV, 0, P);
+            restoreSignal(cV, 1);
         }
         for (int r = 0; r < 2; r++) {
             scale(qe, r * mk, mk, s.scale);
@@ -147,17 +176,51 @@ final class SpanRunF32 extends AttentionRunF32 {
         return new Projected[] {tr, te, probes};
     }
 
-    /** x (rows of width w) with its two signal rows times the set-up's scale; x itself when that is 1. */
-    private float[] signalScaled(float[] x, int w) {
-        if (s.scale == 1) return x;
-        float[] out = x.clone();
-        scale(out, 0, 2 * w, s.scale);
-        return out;
+    /**
+     * Per thread (evaluations run one run at a time on the thread that asks for the metrics): the
+     * evaluation tokens' projections qe, ke (E×m_k) and ve (E×m_v), reused across evaluations and
+     * runs instead of allocated per evaluation. Per thread rather than per run so that the memory
+     * stays what CostModel.testWords counts (nothing of these lives between evaluations of a run:
+     * the Projected take float64 copies).
+     */
+    private static final ThreadLocal<float[][]> EVAL = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    /** Scratch {@code k} of this thread holding a copy of {@code from} (n floats). */
+    private static float[] initial(int k, float[] from, int n) {
+        float[][] scratch = EVAL.get();
+        if (scratch[k].length != n) scratch[k] = new float[n];
+        System.arraycopy(from, 0, scratch[k], 0, n);
+        return scratch[k];
+    }
+
+    /** out (E×w) += Te·A with A's two signal rows times the set-up's scale: the evaluation tokens' moved part. */
+    private void projectMoved(float[] out, float[] A, int w) {
+        scaleSignal(A, w);
+        gemm(out, 1, s.Te, s.ldTe, A, s.Ec, P, w);
+        restoreSignal(A, w);
+    }
+
+    /**
+     * The two signal rows of x (rows of width w) times the set-up's scale, in place, their values
+     * kept in {@link #signalRows} for {@link #restoreSignal}: the same floats a scaled copy of all
+     * of x would hold, without copying its P rows at every evaluation.
+     */
+    private void scaleSignal(float[] x, int w) {
+        if (s.scale == 1) return;
+        System.arraycopy(x, 0, signalRows, 0, 2 * w);
+        scale(x, 0, 2 * w, s.scale);
+    }
+
+    /** x's two signal rows back to their values before {@link #scaleSignal} (copied, so exactly). */
+    private void restoreSignal(float[] x, int w) {
+        if (s.scale == 1) return;
+        System.arraycopy(signalRows, 0, x, 0, 2 * w);
     }
 
     /** W = W(0) + Aᵀ T, in float64. */
     @Override
     Weights weights() {
+        settleSpan();
         int d = c.d();
         double[] T = train.tokens();
         double[] WQ = w0.WQ().clone(), WK = w0.WK().clone(), WV = w0.WV().clone();

@@ -37,11 +37,15 @@ class MicroKernelTest {
 
         void axpy(double a, double[] x, int ix, double[] y, int iy, int n);
 
+        void axpyClear(double a, double[] x, double[] y, int n);
+
         void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols);
 
         void gemm(double[] C, double a, double[] A, int ia, int lda, double[] B, int ib, int rows, int inner, int cols);
 
         void gather(double[] out, int o, double[] coef, int c, int stride, double[] src, int[] map, int mo, int M, int m);
+
+        void gatherRows(double[] out, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m);
 
         void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk);
     }
@@ -61,6 +65,13 @@ class MicroKernelTest {
             for (int i = 0; i < y.length; i++) y[i] = yf[i];
         }
 
+        public void axpyClear(double a, double[] x, double[] y, int n) {
+            float[] xf = f(x), yf = f(y);
+            KernelsF32.axpyClear((float) a, xf, yf, n);
+            for (int i = 0; i < x.length; i++) x[i] = xf[i];
+            for (int i = 0; i < y.length; i++) y[i] = yf[i];
+        }
+
         public void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols) {
             float[] cf = f(C);
             KernelsF32.gemm(cf, (float) a, f(A), f(B), rows, inner, cols);
@@ -76,6 +87,12 @@ class MicroKernelTest {
         public void gather(double[] out, int o, double[] coef, int c, int stride, double[] src, int[] map, int mo, int M, int m) {
             float[] of = f(out);
             KernelsF32.gather(of, o, f(coef), c, stride, f(src), map, mo, M, m);
+            for (int i = 0; i < out.length; i++) out[i] = of[i];
+        }
+
+        public void gatherRows(double[] out, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m) {
+            float[] of = f(out);
+            KernelsF32.gatherRows(of, f(coef), rowStep, stride, f(src), map, mo, M, m);
             for (int i = 0; i < out.length; i++) out[i] = of[i];
         }
 
@@ -110,6 +127,10 @@ class MicroKernelTest {
             KernelsF64.axpy(a, x, ix, y, iy, n);
         }
 
+        public void axpyClear(double a, double[] x, double[] y, int n) {
+            KernelsF64.axpyClear(a, x, y, n);
+        }
+
         public void gemm(double[] C, double a, double[] A, double[] B, int rows, int inner, int cols) {
             KernelsF64.gemm(C, a, A, B, rows, inner, cols);
         }
@@ -120,6 +141,10 @@ class MicroKernelTest {
 
         public void gather(double[] out, int o, double[] coef, int c, int stride, double[] src, int[] map, int mo, int M, int m) {
             KernelsF64.gather(out, o, coef, c, stride, src, map, mo, M, m);
+        }
+
+        public void gatherRows(double[] out, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m) {
+            KernelsF64.gatherRows(out, coef, rowStep, stride, src, map, mo, M, m);
         }
 
         public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk) {
@@ -301,6 +326,73 @@ class MicroKernelTest {
                         Fixtures.assertClose(exact, out[i], SAFETY * (M + 2) * k.u() * abs, 0, () -> what + " entry " + ii + tag(seed));
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * axpyClear, the span update's A −= ηα folded into the reset of α, against axpy then zeroing
+     * x's first n entries, bit for bit in both arrays (x and y one entry longer than n, which must
+     * stay as they were), at every size's vector body and tail.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void axpyClearIsAxpyThenZeroBitForBit(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int n : SIZES) {
+            double a = (float) (2 * rnd.nextDouble() - 1);
+            double[] x = random(rnd, n + 1), y = random(rnd, n + 1);
+            double[] wantX = x.clone(), wantY = y.clone();
+            k.axpy(a, wantX, 0, wantY, 0, n);
+            java.util.Arrays.fill(wantX, 0, n, 0);
+            k.axpyClear(a, x, y, n);
+            for (int i = 0; i <= n; i++) {
+                int ii = i;
+                assertEquals(Double.doubleToRawLongBits(wantY[i]), Double.doubleToRawLongBits(y[i]),
+                        () -> k + " axpyClear n=" + n + ": y[" + ii + "] differs from axpy's" + tag(seed));
+                assertEquals(Double.doubleToRawLongBits(wantX[i]), Double.doubleToRawLongBits(x[i]),
+                        () -> k + " axpyClear n=" + n + ": x[" + ii + "] is not axpy's x then zeroed" + tag(seed));
+            }
+        }
+    }
+
+    /**
+     * gatherRows, the step's gather of all M output rows of a sample four at a time, against M calls
+     * of the one-row gather it replaces, bit for bit (the whole output array, so nothing else is
+     * written either): both orientations (rows of D: rowStep M, stride 1; columns: rowStep 1,
+     * stride M), M = 2..16 (groups of four and the M mod 4 rest), ragged widths (every vector block
+     * and scalar tail of both kernels), and maps with repeated tokens (P small against M, so groups
+     * of four with a token twice fall back to row by row and rows of one token add in order).
+     * Floats converted to double and back are exact, so equality here is equality of the kernel's bits.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void gatherRowsMatchesRowByRowGatherBitForBit(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int trial = 0; trial < 200; trial++) {
+            int M = 2 + rnd.nextInt(15), m = SIZES[rnd.nextInt(SIZES.length)] + rnd.nextInt(3);
+            boolean rows = rnd.nextBoolean();
+            int rowStep = rows ? M : 1, stride = rows ? 1 : M;
+            // P from 1 (every token the same) to 2M (mostly distinct), and sometimes a map of distinct tokens.
+            int P = 1 + rnd.nextInt(2 * M), mo = rnd.nextInt(4);
+            int[] map = new int[mo + M];
+            for (int t = 0; t < map.length; t++) map[t] = rnd.nextInt(P);
+            if (rnd.nextInt(3) == 0) {
+                P = mo + M;
+                for (int t = 0; t < map.length; t++) map[t] = map.length - 1 - t;
+            }
+            double[] src = random(rnd, P * m), coef = random(rnd, M * M);
+            double[] want = random(rnd, P * m + 1), got = want.clone();
+            for (int r = 0; r < M; r++) k.gather(want, map[mo + r] * m, coef, r * rowStep, stride, src, map, mo, M, m);
+            k.gatherRows(got, coef, rowStep, stride, src, map, mo, M, m);
+            String what = k + " gatherRows M=" + M + " m=" + m + " rowStep=" + rowStep + " stride=" + stride
+                    + " map=" + java.util.Arrays.toString(map) + tag(seed);
+            for (int i = 0; i < want.length; i++) {
+                int ii = i;
+                assertEquals(Double.doubleToRawLongBits(want[i]), Double.doubleToRawLongBits(got[i]),
+                        () -> what + ": entry " + ii + " differs: " + got[ii] + " vs the row-by-row " + want[ii]);
             }
         }
     }
