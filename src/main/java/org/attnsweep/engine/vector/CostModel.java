@@ -67,9 +67,18 @@ public final class CostModel {
         return 4.0 * mk * d * P + 3.0 * N * M * M * mk;
     }
 
-    /** The same through A = W_QᵀW_K (width d): Q = T A, one gather α, Γ = Tᵀα, and the d×d×m_k products, per head. */
+    /**
+     * The same through A = W_QᵀW_K at the padded width d_p (d rounded up to 16 lanes, the widest
+     * float32 vector): Q = T A, one gather α, Γ = Tᵀα, and the d×d×m_k products, per head.
+     */
     private static double bilinearFma(int N, int M, int d, int mk, int P) {
-        return 2.0 * d * d * P + 2.0 * N * M * M * d + 3.0 * d * d * mk;
+        double dp = padded(d);
+        return 2.0 * d * dp * P + 2.0 * N * M * M * dp + 3.0 * d * d * mk;
+    }
+
+    /** d rounded up to 16, the most lanes a vector of the engine holds: the bilinear rows' width (at most). */
+    private static int padded(int d) {
+        return (d + 15) / 16 * 16;
     }
 
     /** Whether a direct run of this shape scores through A = W_QᵀW_K: the order with fewer multiply-adds (a tie keeps the projections). */
@@ -97,9 +106,11 @@ public final class CostModel {
      * (P×d), A, Γ, Γᵀ (d×d), W_K and ∇W_Qᵀ (m_k×d) and the m_k-wide projections its evaluation makes.
      */
     static double directWords(int N, int M, int d, int mk, int mv, int P, int heads) {
+        boolean bi = bilinear(N, M, d, mk, P);
+        double dp = padded(d);
         double head = 2.0 * mk * d + mv * d
-                + (bilinear(N, M, d, mk, P) ? 2.0 * P * d + 2.0 * P * mk + 3.0 * d * d + 2.0 * mk * d : 4.0 * P * mk);
-        return 2.0 * P * d + heads * head;
+                + (bi ? 2.0 * P * dp + 2.0 * P * mk + 2.0 * d * dp + d * d + mk * dp + d * mk : 4.0 * P * mk);
+        return 2.0 * P * d + (bi ? P * dp : 0) + heads * head;
     }
 
     /**

@@ -38,9 +38,12 @@ final class DirectRunF32 extends AttentionRunF32 {
     final float[] wO;          // m_v
     final float[] vo;          // d      W_Vᵀ w_O: u_j = vo·t_j
     final float[] r;           // d      Tᵀγ
-    final boolean bilinear;    // scores through A = W_QᵀW_K at width d
-    final float[] A, Gm;       // d×d    A = W_QᵀW_K and Γ = Tᵀα (bilinear only)
-    final float[] WK, gQt;     // m_k×d  W_K, and d×m_k the step's ∇W_Qᵀ (bilinear only)
+    final boolean bilinear;    // scores through A = W_QᵀW_K at width d_p
+    final int dp;              // d_p: d rounded up to whole vectors, the width of the bilinear rows (0 without)
+    final float[] Tp;          // P×d_p  the tokens with zero columns past d: the keys k_j (bilinear only; shared by the heads)
+    final float[] A, Gm;       // d×d_p  A = W_QᵀW_K and Γ = Tᵀα, zero past column d (bilinear only)
+    final float[] GmT;         // d×d    Γᵀ (bilinear only)
+    final float[] WK, gQt;     // m_k×d_p W_K, zero past column d, and d×m_k the step's ∇W_Qᵀ (bilinear only)
     /** Tokens per block of the gradient GEMMs: a 256×m_k block of α is 64 KiB at m_k = 64 in float32. */
     static final int TOKEN_BLOCK = 256;
 
@@ -52,11 +55,17 @@ final class DirectRunF32 extends AttentionRunF32 {
         int P = data.train().P(), d = data.config().d(), mk = data.config().mk();
         boolean bilinear = CostModel.bilinear(data.train().N(), data.train().M(), d, mk, P);
         float[] T = first != null ? first.T : toFloat(data.train().tokens());
-        int width = bilinear ? d : mk;
-        super(data, width, !bilinear, new float[P * width], bilinear ? T : new float[P * width], new float[P], f);
+        // The bilinear rows are padded with zeros to whole vectors: a width of d = 49 would leave the
+        // GEMM's register tile unused (all columns in its one-vector tail) and the scores a scalar tail.
+        int dp = bilinear ? padded(d) : 0;
+        float[] Tp = !bilinear ? null : first != null ? first.Tp : pad(T, P, d, dp);
+        int width = bilinear ? dp : mk;
+        super(data, width, !bilinear, new float[P * width], bilinear ? Tp : new float[P * width], new float[P], f);
         this.d = d;
         this.bilinear = bilinear;
+        this.dp = dp;
         this.T = T;
+        this.Tp = Tp;
         if (first != null) {
             Tt = first.Tt;
             Se = first.Se;
@@ -74,10 +83,23 @@ final class DirectRunF32 extends AttentionRunF32 {
         wO = toFloat(w0.wO());
         vo = new float[d];
         r = new float[d];
-        A = bilinear ? new float[d * d] : null;
-        Gm = bilinear ? new float[d * d] : null;
-        WK = bilinear ? new float[mk * d] : null;
+        A = bilinear ? new float[d * dp] : null;
+        Gm = bilinear ? new float[d * dp] : null;
+        GmT = bilinear ? new float[d * d] : null;
+        WK = bilinear ? new float[mk * dp] : null;
         gQt = bilinear ? new float[d * mk] : null;
+    }
+
+    /** d rounded up to a whole number of vectors. */
+    static int padded(int d) {
+        return (d + KernelsF32.L - 1) / KernelsF32.L * KernelsF32.L;
+    }
+
+    /** x (rows×cols) with zero columns up to {@code width}. */
+    private static float[] pad(float[] x, int rows, int cols, int width) {
+        float[] out = new float[rows * width];
+        for (int i = 0; i < rows; i++) System.arraycopy(x, i * cols, out, i * width, cols);
+        return out;
     }
 
     /** The run's heads, summing into f (N), sharing one float copy of the tokens. */
@@ -106,10 +128,10 @@ final class DirectRunF32 extends AttentionRunF32 {
     void project() {
         java.util.Arrays.fill(Q, 0);
         if (bilinear) {
-            transposeInto(WKt, d, mk, WK);
+            transposeInto(WKt, d, mk, WK, dp);
             java.util.Arrays.fill(A, 0);
-            gemm(A, 1, WQt, WK, d, mk, d);
-            gemmPar(Q, 1, T, A, P, d, d);
+            gemm(A, 1, WQt, WK, d, mk, dp);
+            gemmPar(Q, 1, T, A, P, d, dp);
         } else {
             java.util.Arrays.fill(K, 0);
             gemmPar(Q, 1, T, WQt, P, d, mk);
@@ -119,10 +141,10 @@ final class DirectRunF32 extends AttentionRunF32 {
         for (int j = 0; j < P; j++) u[j] = dot(T, j * d, vo, 0, d);
     }
 
-    /** out (cols×rows) = xᵀ for x rows×cols, into a held array. */
-    private static void transposeInto(float[] x, int rows, int cols, float[] out) {
+    /** out = xᵀ for x rows×cols, into a held array of cols rows {@code stride} ≥ rows apart (the rest untouched). */
+    private static void transposeInto(float[] x, int rows, int cols, float[] out, int stride) {
         for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) out[j * rows + i] = x[i * cols + j];
+            for (int j = 0; j < cols; j++) out[j * stride + i] = x[i * cols + j];
         }
     }
 
@@ -140,10 +162,13 @@ final class DirectRunF32 extends AttentionRunF32 {
         if (bilinear) {
             // Γ = Tᵀα (d×d); ∇W_Qᵀ = Γ W_Kᵀ and ∇W_Kᵀ = Γᵀ W_Qᵀ, both at the weights before the step.
             java.util.Arrays.fill(Gm, 0);
-            tokenGemm(Gm, 1, alpha, d);
+            tokenGemm(Gm, 1, alpha, dp);
             java.util.Arrays.fill(gQt, 0);
-            gemm(gQt, 1, Gm, WKt, d, d, mk);
-            gemm(WKt, -eta, transpose(Gm, d, d), WQt, d, d, mk);
+            gemm(gQt, 1, Gm, dp, WKt, d, d, mk);
+            for (int i = 0; i < d; i++) {   // Γᵀ from Γ's first d columns (its rows are d_p apart)
+                for (int j = 0; j < d; j++) GmT[j * d + i] = Gm[i * dp + j];
+            }
+            gemm(WKt, -eta, GmT, WQt, d, d, mk);
             axpy(-eta, gQt, 0, WQt, 0, d * mk);
         } else {
             tokenGemm(WQt, -eta, alpha, mk);
