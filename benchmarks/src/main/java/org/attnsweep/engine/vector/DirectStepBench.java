@@ -1,10 +1,6 @@
 package org.attnsweep.engine.vector;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.attnsweep.data.DataFactory;
-import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
 import org.attnsweep.engine.Formulation;
 import org.attnsweep.model.Precision;
@@ -23,7 +19,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -43,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-public class DirectStepBench {
+public class DirectStepBench extends BatchStepState {
 
     /** R, runs in the batch. */
     @Param({"1", "16"})
@@ -53,11 +48,6 @@ public class DirectStepBench {
     @Param({"2"})
     public int threads;
 
-    private List<RunData> runs;
-    private VectorEngine engine;
-    private EngineBatch batch;
-    private boolean[] active;
-    private double[] loss;
     private long flopPerRunStep;
 
     /** The benchmark's run: paper A's heatmap cell at N = 1000, d = 49, m_k = m_v = 64. */
@@ -76,34 +66,10 @@ public class DirectStepBench {
 
     @Setup(Level.Trial)
     public void data() {
-        RunSpec s = spec();
-        runs = new ArrayList<>(R);
-        for (int r = 0; r < R; r++) runs.add(DataFactory.generate(s.build(r)));
+        start(spec(), R, new VectorEngine(Precision.FLOAT32, Formulation.DIRECT, threads, null), "direct");
         RunConfig c = runs.getFirst().config();
         int P = runs.getFirst().train().P();
         flopPerRunStep = Math.round(2 * CostModel.directFma(c.N(), c.M(), c.d(), c.mk(), c.mv(), P, c.heads()));
-        engine = new VectorEngine(Precision.FLOAT32, Formulation.DIRECT, threads, null);
-        active = new boolean[R];
-        java.util.Arrays.fill(active, true);
-        loss = new double[R];
-        System.err.println(engine.describe() + " R=" + R + " P=" + P);
-    }
-
-    @Setup(Level.Iteration)
-    public void open() {
-        if (batch != null) batch.close();
-        batch = engine.open(runs);
-        java.util.Arrays.fill(loss, 0);
-    }
-
-    @TearDown(Level.Iteration)
-    public void checkFinite() {
-        for (int r = 0; r < R; r++) {
-            if (!Double.isFinite(loss[r])) {
-                throw new IllegalStateException("run " + r + " diverged (loss " + loss[r]
-                        + "): its steps skip the update, so the timing would be wrong");
-            }
-        }
     }
 
     /** Run-steps and counted FLOPs, reported by JMH as rates next to the primary score. */

@@ -1,11 +1,6 @@
 package org.attnsweep.engine.vector;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.attnsweep.data.DataFactory;
-import org.attnsweep.data.RunData;
-import org.attnsweep.engine.EngineBatch;
 import org.attnsweep.engine.Formulation;
 import org.attnsweep.model.Precision;
 import org.attnsweep.model.RunSpec;
@@ -20,7 +15,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -41,7 +35,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx4g"})
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 3, time = 2)
-public class HeadsStepBench {
+public class HeadsStepBench extends BatchStepState {
 
     @Param({"1", "2", "4"})
     public int heads;
@@ -57,45 +51,15 @@ public class HeadsStepBench {
     @Param({"2"})
     public int threads;
 
-    private List<RunData> runs;
-    private VectorEngine engine;
-    private EngineBatch batch;
-    private boolean[] active;
-    private double[] loss;
-
     @Setup(Level.Trial)
     public void data() {
         RunSpec s = VectorStepBench.spec("zhang");
         s.heads = heads;
-        runs = new ArrayList<>(R);
-        for (int r = 0; r < R; r++) runs.add(DataFactory.generate(s.build(r)));
-        engine = new VectorEngine(Precision.FLOAT32, Formulation.parse(form), threads, null);
-        active = new boolean[R];
-        java.util.Arrays.fill(active, true);
-        loss = new double[R];
-        System.err.println(engine.describe() + " H=" + heads + " R=" + R + " P=" + runs.getFirst().config().tokenCount());
-    }
-
-    @Setup(Level.Iteration)
-    public void open() {
-        if (batch != null) batch.close();
-        batch = engine.open(runs);
-        java.util.Arrays.fill(loss, 0);
-    }
-
-    @TearDown(Level.Iteration)
-    public void checkFinite() {
-        for (int r = 0; r < R; r++) {
-            if (!Double.isFinite(loss[r])) {
-                throw new IllegalStateException("run " + r + " with H=" + heads + " diverged (loss " + loss[r]
-                        + "): its steps skip the update, so the timing would be wrong");
-            }
-        }
+        start(s, R, new VectorEngine(Precision.FLOAT32, Formulation.parse(form), threads, null), "H=" + heads);
     }
 
     @Benchmark
     public double[] step() {
-        batch.step(active, loss);
-        return loss;
+        return stepAll();
     }
 }

@@ -1,14 +1,9 @@
 package org.attnsweep.engine.vector;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.attnsweep.data.DataFactory;
-import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
 import org.attnsweep.model.Precision;
 import org.attnsweep.model.Presets;
-import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -22,7 +17,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -50,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "-Xmx6g"})
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
-public class VectorStepBench {
+public class VectorStepBench extends BatchStepState {
 
     @Param({"zhang", "jiang"})
     public String shape;
@@ -63,11 +57,6 @@ public class VectorStepBench {
     @Param({"2"})
     public int threads;
 
-    private List<RunData> runs;
-    private VectorEngine engine;
-    private EngineBatch batch;
-    private boolean[] active;
-    private double[] loss;
     /** FLOP of docs/math.md §4's leading term per run-step: 4·m_k·P². */
     private long flopPerRunStep;
 
@@ -87,33 +76,8 @@ public class VectorStepBench {
 
     @Setup(Level.Trial)
     public void data() {
-        RunSpec s = spec(shape);
-        runs = new ArrayList<>(R);
-        for (int r = 0; r < R; r++) runs.add(DataFactory.generate(s.build(r)));
-        RunConfig c = runs.getFirst().config();
-        flopPerRunStep = (long) c.stepFlops();
-        engine = new VectorEngine(Precision.FLOAT32, threads);
-        active = new boolean[R];
-        java.util.Arrays.fill(active, true);
-        loss = new double[R];
-        System.err.println(engine.describe() + " shape=" + shape + " R=" + R + " P=" + c.tokenCount());
-    }
-
-    @Setup(Level.Iteration)
-    public void open() {
-        if (batch != null) batch.close();
-        batch = engine.open(runs);
-        java.util.Arrays.fill(loss, 0);
-    }
-
-    @TearDown(Level.Iteration)
-    public void checkFinite() {
-        for (int r = 0; r < R; r++) {
-            if (!Double.isFinite(loss[r])) {
-                throw new IllegalStateException("run " + r + " of shape " + shape + " diverged (loss " + loss[r]
-                        + "): its steps skip the update, so the timing would be wrong");
-            }
-        }
+        start(spec(shape), R, new VectorEngine(Precision.FLOAT32, threads), "shape=" + shape);
+        flopPerRunStep = (long) runs.getFirst().config().stepFlops();
     }
 
     /**

@@ -1,0 +1,62 @@
+package org.attnsweep.engine.vector;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.attnsweep.data.DataFactory;
+import org.attnsweep.data.RunData;
+import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.model.RunSpec;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.TearDown;
+
+/**
+ * What the step benchmarks share: R runs of one spec on an engine, the batch re-opened before every
+ * iteration (weights back to W(0)), and an iteration that met a non-finite loss refused, as a
+ * diverged run skips its update and would make steps look cheaper. A subclass builds the runs and
+ * the engine in its trial set-up ({@link #start}) and times {@link #step}.
+ */
+abstract class BatchStepState {
+    List<RunData> runs;
+    VectorEngine engine;
+    EngineBatch batch;
+    boolean[] active;
+    double[] loss;
+    /** What the benchmark's parameters chose, for the messages. */
+    private String label;
+
+    /** R runs of {@code spec} (repeats 0..R−1) on {@code engine}, all active; prints the engine line. */
+    final void start(RunSpec spec, int R, VectorEngine engine, String label) {
+        runs = new ArrayList<>(R);
+        for (int r = 0; r < R; r++) runs.add(DataFactory.generate(spec.build(r)));
+        this.engine = engine;
+        this.label = label;
+        active = new boolean[R];
+        java.util.Arrays.fill(active, true);
+        loss = new double[R];
+        System.err.println(engine.describe() + " " + label + " R=" + R + " P=" + runs.getFirst().train().P());
+    }
+
+    @Setup(Level.Iteration)
+    public void open() {
+        if (batch != null) batch.close();
+        batch = engine.open(runs);
+        java.util.Arrays.fill(loss, 0);
+    }
+
+    @TearDown(Level.Iteration)
+    public void checkFinite() {
+        for (int r = 0; r < loss.length; r++) {
+            if (!Double.isFinite(loss[r])) {
+                throw new IllegalStateException("run " + r + " (" + label + ") diverged (loss " + loss[r]
+                        + "): its steps skip the update, so the timing would be wrong");
+            }
+        }
+    }
+
+    /** One GD step of every run of the batch. */
+    final double[] stepAll() {
+        batch.step(active, loss);
+        return loss;
+    }
+}
