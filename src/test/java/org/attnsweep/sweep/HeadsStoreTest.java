@@ -55,11 +55,7 @@ class HeadsStoreTest {
     }
 
     static Path copy(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        try (Stream<Path> s = Files.list(fresh)) {
-            for (Path f : s.filter(Files::isRegularFile).toList()) Files.copy(f, dir.resolve(f.getFileName()));
-        }
-        return dir;
+        return StoreFaultTest.copyFiles(fresh, dir);
     }
 
     static void identical(Path want, Path dir) throws IOException {

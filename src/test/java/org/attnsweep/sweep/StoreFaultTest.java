@@ -53,8 +53,13 @@ class StoreFaultTest {
     }
 
     static Path copy(Path dir) throws IOException {
+        return copyFiles(fresh, dir);
+    }
+
+    /** A copy of the files (not folders) of result directory {@code from} in {@code dir}. */
+    static Path copyFiles(Path from, Path dir) throws IOException {
         Files.createDirectories(dir);
-        try (Stream<Path> s = Files.list(fresh)) {
+        try (Stream<Path> s = Files.list(from)) {
             for (Path f : s.filter(Files::isRegularFile).toList()) Files.copy(f, dir.resolve(f.getFileName()));
         }
         return dir;
