@@ -19,6 +19,7 @@ public final class BatchOrder {
     private final int N, B, perEpoch;
     private int[] perm;
     private long epoch = -1;
+    private int[] step;   // B  scratch of mask: no allocation per step
 
     public BatchOrder(RunConfig c) {
         stream = Stream.of(c.seed(), c.repeat(), "batch-order");
@@ -44,10 +45,10 @@ public final class BatchOrder {
 
     /** in[n] = whether sample n is in step t's batch (length N). */
     public void mask(long t, boolean[] in) {
-        int[] b = new int[B];
-        batch(t, b);
+        if (step == null) step = new int[B];
+        batch(t, step);
         java.util.Arrays.fill(in, false);
-        for (int n : b) in[n] = true;
+        for (int n : step) in[n] = true;
     }
 
     /** A uniform permutation of 0..n−1 (Fisher–Yates, draw i of the stream for position n−1−i). */
