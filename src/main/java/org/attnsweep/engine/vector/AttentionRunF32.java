@@ -107,10 +107,10 @@ abstract class AttentionRunF32 {
     abstract void update();
 
     /**
-     * This head's projections at the current weights, in float64: of the training tokens, the test
-     * tokens, and the probes μ₊, μ₋ (the arguments of {@link Metrics#compute}).
+     * This head's projections at the current weights, in this file's precision: of the training
+     * tokens, the test tokens, and the probes μ₊, μ₋ (what {@link EvalF32#add} reads).
      */
-    abstract org.attnsweep.engine.Projected[] projections();
+    abstract EvalF32.Head projections();
 
     /** This head's current weights in float64. */
     abstract org.attnsweep.model.Weights weights();

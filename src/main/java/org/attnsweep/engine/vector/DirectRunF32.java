@@ -8,7 +8,6 @@ import static org.attnsweep.engine.vector.KernelsF32.toFloat;
 import static org.attnsweep.engine.vector.KernelsF32.transpose;
 
 import org.attnsweep.data.RunData;
-import org.attnsweep.engine.Projected;
 import org.attnsweep.model.Weights;
 
 /**
@@ -198,27 +197,21 @@ final class DirectRunF32 extends AttentionRunF32 {
     }
 
     @Override
-    Projected[] projections() {
+    EvalF32.Head projections() {
         project();
         float[] qm = Q, km = K;
-        if (bilinear) { // the metrics read the m_k-wide projections
+        if (bilinear) { // the evaluation reads the m_k-wide projections
             qm = new float[P * mk];
             km = new float[P * mk];
             gemm(qm, 1, T, WQt, P, d, mk);
             gemm(km, 1, T, WKt, P, d, mk);
         }
-        Projected tr = new Projected(mk, toDouble(qm), toDouble(km), toDouble(u));
         int E = Se.length / d;
         float[] qe = new float[E * mk], ke = new float[E * mk], ue = new float[E];
         gemm(qe, 1, Se, WQt, E, d, mk);
         gemm(ke, 1, Se, WKt, E, d, mk);
         for (int j = 0; j < E; j++) ue[j] = dot(Se, j * d, vo, 0, d);
-        Projected te = new Projected(mk, toDouble(qe), toDouble(ke), toDouble(ue));
-        Projected probes = new Projected(mk,
-                java.util.Arrays.copyOfRange(te.q(), (E - 2) * mk, E * mk),
-                java.util.Arrays.copyOfRange(te.k(), (E - 2) * mk, E * mk),
-                java.util.Arrays.copyOfRange(te.u(), E - 2, E));
-        return new Projected[] {tr, te, probes};
+        return new EvalF32.Head(qm, km, u, qe, ke, ue, E - 2);
     }
 
     @Override

@@ -2,7 +2,7 @@ package org.attnsweep.engine.vector;
 
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.Metrics;
-import org.attnsweep.engine.Projected;
+import org.attnsweep.model.Metric;
 import org.attnsweep.model.Weights;
 
 /**
@@ -56,18 +56,14 @@ final class HeadsRunF32 implements LockstepBatch.Run {
         return loss;
     }
 
+    /** The metrics from every head's projections, evaluated head by head in this file's precision ({@link EvalF32}). */
     @Override
     public void metrics(double[] out) {
-        int H = heads.length;
-        Projected[] tr = new Projected[H], te = new Projected[H], probes = new Projected[H];
-        for (int h = 0; h < H; h++) {
-            Projected[] p = heads[h].projections();
-            tr[h] = p[0];
-            te[h] = p[1];
-            probes[h] = p[2];
-        }
         AttentionRunF32 first = heads[0];
-        Metrics.compute(first.c, first.train, tr, first.data.test(), te, probes, out);
+        int H = heads.length;
+        EvalF32 eval = new EvalF32(first.train, first.data.test(), first.mk, H, out.length >= Metric.width(H));
+        for (AttentionRunF32 h : heads) eval.add(h.projections());
+        Metrics.assemble(first.c, first.train, first.data.test(), eval.parts(), out);
     }
 
     @Override

@@ -8,7 +8,6 @@ import static org.attnsweep.engine.vector.KernelsF32.toDouble;
 import static org.attnsweep.engine.vector.KernelsF32.toFloat;
 
 import org.attnsweep.data.RunData;
-import org.attnsweep.engine.Projected;
 import org.attnsweep.model.Weights;
 
 /**
@@ -138,15 +137,14 @@ final class SpanRunF32 extends AttentionRunF32 {
     }
 
     @Override
-    Projected[] projections() {
+    EvalF32.Head projections() {
         settleSpan();
         if (trainWo) scalarizeV(V, wO);
-        Projected tr = new Projected(mk, toDouble(Q), toDouble(K), toDouble(u));
         // Evaluation tokens: q(s) = W_Q(0)s + A_Q (Tᵀ s), likewise k and u. Before the first
         // update every A is zero and the W(0) part is all there is.
         int E = s.Ec;
         float[] qe = initial(0, s.Q0e, E * mk), ke = initial(1, s.K0e, E * mk);
-        float[] ue = new float[E];
+        float[] ue = scratch(3, E);
         boolean moved = updates > 0;
         if (moved) {
             projectMoved(qe, AQ, mk);
@@ -167,30 +165,31 @@ final class SpanRunF32 extends AttentionRunF32 {
             scale(ke, r * mk, mk, s.scale);
             ue[r] *= s.scale;
         }
-        Projected te = new Projected(mk, toDouble(qe), toDouble(ke), toDouble(ue));
-        int p0 = s.probe0;
-        Projected probes = new Projected(mk,
-                java.util.Arrays.copyOfRange(te.q(), p0 * mk, (p0 + 2) * mk),
-                java.util.Arrays.copyOfRange(te.k(), p0 * mk, (p0 + 2) * mk),
-                java.util.Arrays.copyOfRange(te.u(), p0, p0 + 2));
-        return new Projected[] {tr, te, probes};
+        return new EvalF32.Head(Q, K, u, qe, ke, ue, s.probe0);
     }
 
     /**
-     * Per thread (evaluations run one run at a time on the thread that asks for the metrics): the
-     * evaluation tokens' projections qe, ke (E×m_k) and ve (E×m_v), reused across evaluations and
-     * runs instead of allocated per evaluation. Per thread rather than per run so that the memory
-     * stays what CostModel.testWords counts (nothing of these lives between evaluations of a run:
-     * the Projected take float64 copies).
+     * Per thread (evaluations run one run at a time, head by head, on the thread that asks for the
+     * metrics, and {@link EvalF32#add} reads a head's projections before the next head's): the
+     * evaluation tokens' projections qe, ke (E×m_k), ve (E×m_v) and ue (E), reused across
+     * evaluations, heads and runs instead of allocated per evaluation. Per thread rather than per
+     * run so that the memory stays what CostModel.testWords counts (nothing of these lives between
+     * evaluations of a run).
      */
-    private static final ThreadLocal<float[][]> EVAL = ThreadLocal.withInitial(() -> new float[3][0]);
+    private static final ThreadLocal<float[][]> EVAL = ThreadLocal.withInitial(() -> new float[4][0]);
+
+    /** Scratch {@code k} of this thread, n floats (contents left from its last use). */
+    private static float[] scratch(int k, int n) {
+        float[][] scratch = EVAL.get();
+        if (scratch[k].length != n) scratch[k] = new float[n];
+        return scratch[k];
+    }
 
     /** Scratch {@code k} of this thread holding a copy of {@code from} (n floats). */
     private static float[] initial(int k, float[] from, int n) {
-        float[][] scratch = EVAL.get();
-        if (scratch[k].length != n) scratch[k] = new float[n];
-        System.arraycopy(from, 0, scratch[k], 0, n);
-        return scratch[k];
+        float[] x = scratch(k, n);
+        System.arraycopy(from, 0, x, 0, n);
+        return x;
     }
 
     /** out (E×w) += Te·A with A's two signal rows times the set-up's scale: the evaluation tokens' moved part. */

@@ -1,0 +1,151 @@
+package org.attnsweep.engine.vector;
+
+import static org.attnsweep.engine.vector.KernelsF32.L;
+import static org.attnsweep.engine.vector.KernelsF32.dot;
+
+import org.attnsweep.data.TokenSet;
+import org.attnsweep.engine.Metrics;
+
+/**
+ * One run's evaluation (the per-sample parts of docs/math.md §5, §7) on the vector engine's
+ * micro-kernels in this file's precision, straight from the projections the run holds: no float64
+ * copies of them. The build derives EvalF64 from this file. The parts go to
+ * {@link Metrics#assemble}, where the metric definitions live.
+ *
+ * <p>Per sample of M tokens: the M×M scores z_la = q_{j_l}·k_{j_a} on the training step's scores
+ * kernel ({@link KernelsF32#scores}: 2×4 dot products in flight, m_k-wide vectors), the softmax
+ * S_la and f_h = (1/M) Σ_l Σ_a S_la u_{j_a} in the order the training forward pass sums them, and
+ * for training samples c_a = (1/M) Σ_l S_la and the scores q·k the metrics name, read from z.
+ * Heads are added one at a time ({@link #add}), in head order: f sums them, attention and q·k
+ * are averaged over them, u summed, as {@link Metrics#compute} combines them.
+ */
+final class EvalF32 {
+    /**
+     * One head's projections at the run's current weights: of the training tokens q_j, k_j (Q, K:
+     * P×m_k row-major) and u_j (P), of the evaluation tokens (qe, ke: E×m_k, ue: E), whose rows
+     * the test set's map indexes, with the probes μ₊, μ₋ at rows probe0, probe0 + 1. The arrays
+     * may be the run's own state or this thread's scratch: {@link #add} reads them at once.
+     */
+    record Head(float[] Q, float[] K, float[] u, float[] qe, float[] ke, float[] ue, int probe0) {
+    }
+
+    private final TokenSet train, test;
+    private final int N, M, mk, H;
+    // Noise positions: ξ_{n,2} is position 1; ξ_{n,3} is position 2, or position 1 where M = 2
+    // (Metrics.compute and kernels/metric_dots.cu pick the same).
+    private final int p2, p3;
+    private final boolean perHead;
+    // The run's parts, filled head by head.
+    private final double[] fTrain, fTest, sig, noise, uNoise, qkSN, qkNS, qkNN;
+    private double uPos, uNeg, qkSS;
+    private final Metrics.Values[] heads;   // H > 1 with per-head values only
+    private int added;
+    // Scratch of one sample: the M×M scores then softmax, c_a (M), the scores kernel's lanes; and
+    // the training sample's scores z at (0, p2), (p3, 0), (p3, p2), kept by forward.
+    private final float[] Z, attn, lanes;
+    private float zSN, zNS, zNN;
+
+    /**
+     * The evaluation of a run of H heads on its training set and test set, each head's projections
+     * m_k wide; with {@code perHead} (H > 1) each head's own values too ({@link Metrics.Parts#heads}).
+     */
+    EvalF32(TokenSet train, TokenSet test, int mk, int H, boolean perHead) {
+        this.train = train;
+        this.test = test;
+        N = train.N();
+        M = train.M();
+        p2 = 1;
+        p3 = Math.min(2, M - 1);
+        this.mk = mk;
+        this.H = H;
+        this.perHead = perHead && H > 1;
+        fTrain = new double[N];
+        fTest = new double[test.N()];
+        sig = new double[N];
+        noise = new double[N];
+        uNoise = new double[N];
+        qkSN = new double[N];
+        qkNS = new double[N];
+        qkNN = new double[N];
+        heads = this.perHead ? new Metrics.Values[H] : null;
+        Z = new float[M * M];
+        attn = new float[M];
+        lanes = new float[8 * L];
+    }
+
+    /** Adds head number {@link #added} (heads come in order 0..H−1) from its projections. */
+    void add(Head p) {
+        int h = added++;
+        double[] hSig = new double[N], hNoise = new double[N], hu = new double[N];
+        double[] hsn = new double[N], hns = new double[N], hnn = new double[N];
+        int[] map = train.map();
+        for (int n = 0; n < N; n++) {
+            fTrain[n] += forward(p.Q(), p.K(), p.u(), map, n, true);
+            hSig[n] = attn[0];
+            hNoise[n] = attn[1];
+            // z_la before the softmax is q_{j_l}·k_{j_a} (scores sums each as dot does): kept by forward.
+            hsn[n] = zSN;
+            hns[n] = zNS;
+            hnn[n] = zNN;
+            hu[n] = p.u()[map[n * M + p2]];
+            sig[n] += hSig[n] / H;
+            noise[n] += hNoise[n] / H;
+            uNoise[n] += hu[n];
+            qkSN[n] += hsn[n] / H;
+            qkNS[n] += hns[n] / H;
+            qkNN[n] += hnn[n] / H;
+        }
+        int[] testMap = test.map();
+        for (int n = 0; n < fTest.length; n++) fTest[n] += forward(p.qe(), p.ke(), p.ue(), testMap, n, false);
+        int r = p.probe0();
+        double pos = p.ue()[r], neg = p.ue()[r + 1], ss = dot(p.qe(), r * mk, p.ke(), r * mk, mk);
+        uPos += pos;
+        uNeg += neg;
+        qkSS += ss / H;
+        if (perHead) heads[h] = new Metrics.Values(hSig, hNoise, hu, hsn, hns, hnn, pos, neg, ss);
+    }
+
+    /** The run's parts, once all H heads are added. */
+    Metrics.Parts parts() {
+        if (added != H) throw new IllegalStateException(added + " of " + H + " heads added");
+        return new Metrics.Parts(fTrain, fTest, new Metrics.Values(sig, noise, uNoise, qkSN, qkNS, qkNN, uPos, uNeg, qkSS), heads);
+    }
+
+    /**
+     * f_h(X_n) of sample n (tokens map[n·M ..]) from the rows Q, K (m_k wide) and u, summed as the
+     * training forward pass sums it (AttentionRunF32.attentionForward); for a training sample
+     * ({@code keep}) also c_a into {@link #attn} and its three named scores.
+     */
+    private float forward(float[] Q, float[] K, float[] u, int[] map, int n, boolean keep) {
+        int base = n * M;
+        for (int l = 0; l < M; l += 2) {
+            for (int a = 0; a < M; a += 4) KernelsF32.scores(Z, 0, Q, K, map, base, l, a, M, mk, lanes);
+        }
+        if (keep) {
+            zSN = Z[p2];
+            zNS = Z[p3 * M];
+            zNN = Z[p3 * M + p2];
+            java.util.Arrays.fill(attn, 0);
+        }
+        float fn = 0;
+        for (int l = 0; l < M; l++) {
+            int row = l * M;
+            float max = Float.NEGATIVE_INFINITY;
+            for (int a = 0; a < M; a++) max = Math.max(max, Z[row + a]);
+            float sum = 0;
+            for (int a = 0; a < M; a++) {
+                float e = (float) Math.exp(Z[row + a] - max);
+                Z[row + a] = e;
+                sum += e;
+            }
+            float ub = 0;
+            for (int a = 0; a < M; a++) {
+                float s = Z[row + a] / sum;
+                ub += s * u[map[base + a]];
+                if (keep) attn[a] += s / M;
+            }
+            fn += ub;
+        }
+        return fn / M;
+    }
+}
