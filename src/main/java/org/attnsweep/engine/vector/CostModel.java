@@ -133,14 +133,16 @@ public final class CostModel {
     }
 
     /**
-     * Float words a run's evaluation on its E tokens (test tokens, probes) holds in {@code form},
-     * beyond the E×d tokens themselves: span keeps their E×P products with the training tokens and
-     * E×m projections of the initial weights; direct projects them through the current weights
-     * (E×m_k twice and E values) at each evaluation; the projections once per head.
+     * Float words a run's evaluation on its E tokens (test tokens, probes) of M-token samples holds
+     * in {@code form}, beyond the E×d tokens themselves: span keeps their E×P products with the
+     * training tokens, E×m projections of the initial weights and the family's test scores at the
+     * initial weights (M×M per test sample for either signal: at most 2·M²·E/(M − 1), as E counts
+     * M − 1 tokens per test sample and a few more); direct projects them through the current weights
+     * (E×m_k twice and E values) at each evaluation; the projections and scores once per head.
      */
-    public static double testWords(Formulation form, int mk, int mv, int P, double E, boolean trainWo, int heads) {
+    public static double testWords(Formulation form, int M, int mk, int mv, int P, double E, boolean trainWo, int heads) {
         return switch (form) {
-            case SPAN -> E * P + heads * (2 * E * mk + (trainWo ? E * mv : 0) + E);
+            case SPAN -> E * P + heads * (2 * E * mk + (trainWo ? E * mv : 0) + E + 2.0 * M * M * E / Math.max(1, M - 1));
             case DIRECT -> heads * (2 * E * mk + E);
             case AUTO -> throw new IllegalArgumentException("testWords needs a form: resolve auto with formOf");
         };

@@ -211,7 +211,7 @@ final class DirectRunF32 extends AttentionRunF32 {
         gemm(qe, 1, Se, WQt, E, d, mk);
         gemm(ke, 1, Se, WKt, E, d, mk);
         for (int j = 0; j < E; j++) ue[j] = dot(Se, j * d, vo, 0, d);
-        return new EvalF32.Head(qm, km, u, qe, ke, ue, E - 2);
+        return new EvalF32.Head(qm, km, u, qe, ke, ue, E - 2, null, 1);
     }
 
     @Override

@@ -25,8 +25,36 @@ final class EvalF32 {
      * P×m_k row-major) and u_j (P), of the evaluation tokens (qe, ke: E×m_k, ue: E), whose rows
      * the test set's map indexes, with the probes μ₊, μ₋ at rows probe0, probe0 + 1. The arrays
      * may be the run's own state or this thread's scratch: {@link #add} reads them at once.
+     *
+     * <p>A family's run before its first update (test rows = the family's W(0) rows with the
+     * signal rows times ‖μ‖) may instead hand over its family's shared test scores
+     * {@code unitScores} ({@link #unitScores}) and qe, ke the family's unscaled rows, with
+     * {@code signalScale} = ‖μ‖ the factor of rows 0, 1 (the signals); else unitScores is null
+     * and signalScale 1.
      */
-    record Head(float[] Q, float[] K, float[] u, float[] qe, float[] ke, float[] ue, int probe0) {
+    record Head(float[] Q, float[] K, float[] u, float[] qe, float[] ke, float[] ue, int probe0, float[] unitScores,
+                float signalScale) {
+    }
+
+    /**
+     * The M×M scores z_la = q_{j_l}·k_{j_a} of every test sample of a family's unit rows (rows
+     * 0, 1 the unit signals e₊, e₋, then the test noise, M − 1 tokens per sample: the layout of
+     * DataFactory.samples) for either signal: block (2n + r)·M² holds sample n with token 0 = row
+     * r (0: e₊, 1: e₋). A run of the family scales z_la by ‖μ‖ once per signal position among l, a.
+     */
+    static float[] unitScores(float[] qe, float[] ke, int testN, int M, int mk) {
+        float[] Z = new float[2 * testN * M * M], lanes = new float[8 * L];
+        int[] map = new int[M];
+        for (int n = 0; n < testN; n++) {
+            for (int l = 1; l < M; l++) map[l] = 2 + n * (M - 1) + (l - 1);
+            for (int r = 0; r < 2; r++) {
+                map[0] = r;
+                for (int l = 0; l < M; l += 2) {
+                    for (int a = 0; a < M; a += 4) KernelsF32.scores(Z, (2 * n + r) * M, qe, ke, map, 0, l, a, M, mk, lanes);
+                }
+            }
+        }
+        return Z;
     }
 
     private final TokenSet train, test;
@@ -80,10 +108,11 @@ final class EvalF32 {
         double[] hsn = new double[N], hns = new double[N], hnn = new double[N];
         int[] map = train.map();
         for (int n = 0; n < N; n++) {
-            fTrain[n] += forward(p.Q(), p.K(), p.u(), map, n, true);
+            scores(p.Q(), p.K(), map, n);
+            fTrain[n] += softmax(p.u(), map, n, true);
             hSig[n] = attn[0];
             hNoise[n] = attn[1];
-            // z_la before the softmax is q_{j_l}·k_{j_a} (scores sums each as dot does): kept by forward.
+            // z_la before the softmax is q_{j_l}·k_{j_a} (scores sums each as dot does): kept by softmax.
             hsn[n] = zSN;
             hns[n] = zNS;
             hnn[n] = zNN;
@@ -96,9 +125,14 @@ final class EvalF32 {
             qkNN[n] += hnn[n] / H;
         }
         int[] testMap = test.map();
-        for (int n = 0; n < fTest.length; n++) fTest[n] += forward(p.qe(), p.ke(), p.ue(), testMap, n, false);
+        for (int n = 0; n < fTest.length; n++) {
+            if (p.unitScores() == null) scores(p.qe(), p.ke(), testMap, n);
+            else sharedScores(p.unitScores(), p.signalScale(), testMap, n);
+            fTest[n] += softmax(p.ue(), testMap, n, false);
+        }
         int r = p.probe0();
-        double pos = p.ue()[r], neg = p.ue()[r + 1], ss = dot(p.qe(), r * mk, p.ke(), r * mk, mk);
+        float sc = p.signalScale();
+        double pos = p.ue()[r], neg = p.ue()[r + 1], ss = sc * sc * dot(p.qe(), r * mk, p.ke(), r * mk, mk);
         uPos += pos;
         uNeg += neg;
         qkSS += ss / H;
@@ -111,16 +145,30 @@ final class EvalF32 {
         return new Metrics.Parts(fTrain, fTest, new Metrics.Values(sig, noise, uNoise, qkSN, qkNS, qkNN, uPos, uNeg, qkSS), heads);
     }
 
-    /**
-     * f_h(X_n) of sample n (tokens map[n·M ..]) from the rows Q, K (m_k wide) and u, summed as the
-     * training forward pass sums it (AttentionRunF32.attentionForward); for a training sample
-     * ({@code keep}) also c_a into {@link #attn} and its three named scores.
-     */
-    private float forward(float[] Q, float[] K, float[] u, int[] map, int n, boolean keep) {
-        int base = n * M;
+    /** The M×M scores z_la = q_{j_l}·k_{j_a} of sample n (tokens map[n·M ..]) into Z, from the rows Q, K (m_k wide). */
+    private void scores(float[] Q, float[] K, int[] map, int n) {
         for (int l = 0; l < M; l += 2) {
-            for (int a = 0; a < M; a += 4) KernelsF32.scores(Z, 0, Q, K, map, base, l, a, M, mk, lanes);
+            for (int a = 0; a < M; a += 4) KernelsF32.scores(Z, 0, Q, K, map, n * M, l, a, M, mk, lanes);
         }
+    }
+
+    /**
+     * The scores of test sample n of a family's run at W(0) into Z: the family's unit scores of the
+     * sample's signal ({@link #unitScores}), row and column 0 (the signal position) times ‖μ‖.
+     */
+    private void sharedScores(float[] unit, float scale, int[] map, int n) {
+        System.arraycopy(unit, (2 * n + map[n * M]) * M * M, Z, 0, M * M);
+        for (int a = 0; a < M; a++) Z[a] *= scale;
+        for (int l = 0; l < M; l++) Z[l * M] *= scale;
+    }
+
+    /**
+     * f_h(X_n) of sample n from its scores in Z and the values u, summed as the training forward
+     * pass sums it (AttentionRunF32.attentionForward); for a training sample ({@code keep}) also
+     * c_a into {@link #attn} and its three named scores.
+     */
+    private float softmax(float[] u, int[] map, int n, boolean keep) {
+        int base = n * M;
         if (keep) {
             zSN = Z[p2];
             zNS = Z[p3 * M];

@@ -143,9 +143,12 @@ final class SpanRunF32 extends AttentionRunF32 {
         // Evaluation tokens: q(s) = W_Q(0)s + A_Q (Tᵀ s), likewise k and u. Before the first
         // update every A is zero and the W(0) part is all there is.
         int E = s.Ec;
-        float[] qe = initial(0, s.Q0e, E * mk), ke = initial(1, s.K0e, E * mk);
-        float[] ue = scratch(3, E);
         boolean moved = updates > 0;
+        // A family's run before its first update evaluates on its family's test scores at W(0):
+        // no projections of its own (EvalF32.Head).
+        boolean shared = !moved && s.unit != null;
+        float[] qe = shared ? s.Q0e : initial(0, s.Q0e, E * mk), ke = shared ? s.K0e : initial(1, s.K0e, E * mk);
+        float[] ue = scratch(3, E);
         if (moved) {
             projectMoved(qe, AQ, mk);
             projectMoved(ke, AK, mk);
@@ -161,11 +164,14 @@ final class SpanRunF32 extends AttentionRunF32 {
             restoreSignal(cV, 1);
         }
         for (int r = 0; r < 2; r++) {
-            scale(qe, r * mk, mk, s.scale);
-            scale(ke, r * mk, mk, s.scale);
+            if (!shared) {
+                scale(qe, r * mk, mk, s.scale);
+                scale(ke, r * mk, mk, s.scale);
+            }
             ue[r] *= s.scale;
         }
-        return new EvalF32.Head(Q, K, u, qe, ke, ue, s.probe0);
+        if (shared) return new EvalF32.Head(Q, K, u, qe, ke, ue, s.probe0, s.unit.testScores(M), s.scale);
+        return new EvalF32.Head(Q, K, u, qe, ke, ue, s.probe0, null, 1);
     }
 
     /**

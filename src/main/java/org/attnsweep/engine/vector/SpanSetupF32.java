@@ -27,10 +27,15 @@ final class SpanSetupF32 {
     final float[] Q0e, K0e, V0e, u0e, Te;
     final int Ec, ldTe, probe0;
     final float scale;
+    /** A family run's unit set-up (whose evaluation rows it shares); null for a unit or a run of its own. */
+    final SpanSetupF32 unit;
+    /** A unit set-up's test scores at W(0) ({@link EvalF32#unitScores}), made on first use by {@link #testScores}. */
+    private float[] testScores;
 
     private SpanSetupF32(int P, float[] G, float[] Q, float[] K, float[] V, float[] u, float[] Q0e, float[] K0e,
-                         float[] V0e, float[] u0e, float[] Te, int Ec, int ldTe, int probe0, float scale) {
+                         float[] V0e, float[] u0e, float[] Te, int Ec, int ldTe, int probe0, float scale, SpanSetupF32 unit) {
         this.P = P;
+        this.unit = unit;
         this.Ec = Ec;
         this.ldTe = ldTe;
         this.probe0 = probe0;
@@ -79,7 +84,7 @@ final class SpanSetupF32 {
             float[] V = new float[P * mv], V0e = new float[E * mv];
             gemm(V, 1, T, WVt, P, d, mv);
             gemm(V0e, 1, Se, WVt, E, d, mv);
-            return new SpanSetupF32(P, G, Q, K, V, null, Q0e, K0e, V0e, null, Te, E, P, E - 2, 1);
+            return new SpanSetupF32(P, G, Q, K, V, null, Q0e, K0e, V0e, null, Te, E, P, E - 2, 1, null);
         }
         // Only u = Vᵀ w_O is ever needed: project W_V(0)ᵀ w_O (d) once.
         float[] vo = new float[d];
@@ -90,7 +95,7 @@ final class SpanSetupF32 {
         float[] u = new float[P], u0e = new float[E];
         for (int j = 0; j < P; j++) u[j] = dot(T, j * d, vo, 0, d);
         for (int j = 0; j < E; j++) u0e[j] = dot(Se, j * d, vo, 0, d);
-        return new SpanSetupF32(P, G, Q, K, null, u, Q0e, K0e, null, u0e, Te, E, P, E - 2, 1);
+        return new SpanSetupF32(P, G, Q, K, null, u, Q0e, K0e, null, u0e, Te, E, P, E - 2, 1, null);
     }
 
     /** A run without a family (data read from files): its own tokens, test tokens and probes, projected, per head. */
@@ -157,9 +162,19 @@ final class SpanSetupF32 {
             SpanSetupF32 unit = units[h];
             float[] Q = rows(unit.Q, mk, sT), K = rows(unit.K, mk, sT);
             float[] V = c.trainWo() ? rows(unit.V, mv, sT) : null, u = c.trainWo() ? null : rows(unit.u, 1, sT);
-            heads[h] = new SpanSetupF32(P, G, Q, K, V, u, unit.Q0e, unit.K0e, unit.V0e, unit.u0e, unit.Te, unit.Ec, Pu, 0, mu);
+            heads[h] = new SpanSetupF32(P, G, Q, K, V, u, unit.Q0e, unit.K0e, unit.V0e, unit.u0e, unit.Te, unit.Ec, Pu, 0, mu, unit);
         }
         return heads;
+    }
+
+    /**
+     * This unit set-up's test scores at W(0) for samples of M tokens, made once and shared by every
+     * run of the family: before its first update a run's test rows are these rows with the signals
+     * times ‖μ‖, so its scores are these times ‖μ‖ at the signal position ({@link EvalF32}).
+     */
+    synchronized float[] testScores(int M) {
+        if (testScores == null) testScores = EvalF32.unitScores(Q0e, K0e, (Ec - 2) / (M - 1), M, Q0e.length / Ec);
+        return testScores;
     }
 
     /** The first scale.length rows of x (width w), row r times scale[r]. */
