@@ -27,7 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The shifted-test-set options end to end: old results unchanged, bad values refused, the ood-angle preset and its figure. */
 class ShiftOptionsTest {
-    /** The command whose results src/test/resources/golden/shift/ holds, stored by main at cc702c2 before the options existed. */
+    /**
+     * The command whose results src/test/resources/golden/shift/ holds, stored by main at cc702c2 before the
+     * options existed, and stored again with GoldenResultTest's vector/ files when the float32 evaluation
+     * changed the last digits of the evaluation columns (same columns; see GoldenResultTest).
+     */
     static final String[] GOLDEN = {"sweep", "--d", "24", "--M", "3", "--sigma", "1,0.5", "--mk", "8", "--mv", "8", "--N", "4,8",
             "--mu", "3,30", "--p", "0,0.1", "--signals", "axis,random", "--repeats", "2", "--steps", "30", "--eval-every", "10",
             "--test-n", "20", "--engine", "vector", "--threads", "1"};
