@@ -133,16 +133,28 @@ public final class CostModel {
     }
 
     /**
+     * Whether a family's span runs share its test scores at the initial weights (2·M² per test
+     * sample: M×M for either signal) for their step-0 evaluation: where those take no more memory
+     * than the test tokens' projections they come from (2·(M − 1)·m_k per test sample), so
+     * sharing at most doubles what the evaluation holds.
+     */
+    static boolean sharesTestScores(int M, int mk) {
+        return (double) M * M <= (double) (M - 1) * mk;
+    }
+
+    /**
      * Float words a run's evaluation on its E tokens (test tokens, probes) of M-token samples holds
      * in {@code form}, beyond the E×d tokens themselves: span keeps their E×P products with the
-     * training tokens, E×m projections of the initial weights and the family's test scores at the
-     * initial weights (M×M per test sample for either signal: at most 2·M²·E/(M − 1), as E counts
-     * M − 1 tokens per test sample and a few more); direct projects them through the current weights
-     * (E×m_k twice and E values) at each evaluation; the projections and scores once per head.
+     * training tokens, E×m projections of the initial weights and, where shared
+     * ({@link #sharesTestScores}), the family's test scores at the initial weights (at most
+     * 2·M²·E/(M − 1), as E counts M − 1 tokens per test sample and a few more); direct projects
+     * them through the current weights (E×m_k twice and E values) at each evaluation; the
+     * projections and scores once per head.
      */
     public static double testWords(Formulation form, int M, int mk, int mv, int P, double E, boolean trainWo, int heads) {
+        double scores = sharesTestScores(M, mk) ? 2.0 * M * M * E / (M - 1) : 0;
         return switch (form) {
-            case SPAN -> E * P + heads * (2 * E * mk + (trainWo ? E * mv : 0) + E + 2.0 * M * M * E / Math.max(1, M - 1));
+            case SPAN -> E * P + heads * (2 * E * mk + (trainWo ? E * mv : 0) + E + scores);
             case DIRECT -> heads * (2 * E * mk + E);
             case AUTO -> throw new IllegalArgumentException("testWords needs a form: resolve auto with formOf");
         };

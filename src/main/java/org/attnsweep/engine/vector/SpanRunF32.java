@@ -145,8 +145,8 @@ final class SpanRunF32 extends AttentionRunF32 {
         int E = s.Ec;
         boolean moved = updates > 0;
         // A family's run before its first update evaluates on its family's test scores at W(0):
-        // no projections of its own (EvalF32.Head).
-        boolean shared = !moved && s.unit != null;
+        // no projections of its own (EvalF32.Head), where the shapes let it (CostModel.sharesTestScores).
+        boolean shared = !moved && s.unit != null && CostModel.sharesTestScores(M, mk);
         float[] qe = shared ? s.Q0e : initial(0, s.Q0e, E * mk), ke = shared ? s.K0e : initial(1, s.K0e, E * mk);
         float[] ue = scratch(3, E);
         if (moved) {
