@@ -6,9 +6,11 @@ import org.attnsweep.model.Metric;
 import org.attnsweep.model.RunConfig;
 
 /**
- * The metric definitions of docs/math.md §5, computed once for every engine from the projections of the
- * training tokens, the test tokens and the two signal probes μ₊, μ₋. Engines differ only in how they
- * obtain the projections.
+ * The metric definitions of docs/math.md §5, one place for every engine: {@link #assemble} turns the
+ * per-sample parts (f of every sample, attention, u and q·k values) into the metrics. The reference
+ * engine gets its parts from float64 projections of the training tokens, the test tokens and the two
+ * signal probes μ₊, μ₋ ({@link #compute}); the vector engine (EvalF32) and the cuda engine compute
+ * them in their own precision from the projections they hold.
  */
 public final class Metrics {
     private Metrics() {

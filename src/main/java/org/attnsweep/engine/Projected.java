@@ -47,7 +47,7 @@ public record Projected(int mk, double[] q, double[] k, double[] u) {
     /** q_{jq} · k_{jk}. */
     public double qk(int jq, int jk) {
         int a = jq * mk, b = jk * mk, i = 0;
-        // Metrics evaluate M² of these per test sample: vectorised, as they dominate evaluation.
+        // Metrics.compute evaluates M² of these per test sample: vectorised, as they dominate its evaluation.
         DoubleVector acc = DoubleVector.zero(S);
         for (int bound = S.loopBound(mk); i < bound; i += S.length()) {
             acc = DoubleVector.fromArray(S, q, a + i).fma(DoubleVector.fromArray(S, k, b + i), acc);

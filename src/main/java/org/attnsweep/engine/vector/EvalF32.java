@@ -69,7 +69,7 @@ final class EvalF32 {
     private final Metrics.Values[] heads;   // H > 1 with per-head values only
     private int added;
     // Scratch of one sample: the M×M scores then softmax, c_a (M), the scores kernel's lanes; and
-    // the training sample's scores z at (0, p2), (p3, 0), (p3, p2), kept by forward.
+    // the training sample's scores z at (0, p2), (p3, 0), (p3, p2), kept by softmax.
     private final float[] Z, attn, lanes;
     private float zSN, zNS, zNN;
 
