@@ -276,6 +276,10 @@ CUresult cuMemcpyHtoDAsync_v2(CUdeviceptr dst, const void* src, size_t n, void*)
     std::memcpy(reinterpret_cast<void*>(dst), src, n);
     return OK;
 }
+CUresult cuMemcpyDtoDAsync_v2(CUdeviceptr dst, CUdeviceptr src, size_t n, void*) {
+    std::memmove(reinterpret_cast<void*>(dst), reinterpret_cast<void*>(src), n);
+    return OK;
+}
 CUresult cuMemcpyDtoHAsync_v2(void* dst, CUdeviceptr src, size_t n, void*) {
     std::memcpy(dst, reinterpret_cast<void*>(src), n);
     return OK;

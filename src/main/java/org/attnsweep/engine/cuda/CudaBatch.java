@@ -61,8 +61,14 @@ final class CudaBatch implements EngineBatch {
     // Mini-batch runs' sample order (null for full batch) and the updates each has taken.
     private final BatchOrder[] order;
     private final long[] updates;
-    // Set-up: ‖μ‖ of each run (1 without a family) and the runs grouped by set-up (R each).
-    private final DeviceBuffer muOf, setupRuns;
+    // Set-up: ‖μ‖ of each run (1 without a family) and the runs grouped by set-up (R each); each
+    // run's set-up group, and the rows of its group's evaluation arrays before the probes (E_r − 2
+    // for a family's run, E_r for a run that is its own unit), by which the metrics read the
+    // group's Q|K(0)(s), u(0)(s), V(0)(s) as the run's slice (kernels/common.cuh's Base).
+    private final DeviceBuffer muOf, setupRuns, groupOf, unitOf;
+    // The groups' unit evaluation projections, group g at g·E_max rows: Q|K(0)(s), u(0)(s) (groups
+    // with fixed w_O), V(0)(s) (with learnable w_O; null when no run learns it).
+    private final DeviceBuffer QK0g, u0g, V0g;
     // Read-back: L of each run at each step of a stretch (READ_EVERY×R doubles) and its pinned host copy.
     private final DeviceBuffer lossHist;
     private final PinnedBuffer lossHost;
@@ -73,7 +79,7 @@ final class CudaBatch implements EngineBatch {
     // Attention forward outputs; fRun: a run's f = Σ_h f_h in each of its head slots (H > 1 only).
     private final DeviceBuffer f, g, c, D, lossTerm, fRun;
     // Test tokens and the probes μ₊, μ₋ (rows E_r−2, E_r−1).
-    private final DeviceBuffer testMap, testY, QK0e, QKe, Te, u0e, ue, V0e, Ve, fTest, dots;
+    private final DeviceBuffer testMap, testY, QKe, Te, ue, Ve, fTest, dots;
 
     /** Steps between two read-backs of the losses: a stopped run recomputes its loss at most this often in vain. */
     static final int READ_EVERY = 32;
@@ -161,6 +167,11 @@ final class CudaBatch implements EngineBatch {
             inBatch = anyMini ? ints((long) READ_EVERY * R * nMax) : null;
             muOf = floats(R);
             setupRuns = ints(R);
+            groupOf = ints(R);
+            unitOf = ints(R);
+            QK0g = floats((long) groups.size() * lay.sQKe());
+            u0g = floats((long) groups.size() * eMax);
+            V0g = anyLearn ? floats((long) groups.size() * lay.sVe()) : null;
             lossHist = doubles((long) READ_EVERY * R);
             lossHost = new PinnedBuffer(8L * READ_EVERY * R);
             map = ints(R * lay.sSamples());
@@ -186,12 +197,9 @@ final class CudaBatch implements EngineBatch {
             lossTerm = doubles((long) R * nMax);
             testMap = ints(R * lay.sTestSamples());
             testY = floats((long) R * ntMax);
-            QK0e = floats(R * lay.sQKe());
             QKe = floats(R * lay.sQKe());
             Te = floats(R * lay.sTe());
-            u0e = floats((long) R * eMax);
             ue = floats((long) R * eMax);
-            V0e = anyLearn ? floats(R * lay.sVe()) : null;
             Ve = anyLearn ? floats(R * lay.sVe()) : null;
             fTest = floats((long) R * ntMax);
             dots = floats(R * lay.sDots());
@@ -277,20 +285,22 @@ final class CudaBatch implements EngineBatch {
      * Returns the pinned block, to be freed once the copies are done.
      */
     private PinnedBuffer upload(int[] N, int[] E, int[] NT, List<int[]> groups) {
-        int[] trainWo = new int[R], order = new int[R], lossKind = new int[R], B = new int[R];
+        int[] trainWo = new int[R], order = new int[R], lossKind = new int[R], B = new int[R], group = new int[R], unit = new int[R];
         float[] eta = new float[R], wo2 = new float[R], mu = new float[R];
         double[] tgt = target.clone();
         int[] mapAll = new int[Math.toIntExact(R * lay.sSamples())], occAll = new int[mapAll.length];
         int[] startAll = new int[Math.toIntExact(R * (pMax + 1L))];
         int[] testMapAll = new int[Math.toIntExact(R * lay.sTestSamples())];
         float[] yAll = new float[R * nMax], testYAll = new float[R * ntMax];
-        for (int[] g : groups) {
+        for (int gi = 0; gi < groups.size(); gi++) {
+            int[] g = groups.get(gi);
             // ‖w_O(0)‖² as float32 entries summed in float64: once per group, as its runs share w_O(0).
             double s = 0;
             for (double v : init(g[3]).wO()) s += (float) v * (float) v;
             for (int i = 3; i < g.length; i++) {
                 order[g[0] + i - 3] = g[i];
                 wo2[g[i]] = (float) s;
+                group[g[i]] = gi;
             }
         }
         for (int r = 0; r < R; r++) {
@@ -301,6 +311,7 @@ final class CudaBatch implements EngineBatch {
             B[r] = cfg.batchSize();
             eta[r] = (float) cfg.lr();
             mu[r] = rd.family() != null ? (float) cfg.mu() : 1f;
+            unit[r] = E[r] - (rd.family() != null ? 2 : 0);
             TokenSet tr = rd.train();
             int base = Math.toIntExact(r * lay.sSamples());
             System.arraycopy(tr.map(), 0, mapAll, base, tr.map().length);
@@ -311,10 +322,10 @@ final class CudaBatch implements EngineBatch {
             for (int n = 0; n < te.N(); n++) testYAll[r * ntMax + n] = te.y()[n];
         }
         // The doubles first, so they sit 8-byte aligned.
-        Object[] src = {tgt, N, P, E, NT, trainWo, order, lossKind, B, eta, wo2, mu, mapAll, occAll, startAll, testMapAll, yAll,
-                testYAll};
-        DeviceBuffer[] dst = {targetOf, nOf, pOf, eOf, ntOf, trainWoOf, setupRuns, lossKindOf, bOf, etaOf, wo2Of, muOf, map, occ,
-                occStart, testMap, y, testY};
+        Object[] src = {tgt, N, P, E, NT, trainWo, order, group, unit, lossKind, B, eta, wo2, mu, mapAll, occAll, startAll, testMapAll,
+                yAll, testYAll};
+        DeviceBuffer[] dst = {targetOf, nOf, pOf, eOf, ntOf, trainWoOf, setupRuns, groupOf, unitOf, lossKindOf, bOf, etaOf, wo2Of, muOf,
+                map, occ, occStart, testMap, y, testY};
         long bytes = 0;
         for (Object a : src) bytes += a instanceof double[] x ? 8L * x.length : 4L * java.lang.reflect.Array.getLength(a);
         PinnedBuffer host = new PinnedBuffer(bytes);
@@ -358,11 +369,14 @@ final class CudaBatch implements EngineBatch {
 
     /**
      * The one-off projections of docs/math.md §4 of every run, group by group: G = TᵀT, Q|K = W(0) T, u (fixed
-     * w_O) or V (learnable w_O), and for the test tokens and probes S: Q|K(0)(s), Tᵀs, u(0)(s) or
-     * V(0)(s), each a slice of the group's set-up scaled by the run's ‖μ‖; w_O(0) copied.
+     * w_O) or V (learnable w_O), and for the test tokens and probes S: Tᵀs, each a slice of the group's
+     * set-up scaled by the run's ‖μ‖; w_O(0) copied. The evaluation projections Q|K(0)(s), u(0)(s),
+     * V(0)(s) are not sliced per run: the group's unit arrays are copied once into the batch and the
+     * metrics read them as each run's slice.
      */
     private void setUp(FamilySlice slice, FamilySetups setups, List<int[]> groups) {
-        for (int[] g : groups) {
+        for (int gi = 0; gi < groups.size(); gi++) {
+            int[] g = groups.get(gi);
             int count = g.length - 3, fixed = g[1], learnable = g[2], pG = 0, eG = 0;
             for (int i = 3; i < g.length; i++) {
                 pG = Math.max(pG, P[g[i]]);
@@ -373,22 +387,26 @@ final class CudaBatch implements EngineBatch {
                 CUdeviceptr all = setupRuns.at(g[0], Integer.BYTES), fix = all, lrn = setupRuns.at(g[0] + fixed, Integer.BYTES);
                 slice.launch(all, count, pG, pOf.ptr(), pOf.ptr(), 0, false, s.G.ptr(), s.P, G.ptr(), lay.sG(), pMax, muOf.ptr(), true);
                 slice.launch(all, count, pG, pOf.ptr(), null, w, false, s.QK.ptr(), w, QK.ptr(), lay.sQK(), w, muOf.ptr(), false);
-                slice.launch(all, count, eG, eOf.ptr(), null, w, s.probes, s.QK0e.ptr(), w, QK0e.ptr(), lay.sQKe(), w, muOf.ptr(), false);
+                QK0g.copyFromAsync(s.QK0e, gi * lay.sQKe() * Float.BYTES, 4L * s.E * w, null);
                 slice.launch(all, count, eG, eOf.ptr(), pOf.ptr(), 0, s.probes, s.Te.ptr(), s.P, Te.ptr(), lay.sTe(), pMax, muOf.ptr(), true);
                 slice.launch(all, count, 1, null, null, mv, false, s.wO.ptr(), mv, wO.ptr(), mv, mv, null, false);
                 if (fixed > 0) {
                     slice.launch(fix, fixed, pG, pOf.ptr(), null, 1, false, s.u().ptr(), 1, u.ptr(), pMax, 1, muOf.ptr(), false);
-                    slice.launch(fix, fixed, eG, eOf.ptr(), null, 1, s.probes, s.u0e().ptr(), 1, u0e.ptr(), eMax, 1, muOf.ptr(), false);
+                    u0g.copyFromAsync(s.u0e(), (long) gi * eMax * Float.BYTES, 4L * s.E, null);
                 }
                 if (learnable > 0) {
                     slice.launch(lrn, learnable, pG, pOf.ptr(), null, mv, false, s.V().ptr(), mv, V.ptr(), lay.sV(), mv, muOf.ptr(), false);
-                    slice.launch(lrn, learnable, eG, eOf.ptr(), null, mv, s.probes, s.V0e().ptr(), mv, V0e.ptr(), lay.sVe(), mv, muOf.ptr(),
-                            false);
+                    V0g.copyFromAsync(s.V0e(), gi * lay.sVe() * Float.BYTES, 4L * s.E * mv, null);
                 }
             } finally {
                 setups.release(s);
             }
         }
+    }
+
+    /** Run r's slice of the group unit arrays in {@code b} (group g at g·stride): its group, probes and ‖μ‖. */
+    private Kernels.Base unitSlice(DeviceBuffer b, long stride) {
+        return new Kernels.Base(b.ptr(), stride, groupOf.ptr(), unitOf.ptr(), muOf.ptr());
     }
 
     /** A batched operand: run r at r·stride of {@code b}. */
@@ -500,7 +518,7 @@ final class CudaBatch implements EngineBatch {
                 c.ptr(), QK.ptr(), lay.sQK(), etaOf.ptr(), trainWoOf.ptr(), AB.ptr(), AQK.ptr(), gamma.ptr(), cV.ptr());
         // Q|K −= η G [α|β], in place.
         k.gemm(false, ids, n, go.ptr(), pOf.ptr(), pOf.ptr(), pMax, pMax, w, all(G, lay.sG(), pMax),
-                all(AB, lay.sQK(), w), QK.ptr(), all(QK, lay.sQK(), w), etaOf.ptr(), -1f);
+                all(AB, lay.sQK(), w), Kernels.Base.of(QK.ptr(), lay.sQK()), all(QK, lay.sQK(), w), etaOf.ptr(), -1f);
         k.valueGram(ids, n, go.ptr(), pOf.ptr(), pMax, G.ptr(), gamma.ptr(), etaOf.ptr(), wo2Of.ptr(), trainWoOf.ptr(),
                 h.ptr(), u.ptr());
         if (lay.learnable()) {
@@ -522,14 +540,15 @@ final class CudaBatch implements EngineBatch {
         k.attentionForward(ids, count, nOf.ptr(), nMax, M, mk, map.ptr(), QK.ptr(), lay.sQK(), u.ptr(), pMax, y.ptr(),
                 lossKindOf.ptr(), bOf.ptr(), null, f.ptr(), null, null, c.ptr(), null, null);
         // Test tokens and probes s: Q|K(s) = Q|K(0)(s) + (Tᵀs)ᵀ A_Q|K, and likewise u(s) (docs/math.md §4).
-        k.gemm(false, ids, count, null, eOf.ptr(), pOf.ptr(), eMax, pMax, w, te, all(AQK, lay.sQK(), w), QK0e.ptr(),
+        // Q|K(0)(s) etc. are the run's slice of its group's unit arrays, read in place.
+        k.gemm(false, ids, count, null, eOf.ptr(), pOf.ptr(), eMax, pMax, w, te, all(AQK, lay.sQK(), w), unitSlice(QK0g, lay.sQKe()),
                 all(QKe, lay.sQKe(), w), null, 1f);
         // Fixed w_O: u(s) = u(0)(s) + ‖w_O‖² (Tᵀs)ᵀ c_V, since A_V = w_O c_Vᵀ.
-        k.gemv(false, listAt(1), fixed, eOf.ptr(), pOf.ptr(), eMax, pMax, te, cV.ptr(), pMax, u0e.ptr(), ue.ptr(), eMax,
+        k.gemv(false, listAt(1), fixed, eOf.ptr(), pOf.ptr(), eMax, pMax, te, cV.ptr(), pMax, unitSlice(u0g, eMax), ue.ptr(), eMax,
                 wo2Of.ptr(), 1f);
         if (lay.learnable()) {
             k.gemm(false, listAt(2), learnable, null, eOf.ptr(), pOf.ptr(), eMax, pMax, mv, te, all(AV, lay.sV(), mv),
-                    V0e.ptr(), all(Ve, lay.sVe(), mv), null, 1f);
+                    unitSlice(V0g, lay.sVe()), all(Ve, lay.sVe(), mv), null, 1f);
             k.scalarizeV(listAt(2), learnable, trainWoOf.ptr(), eOf.ptr(), eMax, mv, Ve.ptr(), wO.ptr(), ue.ptr());
         }
         k.attentionForward(ids, count, ntOf.ptr(), ntMax, M, mk, testMap.ptr(), QKe.ptr(), lay.sQKe(), ue.ptr(), eMax,

@@ -2,6 +2,7 @@ package org.attnsweep.engine.cuda;
 
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
@@ -75,6 +76,16 @@ public final class DeviceBuffer implements AutoCloseable {
         check(offset, n);
         if (to + n > dst.size()) throw new IndexOutOfBoundsException("bytes [" + to + ", " + (to + n) + ") outside a pinned buffer of " + dst.size());
         if (n > 0) cuMemcpyDtoHAsync(dst.at(to), ptr.withByteOffset(offset), n, stream);
+    }
+
+    /**
+     * Copies the first {@code n} bytes of device buffer {@code src} to byte {@code offset} of this
+     * buffer, asynchronously on {@code stream} (null: the default stream, after its kernels).
+     */
+    public void copyFromAsync(DeviceBuffer src, long offset, long n, CUstream stream) {
+        check(offset, n);
+        src.check(0, n);
+        if (n > 0) cuMemcpyDtoDAsync(ptr.withByteOffset(offset), src.ptr, n, stream);
     }
 
     private void copyIn(Pointer host, long offset, long n) {

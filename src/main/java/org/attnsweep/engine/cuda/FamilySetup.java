@@ -134,15 +134,16 @@ final class FamilySetup implements AutoCloseable {
                 data.init().head(head));
     }
 
-    /** u and u(0)(s) for fixed w_O: u = T v_o with v_o = W_Vᵀ w_O (d), made on first use. */
+    /** u and u(0)(s) for fixed w_O: u = T v_o with v_o = W_Vᵀ w_O (d), made on first use (kernels/gemv.cu). */
     DeviceBuffer u() {
         if (u == null) {
             try (DeviceBuffer vo = ctx.alloc(4L * d)) {
                 u = keep(4L * P);
                 u0e = keep(4L * E);
-                k.gemm(false, null, 1, null, null, null, 1, mv, d, op(wO, mv), op(Wv, d), null, op(vo, d), null, 1f);
-                k.gemm(true, null, 1, null, null, null, P, d, 1, op(T, d), op(vo, d), null, op(u, 1), null, 1f);
-                k.gemm(true, null, 1, null, null, null, E, d, 1, op(S, d), op(vo, d), null, op(u0e, 1), null, 1f);
+                // Products with one vector side: gemv, not a GEMM tile of which one column is used.
+                k.gemv(true, null, 1, null, null, d, mv, op(Wv, d), wO.ptr(), 0, null, vo.ptr(), 0, null, 1f);
+                k.gemv(false, null, 1, null, null, P, d, op(T, d), vo.ptr(), 0, null, u.ptr(), 0, null, 1f);
+                k.gemv(false, null, 1, null, null, E, d, op(S, d), vo.ptr(), 0, null, u0e.ptr(), 0, null, 1f);
             }
         }
         return u;

@@ -176,33 +176,47 @@ public final class Kernels implements AutoCloseable {
     }
 
     /**
+     * What a product adds its result to (kernels/common.cuh's Base): run r's C0 at
+     * {@code at + g·stride} floats with g = groupOf[r] (groupOf null: g = r), rows as C's; with
+     * unitOf and muOf, a family's unit array read as run r's slice (family_slice's map: rows after
+     * unitOf[r] are the probes, rows 0, 1 of them times muOf[r]). {@code at} null: no C0.
+     */
+    public record Base(CUdeviceptr at, long stride, CUdeviceptr groupOf, CUdeviceptr unitOf, CUdeviceptr muOf) {
+        /** C0 of run r at at + r·stride, read as it is (null at: none). */
+        public static Base of(CUdeviceptr at, long stride) {
+            return new Base(at, stride, null, null, null);
+        }
+    }
+
+    /**
      * kernels/gemm.cu: C[r] = C0[r] + alpha·scale[r]·A[r]·op(B[r]) for the listed runs (or, with
-     * {@code runs} null, for runs 0..count−1 of the operands). Null go, rowsOf, innerOf, C0, scale
-     * mean: every run, the uniform rows, the uniform inner, no C0, scale 1.
+     * {@code runs} null, for runs 0..count−1 of the operands), C0 as {@link Base} reads it. Null
+     * go, rowsOf, innerOf, C0, scale mean: every run, the uniform rows, the uniform inner, no C0,
+     * scale 1.
      */
     public void gemm(boolean transB, CUdeviceptr runs, int count, CUdeviceptr go, CUdeviceptr rowsOf,
-                     CUdeviceptr innerOf, int rows, int inner, int cols, Operand A, Operand B, CUdeviceptr C0,
+                     CUdeviceptr innerOf, int rows, int inner, int cols, Operand A, Operand B, Base C0,
                      Operand C, CUdeviceptr scale, float alpha) {
         if (count == 0 || rows == 0 || cols == 0) return;
         launch(transB ? gemmNT : gemmNN, transB ? "gemm_nt" : "gemm_nn",
                 ceil(cols, GEMM_TILE_COLS), ceil(rows, GEMM_TILE_ROWS), count, GEMM_THREADS, 0,
                 new Args().ptr(runs).ptr(go).ptr(rowsOf).ptr(innerOf).i(rows).i(inner).i(cols)
                         .ptr(A.at()).l(A.stride()).i(A.ld()).ptr(B.at()).l(B.stride()).i(B.ld())
-                        .ptr(C0).ptr(C.at()).l(C.stride()).i(C.ld()).ptr(scale).f(alpha));
+                        .base(C0).ptr(C.at()).l(C.stride()).i(C.ld()).ptr(scale).f(alpha));
     }
 
     /**
      * kernels/gemv.cu: y[r] = y0[r] + alpha·scale[r]·op(A[r])·x[r] with op(A) = A (A rows×inner) or
-     * Aᵀ (A inner×rows), x of run r at r·strideX and y, y0 at r·strideY. Null runs, rowsOf,
-     * innerOf, y0, scale as in {@link #gemm}.
+     * Aᵀ (A inner×rows), x of run r at r·strideX, y at r·strideY, y0 as {@link Base} reads it. Null
+     * runs, rowsOf, innerOf, y0, scale as in {@link #gemm}.
      */
     public void gemv(boolean transA, CUdeviceptr runs, int count, CUdeviceptr rowsOf, CUdeviceptr innerOf, int rows,
-                     int inner, Operand A, CUdeviceptr x, long strideX, CUdeviceptr y0, CUdeviceptr y, long strideY,
+                     int inner, Operand A, CUdeviceptr x, long strideX, Base y0, CUdeviceptr y, long strideY,
                      CUdeviceptr scale, float alpha) {
         if (count == 0 || rows == 0) return;
         launch(transA ? gemvT : gemvN, transA ? "gemv_t" : "gemv_n", transA ? ceil(rows, 256) : ceil(rows, WARPS), count, 1,
                 256, 0, new Args().ptr(runs).ptr(rowsOf).ptr(innerOf).i(rows).i(inner).ptr(A.at()).l(A.stride()).i(A.ld())
-                        .ptr(x).l(strideX).ptr(y0).ptr(y).l(strideY).ptr(scale).f(alpha));
+                        .ptr(x).l(strideX).base(y0).ptr(y).l(strideY).ptr(scale).f(alpha));
     }
 
     /**
@@ -320,6 +334,12 @@ public final class Kernels implements AutoCloseable {
         Args l(long v) {
             params.add(Pointer.to(new long[] {v}));
             return this;
+        }
+
+        /** A {@link Base} as its five parameters: C0, its stride, group, unit and μ arrays. */
+        Args base(Base b) {
+            if (b == null) return ptr(null).l(0).ptr(null).ptr(null).ptr(null);
+            return ptr(b.at()).l(b.stride()).ptr(b.groupOf()).ptr(b.unitOf()).ptr(b.muOf());
         }
 
         Args f(float v) {
