@@ -142,11 +142,11 @@ final class CudaBatch implements EngineBatch {
             throw new IllegalArgumentException("--M " + M + " needs " + shared + " bytes of shared memory per block in "
                     + "attention_forward; the device allows " + ctx.sharedPerBlock());
         }
-        long need = R * slotBytes(lay, H) + lay.setupBytes(), free = ctx.freeBytes();
+        long need = R * slotBytes(lay, H) + lay.setupBytes(H), free = ctx.freeBytes();
         if (need > free) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
                     "a cuda batch of R=%d runs needs %.2f GiB of device memory; %.2f GiB are free, enough for %d runs of this shape",
-                    R / H, need / 0x1p30, free / 0x1p30, Math.max(0, (free - lay.setupBytes()) / (H * slotBytes(lay, H)))));
+                    R / H, need / 0x1p30, free / 0x1p30, Math.max(0, (free - lay.setupBytes(H)) / (H * slotBytes(lay, H)))));
         }
         List<int[]> groups = groups();
         ctx.makeCurrent();
@@ -382,7 +382,7 @@ final class CudaBatch implements EngineBatch {
                 pG = Math.max(pG, P[g[i]]);
                 eG = Math.max(eG, runs.get(g[i]).test().P() + 2);
             }
-            FamilySetup s = setups.acquire(runs.get(g[3]), pG, head(g[3]));
+            FamilySetup s = setups.acquire(runs.get(g[3]), pG, head(g[3]), lay.keptSetupBytes(H));
             try {
                 CUdeviceptr all = setupRuns.at(g[0], Integer.BYTES), fix = all, lrn = setupRuns.at(g[0] + fixed, Integer.BYTES);
                 slice.launch(all, count, pG, pOf.ptr(), pOf.ptr(), 0, false, s.G.ptr(), s.P, G.ptr(), lay.sG(), pMax, muOf.ptr(), true);

@@ -149,9 +149,9 @@ public final class CudaEngine implements Engine, AutoCloseable {
     public int maxBatch(RunConfig shape) {
         Layout lay = Layout.of(shape);
         long free = ctx.freeBytes();
-        long usable = (long) (free * MEMORY_SHARE) - lay.setupBytes();
-        // A run of H heads holds H slots of per-run state (docs/math.md §7).
+        // A run of H heads holds H slots of per-run state (docs/math.md §7), and H family set-ups are kept.
         int H = shape.heads();
+        long usable = (long) (free * MEMORY_SHARE) - lay.setupBytes(H);
         int r = (int) Math.max(0, Math.min(MAX_RUNS / H, usable / (CudaBatch.slotBytes(lay, H) * H)));
         lastBatch = r;
         log.printf(Locale.ROOT, "cuda: R=%d runs per batch (d=%d M=%d m_k=%d m_v=%d N=%d P=%d: %.1f MiB per run, %.2f GiB free)%n",
@@ -163,6 +163,11 @@ public final class CudaEngine implements Engine, AutoCloseable {
     @Override
     public EngineBatch open(List<RunData> runs) {
         return new CudaBatch(ctx, slice, setups, runs);
+    }
+
+    /** The family set-ups kept between batches (tests read their counts). */
+    FamilySetups setups() {
+        return setups;
     }
 
     /** The device context (benchmarks time kernels against it). */

@@ -111,8 +111,8 @@ final class FamilySetup implements AutoCloseable {
     static FamilySetup ofFamily(CudaContext ctx, CUstream upload, CUevent uploaded, RunData data, int P, int head) {
         Family fam = data.family();
         RunConfig c = data.config();
-        int d = c.d(), M = c.M(), E = 2 + c.testN() * (M - 1);
-        P = Math.max(P, 2 + fam.reserved() * (M - 1));
+        int d = c.d(), M = c.M(), E = familyE(c);
+        P = familyP(data, P);
         double[][] e = fam.directions();
         double[] T = new double[P * d], S = new double[E * d];
         for (double[] x : new double[][] {T, S}) {
@@ -122,6 +122,27 @@ final class FamilySetup implements AutoCloseable {
         System.arraycopy(fam.trainNoise((P - 2) / (M - 1)), 0, T, 2 * d, (P - 2) * d);
         System.arraycopy(fam.testNoise(), 0, S, 2 * d, (E - 2) * d);
         return new FamilySetup(ctx, upload, uploaded, fam, head, T, P, S, E, fam.init().head(head));
+    }
+
+    /** Training rows of the family set-up {@link #ofFamily} makes for {@code data} and at least P. */
+    private static int familyP(RunData data, int P) {
+        return Math.max(P, 2 + data.family().reserved() * (data.config().M() - 1));
+    }
+
+    /** Evaluation rows of a family's set-up: e₊, e₋ and the test noise. */
+    private static int familyE(RunConfig c) {
+        return 2 + c.testN() * (c.M() - 1);
+    }
+
+    /** Device bytes of the family set-up {@link #ofFamily} would make for {@code data} and at least P. */
+    static long bytesOf(RunData data, int P) {
+        RunConfig c = data.config();
+        return bytes(familyP(data, P), familyE(c), c.d(), c.mk(), c.mv());
+    }
+
+    /** Device bytes this set-up may hold (both w_O kinds made). */
+    long bytes() {
+        return bytes(P, E, d, mk, mv);
     }
 
     /** One run's own set-up for head {@code head}: its training tokens; its test tokens, then μ₊, μ₋. */

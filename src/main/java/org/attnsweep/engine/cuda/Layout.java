@@ -80,11 +80,15 @@ record Layout(int d, int M, int mk, int mv, int nMax, int pMax, int ntMax, int e
     }
 
     /**
-     * Device bytes the set-ups take while a batch is opened: the family set-up kept from the last
-     * batch and the one being made ({@link FamilySetups}), each of P_max training and E_max
-     * evaluation tokens.
+     * Device bytes the family set-ups kept for batches of H-head runs may take ({@link FamilySetups}):
+     * every head of one family, each of P_max training and E_max evaluation tokens.
      */
-    long setupBytes() {
-        return 2 * FamilySetup.bytes(pMax, eMax, d, mk, mv);
+    long keptSetupBytes(int H) {
+        return H * FamilySetup.bytes(pMax, eMax, d, mk, mv);
+    }
+
+    /** Device bytes the set-ups take while a batch is opened: those kept, and the one being made. */
+    long setupBytes(int H) {
+        return keptSetupBytes(H) + FamilySetup.bytes(pMax, eMax, d, mk, mv);
     }
 }
