@@ -58,7 +58,8 @@ final class CudaBatch implements EngineBatch {
     // The loss of each run (model/Loss ordinal) and its batch size B (R each), and for batches with
     // mini-batch runs, which samples each step of a read-back stretch takes (READ_EVERY×R×N_max, 0/1).
     private final DeviceBuffer lossKindOf, bOf, inBatch;
-    // Mini-batch runs' sample order (null for full batch) and the updates each has taken.
+    // Mini-batch runs' sample order (in a run's first slot; null for full batch and the other head
+    // slots) and the updates each slot has taken.
     private final BatchOrder[] order;
     private final long[] updates;
     // Set-up: ‖μ‖ of each run (1 without a family) and the runs grouped by set-up (R each); each
@@ -129,7 +130,7 @@ final class CudaBatch implements EngineBatch {
             learn[r] = c.trainWo();
             target[r] = c.targetLoss();
             anyLearn |= learn[r];
-            if (c.miniBatch()) order[r] = new BatchOrder(c);
+            if (c.miniBatch() && r % H == 0) order[r] = new BatchOrder(c);   // a run's head slots share its order
             anyMini |= c.miniBatch();
         }
         nMax = max(N);
@@ -479,7 +480,8 @@ final class CudaBatch implements EngineBatch {
     /**
      * The samples of the next m steps of every listed mini-batch run (docs/math.md §8): step i of the
      * stretch is the run's update {@code updates[r] + i} (a run that stops within the stretch takes no
-     * more, so the rows past its stop are never used). Full-batch runs' rows say every sample.
+     * more, so the rows past its stop are never used). Full-batch runs' rows say every sample. A
+     * run's head slots take the same samples: its first slot's rows, drawn once, are copied.
      */
     private void uploadBatches(boolean[] on, int m) {
         int[] rows = new int[m * R * nMax], b = new int[nMax];
@@ -487,6 +489,10 @@ final class CudaBatch implements EngineBatch {
             if (!on[r]) continue;
             for (int i = 0; i < m; i++) {
                 int at = (i * R + r) * nMax;
+                if (head(r) > 0) {
+                    System.arraycopy(rows, at - head(r) * nMax, rows, at, nMax);
+                    continue;
+                }
                 if (order[r] == null) {
                     java.util.Arrays.fill(rows, at, at + runs.get(r).train().N(), 1);
                     continue;
