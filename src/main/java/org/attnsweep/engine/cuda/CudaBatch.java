@@ -1,8 +1,6 @@
 package org.attnsweep.engine.cuda;
 
-import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
-import static jcuda.driver.JCudaDriver.cuStreamWaitEvent;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,8 +36,11 @@ import org.attnsweep.engine.cuda.Kernels.Operand;
  * <p>Set-up: a run's one-off projections (G, Q|K, u or V, and those of its test tokens and probes)
  * are a scaled slice of its family's, computed once on the device ({@link FamilySetup},
  * kernels/family_slice.cu); what the host still sends per run is its index maps, labels and
- * scalars, from pinned memory on the upload stream. Tokens and W(0) are the ones
- * {@code DataFactory} drew, so every engine sees identical data.
+ * scalars, from pinned memory on the upload stream. The test tokens' projections Q|K(0)(s),
+ * u(0)(s), V(0)(s) are copied once per group and read in place by the metrics as each run's slice.
+ * All of it (zeroing, uploads, set-up products, slices) runs on the upload stream, so a batch may
+ * be opened on another thread while the previous one steps on the default stream. Tokens and W(0)
+ * are the ones {@code DataFactory} drew, so every engine sees identical data.
  */
 final class CudaBatch implements EngineBatch {
     private final CudaContext ctx;
@@ -52,6 +53,12 @@ final class CudaBatch implements EngineBatch {
     private final boolean[] learn;
     private final double[] target;
     private final List<DeviceBuffer> buffers = new ArrayList<>();
+    /**
+     * The stream the batch is prepared on (the engine's upload stream): its buffers zeroed, its
+     * uploads, set-up products and slices, in order, while an earlier batch may step on the default
+     * stream; the constructor returns once it is done, so stepping needs no further wait.
+     */
+    private final jcuda.driver.CUstream prep;
 
     // Per-run scalars (R each) and the run lists of a launch (3 slots of R).
     private final DeviceBuffer nOf, pOf, eOf, ntOf, trainWoOf, go, runList, etaOf, wo2Of, targetOf;
@@ -151,6 +158,7 @@ final class CudaBatch implements EngineBatch {
         }
         List<int[]> groups = groups();
         ctx.makeCurrent();
+        prep = setups.upload;
         PinnedBuffer staged = null;
         try {
             nOf = ints(R);
@@ -206,8 +214,14 @@ final class CudaBatch implements EngineBatch {
             dots = floats(R * lay.sDots());
             staged = upload(N, E, NT, groups);
             setUp(slice, setups, groups);
-            ctx.synchronize();
+            // Done when the upload stream is: only this (preparing) thread waits, not the batch stepping.
+            cuStreamSynchronize(prep);
         } catch (RuntimeException e) {
+            try {
+                cuStreamSynchronize(prep);   // what is queued may still read the buffers freed below
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
             close();
             throw e;
         } finally {
@@ -264,15 +278,15 @@ final class CudaBatch implements EngineBatch {
     }
 
     private DeviceBuffer ints(long n) {
-        return keep(ctx.alloc(n * Integer.BYTES));
+        return keep(ctx.alloc(n * Integer.BYTES, prep));
     }
 
     private DeviceBuffer floats(long n) {
-        return keep(ctx.alloc(n * Float.BYTES));
+        return keep(ctx.alloc(n * Float.BYTES, prep));
     }
 
     private DeviceBuffer doubles(long n) {
-        return keep(ctx.alloc(n * Double.BYTES));
+        return keep(ctx.alloc(n * Double.BYTES, prep));
     }
 
     private DeviceBuffer keep(DeviceBuffer b) {
@@ -351,8 +365,6 @@ final class CudaBatch implements EngineBatch {
             dst[i].putAsync(host, at, 0, n, setups.upload);
             at += n;
         }
-        cuEventRecord(setups.uploaded, setups.upload);
-        cuStreamWaitEvent(null, setups.uploaded, 0);
         return host;
     }
 
@@ -386,18 +398,18 @@ final class CudaBatch implements EngineBatch {
             FamilySetup s = setups.acquire(runs.get(g[3]), pG, head(g[3]), lay.keptSetupBytes(H));
             try {
                 CUdeviceptr all = setupRuns.at(g[0], Integer.BYTES), fix = all, lrn = setupRuns.at(g[0] + fixed, Integer.BYTES);
-                slice.launch(all, count, pG, pOf.ptr(), pOf.ptr(), 0, false, s.G.ptr(), s.P, G.ptr(), lay.sG(), pMax, muOf.ptr(), true);
-                slice.launch(all, count, pG, pOf.ptr(), null, w, false, s.QK.ptr(), w, QK.ptr(), lay.sQK(), w, muOf.ptr(), false);
-                QK0g.copyFromAsync(s.QK0e, gi * lay.sQKe() * Float.BYTES, 4L * s.E * w, null);
-                slice.launch(all, count, eG, eOf.ptr(), pOf.ptr(), 0, s.probes, s.Te.ptr(), s.P, Te.ptr(), lay.sTe(), pMax, muOf.ptr(), true);
-                slice.launch(all, count, 1, null, null, mv, false, s.wO.ptr(), mv, wO.ptr(), mv, mv, null, false);
+                slice.launch(all, count, pG, pOf.ptr(), pOf.ptr(), 0, false, s.G.ptr(), s.P, G.ptr(), lay.sG(), pMax, muOf.ptr(), true, prep);
+                slice.launch(all, count, pG, pOf.ptr(), null, w, false, s.QK.ptr(), w, QK.ptr(), lay.sQK(), w, muOf.ptr(), false, prep);
+                QK0g.copyFromAsync(s.QK0e, gi * lay.sQKe() * Float.BYTES, 4L * s.E * w, prep);
+                slice.launch(all, count, eG, eOf.ptr(), pOf.ptr(), 0, s.probes, s.Te.ptr(), s.P, Te.ptr(), lay.sTe(), pMax, muOf.ptr(), true, prep);
+                slice.launch(all, count, 1, null, null, mv, false, s.wO.ptr(), mv, wO.ptr(), mv, mv, null, false, prep);
                 if (fixed > 0) {
-                    slice.launch(fix, fixed, pG, pOf.ptr(), null, 1, false, s.u().ptr(), 1, u.ptr(), pMax, 1, muOf.ptr(), false);
-                    u0g.copyFromAsync(s.u0e(), (long) gi * eMax * Float.BYTES, 4L * s.E, null);
+                    slice.launch(fix, fixed, pG, pOf.ptr(), null, 1, false, s.u().ptr(), 1, u.ptr(), pMax, 1, muOf.ptr(), false, prep);
+                    u0g.copyFromAsync(s.u0e(), (long) gi * eMax * Float.BYTES, 4L * s.E, prep);
                 }
                 if (learnable > 0) {
-                    slice.launch(lrn, learnable, pG, pOf.ptr(), null, mv, false, s.V().ptr(), mv, V.ptr(), lay.sV(), mv, muOf.ptr(), false);
-                    V0g.copyFromAsync(s.V0e(), gi * lay.sVe() * Float.BYTES, 4L * s.E * mv, null);
+                    slice.launch(lrn, learnable, pG, pOf.ptr(), null, mv, false, s.V().ptr(), mv, V.ptr(), lay.sV(), mv, muOf.ptr(), false, prep);
+                    V0g.copyFromAsync(s.V0e(), gi * lay.sVe() * Float.BYTES, 4L * s.E * mv, prep);
                 }
             } finally {
                 setups.release(s);

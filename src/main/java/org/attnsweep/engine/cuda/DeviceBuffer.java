@@ -8,6 +8,7 @@ import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
+import static jcuda.driver.JCudaDriver.cuMemsetD8Async;
 
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -23,11 +24,15 @@ public final class DeviceBuffer implements AutoCloseable {
     private final long bytes;
     private boolean freed;
 
-    /** Allocates {@code bytes} (at least 8, so an empty array still has an address). */
-    DeviceBuffer(long bytes) {
+    /**
+     * Allocates {@code bytes} (at least 8, so an empty array still has an address), zero-filled on
+     * {@code stream} (null: the default stream).
+     */
+    DeviceBuffer(long bytes, CUstream stream) {
         this.bytes = Math.max(bytes, 8);
         cuMemAlloc(ptr, this.bytes);
-        cuMemsetD8(ptr, (byte) 0, this.bytes);
+        if (stream == null) cuMemsetD8(ptr, (byte) 0, this.bytes);
+        else cuMemsetD8Async(ptr, (byte) 0, this.bytes, stream);
     }
 
     /** The device address of the buffer's first byte. */

@@ -22,6 +22,7 @@ import jcuda.driver.CUfunction;
 import jcuda.driver.CUjit_option;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
 import jcuda.driver.JITOptions;
 
 /**
@@ -59,6 +60,10 @@ public final class Kernels implements AutoCloseable {
     private final int ccMajor, ccMinor;
     private final CUfunction gemmNN, gemmNT, gemvN, gemvT, attentionForward, lossReduce, gather,
             valueGram, valueUpdate, scalarizeV, metricDots, headsSum;
+    /** The stream every launch goes to (null: the default stream). */
+    private final CUstream stream;
+    /** Whether this launcher shares another's modules ({@link #on}): it unloads nothing. */
+    private final boolean view;
     /** Each function's kernel file, the name {@link PerfModel} and {@link KernelTimer} use. */
     private static final Map<CUfunction, String> NAMES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
     /** Benchmarks only: when set, every launch is timed by CUDA events under its kernel file's name. */
@@ -93,6 +98,8 @@ public final class Kernels implements AutoCloseable {
     Kernels(int ccMajor, int ccMinor) {
         this.ccMajor = ccMajor;
         this.ccMinor = ccMinor;
+        this.stream = null;
+        this.view = false;
         try {
             gemmNN = function("gemm", "gemm_nn");
             gemmNT = function("gemm", "gemm_nt");
@@ -110,6 +117,34 @@ public final class Kernels implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    private Kernels(Kernels k, CUstream stream) {
+        ccMajor = k.ccMajor;
+        ccMinor = k.ccMinor;
+        loaded.addAll(k.loaded);
+        gemmNN = k.gemmNN;
+        gemmNT = k.gemmNT;
+        gemvN = k.gemvN;
+        gemvT = k.gemvT;
+        attentionForward = k.attentionForward;
+        lossReduce = k.lossReduce;
+        gather = k.gather;
+        valueGram = k.valueGram;
+        valueUpdate = k.valueUpdate;
+        scalarizeV = k.scalarizeV;
+        metricDots = k.metricDots;
+        headsSum = k.headsSum;
+        this.stream = stream;
+        this.view = true;
+    }
+
+    /**
+     * The same kernels launched on {@code stream} (a batch being prepared while another steps on
+     * the default stream); closing it unloads nothing.
+     */
+    Kernels on(CUstream stream) {
+        return new Kernels(this, stream);
     }
 
     /** The images loaded, one per kernel file, e.g. {@code /kernels/gemm.sm_90.cubin}. */
@@ -353,14 +388,15 @@ public final class Kernels implements AutoCloseable {
     }
 
     /**
-     * One launch on the default stream. A failing launch, or (with {@link #SYNC}) a kernel that
+     * One launch on this launcher's stream. A failing launch, or (with {@link #SYNC}) a kernel that
      * faults, throws a {@link CudaException} naming the kernel and the driver's reason in one line.
+     * The benchmarks' timer times launches on the default stream only (its events are recorded there).
      */
-    private static void launch(CUfunction f, String name, int gx, int gy, int gz, int block, int sharedBytes, Args args) {
+    private void launch(CUfunction f, String name, int gx, int gy, int gz, int block, int sharedBytes, Args args) {
         try {
-            KernelTimer t = timer;
+            KernelTimer t = stream == null ? timer : null;
             if (t != null) t.start(NAMES.get(f));
-            cuLaunchKernel(f, gx, gy, gz, block, 1, 1, sharedBytes, null, args.pointer(), null);
+            cuLaunchKernel(f, gx, gy, gz, block, 1, 1, sharedBytes, stream, args.pointer(), null);
             if (t != null) t.stop();
             if (SYNC) cuCtxSynchronize();
         } catch (CudaException e) {
@@ -392,6 +428,7 @@ public final class Kernels implements AutoCloseable {
 
     @Override
     public void close() {
+        if (view) return;
         for (CUmodule m : modules.values()) cuModuleUnload(m);
         modules.clear();
     }
