@@ -362,7 +362,7 @@ CUresult cuEventDestroy_v2(void* event) {
     std::lock_guard<std::recursive_mutex> hold(emu_lock);
     Event* e = static_cast<Event*>(event);
     if (!e->done) drain(e->in, e);   // its marker is still queued: run up to it first
-    delete e;
+    // Not freed: a wait queued on another stream may still name it (a few bytes per event made).
     return OK;
 }
 CUresult cuEventRecord(void* event, void* stream) {
