@@ -52,6 +52,41 @@ __device__ __forceinline__ T block_sum(T v, S scratch) {
     return v;
 }
 
+// The term C0 a product adds its result to (kernels/gemm.cu's C0, kernels/gemv.cu's y0), run r's
+// block at C0 + g·strideC0 with g = groupOf[r] (null: g = r). With unitOf and muOf it is a scaled
+// slice of a family's unit array as kernels/family_slice.cu makes one (probes remapped, signal rows
+// times μ_r), read in place so that no run needs a copy of its own:
+//     C0_r[i][j] = s_r(si) · C0[g][si][j]       si = i < unitOf[r] ? i : i − unitOf[r]
+//     s_r(k) = muOf[r] for k < 2 (muOf null: 1), else 1
+// Family runs have unitOf[r] = E_r − 2 (rows E_r − 2, E_r − 1 are the probes μ₊, μ₋ = rows 0, 1);
+// a run that is its own unit has unitOf[r] = E_r and μ_r = 1. The product s·v is rounded on its
+// own (__fmul_rn: never fused with the sum that follows), as family_slice rounds it, so the result
+// is the same as adding to a family_slice copy.
+struct Base {
+    const float* at;   // run r's block (null: no C0)
+    int unit;          // rows before the probes (INT_MAX: none)
+    float mu;          // μ_r
+    bool scaled;       // whether rows 0, 1 are scaled
+};
+
+__device__ __forceinline__ Base base_of(const float* C0, long long strideC0, const int* groupOf, const int* unitOf,
+                                        const float* muOf, int r) {
+    Base b;
+    b.at = C0 ? C0 + (groupOf ? groupOf[r] : r) * strideC0 : nullptr;
+    b.unit = unitOf ? unitOf[r] : 0x7fffffff;
+    b.mu = muOf ? muOf[r] : 1.0f;
+    b.scaled = muOf != nullptr;
+    return b;
+}
+
+// Entry (i, j) of run r's C0 (0 without one), rows ld floats apart.
+__device__ __forceinline__ float base_at(const Base& b, int i, int ld, int j) {
+    if (!b.at) return 0.0f;
+    const int si = i < b.unit ? i : i - b.unit;
+    const float v = b.at[(long long)si * ld + j];
+    return b.scaled && si < 2 ? __fmul_rn(b.mu, v) : v;
+}
+
 // σ(x) = 1/(1 + e^{−x}) without overflow, in float64 as the CPU engines compute it.
 __device__ __forceinline__ double sigmoid(double x) {
     if (x >= 0) return 1.0 / (1.0 + exp(-x));

@@ -6,11 +6,15 @@
 // Shapes of run r: A rows×inner (row stride lda), B inner×cols (gemm_nn) or cols×inner (gemm_nt)
 // (row stride ldb), C and C0 rows×cols (row stride ldc). rows and inner may differ per run
 // (rowsOf/innerOf, or null for the uniform value), so a batch with mixed N costs Σ_r P_r², not
-// R·P_max². C0 may be C (accumulate in place) or null (C = the product). scale may be null (1).
+// R·P_max². C0 of run r is at C0 + r·strideC0 and may be C (accumulate in place) or null (C = the
+// product); with c0Group/c0Unit/c0Mu it is a family's unit array read as run r's scaled slice
+// (common.cuh's Base: group c0Group[r], probes after c0Unit[r] rows, rows 0, 1 times c0Mu[r]).
+// scale may be null (1).
 // Uses:
 //   step      Q|K −= η G [α|β]             gemm_nn  rows = inner = P_r, cols = 2m_k, scale = η, alpha = −1
 //   set-up    G = T Tᵀ, Q|K = T [W_Q;W_K]ᵀ, V = T W_Vᵀ, test/probe projections     gemm_nt, one run
-//   metrics   Q|K(s) = Q|K(0)(s) + (Tᵀs)ᵀ A_Q|K,  V(s) = V(0)(s) + (Tᵀs)ᵀ A_V      gemm_nn
+//   metrics   Q|K(s) = Q|K(0)(s) + (Tᵀs)ᵀ A_Q|K,  V(s) = V(0)(s) + (Tᵀs)ᵀ A_V      gemm_nn,
+//             Q|K(0)(s), V(0)(s) read from the family's unit arrays (C0 as a slice)
 //
 // Geometry: grid (⌈cols/128⌉, ⌈rows_max/64⌉, number of runs) (runs[z] names the run; null: run z),
 // block 256 threads computing a 64×128 tile of C, stepping through inner 16 at a time. Thread
@@ -63,7 +67,8 @@ __device__ __forceinline__ void gemm_tile(
         int rows, int inner, int cols,
         const float* __restrict__ A, long long strideA, int lda,
         const float* __restrict__ B, long long strideB, int ldb,
-        const float* C0, float* C, long long strideC, int ldc,
+        const float* C0, long long strideC0, const int* __restrict__ c0Group, const int* __restrict__ c0Unit,
+        const float* __restrict__ c0Mu, float* C, long long strideC, int ldc,
         const float* __restrict__ scaleOf, float alpha) {
     const int r = runs ? runs[blockIdx.z] : blockIdx.z;
     if (go && !go[r]) return;
@@ -74,7 +79,7 @@ __device__ __forceinline__ void gemm_tile(
     A += r * strideA;
     B += r * strideB;
     C += r * strideC;
-    if (C0) C0 += r * strideC;
+    const Base base = base_of(C0, strideC0, c0Group, c0Unit, c0Mu, r);
     const float s = alpha * (scaleOf ? scaleOf[r] : 1.0f);
     const bool vecA = aligned4(A, lda), vecB = aligned4(B, ldb);
 
@@ -154,7 +159,7 @@ __device__ __forceinline__ void gemm_tile(
             const int gc = col0 + (j < 4 ? 4 * tx + j : 64 + 4 * tx + j - 4);
             if (gc >= cols) continue;
             const long long idx = (long long)gr * ldc + gc;
-            C[idx] = (C0 ? C0[idx] : 0.0f) + s * acc[i][j];
+            C[idx] = base_at(base, gr, ldc, gc) + s * acc[i][j];
         }
     }
 }
@@ -163,16 +168,18 @@ extern "C" __global__ void __launch_bounds__(GEMM_THREADS) gemm_nn(
         const int* runs, const int* go, const int* rowsOf, const int* innerOf,
         int rows, int inner, int cols,
         const float* A, long long strideA, int lda, const float* B, long long strideB, int ldb,
-        const float* C0, float* C, long long strideC, int ldc, const float* scaleOf, float alpha) {
+        const float* C0, long long strideC0, const int* c0Group, const int* c0Unit, const float* c0Mu,
+        float* C, long long strideC, int ldc, const float* scaleOf, float alpha) {
     gemm_tile<false>(runs, go, rowsOf, innerOf, rows, inner, cols, A, strideA, lda, B, strideB, ldb,
-                     C0, C, strideC, ldc, scaleOf, alpha);
+                     C0, strideC0, c0Group, c0Unit, c0Mu, C, strideC, ldc, scaleOf, alpha);
 }
 
 extern "C" __global__ void __launch_bounds__(GEMM_THREADS) gemm_nt(
         const int* runs, const int* go, const int* rowsOf, const int* innerOf,
         int rows, int inner, int cols,
         const float* A, long long strideA, int lda, const float* B, long long strideB, int ldb,
-        const float* C0, float* C, long long strideC, int ldc, const float* scaleOf, float alpha) {
+        const float* C0, long long strideC0, const int* c0Group, const int* c0Unit, const float* c0Mu,
+        float* C, long long strideC, int ldc, const float* scaleOf, float alpha) {
     gemm_tile<true>(runs, go, rowsOf, innerOf, rows, inner, cols, A, strideA, lda, B, strideB, ldb,
-                    C0, C, strideC, ldc, scaleOf, alpha);
+                    C0, strideC0, c0Group, c0Unit, c0Mu, C, strideC, ldc, scaleOf, alpha);
 }

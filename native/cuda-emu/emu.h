@@ -38,6 +38,8 @@ void emu_fault(const char* what);   // fails the launch with this reason (first 
 #define __restrict__
 #define __syncthreads() emu_syncthreads()
 
+// A product rounded on its own: on a GPU never contracted into an FMA; g++ here emits no FMA.
+static inline float __fmul_rn(float a, float b) { return a * b; }
 static inline int min(int a, int b) { return a < b ? a : b; }
 static inline int max(int a, int b) { return a > b ? a : b; }
 

@@ -192,26 +192,51 @@ public final class Sweeper {
                    Inputs inputs, BiConsumer<PlannedRun, RunResult> onFinished) {
         Progress progress = new Progress(err, todo, "engine=" + engine.name());
         for (PlannedRun r : todo) Family.of(r.config()).reserve(r.config().N());
-        // An engine that trains off the host has its next batch's data drawn on CPU threads while
-        // it trains this one; the host then holds two batches, so each gets half the budget.
+        // An engine that trains off the host has its next batch's data drawn on CPU threads and the
+        // batch opened (uploaded and set up on the device) while it trains this one; the host then
+        // holds two batches, so each gets half the budget.
         boolean ahead = engine.trainsOffHost();
         List<List<PlannedRun>> batches = batches(todo, ahead ? memoryBytes / 2 : memoryBytes, engine.formulation(), engine::maxBatch);
         CompletableFuture<List<RunData>> next = batches.isEmpty() ? null : draw(batches.get(0), inputs, false);
+        CompletableFuture<EngineBatch> opened = ahead && next != null ? next.thenApply(engine::open) : null;
         int trained = 0;
         for (int b = 0; b < batches.size(); b++) {
             List<PlannedRun> batch = batches.get(b);
             List<RunData> data = next.join();
+            EngineBatch current = ahead ? joined(opened) : engine.open(data);
             next = b + 1 < batches.size() ? draw(batches.get(b + 1), inputs, ahead) : null;
-            try (EngineBatch eb = engine.open(data)) {
+            opened = ahead && next != null ? next.thenApplyAsync(engine::open) : null;
+            try (EngineBatch eb = current) {
                 Trainer.train(eb, data, onFinished != null, (r, res) -> {
                     store.append(batch.get(r), res);
                     if (onFinished != null) onFinished.accept(batch.get(r), res);
                     progress.add(batch.get(r), res.stopStep());
                 });
+            } catch (RuntimeException | Error e) {
+                // The batch opening meanwhile must not outlive the sweep (nor use the engine as it closes).
+                if (opened != null) {
+                    try {
+                        opened.join().close();
+                    } catch (RuntimeException again) {
+                        e.addSuppressed(again);
+                    }
+                }
+                throw e;
             }
             trained += batch.size();
         }
         return trained;
+    }
+
+    /** The batch a future opened, its failure rethrown as it was thrown (not wrapped). */
+    private static EngineBatch joined(CompletableFuture<EngineBatch> f) {
+        try {
+            return f.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error r) throw r;
+            throw e;
+        }
     }
 
     /** The batch's data, drawn on the common pool's threads: now, or in the background when {@code async}. */

@@ -1,8 +1,6 @@
 package org.attnsweep.engine.cuda;
 
-import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
-import static jcuda.driver.JCudaDriver.cuStreamWaitEvent;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -38,8 +36,11 @@ import org.attnsweep.engine.cuda.Kernels.Operand;
  * <p>Set-up: a run's one-off projections (G, Q|K, u or V, and those of its test tokens and probes)
  * are a scaled slice of its family's, computed once on the device ({@link FamilySetup},
  * kernels/family_slice.cu); what the host still sends per run is its index maps, labels and
- * scalars, from pinned memory on the upload stream. Tokens and W(0) are the ones
- * {@code DataFactory} drew, so every engine sees identical data.
+ * scalars, from pinned memory on the upload stream. The test tokens' projections Q|K(0)(s),
+ * u(0)(s), V(0)(s) are copied once per group and read in place by the metrics as each run's slice.
+ * All of it (zeroing, uploads, set-up products, slices) runs on the upload stream, so a batch may
+ * be opened on another thread while the previous one steps on the default stream. Tokens and W(0)
+ * are the ones {@code DataFactory} drew, so every engine sees identical data.
  */
 final class CudaBatch implements EngineBatch {
     private final CudaContext ctx;
@@ -52,17 +53,30 @@ final class CudaBatch implements EngineBatch {
     private final boolean[] learn;
     private final double[] target;
     private final List<DeviceBuffer> buffers = new ArrayList<>();
+    /**
+     * The stream the batch is prepared on (the engine's upload stream): its buffers zeroed, its
+     * uploads, set-up products and slices, in order, while an earlier batch may step on the default
+     * stream; the constructor returns once it is done, so stepping needs no further wait.
+     */
+    private final jcuda.driver.CUstream prep;
 
     // Per-run scalars (R each) and the run lists of a launch (3 slots of R).
     private final DeviceBuffer nOf, pOf, eOf, ntOf, trainWoOf, go, runList, etaOf, wo2Of, targetOf;
     // The loss of each run (model/Loss ordinal) and its batch size B (R each), and for batches with
     // mini-batch runs, which samples each step of a read-back stretch takes (READ_EVERY×R×N_max, 0/1).
     private final DeviceBuffer lossKindOf, bOf, inBatch;
-    // Mini-batch runs' sample order (null for full batch) and the updates each has taken.
+    // Mini-batch runs' sample order (in a run's first slot; null for full batch and the other head
+    // slots) and the updates each slot has taken.
     private final BatchOrder[] order;
     private final long[] updates;
-    // Set-up: ‖μ‖ of each run (1 without a family) and the runs grouped by set-up (R each).
-    private final DeviceBuffer muOf, setupRuns;
+    // Set-up: ‖μ‖ of each run (1 without a family) and the runs grouped by set-up (R each); each
+    // run's set-up group, and the rows of its group's evaluation arrays before the probes (E_r − 2
+    // for a family's run, E_r for a run that is its own unit), by which the metrics read the
+    // group's Q|K(0)(s), u(0)(s), V(0)(s) as the run's slice (kernels/common.cuh's Base).
+    private final DeviceBuffer muOf, setupRuns, groupOf, unitOf;
+    // The groups' unit evaluation projections, group g at g·E_max rows: Q|K(0)(s), u(0)(s) (groups
+    // with fixed w_O), V(0)(s) (with learnable w_O; null when no run learns it).
+    private final DeviceBuffer QK0g, u0g, V0g;
     // Read-back: L of each run at each step of a stretch (READ_EVERY×R doubles) and its pinned host copy.
     private final DeviceBuffer lossHist;
     private final PinnedBuffer lossHost;
@@ -73,7 +87,7 @@ final class CudaBatch implements EngineBatch {
     // Attention forward outputs; fRun: a run's f = Σ_h f_h in each of its head slots (H > 1 only).
     private final DeviceBuffer f, g, c, D, lossTerm, fRun;
     // Test tokens and the probes μ₊, μ₋ (rows E_r−2, E_r−1).
-    private final DeviceBuffer testMap, testY, QK0e, QKe, Te, u0e, ue, V0e, Ve, fTest, dots;
+    private final DeviceBuffer testMap, testY, QKe, Te, ue, Ve, fTest, dots;
 
     /** Steps between two read-backs of the losses: a stopped run recomputes its loss at most this often in vain. */
     static final int READ_EVERY = 32;
@@ -123,7 +137,7 @@ final class CudaBatch implements EngineBatch {
             learn[r] = c.trainWo();
             target[r] = c.targetLoss();
             anyLearn |= learn[r];
-            if (c.miniBatch()) order[r] = new BatchOrder(c);
+            if (c.miniBatch() && r % H == 0) order[r] = new BatchOrder(c);   // a run's head slots share its order
             anyMini |= c.miniBatch();
         }
         nMax = max(N);
@@ -136,14 +150,15 @@ final class CudaBatch implements EngineBatch {
             throw new IllegalArgumentException("--M " + M + " needs " + shared + " bytes of shared memory per block in "
                     + "attention_forward; the device allows " + ctx.sharedPerBlock());
         }
-        long need = R * slotBytes(lay, H) + lay.setupBytes(), free = ctx.freeBytes();
+        long need = R * slotBytes(lay, H) + lay.setupBytes(H), free = ctx.freeBytes();
         if (need > free) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
                     "a cuda batch of R=%d runs needs %.2f GiB of device memory; %.2f GiB are free, enough for %d runs of this shape",
-                    R / H, need / 0x1p30, free / 0x1p30, Math.max(0, (free - lay.setupBytes()) / (H * slotBytes(lay, H)))));
+                    R / H, need / 0x1p30, free / 0x1p30, Math.max(0, (free - lay.setupBytes(H)) / (H * slotBytes(lay, H)))));
         }
         List<int[]> groups = groups();
         ctx.makeCurrent();
+        prep = setups.upload;
         PinnedBuffer staged = null;
         try {
             nOf = ints(R);
@@ -161,6 +176,11 @@ final class CudaBatch implements EngineBatch {
             inBatch = anyMini ? ints((long) READ_EVERY * R * nMax) : null;
             muOf = floats(R);
             setupRuns = ints(R);
+            groupOf = ints(R);
+            unitOf = ints(R);
+            QK0g = floats((long) groups.size() * lay.sQKe());
+            u0g = floats((long) groups.size() * eMax);
+            V0g = anyLearn ? floats((long) groups.size() * lay.sVe()) : null;
             lossHist = doubles((long) READ_EVERY * R);
             lossHost = new PinnedBuffer(8L * READ_EVERY * R);
             map = ints(R * lay.sSamples());
@@ -186,19 +206,22 @@ final class CudaBatch implements EngineBatch {
             lossTerm = doubles((long) R * nMax);
             testMap = ints(R * lay.sTestSamples());
             testY = floats((long) R * ntMax);
-            QK0e = floats(R * lay.sQKe());
             QKe = floats(R * lay.sQKe());
             Te = floats(R * lay.sTe());
-            u0e = floats((long) R * eMax);
             ue = floats((long) R * eMax);
-            V0e = anyLearn ? floats(R * lay.sVe()) : null;
             Ve = anyLearn ? floats(R * lay.sVe()) : null;
             fTest = floats((long) R * ntMax);
             dots = floats(R * lay.sDots());
             staged = upload(N, E, NT, groups);
             setUp(slice, setups, groups);
-            ctx.synchronize();
+            // Done when the upload stream is: only this (preparing) thread waits, not the batch stepping.
+            cuStreamSynchronize(prep);
         } catch (RuntimeException e) {
+            try {
+                cuStreamSynchronize(prep);   // what is queued may still read the buffers freed below
+            } catch (RuntimeException again) {
+                e.addSuppressed(again);
+            }
             close();
             throw e;
         } finally {
@@ -255,15 +278,15 @@ final class CudaBatch implements EngineBatch {
     }
 
     private DeviceBuffer ints(long n) {
-        return keep(ctx.alloc(n * Integer.BYTES));
+        return keep(ctx.alloc(n * Integer.BYTES, prep));
     }
 
     private DeviceBuffer floats(long n) {
-        return keep(ctx.alloc(n * Float.BYTES));
+        return keep(ctx.alloc(n * Float.BYTES, prep));
     }
 
     private DeviceBuffer doubles(long n) {
-        return keep(ctx.alloc(n * Double.BYTES));
+        return keep(ctx.alloc(n * Double.BYTES, prep));
     }
 
     private DeviceBuffer keep(DeviceBuffer b) {
@@ -277,20 +300,22 @@ final class CudaBatch implements EngineBatch {
      * Returns the pinned block, to be freed once the copies are done.
      */
     private PinnedBuffer upload(int[] N, int[] E, int[] NT, List<int[]> groups) {
-        int[] trainWo = new int[R], order = new int[R], lossKind = new int[R], B = new int[R];
+        int[] trainWo = new int[R], order = new int[R], lossKind = new int[R], B = new int[R], group = new int[R], unit = new int[R];
         float[] eta = new float[R], wo2 = new float[R], mu = new float[R];
         double[] tgt = target.clone();
         int[] mapAll = new int[Math.toIntExact(R * lay.sSamples())], occAll = new int[mapAll.length];
         int[] startAll = new int[Math.toIntExact(R * (pMax + 1L))];
         int[] testMapAll = new int[Math.toIntExact(R * lay.sTestSamples())];
         float[] yAll = new float[R * nMax], testYAll = new float[R * ntMax];
-        for (int[] g : groups) {
+        for (int gi = 0; gi < groups.size(); gi++) {
+            int[] g = groups.get(gi);
             // ‖w_O(0)‖² as float32 entries summed in float64: once per group, as its runs share w_O(0).
             double s = 0;
             for (double v : init(g[3]).wO()) s += (float) v * (float) v;
             for (int i = 3; i < g.length; i++) {
                 order[g[0] + i - 3] = g[i];
                 wo2[g[i]] = (float) s;
+                group[g[i]] = gi;
             }
         }
         for (int r = 0; r < R; r++) {
@@ -301,6 +326,7 @@ final class CudaBatch implements EngineBatch {
             B[r] = cfg.batchSize();
             eta[r] = (float) cfg.lr();
             mu[r] = rd.family() != null ? (float) cfg.mu() : 1f;
+            unit[r] = E[r] - (rd.family() != null ? 2 : 0);
             TokenSet tr = rd.train();
             int base = Math.toIntExact(r * lay.sSamples());
             System.arraycopy(tr.map(), 0, mapAll, base, tr.map().length);
@@ -311,10 +337,10 @@ final class CudaBatch implements EngineBatch {
             for (int n = 0; n < te.N(); n++) testYAll[r * ntMax + n] = te.y()[n];
         }
         // The doubles first, so they sit 8-byte aligned.
-        Object[] src = {tgt, N, P, E, NT, trainWo, order, lossKind, B, eta, wo2, mu, mapAll, occAll, startAll, testMapAll, yAll,
-                testYAll};
-        DeviceBuffer[] dst = {targetOf, nOf, pOf, eOf, ntOf, trainWoOf, setupRuns, lossKindOf, bOf, etaOf, wo2Of, muOf, map, occ,
-                occStart, testMap, y, testY};
+        Object[] src = {tgt, N, P, E, NT, trainWo, order, group, unit, lossKind, B, eta, wo2, mu, mapAll, occAll, startAll, testMapAll,
+                yAll, testYAll};
+        DeviceBuffer[] dst = {targetOf, nOf, pOf, eOf, ntOf, trainWoOf, setupRuns, groupOf, unitOf, lossKindOf, bOf, etaOf, wo2Of, muOf,
+                map, occ, occStart, testMap, y, testY};
         long bytes = 0;
         for (Object a : src) bytes += a instanceof double[] x ? 8L * x.length : 4L * java.lang.reflect.Array.getLength(a);
         PinnedBuffer host = new PinnedBuffer(bytes);
@@ -339,8 +365,6 @@ final class CudaBatch implements EngineBatch {
             dst[i].putAsync(host, at, 0, n, setups.upload);
             at += n;
         }
-        cuEventRecord(setups.uploaded, setups.upload);
-        cuStreamWaitEvent(null, setups.uploaded, 0);
         return host;
     }
 
@@ -358,37 +382,44 @@ final class CudaBatch implements EngineBatch {
 
     /**
      * The one-off projections of docs/math.md §4 of every run, group by group: G = TᵀT, Q|K = W(0) T, u (fixed
-     * w_O) or V (learnable w_O), and for the test tokens and probes S: Q|K(0)(s), Tᵀs, u(0)(s) or
-     * V(0)(s), each a slice of the group's set-up scaled by the run's ‖μ‖; w_O(0) copied.
+     * w_O) or V (learnable w_O), and for the test tokens and probes S: Tᵀs, each a slice of the group's
+     * set-up scaled by the run's ‖μ‖; w_O(0) copied. The evaluation projections Q|K(0)(s), u(0)(s),
+     * V(0)(s) are not sliced per run: the group's unit arrays are copied once into the batch and the
+     * metrics read them as each run's slice.
      */
     private void setUp(FamilySlice slice, FamilySetups setups, List<int[]> groups) {
-        for (int[] g : groups) {
+        for (int gi = 0; gi < groups.size(); gi++) {
+            int[] g = groups.get(gi);
             int count = g.length - 3, fixed = g[1], learnable = g[2], pG = 0, eG = 0;
             for (int i = 3; i < g.length; i++) {
                 pG = Math.max(pG, P[g[i]]);
                 eG = Math.max(eG, runs.get(g[i]).test().P() + 2);
             }
-            FamilySetup s = setups.acquire(runs.get(g[3]), pG, head(g[3]));
+            FamilySetup s = setups.acquire(runs.get(g[3]), pG, head(g[3]), lay.keptSetupBytes(H));
             try {
                 CUdeviceptr all = setupRuns.at(g[0], Integer.BYTES), fix = all, lrn = setupRuns.at(g[0] + fixed, Integer.BYTES);
-                slice.launch(all, count, pG, pOf.ptr(), pOf.ptr(), 0, false, s.G.ptr(), s.P, G.ptr(), lay.sG(), pMax, muOf.ptr(), true);
-                slice.launch(all, count, pG, pOf.ptr(), null, w, false, s.QK.ptr(), w, QK.ptr(), lay.sQK(), w, muOf.ptr(), false);
-                slice.launch(all, count, eG, eOf.ptr(), null, w, s.probes, s.QK0e.ptr(), w, QK0e.ptr(), lay.sQKe(), w, muOf.ptr(), false);
-                slice.launch(all, count, eG, eOf.ptr(), pOf.ptr(), 0, s.probes, s.Te.ptr(), s.P, Te.ptr(), lay.sTe(), pMax, muOf.ptr(), true);
-                slice.launch(all, count, 1, null, null, mv, false, s.wO.ptr(), mv, wO.ptr(), mv, mv, null, false);
+                slice.launch(all, count, pG, pOf.ptr(), pOf.ptr(), 0, false, s.G.ptr(), s.P, G.ptr(), lay.sG(), pMax, muOf.ptr(), true, prep);
+                slice.launch(all, count, pG, pOf.ptr(), null, w, false, s.QK.ptr(), w, QK.ptr(), lay.sQK(), w, muOf.ptr(), false, prep);
+                QK0g.copyFromAsync(s.QK0e, gi * lay.sQKe() * Float.BYTES, 4L * s.E * w, prep);
+                slice.launch(all, count, eG, eOf.ptr(), pOf.ptr(), 0, s.probes, s.Te.ptr(), s.P, Te.ptr(), lay.sTe(), pMax, muOf.ptr(), true, prep);
+                slice.launch(all, count, 1, null, null, mv, false, s.wO.ptr(), mv, wO.ptr(), mv, mv, null, false, prep);
                 if (fixed > 0) {
-                    slice.launch(fix, fixed, pG, pOf.ptr(), null, 1, false, s.u().ptr(), 1, u.ptr(), pMax, 1, muOf.ptr(), false);
-                    slice.launch(fix, fixed, eG, eOf.ptr(), null, 1, s.probes, s.u0e().ptr(), 1, u0e.ptr(), eMax, 1, muOf.ptr(), false);
+                    slice.launch(fix, fixed, pG, pOf.ptr(), null, 1, false, s.u().ptr(), 1, u.ptr(), pMax, 1, muOf.ptr(), false, prep);
+                    u0g.copyFromAsync(s.u0e(), (long) gi * eMax * Float.BYTES, 4L * s.E, prep);
                 }
                 if (learnable > 0) {
-                    slice.launch(lrn, learnable, pG, pOf.ptr(), null, mv, false, s.V().ptr(), mv, V.ptr(), lay.sV(), mv, muOf.ptr(), false);
-                    slice.launch(lrn, learnable, eG, eOf.ptr(), null, mv, s.probes, s.V0e().ptr(), mv, V0e.ptr(), lay.sVe(), mv, muOf.ptr(),
-                            false);
+                    slice.launch(lrn, learnable, pG, pOf.ptr(), null, mv, false, s.V().ptr(), mv, V.ptr(), lay.sV(), mv, muOf.ptr(), false, prep);
+                    V0g.copyFromAsync(s.V0e(), gi * lay.sVe() * Float.BYTES, 4L * s.E * mv, prep);
                 }
             } finally {
                 setups.release(s);
             }
         }
+    }
+
+    /** Run r's slice of the group unit arrays in {@code b} (group g at g·stride): its group, probes and ‖μ‖. */
+    private Kernels.Base unitSlice(DeviceBuffer b, long stride) {
+        return new Kernels.Base(b.ptr(), stride, groupOf.ptr(), unitOf.ptr(), muOf.ptr());
     }
 
     /** A batched operand: run r at r·stride of {@code b}. */
@@ -461,7 +492,8 @@ final class CudaBatch implements EngineBatch {
     /**
      * The samples of the next m steps of every listed mini-batch run (docs/math.md §8): step i of the
      * stretch is the run's update {@code updates[r] + i} (a run that stops within the stretch takes no
-     * more, so the rows past its stop are never used). Full-batch runs' rows say every sample.
+     * more, so the rows past its stop are never used). Full-batch runs' rows say every sample. A
+     * run's head slots take the same samples: its first slot's rows, drawn once, are copied.
      */
     private void uploadBatches(boolean[] on, int m) {
         int[] rows = new int[m * R * nMax], b = new int[nMax];
@@ -469,6 +501,10 @@ final class CudaBatch implements EngineBatch {
             if (!on[r]) continue;
             for (int i = 0; i < m; i++) {
                 int at = (i * R + r) * nMax;
+                if (head(r) > 0) {
+                    System.arraycopy(rows, at - head(r) * nMax, rows, at, nMax);
+                    continue;
+                }
                 if (order[r] == null) {
                     java.util.Arrays.fill(rows, at, at + runs.get(r).train().N(), 1);
                     continue;
@@ -500,7 +536,7 @@ final class CudaBatch implements EngineBatch {
                 c.ptr(), QK.ptr(), lay.sQK(), etaOf.ptr(), trainWoOf.ptr(), AB.ptr(), AQK.ptr(), gamma.ptr(), cV.ptr());
         // Q|K −= η G [α|β], in place.
         k.gemm(false, ids, n, go.ptr(), pOf.ptr(), pOf.ptr(), pMax, pMax, w, all(G, lay.sG(), pMax),
-                all(AB, lay.sQK(), w), QK.ptr(), all(QK, lay.sQK(), w), etaOf.ptr(), -1f);
+                all(AB, lay.sQK(), w), Kernels.Base.of(QK.ptr(), lay.sQK()), all(QK, lay.sQK(), w), etaOf.ptr(), -1f);
         k.valueGram(ids, n, go.ptr(), pOf.ptr(), pMax, G.ptr(), gamma.ptr(), etaOf.ptr(), wo2Of.ptr(), trainWoOf.ptr(),
                 h.ptr(), u.ptr());
         if (lay.learnable()) {
@@ -522,14 +558,15 @@ final class CudaBatch implements EngineBatch {
         k.attentionForward(ids, count, nOf.ptr(), nMax, M, mk, map.ptr(), QK.ptr(), lay.sQK(), u.ptr(), pMax, y.ptr(),
                 lossKindOf.ptr(), bOf.ptr(), null, f.ptr(), null, null, c.ptr(), null, null);
         // Test tokens and probes s: Q|K(s) = Q|K(0)(s) + (Tᵀs)ᵀ A_Q|K, and likewise u(s) (docs/math.md §4).
-        k.gemm(false, ids, count, null, eOf.ptr(), pOf.ptr(), eMax, pMax, w, te, all(AQK, lay.sQK(), w), QK0e.ptr(),
+        // Q|K(0)(s) etc. are the run's slice of its group's unit arrays, read in place.
+        k.gemm(false, ids, count, null, eOf.ptr(), pOf.ptr(), eMax, pMax, w, te, all(AQK, lay.sQK(), w), unitSlice(QK0g, lay.sQKe()),
                 all(QKe, lay.sQKe(), w), null, 1f);
         // Fixed w_O: u(s) = u(0)(s) + ‖w_O‖² (Tᵀs)ᵀ c_V, since A_V = w_O c_Vᵀ.
-        k.gemv(false, listAt(1), fixed, eOf.ptr(), pOf.ptr(), eMax, pMax, te, cV.ptr(), pMax, u0e.ptr(), ue.ptr(), eMax,
+        k.gemv(false, listAt(1), fixed, eOf.ptr(), pOf.ptr(), eMax, pMax, te, cV.ptr(), pMax, unitSlice(u0g, eMax), ue.ptr(), eMax,
                 wo2Of.ptr(), 1f);
         if (lay.learnable()) {
             k.gemm(false, listAt(2), learnable, null, eOf.ptr(), pOf.ptr(), eMax, pMax, mv, te, all(AV, lay.sV(), mv),
-                    V0e.ptr(), all(Ve, lay.sVe(), mv), null, 1f);
+                    unitSlice(V0g, lay.sVe()), all(Ve, lay.sVe(), mv), null, 1f);
             k.scalarizeV(listAt(2), learnable, trainWoOf.ptr(), eOf.ptr(), eMax, mv, Ve.ptr(), wO.ptr(), ue.ptr());
         }
         k.attentionForward(ids, count, ntOf.ptr(), ntMax, M, mk, testMap.ptr(), QKe.ptr(), lay.sQKe(), ue.ptr(), eMax,

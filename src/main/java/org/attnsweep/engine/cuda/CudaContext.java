@@ -91,8 +91,16 @@ public final class CudaContext implements AutoCloseable {
 
     /** A zero-filled device buffer of {@code bytes} bytes in this context. */
     public DeviceBuffer alloc(long bytes) {
+        return alloc(bytes, null);
+    }
+
+    /**
+     * A device buffer of {@code bytes} bytes zero-filled on {@code stream} (null: the default
+     * stream), so work queued after it on that stream sees the zeros.
+     */
+    public DeviceBuffer alloc(long bytes, jcuda.driver.CUstream stream) {
         makeCurrent();
-        return new DeviceBuffer(bytes);
+        return new DeviceBuffer(bytes, stream);
     }
 
     public Kernels kernels() {

@@ -135,23 +135,26 @@ public final class CudaEngine implements Engine, AutoCloseable {
                 + " R=" + (r > 0 ? Integer.toString(r) : "by-free-memory") + " precision=float32";
     }
 
-    /**
-     * The most runs shaped like {@code shape} (generated data, P = 2 + N(M−1)) that one batch can
-     * hold in {@value #MEMORY_SHARE} of the device memory free now (cuMemGetInfo); printed to the log.
-     * Runs with smaller N fit too: a batch is padded to its largest run.
-     */
+    /** The sweep draws and opens the next batch (its uploads and set-up on the upload stream) while this one steps. */
     @Override
     public boolean trainsOffHost() {
         return true;
     }
 
+    /**
+     * The most runs shaped like {@code shape} (generated data, P = 2 + N(M−1)) that one batch can
+     * hold in half of {@value #MEMORY_SHARE} of the device memory free now (cuMemGetInfo), the other
+     * half being the next batch's, prepared while this one steps; printed to the log. Runs with
+     * smaller N fit too: a batch is padded to its largest run.
+     */
     @Override
     public int maxBatch(RunConfig shape) {
         Layout lay = Layout.of(shape);
         long free = ctx.freeBytes();
-        long usable = (long) (free * MEMORY_SHARE) - lay.setupBytes();
-        // A run of H heads holds H slots of per-run state (docs/math.md §7).
+        // A run of H heads holds H slots of per-run state (docs/math.md §7), and H family set-ups are
+        // kept. Two batches live at once: one stepping, the next being prepared (trainsOffHost).
         int H = shape.heads();
+        long usable = ((long) (free * MEMORY_SHARE) - lay.setupBytes(H)) / 2;
         int r = (int) Math.max(0, Math.min(MAX_RUNS / H, usable / (CudaBatch.slotBytes(lay, H) * H)));
         lastBatch = r;
         log.printf(Locale.ROOT, "cuda: R=%d runs per batch (d=%d M=%d m_k=%d m_v=%d N=%d P=%d: %.1f MiB per run, %.2f GiB free)%n",
@@ -160,9 +163,19 @@ public final class CudaEngine implements Engine, AutoCloseable {
         return r;
     }
 
+    /**
+     * Prepares a batch on the engine's upload stream (its uploads, family set-ups and slices), so a
+     * sweep may open the next batch on another thread while this engine's last one steps on the
+     * default stream; batches open one at a time (they share the set-ups and the upload stream).
+     */
     @Override
-    public EngineBatch open(List<RunData> runs) {
+    public synchronized EngineBatch open(List<RunData> runs) {
         return new CudaBatch(ctx, slice, setups, runs);
+    }
+
+    /** The family set-ups kept between batches (tests read their counts). */
+    FamilySetups setups() {
+        return setups;
     }
 
     /** The device context (benchmarks time kernels against it). */

@@ -2,11 +2,13 @@ package org.attnsweep.engine.cuda;
 
 import static jcuda.driver.JCudaDriver.cuMemAlloc;
 import static jcuda.driver.JCudaDriver.cuMemFree;
+import static jcuda.driver.JCudaDriver.cuMemcpyDtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoH;
 import static jcuda.driver.JCudaDriver.cuMemcpyDtoHAsync;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoD;
 import static jcuda.driver.JCudaDriver.cuMemcpyHtoDAsync;
 import static jcuda.driver.JCudaDriver.cuMemsetD8;
+import static jcuda.driver.JCudaDriver.cuMemsetD8Async;
 
 import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
@@ -22,11 +24,15 @@ public final class DeviceBuffer implements AutoCloseable {
     private final long bytes;
     private boolean freed;
 
-    /** Allocates {@code bytes} (at least 8, so an empty array still has an address). */
-    DeviceBuffer(long bytes) {
+    /**
+     * Allocates {@code bytes} (at least 8, so an empty array still has an address), zero-filled on
+     * {@code stream} (null: the default stream).
+     */
+    DeviceBuffer(long bytes, CUstream stream) {
         this.bytes = Math.max(bytes, 8);
         cuMemAlloc(ptr, this.bytes);
-        cuMemsetD8(ptr, (byte) 0, this.bytes);
+        if (stream == null) cuMemsetD8(ptr, (byte) 0, this.bytes);
+        else cuMemsetD8Async(ptr, (byte) 0, this.bytes, stream);
     }
 
     /** The device address of the buffer's first byte. */
@@ -75,6 +81,16 @@ public final class DeviceBuffer implements AutoCloseable {
         check(offset, n);
         if (to + n > dst.size()) throw new IndexOutOfBoundsException("bytes [" + to + ", " + (to + n) + ") outside a pinned buffer of " + dst.size());
         if (n > 0) cuMemcpyDtoHAsync(dst.at(to), ptr.withByteOffset(offset), n, stream);
+    }
+
+    /**
+     * Copies the first {@code n} bytes of device buffer {@code src} to byte {@code offset} of this
+     * buffer, asynchronously on {@code stream} (null: the default stream, after its kernels).
+     */
+    public void copyFromAsync(DeviceBuffer src, long offset, long n, CUstream stream) {
+        check(offset, n);
+        src.check(0, n);
+        if (n > 0) cuMemcpyDtoDAsync(ptr.withByteOffset(offset), src.ptr, n, stream);
     }
 
     private void copyIn(Pointer host, long offset, long n) {

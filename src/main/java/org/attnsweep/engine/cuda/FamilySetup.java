@@ -2,7 +2,7 @@ package org.attnsweep.engine.cuda;
 
 import static jcuda.driver.JCudaDriver.cuEventRecord;
 import static jcuda.driver.JCudaDriver.cuEventSynchronize;
-import static jcuda.driver.JCudaDriver.cuStreamWaitEvent;
+import static jcuda.driver.JCudaDriver.cuStreamSynchronize;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +28,9 @@ import org.attnsweep.model.Weights;
  * E_u×2m_k, Te = STᵀ E_u×P_u, w_O(0) m_v; for fixed w_O u = T(W_Vᵀw_O) P_u and u(0)(s) E_u, for
  * learnable w_O V = TW_Vᵀ P_u×m_v and V(0)(s) E_u×m_v — each made when a run of that kind first
  * asks. The float64 inputs are rounded to float32 once, into pinned memory, and copied on the
- * engine's upload stream while the products of the previous family may still run.
+ * engine's upload stream; the products run on that stream too, after the copies, so a set-up made
+ * for the batch being prepared overlaps the steps of the batch training on the default stream.
+ * Whoever uses the arrays on another stream waits for the upload stream first.
  */
 final class FamilySetup implements AutoCloseable {
     /** The family, or null for one run's own set-up. */
@@ -45,6 +47,7 @@ final class FamilySetup implements AutoCloseable {
     private final DeviceBuffer T, S, Wv;
     private final List<DeviceBuffer> buffers = new ArrayList<>();
     private final CudaContext ctx;
+    private final CUstream upload;
     private final Kernels k;
     /** Floats converted from float64 for this set-up (the cost model counts them). */
     final long converted;
@@ -52,7 +55,8 @@ final class FamilySetup implements AutoCloseable {
     private FamilySetup(CudaContext ctx, CUstream upload, CUevent uploaded, Family family, int head, double[] tokens, int P,
                         double[] evalTokens, int E, Weights w0) {
         this.ctx = ctx;
-        this.k = ctx.kernels();
+        this.upload = upload;
+        this.k = ctx.kernels().on(upload);
         this.family = family;
         this.head = head;
         this.P = P;
@@ -85,7 +89,7 @@ final class FamilySetup implements AutoCloseable {
                 long[] end = {at[1], at[2], at[3], at[4], converted};
                 for (int i = 0; i < to.length; i++) to[i].putAsync(host, 4 * at[i], 0, 4 * (end[i] - at[i]), upload);
                 cuEventRecord(uploaded, upload);
-                cuStreamWaitEvent(null, uploaded, 0);   // the products below wait for the copies
+                // The products below follow the copies on the upload stream.
                 Operand t = op(T, d), se = op(S, d), wqk = op(Wqk, d);
                 G = keep(4L * P * P);
                 QK = keep(4L * P * w);
@@ -111,8 +115,8 @@ final class FamilySetup implements AutoCloseable {
     static FamilySetup ofFamily(CudaContext ctx, CUstream upload, CUevent uploaded, RunData data, int P, int head) {
         Family fam = data.family();
         RunConfig c = data.config();
-        int d = c.d(), M = c.M(), E = 2 + c.testN() * (M - 1);
-        P = Math.max(P, 2 + fam.reserved() * (M - 1));
+        int d = c.d(), M = c.M(), E = familyE(c);
+        P = familyP(data, P);
         double[][] e = fam.directions();
         double[] T = new double[P * d], S = new double[E * d];
         for (double[] x : new double[][] {T, S}) {
@@ -122,6 +126,27 @@ final class FamilySetup implements AutoCloseable {
         System.arraycopy(fam.trainNoise((P - 2) / (M - 1)), 0, T, 2 * d, (P - 2) * d);
         System.arraycopy(fam.testNoise(), 0, S, 2 * d, (E - 2) * d);
         return new FamilySetup(ctx, upload, uploaded, fam, head, T, P, S, E, fam.init().head(head));
+    }
+
+    /** Training rows of the family set-up {@link #ofFamily} makes for {@code data} and at least P. */
+    private static int familyP(RunData data, int P) {
+        return Math.max(P, 2 + data.family().reserved() * (data.config().M() - 1));
+    }
+
+    /** Evaluation rows of a family's set-up: e₊, e₋ and the test noise. */
+    private static int familyE(RunConfig c) {
+        return 2 + c.testN() * (c.M() - 1);
+    }
+
+    /** Device bytes of the family set-up {@link #ofFamily} would make for {@code data} and at least P. */
+    static long bytesOf(RunData data, int P) {
+        RunConfig c = data.config();
+        return bytes(familyP(data, P), familyE(c), c.d(), c.mk(), c.mv());
+    }
+
+    /** Device bytes this set-up may hold (both w_O kinds made). */
+    long bytes() {
+        return bytes(P, E, d, mk, mv);
     }
 
     /** One run's own set-up for head {@code head}: its training tokens; its test tokens, then μ₊, μ₋. */
@@ -134,16 +159,17 @@ final class FamilySetup implements AutoCloseable {
                 data.init().head(head));
     }
 
-    /** u and u(0)(s) for fixed w_O: u = T v_o with v_o = W_Vᵀ w_O (d), made on first use. */
+    /** u and u(0)(s) for fixed w_O: u = T v_o with v_o = W_Vᵀ w_O (d), made on first use (kernels/gemv.cu). */
     DeviceBuffer u() {
         if (u == null) {
-            try (DeviceBuffer vo = ctx.alloc(4L * d)) {
-                u = keep(4L * P);
-                u0e = keep(4L * E);
-                k.gemm(false, null, 1, null, null, null, 1, mv, d, op(wO, mv), op(Wv, d), null, op(vo, d), null, 1f);
-                k.gemm(true, null, 1, null, null, null, P, d, 1, op(T, d), op(vo, d), null, op(u, 1), null, 1f);
-                k.gemm(true, null, 1, null, null, null, E, d, 1, op(S, d), op(vo, d), null, op(u0e, 1), null, 1f);
-            }
+            // v_O is kept, not freed at once: the products reading it may still be queued.
+            DeviceBuffer vo = keep(4L * d);
+            u = keep(4L * P);
+            u0e = keep(4L * E);
+            // Products with one vector side: gemv, not a GEMM tile of which one column is used.
+            k.gemv(true, null, 1, null, null, d, mv, op(Wv, d), wO.ptr(), 0, null, vo.ptr(), 0, null, 1f);
+            k.gemv(false, null, 1, null, null, P, d, op(T, d), vo.ptr(), 0, null, u.ptr(), 0, null, 1f);
+            k.gemv(false, null, 1, null, null, E, d, op(S, d), vo.ptr(), 0, null, u0e.ptr(), 0, null, 1f);
         }
         return u;
     }
@@ -183,7 +209,7 @@ final class FamilySetup implements AutoCloseable {
     }
 
     private DeviceBuffer keep(long bytes) {
-        DeviceBuffer b = ctx.alloc(bytes);
+        DeviceBuffer b = ctx.alloc(bytes, upload);
         buffers.add(b);
         return b;
     }
@@ -192,6 +218,7 @@ final class FamilySetup implements AutoCloseable {
     public void close() {
         if (buffers.isEmpty()) return;
         ctx.makeCurrent();
+        cuStreamSynchronize(upload);   // nothing queued there may still read what is freed
         for (int i = buffers.size() - 1; i >= 0; i--) buffers.get(i).close();
         buffers.clear();
     }

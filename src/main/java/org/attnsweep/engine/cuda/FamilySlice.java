@@ -12,6 +12,7 @@ import jcuda.Pointer;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
+import jcuda.driver.CUstream;
 
 /**
  * The launcher of kernels/family_slice.cu (math, shapes and geometry in its header): a run's
@@ -52,17 +53,18 @@ final class FamilySlice implements AutoCloseable {
      * @param probes    append rows 0, 1 again after the first rows_r − 2 (the probes μ₊, μ₋)
      * @param muOf      ‖μ‖ of run r (R floats), or null: no scaling
      * @param scaleCols scale columns 0, 1 too (the Gram matrices G = TᵀT and Te = S Tᵀ)
+     * @param stream    where it runs (null: the default stream)
      */
     void launch(CUdeviceptr runs, int count, int rowsMax, CUdeviceptr rowsOf, CUdeviceptr colsOf, int cols,
                 boolean probes, CUdeviceptr src, int lds, CUdeviceptr dst, long strideDst, int ldd, CUdeviceptr muOf,
-                boolean scaleCols) {
+                boolean scaleCols, CUstream stream) {
         if (closed) throw new IllegalStateException("family_slice used after close");
         if (count == 0 || rowsMax == 0) return;
         Pointer params = Pointer.to(Pointer.to(runs), Pointer.to(rowsOf == null ? new CUdeviceptr() : rowsOf), Pointer.to(colsOf == null ? new CUdeviceptr() : colsOf),
                 Pointer.to(new int[] {cols}), Pointer.to(new int[] {probes ? 1 : 0}), Pointer.to(src), Pointer.to(new int[] {lds}),
                 Pointer.to(dst), Pointer.to(new long[] {strideDst}), Pointer.to(new int[] {ldd}),
                 Pointer.to(muOf == null ? new CUdeviceptr() : muOf), Pointer.to(new int[] {scaleCols ? 1 : 0}));
-        cuLaunchKernel(function, rowsMax, count, 1, THREADS, 1, 1, 0, null, params, null);
+        cuLaunchKernel(function, rowsMax, count, 1, THREADS, 1, 1, 0, stream, params, null);
     }
 
     @Override

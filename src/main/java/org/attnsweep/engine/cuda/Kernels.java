@@ -22,6 +22,7 @@ import jcuda.driver.CUfunction;
 import jcuda.driver.CUjit_option;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
+import jcuda.driver.CUstream;
 import jcuda.driver.JITOptions;
 
 /**
@@ -59,6 +60,10 @@ public final class Kernels implements AutoCloseable {
     private final int ccMajor, ccMinor;
     private final CUfunction gemmNN, gemmNT, gemvN, gemvT, attentionForward, lossReduce, gather,
             valueGram, valueUpdate, scalarizeV, metricDots, headsSum;
+    /** The stream every launch goes to (null: the default stream). */
+    private final CUstream stream;
+    /** Whether this launcher shares another's modules ({@link #on}): it unloads nothing. */
+    private final boolean view;
     /** Each function's kernel file, the name {@link PerfModel} and {@link KernelTimer} use. */
     private static final Map<CUfunction, String> NAMES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
     /** Benchmarks only: when set, every launch is timed by CUDA events under its kernel file's name. */
@@ -93,6 +98,8 @@ public final class Kernels implements AutoCloseable {
     Kernels(int ccMajor, int ccMinor) {
         this.ccMajor = ccMajor;
         this.ccMinor = ccMinor;
+        this.stream = null;
+        this.view = false;
         try {
             gemmNN = function("gemm", "gemm_nn");
             gemmNT = function("gemm", "gemm_nt");
@@ -110,6 +117,34 @@ public final class Kernels implements AutoCloseable {
             close();
             throw e;
         }
+    }
+
+    private Kernels(Kernels k, CUstream stream) {
+        ccMajor = k.ccMajor;
+        ccMinor = k.ccMinor;
+        loaded.addAll(k.loaded);
+        gemmNN = k.gemmNN;
+        gemmNT = k.gemmNT;
+        gemvN = k.gemvN;
+        gemvT = k.gemvT;
+        attentionForward = k.attentionForward;
+        lossReduce = k.lossReduce;
+        gather = k.gather;
+        valueGram = k.valueGram;
+        valueUpdate = k.valueUpdate;
+        scalarizeV = k.scalarizeV;
+        metricDots = k.metricDots;
+        headsSum = k.headsSum;
+        this.stream = stream;
+        this.view = true;
+    }
+
+    /**
+     * The same kernels launched on {@code stream} (a batch being prepared while another steps on
+     * the default stream); closing it unloads nothing.
+     */
+    Kernels on(CUstream stream) {
+        return new Kernels(this, stream);
     }
 
     /** The images loaded, one per kernel file, e.g. {@code /kernels/gemm.sm_90.cubin}. */
@@ -176,33 +211,47 @@ public final class Kernels implements AutoCloseable {
     }
 
     /**
+     * What a product adds its result to (kernels/common.cuh's Base): run r's C0 at
+     * {@code at + g·stride} floats with g = groupOf[r] (groupOf null: g = r), rows as C's; with
+     * unitOf and muOf, a family's unit array read as run r's slice (family_slice's map: rows after
+     * unitOf[r] are the probes, rows 0, 1 of them times muOf[r]). {@code at} null: no C0.
+     */
+    public record Base(CUdeviceptr at, long stride, CUdeviceptr groupOf, CUdeviceptr unitOf, CUdeviceptr muOf) {
+        /** C0 of run r at at + r·stride, read as it is (null at: none). */
+        public static Base of(CUdeviceptr at, long stride) {
+            return new Base(at, stride, null, null, null);
+        }
+    }
+
+    /**
      * kernels/gemm.cu: C[r] = C0[r] + alpha·scale[r]·A[r]·op(B[r]) for the listed runs (or, with
-     * {@code runs} null, for runs 0..count−1 of the operands). Null go, rowsOf, innerOf, C0, scale
-     * mean: every run, the uniform rows, the uniform inner, no C0, scale 1.
+     * {@code runs} null, for runs 0..count−1 of the operands), C0 as {@link Base} reads it. Null
+     * go, rowsOf, innerOf, C0, scale mean: every run, the uniform rows, the uniform inner, no C0,
+     * scale 1.
      */
     public void gemm(boolean transB, CUdeviceptr runs, int count, CUdeviceptr go, CUdeviceptr rowsOf,
-                     CUdeviceptr innerOf, int rows, int inner, int cols, Operand A, Operand B, CUdeviceptr C0,
+                     CUdeviceptr innerOf, int rows, int inner, int cols, Operand A, Operand B, Base C0,
                      Operand C, CUdeviceptr scale, float alpha) {
         if (count == 0 || rows == 0 || cols == 0) return;
         launch(transB ? gemmNT : gemmNN, transB ? "gemm_nt" : "gemm_nn",
                 ceil(cols, GEMM_TILE_COLS), ceil(rows, GEMM_TILE_ROWS), count, GEMM_THREADS, 0,
                 new Args().ptr(runs).ptr(go).ptr(rowsOf).ptr(innerOf).i(rows).i(inner).i(cols)
                         .ptr(A.at()).l(A.stride()).i(A.ld()).ptr(B.at()).l(B.stride()).i(B.ld())
-                        .ptr(C0).ptr(C.at()).l(C.stride()).i(C.ld()).ptr(scale).f(alpha));
+                        .base(C0).ptr(C.at()).l(C.stride()).i(C.ld()).ptr(scale).f(alpha));
     }
 
     /**
      * kernels/gemv.cu: y[r] = y0[r] + alpha·scale[r]·op(A[r])·x[r] with op(A) = A (A rows×inner) or
-     * Aᵀ (A inner×rows), x of run r at r·strideX and y, y0 at r·strideY. Null runs, rowsOf,
-     * innerOf, y0, scale as in {@link #gemm}.
+     * Aᵀ (A inner×rows), x of run r at r·strideX, y at r·strideY, y0 as {@link Base} reads it. Null
+     * runs, rowsOf, innerOf, y0, scale as in {@link #gemm}.
      */
     public void gemv(boolean transA, CUdeviceptr runs, int count, CUdeviceptr rowsOf, CUdeviceptr innerOf, int rows,
-                     int inner, Operand A, CUdeviceptr x, long strideX, CUdeviceptr y0, CUdeviceptr y, long strideY,
+                     int inner, Operand A, CUdeviceptr x, long strideX, Base y0, CUdeviceptr y, long strideY,
                      CUdeviceptr scale, float alpha) {
         if (count == 0 || rows == 0) return;
         launch(transA ? gemvT : gemvN, transA ? "gemv_t" : "gemv_n", transA ? ceil(rows, 256) : ceil(rows, WARPS), count, 1,
                 256, 0, new Args().ptr(runs).ptr(rowsOf).ptr(innerOf).i(rows).i(inner).ptr(A.at()).l(A.stride()).i(A.ld())
-                        .ptr(x).l(strideX).ptr(y0).ptr(y).l(strideY).ptr(scale).f(alpha));
+                        .ptr(x).l(strideX).base(y0).ptr(y).l(strideY).ptr(scale).f(alpha));
     }
 
     /**
@@ -322,6 +371,12 @@ public final class Kernels implements AutoCloseable {
             return this;
         }
 
+        /** A {@link Base} as its five parameters: C0, its stride, group, unit and μ arrays. */
+        Args base(Base b) {
+            if (b == null) return ptr(null).l(0).ptr(null).ptr(null).ptr(null);
+            return ptr(b.at()).l(b.stride()).ptr(b.groupOf()).ptr(b.unitOf()).ptr(b.muOf());
+        }
+
         Args f(float v) {
             params.add(Pointer.to(new float[] {v}));
             return this;
@@ -333,14 +388,15 @@ public final class Kernels implements AutoCloseable {
     }
 
     /**
-     * One launch on the default stream. A failing launch, or (with {@link #SYNC}) a kernel that
+     * One launch on this launcher's stream. A failing launch, or (with {@link #SYNC}) a kernel that
      * faults, throws a {@link CudaException} naming the kernel and the driver's reason in one line.
+     * The benchmarks' timer times launches on the default stream only (its events are recorded there).
      */
-    private static void launch(CUfunction f, String name, int gx, int gy, int gz, int block, int sharedBytes, Args args) {
+    private void launch(CUfunction f, String name, int gx, int gy, int gz, int block, int sharedBytes, Args args) {
         try {
-            KernelTimer t = timer;
+            KernelTimer t = stream == null ? timer : null;
             if (t != null) t.start(NAMES.get(f));
-            cuLaunchKernel(f, gx, gy, gz, block, 1, 1, sharedBytes, null, args.pointer(), null);
+            cuLaunchKernel(f, gx, gy, gz, block, 1, 1, sharedBytes, stream, args.pointer(), null);
             if (t != null) t.stop();
             if (SYNC) cuCtxSynchronize();
         } catch (CudaException e) {
@@ -372,6 +428,7 @@ public final class Kernels implements AutoCloseable {
 
     @Override
     public void close() {
+        if (view) return;
         for (CUmodule m : modules.values()) cuModuleUnload(m);
         modules.clear();
     }

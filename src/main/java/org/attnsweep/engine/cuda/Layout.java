@@ -65,25 +65,30 @@ record Layout(int d, int M, int mk, int mv, int nMax, int pMax, int ntMax, int e
 
     /** Device bytes one run of the batch holds for its whole life. */
     long bytesPerRun() {
-        long ints = 2 * sSamples() + (pMax + 1L) + sTestSamples() + 12  // map, occ, occStart, test map, per-run scalars, set-up list
+        long ints = 2 * sSamples() + (pMax + 1L) + sTestSamples() + 14  // map, occ, occStart, test map, per-run scalars, set-up list, group, unit
                 + (long) CudaBatch.READ_EVERY * nMax;      // mini-batch samples of each step of a read-back stretch
         long floats = nMax                                 // y
                 + sG() + 3 * sQK()                         // G; Q|K, A_Q|A_K, [α|β]
                 + 4L * pMax + mv                           // u, c_V, γ, h; w_O
                 + 2L * nMax + sSamples() + sD()            // f, g, c, D
-                + 2 * sQKe() + sTe() + 2L * eMax           // Q|K(0)(s), Q|K(s), Tᵀs; u(0)(s), u(s)
+                // Q|K(s), Tᵀs, u(s); the group's unit Q|K(0)(s), u(0)(s) (at most a group per run)
+                + 2 * sQKe() + sTe() + 2L * eMax
                 + 2L * ntMax + sDots() + 3;                // test y, test f, metric dots; η, ‖w_O‖², ‖μ‖
-        if (learnable) floats += 2 * sV() + 2 * sVe();     // V, A_V; V(0)(s), V(s)
+        if (learnable) floats += 2 * sV() + 2 * sVe();     // V, A_V; V(s), the group's V(0)(s)
         long doubles = nMax + 1 + CudaBatch.READ_EVERY;    // loss terms; target; L at each step of a read-back stretch
         return 4 * (ints + floats) + 8 * doubles;
     }
 
     /**
-     * Device bytes the set-ups take while a batch is opened: the family set-up kept from the last
-     * batch and the one being made ({@link FamilySetups}), each of P_max training and E_max
-     * evaluation tokens.
+     * Device bytes the family set-ups kept for batches of H-head runs may take ({@link FamilySetups}):
+     * every head of one family, each of P_max training and E_max evaluation tokens.
      */
-    long setupBytes() {
-        return 2 * FamilySetup.bytes(pMax, eMax, d, mk, mv);
+    long keptSetupBytes(int H) {
+        return H * FamilySetup.bytes(pMax, eMax, d, mk, mv);
+    }
+
+    /** Device bytes the set-ups take while a batch is opened: those kept, and the one being made. */
+    long setupBytes(int H) {
+        return keptSetupBytes(H) + FamilySetup.bytes(pMax, eMax, d, mk, mv);
     }
 }

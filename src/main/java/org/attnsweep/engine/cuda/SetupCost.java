@@ -14,12 +14,20 @@ import org.attnsweep.model.RunConfig;
  * device and each run takes a scaled slice (its share of the family's work, plus its own index
  * maps, labels and scalars). Generated data, as a sweep has it: P = 2 + N(M−1), E = test P + 2.
  *
+ * <p>Slices (kernels/family_slice.cu) move bytes in device memory, each float read and written
+ * once: G, Q|K, Tᵀs, u or V and w_O per run. The evaluation projections Q|K(0)(s), u(0)(s),
+ * V(0)(s) were sliced per run too; now the metrics read the family's unit arrays as each run's
+ * slice (kernels/common.cuh's Base), which a batch copies once per family it holds (not counted
+ * here: per batch, not per run, E_u rows each).
+ *
  * @param runs     runs counted
  * @param families families they fall into (a family's set-up is made once, at its largest N)
  * @param before   per-run work, one set-up per run
+ * @param sliced   per-run work, family set-ups shared, evaluation projections sliced per run (as
+ *                 until the metrics read them in place)
  * @param now      per-run work, family set-ups shared
  */
-public record SetupCost(int runs, int families, Work before, Work now) {
+public record SetupCost(int runs, int families, Work before, Work sliced, Work now) {
 
     /**
      * Work per run, averaged over the runs.
@@ -27,8 +35,9 @@ public record SetupCost(int runs, int families, Work before, Work now) {
      * @param conversions float64 values rounded to float32 on the host
      * @param busBytes    bytes copied host → device
      * @param flops       floating-point operations of the set-up products (2 per multiply-add)
+     * @param sliceBytes  bytes the run's slices read and write in device memory (none without a family set-up)
      */
-    public record Work(double conversions, double busBytes, double flops) {
+    public record Work(double conversions, double busBytes, double flops, double sliceBytes) {
     }
 
     /** The set-up work of {@code runs}, grouped into families as {@link Family#of} groups them. */
@@ -37,7 +46,8 @@ public record SetupCost(int runs, int families, Work before, Work now) {
         Map<Family, int[]> largestN = new IdentityHashMap<>();
         Map<Family, RunConfig> first = new IdentityHashMap<>();
         Map<Family, boolean[]> kinds = new IdentityHashMap<>();
-        double[] before = new double[3], now = new double[3];
+        double[] before = new double[3], now = new double[4];
+        double evalSlices = 0, slicedBus = 0;
         for (RunConfig c : runs) {
             Family f = Family.of(c);
             largestN.computeIfAbsent(f, x -> new int[1])[0] = Math.max(largestN.get(f)[0], c.N());
@@ -50,7 +60,11 @@ public record SetupCost(int runs, int families, Work before, Work now) {
             before[0] += conv + c.mv();                      // + w_O
             before[1] += 4 * (conv + c.mv()) + own;
             before[2] += projectionFlops(P, E, c.d(), c.mk(), c.mv(), c.trainWo());
-            now[1] += own + 4 + 4;                           // + ‖μ‖ and its slot in the set-up run list
+            now[1] += own + 4 + 4 + 4 + 4;                   // + ‖μ‖, its slot in the set-up run list, its group and unit rows
+            slicedBus += own + 4 + 4;                        // no group or unit rows
+            double value = c.trainWo() ? (double) P * c.mv() : P, w = 2.0 * c.mk();
+            now[3] += 8 * ((double) P * P + P * w + (double) E * P + value + c.mv());   // G, Q|K, Tᵀs, u or V, w_O
+            evalSlices += 8 * (E * w + (c.trainWo() ? (double) E * c.mv() : E));      // Q|K(0)(s), u(0)(s) or V(0)(s)
         }
         for (Map.Entry<Family, int[]> e : largestN.entrySet()) {
             RunConfig c = first.get(e.getKey());
@@ -58,6 +72,7 @@ public record SetupCost(int runs, int families, Work before, Work now) {
             double conv = (double) (Pu + Eu) * d + (2.0 * c.mk() + c.mv()) * d + c.mv();
             now[0] += conv;
             now[1] += 4 * conv;
+            slicedBus += 4 * conv;
             boolean[] k = kinds.get(e.getKey());
             double products = 0;
             for (int kind = 0; kind < 2; kind++) {
@@ -68,8 +83,10 @@ public record SetupCost(int runs, int families, Work before, Work now) {
             now[2] += products;
         }
         int n = runs.size();
-        return new SetupCost(n, largestN.size(), new Work(before[0] / n, before[1] / n, before[2] / n),
-                new Work(now[0] / n, now[1] / n, now[2] / n));
+        Work current = new Work(now[0] / n, now[1] / n, now[2] / n, now[3] / n);
+        return new SetupCost(n, largestN.size(), new Work(before[0] / n, before[1] / n, before[2] / n, 0),
+                new Work(current.conversions, slicedBus / n, current.flops,
+                        current.sliceBytes + evalSlices / n), current);
     }
 
     /** How many times less per-run work there is now: conversions, bus bytes, FLOPs. */
@@ -77,13 +94,23 @@ public record SetupCost(int runs, int families, Work before, Work now) {
         return new double[] {before.conversions / now.conversions, before.busBytes / now.busBytes, before.flops / now.flops};
     }
 
-    /** Three lines: per-run work before and now, and the ratios. */
+    /**
+     * Per-run work each run on its own, family set-ups shared with the evaluation projections sliced
+     * per run, and as now (read in place); the ratios of the first to the last.
+     */
     public String table() {
         double[] q = ratios();
-        return String.format(Locale.ROOT, "set-up per run (%d runs, %d families)   conversions   bus bytes   GEMM FLOPs%n", runs, families)
-                + String.format(Locale.ROOT, "  each run on its own                 %11.3g %11.3g %12.3g%n", before.conversions, before.busBytes, before.flops)
-                + String.format(Locale.ROOT, "  family set-up shared                %11.3g %11.3g %12.3g%n", now.conversions, now.busBytes, now.flops)
-                + String.format(Locale.ROOT, "  ratio                               %10.0fx %10.0fx %11.0fx%n", q[0], q[1], q[2]);
+        String row = "  %-46s %11.3g %11.3g %12.3g %11s%n";
+        return String.format(Locale.ROOT, "set-up per run (%d runs, %d families)             conversions   bus bytes   GEMM FLOPs"
+                        + " slice bytes%n", runs, families)
+                + String.format(Locale.ROOT, row, "each run on its own", before.conversions, before.busBytes, before.flops, "-")
+                + String.format(Locale.ROOT, row, "family set-up shared, evaluation rows sliced", sliced.conversions, sliced.busBytes,
+                        sliced.flops, String.format(Locale.ROOT, "%.3g", sliced.sliceBytes))
+                + String.format(Locale.ROOT, row, "family set-up shared, evaluation rows in place", now.conversions, now.busBytes,
+                        now.flops, String.format(Locale.ROOT, "%.3g", now.sliceBytes))
+                + String.format(Locale.ROOT, "  %-46s %10.0fx %10.0fx %11.0fx %10.2fx%n", "ratio (first / last; slices second / last)",
+                        q[0], q[1], q[2],
+                        sliced.sliceBytes / now.sliceBytes);
     }
 
     /** Test tokens and the two probes: E = 2 + testN(M−1) + 2. */

@@ -11,6 +11,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import jcuda.CudaException;
 import org.attnsweep.Fixtures;
+import org.attnsweep.engine.cuda.Kernels.Base;
 import org.attnsweep.engine.cuda.Kernels.Operand;
 import org.attnsweep.model.Loss;
 import org.junit.jupiter.api.AfterAll;
@@ -465,10 +466,10 @@ class CudaKernelsTest {
         float[] eta = {0.1f, 0.2f, 0.05f, 0.3f};
         DeviceBuffer QK = dev(QK0), QKalone = dev(QK0), g = dev(G), ab = dev(AB), e = dev(eta), gob = dev(go), pb = dev(P);
         Operand a = new Operand(g.ptr(), (long) P_MAX * P_MAX, P_MAX), b = new Operand(ab.ptr(), (long) P_MAX * W, W);
-        k.gemm(false, dev(new int[] {0, 1, 2, 3}).ptr(), R, gob.ptr(), pb.ptr(), pb.ptr(), P_MAX, P_MAX, W, a, b, QK.ptr(),
-                new Operand(QK.ptr(), (long) P_MAX * W, W), e.ptr(), -1f);
-        k.gemm(false, dev(new int[] {2}).ptr(), 1, gob.ptr(), pb.ptr(), pb.ptr(), P_MAX, P_MAX, W, a, b, QKalone.ptr(),
-                new Operand(QKalone.ptr(), (long) P_MAX * W, W), e.ptr(), -1f);
+        k.gemm(false, dev(new int[] {0, 1, 2, 3}).ptr(), R, gob.ptr(), pb.ptr(), pb.ptr(), P_MAX, P_MAX, W, a, b,
+                Base.of(QK.ptr(), (long) P_MAX * W), new Operand(QK.ptr(), (long) P_MAX * W, W), e.ptr(), -1f);
+        k.gemm(false, dev(new int[] {2}).ptr(), 1, gob.ptr(), pb.ptr(), pb.ptr(), P_MAX, P_MAX, W, a, b,
+                Base.of(QKalone.ptr(), (long) P_MAX * W), new Operand(QKalone.ptr(), (long) P_MAX * W, W), e.ptr(), -1f);
         float[] got = get(QK, R * P_MAX * W), alone = get(QKalone, R * P_MAX * W);
         for (int r = 0; r < R; r++) {
             if (go[r] == 0) {
@@ -487,7 +488,8 @@ class CudaKernelsTest {
     /**
      * gemm at the set-up shape (one run, B transposed: Q|K = T [W_Q; W_K]ᵀ) with d a multiple of 4
      * (float4 loads) and not (scalar loads), and at the metrics shape (Q|K(s) = Q|K(0)(s) + Te A_Q|K,
-     * rows E_r and inner P_r per run).
+     * rows E_r and inner P_r per run), Q|K(0)(s) read as each run's slice of one of two groups'
+     * unit arrays ({@link #GROUP}).
      */
     @Test
     void gemmSetUpAndMetrics() {
@@ -503,42 +505,51 @@ class CudaKernelsTest {
         int[] E = {12, 5, 9, 7}, P = new int[R];
         for (int r = 0; r < R; r++) P[r] = P(r);
         int eMax = 12;
-        float[] Te = uniform(R * eMax * P_MAX, 1), AQK = uniform(R * P_MAX * W, 1), QK0e = uniform(R * eMax * W, 1);
+        float[] Te = uniform(R * eMax * P_MAX, 1), AQK = uniform(R * P_MAX * W, 1), QK0g = uniform(2 * eMax * W, 1);
         DeviceBuffer QKe = dev(nan(R * eMax * W)), pb = dev(P);
         k.gemm(false, dev(new int[] {0, 1, 2, 3}).ptr(), R, null, dev(E).ptr(), pb.ptr(), eMax, P_MAX, W,
                 new Operand(dev(Te).ptr(), (long) eMax * P_MAX, P_MAX), new Operand(dev(AQK).ptr(), (long) P_MAX * W, W),
-                dev(QK0e).ptr(), new Operand(QKe.ptr(), (long) eMax * W, W), null, 1f);
+                groupSlice(dev(QK0g), (long) eMax * W, E), new Operand(QKe.ptr(), (long) eMax * W, W), null, 1f);
         float[] got = get(QKe, R * eMax * W);
         for (int r = 0; r < R; r++) {
             double[] Ter = new double[E[r] * P[r]];
             for (int i = 0; i < E[r]; i++) for (int j = 0; j < P[r]; j++) Ter[i * P[r] + j] = Te[r * eMax * P_MAX + i * P_MAX + j];
-            double[] want = CpuPhases.gemm(false, Ter, d(AQK, r * P_MAX * W, P[r] * W), d(QK0e, r * eMax * W, E[r] * W), E[r], P[r], W, 1);
+            double[] want = CpuPhases.gemm(false, Ter, d(AQK, r * P_MAX * W, P[r] * W), slice(QK0g, r, eMax * W, E[r], W), E[r], P[r],
+                    W, 1);
             close("gemm_nn run " + r + " Q|K(s)", want, got, r * eMax * W, DOT_ATOL, DOT_RTOL);
         }
     }
 
     /**
-     * gemv batched at the metrics shape (u(s) = u(0)(s) + ‖w_O‖² Te c_V, rows E_r, inner P_r) and
-     * transposed at the set-up shape (v_O = W_Vᵀ w_O, one run).
+     * gemv batched at the metrics shape (u(s) = u(0)(s) + ‖w_O‖² Te c_V, rows E_r, inner P_r, u(0)(s)
+     * read as each run's slice of its group's unit array), and at the set-up shapes: transposed
+     * (v_O = W_Vᵀ w_O, one run) and not (u = T v_O, P_max rows of d).
      */
     @Test
     void gemv() {
         int[] E = {12, 5, 9, 7}, P = new int[R];
         for (int r = 0; r < R; r++) P[r] = P(r);
         int eMax = 12;
-        float[] Te = uniform(R * eMax * P_MAX, 1), cV = uniform(R * P_MAX, 1), u0e = uniform(R * eMax, 1), wo2 = {1.5f, 0.7f, 2.0f, 1.0f};
+        float[] Te = uniform(R * eMax * P_MAX, 1), cV = uniform(R * P_MAX, 1), u0g = uniform(2 * eMax, 1), wo2 = {1.5f, 0.7f, 2.0f, 1.0f};
         DeviceBuffer ue = dev(nan(R * eMax));
         k.gemv(false, dev(new int[] {0, 1, 2, 3}).ptr(), R, dev(E).ptr(), dev(P).ptr(), eMax, P_MAX,
-                new Operand(dev(Te).ptr(), (long) eMax * P_MAX, P_MAX), dev(cV).ptr(), P_MAX, dev(u0e).ptr(), ue.ptr(), eMax,
+                new Operand(dev(Te).ptr(), (long) eMax * P_MAX, P_MAX), dev(cV).ptr(), P_MAX, groupSlice(dev(u0g), eMax, E), ue.ptr(), eMax,
                 dev(wo2).ptr(), 1f);
         float[] got = get(ue, R * eMax);
         for (int r = 0; r < R; r++) {
             double[] Ter = new double[E[r] * P[r]];
             for (int i = 0; i < E[r]; i++) for (int j = 0; j < P[r]; j++) Ter[i * P[r] + j] = Te[r * eMax * P_MAX + i * P_MAX + j];
-            double[] prod = CpuPhases.gemv(false, Ter, E[r], P[r], P[r], d(cV, r * P_MAX, P[r]));
+            double[] prod = CpuPhases.gemv(false, Ter, E[r], P[r], P[r], d(cV, r * P_MAX, P[r])), u0 = slice(u0g, r, eMax, E[r], 1);
             for (int i = 0; i < E[r]; i++) {
-                close("gemv_n run " + r + " u(s)[" + i + "]", u0e[r * eMax + i] + wo2[r] * prod[i], got[r * eMax + i], DOT_ATOL, DOT_RTOL);
+                close("gemv_n run " + r + " u(s)[" + i + "]", u0[i] + wo2[r] * prod[i], got[r * eMax + i], DOT_ATOL, DOT_RTOL);
             }
+        }
+        for (int d : new int[] {204, 203}) {
+            float[] T = uniform(P_MAX * d, 1), vo = uniform(d, 1);
+            DeviceBuffer u = dev(nan(P_MAX));
+            k.gemv(false, null, 1, null, null, P_MAX, d, new Operand(dev(T).ptr(), 0, d), dev(vo).ptr(), 0, null, u.ptr(), 0, null, 1f);
+            close("gemv_n d=" + d + " u", CpuPhases.gemv(false, d(T, 0, P_MAX * d), P_MAX, d, d, d(vo, 0, d)), get(u, P_MAX), 0, DOT_ATOL,
+                    DOT_RTOL);
         }
         int d = 300;
         float[] Wv = uniform(MV * d, 1), wO = uniform(MV, 1);
@@ -546,6 +557,39 @@ class CudaKernelsTest {
         k.gemv(true, null, 1, null, null, d, MV, new Operand(dev(Wv).ptr(), 0, d), dev(wO).ptr(), 0, null, vo.ptr(), 0, null, 1f);
         double[] want = CpuPhases.gemv(true, d(Wv, 0, MV * d), MV, d, d, d(wO, 0, MV));
         close("gemv_t v_O", want, get(vo, d), 0, DOT_ATOL, DOT_RTOL);
+    }
+
+    /**
+     * Runs' groups and ‖μ‖ for products that add a family slice: runs 0 and 2 of one family (group
+     * 0: the last two of their E_r rows are the probes; rows 0, 1 and the probes times ‖μ‖), runs 1
+     * and 3 reading group 1 as runs that are their own unit do (no probes, μ = 1), with other E_r.
+     */
+    private static final int[] GROUP = {0, 1, 0, 1};
+    private static final float[] MU = {2.5f, 1f, 0.4f, 1f};
+    private static final boolean[] FAMILY = {true, false, true, false};
+
+    /** The units of {@link #GROUP} in {@code units} (group g at g·stride) as runs with E_r rows read them. */
+    private Base groupSlice(DeviceBuffer units, long stride, int[] E) {
+        int[] unit = new int[R];
+        for (int r = 0; r < R; r++) unit[r] = E[r] - (FAMILY[r] ? 2 : 0);
+        return new Base(units.ptr(), stride, dev(GROUP).ptr(), dev(unit).ptr(), dev(MU).ptr());
+    }
+
+    /**
+     * Run r's slice of its group's unit array, E rows of {@code cols}, as family_slice.cu defines it:
+     * rows past E − 2 of a family run are rows 0, 1 again (the probes), rows 0, 1 times ‖μ‖ rounded
+     * to float32.
+     */
+    private static double[] slice(float[] units, int r, int stride, int E, int cols) {
+        double[] out = new double[E * cols];
+        for (int i = 0; i < E; i++) {
+            int si = FAMILY[r] && i >= E - 2 ? i - (E - 2) : i;
+            for (int j = 0; j < cols; j++) {
+                float v = units[GROUP[r] * stride + si * cols + j];
+                out[i * cols + j] = si < 2 ? MU[r] * v : v;
+            }
+        }
+        return out;
     }
 
     /** A launch the driver refuses (more shared memory than any device has) names its kernel. */

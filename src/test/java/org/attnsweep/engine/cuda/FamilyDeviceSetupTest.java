@@ -1,5 +1,6 @@
 package org.attnsweep.engine.cuda;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -39,6 +40,10 @@ class FamilyDeviceSetupTest {
     private static final double WEIGHT_RTOL = 2e-3;
 
     static List<RunData> family(SplittableRandom rnd, long seed) {
+        return family(rnd, seed, 1);
+    }
+
+    static List<RunData> family(SplittableRandom rnd, long seed, int heads) {
         int d = 48, M = 16;
         RunSpec s = new RunSpec();
         s.d = d;
@@ -56,6 +61,7 @@ class FamilyDeviceSetupTest {
         s.steps = STEPS;
         s.targetLoss = 0;
         s.seed = seed;
+        s.heads = heads;
         List<RunData> out = new ArrayList<>();
         for (int r = 0; r < NS.length; r++) {
             s.N = NS[r];
@@ -123,6 +129,50 @@ class FamilyDeviceSetupTest {
                     }
                 }
             }
+        }
+    }
+
+    /**
+     * Multi-head batches keep every head's family set-up (FamilySetups): a second batch of a
+     * family's H = 3 runs makes none and trains exactly as the first; another family's batch
+     * replaces them within the bound (H set-ups of the shape), and the first family then makes its
+     * three again.
+     */
+    @Test
+    void everyHeadOfAFamilyIsKeptBetweenBatches() {
+        CudaEngine.Availability a = CudaEngine.probe();
+        Assumptions.assumeTrue(a.available(), () -> "no usable GPU: " + a.reason());
+        long seed = Fixtures.seed();
+        String tag = Fixtures.tag(seed);
+        int H = 3;
+        List<RunData> fam = family(new SplittableRandom(seed), seed, H).subList(0, 3);
+        List<RunData> other = family(new SplittableRandom(seed + 1), seed + 1, H).subList(0, 3);
+        boolean[] all = {true, true, true};
+        try (CudaEngine cuda = new CudaEngine(System.err)) {
+            FamilySetups setups = cuda.setups();
+            double[] first = new double[3], second = new double[3];
+            try (EngineBatch b = cuda.open(fam)) {
+                b.step(all, first);
+            }
+            assertEquals(H, setups.made(), "set-ups made by the first batch: one per head" + tag);
+            assertEquals(0, setups.reused(), tag);
+            assertEquals(H, setups.keptCount(), "every head kept" + tag);
+            try (EngineBatch b = cuda.open(fam)) {
+                b.step(all, second);
+            }
+            assertEquals(H, setups.made(), "the second batch of the family made set-ups" + tag);
+            assertEquals(H, setups.reused(), "the second batch took every head's kept set-up" + tag);
+            for (int r = 0; r < 3; r++) assertEquals(first[r], second[r], "run " + r + " loss from kept set-ups" + tag);
+            try (EngineBatch b = cuda.open(other)) {
+                b.step(all, second);
+            }
+            assertEquals(2 * H, setups.made(), tag);
+            assertEquals(H, setups.keptCount(), "kept within the bound of H set-ups" + tag);
+            try (EngineBatch b = cuda.open(fam)) {
+                b.step(all, second);
+            }
+            assertEquals(3 * H, setups.made(), "the first family's set-ups were dropped for the other's" + tag);
+            for (int r = 0; r < 3; r++) assertEquals(first[r], second[r], "run " + r + " loss from set-ups made again" + tag);
         }
     }
 

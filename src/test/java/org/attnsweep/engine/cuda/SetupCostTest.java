@@ -55,4 +55,21 @@ class SetupCostTest {
         double[] q = one.ratios();
         for (double v : q) assertTrue(v > 0.99 && v < 1.01, "one run alone: ratios " + java.util.Arrays.toString(q));
     }
+
+    @Test
+    void theEvaluationRowsAreNoLongerSlicedPerRun() {
+        // Each run used to copy its Q|K(0)(s) (E×2m_k) and u(0)(s) (E) or V(0)(s) (E×m_v) out of its
+        // family's, a float read and written each; the metrics now read the family's in place.
+        RunSpec s = new RunSpec();
+        Presets.apply("jiang-heatmap", s);
+        for (boolean learn : new boolean[] {false, true}) {
+            s.trainWo = learn;
+            RunConfig c = s.build(0);
+            SetupCost one = SetupCost.of(List.of(c));
+            double E = 2 + c.testN() * (c.M() - 1) + 2;
+            double saved = 8 * E * (2 * c.mk() + (learn ? c.mv() : 1));
+            assertEquals(saved, one.sliced().sliceBytes() - one.now().sliceBytes(), 1e-6, "train w_O " + learn + ":\n" + one.table());
+            assertTrue(one.now().sliceBytes() > 0, one.table());
+        }
+    }
 }
