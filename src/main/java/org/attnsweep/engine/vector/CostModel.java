@@ -19,7 +19,7 @@ import org.attnsweep.model.RunConfig;
  *           or, with bilinear scores through A = W_QᵀW_K (d×d), 2·d²·P (K' = T Aᵀ, Γ = Tᵀα) + N·M·d·M_p
  *           (scores by columns of M_p ≥ M lanes) + N·M²·d (gather α) + 3·d²·m_k (A, ∇W_Q = W_K Γᵀ,
  *           ∇W_K = W_Q Γ) + 2·d·P + 3·m_v·d: whichever is smaller
- *           no set-up; memory: 2·P·d + 4·P·m_k + 2·m_k·d + m_v·d words (bilinear: 4·P·d + N·d·M_p + 2·P·m_k + 3·d² + 4·m_k·d + m_v·d)
+ *           no set-up; memory: 2·P·d + 4·P·m_k + 2·m_k·d + m_v·d words (bilinear: 4·P·d + N·M·d + 2·P·m_k + 3·d² + 4·m_k·d + m_v·d)
  * </pre>
  * docs/math.md §7 writes the direct count as 3·m·d·N·M + 2·m_k·d·N·M + 2·N·M²·m_k over every token
  * occurrence; this engine projects each of the P distinct tokens once and needs only u = (W_Vᵀw_O)·t
@@ -105,15 +105,15 @@ public final class CostModel {
     /**
      * Words a run of H heads holds in the direct form, in the order it runs: T and Tᵀ (shared by the
      * heads), then per head its weights and Q, K, α, β (P×m_k each), or with bilinear scores the
-     * padded tokens and each sample's transpose (shared), and per head K', α (P×d), A, Γ, Γᵀ (d×d),
+     * padded tokens and each sample's transpose (shared), and per head K' (P×d), A, Γ, Γᵀ (d×d),
      * W_Q and ∇W_Qᵀ (m_k×d) and the m_k-wide projections its evaluation makes.
      */
     static double directWords(int N, int M, int d, int mk, int mv, int P, int heads) {
         boolean bi = bilinear(N, M, d, mk, P);
         double dp = padded(d);
         double head = 2.0 * mk * d + mv * d
-                + (bi ? 2.0 * P * dp + 2.0 * P * mk + 2.0 * d * dp + d * d + mk * dp + d * mk : 4.0 * P * mk);
-        return 2.0 * P * d + (bi ? P * dp + (double) N * d * padded(M) : 0) + heads * head;
+                + (bi ? 1.0 * P * dp + 2.0 * P * mk + 2.0 * d * dp + d * d + mk * dp + d * mk : 4.0 * P * mk);
+        return 2.0 * P * d + (bi ? P * dp + (double) N * M * d : 0) + heads * head;
     }
 
     /**

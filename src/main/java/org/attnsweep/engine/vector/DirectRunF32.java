@@ -31,8 +31,8 @@ import org.attnsweep.model.Weights;
  * the order with fewer multiply-adds.
  *
  * <p>The bilinear scores are computed by columns: each sample's tokens are laid out transposed once
- * (X_nᵀ, d×M_p, M_p = M padded to whole vectors, in Xt), so a vector holds one key's logits for M_p
- * queries, z_{·a} = Σ_i k'_{a,i} X_nᵀ[i,·]: broadcast-fmas on a register block
+ * (X_nᵀ, d×M, in Xt), so a vector holds one key's logits for M_p queries (M_p = M padded to whole
+ * vectors; lanes past M read on into the next row and are never used), z_{·a} = Σ_i k'_{a,i} X_nᵀ[i,·]: broadcast-fmas on a register block
  * ({@link KernelsF32#rowPanel}) instead of M² horizontal dot products, and the softmax over the keys
  * is lane-wise ({@link KernelsF32#softmaxColumns}). Sm and ubar then hold S_la at
  * Sm[(n·M + a)·M_p + l] and ū_l at ubar[n·M_p + l].
@@ -53,7 +53,7 @@ final class DirectRunF32 extends AttentionRunF32 {
     final float[] GmT;         // d×d    Γᵀ (bilinear only)
     final float[] WQ, gQt;     // m_k×d_p W_Q, zero past column d, and d×m_k the step's ∇W_Qᵀ (bilinear only)
     final int mp;              // M_p: M rounded up to whole vectors, the lanes of a column of scores (bilinear only)
-    final float[] Xt;          // N×d×M_p each sample's tokens transposed, zero past column M (bilinear only; shared by the heads)
+    final float[] Xt;          // N×d×M  each sample's tokens transposed, then M_p zeros (bilinear only; shared by the heads)
     final float[] Dt;          // M×M_p  D_la of the sample being gathered, by columns: Dt[a·M_p + l] (bilinear only)
     final float[] E;           // M×d_p  E_n = D_n X_n, row l the sample's α contribution Σ_a D_la x_a (bilinear only)
     final float[] colSums;     // M      Σ_l S_la of the sample being gathered (bilinear only)
@@ -111,13 +111,16 @@ final class DirectRunF32 extends AttentionRunF32 {
         gm = bilinear ? new float[N] : null;
     }
 
-    /** Every sample's tokens transposed: out[(n·d + i)·mp + l] = T[map[n·M + l]·d + i], zero for l ≥ M (N×d×mp). */
+    /**
+     * Every sample's tokens transposed, out[(n·d + i)·M + l] = T[map[n·M + l]·d + i] (N×d×M), then mp
+     * zeros, so that a vector of mp lanes read from any row stays in the array.
+     */
     private static float[] sampleTransposes(float[] T, int[] map, int N, int M, int d, int mp) {
-        float[] out = new float[N * d * mp];
+        float[] out = new float[N * d * M + mp];
         for (int n = 0; n < N; n++) {
             for (int l = 0; l < M; l++) {
                 int t = map[n * M + l] * d;
-                for (int i = 0; i < d; i++) out[(n * d + i) * mp + l] = T[t + i];
+                for (int i = 0; i < d; i++) out[(n * d + i) * M + l] = T[t + i];
             }
         }
         return out;
@@ -157,7 +160,7 @@ final class DirectRunF32 extends AttentionRunF32 {
     private void columnsForward(int from, int to) {
         for (int n = from; n < to; n++) {
             int base = n * M, z0 = base * mp;
-            KernelsF32.rowPanel(Sm, z0, Q, map, base, dp, 1, Xt, n * d * mp, M, d, mp);
+            KernelsF32.rowPanel(Sm, z0, Q, map, base, dp, 1, Xt, n * d * M, M, M, d, mp);
             fh[n] = KernelsF32.softmaxColumns(Sm, z0, u, map, base, M, mp, ubar, n * mp) / M;
         }
     }
@@ -204,7 +207,7 @@ final class DirectRunF32 extends AttentionRunF32 {
             }
             java.util.Arrays.fill(E, 0);
             KernelsF32.gatherRowsTo(E, 0, Dt, 1, mp, K, map, base, M, dp);
-            KernelsF32.gemmRows(Gm, 1, Xt, n * d * mp, mp, E, 0, from, to, M, dp);
+            KernelsF32.gemmRows(Gm, 1, Xt, n * d * M, M, E, 0, from, to, M, dp);
         }
     }
 

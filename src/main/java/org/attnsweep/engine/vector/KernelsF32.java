@@ -285,15 +285,17 @@ final class KernelsF32 {
     static final int PANEL_ROWS = 8;
 
     /**
-     * C[c0 + r·cols + c] = Σ_k A[row(r) + k·ks] · B[b0 + k·cols + c] for r < rows, c < cols (a multiple
+     * C[c0 + r·cols + c] = Σ_k A[row(r) + k·ks] · B[b0 + k·ldb + c] for r < rows, c < cols (a multiple
      * of L), k < inner, with row(r) = (map == null ? r : map[mo + r])·rs: a product whose output is
      * a few vectors wide, its coefficient rows picked through map (a sample's tokens) or read with a
      * stride (ks = the row length: a column of A). {@link #PANEL_ROWS} output rows at a time share
      * each vector of B, each accumulating a broadcast of its own coefficient; rows past the last of a
      * partial block repeat it and are not stored. Every element is the fma chain over k in order
-     * from 0, whichever block computes it.
+     * from 0, whichever block computes it. B's rows are ldb apart, which may be less than cols: a
+     * vector then reads on into the next row, and B must hold b0 + (inner − 1)·ldb + cols values.
      */
-    static void rowPanel(float[] C, int c0, float[] A, int[] map, int mo, int rs, int ks, float[] B, int b0, int rows, int inner, int cols) {
+    static void rowPanel(float[] C, int c0, float[] A, int[] map, int mo, int rs, int ks, float[] B, int b0, int ldb, int rows, int inner,
+                         int cols) {
         int last = rows - 1;
         for (int r = 0; r < rows; r += PANEL_ROWS) {
             int a0 = (map == null ? r : map[mo + r]) * rs;
@@ -306,7 +308,7 @@ final class KernelsF32 {
             int a7 = (map == null ? Math.min(r + 7, last) : map[mo + Math.min(r + 7, last)]) * rs;
             for (int c = 0; c < cols; c += L) {
                 FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-                for (int k = 0, b = b0 + c, o = 0; k < inner; k++, b += cols, o += ks) {
+                for (int k = 0, b = b0 + c, o = 0; k < inner; k++, b += ldb, o += ks) {
                     FloatVector v = FloatVector.fromArray(S, B, b);
                     s0 = v.fma(FloatVector.broadcast(S, A[a0 + o]), s0);
                     s1 = v.fma(FloatVector.broadcast(S, A[a1 + o]), s1);
@@ -396,7 +398,8 @@ final class KernelsF32 {
                 for (int l = 0; l < M; l += 2) {
                     for (int t = 0; t < M; t += 4) scores(out, 0, a, b, map, 0, l, t, M, mk, lanes);
                 }
-                rowPanel(out, 0, a, k % 2 == 0 ? null : map, 0, 3, 1 + k % 2, b, 0, k % 2 == 0 ? rows : 1 + k % 8, 3, L * (1 + k % 2));
+                rowPanel(out, 0, a, k % 2 == 0 ? null : map, 0, 3, 1 + k % 2, b, 0, k % 3 == 0 ? 3 : L * (1 + k % 2), k % 2 == 0 ? rows : 1 + k % 8, 3,
+                        L * (1 + k % 2));
                 softmaxColumns(out, 0, b, map, 0, M, L * (1 + k % 2), lanes, 0);
                 gatherRowsTo(out, 0, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, map, 0, M, mg);
                 axpy(1e-3f, a, 0, out, 1, m);

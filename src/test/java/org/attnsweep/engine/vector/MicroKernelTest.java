@@ -53,7 +53,7 @@ class MicroKernelTest {
         /** Lanes of one vector. */
         int lanes();
 
-        void rowPanel(double[] C, int c0, double[] A, int[] map, int mo, int rs, int ks, double[] B, int b0, int rows, int inner, int cols);
+        void rowPanel(double[] C, int c0, double[] A, int[] map, int mo, int rs, int ks, double[] B, int b0, int ldb, int rows, int inner, int cols);
 
         double softmaxColumns(double[] Z, int z0, double[] u, int[] map, int mo, int M, int w, double[] ub, int ubo);
 
@@ -119,9 +119,9 @@ class MicroKernelTest {
             return KernelsF32.L;
         }
 
-        public void rowPanel(double[] C, int c0, double[] A, int[] map, int mo, int rs, int ks, double[] B, int b0, int rows, int inner, int cols) {
+        public void rowPanel(double[] C, int c0, double[] A, int[] map, int mo, int rs, int ks, double[] B, int b0, int ldb, int rows, int inner, int cols) {
             float[] cf = f(C);
-            KernelsF32.rowPanel(cf, c0, f(A), map, mo, rs, ks, f(B), b0, rows, inner, cols);
+            KernelsF32.rowPanel(cf, c0, f(A), map, mo, rs, ks, f(B), b0, ldb, rows, inner, cols);
             for (int i = 0; i < C.length; i++) C[i] = cf[i];
         }
 
@@ -202,8 +202,8 @@ class MicroKernelTest {
             return KernelsF64.L;
         }
 
-        public void rowPanel(double[] C, int c0, double[] A, int[] map, int mo, int rs, int ks, double[] B, int b0, int rows, int inner, int cols) {
-            KernelsF64.rowPanel(C, c0, A, map, mo, rs, ks, B, b0, rows, inner, cols);
+        public void rowPanel(double[] C, int c0, double[] A, int[] map, int mo, int rs, int ks, double[] B, int b0, int ldb, int rows, int inner, int cols) {
+            KernelsF64.rowPanel(C, c0, A, map, mo, rs, ks, B, b0, ldb, rows, inner, cols);
         }
 
         public double softmaxColumns(double[] Z, int z0, double[] u, int[] map, int mo, int M, int w, double[] ub, int ubo) {
@@ -557,8 +557,9 @@ class MicroKernelTest {
     /**
      * rowPanel: C = A_rows·B, its coefficient rows picked through a map or read with a stride, every
      * output row count (whole and partial register blocks), inner sizes from SIZES, one to three
-     * vectors wide: each element within the γ_n bound of the exact product, nothing outside the
-     * rows × cols block written.
+     * vectors wide, B's rows as far apart as C's or closer (a vector then reads on into B's next row,
+     * as the direct form's transposed samples are read): each element within the γ_n bound of the
+     * exact product, nothing outside the rows × cols block written.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("precisions")
@@ -574,12 +575,12 @@ class MicroKernelTest {
             for (int t = 0; t < map.length; t++) map[t] = rnd.nextInt(P);
             // mapped: rows of A are tokens of length inner (ks = 1); else a column of a rows-wide matrix (rs = 1, ks = rows + pad).
             int rs = mapped ? inner : 1, ks = mapped ? 1 : rows + rnd.nextInt(3);
-            double[] A = random(rnd, mapped ? P * inner : inner * ks), B = random(rnd, 2 + inner * cols);
-            int b0 = rnd.nextInt(2), c0 = rnd.nextInt(3);
+            int b0 = rnd.nextInt(2), c0 = rnd.nextInt(3), ldb = rnd.nextBoolean() ? cols : 1 + rnd.nextInt(cols);
+            double[] A = random(rnd, mapped ? P * inner : inner * ks), B = random(rnd, b0 + (inner - 1) * ldb + cols + 1);
             double[] C = new double[c0 + rows * cols + 2];
             java.util.Arrays.fill(C, UNTOUCHED);
-            k.rowPanel(C, c0, A, mapped ? map : null, mo, rs, ks, B, b0, rows, inner, cols);
-            String what = k + " rowPanel rows=" + rows + " inner=" + inner + " cols=" + cols + " mapped=" + mapped + tag(seed);
+            k.rowPanel(C, c0, A, mapped ? map : null, mo, rs, ks, B, b0, ldb, rows, inner, cols);
+            String what = k + " rowPanel rows=" + rows + " inner=" + inner + " cols=" + cols + " ldb=" + ldb + " mapped=" + mapped + tag(seed);
             for (int i = 0; i < C.length; i++) {
                 int ii = i;
                 if (i < c0 || i >= c0 + rows * cols) {
@@ -589,7 +590,7 @@ class MicroKernelTest {
                 int r = (i - c0) / cols, c = (i - c0) % cols, row = (mapped ? map[mo + r] : r) * rs;
                 double exact = 0, abs = 0;
                 for (int kk = 0; kk < inner; kk++) {
-                    double t = A[row + kk * ks] * B[b0 + kk * cols + c];
+                    double t = A[row + kk * ks] * B[b0 + kk * ldb + c];
                     exact += t;
                     abs += Math.abs(t);
                 }
