@@ -16,9 +16,9 @@ import org.attnsweep.model.RunConfig;
  *           set-up once: P²·d (G = TᵀT) + P·d·(2m_k + m_v) (projections)
  *           memory: P² + 6·P·m_k + O(m_v·P) words
  *   direct  4·m_k·d·P (Q, K = T W_Qᵀ, T W_Kᵀ and ∇W_Q, ∇W_K = αᵀT, βᵀT) + 3·N·M²·m_k + 2·d·P + 3·m_v·d
- *           or, with bilinear scores through A = W_QᵀW_K (d×d), 2·d²·P (K' = T Aᵀ, Γ = Tᵀα) + N·M·d·M_p
- *           (scores by columns of M_p ≥ M lanes) + N·M²·d (gather α) + 3·d²·m_k (A, ∇W_Q = W_K Γᵀ,
- *           ∇W_K = W_Q Γ) + 2·d·P + 3·m_v·d: whichever is smaller
+ *           or, with bilinear scores through A = W_QᵀW_K (d×d), d²·P (K' = T Aᵀ) + N·M·d·M_p (scores by
+ *           columns of M_p ≥ M lanes) + N·M²·d (E_n = D_n X_n) + N·M·d² (Γ = Σ_n X_nᵀE_n, over every
+ *           token occurrence) + 3·d²·m_k (A, ∇W_Q = W_K Γᵀ, ∇W_K = W_Q Γ) + 2·d·P + 3·m_v·d: whichever is smaller
  *           no set-up; memory: 2·P·d + 4·P·m_k + 2·m_k·d + m_v·d words (bilinear: 4·P·d + N·M·d + 2·P·m_k + 3·d² + 4·m_k·d + m_v·d)
  * </pre>
  * docs/math.md §7 writes the direct count as 3·m·d·N·M + 2·m_k·d·N·M + 2·N·M²·m_k over every token
@@ -70,12 +70,13 @@ public final class CostModel {
 
     /**
      * The same through A = W_QᵀW_K at the padded width d_p (d rounded up to 16 lanes, the widest
-     * float32 vector): K' = T Aᵀ, the scores by columns of M_p lanes (M padded likewise), one gather
-     * α, Γ = Tᵀα, and the d×d×m_k products, per head.
+     * float32 vector): K' = T Aᵀ over the distinct tokens, the scores by columns of M_p lanes (M
+     * padded likewise), E_n = D_n X_n and Γ += X_nᵀE_n over the samples' N·M token occurrences, and
+     * the d×d×m_k products, per head.
      */
     private static double bilinearFma(int N, int M, int d, int mk, int P) {
         double dp = padded(d), mp = padded(M);
-        return 2.0 * d * dp * P + 1.0 * N * M * d * mp + 1.0 * N * M * M * dp + 3.0 * d * d * mk;
+        return 1.0 * d * dp * P + 1.0 * N * M * d * mp + 1.0 * N * M * M * dp + 1.0 * N * M * d * dp + 3.0 * d * d * mk;
     }
 
     /** n rounded up to 16, the most lanes a vector of the engine holds: the bilinear rows' width (at most). */
