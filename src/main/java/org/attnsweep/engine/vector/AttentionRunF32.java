@@ -41,8 +41,8 @@ abstract class AttentionRunF32 {
     final float[] u;           // P     u_j
     final float[] alpha, beta; // P×w   gathers α_j, β_j (β empty without keys)
     final float[] gamma;       // P     gather γ_j
-    final float[] Sm;          // N×M×M logits, then the softmax S_la
-    final float[] ubar;        // N×M   ū_l = Σ_a S_la u_{j_a}
+    final float[] Sm;          // N×M×w_s logits, then the softmax S_la (row-major per sample: Sm[(n·M + l)·M + a]; w_s > M: by columns, see DirectRunF32)
+    final float[] ubar;        // N×w_s ū_l = Σ_a S_la u_{j_a}
     final float[] f;           // N     f(X_n) = Σ_h f_h(X_n), shared by the run's heads
     final float[] fh;          // N     this head's f_h(X_n); f itself with one head
     final float[] Dm;          // M×M   D_la of the sample being gathered
@@ -58,11 +58,17 @@ abstract class AttentionRunF32 {
 
     /** A head of the run {@code data} with scores of width m_k and both gathers, summing its output into {@code f} (N). */
     AttentionRunF32(RunData data, float[] Q, float[] K, float[] u, float[] f) {
-        this(data, data.config().mk(), true, Q, K, u, f);
+        this(data, data.config().mk(), true, data.train().M(), true, Q, K, u, f);
     }
 
-    /** A head of the run {@code data} whose heads sum their outputs into {@code f} (N), its scores of {@code width}, β gathered only with {@code keys}. */
-    AttentionRunF32(RunData data, int width, boolean keys, float[] Q, float[] K, float[] u, float[] f) {
+    /**
+     * A head of the run {@code data} whose heads sum their outputs into {@code f} (N), its scores of
+     * {@code width}, β gathered only with {@code keys}, and {@code sampleWidth} ≥ M floats per
+     * sample and token in Sm and ubar (M, or M padded to whole vectors where a subclass holds the
+     * scores by columns); α (and β) per token only with {@code tokenGathers} (a subclass that
+     * folds α into its gradient sample by sample holds none).
+     */
+    AttentionRunF32(RunData data, int width, boolean keys, int sampleWidth, boolean tokenGathers, float[] Q, float[] K, float[] u, float[] f) {
         this.data = data;
         this.c = data.config();
         this.train = data.train();
@@ -81,11 +87,11 @@ abstract class AttentionRunF32 {
         this.u = u;
         this.width = width;
         this.keys = keys;
-        alpha = new float[P * width];
-        beta = new float[keys ? P * width : 0];
+        alpha = new float[tokenGathers ? P * width : 0];
+        beta = new float[tokenGathers && keys ? P * width : 0];
         gamma = new float[P];
-        Sm = new float[N * M * M];
-        ubar = new float[N * M];
+        Sm = new float[N * M * sampleWidth];
+        ubar = new float[N * sampleWidth];
         this.f = f;
         fh = c.heads() == 1 ? f : new float[N];
         Dm = new float[M * M];
@@ -195,30 +201,44 @@ abstract class AttentionRunF32 {
         clearGathers();
         java.util.Arrays.fill(gamma, 0);
         float invM = (float) (1.0 / M);
+        int B = batchSamples();
+        for (int n = 0; n < N; n++) {
+            if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, nothing to add
+            float g = (float) loss.sampleGradient(y[n], f[n], B);
+            gatherSample(n, g * invM);
+        }
+    }
+
+    /**
+     * The number B of samples this step's gradient averages over: N, or for a mini-batch run the
+     * next B of its order, which {@link #inBatch} then marks. Counts the step.
+     */
+    final int batchSamples() {
         int B = N;
         if (order != null) {
             order.mask(gathered, inBatch);
             B = order.size();
         }
         gathered++;
-        for (int n = 0; n < N; n++) {
-            if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, nothing to add
-            float g = (float) loss.sampleGradient(y[n], f[n], B);
-            int base = n * M;
-            for (int l = 0; l < M; l++) {
-                float ub = ubar[base + l];
-                for (int a = 0; a < M; a++) {
-                    int ja = map[base + a];
-                    float s = Sm[(base + l) * M + a];
-                    float D = g * invM * s * (u[ja] - ub);
-                    Dm[l * M + a] = D;
-                    gamma[ja] += g * invM * s;                // γ_{j_a} += g c_a
-                }
+        return B;
+    }
+
+    /** The gathers of sample n with gm = g_n/M, from its S and ū in {@link #attentionForward}'s row-major layout. */
+    void gatherSample(int n, float gm) {
+        int base = n * M;
+        for (int l = 0; l < M; l++) {
+            float ub = ubar[base + l];
+            for (int a = 0; a < M; a++) {
+                int ja = map[base + a];
+                float s = Sm[(base + l) * M + a];
+                float D = gm * s * (u[ja] - ub);
+                Dm[l * M + a] = D;
+                gamma[ja] += gm * s;                // γ_{j_a} += g c_a
             }
-            // α_{j_l} += Σ_a D_la k_a (row l of D), β_{j_a} += Σ_l D_la q_l (column a of D), rows in order.
-            KernelsF32.gatherRows(alpha, Dm, M, 1, K, map, base, M, width);
-            if (!keys) continue;
-            KernelsF32.gatherRows(beta, Dm, 1, M, Q, map, base, M, width);
         }
+        // α_{j_l} += Σ_a D_la k_a (row l of D), β_{j_a} += Σ_l D_la q_l (column a of D), rows in order.
+        KernelsF32.gatherRows(alpha, Dm, M, 1, K, map, base, M, width);
+        if (!keys) return;
+        KernelsF32.gatherRows(beta, Dm, 1, M, Q, map, base, M, width);
     }
 }

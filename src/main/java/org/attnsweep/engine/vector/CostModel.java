@@ -16,9 +16,10 @@ import org.attnsweep.model.RunConfig;
  *           set-up once: P²·d (G = TᵀT) + P·d·(2m_k + m_v) (projections)
  *           memory: P² + 6·P·m_k + O(m_v·P) words
  *   direct  4·m_k·d·P (Q, K = T W_Qᵀ, T W_Kᵀ and ∇W_Q, ∇W_K = αᵀT, βᵀT) + 3·N·M²·m_k + 2·d·P + 3·m_v·d
- *           or, with bilinear scores through A = W_QᵀW_K (d×d), 2·d²·P (Q = T A, Γ = Tᵀα) + 2·N·M²·d
- *           + 3·d²·m_k (A, ∇W_Q = W_K Γᵀ, ∇W_K = W_Q Γ) + 2·d·P + 3·m_v·d: whichever is smaller
- *           no set-up; memory: 2·P·d + 4·P·m_k + 2·m_k·d + m_v·d words (bilinear: 4·P·d + 2·P·m_k + 3·d² + 4·m_k·d + m_v·d)
+ *           or, with bilinear scores through A = W_QᵀW_K (d×d), d²·P (K' = T Aᵀ) + N·M·d·M_p (scores by
+ *           columns of M_p ≥ M lanes) + N·M²·d (E_n = D_n X_n) + N·M·d² (Γ = Σ_n X_nᵀE_n, over every
+ *           token occurrence) + 3·d²·m_k (A, ∇W_Q = W_K Γᵀ, ∇W_K = W_Q Γ) + 2·d·P + 3·m_v·d: whichever is smaller
+ *           no set-up; memory: 2·P·d + 4·P·m_k + 2·m_k·d + m_v·d words (bilinear: 4·P·d + N·M·d + 2·P·m_k + 3·d² + 4·m_k·d + m_v·d)
  * </pre>
  * docs/math.md §7 writes the direct count as 3·m·d·N·M + 2·m_k·d·N·M + 2·N·M²·m_k over every token
  * occurrence; this engine projects each of the P distinct tokens once and needs only u = (W_Vᵀw_O)·t
@@ -69,14 +70,16 @@ public final class CostModel {
 
     /**
      * The same through A = W_QᵀW_K at the padded width d_p (d rounded up to 16 lanes, the widest
-     * float32 vector): Q = T A, one gather α, Γ = Tᵀα, and the d×d×m_k products, per head.
+     * float32 vector): K' = T Aᵀ over the distinct tokens, the scores by columns of M_p lanes (M
+     * padded likewise), E_n = D_n X_n and Γ += X_nᵀE_n over the samples' N·M token occurrences, and
+     * the d×d×m_k products, per head.
      */
     private static double bilinearFma(int N, int M, int d, int mk, int P) {
-        double dp = padded(d);
-        return 2.0 * d * dp * P + 2.0 * N * M * M * dp + 3.0 * d * d * mk;
+        double dp = padded(d), mp = padded(M);
+        return 1.0 * d * dp * P + 1.0 * N * M * d * mp + 1.0 * N * M * M * dp + 1.0 * N * M * d * dp + 3.0 * d * d * mk;
     }
 
-    /** d rounded up to 16, the most lanes a vector of the engine holds: the bilinear rows' width (at most). */
+    /** n rounded up to 16, the most lanes a vector of the engine holds: the bilinear rows' width (at most). */
     private static int padded(int d) {
         return (d + 15) / 16 * 16;
     }
@@ -102,15 +105,16 @@ public final class CostModel {
 
     /**
      * Words a run of H heads holds in the direct form, in the order it runs: T and Tᵀ (shared by the
-     * heads), then per head its weights and Q, K, α, β (P×m_k each), or with bilinear scores Q, α
-     * (P×d), A, Γ, Γᵀ (d×d), W_K and ∇W_Qᵀ (m_k×d) and the m_k-wide projections its evaluation makes.
+     * heads), then per head its weights and Q, K, α, β (P×m_k each), or with bilinear scores the
+     * padded tokens and each sample's transpose (shared), and per head K' (P×d), A, Γ, Γᵀ (d×d),
+     * W_Q and ∇W_Qᵀ (m_k×d) and the m_k-wide projections its evaluation makes.
      */
     static double directWords(int N, int M, int d, int mk, int mv, int P, int heads) {
         boolean bi = bilinear(N, M, d, mk, P);
         double dp = padded(d);
         double head = 2.0 * mk * d + mv * d
-                + (bi ? 2.0 * P * dp + 2.0 * P * mk + 2.0 * d * dp + d * d + mk * dp + d * mk : 4.0 * P * mk);
-        return 2.0 * P * d + (bi ? P * dp : 0) + heads * head;
+                + (bi ? 1.0 * P * dp + 2.0 * P * mk + 2.0 * d * dp + d * d + mk * dp + d * mk : 4.0 * P * mk);
+        return 2.0 * P * d + (bi ? P * dp + (double) N * M * d : 0) + heads * head;
     }
 
     /**

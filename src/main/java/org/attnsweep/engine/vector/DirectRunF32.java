@@ -23,10 +23,18 @@ import org.attnsweep.model.Weights;
  * transposed (d×m_k) so both their products are GEMMs on the register tile with m_k-wide rows.
  *
  * <p>Where d is small against m_k (image patches: d = 49, m_k = 64) the scores go through the d×d
- * matrix A = W_QᵀW_K instead (docs/math.md §7, bilinear scores): z_la = (Aᵀx_l)·x_a, so the attention
- * runs at width d on Q = T A and K = T, the one gather α = Σ D_la x_a gives Γ = Σ D_la x_l x_aᵀ = Tᵀα,
- * and ∇W_Q = W_K Γᵀ, ∇W_K = W_Q Γ: about 2·d²·P + 2·N·M²·d multiply-adds, the same GD reassociated.
- * {@link CostModel#bilinear} chooses, per run, the order with fewer multiply-adds.
+ * matrix A = W_QᵀW_K instead (docs/math.md §7, bilinear scores): z_la = x_l·(A x_a), so the keys
+ * are k'_j = A t_j (one GEMM, K' = T Aᵀ) and the queries the fixed tokens, the one gather
+ * α = Σ D_la x_a gives Γ = Σ D_la x_l x_aᵀ = Tᵀα, and ∇W_Q = W_K Γᵀ, ∇W_K = W_Q Γ: about 2·d²·P +
+ * 2·N·M²·d multiply-adds, the same GD reassociated. {@link CostModel#bilinear} chooses, per run,
+ * the order with fewer multiply-adds.
+ *
+ * <p>The bilinear scores are computed by columns: each sample's tokens are laid out transposed once
+ * (X_nᵀ, d×M, in Xt), so a vector holds one key's logits for M_p queries (M_p = M padded to whole
+ * vectors; lanes past M read on into the next row and are never used), z_{·a} = Σ_i k'_{a,i} X_nᵀ[i,·]: broadcast-fmas on a register block
+ * ({@link KernelsF32#rowPanel}) instead of M² horizontal dot products, and the softmax over the keys
+ * is lane-wise ({@link KernelsF32#softmaxColumns}). Sm and ubar then hold S_la at
+ * Sm[(n·M + a)·M_p + l] and ū_l at ubar[n·M_p + l].
  */
 final class DirectRunF32 extends AttentionRunF32 {
     final int d;
@@ -40,9 +48,15 @@ final class DirectRunF32 extends AttentionRunF32 {
     final boolean bilinear;    // scores through A = W_QᵀW_K at width d_p
     final int dp;              // d_p: d rounded up to whole vectors, the width of the bilinear rows (0 without)
     final float[] Tp;          // P×d_p  the tokens with zero columns past d: the keys k_j (bilinear only; shared by the heads)
-    final float[] A, Gm;       // d×d_p  A = W_QᵀW_K and Γ = Tᵀα, zero past column d (bilinear only)
+    final float[] A, Gm;       // d×d_p  Aᵀ = W_KᵀW_Q (A = W_QᵀW_K) and Γ = Tᵀα, zero past column d (bilinear only)
     final float[] GmT;         // d×d    Γᵀ (bilinear only)
-    final float[] WK, gQt;     // m_k×d_p W_K, zero past column d, and d×m_k the step's ∇W_Qᵀ (bilinear only)
+    final float[] WQ, gQt;     // m_k×d_p W_Q, zero past column d, and d×m_k the step's ∇W_Qᵀ (bilinear only)
+    final int mp;              // M_p: M rounded up to whole vectors, the lanes of a column of scores (bilinear only)
+    final float[] Xt;          // N×d×M  each sample's tokens transposed, then M_p zeros (bilinear only; shared by the heads)
+    final float[] Dt;          // M×M_p  D_la of the sample being gathered, by columns: Dt[a·M_p + l] (bilinear only)
+    final float[] E;           // M×d_p  E_n = D_n X_n, row l the sample's α contribution Σ_a D_la x_a (bilinear only)
+    final float[] colSums;     // M      Σ_l S_la of the sample being gathered (bilinear only)
+    final float[] gm;          // N      g_n/M of this step's samples (bilinear only)
     /** Tokens per block of the gradient GEMMs: a 256×m_k block of α is 64 KiB at m_k = 64 in float32. */
     static final int TOKEN_BLOCK = 256;
 
@@ -58,8 +72,9 @@ final class DirectRunF32 extends AttentionRunF32 {
         // GEMM's register tile unused (all columns in its one-vector tail) and the scores a scalar tail.
         int dp = bilinear ? padded(d) : 0;
         float[] Tp = !bilinear ? null : first != null ? first.Tp : pad(T, P, d, dp);
-        int width = bilinear ? dp : mk;
-        super(data, width, !bilinear, new float[P * width], bilinear ? Tp : new float[P * width], new float[P], f);
+        int width = bilinear ? dp : mk, M = data.train().M(), mp = bilinear ? padded(M) : 0;
+        super(data, width, !bilinear, bilinear ? mp : M, !bilinear, new float[P * width], bilinear ? Tp : new float[P * width], new float[P], f);
+        this.mp = mp;
         this.d = d;
         this.bilinear = bilinear;
         this.dp = dp;
@@ -68,7 +83,9 @@ final class DirectRunF32 extends AttentionRunF32 {
         if (first != null) {
             Tt = first.Tt;
             Se = first.Se;
+            Xt = first.Xt;
         } else {
+            Xt = bilinear ? sampleTransposes(T, map, N, M, d, mp) : null;
             Tt = transpose(T, P, d);
             int Pt = data.test().P();
             Se = new float[(Pt + 2) * d];
@@ -85,8 +102,27 @@ final class DirectRunF32 extends AttentionRunF32 {
         A = bilinear ? new float[d * dp] : null;
         Gm = bilinear ? new float[d * dp] : null;
         GmT = bilinear ? new float[d * d] : null;
-        WK = bilinear ? new float[mk * dp] : null;
+        WQ = bilinear ? new float[mk * dp] : null;
         gQt = bilinear ? new float[d * mk] : null;
+        Dt = bilinear ? new float[M * mp] : null;
+        E = bilinear ? new float[M * dp] : null;
+        colSums = bilinear ? new float[M] : null;
+        gm = bilinear ? new float[N] : null;
+    }
+
+    /**
+     * Every sample's tokens transposed, out[(n·d + i)·M + l] = T[map[n·M + l]·d + i] (N×d×M), then mp
+     * zeros, so that a vector of mp lanes read from any row stays in the array.
+     */
+    private static float[] sampleTransposes(float[] T, int[] map, int N, int M, int d, int mp) {
+        float[] out = new float[N * d * M + mp];
+        for (int n = 0; n < N; n++) {
+            for (int l = 0; l < M; l++) {
+                int t = map[n * M + l] * d;
+                for (int i = 0; i < d; i++) out[(n * d + i) * M + l] = T[t + i];
+            }
+        }
+        return out;
     }
 
     /** d rounded up to a whole number of vectors. */
@@ -111,25 +147,87 @@ final class DirectRunF32 extends AttentionRunF32 {
     @Override
     void forward() {
         project();
-        attentionForward();
+        if (!bilinear) attentionForward();
+        else if (par.ways == 1) columnsForward(0, N);
+        else par.rows(N, SAMPLE_GRAIN, this::columnsForward);
+    }
+
+    /**
+     * attention_forward of samples [from, to) with bilinear scores, by columns: z_la = k'_{j_a}·x_l
+     * for a column a of L queries at a time, then the lane-wise softmax, ū and f_h.
+     */
+    private void columnsForward(int from, int to) {
+        for (int n = from; n < to; n++) {
+            int base = n * M, z0 = base * mp;
+            KernelsF32.rowPanel(Sm, z0, Q, map, base, dp, 1, Xt, n * d * M, M, M, d, mp);
+            fh[n] = KernelsF32.softmaxColumns(Sm, z0, u, map, base, M, mp, ubar, n * mp) / M;
+        }
+    }
+
+    /**
+     * The gathers with bilinear scores, folded sample by sample into Γ = Σ_n X_nᵀ D_n X_n (d×d_p) and
+     * γ: with g_n/M for this step's samples ({@link #batchSamples}), each sample's D by columns,
+     * γ_{j_a} += g/M·Σ_l S_la, E_n = D_n X_n (the sample's α rows, {@link KernelsF32#gatherRowsTo}) and
+     * Γ += X_nᵀ E_n on the GEMM's tile, from the sample's transposed tokens. Γ's rows are split over
+     * the run's threads, each summing its rows over the samples in order (E_n is computed by each),
+     * so the bits do not depend on the thread count; no P×d_p α is written, cleared or read back.
+     */
+    private void gradientCore() {
+        java.util.Arrays.fill(gamma, 0);
+        java.util.Arrays.fill(Gm, 0);
+        float invM = (float) (1.0 / M);
+        int B = batchSamples();
+        for (int n = 0; n < N; n++) {
+            gm[n] = inBatch != null && !inBatch[n] ? 0 : (float) loss.sampleGradient(y[n], f[n], B) * invM;
+        }
+        if (par.ways == 1) gradientCore(0, d, Dt, E);
+        else par.rows(d, 8, (from, to) -> gradientCore(from, to, from == 0 ? Dt : new float[Dt.length], from == 0 ? E : new float[E.length]));
+    }
+
+    /** Rows [from, to) of Γ over this step's samples, with Dt and E this thread's scratch; γ too where from = 0. */
+    private void gradientCore(int from, int to, float[] Dt, float[] E) {
+        for (int n = 0; n < N; n++) {
+            if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, nothing to add
+            int base = n * M, z0 = base * mp;
+            float g = gm[n];
+            for (int c = 0; c < mp; c += KernelsF32.L) {
+                var ub = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, ubar, n * mp + c);
+                for (int a = 0; a < M; a++) {
+                    var s = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, Sm, z0 + a * mp + c);
+                    s.mul(g).mul(ub.neg().add(u[map[base + a]])).intoArray(Dt, a * mp + c);
+                }
+            }
+            if (from == 0) {
+                java.util.Arrays.fill(colSums, 0);
+                for (int l = 0; l < M; l++) {
+                    for (int a = 0; a < M; a++) colSums[a] += Sm[z0 + a * mp + l];
+                }
+                for (int a = 0; a < M; a++) gamma[map[base + a]] += g * colSums[a];
+            }
+            java.util.Arrays.fill(E, 0);
+            KernelsF32.gatherRowsTo(E, 0, Dt, 1, mp, K, map, base, M, dp);
+            KernelsF32.gemmRows(Gm, 1, Xt, n * d * M, M, E, 0, from, to, M, dp);
+        }
     }
 
     @Override
     void update() {
-        gather();
+        if (bilinear) gradientCore();
+        else gather();
         weightUpdate();
     }
 
     /**
      * The attention's rows at the current weights: Q = T W_Qᵀ, K = T W_Kᵀ (P×m_k), or with bilinear
-     * scores Q = T A (P×d, A = W_QᵀW_K) and K = T as it is; and u = T (W_Vᵀ w_O).
+     * scores Q = T Aᵀ (P×d_p: the keys k'_j = A t_j, A = W_QᵀW_K, held transposed in {@link #A}) and
+     * K = T as it is; and u = T (W_Vᵀ w_O).
      */
     void project() {
         java.util.Arrays.fill(Q, 0);
         if (bilinear) {
-            transposeInto(WKt, d, mk, WK, dp);
+            transposeInto(WQt, d, mk, WQ, dp);
             java.util.Arrays.fill(A, 0);
-            gemm(A, 1, WQt, WK, d, mk, dp);
+            gemm(A, 1, WKt, WQ, d, mk, dp);   // Aᵀ = W_Kᵀ W_Q
             gemmPar(Q, 1, T, A, P, d, dp);
         } else {
             java.util.Arrays.fill(K, 0);
@@ -159,9 +257,7 @@ final class DirectRunF32 extends AttentionRunF32 {
      */
     void weightUpdate() {
         if (bilinear) {
-            // Γ = Tᵀα (d×d); ∇W_Qᵀ = Γ W_Kᵀ and ∇W_Kᵀ = Γᵀ W_Qᵀ, both at the weights before the step.
-            java.util.Arrays.fill(Gm, 0);
-            tokenGemm(Gm, 1, alpha, dp);
+            // Γ = Tᵀα (d×d, from gradientCore); ∇W_Qᵀ = Γ W_Kᵀ and ∇W_Kᵀ = Γᵀ W_Qᵀ, both at the weights before the step.
             java.util.Arrays.fill(gQt, 0);
             gemm(gQt, 1, Gm, dp, WKt, d, d, mk);
             for (int i = 0; i < d; i++) {   // Γᵀ from Γ's first d columns (its rows are d_p apart)
@@ -174,7 +270,7 @@ final class DirectRunF32 extends AttentionRunF32 {
             tokenGemm(WKt, -eta, beta, mk);
         }
         java.util.Arrays.fill(r, 0);
-        gemm(r, 1, gamma, T, 1, P, d);   // r = γᵀT, a row on the GEMM's path
+        for (int j = 0; j < P; j++) axpy(gamma[j], T, j * d, r, 0, d);   // r = Tᵀγ, tokens in order, one pass over T
         float[] gradWo = trainWo ? new float[mv] : null;
         for (int i = 0; i < mv; i++) {
             if (trainWo) gradWo[i] = dot(WV, i * d, r, 0, d);

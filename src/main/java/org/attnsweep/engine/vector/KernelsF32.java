@@ -125,6 +125,20 @@ final class KernelsF32 {
     }
 
     /**
+     * {@link #gatherRows} into M contiguous output rows: for r < M, out[o + r·m ..+m) += Σ_t coef[r·rowStep
+     * + t·stride] · src[map[mo+t]·m ..+m), four rows at a time ({@link #gather4}), the rest row by
+     * row; every element the same fma chain over t in order.
+     */
+    static void gatherRowsTo(float[] out, int o, float[] coef, int rowStep, int stride, float[] src, int[] map, int mo, int M, int m) {
+        int r = 0;
+        for (; r + 4 <= M; r += 4) {
+            int o0 = o + r * m;
+            gather4(out, o0, o0 + m, o0 + 2 * m, o0 + 3 * m, coef, r * rowStep, rowStep, stride, src, map, mo, M, m);
+        }
+        for (; r < M; r++) gather(out, o + r * m, coef, r * rowStep, stride, src, map, mo, M, m);
+    }
+
+    /**
      * {@link #gather} for four distinct output rows o0..o3 whose coefficients start at c, c + rowStep,
      * c + 2·rowStep, c + 3·rowStep: 2 vectors of each row in registers (8 accumulators, 4 broadcast
      * coefficients and the source vector: within AVX2's 16 registers), each source vector loaded
@@ -267,6 +281,90 @@ final class KernelsF32 {
         }
     }
 
+    /** Rows of one register block of {@link #rowPanel}: 8 accumulators, 10 registers with the row of B and the broadcast (within AVX2's 16). */
+    static final int PANEL_ROWS = 8;
+
+    /**
+     * C[c0 + r·cols + c] = Σ_k A[row(r) + k·ks] · B[b0 + k·ldb + c] for r < rows, c < cols (a multiple
+     * of L), k < inner, with row(r) = (map == null ? r : map[mo + r])·rs: a product whose output is
+     * a few vectors wide, its coefficient rows picked through map (a sample's tokens) or read with a
+     * stride (ks = the row length: a column of A). {@link #PANEL_ROWS} output rows at a time share
+     * each vector of B, each accumulating a broadcast of its own coefficient; rows past the last of a
+     * partial block repeat it and are not stored. Every element is the fma chain over k in order
+     * from 0, whichever block computes it. B's rows are ldb apart, which may be less than cols: a
+     * vector then reads on into the next row, and B must hold b0 + (inner − 1)·ldb + cols values.
+     */
+    static void rowPanel(float[] C, int c0, float[] A, int[] map, int mo, int rs, int ks, float[] B, int b0, int ldb, int rows, int inner,
+                         int cols) {
+        int last = rows - 1;
+        for (int r = 0; r < rows; r += PANEL_ROWS) {
+            int a0 = (map == null ? r : map[mo + r]) * rs;
+            int a1 = (map == null ? Math.min(r + 1, last) : map[mo + Math.min(r + 1, last)]) * rs;
+            int a2 = (map == null ? Math.min(r + 2, last) : map[mo + Math.min(r + 2, last)]) * rs;
+            int a3 = (map == null ? Math.min(r + 3, last) : map[mo + Math.min(r + 3, last)]) * rs;
+            int a4 = (map == null ? Math.min(r + 4, last) : map[mo + Math.min(r + 4, last)]) * rs;
+            int a5 = (map == null ? Math.min(r + 5, last) : map[mo + Math.min(r + 5, last)]) * rs;
+            int a6 = (map == null ? Math.min(r + 6, last) : map[mo + Math.min(r + 6, last)]) * rs;
+            int a7 = (map == null ? Math.min(r + 7, last) : map[mo + Math.min(r + 7, last)]) * rs;
+            for (int c = 0; c < cols; c += L) {
+                FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+                for (int k = 0, b = b0 + c, o = 0; k < inner; k++, b += ldb, o += ks) {
+                    FloatVector v = FloatVector.fromArray(S, B, b);
+                    s0 = v.fma(FloatVector.broadcast(S, A[a0 + o]), s0);
+                    s1 = v.fma(FloatVector.broadcast(S, A[a1 + o]), s1);
+                    s2 = v.fma(FloatVector.broadcast(S, A[a2 + o]), s2);
+                    s3 = v.fma(FloatVector.broadcast(S, A[a3 + o]), s3);
+                    s4 = v.fma(FloatVector.broadcast(S, A[a4 + o]), s4);
+                    s5 = v.fma(FloatVector.broadcast(S, A[a5 + o]), s5);
+                    s6 = v.fma(FloatVector.broadcast(S, A[a6 + o]), s6);
+                    s7 = v.fma(FloatVector.broadcast(S, A[a7 + o]), s7);
+                }
+                int out = c0 + r * cols + c, n = Math.min(PANEL_ROWS, rows - r);
+                s0.intoArray(C, out);
+                if (n > 1) s1.intoArray(C, out + cols);
+                if (n > 2) s2.intoArray(C, out + 2 * cols);
+                if (n > 3) s3.intoArray(C, out + 3 * cols);
+                if (n > 4) s4.intoArray(C, out + 4 * cols);
+                if (n > 5) s5.intoArray(C, out + 5 * cols);
+                if (n > 6) s6.intoArray(C, out + 6 * cols);
+                if (n > 7) s7.intoArray(C, out + 7 * cols);
+            }
+        }
+    }
+
+    /**
+     * The softmax of one sample's logits held by columns: Z[z0 + a·w + l] = z_la for keys a < M and
+     * queries l < w (w a multiple of L, lanes l ≥ M padding), so that a vector holds one key's logits
+     * for L queries and the softmax over a is lane-wise: for each query l, in order of a, m = max z_la,
+     * e_la = e^(z_la − m) ({@link VectorExp}), Σ e_la, then s_la = e_la / Σ written over z_la and
+     * ū_l = Σ_a s_la u_{j_a} (fma, a in order) into ub[ubo + l]. Returns Σ_{l<M} ū_l, summed in
+     * order of l. No lane of one query meets another's, so padding lanes never reach the real ones.
+     */
+    static float softmaxColumns(float[] Z, int z0, float[] u, int[] map, int mo, int M, int w, float[] ub, int ubo) {
+        for (int c = 0; c < w; c += L) {
+            FloatVector max = FloatVector.fromArray(S, Z, z0 + c);
+            for (int a = 1; a < M; a++) max = max.max(FloatVector.fromArray(S, Z, z0 + a * w + c));
+            FloatVector sum = FloatVector.zero(S);
+            for (int a = 0; a < M; a++) {
+                int o = z0 + a * w + c;
+                FloatVector e = VectorExp.exp(FloatVector.fromArray(S, Z, o).sub(max));
+                e.intoArray(Z, o);
+                sum = sum.add(e);
+            }
+            FloatVector ubar = FloatVector.zero(S);
+            for (int a = 0; a < M; a++) {
+                int o = z0 + a * w + c;
+                FloatVector s = FloatVector.fromArray(S, Z, o).div(sum);
+                s.intoArray(Z, o);
+                ubar = s.fma(FloatVector.broadcast(S, u[map[mo + a]]), ubar);
+            }
+            ubar.intoArray(ub, ubo + c);
+        }
+        float total = 0;
+        for (int l = 0; l < M; l++) total += ub[ubo + l];
+        return total;
+    }
+
     /**
      * Runs every kernel on small scratch arrays {@link #WARM_CALLS} times, once per JVM (the first call
      * does it, later calls return at once). Until C2 compiles a kernel, its vector operations run
@@ -300,6 +398,10 @@ final class KernelsF32 {
                 for (int l = 0; l < M; l += 2) {
                     for (int t = 0; t < M; t += 4) scores(out, 0, a, b, map, 0, l, t, M, mk, lanes);
                 }
+                rowPanel(out, 0, a, k % 2 == 0 ? null : map, 0, 3, 1 + k % 2, b, 0, k % 3 == 0 ? 3 : L * (1 + k % 2), k % 2 == 0 ? rows : 1 + k % 8, 3,
+                        L * (1 + k % 2));
+                softmaxColumns(out, 0, b, map, 0, M, L * (1 + k % 2), lanes, 0);
+                gatherRowsTo(out, 0, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, map, 0, M, mg);
                 axpy(1e-3f, a, 0, out, 1, m);
                 axpyClear(0f, out, b, m - k % 2);
                 dot(a, 0, b, 1, m);

@@ -11,7 +11,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The micro-kernels of KernelsF32 and the generated KernelsF64 (dot, axpy, gemm, gather, scores) against
+ * The micro-kernels of KernelsF32 and the generated KernelsF64 (dot, axpy, gemm, gather, scores, and the
+ * direct form's rowPanel, softmaxColumns, gatherRowsTo with VectorExp) against
  * plain float64 loops at awkward sizes, so that every vector body, register block and scalar tail
  * runs: 1, 3, 7, 13 (below one vector), 16, 17, 31, 33 (around one or two 16-float vectors),
  * 127, 257 (many vectors plus a tail).
@@ -48,6 +49,18 @@ class MicroKernelTest {
         void gatherRows(double[] out, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m);
 
         void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk);
+
+        /** Lanes of one vector. */
+        int lanes();
+
+        void rowPanel(double[] C, int c0, double[] A, int[] map, int mo, int rs, int ks, double[] B, int b0, int ldb, int rows, int inner, int cols);
+
+        double softmaxColumns(double[] Z, int z0, double[] u, int[] map, int mo, int M, int w, double[] ub, int ubo);
+
+        void gatherRowsTo(double[] out, int o, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m);
+
+        /** VectorExp.exp of x, a whole number of vectors. */
+        double[] exp(double[] x);
     }
 
     private static final Kernels F32 = new Kernels() {
@@ -102,6 +115,40 @@ class MicroKernelTest {
             for (int i = 0; i < Z.length; i++) Z[i] = zf[i];
         }
 
+        public int lanes() {
+            return KernelsF32.L;
+        }
+
+        public void rowPanel(double[] C, int c0, double[] A, int[] map, int mo, int rs, int ks, double[] B, int b0, int ldb, int rows, int inner, int cols) {
+            float[] cf = f(C);
+            KernelsF32.rowPanel(cf, c0, f(A), map, mo, rs, ks, f(B), b0, ldb, rows, inner, cols);
+            for (int i = 0; i < C.length; i++) C[i] = cf[i];
+        }
+
+        public double softmaxColumns(double[] Z, int z0, double[] u, int[] map, int mo, int M, int w, double[] ub, int ubo) {
+            float[] zf = f(Z), uf = f(ub);
+            float total = KernelsF32.softmaxColumns(zf, z0, f(u), map, mo, M, w, uf, ubo);
+            for (int i = 0; i < Z.length; i++) Z[i] = zf[i];
+            for (int i = 0; i < ub.length; i++) ub[i] = uf[i];
+            return total;
+        }
+
+        public void gatherRowsTo(double[] out, int o, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m) {
+            float[] of = f(out);
+            KernelsF32.gatherRowsTo(of, o, f(coef), rowStep, stride, f(src), map, mo, M, m);
+            for (int i = 0; i < out.length; i++) out[i] = of[i];
+        }
+
+        public double[] exp(double[] x) {
+            float[] xf = f(x);
+            double[] out = new double[x.length];
+            for (int i = 0; i < x.length; i += KernelsF32.L) {
+                float[] lanes = VectorExp.exp(jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, xf, i)).toArray();
+                for (int j = 0; j < lanes.length; j++) out[i + j] = lanes[j];
+            }
+            return out;
+        }
+
         private static float[] f(double[] x) {
             float[] out = new float[x.length];
             for (int i = 0; i < x.length; i++) out[i] = (float) x[i];
@@ -149,6 +196,30 @@ class MicroKernelTest {
 
         public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk) {
             KernelsF64.scores(Z, zRow, Q, K, map, mo, l, a, M, mk, new double[8 * KernelsF64.L]);
+        }
+
+        public int lanes() {
+            return KernelsF64.L;
+        }
+
+        public void rowPanel(double[] C, int c0, double[] A, int[] map, int mo, int rs, int ks, double[] B, int b0, int ldb, int rows, int inner, int cols) {
+            KernelsF64.rowPanel(C, c0, A, map, mo, rs, ks, B, b0, ldb, rows, inner, cols);
+        }
+
+        public double softmaxColumns(double[] Z, int z0, double[] u, int[] map, int mo, int M, int w, double[] ub, int ubo) {
+            return KernelsF64.softmaxColumns(Z, z0, u, map, mo, M, w, ub, ubo);
+        }
+
+        public void gatherRowsTo(double[] out, int o, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m) {
+            KernelsF64.gatherRowsTo(out, o, coef, rowStep, stride, src, map, mo, M, m);
+        }
+
+        public double[] exp(double[] x) {
+            double[] out = new double[x.length];
+            for (int i = 0; i < x.length; i += KernelsF64.L) {
+                VectorExp.exp(jdk.incubator.vector.DoubleVector.fromArray(KernelsF64.S, x, i)).intoArray(out, i);
+            }
+            return out;
         }
 
         @Override
@@ -436,6 +507,194 @@ class MicroKernelTest {
                     }
                     Fixtures.assertClose(exact, Z[i], SAFETY * (mk + 2) * k.u() * abs, 0, () -> what + tag(seed));
                 }
+            }
+        }
+    }
+
+    /**
+     * VectorExp's error in units of the result's precision (u = half an ulp): float32's Cody–Waite
+     * reduction and degree-7 polynomial stay within a few ulp of e^x (the remainder is 5e-9
+     * relative, the rest is Horner's rounding); float64 is Math.exp itself, within 1 ulp. 8u leaves
+     * room over both and is still ~10⁵× tighter than a wrong coefficient or exponent (an error of 2^−16
+     * or more).
+     */
+    private static final double EXP_U = 8;
+
+    /**
+     * VectorExp.exp against Math.exp over the softmax's arguments x ≤ 0: random x in [−87, 0] (whole
+     * vectors), the ends 0 and −87, tiny arguments, a clamped one (float32: below −87 the result is
+     * e^−87, which no softmax sum can tell from 0), and NaN, which must stay NaN.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void expMatchesMathExp(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int L = k.lanes();
+        double[] x = new double[64 * L];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (-87 * rnd.nextDouble());
+        x[0] = 0;
+        x[1] = -87;
+        x[2] = -1e-7;
+        x[3] = (float) -Math.log(2) / 2;
+        double[] got = k.exp(x);
+        for (int i = 0; i < x.length; i++) {
+            double want = Math.exp(x[i]);
+            int ii = i;
+            Fixtures.assertClose(want, got[i], 0, EXP_U * k.u(), () -> k + " exp(" + x[ii] + ")" + tag(seed));
+        }
+        double[] odd = new double[L];
+        java.util.Arrays.fill(odd, -1000);
+        odd[0] = Double.NaN;
+        double[] o = k.exp(odd);
+        assertEquals(true, Double.isNaN(o[0]), () -> k + " exp(NaN) = " + o[0]);
+        for (int i = 1; i < L; i++) {
+            int ii = i;
+            assertEquals(true, o[i] >= 0 && o[i] <= 1.7e-38, () -> k + " exp(-1000) = " + o[ii] + ", not within [0, e^-87]");
+        }
+    }
+
+    /**
+     * rowPanel: C = A_rows·B, its coefficient rows picked through a map or read with a stride, every
+     * output row count (whole and partial register blocks), inner sizes from SIZES, one to three
+     * vectors wide, B's rows as far apart as C's or closer (a vector then reads on into B's next row,
+     * as the direct form's transposed samples are read): each element within the γ_n bound of the
+     * exact product, nothing outside the rows × cols block written.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void rowPanelMatchesPlainLoop(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int L = k.lanes();
+        for (int trial = 0; trial < 120; trial++) {
+            int rows = 1 + rnd.nextInt(20), inner = SIZES[rnd.nextInt(SIZES.length)], cols = L * (1 + rnd.nextInt(3));
+            boolean mapped = rnd.nextBoolean();
+            int P = rows + rnd.nextInt(5), mo = rnd.nextInt(3);
+            int[] map = new int[mo + rows];
+            for (int t = 0; t < map.length; t++) map[t] = rnd.nextInt(P);
+            // mapped: rows of A are tokens of length inner (ks = 1); else a column of a rows-wide matrix (rs = 1, ks = rows + pad).
+            int rs = mapped ? inner : 1, ks = mapped ? 1 : rows + rnd.nextInt(3);
+            int b0 = rnd.nextInt(2), c0 = rnd.nextInt(3), ldb = rnd.nextBoolean() ? cols : 1 + rnd.nextInt(cols);
+            double[] A = random(rnd, mapped ? P * inner : inner * ks), B = random(rnd, b0 + (inner - 1) * ldb + cols + 1);
+            double[] C = new double[c0 + rows * cols + 2];
+            java.util.Arrays.fill(C, UNTOUCHED);
+            k.rowPanel(C, c0, A, mapped ? map : null, mo, rs, ks, B, b0, ldb, rows, inner, cols);
+            String what = k + " rowPanel rows=" + rows + " inner=" + inner + " cols=" + cols + " ldb=" + ldb + " mapped=" + mapped + tag(seed);
+            for (int i = 0; i < C.length; i++) {
+                int ii = i;
+                if (i < c0 || i >= c0 + rows * cols) {
+                    assertEquals(UNTOUCHED, C[i], () -> what + ": entry " + ii + " outside the block written");
+                    continue;
+                }
+                int r = (i - c0) / cols, c = (i - c0) % cols, row = (mapped ? map[mo + r] : r) * rs;
+                double exact = 0, abs = 0;
+                for (int kk = 0; kk < inner; kk++) {
+                    double t = A[row + kk * ks] * B[b0 + kk * ldb + c];
+                    exact += t;
+                    abs += Math.abs(t);
+                }
+                Fixtures.assertClose(exact, C[i], SAFETY * (inner + 2) * k.u() * abs, 0, () -> what + " at row " + r + " col " + c);
+            }
+        }
+    }
+
+    /**
+     * softmaxColumns: a sample's logits by columns (z_la at a·w + l) over keys a < M for every lane l < w
+     * (w = M padded to whole vectors, sometimes a vector more): s_la = e^(z_la − max_a z)/Σ_a against a
+     * float64 loop, ū_l = Σ_a s_la u_{j_a}, the returned Σ_{l<M} ū_l, and nothing outside the sample's
+     * M×w block and ū's w lanes written. Logits in [−30, 30], so some e^(z − max) underflow far
+     * below the others. Tolerances: s_la within (M + 2 + EXP_U + |x_a| + x̄)·u relative, x_a = z_la − max:
+     * each e within EXP_U·u, plus |x_a|·u from x_a itself rounded in the kernel's precision (e^x
+     * turns an absolute error in x into a relative one), x̄ = Σ e_a|x_a| / Σ e_a for the same in the
+     * sum, its γ_M and the division; ū (and the total) within that times Σ|s_a u_a| plus their own
+     * (M + 2)·u·Σ|terms|.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void softmaxColumnsMatchesPlainLoop(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int L = k.lanes();
+        for (int M : TOKENS) {
+            for (int extra = 0; extra < 2; extra++) {
+                int w = (M + L - 1) / L * L + extra * L, z0 = rnd.nextInt(3), ubo = rnd.nextInt(3), P = 1 + rnd.nextInt(2 * M), mo = rnd.nextInt(3);
+                int[] map = new int[mo + M];
+                for (int t = 0; t < map.length; t++) map[t] = rnd.nextInt(P);
+                double[] Z = new double[z0 + M * w + 2], u = random(rnd, P), ub = new double[ubo + w + 2];
+                java.util.Arrays.fill(Z, UNTOUCHED);
+                java.util.Arrays.fill(ub, UNTOUCHED);
+                for (int i = 0; i < M * w; i++) Z[z0 + i] = (float) (60 * rnd.nextDouble() - 30);
+                double[] in = Z.clone();
+                double total = k.softmaxColumns(Z, z0, u, map, mo, M, w, ub, ubo);
+                String what = k + " softmaxColumns M=" + M + " w=" + w + tag(seed);
+                double wantTotal = 0, totalAbs = 0;   // totalAbs: the total's tolerance, each ū's plus its add
+                for (int l = 0; l < w; l++) {
+                    double max = Double.NEGATIVE_INFINITY, sum = 0, xbar = 0;
+                    for (int a = 0; a < M; a++) max = Math.max(max, in[z0 + a * w + l]);
+                    for (int a = 0; a < M; a++) {
+                        double x = in[z0 + a * w + l] - max;
+                        sum += Math.exp(x);
+                        xbar += Math.exp(x) * -x;
+                    }
+                    xbar /= sum;
+                    double wantUb = 0, abs = 0, sErr = 0;
+                    for (int a = 0; a < M; a++) {
+                        double x = in[z0 + a * w + l] - max, s = Math.exp(x) / sum, rtol = (M + 2 + EXP_U - x + xbar) * SAFETY * k.u();
+                        int at = z0 + a * w + l, ll = l, aa = a;
+                        Fixtures.assertClose(s, Z[at], 1e-37, rtol, () -> what + " s at l=" + ll + " a=" + aa);
+                        wantUb += s * u[map[mo + a]];
+                        abs += Math.abs(s * u[map[mo + a]]);
+                        sErr += rtol * Math.abs(s * u[map[mo + a]]);
+                    }
+                    int ll = l;
+                    double ubTol = sErr + (M + 2) * SAFETY * k.u() * abs;
+                    Fixtures.assertClose(wantUb, ub[ubo + l], ubTol, 0, () -> what + " ū at l=" + ll);
+                    if (l < M) {
+                        wantTotal += wantUb;
+                        totalAbs += ubTol + (M + 2) * SAFETY * k.u() * (Math.abs(wantUb) + ubTol);
+                    }
+                }
+                Fixtures.assertClose(wantTotal, total, totalAbs, 0, () -> what + " total");
+                for (int i = 0; i < Z.length; i++) {
+                    if (i >= z0 && i < z0 + M * w) continue;
+                    int ii = i;
+                    assertEquals(UNTOUCHED, Z[i], () -> what + ": logit entry " + ii + " outside the sample written");
+                }
+                for (int i = 0; i < ub.length; i++) {
+                    if (i >= ubo && i < ubo + w) continue;
+                    int ii = i;
+                    assertEquals(UNTOUCHED, ub[i], () -> what + ": ū entry " + ii + " outside the sample written");
+                }
+            }
+        }
+    }
+
+    /**
+     * gatherRowsTo: a sample's M output rows written contiguously, equal bit for bit to gather row by
+     * row into the same rows (both coefficient layouts, maps with repeated tokens, widths from SIZES).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void gatherRowsToMatchesRowByRowGatherBitForBit(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int trial = 0; trial < 100; trial++) {
+            int M = 1 + rnd.nextInt(17), m = SIZES[rnd.nextInt(SIZES.length)];
+            boolean rows = rnd.nextBoolean();
+            int rowStep = rows ? M : 1, stride = rows ? 1 : M;
+            int P = 1 + rnd.nextInt(2 * M), mo = rnd.nextInt(4), o = rnd.nextInt(3);
+            int[] map = new int[mo + M];
+            for (int t = 0; t < map.length; t++) map[t] = rnd.nextInt(P);
+            double[] src = random(rnd, P * m), coef = random(rnd, M * M);
+            double[] want = random(rnd, o + M * m + 2), got = want.clone();
+            for (int r = 0; r < M; r++) k.gather(want, o + r * m, coef, r * rowStep, stride, src, map, mo, M, m);
+            k.gatherRowsTo(got, o, coef, rowStep, stride, src, map, mo, M, m);
+            String what = k + " gatherRowsTo M=" + M + " m=" + m + " rowStep=" + rowStep + tag(seed);
+            for (int i = 0; i < want.length; i++) {
+                int ii = i;
+                assertEquals(Double.doubleToRawLongBits(want[i]), Double.doubleToRawLongBits(got[i]),
+                        () -> what + ": entry " + ii + " differs: " + got[ii] + " vs the row-by-row " + want[ii]);
             }
         }
     }

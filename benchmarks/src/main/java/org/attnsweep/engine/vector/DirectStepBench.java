@@ -27,8 +27,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * 15002×15002 Gram matrix per run: N = 1000, M = 16, d = 49, m_k = m_v = 64 (P = 15002), paper A's
  * heatmap setting otherwise (σ = (4, 0.2×14), fixed w_O, torch init ÷16, η = 0.1), ‖μ‖ = 5, target
  * loss 0 so no run stops. R = 1 (one run alone) and R = 16 (a batch); the primary score is
- * batch-steps/s, the counters run-steps/s and FLOP/s of the direct count 2·(4·m_k·d·P + 3·N·M²·m_k)
- * (CostModel's multiply-adds, ×2). The batch is re-opened before every iteration (weights back to
+ * batch-steps/s, the counters run-steps/s and FLOP/s of CostModel's direct count (its multiply-adds ×2: at
+ * this shape the bilinear order's, d·d_p·P + N·M·d·(M_p + d_p) + N·M²·d_p + 3·d²·m_k + 2·d·P + 3·m_v·d). The batch is re-opened before every iteration (weights back to
  * step 0) and the tear-down fails the benchmark if any loss is non-finite. Beside
  * {@link VectorStepBench}, which times the span form at the papers' shapes.
  */
