@@ -28,7 +28,10 @@ import org.junit.jupiter.params.provider.ValueSource;
  * 22f3371 (EvalF32) and f348f6f's family-shared step-0 scores changed the last digits of the
  * evaluation columns (losses, attn_*, qk_*) by at most 1.5e-6 absolute, 6e-6 relative, 0.25% of
  * EngineDifferentialTest's float32 tolerance; the other columns, errors and v_* among them, kept
- * their text. Any column added since must be listed in {@link #ADDED} with the text
+ * their text. direct/ was stored again after the merge of the direct form's column-wise scores
+ * (60b93ae, 0729658: keys through K' = T Aᵀ, a lane-wise softmax, Γ summed sample by sample, r by
+ * axpy): the training path's float32 rounding moved every numeric column by at most 9.5e-7 absolute,
+ * 8.9e-6 relative (qk_nn), stop steps and errors kept their text. Any column added since must be listed in {@link #ADDED} with the text
  * every row of a default run holds (a model option's default leaves the model exactly as it was). The cuda case runs where the engine
  * loads (a GPU, or scripts/emu-check's emulated driver) and is skipped elsewhere.
  */
