@@ -15,7 +15,6 @@ import jcuda.driver.CUfunction;
 import jcuda.driver.CUmodule;
 import jcuda.driver.CUresult;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,27 +26,22 @@ import org.junit.jupiter.api.Test;
  * the emulated driver (scripts/emu-check), skipped elsewhere.
  */
 class EmulatorRaceTest {
+    private static EmulatedDriver emu;
     private static CudaContext ctx;
-    private static String skip;
 
     @BeforeAll
     static void open() {
-        CudaEngine.Availability a = CudaEngine.probe();
-        if (!a.available()) skip = "no CUDA driver: " + a.reason();
-        else {
-            ctx = new CudaContext(0);
-            if (!ctx.name().contains("CPU emulation")) skip = "the driver is a real one (" + ctx.name() + "), not native/cuda-emu";
-        }
-        if (skip != null) System.out.println("EmulatorRaceTest skipped: " + skip);
+        emu = EmulatedDriver.open("EmulatorRaceTest");
+        ctx = emu.ctx;
     }
 
     @AfterAll
     static void shut() {
-        if (ctx != null) ctx.close();
+        emu.close();
     }
 
     private static void requireEmulator() {
-        Assumptions.assumeTrue(skip == null, () -> skip);
+        emu.require();
     }
 
     private static CUfunction raceDemo() {

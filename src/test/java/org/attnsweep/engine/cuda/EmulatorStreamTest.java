@@ -17,7 +17,6 @@ import jcuda.driver.CUstream_flags;
 import org.attnsweep.engine.cuda.Kernels.Operand;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -31,31 +30,25 @@ import org.junit.jupiter.api.Test;
  * against the emulated driver (on a GPU the unsynchronised reads below would race), skipped elsewhere.
  */
 class EmulatorStreamTest {
+    private static EmulatedDriver emu;
     private static CudaContext ctx;
-    private static String skip;
     private CUstream stream;
     private CUevent event;
 
     @BeforeAll
     static void open() {
-        CudaEngine.Availability a = CudaEngine.probe();
-        if (!a.available()) skip = "no CUDA driver: " + a.reason();
-        else {
-            ctx = new CudaContext(0);
-            if (!ctx.name().contains("CPU emulation")) skip = "the driver is a real one (" + ctx.name() + "), not native/cuda-emu";
-        }
-        if (skip != null) System.out.println("EmulatorStreamTest skipped: " + skip);
+        emu = EmulatedDriver.open("EmulatorStreamTest");
+        ctx = emu.ctx;
     }
 
     @AfterAll
     static void shut() {
-        if (ctx != null) ctx.close();
+        emu.close();
     }
 
     @BeforeEach
     void streams() {
-        Assumptions.assumeTrue(skip == null, () -> skip);
-        ctx.makeCurrent();
+        emu.require();
         stream = new CUstream();
         event = new CUevent();
         cuStreamCreate(stream, CUstream_flags.CU_STREAM_NON_BLOCKING);
