@@ -198,7 +198,7 @@ public final class Plan {
             parts.put(span ? "span state P^2 + m*P (lower --N, --M, --mk or --mv)" : "direct state P*d + m*P (lower --N, --M, --d or --mk)",
                     4 * CostModel.stateWords(form, N, M, d, mk, mv, P, trainWo, heads));
             parts.put(span ? "test state E*P + E*m (lower --test-n, --N, --M or --mk)" : "test state E*m (lower --test-n, --M or --mk)",
-                    4 * CostModel.testWords(form, M, mk, mv, P, E, trainWo, heads));
+                    4 * CostModel.testWords(form, N, M, d, mk, mv, P, E, trainWo, heads));
             double p = P;
             double[] sizes = {span ? p * p : 0, p * m, span ? E * p : 0, E * m, p * d, E * d, (double) m * d, (double) N * M * d,
                     (double) testN * M * d, (double) N * M * M};

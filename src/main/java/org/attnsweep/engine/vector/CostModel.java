@@ -19,7 +19,7 @@ import org.attnsweep.model.RunConfig;
  *           or, with bilinear scores through A = W_QᵀW_K (d×d), d²·P (K' = T Aᵀ) + N·M·d·M_p (scores by
  *           columns of M_p ≥ M lanes) + N·M²·d (E_n = D_n X_n) + N·M·d² (Γ = Σ_n X_nᵀE_n, over every
  *           token occurrence) + 3·d²·m_k (A, ∇W_Q = W_K Γᵀ, ∇W_K = W_Q Γ) + 2·d·P + 3·m_v·d: whichever is smaller
- *           no set-up; memory: 2·P·d + 4·P·m_k + 2·m_k·d + m_v·d words (bilinear: 4·P·d + N·M·d + 2·P·m_k + 3·d² + 4·m_k·d + m_v·d)
+ *           no set-up; memory: 2·P·d + 4·P·m_k + 2·m_k·d + m_v·d words (bilinear: 4·P·d + N·M·d + 3·d² + 4·m_k·d + m_v·d)
  * </pre>
  * docs/math.md §7 writes the direct count as 3·m·d·N·M + 2·m_k·d·N·M + 2·N·M²·m_k over every token
  * occurrence; this engine projects each of the P distinct tokens once and needs only u = (W_Vᵀw_O)·t
@@ -107,13 +107,13 @@ public final class CostModel {
      * Words a run of H heads holds in the direct form, in the order it runs: T and Tᵀ (shared by the
      * heads), then per head its weights and Q, K, α, β (P×m_k each), or with bilinear scores the
      * padded tokens and each sample's transpose (shared), and per head K' (P×d), A, Γ, Γᵀ (d×d),
-     * W_Q and ∇W_Qᵀ (m_k×d) and the m_k-wide projections its evaluation makes.
+     * W_Q and ∇W_Qᵀ (m_k×d), whose rows its evaluation reads as they are.
      */
     static double directWords(int N, int M, int d, int mk, int mv, int P, int heads) {
         boolean bi = bilinear(N, M, d, mk, P);
         double dp = padded(d);
         double head = 2.0 * mk * d + mv * d
-                + (bi ? 1.0 * P * dp + 2.0 * P * mk + 2.0 * d * dp + d * d + mk * dp + d * mk : 4.0 * P * mk);
+                + (bi ? 1.0 * P * dp + 2.0 * d * dp + d * d + mk * dp + d * mk : 4.0 * P * mk);
         return 2.0 * P * d + (bi ? P * dp + (double) N * M * d : 0) + heads * head;
     }
 
@@ -152,14 +152,15 @@ public final class CostModel {
      * training tokens, E×m projections of the initial weights and, where shared
      * ({@link #sharesTestScores}), the family's test scores at the initial weights (at most
      * 2·M²·E/(M − 1), as E counts M − 1 tokens per test sample and a few more); direct projects
-     * them through the current weights (E×m_k twice and E values) at each evaluation; the
-     * projections and scores once per head.
+     * them through the current weights at each evaluation (E×m_k twice and E values; with
+     * bilinear scores ({@link #bilinear}) the tokens padded to d_p and their keys, E×d_p twice,
+     * and E values); the projections and scores once per head.
      */
-    public static double testWords(Formulation form, int M, int mk, int mv, int P, double E, boolean trainWo, int heads) {
+    public static double testWords(Formulation form, int N, int M, int d, int mk, int mv, int P, double E, boolean trainWo, int heads) {
         double scores = sharesTestScores(M, mk) ? 2.0 * M * M * E / (M - 1) : 0;
         return switch (form) {
             case SPAN -> E * P + heads * (2 * E * mk + (trainWo ? E * mv : 0) + E + scores);
-            case DIRECT -> heads * (2 * E * mk + E);
+            case DIRECT -> heads * (2 * E * (bilinear(N, M, d, mk, P) ? padded(d) : mk) + E);
             case AUTO -> throw new IllegalArgumentException("testWords needs a form: resolve auto with formOf");
         };
     }

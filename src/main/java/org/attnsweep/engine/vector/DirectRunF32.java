@@ -292,22 +292,49 @@ final class DirectRunF32 extends AttentionRunF32 {
         });
     }
 
+    /**
+     * The evaluation's rows at the current weights ({@link EvalF32.Head}). With bilinear scores they
+     * are the step's own, d_p wide: the training queries the padded tokens {@link #Tp} and the keys
+     * A t_j the step holds in Q, so q_l·k_a = x_l·(A x_a) as the step scores it, at no cost; the
+     * evaluation tokens padded likewise and their keys Se A (one E×d×d_p product, against two
+     * E×d×m_k ones for W_Q and W_K). Else Q, K as they are and qe, ke = Se W_Qᵀ, Se W_Kᵀ (E×m_k).
+     * The evaluation tokens' rows go to this thread's scratch ({@link #EVAL}).
+     */
     @Override
     EvalF32.Head projections() {
         project();
-        float[] qm = Q, km = K;
-        if (bilinear) { // the evaluation reads the m_k-wide projections
-            qm = new float[P * mk];
-            km = new float[P * mk];
-            gemm(qm, 1, T, WQt, P, d, mk);
-            gemm(km, 1, T, WKt, P, d, mk);
+        int E = Se.length / d, w = bilinear ? dp : mk;
+        float[] qe = scratch(0, E * w), ke = scratch(1, E * w), ue = scratch(2, E);
+        java.util.Arrays.fill(ke, 0);
+        if (bilinear) {
+            for (int j = 0; j < E; j++) {
+                System.arraycopy(Se, j * d, qe, j * dp, d);
+                java.util.Arrays.fill(qe, j * dp + d, (j + 1) * dp, 0);   // the scratch holds whatever its last use left
+            }
+            gemm(ke, 1, Se, A, E, d, dp);   // k_e = A s_e: rows of Se Aᵀ, A held transposed
+        } else {
+            java.util.Arrays.fill(qe, 0);
+            gemm(qe, 1, Se, WQt, E, d, mk);
+            gemm(ke, 1, Se, WKt, E, d, mk);
         }
-        int E = Se.length / d;
-        float[] qe = new float[E * mk], ke = new float[E * mk], ue = new float[E];
-        gemm(qe, 1, Se, WQt, E, d, mk);
-        gemm(ke, 1, Se, WKt, E, d, mk);
         for (int j = 0; j < E; j++) ue[j] = dot(Se, j * d, vo, 0, d);
-        return new EvalF32.Head(qm, km, u, qe, ke, ue, E - 2, null, 1);
+        return bilinear ? new EvalF32.Head(Tp, Q, u, qe, ke, ue, dp, E - 2, null, 1) : new EvalF32.Head(Q, K, u, qe, ke, ue, mk, E - 2, null, 1);
+    }
+
+    /**
+     * Per thread (a run's evaluation runs on the thread that asks for its metrics, head by head,
+     * and {@link EvalF32#add} reads a head's rows before the next head's): the evaluation tokens'
+     * qe, ke (E×m_k, or E×d_p with bilinear scores) and ue (E), reused across evaluations, heads
+     * and runs instead of allocated at each evaluation; nothing of them lives between a run's
+     * evaluations, so its memory stays what CostModel.testWords counts.
+     */
+    private static final ThreadLocal<float[][]> EVAL = ThreadLocal.withInitial(() -> new float[3][0]);
+
+    /** Scratch {@code k} of this thread, n floats (contents left from its last use). */
+    private static float[] scratch(int k, int n) {
+        float[][] scratch = EVAL.get();
+        if (scratch[k].length != n) scratch[k] = new float[n];
+        return scratch[k];
     }
 
     @Override

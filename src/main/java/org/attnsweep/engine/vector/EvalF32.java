@@ -13,7 +13,7 @@ import org.attnsweep.engine.Metrics;
  * {@link Metrics#assemble}, where the metric definitions live.
  *
  * <p>Per sample of M tokens: the M×M scores z_la = q_{j_l}·k_{j_a} on the training step's scores
- * kernel ({@link KernelsF32#scores}: 2×4 dot products in flight, m_k-wide vectors), the softmax
+ * kernel ({@link KernelsF32#scores}: 2×4 dot products in flight, over the head's row width), the softmax
  * S_la and f_h = (1/M) Σ_l Σ_a S_la u_{j_a} in the order the training forward pass sums them, and
  * for training samples c_a = (1/M) Σ_l S_la and the scores q·k the metrics name, read from z.
  * Heads are added one at a time ({@link #add}), in head order: f sums them, attention and q·k
@@ -22,8 +22,10 @@ import org.attnsweep.engine.Metrics;
 final class EvalF32 {
     /**
      * One head's projections at the run's current weights: of the training tokens q_j, k_j (Q, K:
-     * P×m_k row-major) and u_j (P), of the evaluation tokens (qe, ke: E×m_k, ue: E), whose rows
-     * the test set's map indexes, with the probes μ₊, μ₋ at rows probe0, probe0 + 1. The arrays
+     * P×width row-major) and u_j (P), of the evaluation tokens (qe, ke: E×width, ue: E), whose rows
+     * the test set's map indexes, with the probes μ₊, μ₋ at rows probe0, probe0 + 1. The width is
+     * m_k, or d_p for a run scoring bilinearly (DirectRunF32): q_j = t_j and k_j = A t_j padded
+     * with zeros to d_p, A = W_QᵀW_K, so that q_l·k_a = (W_Q x_l)·(W_K x_a) all the same. The arrays
      * may be the run's own state or this thread's scratch: {@link #add} reads them at once.
      *
      * <p>A family's run before its first update (test rows = the family's W(0) rows with the
@@ -32,7 +34,7 @@ final class EvalF32 {
      * {@code signalScale} = ‖μ‖ the factor of rows 0, 1 (the signals); else unitScores is null
      * and signalScale 1.
      */
-    record Head(float[] Q, float[] K, float[] u, float[] qe, float[] ke, float[] ue, int probe0, float[] unitScores,
+    record Head(float[] Q, float[] K, float[] u, float[] qe, float[] ke, float[] ue, int width, int probe0, float[] unitScores,
                 float signalScale) {
     }
 
@@ -58,7 +60,7 @@ final class EvalF32 {
     }
 
     private final TokenSet train, test;
-    private final int N, M, mk, H;
+    private final int N, M, H;
     // Noise positions: ξ_{n,2} is position 1; ξ_{n,3} is position 2, or position 1 where M = 2
     // (Metrics.compute and kernels/metric_dots.cu pick the same).
     private final int p2, p3;
@@ -75,16 +77,15 @@ final class EvalF32 {
 
     /**
      * The evaluation of a run of H heads on its training set and test set, each head's projections
-     * m_k wide; with {@code perHead} (H > 1) each head's own values too ({@link Metrics.Parts#heads}).
+     * as wide as it says ({@link Head#width}); with {@code perHead} (H > 1) each head's own values too ({@link Metrics.Parts#heads}).
      */
-    EvalF32(TokenSet train, TokenSet test, int mk, int H, boolean perHead) {
+    EvalF32(TokenSet train, TokenSet test, int H, boolean perHead) {
         this.train = train;
         this.test = test;
         N = train.N();
         M = train.M();
         p2 = 1;
         p3 = Math.min(2, M - 1);
-        this.mk = mk;
         this.H = H;
         this.perHead = perHead && H > 1;
         fTrain = new double[N];
@@ -108,7 +109,7 @@ final class EvalF32 {
         double[] hsn = new double[N], hns = new double[N], hnn = new double[N];
         int[] map = train.map();
         for (int n = 0; n < N; n++) {
-            scores(p.Q(), p.K(), map, n);
+            scores(p.Q(), p.K(), p.width(), map, n);
             fTrain[n] += softmax(p.u(), map, n, true);
             hSig[n] = attn[0];
             hNoise[n] = attn[1];
@@ -126,13 +127,13 @@ final class EvalF32 {
         }
         int[] testMap = test.map();
         for (int n = 0; n < fTest.length; n++) {
-            if (p.unitScores() == null) scores(p.qe(), p.ke(), testMap, n);
+            if (p.unitScores() == null) scores(p.qe(), p.ke(), p.width(), testMap, n);
             else sharedScores(p.unitScores(), p.signalScale(), testMap, n);
             fTest[n] += softmax(p.ue(), testMap, n, false);
         }
-        int r = p.probe0();
+        int r = p.probe0(), w = p.width();
         float sc = p.signalScale();
-        double pos = p.ue()[r], neg = p.ue()[r + 1], ss = sc * sc * dot(p.qe(), r * mk, p.ke(), r * mk, mk);
+        double pos = p.ue()[r], neg = p.ue()[r + 1], ss = sc * sc * dot(p.qe(), r * w, p.ke(), r * w, w);
         uPos += pos;
         uNeg += neg;
         qkSS += ss / H;
@@ -145,10 +146,10 @@ final class EvalF32 {
         return new Metrics.Parts(fTrain, fTest, new Metrics.Values(sig, noise, uNoise, qkSN, qkNS, qkNN, uPos, uNeg, qkSS), heads);
     }
 
-    /** The M×M scores z_la = q_{j_l}·k_{j_a} of sample n (tokens map[n·M ..]) into Z, from the rows Q, K (m_k wide). */
-    private void scores(float[] Q, float[] K, int[] map, int n) {
+    /** The M×M scores z_la = q_{j_l}·k_{j_a} of sample n (tokens map[n·M ..]) into Z, from the rows Q, K (w wide). */
+    private void scores(float[] Q, float[] K, int w, int[] map, int n) {
         for (int l = 0; l < M; l += 2) {
-            for (int a = 0; a < M; a += 4) KernelsF32.scores(Z, 0, Q, K, map, n * M, l, a, M, mk, lanes);
+            for (int a = 0; a < M; a += 4) KernelsF32.scores(Z, 0, Q, K, map, n * M, l, a, M, w, lanes);
         }
     }
 

@@ -61,7 +61,7 @@ final class HeadsRunF32 implements LockstepBatch.Run {
     public void metrics(double[] out) {
         AttentionRunF32 first = heads[0];
         int H = heads.length;
-        EvalF32 eval = new EvalF32(first.train, first.data.test(), first.mk, H, out.length >= Metric.width(H));
+        EvalF32 eval = new EvalF32(first.train, first.data.test(), H, out.length >= Metric.width(H));
         for (AttentionRunF32 h : heads) eval.add(h.projections());
         Metrics.assemble(first.c, first.train, first.data.test(), eval.parts(), out);
     }

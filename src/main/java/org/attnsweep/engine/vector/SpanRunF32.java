@@ -170,8 +170,8 @@ final class SpanRunF32 extends AttentionRunF32 {
             }
             ue[r] *= s.scale;
         }
-        if (shared) return new EvalF32.Head(Q, K, u, qe, ke, ue, s.probe0, s.unit.testScores(M), s.scale);
-        return new EvalF32.Head(Q, K, u, qe, ke, ue, s.probe0, null, 1);
+        if (shared) return new EvalF32.Head(Q, K, u, qe, ke, ue, mk, s.probe0, s.unit.testScores(M), s.scale);
+        return new EvalF32.Head(Q, K, u, qe, ke, ue, mk, s.probe0, null, 1);
     }
 
     /**

@@ -23,7 +23,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * The vector engine's evaluation ({@link EvalF32} and its float64 twin, from the projections a run
  * holds) against the float64 definition {@link Metrics#compute} on the same weights (the run's
  * own, rebuilt in float64 and projected directly): every metric and, with H = 3, every head's
- * values, at step 0 and after {@link #STEPS} GD steps, in both precisions and formulations, for
+ * values, at step 0 and after {@link #STEPS} GD steps, in both precisions and formulations (the
+ * direct form both with bilinear scores, d_p-wide rows, and through W_Q, W_K, m_k-wide rows), for
  * family runs (shared, scaled evaluation rows) and runs without a family (their own rows), on
  * random shapes with a fresh seed (printed on failure; -Dattnsweep.seed replays).
  */
@@ -75,9 +76,20 @@ class EvalTest {
         boolean f64 = k.precision() == Precision.FLOAT64;
         double atol = f64 ? ATOL64 : ATOL32, rtol = f64 ? RTOL64 : RTOL32;
         for (int shape = 0; shape < 3; shape++) {
-            // M = 2 (ξ_3 is position 1) and up; widths below, at and past a 16-float vector.
-            int d = 6 + rnd.nextInt(30), M = 2 + rnd.nextInt(6), mk = 1 + rnd.nextInt(36), mv = 1 + rnd.nextInt(20);
-            List<RunData> runs = Fixtures.mixedBatch(rnd, d, M, mk, mv, R, 2 + rnd.nextInt(9), k.heads());
+            // M = 2 (ξ_3 is position 1) and up; widths below, at and past a 16-float vector. Shape 0
+            // has d small against m_k and shape 1 the reverse, so that the direct form's run 0 scores
+            // bilinearly in the one (its evaluation reads d_p-wide rows) and through W_Q, W_K in the
+            // other (m_k-wide), as asserted below; shape 2 is drawn freely.
+            int d = switch (shape) { case 0 -> 6 + rnd.nextInt(7); case 1 -> 20 + rnd.nextInt(16); default -> 6 + rnd.nextInt(30); };
+            int M = shape == 0 ? 4 + rnd.nextInt(4) : 2 + rnd.nextInt(6);
+            int mk = switch (shape) { case 0 -> 24 + rnd.nextInt(13); case 1 -> 1 + rnd.nextInt(4); default -> 1 + rnd.nextInt(36); };
+            int mv = 1 + rnd.nextInt(20);
+            List<RunData> runs = Fixtures.mixedBatch(rnd, d, M, mk, mv, R, shape == 0 ? 10 : 2 + rnd.nextInt(9), k.heads());
+            if (k.form() == Formulation.DIRECT && shape < 2) {
+                TokenSet t = runs.get(0).train();
+                assertEquals(shape == 0, CostModel.bilinear(t.N(), M, d, mk, t.P()), "bilinear scores in run 0 of shape " + shape
+                        + " d=" + d + " M=" + M + " m_k=" + mk + " N=" + t.N() + " P=" + t.P() + Fixtures.tag(seed));
+            }
             if (!k.family()) runs = runs.stream().map(r -> new RunData(r.config(), r.train(), r.test(), r.muPos(), r.muNeg(), r.init())).toList();
             String ctx = k + " d=" + d + " M=" + M + " m_k=" + mk + " m_v=" + mv + Fixtures.tag(seed);
             VectorEngine engine = new VectorEngine(k.precision(), k.form(), 1, null);
