@@ -151,21 +151,7 @@ abstract class AttentionRunF32 {
                 for (int a = 0; a < M; a += 4) KernelsF32.scores(Sm, base, Q, K, map, base, l, a, M, width, lanes);
             }
             for (int l = 0; l < M; l++) {
-                int row = (base + l) * M;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int a = 0; a < M; a++) max = Math.max(max, Sm[row + a]);
-                float sum = 0;
-                for (int a = 0; a < M; a++) {
-                    float e = (float) Math.exp(Sm[row + a] - max);
-                    Sm[row + a] = e;
-                    sum += e;
-                }
-                float ub = 0;
-                for (int a = 0; a < M; a++) {
-                    float s = Sm[row + a] / sum;
-                    Sm[row + a] = s;
-                    ub += s * u[map[base + a]];
-                }
+                float ub = KernelsF32.softmaxRow(Sm, (base + l) * M, M, u, map, base);
                 ubar[base + l] = ub;
                 fn += ub;
             }

@@ -165,7 +165,7 @@ final class EvalF32 {
 
     /**
      * f_h(X_n) of sample n from its scores in Z and the values u, summed as the training forward
-     * pass sums it (AttentionRunF32.attentionForward); for a training sample ({@code keep}) also
+     * pass sums it ({@link KernelsF32#softmaxRow}, as AttentionRunF32.attentionForward); for a training sample ({@code keep}) also
      * c_a into {@link #attn} and its three named scores.
      */
     private float softmax(float[] u, int[] map, int n, boolean keep) {
@@ -179,21 +179,10 @@ final class EvalF32 {
         float fn = 0;
         for (int l = 0; l < M; l++) {
             int row = l * M;
-            float max = Float.NEGATIVE_INFINITY;
-            for (int a = 0; a < M; a++) max = Math.max(max, Z[row + a]);
-            float sum = 0;
-            for (int a = 0; a < M; a++) {
-                float e = (float) Math.exp(Z[row + a] - max);
-                Z[row + a] = e;
-                sum += e;
+            fn += KernelsF32.softmaxRow(Z, row, M, u, map, base);
+            if (keep) {
+                for (int a = 0; a < M; a++) attn[a] += Z[row + a] / M;
             }
-            float ub = 0;
-            for (int a = 0; a < M; a++) {
-                float s = Z[row + a] / sum;
-                ub += s * u[map[base + a]];
-                if (keep) attn[a] += s / M;
-            }
-            fn += ub;
         }
         return fn / M;
     }

@@ -211,6 +211,30 @@ final class KernelsF32 {
     }
 
     /**
+     * One query's softmax over the M logits z[row .. row+M) of a sample, in place: S_a =
+     * e^{z_a − max} / Σ e^{z − max}, each sum taken in key order; returns ū = Σ_a S_a u_{j_a} with
+     * j_a = map[mo + a], summed in key order. The training forward pass and the evaluation both
+     * take it, so a run's evaluated f is its trained f bit for bit.
+     */
+    static float softmaxRow(float[] z, int row, int M, float[] u, int[] map, int mo) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int a = 0; a < M; a++) max = Math.max(max, z[row + a]);
+        float sum = 0;
+        for (int a = 0; a < M; a++) {
+            float e = (float) Math.exp(z[row + a] - max);
+            z[row + a] = e;
+            sum += e;
+        }
+        float ub = 0;
+        for (int a = 0; a < M; a++) {
+            float s = z[row + a] / sum;
+            z[row + a] = s;
+            ub += s * u[map[mo + a]];
+        }
+        return ub;
+    }
+
+    /**
      * The attention logits z_la = q_{j_l}·k_{j_a} of one sample for queries l, l+1 and keys a..a+3,
      * into Z[row(l)·M + a ..] with row(l) = zRow + l: eight dot products in flight, each summed
      * exactly as {@link #dot} sums it (lanes in order, then the tail). j_t = map[mo + t]; Q and K

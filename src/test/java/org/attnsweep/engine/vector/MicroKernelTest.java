@@ -57,6 +57,8 @@ class MicroKernelTest {
 
         double softmaxColumns(double[] Z, int z0, double[] u, int[] map, int mo, int M, int w, double[] ub, int ubo);
 
+        double softmaxRow(double[] z, int row, int M, double[] u, int[] map, int mo);
+
         void gatherRowsTo(double[] out, int o, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m);
 
         /** VectorExp.exp of x, a whole number of vectors. */
@@ -131,6 +133,13 @@ class MicroKernelTest {
             for (int i = 0; i < Z.length; i++) Z[i] = zf[i];
             for (int i = 0; i < ub.length; i++) ub[i] = uf[i];
             return total;
+        }
+
+        public double softmaxRow(double[] z, int row, int M, double[] u, int[] map, int mo) {
+            float[] zf = f(z);
+            float ub = KernelsF32.softmaxRow(zf, row, M, f(u), map, mo);
+            for (int i = 0; i < z.length; i++) z[i] = zf[i];
+            return ub;
         }
 
         public void gatherRowsTo(double[] out, int o, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m) {
@@ -208,6 +217,10 @@ class MicroKernelTest {
 
         public double softmaxColumns(double[] Z, int z0, double[] u, int[] map, int mo, int M, int w, double[] ub, int ubo) {
             return KernelsF64.softmaxColumns(Z, z0, u, map, mo, M, w, ub, ubo);
+        }
+
+        public double softmaxRow(double[] z, int row, int M, double[] u, int[] map, int mo) {
+            return KernelsF64.softmaxRow(z, row, M, u, map, mo);
         }
 
         public void gatherRowsTo(double[] out, int o, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m) {
@@ -608,11 +621,13 @@ class MicroKernelTest {
      * each e within EXP_U·u, plus |x_a|·u from x_a itself rounded in the kernel's precision (e^x
      * turns an absolute error in x into a relative one), x̄ = Σ e_a|x_a| / Σ e_a for the same in the
      * sum, its γ_M and the division; ū (and the total) within that times Σ|s_a u_a| plus their own
-     * (M + 2)·u·Σ|terms|.
+     * (M + 2)·u·Σ|terms|. softmaxRow, the scalar form the span step and the evaluation take (one
+     * query's logits in a row, Math.exp), is held to the same on each lane's logits laid out as a row
+     * at an offset, and must write nothing outside that row.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("precisions")
-    void softmaxColumnsMatchesPlainLoop(Kernels k) {
+    void softmaxColumnsAndRowMatchPlainLoop(Kernels k) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         int L = k.lanes();
@@ -638,11 +653,17 @@ class MicroKernelTest {
                         xbar += Math.exp(x) * -x;
                     }
                     xbar /= sum;
+                    int r0 = rnd.nextInt(3);
+                    double[] row = new double[r0 + M + 2];
+                    java.util.Arrays.fill(row, UNTOUCHED);
+                    for (int a = 0; a < M; a++) row[r0 + a] = in[z0 + a * w + l];
+                    double rowUb = k.softmaxRow(row, r0, M, u, map, mo);
                     double wantUb = 0, abs = 0, sErr = 0;
                     for (int a = 0; a < M; a++) {
                         double x = in[z0 + a * w + l] - max, s = Math.exp(x) / sum, rtol = (M + 2 + EXP_U - x + xbar) * SAFETY * k.u();
                         int at = z0 + a * w + l, ll = l, aa = a;
                         Fixtures.assertClose(s, Z[at], 1e-37, rtol, () -> what + " s at l=" + ll + " a=" + aa);
+                        Fixtures.assertClose(s, row[r0 + a], 1e-37, rtol, () -> what + " softmaxRow s at l=" + ll + " a=" + aa);
                         wantUb += s * u[map[mo + a]];
                         abs += Math.abs(s * u[map[mo + a]]);
                         sErr += rtol * Math.abs(s * u[map[mo + a]]);
@@ -650,6 +671,12 @@ class MicroKernelTest {
                     int ll = l;
                     double ubTol = sErr + (M + 2) * SAFETY * k.u() * abs;
                     Fixtures.assertClose(wantUb, ub[ubo + l], ubTol, 0, () -> what + " ū at l=" + ll);
+                    Fixtures.assertClose(wantUb, rowUb, ubTol, 0, () -> what + " softmaxRow ū at l=" + ll);
+                    for (int i = 0; i < row.length; i++) {
+                        if (i >= r0 && i < r0 + M) continue;
+                        int ii = i;
+                        assertEquals(UNTOUCHED, row[i], () -> what + ": softmaxRow wrote entry " + ii + " outside its row");
+                    }
                     if (l < M) {
                         wantTotal += wantUb;
                         totalAbs += ubTol + (M + 2) * SAFETY * k.u() * (Math.abs(wantUb) + ubTol);
