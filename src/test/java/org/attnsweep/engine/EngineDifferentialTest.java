@@ -188,6 +188,12 @@ class EngineDifferentialTest {
             int N = 4 + rnd.nextInt(9);
             RunSpec s = Fixtures.smallSpec(rnd, sh[0], sh[1], sh[2], sh[3], N);
             s.loss = losses.get(r % losses.size());
+            // The squared loss curves 8× as much as the logistic at its steepest (ℓ″ = 2 against
+            // 1/4): at smallSpec's η some draws sit past GD's stability edge, where a direction's
+            // error grows several-fold a step (seed -2066019377711470687: ×6 a step from step 66
+            // in every float32 engine alike), so no engine can track the reference. η/8 keeps its
+            // runs as stable as the logistic ones.
+            if (s.loss == Loss.SQUARED) s.lr /= 8;
             s.batchSize = rnd.nextBoolean() ? 1 + rnd.nextInt(N - 1) : null;
             s.heads = H;
             s.trainWo = rnd.nextBoolean();
