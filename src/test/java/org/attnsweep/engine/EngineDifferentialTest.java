@@ -258,21 +258,23 @@ class EngineDifferentialTest {
                 Fixtures.assertClose(lRef[r], lGot[r], tol.atol, tol.rtol, () -> "training loss, run " + rr + " step " + tt + " " + ctx);
             }
         }
-        double movedQ = 0, movedK = 0;
+        double movedQ = 0, movedK = 0, movedWo = -1;   // movedWo stays −1 when no run trains w_O
         for (int r = 0; r < R; r++) {
             String where = " run " + r + " after " + steps + " steps " + runs.get(r).config() + " " + ctx;
             Weights w0 = runs.get(r).init(), wT = ref.weights(r);
             // Each update path must move its weights well past the tolerance, or an engine that
-            // skipped it would pass: W_V (and w_O when trained) in every run; W_Q and W_K, whose
-            // attention gradients can be small in one run, in at least one run of the batch.
+            // skipped it would pass: W_V in every run; W_Q, W_K and a trained w_O, whose gradients
+            // can nearly cancel in one run (w_O with m_v = 1 is one number: seed 659225776554452066
+            // drew a run with label noise p = 0.34 whose w_O moved less), in at least one run of the batch.
             assertTrue(moved(w0.WV(), wT.WV(), tol) > MOVED, "W_V barely moved:" + where);
-            if (runs.get(r).config().trainWo()) assertTrue(moved(w0.wO(), wT.wO(), tol) > MOVED, "w_O barely moved:" + where);
+            if (runs.get(r).config().trainWo()) movedWo = Math.max(movedWo, moved(w0.wO(), wT.wO(), tol));
             movedQ = Math.max(movedQ, moved(w0.WQ(), wT.WQ(), tol));
             movedK = Math.max(movedK, moved(w0.WK(), wT.WK(), tol));
             compareWeights(wT, got.weights(r), tol, where);
         }
         assertTrue(movedQ > MOVED && movedK > MOVED, "W_Q or W_K barely moved in every run (" + movedQ + ", " + movedK
                 + " tolerances): " + ctx);
+        assertTrue(movedWo < 0 || movedWo > MOVED, "w_O barely moved in every run that trains it (" + movedWo + " tolerances): " + ctx);
     }
 
     /** The largest move of any entry from a to b, in units of the tolerance at b. */
