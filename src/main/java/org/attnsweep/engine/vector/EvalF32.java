@@ -105,25 +105,28 @@ final class EvalF32 {
     /** Adds head number {@link #added} (heads come in order 0..H−1) from its projections. */
     void add(Head p) {
         int h = added++;
-        double[] hSig = new double[N], hNoise = new double[N], hu = new double[N];
-        double[] hsn = new double[N], hns = new double[N], hnn = new double[N];
+        // This head's own values (signal and noise attention, u(ξ₂), the three q·k), kept only
+        // when the caller wants each head's metrics.
+        double[][] own = perHead ? new double[6][N] : null;
         int[] map = train.map();
         for (int n = 0; n < N; n++) {
             scores(p.Q(), p.K(), p.width(), map, n);
             fTrain[n] += softmax(p.u(), map, n, true);
-            hSig[n] = attn[0];
-            hNoise[n] = attn[1];
             // z_la before the softmax is q_{j_l}·k_{j_a} (scores sums each as dot does): kept by softmax.
-            hsn[n] = zSN;
-            hns[n] = zNS;
-            hnn[n] = zNN;
-            hu[n] = p.u()[map[n * M + p2]];
-            sig[n] += hSig[n] / H;
-            noise[n] += hNoise[n] / H;
-            uNoise[n] += hu[n];
-            qkSN[n] += hsn[n] / H;
-            qkNS[n] += hns[n] / H;
-            qkNN[n] += hnn[n] / H;
+            double hSig = attn[0], hNoise = attn[1], hu = p.u()[map[n * M + p2]], hsn = zSN, hns = zNS, hnn = zNN;
+            sig[n] += hSig / H;
+            noise[n] += hNoise / H;
+            uNoise[n] += hu;
+            qkSN[n] += hsn / H;
+            qkNS[n] += hns / H;
+            qkNN[n] += hnn / H;
+            if (own == null) continue;
+            own[0][n] = hSig;
+            own[1][n] = hNoise;
+            own[2][n] = hu;
+            own[3][n] = hsn;
+            own[4][n] = hns;
+            own[5][n] = hnn;
         }
         int[] testMap = test.map();
         for (int n = 0; n < fTest.length; n++) {
@@ -137,7 +140,7 @@ final class EvalF32 {
         uPos += pos;
         uNeg += neg;
         qkSS += ss / H;
-        if (perHead) heads[h] = new Metrics.Values(hSig, hNoise, hu, hsn, hns, hnn, pos, neg, ss);
+        if (own != null) heads[h] = new Metrics.Values(own[0], own[1], own[2], own[3], own[4], own[5], pos, neg, ss);
     }
 
     /** The run's parts, once all H heads are added. */
