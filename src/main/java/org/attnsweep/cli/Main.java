@@ -34,7 +34,7 @@ public final class Main implements Runnable {
             // Only the model of the subcommand run: all of them take ~0.25 s of annotation reflection at start.
             cl.addSubcommand(first, SUBCOMMANDS.get(first).get());
         } else if (!(args.length == 1 && VERSION.contains(first))) {
-            // Help, usage, a missing or unknown name (picocli suggests the nearest): the full model, as listed.
+            // Help, usage, a missing or unknown name: the whole model, so their output reads as before.
             SUBCOMMANDS.forEach((name, model) -> cl.addSubcommand(name, model.get()));
         }
         cl.setOut(out);
