@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +14,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import jcuda.driver.CUdeviceptr;
 import org.attnsweep.Fixtures;
-import org.attnsweep.cli.Main;
 import org.attnsweep.data.DataFactory;
 import org.attnsweep.data.Family;
 import org.attnsweep.data.RunData;
@@ -122,25 +118,14 @@ class CudaBatchEdgeTest {
         }
     }
 
-    /** 24 runs of two families (repeats), N and ‖μ‖ mixed, as CudaSweepAheadTest. */
-    private static final String[] SWEEP = {"sweep", "--engine", "cuda", "--d", "400", "--M", "3", "--sigma", "1,0.5", "--mk", "16",
-            "--mv", "16", "--N", "4,8,12", "--mu", "3,30", "--p", "0,0.1", "--repeats", "2", "--steps", "20", "--eval-every", "10",
-            "--test-n", "10"};
-    private static final int RUNS = 24, PER_BATCH = 10;
+    /** Runs per batch the free memory is cut to hold in the sweep (CudaSweepAheadTest's 24 runs, 2 families). */
+    private static final int PER_BATCH = 10;
 
     @Test
     void aSweepSizedByFreeMemoryCountsFamiliesOnceAndStoresWhatOneBatchStores(@TempDir Path tmp) throws IOException {
         requireEmulator();
-        RunSpec s = new RunSpec();
-        s.d = 400;
-        s.M = 3;
-        s.mk = 16;
-        s.mv = 16;
-        s.N = 12;
-        s.testN = 10;
-        s.sigma = new double[] {1, 0.5};
-        Layout lay = Layout.of(s.build(0));
-        sweep(tmp.resolve("one"));
+        Layout lay = Layout.of(CudaSweepAheadTest.largest());
+        CudaSweepAheadTest.sweep(tmp.resolve("one"));
         String log;
         long free;
         try (CudaContext ctx = new CudaContext(0)) {
@@ -149,7 +134,7 @@ class CudaBatchEdgeTest {
             CUdeviceptr filler = fill(ctx, want);
             try {
                 free = ctx.freeBytes();
-                log = sweep(tmp.resolve("edge"));
+                log = CudaSweepAheadTest.sweep(tmp.resolve("edge"));
             } finally {
                 ctx.makeCurrent();
                 cuMemFree(filler);
@@ -161,11 +146,11 @@ class CudaBatchEdgeTest {
         Matcher m = Pattern.compile("cuda: R=(\\d+) runs per batch").matcher(log);
         int R = -1;
         while (m.find()) R = Integer.parseInt(m.group(1));
-        // The engine saw at most what this test saw free (on a GPU its modules take some).
-        assertTrue(R > perRunGroup && R <= families && R < RUNS, "R=" + R + ": a group per run holds " + perRunGroup
+        // The engine sized from what was free when it started: what this test saw free.
+        assertTrue(R > perRunGroup && R <= families && R < CudaSweepAheadTest.RUNS, "R=" + R + ": a group per run holds " + perRunGroup
                 + ", 2 families " + families + "\n" + log);
         for (String file : new String[] {"summary.csv", "metrics.csv"}) {
-            assertEquals(sorted(tmp.resolve("one").resolve(file)), sorted(tmp.resolve("edge").resolve(file)),
+            assertEquals(CudaSweepAheadTest.sorted(tmp.resolve("one").resolve(file)), CudaSweepAheadTest.sorted(tmp.resolve("edge").resolve(file)),
                     file + " of batches of " + R + " vs one batch");
         }
     }
@@ -184,21 +169,5 @@ class CudaBatchEdgeTest {
         ctx.makeCurrent();
         cuMemAlloc(p, free - leave);
         return p;
-    }
-
-    /** Runs the sweep into {@code out}; returns what it logged. */
-    private static String sweep(Path out) {
-        List<String> args = new ArrayList<>(List.of(SWEEP));
-        args.addAll(List.of("--out", out.toString()));
-        StringWriter o = new StringWriter(), e = new StringWriter();
-        int code = Main.run(args.toArray(String[]::new), new PrintWriter(o, true), new PrintWriter(e, true));
-        assertEquals(0, code, e.toString());
-        return o + "\n" + e;
-    }
-
-    private static List<String> sorted(Path file) throws IOException {
-        List<String> lines = new ArrayList<>(Files.readAllLines(file));
-        java.util.Collections.sort(lines);
-        return lines;
     }
 }
