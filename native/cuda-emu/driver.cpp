@@ -12,6 +12,7 @@
 #include <functional>
 #include <mutex>
 #include <tuple>
+#include <unordered_map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -258,14 +259,41 @@ CUresult cuModuleGetFunction(const void** fn, void*, const char* name) {
     }
     return NOT_FOUND;
 }
-CUresult cuMemGetInfo_v2(size_t* free, size_t* total) { *free = *total = size_t(8) << 30; return OK; }
-CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
-    void* m = std::calloc(1, bytes);
-    if (!m) return 2;   // CUDA_ERROR_OUT_OF_MEMORY
-    *p = reinterpret_cast<CUdeviceptr>(m);
+// Device memory: 8 GiB, of which what is allocated is not free, as a device's: an allocation past
+// it fails with CUDA_ERROR_OUT_OF_MEMORY, so a batch the engine sized past the memory it was told
+// is free fails here as on a GPU. (Memory nobody writes costs no host memory: calloc's large
+// blocks are fresh zero pages.)
+namespace {
+constexpr size_t EMU_DEVICE_BYTES = size_t(8) << 30;
+std::mutex memory_lock;
+std::unordered_map<CUdeviceptr, size_t> allocated;
+size_t allocated_bytes = 0;
+}
+CUresult cuMemGetInfo_v2(size_t* free, size_t* total) {
+    std::lock_guard<std::mutex> hold(memory_lock);
+    *total = EMU_DEVICE_BYTES;
+    *free = EMU_DEVICE_BYTES - allocated_bytes;
     return OK;
 }
-CUresult cuMemFree_v2(CUdeviceptr p) { std::free(reinterpret_cast<void*>(p)); return OK; }
+CUresult cuMemAlloc_v2(CUdeviceptr* p, size_t bytes) {
+    std::lock_guard<std::mutex> hold(memory_lock);
+    if (bytes > EMU_DEVICE_BYTES - allocated_bytes) return 2;   // CUDA_ERROR_OUT_OF_MEMORY
+    void* m = std::calloc(1, bytes ? bytes : 1);
+    if (!m) return 2;
+    *p = reinterpret_cast<CUdeviceptr>(m);
+    allocated[*p] = bytes;
+    allocated_bytes += bytes;
+    return OK;
+}
+CUresult cuMemFree_v2(CUdeviceptr p) {
+    std::lock_guard<std::mutex> hold(memory_lock);
+    auto a = allocated.find(p);
+    if (a == allocated.end()) return 1;   // CUDA_ERROR_INVALID_VALUE: not an allocation
+    allocated_bytes -= a->second;
+    allocated.erase(a);
+    std::free(reinterpret_cast<void*>(p));
+    return OK;
+}
 CUresult cuMemsetD8_v2(CUdeviceptr p, unsigned char v, size_t n) { std::memset(reinterpret_cast<void*>(p), v, n); return OK; }
 CUresult cuMemcpyHtoD_v2(CUdeviceptr dst, const void* src, size_t n) { std::memcpy(reinterpret_cast<void*>(dst), src, n); return OK; }
 CUresult cuMemcpyDtoH_v2(void* dst, CUdeviceptr src, size_t n) { std::memcpy(dst, reinterpret_cast<void*>(src), n); return OK; }

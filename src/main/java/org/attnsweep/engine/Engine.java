@@ -38,6 +38,15 @@ public interface Engine {
     }
 
     /**
+     * As {@link #maxBatch(RunConfig)} for a batch whose runs fall into at most {@code families}
+     * data families (data/Family; runs without one counting one each): an engine that holds some
+     * arrays once per family (cuda) takes more runs when they share fewer families.
+     */
+    default int maxBatch(RunConfig shape, long families) {
+        return maxBatch(shape);
+    }
+
+    /**
      * The formulation this engine was asked to train in, which decides the memory a run is sized
      * at (auto: per run as the vector engine's cost model chooses). The cuda engine runs span only.
      */

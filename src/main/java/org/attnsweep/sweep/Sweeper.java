@@ -49,7 +49,7 @@ public final class Sweeper {
         Map<String, List<PlannedRun>> groups = new LinkedHashMap<>();
         for (PlannedRun r : runs) {
             RunConfig c = r.config();
-            groups.computeIfAbsent(c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv() + "/" + c.heads(), k -> new ArrayList<>()).add(r);
+            groups.computeIfAbsent(shape(c), k -> new ArrayList<>()).add(r);
         }
         List<List<PlannedRun>> out = new ArrayList<>();
         for (List<PlannedRun> g : groups.values()) {
@@ -59,6 +59,11 @@ public final class Sweeper {
             for (int i = 0; i < g.size(); i += size) out.add(g.subList(i, Math.min(g.size(), i + size)));
         }
         return out;
+    }
+
+    /** The shape a batch's runs share: d, M, m_k, m_v and H. */
+    private static String shape(RunConfig c) {
+        return c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv() + "/" + c.heads();
     }
 
     /**
@@ -191,12 +196,23 @@ public final class Sweeper {
     static int run(List<PlannedRun> todo, Engine engine, ResultStore store, long memoryBytes, PrintStream err,
                    Inputs inputs, BiConsumer<PlannedRun, RunResult> onFinished) {
         Progress progress = new Progress(err, todo, "engine=" + engine.name());
-        for (PlannedRun r : todo) Family.of(r.config()).reserve(r.config().N());
+        // The families of each shape's runs (identities: more than the cache holds may count twice,
+        // which only sizes batches smaller), runs without one (data not generated, shifted test
+        // tokens: DataFactory.generate) one each, for engines that hold arrays once per family.
+        Map<String, java.util.Set<Object>> families = new LinkedHashMap<>();
+        for (PlannedRun r : todo) {
+            RunConfig c = r.config();
+            Family f = Family.of(c);
+            f.reserve(c.N());
+            boolean shared = inputs == Inputs.GENERATED && c.images() == null && !c.shiftedTestTokens();
+            families.computeIfAbsent(shape(c), k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>())).add(shared ? f : r);
+        }
         // An engine that trains off the host has its next batch's data drawn on CPU threads and the
         // batch opened (uploaded and set up on the device) while it trains this one; the host then
         // holds two batches, so each gets half the budget.
         boolean ahead = engine.trainsOffHost();
-        List<List<PlannedRun>> batches = batches(todo, ahead ? memoryBytes / 2 : memoryBytes, engine.formulation(), engine::maxBatch);
+        List<List<PlannedRun>> batches = batches(todo, ahead ? memoryBytes / 2 : memoryBytes, engine.formulation(),
+                shape -> engine.maxBatch(shape, families.get(shape(shape)).size()));
         CompletableFuture<List<RunData>> next = batches.isEmpty() ? null : draw(batches.get(0), inputs, false);
         CompletableFuture<EngineBatch> opened = ahead && next != null ? next.thenApply(engine::open) : null;
         int trained = 0;

@@ -150,13 +150,14 @@ final class CudaBatch implements EngineBatch {
             throw new IllegalArgumentException("--M " + M + " needs " + shared + " bytes of shared memory per block in "
                     + "attention_forward; the device allows " + ctx.sharedPerBlock());
         }
-        long need = R * slotBytes(lay, H) + lay.setupBytes(H), free = ctx.freeBytes();
+        List<int[]> groups = groups();
+        // Each (family, head) group's arrays once, however many of the batch's runs share it.
+        long families = groups.size() / H, need = lay.batchBytes(R / H, H, families), free = ctx.freeBytes();
         if (need > free) {
             throw new IllegalArgumentException(String.format(java.util.Locale.ROOT,
-                    "a cuda batch of R=%d runs needs %.2f GiB of device memory; %.2f GiB are free, enough for %d runs of this shape",
-                    R / H, need / 0x1p30, free / 0x1p30, Math.max(0, (free - lay.setupBytes(H)) / (H * slotBytes(lay, H)))));
+                    "a cuda batch of R=%d runs (%d families) needs %.2f GiB of device memory; %.2f GiB are free, enough for %d runs of this shape",
+                    R / H, families, need / 0x1p30, free / 0x1p30, lay.runsIn(free, H, families)));
         }
-        List<int[]> groups = groups();
         ctx.makeCurrent();
         prep = setups.upload;
         PinnedBuffer staged = null;
@@ -227,11 +228,6 @@ final class CudaBatch implements EngineBatch {
         } finally {
             if (staged != null) staged.close();
         }
-    }
-
-    /** Device bytes of one slot of a batch of H-head runs: a run's state, and with H > 1 its share of the summed f (N_max floats). */
-    static long slotBytes(Layout lay, int H) {
-        return lay.bytesPerRun() + (H > 1 ? 4L * lay.nMax() : 0);
     }
 
     /** Slot s's head h = s mod H (its run is s / H). */

@@ -144,21 +144,34 @@ public final class CudaEngine implements Engine, AutoCloseable {
     /**
      * The most runs shaped like {@code shape} (generated data, P = 2 + N(M−1)) that one batch can
      * hold in half of {@value #MEMORY_SHARE} of the device memory free now (cuMemGetInfo), the other
-     * half being the next batch's, prepared while this one steps; printed to the log. Runs with
-     * smaller N fit too: a batch is padded to its largest run.
+     * half being the next batch's, prepared while this one steps, when nothing is known of their
+     * families: every run counted with its own set-up group, as a run without a family has.
      */
     @Override
     public int maxBatch(RunConfig shape) {
+        return maxBatch(shape, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #maxBatch(RunConfig)} for a batch whose runs fall into at most {@code families}
+     * families (runs without one counting one each): a family's evaluation projections are held
+     * once per batch, not per run ({@link Layout#groupBytes}), so fewer families leave room for
+     * more runs. Printed to the log. Runs with smaller N fit too: a batch is padded to its largest run.
+     */
+    @Override
+    public int maxBatch(RunConfig shape, long families) {
         Layout lay = Layout.of(shape);
         long free = ctx.freeBytes();
         // A run of H heads holds H slots of per-run state (docs/math.md §7), and H family set-ups are
         // kept. Two batches live at once: one stepping, the next being prepared (trainsOffHost).
         int H = shape.heads();
-        long usable = ((long) (free * MEMORY_SHARE) - lay.setupBytes(H)) / 2;
-        int r = (int) Math.max(0, Math.min(MAX_RUNS / H, usable / (CudaBatch.slotBytes(lay, H) * H)));
+        long usable = ((long) (free * MEMORY_SHARE) + lay.setupBytes(H)) / 2;
+        int r = (int) Math.min(MAX_RUNS / H, lay.runsIn(usable, H, families));
         lastBatch = r;
-        log.printf(Locale.ROOT, "cuda: R=%d runs per batch (d=%d M=%d m_k=%d m_v=%d N=%d P=%d: %.1f MiB per run, %.2f GiB free)%n",
-                r, shape.d(), shape.M(), shape.mk(), shape.mv(), shape.N(), shape.tokenCount(), CudaBatch.slotBytes(lay, H) * H / 0x1p20,
+        log.printf(Locale.ROOT, "cuda: R=%d runs per batch (d=%d M=%d m_k=%d m_v=%d N=%d P=%d: %.1f MiB per run%s, %.2f GiB free)%n",
+                r, shape.d(), shape.M(), shape.mk(), shape.mv(), shape.N(), shape.tokenCount(), lay.slotBytes(H) * H / 0x1p20,
+                families == Long.MAX_VALUE ? String.format(Locale.ROOT, " and %.1f MiB of its own evaluation rows", lay.groupBytes() * H / 0x1p20)
+                        : String.format(Locale.ROOT, ", %.1f MiB per family of %d", lay.groupBytes() * H / 0x1p20, families),
                 free / 0x1p30);
         return r;
     }

@@ -55,11 +55,8 @@ public final class Kernels implements AutoCloseable {
     private static final int WARPS = 8;
     private static final int LOG_BYTES = 8192;
 
-    private final Map<String, CUmodule> modules = new LinkedHashMap<>();
-    private final List<String> loaded = new ArrayList<>();
-    private final int ccMajor, ccMinor;
-    private final CUfunction gemmNN, gemmNT, gemvN, gemvT, attentionForward, lossReduce, gather,
-            valueGram, valueUpdate, scalarizeV, metricDots, headsSum;
+    /** The modules and their functions, shared by this launcher's stream views ({@link #on}). */
+    private final Loaded fns;
     /** The stream every launch goes to (null: the default stream). */
     private final CUstream stream;
     /** Whether this launcher shares another's modules ({@link #on}): it unloads nothing. */
@@ -96,47 +93,13 @@ public final class Kernels implements AutoCloseable {
 
     /** Loads every module into the current context, picking images for compute capability major.minor. */
     Kernels(int ccMajor, int ccMinor) {
-        this.ccMajor = ccMajor;
-        this.ccMinor = ccMinor;
-        this.stream = null;
-        this.view = false;
-        try {
-            gemmNN = function("gemm", "gemm_nn");
-            gemmNT = function("gemm", "gemm_nt");
-            gemvN = function("gemv", "gemv_n");
-            gemvT = function("gemv", "gemv_t");
-            attentionForward = function("attention_forward", "attention_forward");
-            lossReduce = function("loss_reduce", "loss_reduce");
-            gather = function("gather", "gather");
-            valueGram = function("value_gram", "value_gram");
-            valueUpdate = function("value_update", "value_update");
-            scalarizeV = function("scalarize_v", "scalarize_v");
-            metricDots = function("metric_dots", "metric_dots");
-            headsSum = function("heads_sum", "heads_sum");
-        } catch (RuntimeException e) {
-            close();
-            throw e;
-        }
+        this(new Loaded(ccMajor, ccMinor), null, false);
     }
 
-    private Kernels(Kernels k, CUstream stream) {
-        ccMajor = k.ccMajor;
-        ccMinor = k.ccMinor;
-        loaded.addAll(k.loaded);
-        gemmNN = k.gemmNN;
-        gemmNT = k.gemmNT;
-        gemvN = k.gemvN;
-        gemvT = k.gemvT;
-        attentionForward = k.attentionForward;
-        lossReduce = k.lossReduce;
-        gather = k.gather;
-        valueGram = k.valueGram;
-        valueUpdate = k.valueUpdate;
-        scalarizeV = k.scalarizeV;
-        metricDots = k.metricDots;
-        headsSum = k.headsSum;
+    private Kernels(Loaded fns, CUstream stream, boolean view) {
+        this.fns = fns;
         this.stream = stream;
-        this.view = true;
+        this.view = view;
     }
 
     /**
@@ -144,34 +107,70 @@ public final class Kernels implements AutoCloseable {
      * the default stream); closing it unloads nothing.
      */
     Kernels on(CUstream stream) {
-        return new Kernels(this, stream);
+        return new Kernels(fns, stream, true);
     }
 
     /** The images loaded, one per kernel file, e.g. {@code /kernels/gemm.sm_90.cubin}. */
     List<String> images() {
-        return List.copyOf(loaded);
+        return List.copyOf(fns.loaded);
     }
 
-    private CUfunction function(String file, String name) {
-        CUmodule m = modules.computeIfAbsent(file, this::load);
-        CUfunction f = new CUfunction();
-        cuModuleGetFunction(f, m, name);
-        NAMES.put(f, file);
-        return f;
-    }
+    /** One module per kernel file, loaded into the context current when made, and every function looked up once. */
+    private static final class Loaded {
+        private final Map<String, CUmodule> modules = new LinkedHashMap<>();
+        private final List<String> loaded = new ArrayList<>();
+        private final int ccMajor, ccMinor;
+        private final CUfunction gemmNN, gemmNT, gemvN, gemvT, attentionForward, lossReduce, gather,
+                valueGram, valueUpdate, scalarizeV, metricDots, headsSum;
 
-    private CUmodule load(String file) {
-        String res = image(file, ccMajor, ccMinor);
-        byte[] bytes;
-        try (InputStream in = Kernels.class.getResourceAsStream(res)) {
-            if (in == null) throw new IllegalStateException("no kernel resource " + res + " in the jar: built without nvcc");
-            bytes = in.readAllBytes();
-        } catch (IOException e) {
-            throw new UncheckedIOException("reading " + res, e);
+        Loaded(int ccMajor, int ccMinor) {
+            this.ccMajor = ccMajor;
+            this.ccMinor = ccMinor;
+            try {
+                gemmNN = function("gemm", "gemm_nn");
+                gemmNT = function("gemm", "gemm_nt");
+                gemvN = function("gemv", "gemv_n");
+                gemvT = function("gemv", "gemv_t");
+                attentionForward = function("attention_forward", "attention_forward");
+                lossReduce = function("loss_reduce", "loss_reduce");
+                gather = function("gather", "gather");
+                valueGram = function("value_gram", "value_gram");
+                valueUpdate = function("value_update", "value_update");
+                scalarizeV = function("scalarize_v", "scalarize_v");
+                metricDots = function("metric_dots", "metric_dots");
+                headsSum = function("heads_sum", "heads_sum");
+            } catch (RuntimeException e) {
+                close();
+                throw e;
+            }
         }
-        CUmodule m = loadImage(res + " on a device of compute capability " + ccMajor + "." + ccMinor, bytes);
-        loaded.add(res);
-        return m;
+
+        private CUfunction function(String file, String name) {
+            CUmodule m = modules.computeIfAbsent(file, this::load);
+            CUfunction f = new CUfunction();
+            cuModuleGetFunction(f, m, name);
+            NAMES.put(f, file);
+            return f;
+        }
+
+        private CUmodule load(String file) {
+            String res = image(file, ccMajor, ccMinor);
+            byte[] bytes;
+            try (InputStream in = Kernels.class.getResourceAsStream(res)) {
+                if (in == null) throw new IllegalStateException("no kernel resource " + res + " in the jar: built without nvcc");
+                bytes = in.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException("reading " + res, e);
+            }
+            CUmodule m = loadImage(res + " on a device of compute capability " + ccMajor + "." + ccMinor, bytes);
+            loaded.add(res);
+            return m;
+        }
+
+        void close() {
+            for (CUmodule m : modules.values()) cuModuleUnload(m);
+            modules.clear();
+        }
     }
 
     /**
@@ -233,7 +232,7 @@ public final class Kernels implements AutoCloseable {
                      CUdeviceptr innerOf, int rows, int inner, int cols, Operand A, Operand B, Base C0,
                      Operand C, CUdeviceptr scale, float alpha) {
         if (count == 0 || rows == 0 || cols == 0) return;
-        launch(transB ? gemmNT : gemmNN, transB ? "gemm_nt" : "gemm_nn",
+        launch(transB ? fns.gemmNT : fns.gemmNN, transB ? "gemm_nt" : "gemm_nn",
                 ceil(cols, GEMM_TILE_COLS), ceil(rows, GEMM_TILE_ROWS), count, GEMM_THREADS, 0,
                 new Args().ptr(runs).ptr(go).ptr(rowsOf).ptr(innerOf).i(rows).i(inner).i(cols)
                         .ptr(A.at()).l(A.stride()).i(A.ld()).ptr(B.at()).l(B.stride()).i(B.ld())
@@ -249,7 +248,7 @@ public final class Kernels implements AutoCloseable {
                      int inner, Operand A, CUdeviceptr x, long strideX, Base y0, CUdeviceptr y, long strideY,
                      CUdeviceptr scale, float alpha) {
         if (count == 0 || rows == 0) return;
-        launch(transA ? gemvT : gemvN, transA ? "gemv_t" : "gemv_n", transA ? ceil(rows, 256) : ceil(rows, WARPS), count, 1,
+        launch(transA ? fns.gemvT : fns.gemvN, transA ? "gemv_t" : "gemv_n", transA ? ceil(rows, 256) : ceil(rows, WARPS), count, 1,
                 256, 0, new Args().ptr(runs).ptr(rowsOf).ptr(innerOf).i(rows).i(inner).ptr(A.at()).l(A.stride()).i(A.ld())
                         .ptr(x).l(strideX).base(y0).ptr(y).l(strideY).ptr(scale).f(alpha));
     }
@@ -264,7 +263,7 @@ public final class Kernels implements AutoCloseable {
                                  CUdeviceptr y, CUdeviceptr lossKind, CUdeviceptr bOf, CUdeviceptr inBatch,
                                  CUdeviceptr f, CUdeviceptr loss, CUdeviceptr g, CUdeviceptr c, CUdeviceptr D, CUdeviceptr fRun) {
         if (count == 0 || nMax == 0) return;
-        launch(attentionForward, "attention_forward", nMax, count, 1, 128, forwardSharedBytes(M),
+        launch(fns.attentionForward, "attention_forward", nMax, count, 1, 128, forwardSharedBytes(M),
                 new Args().ptr(runs).ptr(nOf).i(nMax).i(M).i(mk).ptr(map).ptr(QK).l(strideQK).ptr(u).l(strideU).ptr(y)
                         .ptr(lossKind).ptr(bOf).ptr(inBatch).ptr(f).ptr(loss).ptr(g).ptr(c).ptr(D).ptr(fRun));
     }
@@ -272,7 +271,7 @@ public final class Kernels implements AutoCloseable {
     /** kernels/heads_sum.cu: runs lists the first slot of each run of H head slots. */
     public void headsSum(CUdeviceptr runs, int count, CUdeviceptr nOf, int nMax, int H, CUdeviceptr f, CUdeviceptr fRun) {
         if (count == 0 || nMax == 0) return;
-        launch(headsSum, "heads_sum", ceil(nMax, 128), count, 1, 128, 0,
+        launch(fns.headsSum, "heads_sum", ceil(nMax, 128), count, 1, 128, 0,
                 new Args().ptr(runs).ptr(nOf).i(nMax).i(H).ptr(f).ptr(fRun));
     }
 
@@ -293,7 +292,7 @@ public final class Kernels implements AutoCloseable {
     public void lossReduce(CUdeviceptr runs, int count, CUdeviceptr nOf, int nMax, CUdeviceptr loss,
                            CUdeviceptr target, CUdeviceptr L, CUdeviceptr go) {
         if (count == 0) return;
-        launch(lossReduce, "loss_reduce", count, 1, 1, 128, 0,
+        launch(fns.lossReduce, "loss_reduce", count, 1, 1, 128, 0,
                 new Args().ptr(runs).ptr(nOf).i(nMax).ptr(loss).ptr(target).ptr(L).ptr(go));
     }
 
@@ -303,7 +302,7 @@ public final class Kernels implements AutoCloseable {
                        CUdeviceptr c, CUdeviceptr QK, long strideQK, CUdeviceptr eta, CUdeviceptr trainWo,
                        CUdeviceptr AB, CUdeviceptr AQK, CUdeviceptr gamma, CUdeviceptr cV) {
         if (count == 0 || nMax == 0) return;
-        launch(gather, "gather", nMax, count, 1, 256, gatherSharedBytes(M),
+        launch(fns.gather, "gather", nMax, count, 1, 256, gatherSharedBytes(M),
                 new Args().ptr(runs).ptr(go).ptr(nOf).ptr(pOf).i(pMax).i(nMax).i(M).i(mk).ptr(occStart).ptr(occ).ptr(map)
                         .ptr(D).ptr(g).ptr(c).ptr(QK).l(strideQK).ptr(eta).ptr(trainWo).ptr(AB).ptr(AQK).ptr(gamma).ptr(cV));
     }
@@ -313,7 +312,7 @@ public final class Kernels implements AutoCloseable {
                           CUdeviceptr gamma, CUdeviceptr eta, CUdeviceptr wo2, CUdeviceptr trainWo, CUdeviceptr h,
                           CUdeviceptr u) {
         if (count == 0 || pMax == 0) return;
-        launch(valueGram, "value_gram", ceil(pMax, WARPS), count, 1, 256, 0,
+        launch(fns.valueGram, "value_gram", ceil(pMax, WARPS), count, 1, 256, 0,
                 new Args().ptr(runs).ptr(go).ptr(pOf).i(pMax).ptr(G).ptr(gamma).ptr(eta).ptr(wo2).ptr(trainWo).ptr(h).ptr(u));
     }
 
@@ -322,7 +321,7 @@ public final class Kernels implements AutoCloseable {
                             int pMax, int mv, CUdeviceptr gamma, CUdeviceptr h, CUdeviceptr eta, CUdeviceptr V,
                             CUdeviceptr AV, CUdeviceptr wO) {
         if (count == 0) return;
-        launch(valueUpdate, "value_update", ceil(mv, 128), count, 1, 128, 0,
+        launch(fns.valueUpdate, "value_update", ceil(mv, 128), count, 1, 128, 0,
                 new Args().ptr(runs).ptr(go).ptr(trainWo).ptr(pOf).i(pMax).i(mv).ptr(gamma).ptr(h).ptr(eta).ptr(V).ptr(AV)
                         .ptr(wO));
     }
@@ -331,7 +330,7 @@ public final class Kernels implements AutoCloseable {
     public void scalarizeV(CUdeviceptr runs, int count, CUdeviceptr trainWo, CUdeviceptr rowsOf, int rowsMax,
                            int mv, CUdeviceptr V, CUdeviceptr wO, CUdeviceptr u) {
         if (count == 0 || rowsMax == 0) return;
-        launch(scalarizeV, "scalarize_v", ceil(rowsMax, WARPS), count, 1, 256, 0,
+        launch(fns.scalarizeV, "scalarize_v", ceil(rowsMax, WARPS), count, 1, 256, 0,
                 new Args().ptr(runs).ptr(trainWo).ptr(rowsOf).i(rowsMax).i(mv).ptr(V).ptr(wO).ptr(u));
     }
 
@@ -340,7 +339,7 @@ public final class Kernels implements AutoCloseable {
                            int eMax, int M, int mk, CUdeviceptr map, CUdeviceptr QK, CUdeviceptr u, CUdeviceptr QKe,
                            CUdeviceptr ue, CUdeviceptr out) {
         if (count == 0) return;
-        launch(metricDots, "metric_dots", count, 1, 1, 256, 0,
+        launch(fns.metricDots, "metric_dots", count, 1, 1, 256, 0,
                 new Args().ptr(runs).ptr(nOf).ptr(eOf).i(nMax).i(pMax).i(eMax).i(M).i(mk).ptr(map).ptr(QK).ptr(u).ptr(QKe)
                         .ptr(ue).ptr(out));
     }
@@ -428,8 +427,6 @@ public final class Kernels implements AutoCloseable {
 
     @Override
     public void close() {
-        if (view) return;
-        for (CUmodule m : modules.values()) cuModuleUnload(m);
-        modules.clear();
+        if (!view) fns.close();
     }
 }

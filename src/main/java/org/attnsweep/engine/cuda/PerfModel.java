@@ -127,10 +127,22 @@ public final class PerfModel {
     }
 
     /**
+     * What a batch copies in device memory for each family (and head) of runs like {@code c} it holds
+     * (CudaBatch.setUp): the family's E_u = 2 + testN(M−1) rows of Q|K(0)(s) and u(0)(s) (fixed
+     * w_O) or V(0)(s) (learnable), which the metrics read in place as each run's slice; each float
+     * read and written. No FLOPs.
+     */
+    public static Cost batchCopy(RunConfig c) {
+        double Eu = 2 + (double) c.testN() * (c.M() - 1);
+        return new Cost("batch copy per family", 0, 2 * F * Eu * (2.0 * c.mk() + (c.trainWo() ? c.mv() : 1)) * c.heads());
+    }
+
+    /**
      * The model as a table for R runs per batch on {@code dev}: per kernel the FLOPs and bytes of the
      * batch's step, arithmetic intensity, bound, predicted time and, where {@code measured} has the
      * kernel (seconds per step of the whole batch), the measured time and its share of the roofline;
-     * then the set-up of one run, alone and in a family of {@code familyRuns} runs.
+     * then the set-up of one run, alone and in a family of {@code familyRuns} runs, and what a
+     * batch copies per family it holds ({@link #batchCopy}).
      */
     public static List<String> table(RunConfig c, int R, Device dev, Map<String, Double> measured, int familyRuns) {
         List<String> out = new ArrayList<>();
@@ -156,6 +168,8 @@ public final class PerfModel {
         out.add(String.format(Locale.ROOT, "  set-up per run: alone %.3f GFLOP and %.2f MB over the bus; in a family of %d runs %.5f GFLOP"
                 + " and %.4f MB (%.0fx less)", alone.flops() / 1e9, alone.bytes() / 1e6, familyRuns, shared.flops() / 1e9,
                 shared.bytes() / 1e6, alone.flops() / shared.flops()));
+        out.add(String.format(Locale.ROOT, "  set-up per batch: %.2f MB read and written in device memory per family it holds"
+                + " (its evaluation rows, copied once, read in place by every run of it)", batchCopy(c).bytes() / 1e6));
         return out;
     }
 }

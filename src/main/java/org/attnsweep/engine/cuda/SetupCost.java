@@ -17,8 +17,10 @@ import org.attnsweep.model.RunConfig;
  * <p>Slices (kernels/family_slice.cu) move bytes in device memory, each float read and written
  * once: G, Q|K, Tᵀs, u or V and w_O per run. The evaluation projections Q|K(0)(s), u(0)(s),
  * V(0)(s) were sliced per run too; now the metrics read the family's unit arrays as each run's
- * slice (kernels/common.cuh's Base), which a batch copies once per family it holds (not counted
- * here: per batch, not per run, E_u rows each).
+ * slice (kernels/common.cuh's Base), which a batch copies once per family it holds, device to
+ * device (CudaBatch.setUp): E_u = 2 + testN(M−1) rows of Q|K(0)(s), and of u(0)(s) when a run of
+ * the family in the batch has fixed w_O, of V(0)(s) when one learns it. Those copies are counted
+ * per batch, with the runs cut into batches as a sweep cuts them (consecutive runs, in order).
  *
  * @param runs     runs counted
  * @param families families they fall into (a family's set-up is made once, at its largest N)
@@ -36,13 +38,24 @@ public record SetupCost(int runs, int families, Work before, Work sliced, Work n
      * @param busBytes    bytes copied host → device
      * @param flops       floating-point operations of the set-up products (2 per multiply-add)
      * @param sliceBytes  bytes the run's slices read and write in device memory (none without a family set-up)
+     * @param copyBytes   bytes the batches' copies of their families' evaluation rows read and write
+     *                    in device memory, divided over the runs (none when each run slices its own)
      */
-    public record Work(double conversions, double busBytes, double flops, double sliceBytes) {
+    public record Work(double conversions, double busBytes, double flops, double sliceBytes, double copyBytes) {
     }
 
-    /** The set-up work of {@code runs}, grouped into families as {@link Family#of} groups them. */
+    /** The set-up work of {@code runs} in one batch, grouped into families as {@link Family#of} groups them. */
     public static SetupCost of(List<RunConfig> runs) {
+        return of(runs, runs.size());
+    }
+
+    /**
+     * The set-up work of {@code runs}, grouped into families as {@link Family#of} groups them, and
+     * cut in order into batches of {@code batchRuns} (the last may be smaller).
+     */
+    public static SetupCost of(List<RunConfig> runs, int batchRuns) {
         if (runs.isEmpty()) throw new IllegalArgumentException("no runs to count");
+        if (batchRuns < 1) throw new IllegalArgumentException("batches must hold at least one run: got " + batchRuns);
         Map<Family, int[]> largestN = new IdentityHashMap<>();
         Map<Family, RunConfig> first = new IdentityHashMap<>();
         Map<Family, boolean[]> kinds = new IdentityHashMap<>();
@@ -83,10 +96,34 @@ public record SetupCost(int runs, int families, Work before, Work sliced, Work n
             now[2] += products;
         }
         int n = runs.size();
-        Work current = new Work(now[0] / n, now[1] / n, now[2] / n, now[3] / n);
-        return new SetupCost(n, largestN.size(), new Work(before[0] / n, before[1] / n, before[2] / n, 0),
+        double copies = 0;
+        for (int b = 0; b < n; b += batchRuns) copies += batchCopyBytes(runs.subList(b, Math.min(n, b + batchRuns)));
+        Work current = new Work(now[0] / n, now[1] / n, now[2] / n, now[3] / n, copies / n);
+        return new SetupCost(n, largestN.size(), new Work(before[0] / n, before[1] / n, before[2] / n, 0, 0),
                 new Work(current.conversions, slicedBus / n, current.flops,
-                        current.sliceBytes + evalSlices / n), current);
+                        current.sliceBytes + evalSlices / n, 0), current);
+    }
+
+    /**
+     * Bytes one batch's copies of its families' evaluation rows read and write in device memory:
+     * per family and head, its E_u rows of Q|K(0)(s) (2m_k wide), of u(0)(s) if one of its runs in
+     * the batch has fixed w_O and of V(0)(s) (m_v wide) if one learns it, each float read and written.
+     */
+    public static double batchCopyBytes(List<RunConfig> batch) {
+        Map<Family, boolean[]> kinds = new IdentityHashMap<>();
+        Map<Family, RunConfig> first = new IdentityHashMap<>();
+        for (RunConfig c : batch) {
+            Family f = Family.of(c);
+            first.putIfAbsent(f, c);
+            kinds.computeIfAbsent(f, x -> new boolean[2])[c.trainWo() ? 1 : 0] = true;
+        }
+        double bytes = 0;
+        for (Map.Entry<Family, boolean[]> e : kinds.entrySet()) {
+            RunConfig c = first.get(e.getKey());
+            double Eu = evalRows(c) - 2, columns = 2.0 * c.mk() + (e.getValue()[0] ? 1 : 0) + (e.getValue()[1] ? c.mv() : 0);
+            bytes += 8 * Eu * columns * c.heads();   // a group per (family, head)
+        }
+        return bytes;
     }
 
     /** How many times less per-run work there is now: conversions, bus bytes, FLOPs. */
@@ -100,17 +137,16 @@ public record SetupCost(int runs, int families, Work before, Work sliced, Work n
      */
     public String table() {
         double[] q = ratios();
-        String row = "  %-46s %11.3g %11.3g %12.3g %11s%n";
+        String row = "  %-46s %11.3g %11.3g %12.3g %11s %13s%n";
         return String.format(Locale.ROOT, "set-up per run (%d runs, %d families)             conversions   bus bytes   GEMM FLOPs"
-                        + " slice bytes%n", runs, families)
-                + String.format(Locale.ROOT, row, "each run on its own", before.conversions, before.busBytes, before.flops, "-")
+                        + " slice bytes  batch copies%n", runs, families)
+                + String.format(Locale.ROOT, row, "each run on its own", before.conversions, before.busBytes, before.flops, "-", "-")
                 + String.format(Locale.ROOT, row, "family set-up shared, evaluation rows sliced", sliced.conversions, sliced.busBytes,
-                        sliced.flops, String.format(Locale.ROOT, "%.3g", sliced.sliceBytes))
+                        sliced.flops, String.format(Locale.ROOT, "%.3g", sliced.sliceBytes), "-")
                 + String.format(Locale.ROOT, row, "family set-up shared, evaluation rows in place", now.conversions, now.busBytes,
-                        now.flops, String.format(Locale.ROOT, "%.3g", now.sliceBytes))
-                + String.format(Locale.ROOT, "  %-46s %10.0fx %10.0fx %11.0fx %10.2fx%n", "ratio (first / last; slices second / last)",
-                        q[0], q[1], q[2],
-                        sliced.sliceBytes / now.sliceBytes);
+                        now.flops, String.format(Locale.ROOT, "%.3g", now.sliceBytes), String.format(Locale.ROOT, "%.3g", now.copyBytes))
+                + String.format(Locale.ROOT, "  %-46s %10.0fx %10.0fx %11.0fx %10.2fx %13s%n", "ratio (first / last; slices second / last)",
+                        q[0], q[1], q[2], sliced.sliceBytes / now.sliceBytes, "-");
     }
 
     /** Test tokens and the two probes: E = 2 + testN(M−1) + 2. */

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.attnsweep.cli.Main;
 import org.attnsweep.engine.Formulation;
+import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.sweep.Plan;
 import org.junit.jupiter.api.Assumptions;
@@ -27,8 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class CudaSweepAheadTest {
     /** 24 runs of two families (repeats), N and ‖μ‖ mixed. */
-    private static final int RUNS = 24;
-    private static final String[] SWEEP = {"sweep", "--engine", "cuda", "--d", "400", "--M", "3", "--sigma", "1,0.5", "--mk", "16",
+    static final int RUNS = 24;
+    static final String[] SWEEP = {"sweep", "--engine", "cuda", "--d", "400", "--M", "3", "--sigma", "1,0.5", "--mk", "16",
             "--mv", "16", "--N", "4,8,12", "--mu", "3,30", "--p", "0,0.1", "--repeats", "2", "--steps", "20", "--eval-every", "10",
             "--test-n", "10"};
 
@@ -37,15 +38,7 @@ class CudaSweepAheadTest {
         CudaEngine.Availability a = CudaEngine.probe();
         Assumptions.assumeTrue(a.available(), () -> "cuda unavailable: " + a.reason());
         // The smallest budget, 1 MiB (halved: the host holds two batches), holds a few of these runs.
-        RunSpec s = new RunSpec();
-        s.d = 400;
-        s.M = 3;
-        s.mk = 16;
-        s.mv = 16;
-        s.N = 12;
-        s.testN = 10;
-        s.sigma = new double[] {1, 0.5};
-        long perBatch = (1L << 19) / Plan.runBytes(s.build(0), Formulation.SPAN);
+        long perBatch = (1L << 19) / Plan.runBytes(largest(), Formulation.SPAN);
         int batches = (int) ((RUNS + perBatch - 1) / Math.max(1, perBatch));
         assertTrue(batches >= 3, "1 MiB holds " + perBatch + " runs: the sweep would not split into several batches");
         sweep(tmp.resolve("one"));
@@ -56,16 +49,32 @@ class CudaSweepAheadTest {
         }
     }
 
-    private static void sweep(Path out, String... more) {
+    /** The sweep's largest run (N = 12). */
+    static RunConfig largest() {
+        RunSpec s = new RunSpec();
+        s.d = 400;
+        s.M = 3;
+        s.mk = 16;
+        s.mv = 16;
+        s.N = 12;
+        s.testN = 10;
+        s.sigma = new double[] {1, 0.5};
+        return s.build(0);
+    }
+
+    /** Runs the sweep, with {@code more} options, into {@code out}; returns what it printed. */
+    static String sweep(Path out, String... more) {
         List<String> args = new ArrayList<>(List.of(SWEEP));
         args.addAll(List.of(more));
         args.addAll(List.of("--out", out.toString()));
         StringWriter o = new StringWriter(), e = new StringWriter();
         int code = Main.run(args.toArray(String[]::new), new PrintWriter(o, true), new PrintWriter(e, true));
         assertEquals(0, code, e.toString());
+        return o + "\n" + e;
     }
 
-    private static List<String> sorted(Path file) throws IOException {
+    /** The file's lines, sorted (a batch's runs are stored as they finish). */
+    static List<String> sorted(Path file) throws IOException {
         List<String> lines = new ArrayList<>(Files.readAllLines(file));
         java.util.Collections.sort(lines);
         return lines;

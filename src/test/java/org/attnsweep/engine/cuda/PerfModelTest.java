@@ -93,10 +93,28 @@ class PerfModelTest {
         RunConfig c = preset("jiang-heatmap");
         List<String> without = PerfModel.table(c, 512, PerfModel.DEFAULT, Map.of(), 1000);
         List<String> with = PerfModel.table(c, 512, PerfModel.DEFAULT, Map.of("gemm", 1e-3), 1000);
-        assertEquals(2 + PerfModel.step(c).size() + 2, without.size());
-        assertTrue(without.getLast().contains("(1000x less)"), without.getLast());
+        assertEquals(2 + PerfModel.step(c).size() + 3, without.size());
+        assertTrue(without.get(without.size() - 2).contains("(1000x less)"), without.get(without.size() - 2));
+        // 2·4·1502·(1024 + 1) bytes: see aBatchCopiesEachFamilysEvaluationRows.
+        assertTrue(without.getLast().contains("12.32 MB read and written in device memory per family"), without.getLast());
         String gemm = with.stream().filter(l -> l.trim().startsWith("gemm")).findFirst().orElseThrow();
         assertTrue(gemm.contains("1000.0 us"), gemm);
-        assertTrue(without.subList(2, without.size() - 1).stream().allMatch(l -> l.trim().endsWith("-")), String.join("\n", without));
+        assertTrue(without.subList(2, without.size() - 2).stream().allMatch(l -> l.trim().endsWith("-")), String.join("\n", without));
+    }
+
+    @Test
+    void aBatchCopiesEachFamilysEvaluationRows() {
+        // jiang-heatmap: E_u = 2 + 100·15 = 1502 rows; Q|K(0)(s) 2m_k = 1024 wide, u(0)(s) one
+        // (fixed w_O) or V(0)(s) m_v = 512 (learnable); 4-byte floats each read and written.
+        RunConfig c = preset("jiang-heatmap");
+        assertEquals(2 * 4 * 1502 * (1024 + 1), PerfModel.batchCopy(c).bytes());
+        assertEquals(0, PerfModel.batchCopy(c).flops());
+        RunSpec s = new RunSpec();
+        Presets.apply("jiang-heatmap", s);
+        s.trainWo = true;
+        s.heads = 2;
+        s.mk = 256;
+        s.mv = 256;
+        assertEquals(2 * 2 * 4 * 1502 * (512 + 256), PerfModel.batchCopy(s.build(0)).bytes());
     }
 }

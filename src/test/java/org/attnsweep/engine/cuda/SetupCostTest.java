@@ -44,6 +44,28 @@ class SetupCostTest {
     }
 
     @Test
+    void batchesCopyEachOfTheirFamiliesEvaluationRowsOnce() {
+        // The jiang-heatmap in plan order: 10 families (repeats) of 1000 consecutive runs. Each
+        // family a batch holds costs it 2·4·E_u·(2m_k + 1) bytes (E_u = 1502 evaluation rows, fixed
+        // w_O: Q|K(0)(s) and u(0)(s), each float read and written).
+        List<RunConfig> runs = jiangHeatmap();
+        double family = 8.0 * 1502 * (1024 + 1);
+        // Batches of 1000: one family each.
+        assertEquals(10 * family / 10_000, SetupCost.of(runs, 1000).now().copyBytes(), 1e-6);
+        // Batches of 1500: [0, 1500) holds families 0 and 1, [1500, 3000) 1 and 2, [3000, 4500) 3 and
+        // 4, then 4-5, 6-7, 7-8, and [9000, 10000) family 9 alone: 13 copies.
+        SetupCost cut = SetupCost.of(runs, 1500);
+        System.out.print(cut.table());
+        assertEquals(13 * family / 10_000, cut.now().copyBytes(), 1e-6);
+        // One batch of everything: every family once.
+        assertEquals(10 * family / 10_000, SetupCost.of(runs).now().copyBytes(), 1e-6);
+        // Each run on its own, or slicing its own evaluation rows, copies nothing per batch.
+        assertEquals(0, cut.before().copyBytes());
+        assertEquals(0, cut.sliced().copyBytes());
+        assertEquals(family, SetupCost.batchCopyBytes(runs.subList(0, 1)), 1e-6);
+    }
+
+    @Test
     void oneRunFamiliesCostWhatTheyCostBefore() {
         // A family of one run at its own N shares nothing: its products are the run's own (the
         // evaluation rows lack the two probe rows, so slightly fewer), and it converts as much.
