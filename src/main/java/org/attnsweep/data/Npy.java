@@ -68,15 +68,40 @@ public final class Npy {
             this.size = size;
         }
 
-        double get(ByteBuffer b) {
-            return switch (this) {
-                case F4 -> b.getFloat();
-                case F8 -> b.getDouble();
-                case I1 -> b.get();
-                case I2 -> b.getShort();
-                case I4 -> b.getInt();
-                case I8 -> b.getLong();
-            };
+        /**
+         * Values at..at+n of {@code out} from the n items in b (its order set, from position 0),
+         * widened to float64: one bulk get through a typed view, then a plain widening loop (the
+         * file's 10⁵–10⁶ items would otherwise each pass this switch, in the interpreter at start).
+         */
+        void get(ByteBuffer b, double[] out, int at, int n) {
+            switch (this) {
+                case F8 -> b.asDoubleBuffer().get(out, at, n);
+                case F4 -> {
+                    float[] v = new float[n];
+                    b.asFloatBuffer().get(v);
+                    for (int k = 0; k < n; k++) out[at + k] = v[k];
+                }
+                case I1 -> {
+                    byte[] v = new byte[n];
+                    b.get(v);
+                    for (int k = 0; k < n; k++) out[at + k] = v[k];
+                }
+                case I2 -> {
+                    short[] v = new short[n];
+                    b.asShortBuffer().get(v);
+                    for (int k = 0; k < n; k++) out[at + k] = v[k];
+                }
+                case I4 -> {
+                    int[] v = new int[n];
+                    b.asIntBuffer().get(v);
+                    for (int k = 0; k < n; k++) out[at + k] = v[k];
+                }
+                case I8 -> {
+                    long[] v = new long[n];
+                    b.asLongBuffer().get(v);
+                    for (int k = 0; k < n; k++) out[at + k] = v[k];
+                }
+            }
         }
 
         /** The type of a numpy descr such as {@code <f8}, or null when it is not one we read. */
@@ -127,7 +152,8 @@ public final class Npy {
                 readFully(file, ch, buf, pos);
                 pos += buf.limit();
                 buf.flip();
-                for (int k = 0; k < n; k++) data[i++] = h.type.get(buf);
+                h.type.get(buf, data, i, n);
+                i += n;
             }
             return new NpyArray(h.shape, data);
         }

@@ -1,5 +1,7 @@
 package org.attnsweep.data;
 
+import java.util.Arrays;
+
 /**
  * A set of N samples of M tokens stored as its P distinct tokens (docs/math.md §4): {@code tokens} is
  * P×d row-major, and {@code map[n*M + l]} is the token index of position l of sample n. Generated
@@ -49,25 +51,43 @@ public record TokenSet(int N, int M, int d, double[] tokens, int[] map, int[] y,
 
     /**
      * Builds a token set from dense samples x (N×M×d row-major), merging tokens that are equal bit
-     * for bit: loaded data has its repeated signal tokens recognised, so P stays small.
+     * for bit ({@link Double#doubleToLongBits}, as {@link Arrays#equals(double[], int, int, double[], int, int)}
+     * compares): loaded data has its repeated signal tokens recognised, so P stays small. Token
+     * indices follow first appearance.
      */
     public static TokenSet fromDense(int N, int M, int d, double[] x, int[] y, int[] yClean) {
-        java.util.HashMap<java.util.List<Long>, Integer> index = new java.util.HashMap<>();
-        double[] tokens = new double[N * M * d];
-        int[] map = new int[N * M];
+        int T = N * M;
+        if (T > MAX_TOKENS) throw new IllegalArgumentException("N*M = " + T + " tokens: at most " + MAX_TOKENS + " are indexed");
+        // Open addressing over the distinct tokens found so far: slot = index + 1 (0 = empty), the
+        // table at most half full, probing linearly; a token is hashed and compared in place in x
+        // and tokens, without a key object per token.
+        int slots = Integer.highestOneBit(Math.max(1, T)) << 2, mask = slots - 1;
+        int[] table = new int[slots];
+        double[] tokens = new double[T * d];
+        int[] map = new int[T];
         int P = 0;
-        for (int t = 0; t < N * M; t++) {
-            Long[] bits = new Long[d];
-            for (int i = 0; i < d; i++) bits[i] = Double.doubleToLongBits(x[t * d + i]);
-            java.util.List<Long> k = java.util.Arrays.asList(bits);
-            Integer j = index.get(k);
-            if (j == null) {
+        for (int t = 0; t < T; t++) {
+            int from = t * d, slot = hash(x, from, d) & mask;
+            int j;
+            while ((j = table[slot] - 1) >= 0 && !Arrays.equals(tokens, j * d, j * d + d, x, from, from + d)) slot = (slot + 1) & mask;
+            if (j < 0) {
                 j = P++;
-                index.put(k, j);
-                System.arraycopy(x, t * d, tokens, j * d, d);
+                table[slot] = j + 1;
+                System.arraycopy(x, from, tokens, j * d, d);
             }
             map[t] = j;
         }
-        return new TokenSet(N, M, d, java.util.Arrays.copyOf(tokens, P * d), map, y, yClean);
+        return new TokenSet(N, M, d, Arrays.copyOf(tokens, P * d), map, y, yClean);
+    }
+
+    /** The most tokens {@link #fromDense} indexes: its table of 4·T slots stays a Java array. */
+    static final int MAX_TOKENS = 1 << 28;
+
+    /** A hash of x[from..from+d) consistent with Arrays.equals on doubles, its bits mixed for the table's low bits. */
+    private static int hash(double[] x, int from, int d) {
+        long h = 1;
+        for (int i = from; i < from + d; i++) h = 31 * h + Double.doubleToLongBits(x[i]);
+        h *= 0x9E3779B97F4A7C15L;
+        return (int) (h ^ (h >>> 32));
     }
 }

@@ -357,6 +357,27 @@ class NpyDataTest {
      * never opened, a directory where a file belongs is refused naming its path, and the
      * fingerprint follows the values read, not the files beside them.
      */
+    /**
+     * The fingerprint is SHA-256 over each file read, in reading order, of its name, its shape as
+     * Python prints it and its values as big-endian float64, first 8 bytes in hex: computed here
+     * value by value with a DataOutputStream, so stored fingerprints stay comparable.
+     */
+    @Test
+    void fingerprintIsSha256OfNamesShapesAndBigEndianValues() throws Exception {
+        savedRun();
+        java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+        for (String name : List.of("train_x.npy", "train_y.npy", "train_y_clean.npy", "test_x.npy", "test_y.npy", "test_y_clean.npy", "mu.npy")) {
+            NpyArray a = Npy.read(dir.resolve(name));
+            java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+            java.io.DataOutputStream out = new java.io.DataOutputStream(bytes);
+            out.write(name.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.write(Npy.shapeText(a.shape()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (double v : a.data()) out.writeDouble(v);
+            md.update(bytes.toByteArray());
+        }
+        assertEquals(java.util.HexFormat.of().formatHex(md.digest(), 0, 8), NpyData.read(dir, null).fingerprint());
+    }
+
     @Test
     void readsOnlyTheNamedFilesAndFingerprintsTheirValues() throws IOException {
         RunConfig c = savedRun();

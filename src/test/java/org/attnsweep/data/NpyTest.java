@@ -215,6 +215,44 @@ class NpyTest {
         assertEquals(expected, h.getMessage(), "readShape checks as much as read");
     }
 
+    /**
+     * Every dtype in both byte orders, in files of several read chunks and a partial one: the bulk
+     * read gives each value as a per-item decode (written here one put at a time) widens it.
+     */
+    @Test
+    void readsEveryDtypeAndByteOrderAcrossChunks() throws IOException {
+        long seed = new Random().nextLong();
+        Random r = new Random(seed);
+        int n = 3 * (1 << 16) + 5;   // more than three 64 KiB chunks of one-byte items, so of every item size
+        for (String type : List.of("f4", "f8", "i1", "i2", "i4", "i8")) {
+            for (java.nio.ByteOrder order : List.of(java.nio.ByteOrder.LITTLE_ENDIAN, java.nio.ByteOrder.BIG_ENDIAN)) {
+                int size = type.charAt(1) - '0';
+                String descr = (size == 1 ? '|' : order == java.nio.ByteOrder.LITTLE_ENDIAN ? '<' : '>') + type;
+                String header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (" + n + ",), }";
+                header += " ".repeat(63 - (10 + header.length()) % 64) + "\n";
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(10 + header.length() + n * size).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+                b.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0}).putShort((short) header.length())
+                        .put(header.getBytes(StandardCharsets.US_ASCII)).order(order);
+                double[] expected = new double[n];
+                for (int i = 0; i < n; i++) {
+                    long bits = r.nextLong();
+                    expected[i] = switch (type) {
+                        case "f4" -> { float v = r.nextFloat() * 2 - 1; b.putFloat(v); yield v; }
+                        case "f8" -> { double v = r.nextGaussian(); b.putDouble(v); yield v; }
+                        case "i1" -> { b.put((byte) bits); yield (byte) bits; }
+                        case "i2" -> { b.putShort((short) bits); yield (short) bits; }
+                        case "i4" -> { b.putInt((int) bits); yield (int) bits; }
+                        default -> { b.putLong(bits); yield bits; }
+                    };
+                }
+                Path f = Files.write(dir.resolve(descr.substring(1) + order + ".npy"), b.array());
+                NpyArray a = Npy.read(f);
+                assertArrayEquals(new int[] {n}, a.shape());
+                assertArrayEquals(bits(expected), bits(a.data()), descr + ", seed " + seed);
+            }
+        }
+    }
+
     @Test
     void numpyReadsWhatJavaWroteBitForBitAndWritesTheSameBytes() throws Exception {
         Assumptions.assumeTrue(numpyAvailable(), "python3 with numpy not found: skipping the numpy cross-check");

@@ -1,0 +1,81 @@
+package org.attnsweep.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Main builds only the model of the subcommand named first on the line (the whole model otherwise):
+ * each subcommand must read the same alone as within the whole model, and the whole model must
+ * list every subcommand under the name its table gives it.
+ */
+class MainTest {
+
+    /** The exit code, stdout and stderr of one in-process run. */
+    private record Result(int code, String out, String err) {
+    }
+
+    private static Result run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    static Iterable<String> names() {
+        return Main.SUBCOMMANDS.keySet();
+    }
+
+    /** The names built alone when first on the line: all but help, which shows the other commands. */
+    static Iterable<String> alone() {
+        return Main.SUBCOMMANDS.keySet().stream().filter(n -> !n.equals("help")).toList();
+    }
+
+    @ParameterizedTest
+    @MethodSource("names")
+    void eachTableEntryBuildsTheCommandOfItsName(String name) {
+        assertEquals(name, Main.SUBCOMMANDS.get(name).get().getCommandName());
+    }
+
+    /** `attnsweep X --help` (X's model alone) prints what `attnsweep help X` (every model) prints. */
+    @ParameterizedTest
+    @MethodSource("alone")
+    void aSubcommandAloneHasTheUsageItHasInTheWholeModel(String name) {
+        Result alone = run(name, "--help"), whole = run("help", name);
+        assertEquals(0, alone.code(), alone.err());
+        assertEquals(0, whole.code(), whole.err());
+        assertTrue(alone.out().startsWith("Usage: attnsweep " + name), alone.out());
+        assertEquals(whole.out(), alone.out());
+    }
+
+    @ParameterizedTest
+    @MethodSource("names")
+    void theWholeModelListsEverySubcommand(String name) {
+        Result help = run("--help");
+        assertEquals(0, help.code(), help.err());
+        assertTrue(help.out().lines().anyMatch(l -> l.strip().startsWith(name + " ") || l.strip().equals(name)), help.out());
+    }
+
+    /** A subcommand built alone refuses an unknown option in one line naming the subcommand. */
+    @ParameterizedTest
+    @MethodSource("alone")
+    void anErrorInsideASubcommandNamesIt(String name) {
+        Result r = run(name, "--no-such-option");
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().startsWith("attnsweep: ") && r.err().strip().endsWith("(see: attnsweep " + name + " --help)"), r.err());
+    }
+
+    @org.junit.jupiter.api.Test
+    void versionAloneAndWithAnUnknownNameAfterIt() {
+        Result v = run("--version");
+        assertEquals(0, v.code(), v.err());
+        assertTrue(v.out().startsWith("attnsweep "), v.out());
+        Result unknown = run("trian");
+        assertEquals(2, unknown.code());
+        assertTrue(unknown.err().startsWith("attnsweep: Unmatched argument at index 0: 'trian'"), unknown.err());
+    }
+}
