@@ -181,6 +181,44 @@ class GemmTilesTest {
         }
     }
 
+    /**
+     * Each element of C, whatever tile computes it, is one fma chain over the inner index in order
+     * from 0, then C += a·sum in one fma: bit for bit a scalar loop doing exactly that, which is
+     * what the engine's bit-invariance across tiles, widths and threads rests on. Inner lengths
+     * reach past the step's P at paper A's shape (302), where the tiles' loops run long.
+     */
+    @ParameterizedTest(name = "float32 tile {0}")
+    @MethodSource("f32Tiles")
+    void everyElementIsOneFmaChain(GemmF32.Tile t) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int maxInner = 400;
+        for (int n = 0; n < SHAPES / 4; n++) {
+            int rows = rnd.nextInt(1, 20), inner = rnd.nextInt(1, maxInner), lanes = KernelsF32.L;
+            int cols = rnd.nextInt(1, 3) * t.vectors * lanes + rnd.nextInt(2) * lanes + rnd.nextInt(lanes);
+            int ia = rnd.nextInt(3), lda = inner + rnd.nextInt(3), ib = rnd.nextInt(3);
+            float[] A = f(random(rnd, ia + rows * lda, F32)), B = f(random(rnd, ib + inner * cols, F32));
+            float[] C = f(random(rnd, rows * cols, F32)), got = C.clone();
+            float a = -0.37f;
+            GemmF32.gemm(t, got, a, A, ia, lda, B, ib, rows, inner, cols);
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) {
+                    float sum = 0;
+                    for (int i = 0; i < inner; i++) sum = Math.fma(B[ib + i * cols + c], A[ia + r * lda + i], sum);
+                    float want = Math.fma(sum, a, C[r * cols + c]);
+                    int rr = r, cc = c, in = inner, co = cols;
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[r * cols + c]),
+                            () -> "tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co + " element (" + rr + ", " + cc + "): "
+                                    + got[rr * co + cc] + " vs " + want + tag(seed));
+                }
+            }
+        }
+    }
+
+    static Stream<GemmF32.Tile> f32Tiles() {
+        return Stream.of(GemmF32.Tile.values());
+    }
+
     /** Uniform in [−1, 1), rounded to float32 for the float32 kernels so their inputs are exact. */
     private static double[] random(SplittableRandom rnd, int n, Tiled k) {
         double[] x = new double[n];
