@@ -53,12 +53,21 @@ final class DirectRunF32 extends AttentionRunF32 {
     final float[] WQ, gQt;     // m_k×d_p W_Q, zero past column d, and d×m_k the step's ∇W_Qᵀ (bilinear only)
     final int mp;              // M_p: M rounded up to whole vectors, the lanes of a column of scores (bilinear only)
     final float[] Xt;          // N×d×M  each sample's tokens transposed, then M_p zeros (bilinear only; shared by the heads)
-    final float[] Dt;          // M×M_p  D_la of the sample being gathered, by columns: Dt[a·M_p + l] (bilinear only)
-    final float[] E;           // M×d_p  E_n = D_n X_n, row l the sample's α contribution Σ_a D_la x_a (bilinear only)
-    final float[] colSums;     // M      Σ_l S_la of the sample being gathered (bilinear only)
+    final float[][] Gg;        // G of d×d_p  Γ_g, the part of Γ summed over sample group g (bilinear only)
+    final float[][] Dt;        // G of M×M_p  per group: D_la of the sample it is gathering, by columns: Dt[a·M_p + l] (bilinear only)
+    final float[][] E;         // G of M×d_p  per group: E_n = D_n X_n, row l the sample's α contribution Σ_a D_la x_a (bilinear only)
+    final float[] colSums;     // N×M    g_n/M·Σ_l S_la of every sample of the step, γ's terms (bilinear only)
     final float[] gm;          // N      g_n/M of this step's samples (bilinear only)
     /** Tokens per block of the gradient GEMMs: a 256×m_k block of α is 64 KiB at m_k = 64 in float32. */
     static final int TOKEN_BLOCK = 256;
+    /**
+     * G, the fixed groups of consecutive samples whose parts Γ_g of Γ are summed apart and then added
+     * in order of g: the unit a run's threads share in {@link #gradientCore}, fixed so that the bits
+     * do not depend on the thread count, and enough of them that 2–8 threads get near-equal shares.
+     */
+    static final int GRADIENT_GROUPS = 16;
+    /** Rows of K' per block of {@link #project}: a 256×d_p block is 64 KiB at d_p = 64, zeroed just before the GEMM writes it. */
+    static final int KEY_BLOCK = 256;
 
     /**
      * Head w0 of the run {@code data}, summing into f (N); the tokens T, Tᵀ and S are {@code first}'s
@@ -104,9 +113,10 @@ final class DirectRunF32 extends AttentionRunF32 {
         GmT = bilinear ? new float[d * d] : null;
         WQ = bilinear ? new float[mk * dp] : null;
         gQt = bilinear ? new float[d * mk] : null;
-        Dt = bilinear ? new float[M * mp] : null;
-        E = bilinear ? new float[M * dp] : null;
-        colSums = bilinear ? new float[M] : null;
+        Gg = bilinear ? new float[GRADIENT_GROUPS][d * dp] : null;
+        Dt = bilinear ? new float[GRADIENT_GROUPS][M * mp] : null;
+        E = bilinear ? new float[GRADIENT_GROUPS][M * dp] : null;
+        colSums = bilinear ? new float[N * M] : null;
         gm = bilinear ? new float[N] : null;
     }
 
@@ -167,46 +177,58 @@ final class DirectRunF32 extends AttentionRunF32 {
     /**
      * The gathers with bilinear scores, folded sample by sample into Γ = Σ_n X_nᵀ D_n X_n (d×d_p) and
      * γ: with g_n/M for this step's samples ({@link #batchSamples}), each sample's D by columns,
-     * γ_{j_a} += g/M·Σ_l S_la, E_n = D_n X_n (the sample's α rows, {@link KernelsF32#gatherRowsTo}) and
-     * Γ += X_nᵀ E_n on the GEMM's tile, from the sample's transposed tokens. Γ's rows are split over
-     * the run's threads, each summing its rows over the samples in order (E_n is computed by each),
-     * so the bits do not depend on the thread count; no P×d_p α is written, cleared or read back.
+     * E_n = D_n X_n (the sample's α rows, {@link KernelsF32#gatherRowsTo}) and Γ_g += X_nᵀ E_n on the
+     * GEMM's tile, from the sample's transposed tokens, into its group's part; then Γ = Σ_g Γ_g in
+     * order of g, and γ_{j_a} += g/M·Σ_l S_la in order of samples. The {@link #GRADIENT_GROUPS}
+     * groups are split over the run's threads, each sample's work done once by one thread, and
+     * nothing a thread sums depends on which thread it is or how many there are, so neither do
+     * the bits; no P×d_p α is written, cleared or read back.
      */
     private void gradientCore() {
-        java.util.Arrays.fill(gamma, 0);
-        java.util.Arrays.fill(Gm, 0);
         float invM = (float) (1.0 / M);
         int B = batchSamples();
         for (int n = 0; n < N; n++) {
             gm[n] = inBatch != null && !inBatch[n] ? 0 : (float) loss.sampleGradient(y[n], f[n], B) * invM;
         }
-        if (par.ways == 1) gradientCore(0, d, Dt, E);
-        else par.rows(d, 8, (from, to) -> gradientCore(from, to, from == 0 ? Dt : new float[Dt.length], from == 0 ? E : new float[E.length]));
+        if (par.ways == 1) gradientGroups(0, GRADIENT_GROUPS);
+        else par.rows(GRADIENT_GROUPS, 1, this::gradientGroups);
+        java.util.Arrays.fill(Gm, 0);
+        for (float[] part : Gg) KernelsF32.axpy(1, part, 0, Gm, 0, d * dp);
+        java.util.Arrays.fill(gamma, 0);
+        for (int n = 0; n < N; n++) {
+            if (inBatch != null && !inBatch[n]) continue;
+            for (int a = 0, base = n * M; a < M; a++) gamma[map[base + a]] += colSums[base + a];
+        }
     }
 
-    /** Rows [from, to) of Γ over this step's samples, with Dt and E this thread's scratch; γ too where from = 0. */
-    private void gradientCore(int from, int to, float[] Dt, float[] E) {
-        for (int n = 0; n < N; n++) {
-            if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, nothing to add
-            int base = n * M, z0 = base * mp;
-            float g = gm[n];
-            for (int c = 0; c < mp; c += KernelsF32.L) {
-                var ub = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, ubar, n * mp + c);
+    /**
+     * Γ_g for groups [from, to): samples [g·N/G, (g+1)·N/G) in order, each group with its own Dt and E
+     * scratch; and each of their samples' γ terms g/M·Σ_l S_la into colSums.
+     */
+    private void gradientGroups(int from, int to) {
+        for (int grp = from; grp < to; grp++) {
+            float[] Gg = this.Gg[grp], Dt = this.Dt[grp], E = this.E[grp];
+            java.util.Arrays.fill(Gg, 0);
+            for (int n = (int) ((long) grp * N / GRADIENT_GROUPS), end = (int) ((long) (grp + 1) * N / GRADIENT_GROUPS); n < end; n++) {
+                if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, nothing to add
+                int base = n * M, z0 = base * mp;
+                float g = gm[n];
+                for (int c = 0; c < mp; c += KernelsF32.L) {
+                    var ub = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, ubar, n * mp + c);
+                    for (int a = 0; a < M; a++) {
+                        var s = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, Sm, z0 + a * mp + c);
+                        s.mul(g).mul(ub.neg().add(u[map[base + a]])).intoArray(Dt, a * mp + c);
+                    }
+                }
                 for (int a = 0; a < M; a++) {
-                    var s = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, Sm, z0 + a * mp + c);
-                    s.mul(g).mul(ub.neg().add(u[map[base + a]])).intoArray(Dt, a * mp + c);
+                    float sum = 0;
+                    for (int l = 0; l < M; l++) sum += Sm[z0 + a * mp + l];
+                    colSums[base + a] = g * sum;
                 }
+                java.util.Arrays.fill(E, 0);
+                KernelsF32.gatherRowsTo(E, 0, Dt, 1, mp, K, map, base, M, dp);
+                KernelsF32.gemm(Gg, 1, Xt, n * d * M, M, E, 0, d, M, dp);
             }
-            if (from == 0) {
-                java.util.Arrays.fill(colSums, 0);
-                for (int l = 0; l < M; l++) {
-                    for (int a = 0; a < M; a++) colSums[a] += Sm[z0 + a * mp + l];
-                }
-                for (int a = 0; a < M; a++) gamma[map[base + a]] += g * colSums[a];
-            }
-            java.util.Arrays.fill(E, 0);
-            KernelsF32.gatherRowsTo(E, 0, Dt, 1, mp, K, map, base, M, dp);
-            KernelsF32.gemmRows(Gm, 1, Xt, n * d * M, M, E, 0, from, to, M, dp);
         }
     }
 
@@ -223,19 +245,34 @@ final class DirectRunF32 extends AttentionRunF32 {
      * K = T as it is; and u = T (W_Vᵀ w_O).
      */
     void project() {
-        java.util.Arrays.fill(Q, 0);
+        scalarizeWeights();
         if (bilinear) {
             transposeInto(WQt, d, mk, WQ, dp);
             java.util.Arrays.fill(A, 0);
             gemm(A, 1, WKt, WQ, d, mk, dp);   // Aᵀ = W_Kᵀ W_Q
-            gemmPar(Q, 1, T, A, P, d, dp);
+            if (par.ways == 1) keys(0, P);
+            else par.rows(P, ROW_GRAIN, this::keys);
         } else {
+            java.util.Arrays.fill(Q, 0);
             java.util.Arrays.fill(K, 0);
             gemmPar(Q, 1, T, WQt, P, d, mk);
             gemmPar(K, 1, T, WKt, P, d, mk);
+            for (int j = 0; j < P; j++) u[j] = dot(T, j * d, vo, 0, d);
         }
-        scalarizeWeights();
-        for (int j = 0; j < P; j++) u[j] = dot(T, j * d, vo, 0, d);
+    }
+
+    /**
+     * Rows [from, to) of K' = T Aᵀ and u = T vo, {@link #KEY_BLOCK} rows at a time, each block of K'
+     * zeroed just before the GEMM adds into it (while it is in cache: a separate pass would stream
+     * all P×d_p of it through memory once more).
+     */
+    private void keys(int from, int to) {
+        for (int b = from; b < to; b += KEY_BLOCK) {
+            int e = Math.min(to, b + KEY_BLOCK);
+            java.util.Arrays.fill(Q, b * dp, e * dp, 0);
+            KernelsF32.gemmRows(Q, 1, T, A, b, e, d, dp);
+            for (int j = b; j < e; j++) u[j] = dot(T, j * d, vo, 0, d);
+        }
     }
 
     /** out = xᵀ for x rows×cols, into a held array of cols rows {@code stride} ≥ rows apart (the rest untouched). */
