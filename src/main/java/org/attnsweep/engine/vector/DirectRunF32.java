@@ -30,7 +30,7 @@ import org.attnsweep.model.Weights;
  * the order with fewer multiply-adds.
  *
  * <p>The bilinear scores are computed by columns: each sample's tokens are laid out transposed once
- * (X_nᵀ, d×M, in Xt), so a vector holds one key's logits for M_p queries (M_p = M padded to whole
+ * (X_nᵀ, d×M, in Xt, {@link #SAMPLE_CHUNK} samples side by side), so a vector holds one key's logits for M_p queries (M_p = M padded to whole
  * vectors; lanes past M read on into the next row and are never used), z_{·a} = Σ_i k'_{a,i} X_nᵀ[i,·]: broadcast-fmas on a register block
  * ({@link KernelsF32#rowPanel}) instead of M² horizontal dot products, and the softmax over the keys
  * is lane-wise ({@link KernelsF32#softmaxColumns}). Sm and ubar then hold S_la at
@@ -52,10 +52,10 @@ final class DirectRunF32 extends AttentionRunF32 {
     final float[] GmT;         // d×d    Γᵀ (bilinear only)
     final float[] WQ, gQt;     // m_k×d_p W_Q, zero past column d, and d×m_k the step's ∇W_Qᵀ (bilinear only)
     final int mp;              // M_p: M rounded up to whole vectors, the lanes of a column of scores (bilinear only)
-    final float[] Xt;          // N×d×M  each sample's tokens transposed, then M_p zeros (bilinear only; shared by the heads)
+    final float[] Xt;          // ⌈N/C⌉×d×C·M  each chunk of C samples' tokens transposed, X_cᵀ, then M_p zeros (bilinear only; shared by the heads)
     final float[][] Gg;        // G of d×d_p  Γ_g, the part of Γ summed over sample group g (bilinear only)
     final float[][] Dt;        // G of M×M_p  per group: D_la of the sample it is gathering, by columns: Dt[a·M_p + l] (bilinear only)
-    final float[][] E;         // G of M×d_p  per group: E_n = D_n X_n, row l the sample's α contribution Σ_a D_la x_a (bilinear only)
+    final float[][] E;         // G of C·M×d_p  per group: E_n = D_n X_n for the chunk's samples, row l of sample s the α contribution Σ_a D_la x_a (bilinear only)
     final float[] colSums;     // N×M    g_n/M·Σ_l S_la of every sample of the step, γ's terms (bilinear only)
     final float[] gm;          // N      g_n/M of this step's samples (bilinear only)
     /** Tokens per block of the gradient GEMMs: a 256×m_k block of α is 64 KiB at m_k = 64 in float32. */
@@ -66,6 +66,12 @@ final class DirectRunF32 extends AttentionRunF32 {
      * do not depend on the thread count, and enough of them that 2–8 threads get near-equal shares.
      */
     static final int GRADIENT_GROUPS = 16;
+    /**
+     * C, samples whose transposed tokens lie side by side in {@link #Xt}: Γ_g += X_cᵀ E_c is then one
+     * GEMM over C·M = 128 inner indices (at M = 16) instead of C products over M, each of which
+     * loaded and stored its d×d_p tile of Γ for 16 multiply-adds an element.
+     */
+    static final int SAMPLE_CHUNK = 8;
     /** Rows of K' per block of {@link #project}: a 256×d_p block is 64 KiB at d_p = 64, zeroed just before the GEMM writes it. */
     static final int KEY_BLOCK = 256;
 
@@ -115,24 +121,31 @@ final class DirectRunF32 extends AttentionRunF32 {
         gQt = bilinear ? new float[d * mk] : null;
         Gg = bilinear ? new float[GRADIENT_GROUPS][d * dp] : null;
         Dt = bilinear ? new float[GRADIENT_GROUPS][M * mp] : null;
-        E = bilinear ? new float[GRADIENT_GROUPS][M * dp] : null;
+        E = bilinear ? new float[GRADIENT_GROUPS][SAMPLE_CHUNK * M * dp] : null;
         colSums = bilinear ? new float[N * M] : null;
         gm = bilinear ? new float[N] : null;
     }
 
     /**
-     * Every sample's tokens transposed, out[(n·d + i)·M + l] = T[map[n·M + l]·d + i] (N×d×M), then mp
-     * zeros, so that a vector of mp lanes read from any row stays in the array.
+     * Each chunk of C = {@link #SAMPLE_CHUNK} samples' tokens transposed: sample n = c·C + s at
+     * out[(c·d + i)·C·M + s·M + l] = T[map[n·M + l]·d + i] (⌈N/C⌉×d×C·M; the last chunk's missing
+     * samples zero), then mp zeros, so that a vector of mp lanes read from any row stays in the array.
      */
     private static float[] sampleTransposes(float[] T, int[] map, int N, int M, int d, int mp) {
-        float[] out = new float[N * d * M + mp];
+        int C = SAMPLE_CHUNK, chunks = (N + C - 1) / C;
+        float[] out = new float[chunks * d * C * M + mp];
         for (int n = 0; n < N; n++) {
             for (int l = 0; l < M; l++) {
-                int t = map[n * M + l] * d;
-                for (int i = 0; i < d; i++) out[(n * d + i) * M + l] = T[t + i];
+                int t = map[n * M + l] * d, o = sampleColumn(n, d, M) + l;
+                for (int i = 0; i < d; i++) out[o + i * C * M] = T[t + i];
             }
         }
         return out;
+    }
+
+    /** Where sample n's X_nᵀ starts in {@link #Xt}: its column in its chunk's first row (rows C·M apart). */
+    private static int sampleColumn(int n, int d, int M) {
+        return (n / SAMPLE_CHUNK * d * SAMPLE_CHUNK + n % SAMPLE_CHUNK) * M;
     }
 
     /** d rounded up to a whole number of vectors. */
@@ -169,7 +182,7 @@ final class DirectRunF32 extends AttentionRunF32 {
     private void columnsForward(int from, int to) {
         for (int n = from; n < to; n++) {
             int base = n * M, z0 = base * mp;
-            KernelsF32.rowPanel(Sm, z0, Q, map, base, dp, 1, Xt, n * d * M, M, M, d, mp);
+            KernelsF32.rowPanel(Sm, z0, Q, map, base, dp, 1, Xt, sampleColumn(n, d, M), SAMPLE_CHUNK * M, M, d, mp);
             fh[n] = KernelsF32.softmaxColumns(Sm, z0, u, map, base, M, mp, ubar, n * mp) / M;
         }
     }
@@ -177,8 +190,9 @@ final class DirectRunF32 extends AttentionRunF32 {
     /**
      * The gathers with bilinear scores, folded sample by sample into Γ = Σ_n X_nᵀ D_n X_n (d×d_p) and
      * γ: with g_n/M for this step's samples ({@link #batchSamples}), each sample's D by columns,
-     * E_n = D_n X_n (the sample's α rows, {@link KernelsF32#gatherRowsTo}) and Γ_g += X_nᵀ E_n on the
-     * GEMM's tile, from the sample's transposed tokens, into its group's part; then Γ = Σ_g Γ_g in
+     * E_n = D_n X_n (the sample's α rows, {@link KernelsF32#gatherRowsTo}) and, per chunk of C samples,
+     * Γ_g += X_cᵀ E_c on the GEMM's tile, from the chunk's transposed tokens, into its group's part;
+     * then Γ = Σ_g Γ_g in
      * order of g, and γ_{j_a} += g/M·Σ_l S_la in order of samples. The {@link #GRADIENT_GROUPS}
      * groups are split over the run's threads, each sample's work done once by one thread, and
      * nothing a thread sums depends on which thread it is or how many there are, so neither do
@@ -202,32 +216,36 @@ final class DirectRunF32 extends AttentionRunF32 {
     }
 
     /**
-     * Γ_g for groups [from, to): samples [g·N/G, (g+1)·N/G) in order, each group with its own Dt and E
-     * scratch; and each of their samples' γ terms g/M·Σ_l S_la into colSums.
+     * Γ_g for groups [from, to): group g takes chunks [g·⌈N/C⌉/G, (g+1)·⌈N/C⌉/G) in order, with its own
+     * scratch; for each chunk E_c (C·M×d_p: each sample's E_n, zero for samples outside the batch
+     * or past N), then Γ_g += X_cᵀ E_c; and each of its samples' γ terms g/M·Σ_l S_la into colSums.
      */
     private void gradientGroups(int from, int to) {
+        int C = SAMPLE_CHUNK, chunks = (N + C - 1) / C;
         for (int grp = from; grp < to; grp++) {
             float[] Gg = this.Gg[grp], Dt = this.Dt[grp], E = this.E[grp];
             java.util.Arrays.fill(Gg, 0);
-            for (int n = (int) ((long) grp * N / GRADIENT_GROUPS), end = (int) ((long) (grp + 1) * N / GRADIENT_GROUPS); n < end; n++) {
-                if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, nothing to add
-                int base = n * M, z0 = base * mp;
-                float g = gm[n];
-                for (int c = 0; c < mp; c += KernelsF32.L) {
-                    var ub = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, ubar, n * mp + c);
-                    for (int a = 0; a < M; a++) {
-                        var s = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, Sm, z0 + a * mp + c);
-                        s.mul(g).mul(ub.neg().add(u[map[base + a]])).intoArray(Dt, a * mp + c);
-                    }
-                }
-                for (int a = 0; a < M; a++) {
-                    float sum = 0;
-                    for (int l = 0; l < M; l++) sum += Sm[z0 + a * mp + l];
-                    colSums[base + a] = g * sum;
-                }
+            for (int ch = grp * chunks / GRADIENT_GROUPS, end = (grp + 1) * chunks / GRADIENT_GROUPS; ch < end; ch++) {
                 java.util.Arrays.fill(E, 0);
-                KernelsF32.gatherRowsTo(E, 0, Dt, 1, mp, K, map, base, M, dp);
-                KernelsF32.gemm(Gg, 1, Xt, n * d * M, M, E, 0, d, M, dp);
+                for (int n = ch * C; n < Math.min(N, (ch + 1) * C); n++) {
+                    if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, its rows of E stay zero
+                    int base = n * M, z0 = base * mp;
+                    float g = gm[n];
+                    for (int c = 0; c < mp; c += KernelsF32.L) {
+                        var ub = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, ubar, n * mp + c);
+                        for (int a = 0; a < M; a++) {
+                            var s = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, Sm, z0 + a * mp + c);
+                            s.mul(g).mul(ub.neg().add(u[map[base + a]])).intoArray(Dt, a * mp + c);
+                        }
+                    }
+                    for (int a = 0; a < M; a++) {
+                        float sum = 0;
+                        for (int l = 0; l < M; l++) sum += Sm[z0 + a * mp + l];
+                        colSums[base + a] = g * sum;
+                    }
+                    KernelsF32.gatherRowsTo(E, (n - ch * C) * M * dp, Dt, 1, mp, K, map, base, M, dp);
+                }
+                KernelsF32.gemm(Gg, 1, Xt, ch * d * C * M, C * M, E, 0, d, C * M, dp);
             }
         }
     }
