@@ -268,8 +268,9 @@ final class DirectRunF32 extends AttentionRunF32 {
             transposeInto(WQt, d, mk, WQ, dp);
             java.util.Arrays.fill(A, 0);
             gemm(A, 1, WKt, WQ, d, mk, dp);   // Aᵀ = W_Kᵀ W_Q
-            if (par.ways == 1) keys(0, P);
-            else par.rows(P, ROW_GRAIN, this::keys);
+            int blocks = (P + KEY_BLOCK - 1) / KEY_BLOCK;
+            if (par.ways == 1) keys(0, blocks);
+            else par.rows(blocks, 1, this::keys);
         } else {
             java.util.Arrays.fill(Q, 0);
             java.util.Arrays.fill(K, 0);
@@ -280,16 +281,20 @@ final class DirectRunF32 extends AttentionRunF32 {
     }
 
     /**
-     * Rows [from, to) of K' = T Aᵀ and u = T vo, {@link #KEY_BLOCK} rows at a time, each block of K'
-     * zeroed just before the GEMM adds into it (while it is in cache: a separate pass would stream
-     * all P×d_p of it through memory once more).
+     * Blocks [from, to) of {@link #KEY_BLOCK} tokens: their rows of K' = T Aᵀ, each block zeroed just
+     * before the GEMM adds into it (while it is in cache: a separate pass would stream all P×d_p of it
+     * through memory once more), and u = T vo as u_block += vo_i·Tᵀ[i, block] over i in order, the
+     * block's u in registers and cache (P dot products of d would each end in L lane sums). The
+     * blocks are fixed, whatever the threads, so each u_j is the same fma chain (or, in a block's
+     * last L − 1 tokens, the same multiply-adds) for any thread count.
      */
     private void keys(int from, int to) {
-        for (int b = from; b < to; b += KEY_BLOCK) {
-            int e = Math.min(to, b + KEY_BLOCK);
+        for (int blk = from; blk < to; blk++) {
+            int b = blk * KEY_BLOCK, e = Math.min(P, b + KEY_BLOCK);
             java.util.Arrays.fill(Q, b * dp, e * dp, 0);
             KernelsF32.gemmRows(Q, 1, T, A, b, e, d, dp);
-            for (int j = b; j < e; j++) u[j] = dot(T, j * d, vo, 0, d);
+            java.util.Arrays.fill(u, b, e, 0);
+            for (int i = 0; i < d; i++) axpy(vo[i], Tt, i * P + b, u, b, e - b);
         }
     }
 
