@@ -113,7 +113,7 @@ public final class CostModel {
     static double directWords(int N, int M, int d, int mk, int mv, int P, int heads) {
         boolean bi = bilinear(N, M, d, mk, P);
         double dp = padded(d), mp = padded(M), C = DirectRunF32.SAMPLE_CHUNK;
-        double groups = DirectRunF32.GRADIENT_GROUPS * (d * dp + C * M * dp + M * mp);
+        double groups = DirectRunF32.GRADIENT_GROUPS * d * dp + C * M * dp + M * mp;   // scratch: one set per thread, counted once
         double head = 2.0 * mk * d + mv * d
                 + (bi ? 1.0 * P * dp + 2.0 * d * dp + d * d + mk * dp + d * mk + groups + (double) N * M : 4.0 * P * mk);
         return 2.0 * P * d + (bi ? P * dp + Math.ceil(N / C) * C * M * d : 0) + heads * head;

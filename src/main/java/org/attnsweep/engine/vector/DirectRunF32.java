@@ -54,8 +54,8 @@ final class DirectRunF32 extends AttentionRunF32 {
     final int mp;              // M_p: M rounded up to whole vectors, the lanes of a column of scores (bilinear only)
     final float[] Xt;          // ⌈N/C⌉×d×C·M  each chunk of C samples' tokens transposed, X_cᵀ, then M_p zeros (bilinear only; shared by the heads)
     final float[][] Gg;        // G of d×d_p  Γ_g, the part of Γ summed over sample group g (bilinear only)
-    final float[][] Dt;        // G of M×M_p  per group: D_la of the sample it is gathering, by columns: Dt[a·M_p + l] (bilinear only)
-    final float[][] E;         // G of C·M×d_p  per group: E_n = D_n X_n for the chunk's samples, row l of sample s the α contribution Σ_a D_la x_a (bilinear only)
+    final float[][] Dt;        // M×M_p  per thread's piece of groups (made at its first use, by its first group): D_la of the sample it is gathering, by columns: Dt[a·M_p + l] (bilinear only)
+    final float[][] E;         // C·M×d_p  per piece likewise: E_n = D_n X_n for the chunk's samples, row l of sample s the α contribution Σ_a D_la x_a (bilinear only)
     final float[] colSums;     // N×M    g_n/M·Σ_l S_la of every sample of the step, γ's terms (bilinear only)
     final float[] gm;          // N      g_n/M of this step's samples (bilinear only)
     /** Tokens per block of the gradient GEMMs: a 256×m_k block of α is 64 KiB at m_k = 64 in float32. */
@@ -120,8 +120,8 @@ final class DirectRunF32 extends AttentionRunF32 {
         WQ = bilinear ? new float[mk * dp] : null;
         gQt = bilinear ? new float[d * mk] : null;
         Gg = bilinear ? new float[GRADIENT_GROUPS][d * dp] : null;
-        Dt = bilinear ? new float[GRADIENT_GROUPS][M * mp] : null;
-        E = bilinear ? new float[GRADIENT_GROUPS][SAMPLE_CHUNK * M * dp] : null;
+        Dt = bilinear ? new float[GRADIENT_GROUPS][] : null;
+        E = bilinear ? new float[GRADIENT_GROUPS][] : null;
         colSums = bilinear ? new float[N * M] : null;
         gm = bilinear ? new float[N] : null;
     }
@@ -216,14 +216,20 @@ final class DirectRunF32 extends AttentionRunF32 {
     }
 
     /**
-     * Γ_g for groups [from, to): group g takes chunks [g·⌈N/C⌉/G, (g+1)·⌈N/C⌉/G) in order, with its own
-     * scratch; for each chunk E_c (C·M×d_p: each sample's E_n, zero for samples outside the batch
+     * Γ_g for groups [from, to): group g takes chunks [g·⌈N/C⌉/G, (g+1)·⌈N/C⌉/G) in order, with the
+     * piece's scratch (one set per thread, reused from group to group and step to step: one per
+     * group would cycle G·C·M·d_p floats through the cache of a run stepped on one thread); for each chunk E_c (C·M×d_p: each sample's E_n, zero for samples outside the batch
      * or past N), then Γ_g += X_cᵀ E_c; and each of its samples' γ terms g/M·Σ_l S_la into colSums.
      */
     private void gradientGroups(int from, int to) {
         int C = SAMPLE_CHUNK, chunks = (N + C - 1) / C;
+        if (E[from] == null) {
+            Dt[from] = new float[M * mp];
+            E[from] = new float[SAMPLE_CHUNK * M * dp];
+        }
+        float[] Dt = this.Dt[from], E = this.E[from];
         for (int grp = from; grp < to; grp++) {
-            float[] Gg = this.Gg[grp], Dt = this.Dt[grp], E = this.E[grp];
+            float[] Gg = this.Gg[grp];
             java.util.Arrays.fill(Gg, 0);
             for (int ch = grp * chunks / GRADIENT_GROUPS, end = (grp + 1) * chunks / GRADIENT_GROUPS; ch < end; ch++) {
                 java.util.Arrays.fill(E, 0);
