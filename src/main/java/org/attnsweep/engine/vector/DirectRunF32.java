@@ -68,10 +68,11 @@ final class DirectRunF32 extends AttentionRunF32 {
     static final int GRADIENT_GROUPS = 16;
     /**
      * C, samples whose transposed tokens lie side by side in {@link #Xt}: Γ_g += X_cᵀ E_c is then one
-     * GEMM over C·M = 128 inner indices (at M = 16) instead of C products over M, each of which
-     * loaded and stored its d×d_p tile of Γ for 16 multiply-adds an element.
+     * GEMM over C·M = 64 inner indices (at M = 16) instead of C products over M, each of which
+     * loaded and stored its d×d_p tile of Γ for 16 multiply-adds an element; E_c (C·M×d_p, 16 KiB
+     * at d_p = 64) stays in L1 beside the chunk's tokens (C = 8 measured no faster, within noise).
      */
-    static final int SAMPLE_CHUNK = 8;
+    static final int SAMPLE_CHUNK = 4;
     /** Rows of K' per block of {@link #project}: a 256×d_p block is 64 KiB at d_p = 64, zeroed just before the GEMM writes it. */
     static final int KEY_BLOCK = 256;
 
@@ -289,18 +290,16 @@ final class DirectRunF32 extends AttentionRunF32 {
     /**
      * Blocks [from, to) of {@link #KEY_BLOCK} tokens: their rows of K' = T Aᵀ, each block zeroed just
      * before the GEMM adds into it (while it is in cache: a separate pass would stream all P×d_p of it
-     * through memory once more), and u = T vo as u_block += vo_i·Tᵀ[i, block] over i in order, the
-     * block's u in registers and cache (P dot products of d would each end in L lane sums). The
-     * blocks are fixed, whatever the threads, so each u_j is the same fma chain (or, in a block's
-     * last L − 1 tokens, the same multiply-adds) for any thread count.
+     * through memory once more), and their u_j = t_j·vo from the rows of T the GEMM has just read
+     * (u as axpys down Tᵀ's rows, without the dots' lane sums, reads Tᵀ from memory besides: no
+     * faster in A/B pairs at R = 16). The blocks are fixed, whatever the threads.
      */
     private void keys(int from, int to) {
         for (int blk = from; blk < to; blk++) {
             int b = blk * KEY_BLOCK, e = Math.min(P, b + KEY_BLOCK);
             java.util.Arrays.fill(Q, b * dp, e * dp, 0);
             KernelsF32.gemmRows(Q, 1, T, A, b, e, d, dp);
-            java.util.Arrays.fill(u, b, e, 0);
-            for (int i = 0; i < d; i++) axpy(vo[i], Tt, i * P + b, u, b, e - b);
+            for (int j = b; j < e; j++) u[j] = dot(T, j * d, vo, 0, d);
         }
     }
 
