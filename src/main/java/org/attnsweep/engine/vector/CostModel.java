@@ -106,17 +106,15 @@ public final class CostModel {
     /**
      * Words a run of H heads holds in the direct form, in the order it runs: T and Tᵀ (shared by the
      * heads), then per head its weights and Q, K, α, β (P×m_k each), or with bilinear scores the
-     * padded tokens and each sample's transpose (shared, in whole chunks of C samples), and per head
-     * K' (P×d), A, Γ, Γᵀ (d×d), W_Q and ∇W_Qᵀ (m_k×d), whose rows its evaluation reads as they are,
-     * the gradient groups' Γ_g (d×d_p) and scratch (C·M×d_p, M×M_p) and the samples' γ terms (N×M).
+     * padded tokens and each sample's transpose (shared), and per head K' (P×d), A, Γ, Γᵀ (d×d),
+     * W_Q and ∇W_Qᵀ (m_k×d), whose rows its evaluation reads as they are.
      */
     static double directWords(int N, int M, int d, int mk, int mv, int P, int heads) {
         boolean bi = bilinear(N, M, d, mk, P);
-        double dp = padded(d), mp = padded(M), C = DirectRunF32.SAMPLE_CHUNK;
-        double groups = DirectRunF32.GRADIENT_GROUPS * d * dp + C * M * dp + M * mp;   // scratch: one set per thread, counted once
+        double dp = padded(d);
         double head = 2.0 * mk * d + mv * d
-                + (bi ? 1.0 * P * dp + 2.0 * d * dp + d * d + mk * dp + d * mk + groups + (double) N * M : 4.0 * P * mk);
-        return 2.0 * P * d + (bi ? P * dp + Math.ceil(N / C) * C * M * d : 0) + heads * head;
+                + (bi ? 1.0 * P * dp + 2.0 * d * dp + d * d + mk * dp + d * mk : 4.0 * P * mk);
+        return 2.0 * P * d + (bi ? P * dp + (double) N * M * d : 0) + heads * head;
     }
 
     /**
