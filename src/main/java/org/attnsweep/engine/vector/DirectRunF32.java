@@ -30,7 +30,7 @@ import org.attnsweep.model.Weights;
  * the order with fewer multiply-adds.
  *
  * <p>The bilinear scores are computed by columns: each sample's tokens are laid out transposed once
- * (X_nᵀ, d×M, in Xt), so a vector holds one key's logits for M_p queries (M_p = M padded to whole
+ * (X_nᵀ, d×M, in Xt, {@link #SAMPLE_CHUNK} samples side by side), so a vector holds one key's logits for M_p queries (M_p = M padded to whole
  * vectors; lanes past M read on into the next row and are never used), z_{·a} = Σ_i k'_{a,i} X_nᵀ[i,·]: broadcast-fmas on a register block
  * ({@link KernelsF32#rowPanel}) instead of M² horizontal dot products, and the softmax over the keys
  * is lane-wise ({@link KernelsF32#softmaxColumns}). Sm and ubar then hold S_la at
@@ -52,13 +52,29 @@ final class DirectRunF32 extends AttentionRunF32 {
     final float[] GmT;         // d×d    Γᵀ (bilinear only)
     final float[] WQ, gQt;     // m_k×d_p W_Q, zero past column d, and d×m_k the step's ∇W_Qᵀ (bilinear only)
     final int mp;              // M_p: M rounded up to whole vectors, the lanes of a column of scores (bilinear only)
-    final float[] Xt;          // N×d×M  each sample's tokens transposed, then M_p zeros (bilinear only; shared by the heads)
-    final float[] Dt;          // M×M_p  D_la of the sample being gathered, by columns: Dt[a·M_p + l] (bilinear only)
-    final float[] E;           // M×d_p  E_n = D_n X_n, row l the sample's α contribution Σ_a D_la x_a (bilinear only)
-    final float[] colSums;     // M      Σ_l S_la of the sample being gathered (bilinear only)
+    final float[] Xt;          // ⌈N/C⌉×d×C·M  each chunk of C samples' tokens transposed, X_cᵀ, then M_p zeros (bilinear only; shared by the heads)
+    final float[][] Gg;        // G of d×d_p  Γ_g, the part of Γ summed over sample group g (bilinear only)
+    final float[][] Dt;        // M×M_p  per thread's piece of groups (made at its first use, by its first group): D_la of the sample it is gathering, by columns: Dt[a·M_p + l] (bilinear only)
+    final float[][] E;         // C·M×d_p  per piece likewise: E_n = D_n X_n for the chunk's samples, row l of sample s the α contribution Σ_a D_la x_a (bilinear only)
+    final float[] colSums;     // N×M    g_n/M·Σ_l S_la of every sample of the step, γ's terms (bilinear only)
     final float[] gm;          // N      g_n/M of this step's samples (bilinear only)
     /** Tokens per block of the gradient GEMMs: a 256×m_k block of α is 64 KiB at m_k = 64 in float32. */
     static final int TOKEN_BLOCK = 256;
+    /**
+     * G, the fixed groups of consecutive samples whose parts Γ_g of Γ are summed apart and then added
+     * in order of g: the unit a run's threads share in {@link #gradientCore}, fixed so that the bits
+     * do not depend on the thread count, and enough of them that 2–8 threads get near-equal shares.
+     */
+    static final int GRADIENT_GROUPS = 16;
+    /**
+     * C, samples whose transposed tokens lie side by side in {@link #Xt}: Γ_g += X_cᵀ E_c is then one
+     * GEMM over C·M = 64 inner indices (at M = 16) instead of C products over M, each of which
+     * loaded and stored its d×d_p tile of Γ for 16 multiply-adds an element; E_c (C·M×d_p, 16 KiB
+     * at d_p = 64) stays in L1 beside the chunk's tokens (C = 8 measured no faster, within noise).
+     */
+    static final int SAMPLE_CHUNK = 4;
+    /** Rows of K' per block of {@link #project}: a 256×d_p block is 64 KiB at d_p = 64, zeroed just before the GEMM writes it. */
+    static final int KEY_BLOCK = 256;
 
     /**
      * Head w0 of the run {@code data}, summing into f (N); the tokens T, Tᵀ and S are {@code first}'s
@@ -104,25 +120,33 @@ final class DirectRunF32 extends AttentionRunF32 {
         GmT = bilinear ? new float[d * d] : null;
         WQ = bilinear ? new float[mk * dp] : null;
         gQt = bilinear ? new float[d * mk] : null;
-        Dt = bilinear ? new float[M * mp] : null;
-        E = bilinear ? new float[M * dp] : null;
-        colSums = bilinear ? new float[M] : null;
+        Gg = bilinear ? new float[GRADIENT_GROUPS][d * dp] : null;
+        Dt = bilinear ? new float[GRADIENT_GROUPS][] : null;
+        E = bilinear ? new float[GRADIENT_GROUPS][] : null;
+        colSums = bilinear ? new float[N * M] : null;
         gm = bilinear ? new float[N] : null;
     }
 
     /**
-     * Every sample's tokens transposed, out[(n·d + i)·M + l] = T[map[n·M + l]·d + i] (N×d×M), then mp
-     * zeros, so that a vector of mp lanes read from any row stays in the array.
+     * Each chunk of C = {@link #SAMPLE_CHUNK} samples' tokens transposed: sample n = c·C + s at
+     * out[(c·d + i)·C·M + s·M + l] = T[map[n·M + l]·d + i] (⌈N/C⌉×d×C·M; the last chunk's missing
+     * samples zero), then mp zeros, so that a vector of mp lanes read from any row stays in the array.
      */
     private static float[] sampleTransposes(float[] T, int[] map, int N, int M, int d, int mp) {
-        float[] out = new float[N * d * M + mp];
+        int C = SAMPLE_CHUNK, chunks = (N + C - 1) / C;
+        float[] out = new float[chunks * d * C * M + mp];
         for (int n = 0; n < N; n++) {
             for (int l = 0; l < M; l++) {
-                int t = map[n * M + l] * d;
-                for (int i = 0; i < d; i++) out[(n * d + i) * M + l] = T[t + i];
+                int t = map[n * M + l] * d, o = sampleColumn(n, d, M) + l;
+                for (int i = 0; i < d; i++) out[o + i * C * M] = T[t + i];
             }
         }
         return out;
+    }
+
+    /** Where sample n's X_nᵀ starts in {@link #Xt}: its column in its chunk's first row (rows C·M apart). */
+    private static int sampleColumn(int n, int d, int M) {
+        return (n / SAMPLE_CHUNK * d * SAMPLE_CHUNK + n % SAMPLE_CHUNK) * M;
     }
 
     /** d rounded up to a whole number of vectors. */
@@ -159,7 +183,7 @@ final class DirectRunF32 extends AttentionRunF32 {
     private void columnsForward(int from, int to) {
         for (int n = from; n < to; n++) {
             int base = n * M, z0 = base * mp;
-            KernelsF32.rowPanel(Sm, z0, Q, map, base, dp, 1, Xt, n * d * M, M, M, d, mp);
+            KernelsF32.rowPanel(Sm, z0, Q, map, base, dp, 1, Xt, sampleColumn(n, d, M), SAMPLE_CHUNK * M, M, d, mp);
             fh[n] = KernelsF32.softmaxColumns(Sm, z0, u, map, base, M, mp, ubar, n * mp) / M;
         }
     }
@@ -167,46 +191,69 @@ final class DirectRunF32 extends AttentionRunF32 {
     /**
      * The gathers with bilinear scores, folded sample by sample into Γ = Σ_n X_nᵀ D_n X_n (d×d_p) and
      * γ: with g_n/M for this step's samples ({@link #batchSamples}), each sample's D by columns,
-     * γ_{j_a} += g/M·Σ_l S_la, E_n = D_n X_n (the sample's α rows, {@link KernelsF32#gatherRowsTo}) and
-     * Γ += X_nᵀ E_n on the GEMM's tile, from the sample's transposed tokens. Γ's rows are split over
-     * the run's threads, each summing its rows over the samples in order (E_n is computed by each),
-     * so the bits do not depend on the thread count; no P×d_p α is written, cleared or read back.
+     * E_n = D_n X_n (the sample's α rows, {@link KernelsF32#gatherRowsTo}) and, per chunk of C samples,
+     * Γ_g += X_cᵀ E_c on the GEMM's tile, from the chunk's transposed tokens, into its group's part;
+     * then Γ = Σ_g Γ_g in
+     * order of g, and γ_{j_a} += g/M·Σ_l S_la in order of samples. The {@link #GRADIENT_GROUPS}
+     * groups are split over the run's threads, each sample's work done once by one thread, and
+     * nothing a thread sums depends on which thread it is or how many there are, so neither do
+     * the bits; no P×d_p α is written, cleared or read back.
      */
     private void gradientCore() {
-        java.util.Arrays.fill(gamma, 0);
-        java.util.Arrays.fill(Gm, 0);
         float invM = (float) (1.0 / M);
         int B = batchSamples();
         for (int n = 0; n < N; n++) {
             gm[n] = inBatch != null && !inBatch[n] ? 0 : (float) loss.sampleGradient(y[n], f[n], B) * invM;
         }
-        if (par.ways == 1) gradientCore(0, d, Dt, E);
-        else par.rows(d, 8, (from, to) -> gradientCore(from, to, from == 0 ? Dt : new float[Dt.length], from == 0 ? E : new float[E.length]));
+        if (par.ways == 1) gradientGroups(0, GRADIENT_GROUPS);
+        else par.rows(GRADIENT_GROUPS, 1, this::gradientGroups);
+        java.util.Arrays.fill(Gm, 0);
+        for (float[] part : Gg) KernelsF32.axpy(1, part, 0, Gm, 0, d * dp);
+        java.util.Arrays.fill(gamma, 0);
+        for (int n = 0; n < N; n++) {
+            if (inBatch != null && !inBatch[n]) continue;
+            for (int a = 0, base = n * M; a < M; a++) gamma[map[base + a]] += colSums[base + a];
+        }
     }
 
-    /** Rows [from, to) of Γ over this step's samples, with Dt and E this thread's scratch; γ too where from = 0. */
-    private void gradientCore(int from, int to, float[] Dt, float[] E) {
-        for (int n = 0; n < N; n++) {
-            if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, nothing to add
-            int base = n * M, z0 = base * mp;
-            float g = gm[n];
-            for (int c = 0; c < mp; c += KernelsF32.L) {
-                var ub = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, ubar, n * mp + c);
-                for (int a = 0; a < M; a++) {
-                    var s = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, Sm, z0 + a * mp + c);
-                    s.mul(g).mul(ub.neg().add(u[map[base + a]])).intoArray(Dt, a * mp + c);
+    /**
+     * Γ_g for groups [from, to): group g takes chunks [g·⌈N/C⌉/G, (g+1)·⌈N/C⌉/G) in order, with the
+     * piece's scratch (one set per thread, reused from group to group and step to step: one per
+     * group would cycle G·C·M·d_p floats through the cache of a run stepped on one thread); for each chunk E_c (C·M×d_p: each sample's E_n, zero for samples outside the batch
+     * or past N), then Γ_g += X_cᵀ E_c; and each of its samples' γ terms g/M·Σ_l S_la into colSums.
+     */
+    private void gradientGroups(int from, int to) {
+        int C = SAMPLE_CHUNK, chunks = (N + C - 1) / C;
+        if (E[from] == null) {
+            Dt[from] = new float[M * mp];
+            E[from] = new float[SAMPLE_CHUNK * M * dp];
+        }
+        float[] Dt = this.Dt[from], E = this.E[from];
+        for (int grp = from; grp < to; grp++) {
+            float[] Gg = this.Gg[grp];
+            java.util.Arrays.fill(Gg, 0);
+            for (int ch = grp * chunks / GRADIENT_GROUPS, end = (grp + 1) * chunks / GRADIENT_GROUPS; ch < end; ch++) {
+                java.util.Arrays.fill(E, 0);
+                for (int n = ch * C; n < Math.min(N, (ch + 1) * C); n++) {
+                    if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, its rows of E stay zero
+                    int base = n * M, z0 = base * mp;
+                    float g = gm[n];
+                    for (int c = 0; c < mp; c += KernelsF32.L) {
+                        var ub = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, ubar, n * mp + c);
+                        for (int a = 0; a < M; a++) {
+                            var s = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, Sm, z0 + a * mp + c);
+                            s.mul(g).mul(ub.neg().add(u[map[base + a]])).intoArray(Dt, a * mp + c);
+                        }
+                    }
+                    for (int a = 0; a < M; a++) {
+                        float sum = 0;
+                        for (int l = 0; l < M; l++) sum += Sm[z0 + a * mp + l];
+                        colSums[base + a] = g * sum;
+                    }
+                    KernelsF32.gatherRowsTo(E, (n - ch * C) * M * dp, Dt, 1, mp, K, map, base, M, dp);
                 }
+                KernelsF32.gemm(Gg, 1, Xt, ch * d * C * M, C * M, E, 0, d, C * M, dp);
             }
-            if (from == 0) {
-                java.util.Arrays.fill(colSums, 0);
-                for (int l = 0; l < M; l++) {
-                    for (int a = 0; a < M; a++) colSums[a] += Sm[z0 + a * mp + l];
-                }
-                for (int a = 0; a < M; a++) gamma[map[base + a]] += g * colSums[a];
-            }
-            java.util.Arrays.fill(E, 0);
-            KernelsF32.gatherRowsTo(E, 0, Dt, 1, mp, K, map, base, M, dp);
-            KernelsF32.gemmRows(Gm, 1, Xt, n * d * M, M, E, 0, from, to, M, dp);
         }
     }
 
@@ -223,19 +270,37 @@ final class DirectRunF32 extends AttentionRunF32 {
      * K = T as it is; and u = T (W_Vᵀ w_O).
      */
     void project() {
-        java.util.Arrays.fill(Q, 0);
+        scalarizeWeights();
         if (bilinear) {
             transposeInto(WQt, d, mk, WQ, dp);
             java.util.Arrays.fill(A, 0);
             gemm(A, 1, WKt, WQ, d, mk, dp);   // Aᵀ = W_Kᵀ W_Q
-            gemmPar(Q, 1, T, A, P, d, dp);
+            int blocks = (P + KEY_BLOCK - 1) / KEY_BLOCK;
+            if (par.ways == 1) keys(0, blocks);
+            else par.rows(blocks, 1, this::keys);
         } else {
+            java.util.Arrays.fill(Q, 0);
             java.util.Arrays.fill(K, 0);
             gemmPar(Q, 1, T, WQt, P, d, mk);
             gemmPar(K, 1, T, WKt, P, d, mk);
+            for (int j = 0; j < P; j++) u[j] = dot(T, j * d, vo, 0, d);
         }
-        scalarizeWeights();
-        for (int j = 0; j < P; j++) u[j] = dot(T, j * d, vo, 0, d);
+    }
+
+    /**
+     * Blocks [from, to) of {@link #KEY_BLOCK} tokens: their rows of K' = T Aᵀ, each block zeroed just
+     * before the GEMM adds into it (while it is in cache: a separate pass would stream all P×d_p of it
+     * through memory once more), and their u_j = t_j·vo from the rows of T the GEMM has just read
+     * (u as axpys down Tᵀ's rows, without the dots' lane sums, reads Tᵀ from memory besides: no
+     * faster in A/B pairs at R = 16). The blocks are fixed, whatever the threads.
+     */
+    private void keys(int from, int to) {
+        for (int blk = from; blk < to; blk++) {
+            int b = blk * KEY_BLOCK, e = Math.min(P, b + KEY_BLOCK);
+            java.util.Arrays.fill(Q, b * dp, e * dp, 0);
+            KernelsF32.gemmRows(Q, 1, T, A, b, e, d, dp);
+            for (int j = b; j < e; j++) u[j] = dot(T, j * d, vo, 0, d);
+        }
     }
 
     /** out = xᵀ for x rows×cols, into a held array of cols rows {@code stride} ≥ rows apart (the rest untouched). */
