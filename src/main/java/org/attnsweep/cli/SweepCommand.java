@@ -76,7 +76,7 @@ public final class SweepCommand implements Callable<Integer> {
         Engine eng = engine.select(form, err);
         Plan.checkEngine(mine, eng::maxBatch, eng.name());
         if (dryRun) {
-            printPlan(out, plan, mine, memory, eng);
+            printPlan(out, plan, mine, memory, eng, inputs);
             return 0;
         }
         try (OutputDir dir = OutputDir.open(this.out, "sweep")) {
@@ -146,9 +146,9 @@ public final class SweepCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--shard must be i/n with 0 <= i < n: got '" + s + "'");
     }
 
-    private static void printPlan(PrintWriter out, Plan plan, List<PlannedRun> mine, long memory, Engine engine) {
+    private static void printPlan(PrintWriter out, Plan plan, List<PlannedRun> mine, long memory, Engine engine, Sweeper.Inputs inputs) {
         org.attnsweep.engine.Formulation asked = engine.formulation();
-        List<List<PlannedRun>> batches = Sweeper.batches(mine, memory, asked, engine::maxBatch);
+        List<List<PlannedRun>> batches = Sweeper.batches(mine, engine, memory, inputs);
         double flops = 0;
         long peak = 0;
         Map<String, Integer> forms = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());

@@ -61,6 +61,28 @@ public final class Sweeper {
         return out;
     }
 
+    /**
+     * The batches a sweep on {@code engine} trains {@code todo} in, in order: {@link #run}'s and
+     * --dry-run's alike. Each family's largest N is reserved; the families of each shape are
+     * counted for an engine that holds arrays once per family ({@link Engine#maxBatch(RunConfig,
+     * long)}: identities, so more families than Family's cache holds may count twice, which only
+     * sizes batches smaller; runs without one, data not generated or shifted test tokens, one
+     * each); an engine that trains off the host has its next batch opened while it trains this
+     * one, so the host holds two batches and each gets half the budget.
+     */
+    public static List<List<PlannedRun>> batches(List<PlannedRun> todo, Engine engine, long memoryBytes, Inputs inputs) {
+        Map<String, java.util.Set<Object>> families = new LinkedHashMap<>();
+        for (PlannedRun r : todo) {
+            RunConfig c = r.config();
+            Family f = Family.of(c);
+            f.reserve(c.N());
+            boolean shared = inputs == Inputs.GENERATED && c.images() == null && !c.shiftedTestTokens();
+            families.computeIfAbsent(shape(c), k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>())).add(shared ? f : r);
+        }
+        return batches(todo, engine.trainsOffHost() ? memoryBytes / 2 : memoryBytes, engine.formulation(),
+                shape -> engine.maxBatch(shape, families.get(shape(shape)).size()));
+    }
+
     /** The shape a batch's runs share: d, M, m_k, m_v and H. */
     private static String shape(RunConfig c) {
         return c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv() + "/" + c.heads();
@@ -196,23 +218,8 @@ public final class Sweeper {
     static int run(List<PlannedRun> todo, Engine engine, ResultStore store, long memoryBytes, PrintStream err,
                    Inputs inputs, BiConsumer<PlannedRun, RunResult> onFinished) {
         Progress progress = new Progress(err, todo, "engine=" + engine.name());
-        // The families of each shape's runs (identities: more than the cache holds may count twice,
-        // which only sizes batches smaller), runs without one (data not generated, shifted test
-        // tokens: DataFactory.generate) one each, for engines that hold arrays once per family.
-        Map<String, java.util.Set<Object>> families = new LinkedHashMap<>();
-        for (PlannedRun r : todo) {
-            RunConfig c = r.config();
-            Family f = Family.of(c);
-            f.reserve(c.N());
-            boolean shared = inputs == Inputs.GENERATED && c.images() == null && !c.shiftedTestTokens();
-            families.computeIfAbsent(shape(c), k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>())).add(shared ? f : r);
-        }
-        // An engine that trains off the host has its next batch's data drawn on CPU threads and the
-        // batch opened (uploaded and set up on the device) while it trains this one; the host then
-        // holds two batches, so each gets half the budget.
         boolean ahead = engine.trainsOffHost();
-        List<List<PlannedRun>> batches = batches(todo, ahead ? memoryBytes / 2 : memoryBytes, engine.formulation(),
-                shape -> engine.maxBatch(shape, families.get(shape(shape)).size()));
+        List<List<PlannedRun>> batches = batches(todo, engine, memoryBytes, inputs);
         CompletableFuture<List<RunData>> next = batches.isEmpty() ? null : draw(batches.get(0), inputs, false);
         CompletableFuture<EngineBatch> opened = ahead && next != null ? next.thenApply(engine::open) : null;
         int trained = 0;

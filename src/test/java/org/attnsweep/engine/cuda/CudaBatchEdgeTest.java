@@ -126,7 +126,7 @@ class CudaBatchEdgeTest {
         requireEmulator();
         Layout lay = Layout.of(CudaSweepAheadTest.largest());
         CudaSweepAheadTest.sweep(tmp.resolve("one"));
-        String log;
+        String log, plan;
         long free;
         try (CudaContext ctx = new CudaContext(0)) {
             // Free memory for PER_BATCH runs of the 2 families per batch, as CudaEngine.maxBatch halves it.
@@ -134,6 +134,7 @@ class CudaBatchEdgeTest {
             CUdeviceptr filler = fill(ctx, want);
             try {
                 free = ctx.freeBytes();
+                plan = CudaSweepAheadTest.sweep(tmp.resolve("plan"), "--dry-run");
                 log = CudaSweepAheadTest.sweep(tmp.resolve("edge"));
             } finally {
                 ctx.makeCurrent();
@@ -149,6 +150,14 @@ class CudaBatchEdgeTest {
         // The engine sized from what was free when it started: what this test saw free.
         assertTrue(R > perRunGroup && R <= families && R < CudaSweepAheadTest.RUNS, "R=" + R + ": a group per run holds " + perRunGroup
                 + ", 2 families " + families + "\n" + log);
+        // --dry-run plans the batches the sweep then trains: the same runs per batch (families
+        // counted, half the budget each), so the same number of batches.
+        Matcher planned = Pattern.compile("cuda: R=(\\d+) runs per batch").matcher(plan);
+        int planR = -1;
+        while (planned.find()) planR = Integer.parseInt(planned.group(1));
+        assertEquals(R, planR, "runs per batch: the sweep's against --dry-run's\n" + plan);
+        int batches = (CudaSweepAheadTest.RUNS + R - 1) / R;
+        assertTrue(plan.contains("in " + batches + " batches"), "the sweep trained " + batches + " batches of up to " + R + " runs; --dry-run said\n" + plan);
         for (String file : new String[] {"summary.csv", "metrics.csv"}) {
             assertEquals(CudaSweepAheadTest.sorted(tmp.resolve("one").resolve(file)), CudaSweepAheadTest.sorted(tmp.resolve("edge").resolve(file)),
                     file + " of batches of " + R + " vs one batch");
