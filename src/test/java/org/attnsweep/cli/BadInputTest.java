@@ -185,7 +185,7 @@ class BadInputTest {
                 sweep("MiB in the span form, 98% of it span state P^2 + m*P (lower --N, --M, --mk or --mv), but a batch may use ",
                         "--N", "2,100000", "--formulation", "span", "--dry-run"),
                 sweep(" MiB heap; raise --memory-mb up to the heap, or give the JVM more heap with ATTNSWEEP_JAVA_OPTS=-Xmx<size>);"
-                        + " in the direct form it needs 1972 MiB (--formulation direct or auto)", "--N", "2,100000", "--formulation", "span", "--dry-run"),
+                        + " in the direct form it needs 1988 MiB (--formulation direct or auto)", "--N", "2,100000", "--formulation", "span", "--dry-run"),
                 sweep("--M must be at most 1048577", "--M", "2,100000000", "--dry-run"),
                 sweep("the plan has 4001000000 runs, over the cap of 1000000", "--N", "1:1000", "--mu", "1:1000", "--p", "0:0.4:0.0001", "--dry-run"),
                 sweep("the plan has 20 runs, over the cap of 10", "--N", "1:20", "--max-runs", "10"),

@@ -107,13 +107,16 @@ public final class CostModel {
      * Words a run of H heads holds in the direct form, in the order it runs: T and Tᵀ (shared by the
      * heads), then per head its weights and Q, K, α, β (P×m_k each), or with bilinear scores the
      * padded tokens and each sample's transpose (shared), and per head K' (P×d), A, Γ, Γᵀ (d×d),
-     * W_Q and ∇W_Qᵀ (m_k×d), whose rows its evaluation reads as they are.
+     * W_Q and ∇W_Qᵀ (m_k×d), whose rows its evaluation reads as they are, the gradient's parts Γ_g
+     * (DirectRunF32.GRADIENT_GROUPS of d×d_p), γ's N·M terms, and one thread's D and E scratch
+     * (M×M_p and DirectRunF32.SAMPLE_CHUNK·M×d_p; a run stepped on more threads holds one set each).
      */
     static double directWords(int N, int M, int d, int mk, int mv, int P, int heads) {
         boolean bi = bilinear(N, M, d, mk, P);
         double dp = padded(d);
+        double gradient = DirectRunF32.GRADIENT_GROUPS * d * dp + (double) N * M + M * padded(M) + DirectRunF32.SAMPLE_CHUNK * M * dp;
         double head = 2.0 * mk * d + mv * d
-                + (bi ? 1.0 * P * dp + 2.0 * d * dp + d * d + mk * dp + d * mk : 4.0 * P * mk);
+                + (bi ? 1.0 * P * dp + 2.0 * d * dp + d * d + mk * dp + d * mk + gradient : 4.0 * P * mk);
         return 2.0 * P * d + (bi ? P * dp + (double) N * M * d : 0) + heads * head;
     }
 
