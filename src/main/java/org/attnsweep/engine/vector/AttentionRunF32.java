@@ -147,9 +147,7 @@ abstract class AttentionRunF32 {
         for (int n = from; n < to; n++) {
             int base = n * M;
             float fn = 0;
-            for (int l = 0; l < M; l += 2) {
-                for (int a = 0; a < M; a += 4) KernelsF32.scores(Sm, base, Q, K, map, base, l, a, M, width, lanes);
-            }
+            KernelsF32.sampleScores(Sm, base, Q, K, map, base, M, width, lanes);
             for (int l = 0; l < M; l++) {
                 float ub = KernelsF32.softmaxRow(Sm, (base + l) * M, M, u, map, base);
                 ubar[base + l] = ub;

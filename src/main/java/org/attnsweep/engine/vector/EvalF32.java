@@ -13,7 +13,7 @@ import org.attnsweep.engine.Metrics;
  * {@link Metrics#assemble}, where the metric definitions live.
  *
  * <p>Per sample of M tokens: the M×M scores z_la = q_{j_l}·k_{j_a} on the training step's scores
- * kernel ({@link KernelsF32#scores}: 2×4 dot products in flight, over the head's row width), the softmax
+ * kernel ({@link KernelsF32#sampleScores}: 2×4 dot products in flight, over the head's row width), the softmax
  * S_la and f_h = (1/M) Σ_l Σ_a S_la u_{j_a} in the order the training forward pass sums them, and
  * for training samples c_a = (1/M) Σ_l S_la and the scores q·k the metrics name, read from z.
  * Heads are added one at a time ({@link #add}), in head order: f sums them, attention and q·k
@@ -51,9 +51,7 @@ final class EvalF32 {
             for (int l = 1; l < M; l++) map[l] = 2 + n * (M - 1) + (l - 1);
             for (int r = 0; r < 2; r++) {
                 map[0] = r;
-                for (int l = 0; l < M; l += 2) {
-                    for (int a = 0; a < M; a += 4) KernelsF32.scores(Z, (2 * n + r) * M, qe, ke, map, 0, l, a, M, mk, lanes);
-                }
+                KernelsF32.sampleScores(Z, (2 * n + r) * M, qe, ke, map, 0, M, mk, lanes);
             }
         }
         return Z;
@@ -151,9 +149,7 @@ final class EvalF32 {
 
     /** The M×M scores z_la = q_{j_l}·k_{j_a} of sample n (tokens map[n·M ..]) into Z, from the rows Q, K (w wide). */
     private void scores(float[] Q, float[] K, int w, int[] map, int n) {
-        for (int l = 0; l < M; l += 2) {
-            for (int a = 0; a < M; a += 4) KernelsF32.scores(Z, 0, Q, K, map, n * M, l, a, M, w, lanes);
-        }
+        KernelsF32.sampleScores(Z, 0, Q, K, map, n * M, M, w, lanes);
     }
 
     /**

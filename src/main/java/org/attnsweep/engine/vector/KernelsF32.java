@@ -235,6 +235,17 @@ final class KernelsF32 {
     }
 
     /**
+     * All M×M logits z_la = q_{j_l}·k_{j_a} of one sample, into Z[(zRow + l)·M + a], by the 2×4
+     * blocks of {@link #scores} (each summed as {@link #dot} sums it). {@code lanes} is scratch of
+     * at least 8·L.
+     */
+    static void sampleScores(float[] Z, int zRow, float[] Q, float[] K, int[] map, int mo, int M, int mk, float[] lanes) {
+        for (int l = 0; l < M; l += 2) {
+            for (int a = 0; a < M; a += 4) scores(Z, zRow, Q, K, map, mo, l, a, M, mk, lanes);
+        }
+    }
+
+    /**
      * The attention logits z_la = q_{j_l}·k_{j_a} of one sample for queries l, l+1 and keys a..a+3,
      * into Z[row(l)·M + a ..] with row(l) = zRow + l: eight dot products in flight, each summed
      * exactly as {@link #dot} sums it (lanes in order, then the tail). j_t = map[mo + t]; Q and K
@@ -419,9 +430,7 @@ final class KernelsF32 {
                 gemm(out, 1e-3f, a, 0, 3, b, 0, rows, 3, m);
                 gather(out, 0, a, 0, 1 + k % 2 * (M - 1), b, map, 0, M, m);
                 gatherRows(out, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, k % 3 == 0 ? twice : map, 0, M, mg);
-                for (int l = 0; l < M; l += 2) {
-                    for (int t = 0; t < M; t += 4) scores(out, 0, a, b, map, 0, l, t, M, mk, lanes);
-                }
+                sampleScores(out, 0, a, b, map, 0, M, mk, lanes);
                 rowPanel(out, 0, a, k % 2 == 0 ? null : map, 0, 3, 1 + k % 2, b, 0, k % 3 == 0 ? 3 : L * (1 + k % 2), k % 2 == 0 ? rows : 1 + k % 8, 3,
                         L * (1 + k % 2));
                 softmaxColumns(out, 0, b, map, 0, M, L * (1 + k % 2), lanes, 0);

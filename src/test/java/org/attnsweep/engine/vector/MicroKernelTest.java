@@ -48,7 +48,7 @@ class MicroKernelTest {
 
         void gatherRows(double[] out, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m);
 
-        void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk);
+        void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int M, int mk);
 
         /** Lanes of one vector. */
         int lanes();
@@ -111,9 +111,9 @@ class MicroKernelTest {
             for (int i = 0; i < out.length; i++) out[i] = of[i];
         }
 
-        public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk) {
+        public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int M, int mk) {
             float[] zf = f(Z);
-            KernelsF32.scores(zf, zRow, f(Q), f(K), map, mo, l, a, M, mk, new float[8 * KernelsF32.L]);
+            KernelsF32.sampleScores(zf, zRow, f(Q), f(K), map, mo, M, mk, new float[8 * KernelsF32.L]);
             for (int i = 0; i < Z.length; i++) Z[i] = zf[i];
         }
 
@@ -203,8 +203,8 @@ class MicroKernelTest {
             KernelsF64.gatherRows(out, coef, rowStep, stride, src, map, mo, M, m);
         }
 
-        public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int l, int a, int M, int mk) {
-            KernelsF64.scores(Z, zRow, Q, K, map, mo, l, a, M, mk, new double[8 * KernelsF64.L]);
+        public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int M, int mk) {
+            KernelsF64.sampleScores(Z, zRow, Q, K, map, mo, M, mk, new double[8 * KernelsF64.L]);
         }
 
         public int lanes() {
@@ -482,8 +482,8 @@ class MicroKernelTest {
     }
 
     /**
-     * scores: the 2×4 block of logits z_la = q_{j_l}·k_{j_a} at (l, a) of a sample, for every block
-     * start a forward pass takes (l even, a a multiple of 4, past M − 1 clipped): each logit
+     * sampleScores: a sample's M×M logits z_la = q_{j_l}·k_{j_a} by 2×4 blocks (l even, a a
+     * multiple of 4, past M − 1 clipped): each logit
      * equal bit for bit to {@code dot} of the same rows (the kernel promises dot's summation order,
      * so the two forms' logits repeat each other), within the γ_n bound of the exact product, and
      * nothing written outside the sample's M×M block.
@@ -501,9 +501,7 @@ class MicroKernelTest {
                 double[] Q = random(rnd, P * mk), K = random(rnd, P * mk);
                 double[] Z = new double[(zRow + M + 1) * M];
                 java.util.Arrays.fill(Z, UNTOUCHED);
-                for (int l = 0; l < M; l += 2) {
-                    for (int a = 0; a < M; a += 4) k.scores(Z, zRow, Q, K, map, mo, l, a, M, mk);
-                }
+                k.scores(Z, zRow, Q, K, map, mo, M, mk);
                 for (int i = 0; i < Z.length; i++) {
                     int row = i / M - zRow, col = i % M;
                     String what = k + " scores m_k=" + mk + " M=" + M + " zRow=" + zRow + " at row " + row + " col " + col;
