@@ -31,6 +31,14 @@ final class EngineOptions {
         };
     }
 
+    /**
+     * Starts the engine's warm-up on a thread of its own ({@link Engines#warmUpAhead}), to overlap the
+     * command's reading and planning; called once the options are checked and work will follow.
+     */
+    void warmUpAhead() {
+        Engines.warmUpAhead(engine, precision());
+    }
+
     /** The engine these options name, its one-line choice printed to {@code log}; refused with the reason when it cannot run. */
     Engine select(Formulation form, PrintStream log) {
         return Engines.select(engine, precision(), form, threads, log);

@@ -54,6 +54,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         int[] sh = SweepCommand.parseShard(shard);
         engine.check();
         double cut = cutoff.value();
+        engine.warmUpAhead();
         List<String> presets = Reproduction.presets(papers);
         Map<String, Plan> plans = new LinkedHashMap<>();
         for (String preset : presets) plans.put(preset, Plan.of(Reproduction.grids(preset, sc)));

@@ -70,6 +70,7 @@ public final class SweepCommand implements Callable<Integer> {
         long memory = memoryMb > 0 ? memoryMb << 20 : heap / 2;
         String budget = memoryMb > 0 ? "--memory-mb " + memoryMb : "half the " + (heap >> 20) + " MiB heap; raise --memory-mb up to the heap";
         org.attnsweep.engine.Formulation form = formulation.value();
+        if (!dryRun) engine.warmUpAhead();
         Plan plan = Plan.of(grids(), maxRuns.limits(memory, budget + ", or " + RunOptions.MORE_HEAP).in(form));
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
         Sweeper.Inputs inputs = RunOptions.inputs(plan, null);

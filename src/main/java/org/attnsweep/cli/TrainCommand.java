@@ -73,6 +73,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
         }
+        engine.warmUpAhead();
         // Each file is read once here, for every run of the command.
         NpyData.Inputs files = dataFrom == null && initFrom == null ? null : NpyData.read(dataFrom, initFrom);
         if (files != null) RunOptions.shapesFromFiles(runSpec, given, files, dataFrom, initFrom);

@@ -64,6 +64,21 @@ public final class Engines {
         return e;
     }
 
+    /**
+     * Starts, ahead of the first batch, the warm-up that engine {@code which} would otherwise run when
+     * that batch opens ({@link VectorEngine#warmUpAhead}): for vector always, for auto unless cuda
+     * will take the work (the probe is asked on the warm-up's thread, off the command's path). A
+     * command calls it once its options are checked, before reading its inputs. The thread, or null
+     * when the engine needs none (reference, cuda).
+     */
+    public static Thread warmUpAhead(String which, Precision precision) {
+        return switch (which) {
+            case "vector" -> VectorEngine.warmUpAhead(precision, () -> true);
+            case "auto" -> VectorEngine.warmUpAhead(precision, () -> autoCuda(precision) != null);
+            default -> null;
+        };
+    }
+
     /** Null when auto may try cuda, else why not. */
     private static String autoCuda(Precision precision) {
         if (precision != Precision.FLOAT32) return "it computes in float32 only and --precision is " + name(precision);

@@ -55,6 +55,22 @@ class EnginesTest {
         assertEquals("--engine cuda: no CUDA device: " + cuda.reason(), ex.getMessage());
     }
 
+    /**
+     * In a fresh JVM (no kernel warmed by another test): vector's warm-up starts on a daemon thread of
+     * its own, once per precision (auto gets the same thread), and has warmed exactly that precision's
+     * kernels when the thread ends; reference and cuda start nothing.
+     */
+    @Test
+    void warmUpAheadWarmsTheVectorKernelsOnItsOwnThreadOnce() throws Exception {
+        List<String> cmd = List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), WarmUpAheadChild.class.getName());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), out);
+        assertEquals(List.of("fresh: f32 false, f64 false", "reference: null", "cuda: null", "thread: attnsweep-warm-up, daemon true",
+                "again, same thread: true", "joined: f32 true, f64 false"), out.lines().filter(l -> !l.startsWith("WARNING")).toList(), out);
+    }
+
     @Test
     void cudaIsFloat32Only() {
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,

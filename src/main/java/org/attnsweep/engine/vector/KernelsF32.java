@@ -411,6 +411,13 @@ final class KernelsF32 {
         WarmUp.done();
     }
 
+    /** Set when {@link WarmUp}'s calls have all run (read by tests, without starting the warm-up). */
+    private static volatile boolean warmedUp;
+
+    static boolean warmedUp() {
+        return warmedUp;
+    }
+
     static final int WARM_CALLS = 12_000;
 
     private static final class WarmUp {
@@ -439,6 +446,7 @@ final class KernelsF32 {
                 axpyClear(0f, out, b, m - k % 2);
                 dot(a, 0, b, 1, m);
             }
+            warmedUp = true;
         }
 
         static void done() {

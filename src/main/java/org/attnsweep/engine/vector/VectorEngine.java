@@ -83,13 +83,43 @@ public final class VectorEngine implements Engine {
         return sb.toString();
     }
 
+    /** {@code p}'s kernels warmed up: the first call in the JVM does it, any other waits for it or returns at once. */
+    private static void warmUp(Precision p) {
+        if (p == Precision.FLOAT32) KernelsF32.warmUp();
+        else KernelsF64.warmUp();
+    }
+
+    /** The warm-up threads started by {@link #warmUpAhead}, one per precision; guarded by itself. */
+    private static final Map<Precision, Thread> AHEAD = new EnumMap<>(Precision.class);
+
+    /**
+     * Starts {@code p}'s kernel warm-up ({@link KernelsF32#warmUp}: C2 compiling the vector kernels,
+     * the largest fixed cost of a short command) on a daemon thread, so that it runs while the command
+     * reads its inputs and plans; a batch's {@link #open} then waits only for what is left of it (the
+     * warm-up is a class initialiser: a second thread needing it blocks until it is done). The thread
+     * first asks {@code wanted} (the engine auto asks whether cuda will take the work) and warms nothing
+     * if it says no. Once per precision and JVM: later calls return the first call's thread. Results
+     * do not depend on it (the kernels compute the same bits compiled or not).
+     */
+    public static Thread warmUpAhead(Precision p, java.util.function.BooleanSupplier wanted) {
+        synchronized (AHEAD) {
+            return AHEAD.computeIfAbsent(p, q -> Thread.ofPlatform().daemon().name("attnsweep-warm-up").start(() -> {
+                if (wanted.getAsBoolean()) warmUp(q);
+            }));
+        }
+    }
+
+    /** Whether {@code p}'s kernels have been warmed up in this JVM (their warm-up ran to its end). */
+    public static boolean warmedUp(Precision p) {
+        return p == Precision.FLOAT32 ? KernelsF32.warmedUp() : KernelsF64.warmedUp();
+    }
+
     @Override
     public EngineBatch open(List<RunData> runs) {
         if (runs.isEmpty()) throw new IllegalArgumentException("a batch needs at least one run");
         Formulation form = choose(runs);
         boolean f32 = precision == Precision.FLOAT32;
-        if (f32) KernelsF32.warmUp();
-        else KernelsF64.warmUp();
+        warmUp(precision);
         Function<RunData, LockstepBatch.Run> open = form == Formulation.DIRECT
                 ? (f32 ? HeadsRunF32::direct : HeadsRunF64::direct)
                 : (f32 ? HeadsRunF32::span : HeadsRunF64::span);
