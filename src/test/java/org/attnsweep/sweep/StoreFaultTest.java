@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.attnsweep.sweep.SweepTest.Result;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,22 +46,11 @@ class StoreFaultTest {
 
     @BeforeAll
     static void undisturbed() {
-        fresh = shared.resolve("fresh");
-        Result r = cli(concat(args(GRID), "--out", fresh.toString()));
-        assertEquals(0, r.code(), r.err());
+        fresh = ResultDirs.sweep(GRID, shared.resolve("fresh"));
     }
 
     static Path copy(Path dir) throws IOException {
-        return copyFiles(fresh, dir);
-    }
-
-    /** A copy of the files (not folders) of result directory {@code from} in {@code dir}. */
-    static Path copyFiles(Path from, Path dir) throws IOException {
-        Files.createDirectories(dir);
-        try (Stream<Path> s = Files.list(from)) {
-            for (Path f : s.filter(Files::isRegularFile).toList()) Files.copy(f, dir.resolve(f.getFileName()));
-        }
-        return dir;
+        return ResultDirs.copyFiles(fresh, dir);
     }
 
     static Result resume(Path dir) {
@@ -81,7 +69,7 @@ class StoreFaultTest {
     }
 
     static void identicalToFresh(Path dir) throws IOException {
-        for (String f : STORE) assertEquals(Files.readString(fresh.resolve(f)), Files.readString(dir.resolve(f)), f);
+        ResultDirs.identical(fresh, dir, STORE);
     }
 
     static Map<String, byte[]> snapshot(Path dir) throws IOException {
@@ -318,11 +306,7 @@ class StoreFaultTest {
         assertEquals(0, r.code(), r.err()); // a new directory is fine
 
         // Two copies of one shard that disagree about a metric: refused, naming both lines.
-        Path copy = tmp.resolve("shard-0-copy");
-        Files.createDirectories(copy);
-        try (Stream<Path> s = Files.list(Path.of(shards.get(0)))) {
-            for (Path f : s.filter(Files::isRegularFile).toList()) Files.copy(f, copy.resolve(f.getFileName()));
-        }
+        Path copy = ResultDirs.copyFiles(Path.of(shards.get(0)), tmp.resolve("shard-0-copy"));
         List<String> lines = new ArrayList<>(Files.readAllLines(copy.resolve("summary.csv")));
         String[] f = lines.get(2).split(",");
         f[f.length - 1] = "0.123";
@@ -334,11 +318,7 @@ class StoreFaultTest {
         Tally.refused("merge");
 
         // A row whose config is not its key's: moved aside by name, then the run is missing.
-        Path edited = tmp.resolve("shard-1-edited");
-        Files.createDirectories(edited);
-        try (Stream<Path> s = Files.list(Path.of(shards.get(1)))) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) Files.copy(p, edited.resolve(p.getFileName()));
-        }
+        Path edited = ResultDirs.copyFiles(Path.of(shards.get(1)), tmp.resolve("shard-1-edited"));
         lines = new ArrayList<>(Files.readAllLines(edited.resolve("summary.csv")));
         int nCol = StoreCsv.Kind.SUMMARY.col("N");
         f = lines.get(1).split(",");
@@ -352,11 +332,7 @@ class StoreFaultTest {
         Tally.refused("merge");
 
         // A config.json whose configs were edited does not hash to its keys.
-        Path cfgEdited = tmp.resolve("shard-1-cfg");
-        Files.createDirectories(cfgEdited);
-        try (Stream<Path> s = Files.list(Path.of(shards.get(1)))) {
-            for (Path p : s.filter(Files::isRegularFile).toList()) Files.copy(p, cfgEdited.resolve(p.getFileName()));
-        }
+        Path cfgEdited = ResultDirs.copyFiles(Path.of(shards.get(1)), tmp.resolve("shard-1-cfg"));
         String json = Files.readString(cfgEdited.resolve("config.json"));
         Files.writeString(cfgEdited.resolve("config.json"), json.replaceFirst("\"lr\" : ([0-9.]+)", "\"lr\" : 7.5"));
         r = cli("merge", "--out", tmp.resolve("m4").toString(), shards.get(0), cfgEdited.toString());
