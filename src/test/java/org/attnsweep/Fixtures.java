@@ -40,12 +40,7 @@ public final class Fixtures {
      * so that 100 GD steps move the weights visibly without blowing up. Callers override fields.
      */
     public static RunSpec smallSpec(SplittableRandom rnd, int d, int M, int mk, int mv, int N) {
-        RunSpec s = new RunSpec();
-        s.d = d;
-        s.M = M;
-        s.mk = mk;
-        s.mv = mv;
-        s.N = N;
+        RunSpec s = shape(d, M, mk, mv, N);
         s.sigma = new double[M - 1];
         // σ_j·√d is the noise-token norm: keep it in [0.5, 2] whatever d is.
         for (int j = 0; j < M - 1; j++) s.sigma[j] = uniform(rnd, 0.5, 2.0) / Math.sqrt(d);
@@ -60,6 +55,17 @@ public final class Fixtures {
         s.evalEvery = 10;
         s.testN = 1 + rnd.nextInt(12);
         s.seed = rnd.nextLong();
+        return s;
+    }
+
+    /** The default spec with shape d, M, m_k, m_v, N: the fields only (σ is not resized to M − 1 as --M resizes it). */
+    public static RunSpec shape(int d, int M, int mk, int mv, int N) {
+        RunSpec s = new RunSpec();
+        s.d = d;
+        s.M = M;
+        s.mk = mk;
+        s.mv = mv;
+        s.N = N;
         return s;
     }
 

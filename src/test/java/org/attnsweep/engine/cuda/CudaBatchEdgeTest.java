@@ -48,11 +48,7 @@ class CudaBatchEdgeTest {
         requireEmulator();
         long seed = Fixtures.seed();
         // Two families (repeats) of 12 runs each, N and ‖μ‖ mixed, w_O fixed and learnable.
-        RunSpec s = new RunSpec();
-        s.d = 96;
-        s.M = 4;
-        s.mk = 24;
-        s.mv = 16;
+        RunSpec s = Fixtures.shape(96, 4, 24, 16, 9);
         s.testN = 30;
         s.sigma = new double[] {1, 0.5, 0.5};
         s.steps = STEPS;

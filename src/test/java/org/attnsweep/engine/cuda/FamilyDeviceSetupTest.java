@@ -45,11 +45,7 @@ class FamilyDeviceSetupTest {
 
     static List<RunData> family(SplittableRandom rnd, long seed, int heads) {
         int d = 48, M = 16;
-        RunSpec s = new RunSpec();
-        s.d = d;
-        s.M = M;
-        s.mk = 128;
-        s.mv = 128;
+        RunSpec s = Fixtures.shape(d, M, 128, 128, NS[0]);
         s.sigma = new double[M - 1];
         s.sigma[0] = 1.0 / Math.sqrt(d);
         for (int j = 1; j < M - 1; j++) s.sigma[j] = 0.3 / Math.sqrt(d);
