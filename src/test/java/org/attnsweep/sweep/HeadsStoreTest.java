@@ -1,7 +1,7 @@
 package org.attnsweep.sweep;
 
+import static org.attnsweep.Cli.cli;
 import static org.attnsweep.sweep.SweepTest.args;
-import static org.attnsweep.sweep.SweepTest.cli;
 import static org.attnsweep.sweep.SweepTest.concat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -15,9 +15,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.attnsweep.Cli.Result;
 import org.attnsweep.Fixtures;
 import org.attnsweep.model.Metric;
-import org.attnsweep.sweep.SweepTest.Result;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package org.attnsweep.sweep;
 
+import static org.attnsweep.Cli.cli;
 import static org.attnsweep.sweep.SweepTest.args;
-import static org.attnsweep.sweep.SweepTest.cli;
 import static org.attnsweep.sweep.SweepTest.concat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -17,8 +17,8 @@ import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.attnsweep.Cli.Result;
 import org.attnsweep.cli.Main;
-import org.attnsweep.sweep.SweepTest.Result;
 
 /**
  * Result directories as the store tests handle them: an undisturbed sweep to compare against,

@@ -1,9 +1,9 @@
 package org.attnsweep.sweep;
 
+import static org.attnsweep.Cli.cli;
 import static org.attnsweep.sweep.ResultDirs.child;
 import static org.attnsweep.sweep.ResultDirs.deleteTree;
 import static org.attnsweep.sweep.SweepTest.args;
-import static org.attnsweep.sweep.SweepTest.cli;
 import static org.attnsweep.sweep.SweepTest.concat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -16,7 +16,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.attnsweep.sweep.SweepTest.Result;
+import org.attnsweep.Cli.Result;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

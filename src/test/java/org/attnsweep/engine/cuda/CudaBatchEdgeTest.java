@@ -18,6 +18,7 @@ import org.attnsweep.data.DataFactory;
 import org.attnsweep.data.Family;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.EngineCase;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.junit.jupiter.api.Assumptions;
@@ -161,8 +162,8 @@ class CudaBatchEdgeTest {
     }
 
     private static void requireEmulator() {
-        CudaEngine.Availability a = CudaEngine.probe();
-        Assumptions.assumeTrue(a.available() && a.reason().contains("CPU emulation"),
+        CudaEngine.Availability a = EngineCase.assumeCuda();
+        Assumptions.assumeTrue(a.reason().contains("CPU emulation"),
                 () -> "needs the emulated driver's byte-exact allocations: " + a.reason());
     }
 

@@ -11,12 +11,12 @@ import org.attnsweep.Fixtures;
 import org.attnsweep.data.Family;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.EngineCase;
 import org.attnsweep.engine.reference.ReferenceEngine;
 import org.attnsweep.model.LabelMode;
 import org.attnsweep.model.Metric;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.model.Weights;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -73,8 +73,7 @@ class FamilyDeviceSetupTest {
 
     @Test
     void familySetUpMatchesOwnSetUpAndReference() {
-        CudaEngine.Availability a = CudaEngine.probe();
-        Assumptions.assumeTrue(a.available(), () -> "no usable GPU: " + a.reason());
+        EngineCase.assumeCuda();
         long seed = Fixtures.seed();
         String tag = Fixtures.tag(seed);
         List<RunData> fam = family(new SplittableRandom(seed), seed);
@@ -136,8 +135,7 @@ class FamilyDeviceSetupTest {
      */
     @Test
     void everyHeadOfAFamilyIsKeptBetweenBatches() {
-        CudaEngine.Availability a = CudaEngine.probe();
-        Assumptions.assumeTrue(a.available(), () -> "no usable GPU: " + a.reason());
+        EngineCase.assumeCuda();
         long seed = Fixtures.seed();
         String tag = Fixtures.tag(seed);
         int H = 3;

@@ -10,12 +10,12 @@ import java.util.SplittableRandom;
 import org.attnsweep.Fixtures;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.EngineCase;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.model.Weights;
 import org.attnsweep.train.RunResult;
 import org.attnsweep.train.Trainer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,8 +66,7 @@ class ReadBackTest {
 
     @Test
     void stopStepsAndResultsMatchReadingBackEveryStep() {
-        CudaEngine.Availability a = CudaEngine.probe();
-        Assumptions.assumeTrue(a.available(), () -> "no usable GPU: " + a.reason());
+        EngineCase.assumeCuda();
         long seed = Fixtures.seed();
         String tag = Fixtures.tag(seed);
         int R = STEPS.length;
