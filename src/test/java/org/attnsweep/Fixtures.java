@@ -1,5 +1,7 @@
 package org.attnsweep;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -11,6 +13,7 @@ import org.attnsweep.model.LabelMode;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.model.SignalBasis;
+import org.attnsweep.model.Weights;
 
 /**
  * Shared test plumbing: fresh seeds that can be replayed, small well-conditioned run specs, and the
@@ -118,6 +121,14 @@ public final class Fixtures {
 
     public static double uniform(SplittableRandom rnd, double lo, double hi) {
         return lo + (hi - lo) * rnd.nextDouble();
+    }
+
+    /** The four weight blocks of {@code actual} are {@code expected}'s bit for bit; a failure names the block, then {@code what}. */
+    public static void assertSameWeights(Weights expected, Weights actual, String what) {
+        assertArrayEquals(expected.WQ(), actual.WQ(), "W_Q " + what);
+        assertArrayEquals(expected.WK(), actual.WK(), "W_K " + what);
+        assertArrayEquals(expected.WV(), actual.WV(), "W_V " + what);
+        assertArrayEquals(expected.wO(), actual.wO(), "w_O " + what);
     }
 
     /** True when |got − ref| ≤ atol + rtol·|ref|; false for any NaN. */

@@ -229,7 +229,7 @@ class DataFactoryTest {
             assertArrayEquals(a.train().yClean(), Arrays.copyOf(b.train().yClean(), n1), "first true labels; " + ctx);
             assertArrayEquals(a.train().y(), Arrays.copyOf(b.train().y(), n1), "first observed labels (flips); " + ctx);
             assertTestSetEqual(a.test(), b.test(), ctx);
-            assertWeightsEqual(a.init(), b.init(), "init weights; " + ctx);
+            Fixtures.assertSameWeights(a.init(), b.init(), "init weights; " + ctx);
         }
     }
 
@@ -344,12 +344,5 @@ class DataFactoryTest {
         assertArrayEquals(a.map(), b.map(), "test token map; " + ctx);
         assertArrayEquals(a.y(), b.y(), "test labels; " + ctx);
         assertArrayEquals(a.yClean(), b.yClean(), "test true labels; " + ctx);
-    }
-
-    private static void assertWeightsEqual(Weights a, Weights b, String what) {
-        assertArrayEquals(a.WQ(), b.WQ(), "W_Q " + what);
-        assertArrayEquals(a.WK(), b.WK(), "W_K " + what);
-        assertArrayEquals(a.WV(), b.WV(), "W_V " + what);
-        assertArrayEquals(a.wO(), b.wO(), "w_O " + what);
     }
 }

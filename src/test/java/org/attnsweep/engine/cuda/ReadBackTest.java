@@ -106,11 +106,7 @@ class ReadBackTest {
                 assertArrayEquals(y.finalMetrics(), x.finalMetrics(), "final metrics of " + at);
                 assertEquals(y.curve().size(), x.curve().size(), "curve length of " + at);
                 for (int i = 0; i < y.curve().size(); i++) assertArrayEquals(y.curve().get(i), x.curve().get(i), "curve row " + i + " of " + at);
-                Weights wx = x.finalWeights(), wy = y.finalWeights();
-                assertArrayEquals(wy.WQ(), wx.WQ(), "W_Q of " + at);
-                assertArrayEquals(wy.WK(), wx.WK(), "W_K of " + at);
-                assertArrayEquals(wy.WV(), wx.WV(), "W_V of " + at);
-                assertArrayEquals(wy.wO(), wx.wO(), "w_O of " + at);
+                Fixtures.assertSameWeights(y.finalWeights(), x.finalWeights(), "of " + at);
                 RunConfig c = runs.get(r).config();
                 if (x.reachedTarget() && x.stopStep() < c.steps() && x.stopStep() % 32 != 0) reached++;
             }
