@@ -1,5 +1,7 @@
 package org.attnsweep;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -11,6 +13,7 @@ import org.attnsweep.model.LabelMode;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.model.SignalBasis;
+import org.attnsweep.model.Weights;
 
 /**
  * Shared test plumbing: fresh seeds that can be replayed, small well-conditioned run specs, and the
@@ -40,12 +43,7 @@ public final class Fixtures {
      * so that 100 GD steps move the weights visibly without blowing up. Callers override fields.
      */
     public static RunSpec smallSpec(SplittableRandom rnd, int d, int M, int mk, int mv, int N) {
-        RunSpec s = new RunSpec();
-        s.d = d;
-        s.M = M;
-        s.mk = mk;
-        s.mv = mv;
-        s.N = N;
+        RunSpec s = shape(d, M, mk, mv, N);
         s.sigma = new double[M - 1];
         // σ_j·√d is the noise-token norm: keep it in [0.5, 2] whatever d is.
         for (int j = 0; j < M - 1; j++) s.sigma[j] = uniform(rnd, 0.5, 2.0) / Math.sqrt(d);
@@ -60,6 +58,17 @@ public final class Fixtures {
         s.evalEvery = 10;
         s.testN = 1 + rnd.nextInt(12);
         s.seed = rnd.nextLong();
+        return s;
+    }
+
+    /** The default spec with shape d, M, m_k, m_v, N: the fields only (σ is not resized to M − 1 as --M resizes it). */
+    public static RunSpec shape(int d, int M, int mk, int mv, int N) {
+        RunSpec s = new RunSpec();
+        s.d = d;
+        s.M = M;
+        s.mk = mk;
+        s.mv = mv;
+        s.N = N;
         return s;
     }
 
@@ -112,6 +121,14 @@ public final class Fixtures {
 
     public static double uniform(SplittableRandom rnd, double lo, double hi) {
         return lo + (hi - lo) * rnd.nextDouble();
+    }
+
+    /** The four weight blocks of {@code actual} are {@code expected}'s bit for bit; a failure names the block, then {@code what}. */
+    public static void assertSameWeights(Weights expected, Weights actual, String what) {
+        assertArrayEquals(expected.WQ(), actual.WQ(), "W_Q " + what);
+        assertArrayEquals(expected.WK(), actual.WK(), "W_K " + what);
+        assertArrayEquals(expected.WV(), actual.WV(), "W_V " + what);
+        assertArrayEquals(expected.wO(), actual.wO(), "w_O " + what);
     }
 
     /** True when |got − ref| ≤ atol + rtol·|ref|; false for any NaN. */

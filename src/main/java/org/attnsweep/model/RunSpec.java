@@ -49,7 +49,7 @@ public final class RunSpec {
      * Every key a run can be given, in the order they are applied, with its help text. The command
      * line option of a key is "--" + key; sweep specs use the same names.
      */
-    public static final java.util.Map<String, String> KEYS = keys(
+    public static final java.util.Map<String, String> KEYS = pairs(
             "d", "input dimension d",
             "M", "tokens per sample M (>= 2); resizes the sigma list unless --sigma is given",
             "mk", "width m_k of W_Q and W_K",
@@ -90,7 +90,8 @@ public final class RunSpec {
             "batch-size", "samples per step B in [1, N]: mini-batch SGD over a seeded permutation per epoch (default N: full-batch GD)",
             "heads", "attention heads H >= 1, each with its own W_Q, W_K, W_V, w_O; f sums them (default 1)");
 
-    private static java.util.Map<String, String> keys(String... kv) {
+    /** The pairs key₁, value₁, key₂, value₂, … as a map in that order (unmodifiable). */
+    public static java.util.Map<String, String> pairs(String... kv) {
         java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) m.put(kv[i], kv[i + 1]);
         return java.util.Collections.unmodifiableMap(m);

@@ -33,18 +33,15 @@ public final class Reproduction {
     }
 
     /** Paper A's presets, then paper B's, in the order reproduce runs them. */
-    public static final Map<String, String> PRESETS = new LinkedHashMap<>();
-
-    static {
-        PRESETS.put("jiang-heatmap", "A");
-        PRESETS.put("jiang-dynamics-benign", "A");
-        PRESETS.put("jiang-dynamics-harmful", "A");
-        PRESETS.put("zhang-dynamics", "B");
-        PRESETS.put("zhang-phase", "B");
-        PRESETS.put("zhang-lr", "B");
-        PRESETS.put("zhang-vinit", "B");
-        PRESETS.put("zhang-factors", "B");
-    }
+    public static final Map<String, String> PRESETS = RunSpec.pairs(
+            "jiang-heatmap", "A",
+            "jiang-dynamics-benign", "A",
+            "jiang-dynamics-harmful", "A",
+            "zhang-dynamics", "B",
+            "zhang-phase", "B",
+            "zhang-lr", "B",
+            "zhang-vinit", "B",
+            "zhang-factors", "B");
 
     /** The presets of the given papers ("A", "B"), in run order. */
     public static List<String> presets(List<String> papers) {
@@ -56,7 +53,7 @@ public final class Reproduction {
     }
 
     /** Every run of every scale but paper: tiny models for a test, in seconds. */
-    private static final Map<String, String> SMOKE_BASE = Map.of("d", "24", "mk", "8", "mv", "8", "test-n", "40", "steps", "60",
+    private static final Map<String, String> SMOKE_BASE = RunSpec.pairs("d", "24", "mk", "8", "mv", "8", "test-n", "40", "steps", "60",
             "eval-every", "10", "repeats", "2");
 
     /**
@@ -67,32 +64,16 @@ public final class Reproduction {
     public static List<Grid> grids(String preset, Scale scale) {
         List<Grid> grids = SweepPresets.grids(preset, new RunSpec());
         if (scale == Scale.PAPER) return grids;
-        Map<String, String> o = new LinkedHashMap<>();
         boolean quick = scale == Scale.QUICK;
-        switch (preset) {
-            case "jiang-heatmap" -> {
-                // the README's main job: every 4th |mu| with 2 repeats (500 runs)
-                o.put("mu", quick ? "2:98:4" : "4:100:32");
-                o.put("N", quick ? "2:20:2" : "4:12:4");
-                o.put("repeats", "2");
-            }
-            case "jiang-dynamics-benign", "jiang-dynamics-harmful" -> o.put("repeats", quick ? "5" : "2");
-            case "zhang-dynamics" -> o.put("repeats", "3");
-            case "zhang-phase" -> {
-                o.put("N", quick ? "2:20:6" : "4:12:4");
-                o.put("mu", quick ? "1:100:9" : "4:100:32");
-                o.put("repeats", quick ? "3" : "2");
-            }
-            case "zhang-lr", "zhang-vinit" -> o.put("repeats", "3");
-            case "zhang-factors" -> {
-                o.put("N", "20:200:45");
-                o.put("p", "0:0.4:0.1");
-                o.put("mu", "10:100:30");
-                o.put("sigma", "1|2|4|8");
-                o.put("repeats", "2");
-            }
+        Map<String, String> o = new LinkedHashMap<>(switch (preset) {
+            // the README's main job: every 4th |mu| with 2 repeats (500 runs)
+            case "jiang-heatmap" -> RunSpec.pairs("mu", quick ? "2:98:4" : "4:100:32", "N", quick ? "2:20:2" : "4:12:4", "repeats", "2");
+            case "jiang-dynamics-benign", "jiang-dynamics-harmful" -> RunSpec.pairs("repeats", quick ? "5" : "2");
+            case "zhang-dynamics", "zhang-lr", "zhang-vinit" -> RunSpec.pairs("repeats", "3");
+            case "zhang-phase" -> RunSpec.pairs("N", quick ? "2:20:6" : "4:12:4", "mu", quick ? "1:100:9" : "4:100:32", "repeats", quick ? "3" : "2");
+            case "zhang-factors" -> RunSpec.pairs("N", "20:200:45", "p", "0:0.4:0.1", "mu", "10:100:30", "sigma", "1|2|4|8", "repeats", "2");
             default -> throw new IllegalArgumentException("reproduce has no preset '" + preset + "'");
-        }
+        });
         if (scale == Scale.SMOKE) SMOKE_BASE.forEach(o::putIfAbsent);
         List<Grid> out = new ArrayList<>();
         for (Grid g : grids) {

@@ -1,13 +1,12 @@
 package org.attnsweep.cli;
 
+import static org.attnsweep.Cli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import org.attnsweep.Cli.Result;
 import org.attnsweep.engine.Formulation;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.sweep.Grid;
@@ -64,7 +64,7 @@ class BadInputTest {
         Files.createDirectories(fixtures.resolve("empty"));
         Files.createDirectories(fixtures.resolve("specs"));
         for (Map.Entry<String, String> e : SPECS.entrySet()) Files.writeString(fixtures.resolve("specs").resolve(e.getKey()), e.getValue());
-        TrainCommandTest.Result r = TrainCommandTest.cli(TrainCommandTest.small(fixtures.resolve("results"), "--steps", "10",
+        Result r = cli(TrainCommandTest.small(fixtures.resolve("results"), "--steps", "10",
                 "--engine", "vector", "--save-data", fixtures.resolve("data").toString(),
                 "--save-weights", fixtures.resolve("init").toString()));
         assertEquals(0, r.code(), r.err());
@@ -293,7 +293,7 @@ class BadInputTest {
         for (int i = 0; i < args.length; i++) a[i] = expand(args[i], out);
         String expected = expand(message, out);
         Map<String, Long> before = tree(fixtures);
-        TrainCommandTest.Result r = TrainCommandTest.cli(a);
+        Result r = cli(a);
         assertEquals(2, r.code(), r.err());
         List<String> lines = r.err().lines().filter(l -> l.startsWith("attnsweep:")).toList();
         assertEquals(1, lines.size(), "one error line: " + r.err());

@@ -1,6 +1,6 @@
 package org.attnsweep.cli;
 
-import static org.attnsweep.cli.TrainCommandTest.cli;
+import static org.attnsweep.Cli.cli;
 import static org.attnsweep.cli.TrainCommandTest.small;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.attnsweep.Cli.Result;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +24,7 @@ class FormulationOptionTest {
     @Test
     void unknownFormulationIsRefusedBeforeAnyWork(@TempDir Path tmp) {
         Path out = tmp.resolve("never");
-        TrainCommandTest.Result r = cli(small(out, "--formulation", "diagonal"));
+        Result r = cli(small(out, "--formulation", "diagonal"));
         assertEquals(2, r.code(), r.err());
         assertEquals("attnsweep: --formulation must be one of auto, span, direct: got 'diagonal'", r.err().strip());
         assertFalse(Files.exists(out), "no work done");
@@ -32,7 +33,7 @@ class FormulationOptionTest {
     @Test
     void cudaWithDirectIsRefusedInOneLine(@TempDir Path tmp) {
         Path out = tmp.resolve("never");
-        TrainCommandTest.Result r = cli(small(out, "--engine", "cuda", "--formulation", "direct"));
+        Result r = cli(small(out, "--engine", "cuda", "--formulation", "direct"));
         assertEquals(2, r.code(), r.err());
         assertTrue(r.err().strip().startsWith("attnsweep: --formulation direct: the cuda engine runs the span formulation only"), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
@@ -44,7 +45,7 @@ class FormulationOptionTest {
         Path out = tmp.resolve("run");
         // d = 4 against P = 2 + 6·3 = 20 tokens: auto picks direct.
         String[] shape = {"--d", "4", "--M", "4", "--sigma", "1,1,1", "--engine", "vector"};
-        TrainCommandTest.Result auto = cli(small(out, concat(shape, "--formulation", "auto")));
+        Result auto = cli(small(out, concat(shape, "--formulation", "auto")));
         assertEquals(0, auto.code(), auto.err());
         assertTrue(auto.err().contains("formulation=auto"), auto.err());
         assertTrue(auto.err().contains("formulation: auto chose direct for d=4 M=4"), auto.err());
@@ -52,18 +53,18 @@ class FormulationOptionTest {
         assertTrue(engine.endsWith("formulation=auto (ran: direct 1 batch)"), engine);
 
         // The same runs asked for in the span form are already done: same keys, same records.
-        TrainCommandTest.Result span = cli(small(out, concat(shape, "--formulation", "span")));
+        Result span = cli(small(out, concat(shape, "--formulation", "span")));
         assertEquals(0, span.code(), span.err());
         assertTrue(span.err().contains("resuming: 1 of 1 runs already done"), span.err());
 
-        TrainCommandTest.Result spanFresh = cli(small(tmp.resolve("span"), concat(shape, "--formulation", "span")));
+        Result spanFresh = cli(small(tmp.resolve("span"), concat(shape, "--formulation", "span")));
         assertEquals(0, spanFresh.code(), spanFresh.err());
         assertTrue(spanFresh.err().contains("formulation=span"), spanFresh.err());
     }
 
     @Test
     void sweepTakesTheOption(@TempDir Path tmp) {
-        TrainCommandTest.Result r = cli("sweep", "--N", "2:6:2", "--d", "8", "--mk", "4", "--mv", "4", "--engine", "vector",
+        Result r = cli("sweep", "--N", "2:6:2", "--d", "8", "--mk", "4", "--mv", "4", "--engine", "vector",
                 "--formulation", "direct", "--dry-run", "--out", tmp.resolve("plan").toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.err().contains("formulation=direct"), r.err());

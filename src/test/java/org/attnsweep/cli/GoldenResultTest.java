@@ -1,6 +1,6 @@
 package org.attnsweep.cli;
 
-import static org.attnsweep.cli.TrainCommandTest.cli;
+import static org.attnsweep.Cli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,9 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.attnsweep.cli.TrainCommandTest.Result;
-import org.attnsweep.engine.cuda.CudaEngine;
-import org.junit.jupiter.api.Assumptions;
+import org.attnsweep.Cli.Result;
+import org.attnsweep.engine.EngineCase;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -62,8 +61,7 @@ class GoldenResultTest {
         // depends on the thread that steps it or on its batch's other runs).
         String engine = kase.split(" ")[0], threads = kase.endsWith("threads=2") ? "2" : "1";
         if (engine.equals("cuda")) {
-            CudaEngine.Availability a = CudaEngine.probe();
-            Assumptions.assumeTrue(a.available(), () -> "cuda unavailable: " + a.reason());
+            EngineCase.assumeCuda();
         }
         Path out = tmp.resolve(engine);
         List<String> args = new ArrayList<>(List.of(SWEEP));

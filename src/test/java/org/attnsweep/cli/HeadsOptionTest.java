@@ -1,6 +1,6 @@
 package org.attnsweep.cli;
 
-import static org.attnsweep.cli.TrainCommandTest.cli;
+import static org.attnsweep.Cli.cli;
 import static org.attnsweep.cli.TrainCommandTest.small;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,7 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import org.attnsweep.cli.TrainCommandTest.Result;
+import org.attnsweep.Cli.Result;
 import org.attnsweep.data.Npy;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.report.Figure;

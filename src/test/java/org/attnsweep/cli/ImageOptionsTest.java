@@ -1,15 +1,16 @@
 package org.attnsweep.cli;
 
+import static org.attnsweep.Cli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.attnsweep.Cli.Result;
 import org.attnsweep.data.ImageFixture;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,10 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
  * fixture, their refusals, and --init-from giving m_k and m_v.
  */
 class ImageOptionsTest {
-
-    static TrainCommandTest.Result cli(String... args) {
-        return TrainCommandTest.cli(args);
-    }
 
     static String[] args(String cmd, Path out, String... more) {
         List<String> a = new ArrayList<>(List.of(cmd, "--mk", "8", "--mv", "8", "--test-n", "6", "--steps", "20", "--eval-every", "10",
@@ -34,11 +31,11 @@ class ImageOptionsTest {
     @Test
     void trainOnImagesAsPatches(@TempDir Path tmp) throws IOException {
         Path images = ImageFixture.write(tmp.resolve("images"), true), out = tmp.resolve("run");
-        TrainCommandTest.Result r = cli(args("train", out, "--images", images.toString(), "--N", "8", "--mu", "1.5", "--lr", "1",
+        Result r = cli(args("train", out, "--images", images.toString(), "--N", "8", "--mu", "1.5", "--lr", "1",
                 "--repeats", "2"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("2 runs, 40 run-steps"), r.out());
-        JsonNode c = new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("runs").get(0).get("config");
+        JsonNode c = TrainCommandTest.firstConfig(out);
         assertEquals(49, c.get("d").asInt());
         assertEquals(16, c.get("M").asInt());
         assertEquals(images.toString(), c.get("images").get("dir").asText());
@@ -90,14 +87,14 @@ class ImageOptionsTest {
         org.junit.jupiter.api.Assumptions.assumeTrue(Files.isDirectory(dir),
                 "Debian's dataset-fashion-mnist is not installed (" + dir + "): apt-get install dataset-fashion-mnist");
         Path out = tmp.resolve("heat");
-        TrainCommandTest.Result auto = cli("sweep", "--preset", "fashion-heatmap", "--dry-run", "--engine", "vector",
+        Result auto = cli("sweep", "--preset", "fashion-heatmap", "--dry-run", "--engine", "vector",
                 "--formulation", "auto", "--out", out.toString());
         assertEquals(0, auto.code(), auto.err());
         assertTrue(auto.out().contains("plan: 180 runs"), auto.out());
         assertTrue(auto.out().contains("runs sized in the direct form"), auto.out());
         // and its time is counted in that form: ~95 TFLOP, not the span form's ~2.7e4
         assertTrue(auto.out().contains("TFLOP of GD steps (docs/math.md §7's direct count)"), auto.out());
-        TrainCommandTest.Result span = cli("sweep", "--preset", "fashion-heatmap", "--dry-run", "--engine", "vector",
+        Result span = cli("sweep", "--preset", "fashion-heatmap", "--dry-run", "--engine", "vector",
                 "--formulation", "span", "--out", out.toString());
         assertEquals(2, span.code(), span.out());
         assertTrue(span.err().contains("one run needs ") && span.err().contains(" MiB in the span form, "), span.err());
@@ -109,7 +106,7 @@ class ImageOptionsTest {
     @Test
     void fashionHeatmapAtReducedSize(@TempDir Path tmp) throws IOException {
         Path images = ImageFixture.write(tmp.resolve("images"), true), out = tmp.resolve("heat");
-        TrainCommandTest.Result r = cli("sweep", "--preset", "fashion-heatmap", "--images", images.toString(), "--N", "8,16",
+        Result r = cli("sweep", "--preset", "fashion-heatmap", "--images", images.toString(), "--N", "8,16",
                 "--mu", "0.2,1,2", "--mk", "8", "--mv", "8", "--test-n", "8", "--repeats", "1", "--steps", "40", "--out", out.toString(),
                 "--engine", "vector", "--report");
         assertEquals(0, r.code(), r.err());
@@ -119,7 +116,7 @@ class ImageOptionsTest {
         assertEquals(1 + 6, cells.size(), String.join("\n", cells));
         assertTrue(Files.readString(out.resolve("boundary.csv")).lines().count() >= 2);
         assertTrue(Files.readString(out.resolve("report.html")).contains("Test loss over (SNR, N)"), "the heatmap in the report");
-        TrainCommandTest.Result plot = cli("plot", out.toString());
+        Result plot = cli("plot", out.toString());
         assertEquals(0, plot.code(), plot.err());
         assertTrue(Files.size(out.resolve("figures/heatmap.png")) > 1000, "the heatmap figure");
         assertTrue(Files.readString(out.resolve("figures/heatmap.svg")).contains("SNR = μ (image weight)"), "the x axis says SNR = μ");
@@ -129,10 +126,10 @@ class ImageOptionsTest {
     @Test
     void initFromGivesTheWidths(@TempDir Path tmp) {
         Path w = tmp.resolve("w");
-        TrainCommandTest.Result first = cli("train", "--d", "24", "--mk", "8", "--mv", "6", "--N", "6", "--test-n", "5", "--steps", "10",
+        Result first = cli("train", "--d", "24", "--mk", "8", "--mv", "6", "--N", "6", "--test-n", "5", "--steps", "10",
                 "--engine", "vector", "--save-weights", w.toString(), "--out", tmp.resolve("a").toString());
         assertEquals(0, first.code(), first.err());
-        TrainCommandTest.Result again = cli("train", "--N", "6", "--test-n", "5", "--steps", "10", "--engine", "vector",
+        Result again = cli("train", "--N", "6", "--test-n", "5", "--steps", "10", "--engine", "vector",
                 "--init-from", w.toString(), "--out", tmp.resolve("b").toString());
         assertEquals(0, again.code(), again.err());
         expect("--mk 16 disagrees with W_Q.npy's m_k = 8 in --init-from " + w + ": drop --mk (the files set it)",
@@ -149,7 +146,7 @@ class ImageOptionsTest {
     }
 
     private static String refused(String[] args) {
-        TrainCommandTest.Result r = cli(args);
+        Result r = cli(args);
         assertEquals(2, r.code(), r.out() + r.err());
         List<String> lines = r.err().lines().filter(l -> !l.startsWith("WARNING")).toList();
         assertEquals(1, lines.size(), r.err());
@@ -163,7 +160,7 @@ class ImageOptionsTest {
     @Test
     void dataFromReadsOnlyItsNamedFiles(@TempDir Path tmp) throws IOException {
         Path data = tmp.resolve("data");
-        TrainCommandTest.Result first = cli("train", "--d", "12", "--mk", "4", "--mv", "4", "--N", "6", "--test-n", "5", "--steps", "5",
+        Result first = cli("train", "--d", "12", "--mk", "4", "--mv", "4", "--N", "6", "--test-n", "5", "--steps", "5",
                 "--engine", "vector", "--save-data", data.toString(), "--out", tmp.resolve("a").toString());
         assertEquals(0, first.code(), first.err());
         String[] again = {"train", "--data-from", data.toString(), "--mk", "4", "--mv", "4", "--steps", "5", "--engine", "vector",
@@ -171,7 +168,7 @@ class ImageOptionsTest {
         assertEquals(0, cli(again).code());
         Files.createDirectory(data.resolve("x.npy"));
         Files.writeString(data.resolve("stray.npy"), "not numpy at all");
-        TrainCommandTest.Result resumed = cli(again);
+        Result resumed = cli(again);
         assertEquals(0, resumed.code(), resumed.err());
         assertTrue(resumed.err().contains("resuming: 1 of 1 runs already done"), resumed.err());
         expect("--N 7 disagrees with train_x.npy's N = 6 in --data-from " + data + ": drop --N (the files set it)",
@@ -198,7 +195,7 @@ class ImageOptionsTest {
             Path out = tmp.resolve(engine);
             List<String> a = new ArrayList<>(List.of(args("train", out, common)));
             a.addAll(List.of("--engine", engine, "--precision", "float64"));
-            TrainCommandTest.Result r = cli(a.toArray(String[]::new));
+            Result r = cli(a.toArray(String[]::new));
             assertEquals(0, r.code(), r.err());
             rows.add(Files.readAllLines(out.resolve("summary.csv")));
         }

@@ -1,6 +1,6 @@
 package org.attnsweep.cli;
 
-import static org.attnsweep.cli.TrainCommandTest.cli;
+import static org.attnsweep.Cli.cli;
 import static org.attnsweep.cli.TrainCommandTest.small;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,8 +17,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.attnsweep.Cli.Result;
 import org.attnsweep.Fixtures;
-import org.attnsweep.cli.TrainCommandTest.Result;
 import org.attnsweep.data.Npy;
 import org.attnsweep.data.NpyArray;
 import org.attnsweep.model.Loss;
@@ -93,7 +92,7 @@ class LossBatchOptionsTest {
         Result r = cli(small(out, "--loss", "hinge", "--target-loss", "0.5", "--steps", "300", "--eval-every", "1", "--lr", "0.5",
                 "--engine", "reference"));
         assertEquals(0, r.code(), r.err());
-        JsonNode c = new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("runs").get(0).get("config");
+        JsonNode c = TrainCommandTest.firstConfig(out);
         assertEquals("HINGE", c.get("loss").asText());
         List<String> lines = Files.readAllLines(out.resolve("metrics.csv"));
         List<String> cols = List.of(lines.get(0).split(","));
@@ -301,10 +300,7 @@ class LossBatchOptionsTest {
     @Test
     void lossPhaseAtReducedSizeDrawsCPerLossWithItsReportSection(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("loss");
-        Result r = cli(reduced("loss-phase", out));
-        assertEquals(0, r.code(), r.err());
-        assertEquals(1 + 4 * 2 * 3, Files.readAllLines(out.resolve("summary.csv")).size(), "4 losses x 2 N x 3 |mu|");
-        Figure f = figure(out, "critical-c-loss");
+        Figure f = reducedSweep("loss-phase", out, "4 losses", "critical-c-loss");
         assertEquals("loss ℓ", f.panels().get(0).getXYPlot().getDomainAxis().getLabel());
         assertTrue(f.caption().contains("its own test loss"), f.caption());
         plotAndReport(out, "critical-c-loss", "loss-phase");
@@ -313,20 +309,23 @@ class LossBatchOptionsTest {
     @Test
     void sgdPhaseAtReducedSizeDrawsCAgainstBWithItsReportSection(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("sgd");
-        Result r = cli(reduced("sgd-phase", out));
-        assertEquals(0, r.code(), r.err());
-        assertEquals(1 + 4 * 2 * 3, Files.readAllLines(out.resolve("summary.csv")).size(), "B {1, 2, 4} and full x 2 N x 3 |mu|");
-        Figure f = figure(out, "critical-c-batch");
+        Figure f = reducedSweep("sgd-phase", out, "B {1, 2, 4} and full", "critical-c-batch");
         assertTrue(f.panels().get(0).getXYPlot().getDomainAxis().getLabel().startsWith("B"), f.title());
         assertTrue(f.caption().contains("full-batch GD"), f.caption());
         plotAndReport(out, "critical-c-batch", "sgd-phase");
     }
 
-    /** A preset on a small shape, N {8, 12} x |mu| {40, 70, 100}: every loss and B fits a boundary there. */
-    private static String[] reduced(String preset, Path out) {
-        return new String[] {"sweep", "--preset", preset, "--d", "64", "--M", "3", "--sigma", "4,0.2", "--mk", "16", "--mv", "16",
+    /**
+     * Sweeps a preset of 4 maps ({@code maps}) on a small shape, N {8, 12} x |mu| {40, 70, 100}
+     * (every loss and B fits a boundary there), into {@code out}; returns its figure {@code figure}.
+     */
+    private static Figure reducedSweep(String preset, Path out, String maps, String figure) throws IOException {
+        Result r = cli("sweep", "--preset", preset, "--d", "64", "--M", "3", "--sigma", "4,0.2", "--mk", "16", "--mv", "16",
                 "--N", "8,12", "--mu", "40,70,100", "--steps", "100", "--eval-every", "50", "--test-n", "40", "--repeats", "1",
-                "--threads", "1", "--out", out.toString()};
+                "--threads", "1", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1 + 4 * 2 * 3, Files.readAllLines(out.resolve("summary.csv")).size(), maps + " x 2 N x 3 |mu|");
+        return figure(out, figure);
     }
 
     private static Figure figure(Path out, String name) throws IOException {

@@ -1,10 +1,10 @@
 package org.attnsweep.cli;
 
+import static org.attnsweep.Cli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import org.attnsweep.Cli.Result;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -14,16 +14,6 @@ import org.junit.jupiter.params.provider.MethodSource;
  * list every subcommand under the name its table gives it.
  */
 class MainTest {
-
-    /** The exit code, stdout and stderr of one in-process run. */
-    private record Result(int code, String out, String err) {
-    }
-
-    private static Result run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
-    }
 
     static Iterable<String> names() {
         return Main.SUBCOMMANDS.keySet();
@@ -44,7 +34,7 @@ class MainTest {
     @ParameterizedTest
     @MethodSource("alone")
     void aSubcommandAloneHasTheUsageItHasInTheWholeModel(String name) {
-        Result alone = run(name, "--help"), whole = run("help", name);
+        Result alone = cli(name, "--help"), whole = cli("help", name);
         assertEquals(0, alone.code(), alone.err());
         assertEquals(0, whole.code(), whole.err());
         assertTrue(alone.out().startsWith("Usage: attnsweep " + name), alone.out());
@@ -54,7 +44,7 @@ class MainTest {
     @ParameterizedTest
     @MethodSource("names")
     void theWholeModelListsEverySubcommand(String name) {
-        Result help = run("--help");
+        Result help = cli("--help");
         assertEquals(0, help.code(), help.err());
         assertTrue(help.out().lines().anyMatch(l -> l.strip().startsWith(name + " ") || l.strip().equals(name)), help.out());
     }
@@ -63,7 +53,7 @@ class MainTest {
     @ParameterizedTest
     @MethodSource("alone")
     void anErrorInsideASubcommandNamesIt(String name) {
-        Result r = run(name, "--no-such-option");
+        Result r = cli(name, "--no-such-option");
         assertEquals(2, r.code(), r.err());
         assertEquals(1, r.err().strip().lines().count(), r.err());
         assertTrue(r.err().startsWith("attnsweep: ") && r.err().strip().endsWith("(see: attnsweep " + name + " --help)"), r.err());
@@ -71,10 +61,10 @@ class MainTest {
 
     @org.junit.jupiter.api.Test
     void versionAloneAndWithAnUnknownNameAfterIt() {
-        Result v = run("--version");
+        Result v = cli("--version");
         assertEquals(0, v.code(), v.err());
         assertTrue(v.out().startsWith("attnsweep "), v.out());
-        Result unknown = run("trian");
+        Result unknown = cli("trian");
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().startsWith("attnsweep: Unmatched argument at index 0: 'trian'"), unknown.err());
     }

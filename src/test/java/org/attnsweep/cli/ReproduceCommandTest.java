@@ -1,14 +1,14 @@
 package org.attnsweep.cli;
 
+import static org.attnsweep.Cli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.attnsweep.Cli.Result;
 import org.attnsweep.sweep.Reproduction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -16,17 +16,11 @@ import org.junit.jupiter.api.io.TempDir;
 /** {@code reproduce} end to end at the smoke scale: every preset, claims.csv, the scorecard report, and a resume that trains nothing. */
 class ReproduceCommandTest {
 
-    private static String[] run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new String[] {Integer.toString(code), out.toString(), err.toString()};
-    }
-
     @Test
     void smokeScaleRunsEveryPresetAndChecksEveryClaim(@TempDir Path tmp) throws IOException {
         Path dir = tmp.resolve("repro");
-        String[] r = run("reproduce", "--scale", "smoke", "--engine", "vector", "--out", dir.toString());
-        assertEquals("0", r[0], r[1] + r[2]);
+        Result r = cli("reproduce", "--scale", "smoke", "--engine", "vector", "--out", dir.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
         for (String preset : Reproduction.presets(List.of("A", "B"))) {
             assertTrue(Files.isRegularFile(dir.resolve(preset).resolve("summary.csv")), preset);
             assertTrue(Files.isRegularFile(dir.resolve(preset).resolve("report.html")), preset);
@@ -44,23 +38,23 @@ class ReproduceCommandTest {
         String html = Files.readString(dir.resolve("report.html"));
         int score = html.indexOf("<section id=\"scorecard\">"), fig = html.indexOf("<section id=\"figures-jiang-heatmap\">");
         assertTrue(score > 0 && fig > score, "the scorecard first, then each preset's figures");
-        assertTrue(r[1].contains((claims.size() - 1) + " claims: "), r[1]);
+        assertTrue(r.out().contains((claims.size() - 1) + " claims: "), r.out());
 
         // resumable: the same command again trains nothing and writes the same claims
-        String[] again = run("reproduce", "--scale", "smoke", "--engine", "vector", "--out", dir.toString());
-        assertEquals("0", again[0], again[2]);
-        assertTrue(again[1].contains("jiang-heatmap") && again[1].contains("(0 trained now)"), again[1]);
+        Result again = cli("reproduce", "--scale", "smoke", "--engine", "vector", "--out", dir.toString());
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.out().contains("jiang-heatmap") && again.out().contains("(0 trained now)"), again.out());
         assertEquals(claims, Files.readAllLines(dir.resolve("claims.csv")));
     }
 
     @Test
     void badInputIsRefusedInOneLineBeforeAnyWork(@TempDir Path tmp) {
-        String[] s = run("reproduce", "--scale", "huge", "--out", tmp.resolve("x").toString());
-        assertEquals("2", s[0]);
-        assertTrue(s[2].contains("--scale must be one of quick, paper, smoke: got 'huge'"), s[2]);
-        String[] p = run("reproduce", "--papers", "C", "--out", tmp.resolve("x").toString());
-        assertEquals("2", p[0]);
-        assertTrue(p[2].contains("--papers must be a list of A, B: got 'C'"), p[2]);
+        Result s = cli("reproduce", "--scale", "huge", "--out", tmp.resolve("x").toString());
+        assertEquals(2, s.code());
+        assertTrue(s.err().contains("--scale must be one of quick, paper, smoke: got 'huge'"), s.err());
+        Result p = cli("reproduce", "--papers", "C", "--out", tmp.resolve("x").toString());
+        assertEquals(2, p.code());
+        assertTrue(p.err().contains("--papers must be a list of A, B: got 'C'"), p.err());
         assertTrue(!Files.exists(tmp.resolve("x")), "nothing written");
     }
 }

@@ -1,6 +1,6 @@
 package org.attnsweep.cli;
 
-import static org.attnsweep.cli.TrainCommandTest.cli;
+import static org.attnsweep.Cli.cli;
 import static org.attnsweep.cli.TrainCommandTest.small;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.attnsweep.cli.TrainCommandTest.Result;
+import org.attnsweep.Cli.Result;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.report.Figure;
 import org.attnsweep.report.Figures;
@@ -135,7 +134,7 @@ class ShiftOptionsTest {
         Path out = tmp.resolve("run");
         Result r = cli(small(out, "--p", "0.1", "--test-sigma-scale", "2", "--test-signal-angle", "45", "--test-p", "0.3"));
         assertEquals(0, r.code(), r.err());
-        JsonNode c = new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("runs").get(0).get("config");
+        JsonNode c = TrainCommandTest.firstConfig(out);
         assertEquals(2.0, c.get("testSigmaScale").asDouble());
         assertEquals(45.0, c.get("testSignalAngle").asDouble());
         assertEquals(0.3, c.get("testP").asDouble());

@@ -1,5 +1,6 @@
 package org.attnsweep.cli;
 
+import static org.attnsweep.Cli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,12 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import org.attnsweep.Cli.Result;
 import org.attnsweep.model.Metric;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,15 +22,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** End-to-end {@code train} through the CLI, and every bad input refused with its one-line message. */
 class TrainCommandTest {
-
-    record Result(int code, String out, String err) {
-    }
-
-    static Result cli(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
-    }
 
     static final String[] SMALL = {"--d", "24", "--mk", "8", "--mv", "8", "--N", "6", "--test-n", "5", "--steps", "30",
             "--eval-every", "10"};
@@ -45,13 +36,18 @@ class TrainCommandTest {
         return a;
     }
 
+    /** The config of the first run in {@code out}/config.json, as stored. */
+    static JsonNode firstConfig(Path out) throws IOException {
+        return new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("runs").get(0).get("config");
+    }
+
     @Test
     void trainWritesConfigMetricsAndSummary(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("run");
         Result r = cli(small(out, "--repeats", "2", "--p", "0.1", "--engine", "vector"));
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.err.contains("engine=vector"), r.err);
-        assertTrue(r.out.contains("2 runs"), r.out);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("engine=vector"), r.err());
+        assertTrue(r.out().contains("2 runs"), r.out());
 
         JsonNode cfg = new ObjectMapper().readTree(out.resolve("config.json").toFile());
         assertEquals("attnsweep", cfg.get("tool").asText());
@@ -74,8 +70,8 @@ class TrainCommandTest {
 
         // The same command again finds everything done and leaves the files as they were.
         Result again = cli(small(out, "--repeats", "2", "--p", "0.1", "--engine", "vector"));
-        assertEquals(0, again.code, again.err);
-        assertTrue(again.err.contains("resuming: 2 of 2 runs already done"), again.err);
+        assertEquals(0, again.code(), again.err());
+        assertTrue(again.err().contains("resuming: 2 of 2 runs already done"), again.err());
         assertEquals(summary, Files.readAllLines(out.resolve("summary.csv")));
         assertEquals(metrics, Files.readAllLines(out.resolve("metrics.csv")));
     }
@@ -84,8 +80,8 @@ class TrainCommandTest {
     void presetIsOverriddenByOptions(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("p");
         Result r = cli(small(out, "--preset", "jiang-dynamics-benign", "--M", "4", "--repeats", "1", "--engine", "reference"));
-        assertEquals(0, r.code, r.err);
-        JsonNode run = new ObjectMapper().readTree(out.resolve("config.json").toFile()).get("runs").get(0).get("config");
+        assertEquals(0, r.code(), r.err());
+        JsonNode run = firstConfig(out);
         assertEquals(24, run.get("d").asInt());       // option beats preset
         assertEquals(0.01, run.get("lr").asDouble()); // preset beats default
         assertFalse(run.get("trainWo").asBoolean());
@@ -120,10 +116,10 @@ class TrainCommandTest {
     void badInputIsRefusedBeforeAnyWork(String[] args, String message, @TempDir Path tmp) {
         Path out = tmp.resolve("never");
         Result r = cli(small(out, args));
-        assertEquals(2, r.code, r.err);
-        assertTrue(r.err.startsWith("attnsweep: "), r.err);
-        assertTrue(r.err.contains(message), "expected '" + message + "' in: " + r.err);
-        assertFalse(r.err.contains("Exception"), "no stack trace: " + r.err);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("attnsweep: "), r.err());
+        assertTrue(r.err().contains(message), "expected '" + message + "' in: " + r.err());
+        assertFalse(r.err().contains("Exception"), "no stack trace: " + r.err());
         assertFalse(Files.exists(out.resolve("config.json")), "no work done");
     }
 
@@ -133,7 +129,7 @@ class TrainCommandTest {
         // files: the replay must give the same summary metrics as training from the streams.
         Path data = tmp.resolve("data"), init = tmp.resolve("init");
         assertEquals(0, cli(small(tmp.resolve("a"), "--steps", "0", "--save-data", data.toString(),
-                "--save-weights", init.toString(), "--engine", "reference")).code);
+                "--save-weights", init.toString(), "--engine", "reference")).code());
         for (String f : List.of("train_x.npy", "train_y.npy", "train_y_clean.npy", "test_x.npy", "test_y.npy", "mu.npy")) {
             assertTrue(Files.exists(data.resolve(f)), f);
         }
@@ -141,8 +137,8 @@ class TrainCommandTest {
         Result direct = cli(small(tmp.resolve("b"), "--engine", "reference", "--p", "0"));
         Result replay = cli(small(tmp.resolve("c"), "--engine", "reference", "--data-from", data.toString(),
                 "--init-from", init.toString()));
-        assertEquals(0, direct.code, direct.err);
-        assertEquals(0, replay.code, replay.err);
+        assertEquals(0, direct.code(), direct.err());
+        assertEquals(0, replay.code(), replay.err());
         List<String> a = Files.readAllLines(tmp.resolve("b/summary.csv")), b = Files.readAllLines(tmp.resolve("c/summary.csv"));
         int metric0 = List.of(a.get(0).split(",")).indexOf("train_loss");
         String[] ra = a.get(1).split(","), rb = b.get(1).split(",");
@@ -152,11 +148,11 @@ class TrainCommandTest {
     @Test
     void badDataFilesAreRefused(@TempDir Path tmp) throws IOException {
         Path data = tmp.resolve("data");
-        assertEquals(0, cli(small(tmp.resolve("a"), "--steps", "0", "--save-data", data.toString())).code);
+        assertEquals(0, cli(small(tmp.resolve("a"), "--steps", "0", "--save-data", data.toString())).code());
         Files.writeString(data.resolve("train_y.npy"), "not numpy");
         Result r = cli(small(tmp.resolve("b"), "--data-from", data.toString()));
-        assertEquals(2, r.code, r.err);
-        assertTrue(r.err.contains("train_y.npy: not an NPY file (bad magic)"), r.err);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("train_y.npy: not an NPY file (bad magic)"), r.err());
         assertFalse(Files.exists(tmp.resolve("b/config.json")));
     }
 
@@ -165,16 +161,16 @@ class TrainCommandTest {
         Path file = tmp.resolve("a-file");
         Files.writeString(file, "x");
         Result r = cli(small(file.resolve("sub")));
-        assertEquals(2, r.code, r.err);
-        assertTrue(r.err.contains("--out " + file.resolve("sub") + " cannot be created"), r.err);
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--out " + file.resolve("sub") + " cannot be created"), r.err());
     }
 
     @Test
     void infoNamesVersionSpeciesAndEngines() {
         Result r = cli("info");
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("attnsweep "), r.out);
-        assertTrue(r.out.contains("vector species: float32"), r.out);
-        assertTrue(r.out.contains("vector: available"), r.out);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("attnsweep "), r.out());
+        assertTrue(r.out().contains("vector species: float32"), r.out());
+        assertTrue(r.out().contains("vector: available"), r.out());
     }
 }

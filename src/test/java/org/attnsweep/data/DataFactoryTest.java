@@ -109,21 +109,13 @@ class DataFactoryTest {
         RunData data = Fixtures.data(s);
         for (TokenSet set : new TokenSet[] {data.train(), data.test()}) {
             for (int l = 1; l < M; l++) {
-                double sigma = s.sigma[l - 1];
-                double sum = 0, sum2 = 0;
+                double[] noise = new double[set.N() * d];
                 for (int n = 0; n < set.N(); n++) {
                     int j = set.token(n, l);
                     assertTrue(j >= 2, "position " + l + " of sample " + n + " maps to signal token " + j + tag(seed));
-                    for (int i = 0; i < d; i++) {
-                        sum += set.at(j, i);
-                        sum2 += set.at(j, i) * set.at(j, i);
-                    }
+                    for (int i = 0; i < d; i++) noise[n * d + i] = set.at(j, i);
                 }
-                double cnt = (double) set.N() * d, std = Math.sqrt(sum2 / cnt);
-                int ll = l;
-                // N(0, σ²) entries: SE of the mean σ/√n; the RMS has relative SE 1/√(2n).
-                Fixtures.assertClose(0, sum / cnt, Z * sigma / Math.sqrt(cnt), 0, () -> "mean of noise position " + ll + tag(seed));
-                Fixtures.assertClose(sigma, std, 0, Z / Math.sqrt(2 * cnt), () -> "σ of noise position " + ll + tag(seed));
+                checkNormal("noise position " + l, noise, s.sigma[l - 1], tag(seed));
             }
             for (int n = 0; n < set.N(); n++) {
                 assertEquals(set.yClean()[n] > 0 ? 0 : 1, set.token(n, 0), "token 1 of sample " + n + " must be the signal of its true label" + tag(seed));
@@ -237,7 +229,7 @@ class DataFactoryTest {
             assertArrayEquals(a.train().yClean(), Arrays.copyOf(b.train().yClean(), n1), "first true labels; " + ctx);
             assertArrayEquals(a.train().y(), Arrays.copyOf(b.train().y(), n1), "first observed labels (flips); " + ctx);
             assertTestSetEqual(a.test(), b.test(), ctx);
-            assertWeightsEqual(a.init(), b.init(), "init weights; " + ctx);
+            Fixtures.assertSameWeights(a.init(), b.init(), "init weights; " + ctx);
         }
     }
 
@@ -314,32 +306,31 @@ class DataFactoryTest {
 
     /** U(±b): every |x| ≤ b and the largest near b; mean 0 (SE b/√(3n)); RMS b/√3 with relative SE √(0.2/n). */
     private static void checkUniform(String name, double[] x, double b, String ctx) {
-        double max = 0, sum = 0, sum2 = 0;
-        for (double v : x) {
-            max = Math.max(max, Math.abs(v));
-            sum += v;
-            sum2 += v * v;
-        }
+        double max = 0;
+        for (double v : x) max = Math.max(max, Math.abs(v));
         int n = x.length;
         double maxAbs = max;
         assertTrue(max <= b, () -> name + ": |entry| " + maxAbs + " > bound " + b + "; " + ctx);
         // P(all n entries within (1 − 20/n)·b) = (1 − 20/n)^n ≈ e^−20.
         assertTrue(max >= b * (1 - 20.0 / n), () -> name + ": largest |entry| " + maxAbs + " far below bound " + b + "; " + ctx);
-        double std = b / Math.sqrt(3);
-        Fixtures.assertClose(0, sum / n, Z * std / Math.sqrt(n), 0, () -> name + " mean; " + ctx);
-        Fixtures.assertClose(std, Math.sqrt(sum2 / n), 0, Z * Math.sqrt(0.2 / n), () -> name + " std (bound/√3); " + ctx);
+        checkMoments(name, x, b / Math.sqrt(3), Math.sqrt(0.2 / n), ctx);
     }
 
     /** N(0, σ²): mean 0 (SE σ/√n); RMS σ with relative SE 1/√(2n). */
     private static void checkNormal(String name, double[] x, double sigma, String ctx) {
+        checkMoments(name, x, sigma, 1 / Math.sqrt(2.0 * x.length), ctx);
+    }
+
+    /** Mean 0 within {@link #Z} SEs std/√n, and RMS std within Z relative SEs {@code rmsSe}. */
+    private static void checkMoments(String name, double[] x, double std, double rmsSe, String ctx) {
         double sum = 0, sum2 = 0;
         for (double v : x) {
             sum += v;
             sum2 += v * v;
         }
         int n = x.length;
-        Fixtures.assertClose(0, sum / n, Z * sigma / Math.sqrt(n), 0, () -> name + " mean; " + ctx);
-        Fixtures.assertClose(sigma, Math.sqrt(sum2 / n), 0, Z / Math.sqrt(2 * n), () -> name + " std; " + ctx);
+        Fixtures.assertClose(0, sum / n, Z * std / Math.sqrt(n), 0, () -> name + " mean; " + ctx);
+        Fixtures.assertClose(std, Math.sqrt(sum2 / n), 0, Z * rmsSe, () -> name + " std; " + ctx);
     }
 
     private static double cosine(TokenSet a, int ja, TokenSet b, int jb) {
@@ -353,12 +344,5 @@ class DataFactoryTest {
         assertArrayEquals(a.map(), b.map(), "test token map; " + ctx);
         assertArrayEquals(a.y(), b.y(), "test labels; " + ctx);
         assertArrayEquals(a.yClean(), b.yClean(), "test true labels; " + ctx);
-    }
-
-    private static void assertWeightsEqual(Weights a, Weights b, String what) {
-        assertArrayEquals(a.WQ(), b.WQ(), "W_Q " + what);
-        assertArrayEquals(a.WK(), b.WK(), "W_K " + what);
-        assertArrayEquals(a.WV(), b.WV(), "W_V " + what);
-        assertArrayEquals(a.wO(), b.wO(), "w_O " + what);
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import org.attnsweep.Fixtures;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.model.Weights;
@@ -29,19 +30,19 @@ class NpyDataTest {
     Path dir;
 
     static RunConfig config(int n, int m, int d, int testN, double p) {
-        RunSpec s = new RunSpec();
-        s.N = n;
-        s.M = m;
-        s.d = d;
+        return spec(n, m, d, testN, p).build(0);
+    }
+
+    /** N = n samples of m tokens in d dims, testN test samples, label noise p; m_k, m_v, ‖μ‖ = 3, σ = 1 and the seed fixed. */
+    static RunSpec spec(int n, int m, int d, int testN, double p) {
+        RunSpec s = Fixtures.shape(d, m, MK, MV, n);
         s.testN = testN;
-        s.mk = MK;
-        s.mv = MV;
         s.p = p;
         s.mu = 3;
         s.sigma = new double[m - 1];
         Arrays.fill(s.sigma, 1.0);
         s.seed = SEED;
-        return s.build(0);
+        return s;
     }
 
     static long[] bits(double[] v) {
@@ -113,16 +114,7 @@ class NpyDataTest {
     @Test
     void weightsOfOneAndThreeHeadsRoundTrip() throws IOException {
         for (int heads : new int[] {1, 3}) {
-            RunSpec s = new RunSpec();
-            s.N = N;
-            s.M = M;
-            s.d = D;
-            s.testN = TEST_N;
-            s.mk = MK;
-            s.mv = MV;
-            s.sigma = new double[M - 1];
-            Arrays.fill(s.sigma, 1.0);
-            s.seed = SEED;
+            RunSpec s = spec(N, M, D, TEST_N, 0);
             s.heads = heads;
             RunConfig c = s.build(0);
             RunData run = DataFactory.generate(c);
@@ -144,17 +136,7 @@ class NpyDataTest {
         }
         // Head 0 of a multi-head run is the one-head run's W(0): the option adds heads, it changes none.
         RunData one = DataFactory.generate(config(N, M, D, TEST_N, 0));
-        RunSpec s3 = new RunSpec();
-        s3.N = N;
-        s3.M = M;
-        s3.d = D;
-        s3.testN = TEST_N;
-        s3.mk = MK;
-        s3.mv = MV;
-        s3.mu = 3;
-        s3.sigma = new double[M - 1];
-        Arrays.fill(s3.sigma, 1.0);
-        s3.seed = SEED;
+        RunSpec s3 = spec(N, M, D, TEST_N, 0);
         s3.heads = 3;
         Weights three = DataFactory.generate(s3.build(0)).init();
         assertSameWeights(one.init(), three.head(0));
@@ -353,11 +335,6 @@ class NpyDataTest {
     }
 
     /**
-     * Only the files a data directory names are read: a stray file of garbage called .npy is
-     * never opened, a directory where a file belongs is refused naming its path, and the
-     * fingerprint follows the values read, not the files beside them.
-     */
-    /**
      * The fingerprint is SHA-256 over each file read, in reading order, of its name, its shape as
      * Python prints it and its values as big-endian float64, first 8 bytes in hex: computed here
      * value by value with a DataOutputStream, so stored fingerprints stay comparable.
@@ -378,6 +355,11 @@ class NpyDataTest {
         assertEquals(java.util.HexFormat.of().formatHex(md.digest(), 0, 8), NpyData.read(dir, null).fingerprint());
     }
 
+    /**
+     * Only the files a data directory names are read: a stray file of garbage called .npy is
+     * never opened, a directory where a file belongs is refused naming its path, and the
+     * fingerprint follows the values read, not the files beside them.
+     */
     @Test
     void readsOnlyTheNamedFilesAndFingerprintsTheirValues() throws IOException {
         RunConfig c = savedRun();

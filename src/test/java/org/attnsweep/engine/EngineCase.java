@@ -62,14 +62,20 @@ public record EngineCase(String name, Precision precision, int threads, Formulat
                 new EngineCase("cuda float32", Precision.FLOAT32, CUDA));
     }
 
+    /** Skips the calling test unless the cuda engine loads (a GPU, or the emulated driver of scripts/emu-check); says why. */
+    public static CudaEngine.Availability assumeCuda() {
+        CudaEngine.Availability a = CudaEngine.probe();
+        Assumptions.assumeTrue(a.available(), () -> "cuda unavailable: " + a.reason());
+        return a;
+    }
+
     /** Opens the engine, hands it to {@code body} and releases it; a cuda case without a usable driver is skipped. */
     public void with(Consumer<Engine> body) {
         if (!cuda()) {
             body.accept(form == Formulation.AUTO ? new VectorEngine(precision, threads) : new VectorEngine(precision, form, threads, null));
             return;
         }
-        CudaEngine.Availability a = CudaEngine.probe();
-        Assumptions.assumeTrue(a.available(), () -> "cuda unavailable: " + a.reason());
+        assumeCuda();
         try (CudaEngine e = new CudaEngine(System.err)) {
             body.accept(e);
         }

@@ -68,6 +68,9 @@ class EngineDifferentialTest {
      * in another order than the vector engine: the same float32 tolerance holds there too.
      */
     record Tol(double atol, double rtol, double marginAmbiguity) {
+        static Tol of(Precision p) {
+            return p == Precision.FLOAT64 ? F64 : F32;
+        }
     }
 
     static final Tol F64 = new Tol(1e-12, 1e-11, 1e-9);
@@ -82,7 +85,7 @@ class EngineDifferentialTest {
     void matchesReference(EngineCase c) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
-        Tol tol = c.precision() == Precision.FLOAT64 ? F64 : F32;
+        Tol tol = Tol.of(c.precision());
         c.with(engine -> {
             List<int[]> shapes = new ArrayList<>(List.of(SHAPES));
             if (c.cuda()) shapes.add(realShape(rnd));
@@ -90,11 +93,7 @@ class EngineDifferentialTest {
                 boolean real = sh.length > 4;
                 List<RunData> runs = real ? Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R, sh[4])
                         : Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R);
-                String ctx = engine.describe() + " d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3] + " N="
-                        + runs.stream().map(r -> r.config().N()).toList() + tag(seed);
-                try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = engine.open(runs)) {
-                    compare(ref, got, runs, real ? REAL_STEPS : STEPS, tol, ctx);
-                }
+                againstReference(engine, runs, real ? REAL_STEPS : STEPS, tol, shape(sh) + " N=" + Ns(runs) + tag(seed));
             }
         });
     }
@@ -112,17 +111,13 @@ class EngineDifferentialTest {
     void headsMatchReference(EngineCase c) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
-        Tol tol = c.precision() == Precision.FLOAT64 ? F64 : F32;
+        Tol tol = Tol.of(c.precision());
         c.with(engine -> {
             for (int b = 0; b < HEAD_BATCHES; b++) {
                 int[] sh = SHAPES[rnd.nextInt(SHAPES.length)];
                 int H = 2 + b % 2;
                 List<RunData> runs = Fixtures.mixedBatch(rnd, sh[0], sh[1], sh[2], sh[3], R, 10, H);
-                String ctx = engine.describe() + " H=" + H + " d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3] + " N="
-                        + runs.stream().map(r -> r.config().N()).toList() + tag(seed);
-                try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = engine.open(runs)) {
-                    compare(ref, got, runs, STEPS, tol, ctx);
-                }
+                againstReference(engine, runs, STEPS, tol, " H=" + H + shape(sh) + " N=" + Ns(runs) + tag(seed));
             }
         });
     }
@@ -150,7 +145,7 @@ class EngineDifferentialTest {
     void everyLossAndMiniBatchMatchesReference(EngineCase c) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
-        Tol tol = c.precision() == Precision.FLOAT64 ? F64 : F32;
+        Tol tol = Tol.of(c.precision());
         int[] hingePast = {0};
         c.with(engine -> {
             for (int i = 0; i < SHAPES.length; i++) {
@@ -161,13 +156,8 @@ class EngineDifferentialTest {
                 int past = hingeMargins(runs);
                 assertTrue(tol != F32 || past >= 0, "every draw brought a hinge margin near its kink" + tag(seed));
                 hingePast[0] += Math.max(past, 0);
-                String ctx = engine.describe() + " d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3] + " runs="
-                        + runs.stream().map(r -> r.config().loss().key() + " N=" + r.config().N() + " B=" + r.config().batchSize()
-                                + " H=" + r.config().heads()).toList()
-                        + tag(seed);
-                try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = engine.open(runs)) {
-                    compare(ref, got, runs, STEPS, tol, ctx);
-                }
+                againstReference(engine, runs, STEPS, tol, shape(sh) + " runs=" + runs.stream().map(r -> r.config().loss().key()
+                        + " N=" + r.config().N() + " B=" + r.config().batchSize() + " H=" + r.config().heads()).toList() + tag(seed));
             }
         });
         // The hinge's flat side (ℓ′ = 0 past the kink) must have been trained through, or a wrong
@@ -227,6 +217,22 @@ class EngineDifferentialTest {
             }
         }
         return past;
+    }
+
+    /** " d=… M=… m_k=… m_v=…" of a shape of {@link #SHAPES}, for messages. */
+    private static String shape(int[] sh) {
+        return " d=" + sh[0] + " M=" + sh[1] + " m_k=" + sh[2] + " m_v=" + sh[3];
+    }
+
+    private static List<Integer> Ns(List<RunData> runs) {
+        return runs.stream().map(r -> r.config().N()).toList();
+    }
+
+    /** {@code runs} opened on the reference engine and on {@code engine}, compared over {@code steps} steps ({@link #compare}). */
+    private static void againstReference(Engine engine, List<RunData> runs, int steps, Tol tol, String what) {
+        try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = engine.open(runs)) {
+            compare(ref, got, runs, steps, tol, engine.describe() + what);
+        }
     }
 
     private static void compare(EngineBatch ref, EngineBatch got, List<RunData> runs, int steps, Tol tol, String ctx) {

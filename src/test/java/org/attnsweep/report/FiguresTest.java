@@ -1,5 +1,6 @@
 package org.attnsweep.report;
 
+import static org.attnsweep.Cli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.Rectangle;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,7 +15,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import javax.imageio.ImageIO;
 import javax.xml.parsers.DocumentBuilderFactory;
-import org.attnsweep.cli.Main;
+import org.attnsweep.Cli.Result;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -43,10 +42,9 @@ class FiguresTest {
     }
 
     static String run(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        assertEquals(0, code, String.join(" ", args) + "\n" + out + err);
-        return out.toString();
+        Result r = cli(args);
+        assertEquals(0, r.code(), String.join(" ", args) + "\n" + r.out() + r.err());
+        return r.out();
     }
 
     static Stream<Arguments> cases() {
@@ -133,9 +131,9 @@ class FiguresTest {
         Path other = tmp.resolve("other");
         run(cmd("train", other, "--N", "8"));
         Files.createSymbolicLink(other.resolve("figures"), Files.createDirectories(tmp.resolve("elsewhere")));
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        assertEquals(2, Main.run(new String[] {"plot", other.toString()}, new PrintWriter(out, true), new PrintWriter(err, true)));
-        assertTrue(err.toString().contains("is a symlink: refusing to write figures through it"), err.toString());
+        Result r = cli("plot", other.toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("is a symlink: refusing to write figures through it"), r.err());
         try (var s = Files.list(tmp.resolve("elsewhere"))) {
             assertEquals(0, s.count());
         }
@@ -156,9 +154,8 @@ class FiguresTest {
     @org.junit.jupiter.api.Test
     void plotRefusesADirectoryWithoutResults(@TempDir Path tmp) throws IOException {
         Files.createDirectories(tmp.resolve("empty"));
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(new String[] {"plot", tmp.resolve("empty").toString()}, new PrintWriter(out, true), new PrintWriter(err, true));
-        assertEquals(2, code, err.toString());
-        assertTrue(err.toString().contains("plot: " + tmp.resolve("empty") + " has no summary.csv: not a results directory"), err.toString());
+        Result r = cli("plot", tmp.resolve("empty").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("plot: " + tmp.resolve("empty") + " has no summary.csv: not a results directory"), r.err());
     }
 }

@@ -1,5 +1,6 @@
 package org.attnsweep.report;
 
+import static org.attnsweep.Cli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
+import org.attnsweep.Cli.Result;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,7 +36,7 @@ class ReportBrowserTest {
             Assumptions.abort(browser + " is not on PATH");
         }
         Path dir = tmp.resolve("grid");
-        ReportTest.Result r = ReportTest.cli(FiguresTest.cmd("sweep", dir, "--N", "4:16:4", "--mu", "4,8,16,32", "--p", "0,0.1",
+        Result r = cli(FiguresTest.cmd("sweep", dir, "--N", "4:16:4", "--mu", "4,8,16,32", "--p", "0,0.1",
                 "--cutoff", "0.6", "--report"));
         assertEquals(0, r.code(), r.err());
         Path shot = tmp.resolve("screenshot.png");

@@ -1,5 +1,6 @@
 package org.attnsweep.report;
 
+import static org.attnsweep.Cli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -7,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,21 +16,12 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.imageio.ImageIO;
-import org.attnsweep.cli.Main;
+import org.attnsweep.Cli.Result;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code report} and {@code --report}: one self-contained HTML file with every section, figure and verdict. */
 class ReportTest {
-
-    record Result(int code, String out, String err) {
-    }
-
-    static Result cli(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
-    }
 
     /** The PNGs embedded in the HTML, decoded. */
     static List<BufferedImage> images(String html) throws IOException {
@@ -45,8 +35,8 @@ class ReportTest {
     void sweepReportHasEverySectionFigureFitAndVerdict(@TempDir Path tmp) throws IOException {
         Path dir = tmp.resolve("grid");
         Result r = cli(FiguresTest.cmd("sweep", dir, "--N", "4:16:4", "--mu", "4,8,16,32", "--p", "0,0.1", "--cutoff", "0.6", "--report"));
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.out.contains("wrote " + dir.resolve("report.html")), r.out);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("wrote " + dir.resolve("report.html")), r.out());
         String html = Files.readString(dir.resolve("report.html"));
 
         for (String id : List.of("ran", "verdict", "figures", "boundary", "cells")) assertTrue(html.contains("<section id=\"" + id + "\">"), id);
@@ -92,7 +82,7 @@ class ReportTest {
     void trainReportHasStagesAndAVerdictPerCell(@TempDir Path tmp) throws IOException {
         Path dir = tmp.resolve("train");
         Result r = cli(FiguresTest.cmd("train", dir, "--N", "8", "--steps", "80", "--eval-every", "5", "--report"));
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         String html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("<section id=\"stages\">"), "stages");
         assertTrue(html.contains("t₁ (end of initialization)"), "stage table");
@@ -102,7 +92,7 @@ class ReportTest {
 
         // a given paper C makes its own prediction
         Result again = cli("report", dir.toString(), "--paper-c", "1e-9");
-        assertEquals(0, again.code, again.err);
+        assertEquals(0, again.code(), again.err());
         html = Files.readString(dir.resolve("report.html"));
         assertTrue(html.contains("from the given C = 1e-09") || html.contains("from the given C = "), html);
         assertTrue(html.contains("the paper predicts benign ("), html);
@@ -112,11 +102,11 @@ class ReportTest {
     void reportRefusesBadInputWithAOneLineMessage(@TempDir Path tmp) throws IOException {
         Files.createDirectories(tmp.resolve("empty"));
         Result r = cli("report", tmp.resolve("empty").toString());
-        assertEquals(2, r.code);
-        assertTrue(r.err.contains("report: " + tmp.resolve("empty") + " has no summary.csv: not a results directory"), r.err);
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("report: " + tmp.resolve("empty") + " has no summary.csv: not a results directory"), r.err());
         Result m = cli("report", tmp.toString(), "--paper-c", "-1");
-        assertEquals(2, m.code);
-        assertTrue(m.err.contains("--paper-c must be finite and > 0: got -1.0"), m.err);
+        assertEquals(2, m.code());
+        assertTrue(m.err().contains("--paper-c must be finite and > 0: got -1.0"), m.err());
     }
 
     @Test

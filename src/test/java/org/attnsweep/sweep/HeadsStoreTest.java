@@ -1,28 +1,23 @@
 package org.attnsweep.sweep;
 
+import static org.attnsweep.Cli.cli;
 import static org.attnsweep.sweep.SweepTest.args;
-import static org.attnsweep.sweep.SweepTest.cli;
 import static org.attnsweep.sweep.SweepTest.concat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
+import org.attnsweep.Cli.Result;
 import org.attnsweep.Fixtures;
 import org.attnsweep.model.Metric;
-import org.attnsweep.sweep.SweepTest.Result;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,17 +44,15 @@ class HeadsStoreTest {
 
     @BeforeAll
     static void undisturbed() {
-        fresh = shared.resolve("fresh");
-        Result r = cli(concat(args(GRID), "--out", fresh.toString()));
-        assertEquals(0, r.code(), r.err());
+        fresh = ResultDirs.sweep(GRID, shared.resolve("fresh"));
     }
 
     static Path copy(Path dir) throws IOException {
-        return StoreFaultTest.copyFiles(fresh, dir);
+        return ResultDirs.copyFiles(fresh, dir);
     }
 
     static void identical(Path want, Path dir) throws IOException {
-        for (String f : STORE) assertEquals(Files.readString(want.resolve(f)), Files.readString(dir.resolve(f)), f);
+        ResultDirs.identical(want, dir, STORE);
     }
 
     private static List<StoreCsv.Row> rows(Path file, StoreCsv.Kind kind) {
@@ -155,46 +148,10 @@ class HeadsStoreTest {
 
     @Test
     void killMinus9AtRandomMomentsResumesToEachRowOnce(@TempDir Path tmp) throws Exception {
-        long seed = Long.getLong("attnsweep.seed", System.nanoTime());
-        SplittableRandom rnd = new SplittableRandom(seed);
-        Path freshLong = tmp.resolve("fresh-long"), out = tmp.resolve("killed");
-        assertEquals(0, cli(concat(args(LONG), "--out", freshLong.toString())).code());
-        String[] cmd = concat(args(LONG), "--out", out.toString());
-        int kills = 0, starts = 0;
-        while (kills < KILLS) {
-            assertTrue(starts++ < 4 * KILLS, "seed " + seed + ": the child kept finishing before it could be killed");
-            Process p = StoreProcessFaultTest.child(tmp.resolve("child.log"), cmd);
-            boolean exited = p.waitFor(500 + rnd.nextInt(2500), TimeUnit.MILLISECONDS);
-            if (!exited) {
-                p.destroyForcibly();
-                p.waitFor();
-                kills++;
-                onlyGoodLines(freshLong, out, "seed " + seed + " after kill " + kills);
-            } else {
-                // The sweep ran to its end before this kill: it must equal the undisturbed one; then
-                // start it over, so a fast machine still meets every kill part-way.
-                assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("child.log")));
-                identical(freshLong, out);
-                StoreProcessFaultTest.deleteTree(out);
-            }
-        }
-        Result r = cli(cmd);
-        assertEquals(0, r.code(), r.err());
-        identical(freshLong, out);
-    }
-
-    /** Every complete line of the store's files is one the undisturbed sweep wrote, each at most once in heads.csv. */
-    static void onlyGoodLines(Path want, Path dir, String ctx) throws IOException {
-        for (String f : STORE) {
-            if (!Files.exists(dir.resolve(f))) continue;
-            Set<String> good = new HashSet<>(Files.readAllLines(want.resolve(f)));
-            String text = Files.readString(dir.resolve(f), StandardCharsets.UTF_8);
-            Set<String> seen = new HashSet<>();
-            for (String line : text.substring(0, text.lastIndexOf('\n') + 1).lines().toList()) {
-                assertTrue(good.contains(line), ctx + ": " + f + " holds '" + line + "'");
-                if (f.equals("heads.csv")) assertTrue(seen.add(line), ctx + ": heads.csv holds '" + line + "' twice");
-            }
-        }
+        Path freshLong = ResultDirs.sweep(LONG, tmp.resolve("fresh-long")), out = tmp.resolve("killed");
+        // Every complete line is one the undisturbed sweep wrote, each at most once in heads.csv.
+        ResultDirs.killAtRandomMomentsThenResume(tmp, LONG, out, KILLS, 500, freshLong, STORE,
+                ctx -> ResultDirs.onlyGoodLines(freshLong, out, STORE, Set.of("heads.csv"), ctx));
     }
 
     @Test
@@ -211,11 +168,7 @@ class HeadsStoreTest {
         assertEquals(0, r.code(), r.err());
         identical(fresh, out);
         // Shards that disagree about a head's value: refused, naming both files.
-        Path copy = tmp.resolve("shard-0-copy");
-        Files.createDirectories(copy);
-        try (Stream<Path> s = Files.list(Path.of(shards.get(0)))) {
-            for (Path f : s.filter(Files::isRegularFile).toList()) Files.copy(f, copy.resolve(f.getFileName()));
-        }
+        Path copy = ResultDirs.copyFiles(Path.of(shards.get(0)), tmp.resolve("shard-0-copy"));
         List<String> hl = new ArrayList<>(Files.readAllLines(copy.resolve("heads.csv")));
         String[] f = hl.get(1).split(",");
         f[f.length - 1] = "0.125";

@@ -1,7 +1,9 @@
 package org.attnsweep.sweep;
 
+import static org.attnsweep.Cli.cli;
+import static org.attnsweep.sweep.ResultDirs.child;
+import static org.attnsweep.sweep.ResultDirs.deleteTree;
 import static org.attnsweep.sweep.SweepTest.args;
-import static org.attnsweep.sweep.SweepTest.cli;
 import static org.attnsweep.sweep.SweepTest.concat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -11,14 +13,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.attnsweep.cli.Main;
-import org.attnsweep.sweep.SweepTest.Result;
+import org.attnsweep.Cli.Result;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -45,67 +43,27 @@ class StoreProcessFaultTest {
 
     @BeforeAll
     static void undisturbed() {
-        freshLong = shared.resolve("fresh-long");
-        freshShort = shared.resolve("fresh-short");
-        assertEquals(0, cli(concat(args(LONG), "--out", freshLong.toString())).code());
-        assertEquals(0, cli(concat(args(SHORT), "--out", freshShort.toString())).code());
-    }
-
-    static Process child(Path log, String... sweepArgs) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        cmd.addAll(List.of(sweepArgs));
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        freshLong = ResultDirs.sweep(LONG, shared.resolve("fresh-long"));
+        freshShort = ResultDirs.sweep(SHORT, shared.resolve("fresh-short"));
     }
 
     static void identical(Path fresh, Path dir) throws IOException {
-        for (String f : STORE) assertEquals(Files.readString(fresh.resolve(f)), Files.readString(dir.resolve(f)), f);
+        ResultDirs.identical(fresh, dir, STORE);
     }
 
     static void noStackTrace(Result r) {
         assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), r.err());
     }
 
-    /** Every complete line of the store's files is a line the undisturbed sweep wrote: nothing corrupt. */
-    static void onlyGoodLines(Path fresh, Path dir, String ctx) throws IOException {
-        for (String f : List.of("summary.csv", "metrics.csv")) {
-            if (!Files.exists(dir.resolve(f))) continue;
-            Set<String> good = new HashSet<>(Files.readAllLines(fresh.resolve(f)));
-            String text = Files.readString(dir.resolve(f), StandardCharsets.UTF_8);
-            String complete = text.substring(0, text.lastIndexOf('\n') + 1);
-            for (String line : complete.lines().toList()) assertTrue(good.contains(line), ctx + ": " + f + " holds '" + line + "'");
-        }
-    }
-
     @Test
     void killMinus9AtRandomMomentsResumesToIdenticalResults(@TempDir Path tmp) throws Exception {
-        long seed = Long.getLong("attnsweep.seed", System.nanoTime());
-        SplittableRandom rnd = new SplittableRandom(seed);
         Path out = tmp.resolve("killed");
-        String[] cmd = concat(args(LONG), "--out", out.toString());
-        int kills = 0, starts = 0;
-        while (kills < KILLS) {
-            assertTrue(starts++ < 4 * KILLS, "seed " + seed + ": the child kept finishing before it could be killed");
-            Process p = child(tmp.resolve("child.log"), cmd);
-            // Anywhere from JVM start-up to the final rewrite and aggregation of a finished sweep.
-            boolean exited = p.waitFor(200 + rnd.nextInt(2500), TimeUnit.MILLISECONDS);
-            if (!exited) {
-                p.destroyForcibly(); // SIGKILL: no shutdown hooks, no flushing
-                p.waitFor();
-                kills++;
-                onlyGoodLines(freshLong, out, "seed " + seed + " after kill " + kills);
-                Tally.survived("kill -9 of a child JVM at a random moment");
-            } else {
-                // The sweep ran to its end before this kill: it must equal the undisturbed one; then
-                // start it over, so a fast machine still meets every kill part-way.
-                assertEquals(0, p.exitValue(), Files.readString(tmp.resolve("child.log")));
-                identical(freshLong, out);
-                deleteTree(out);
-            }
-        }
-        Result r = cli(cmd);
-        assertEquals(0, r.code(), r.err());
-        identical(freshLong, out);
+        // Every complete line of summary.csv and metrics.csv is one the undisturbed sweep wrote
+        // (cells.csv is rewritten whole from what is stored, so it is not the finished sweep's).
+        ResultDirs.killAtRandomMomentsThenResume(tmp, LONG, out, KILLS, 200, freshLong, STORE, ctx -> {
+            ResultDirs.onlyGoodLines(freshLong, out, List.of("summary.csv", "metrics.csv"), Set.of(), ctx);
+            Tally.survived("kill -9 of a child JVM at a random moment");
+        });
     }
 
     @Test
@@ -214,11 +172,5 @@ class StoreProcessFaultTest {
     static void fill(Path filler, Path disk, long room) throws IOException {
         long free = Files.getFileStore(disk).getUsableSpace();
         Files.write(filler, new byte[(int) Math.max(0, free - room)]);
-    }
-
-    static void deleteTree(Path dir) throws IOException {
-        try (var s = Files.walk(dir)) {
-            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
     }
 }

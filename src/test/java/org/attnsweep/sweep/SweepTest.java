@@ -1,14 +1,12 @@
 package org.attnsweep.sweep;
 
+import static org.attnsweep.Cli.cli;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import org.attnsweep.Cli.Result;
 import org.attnsweep.cli.Main;
 import org.attnsweep.engine.Formulation;
 import org.attnsweep.model.Metric;
@@ -35,15 +34,6 @@ class SweepTest {
         a.addAll(List.of(SMALL));
         a.addAll(List.of(more));
         return a.toArray(String[]::new);
-    }
-
-    record Result(int code, String out, String err) {
-    }
-
-    static Result cli(String... args) {
-        StringWriter out = new StringWriter(), err = new StringWriter();
-        int code = Main.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
     }
 
     @Test
@@ -123,19 +113,19 @@ class SweepTest {
     void shardsMergedEqualTheUnshardedRun(@TempDir Path tmp) throws IOException {
         String[] grid = {"--N", "2:6:2", "--mu", "3,12", "--p", "0,0.2", "--repeats", "2", "--engine", "vector"};
         Result whole = cli(concat(args(grid), "--out", tmp.resolve("whole").toString()));
-        assertEquals(0, whole.code, whole.err);
+        assertEquals(0, whole.code(), whole.err());
         List<String> shardDirs = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             Path d = tmp.resolve("shard-" + i);
             shardDirs.add(d.toString());
             Result r = cli(concat(args(grid), "--out", d.toString(), "--shard", i + "/3"));
-            assertEquals(0, r.code, r.err);
+            assertEquals(0, r.code(), r.err());
         }
         List<String> m = new ArrayList<>(List.of("merge", "--out", tmp.resolve("merged").toString()));
         m.addAll(shardDirs);
         Result merged = cli(m.toArray(String[]::new));
-        assertEquals(0, merged.code, merged.err);
-        assertTrue(merged.out.contains("merged 24 of 24 runs from 3 shards"), merged.out);
+        assertEquals(0, merged.code(), merged.err());
+        assertTrue(merged.out().contains("merged 24 of 24 runs from 3 shards"), merged.out());
         for (String f : List.of("summary.csv", "metrics.csv", "cells.csv", "boundary.csv", "correlation.csv")) {
             assertEquals(Files.readString(tmp.resolve("whole").resolve(f)), Files.readString(tmp.resolve("merged").resolve(f)), f);
         }
@@ -191,8 +181,8 @@ class SweepTest {
         assertTrue(before >= 10 && before < 90, "rows stored before the kill: " + before);
 
         Result resumed = cli(args(grid));
-        assertEquals(0, resumed.code, resumed.err);
-        assertTrue(resumed.err.contains("resuming: " + before + " of 90 runs already done"), resumed.err);
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.err().contains("resuming: " + before + " of 90 runs already done"), resumed.err());
         List<String> rows = Files.readAllLines(summary);
         assertEquals(91, rows.size());
         assertEquals(90, rows.stream().skip(1).map(l -> l.split(",")[1]).distinct().count(), "no run duplicated");
@@ -200,7 +190,7 @@ class SweepTest {
         // The same sweep uninterrupted gives the same files.
         String[] fresh = grid.clone();
         fresh[fresh.length - 1] = tmp.resolve("fresh").toString();
-        assertEquals(0, cli(args(fresh)).code);
+        assertEquals(0, cli(args(fresh)).code());
         assertEquals(Files.readString(tmp.resolve("fresh/summary.csv")), Files.readString(summary));
         assertEquals(Files.readString(tmp.resolve("fresh/metrics.csv")), Files.readString(out.resolve("metrics.csv")));
     }
@@ -209,14 +199,14 @@ class SweepTest {
     void tornLastRecordIsCutAndOrphanCurvesDropped(@TempDir Path tmp) throws IOException {
         Path out = tmp.resolve("s");
         String[] grid = {"--N", "2,4", "--repeats", "2", "--engine", "vector", "--out", out.toString()};
-        assertEquals(0, cli(args(grid)).code);
+        assertEquals(0, cli(args(grid)).code());
         List<String> sum = Files.readAllLines(out.resolve("summary.csv"));
         // Simulate a crash: the last summary row half-written, its curve rows present.
         String torn = String.join("\n", sum.subList(0, sum.size() - 1)) + "\n" + sum.get(sum.size() - 1).substring(0, 20);
         Files.writeString(out.resolve("summary.csv"), torn);
         Result r = cli(args(grid));
-        assertEquals(0, r.code, r.err);
-        assertTrue(r.err.contains("resuming: 3 of 4"), r.err);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("resuming: 3 of 4"), r.err());
         assertEquals(sum, Files.readAllLines(out.resolve("summary.csv")));
         List<String> curves = Files.readAllLines(out.resolve("metrics.csv"));
         assertEquals(curves.size(), new HashSet<>(curves).size(), "no duplicated curve rows");
@@ -272,13 +262,13 @@ class SweepTest {
             Path spec = tmp.resolve("spec.yaml");
             Files.writeString(spec, c.yaml);
             Result r = cli(concat(args(), "--spec", spec.toString(), "--out", out.toString()));
-            assertEquals(2, r.code, c.yaml + " -> " + r.err);
-            assertTrue(r.err.contains(c.message), "expected '" + c.message + "' for " + c.yaml + " in: " + r.err);
-            assertFalse(r.err.contains("Exception"), r.err);
+            assertEquals(2, r.code(), c.yaml + " -> " + r.err());
+            assertTrue(r.err().contains(c.message), "expected '" + c.message + "' for " + c.yaml + " in: " + r.err());
+            assertFalse(r.err().contains("Exception"), r.err());
             assertFalse(Files.exists(out), "no work done for " + c.yaml);
         }
         Result r = cli(concat(args("--N", "2,4"), "--shard", "3/3", "--out", out.toString()));
-        assertTrue(r.err.contains("--shard must be i/n with 0 <= i < n: got '3/3'"), r.err);
+        assertTrue(r.err().contains("--shard must be i/n with 0 <= i < n: got '3/3'"), r.err());
     }
 
     @Test
@@ -287,11 +277,11 @@ class SweepTest {
         Files.writeString(spec, "N: [2, 4]\nmu: \"5:15:5\"\nrepeats: 1\nlr: 0.05\n");
         Path out = tmp.resolve("o");
         Result r = cli(concat(args(), "--spec", spec.toString(), "--out", out.toString(), "--engine", "vector"));
-        assertEquals(0, r.code, r.err);
+        assertEquals(0, r.code(), r.err());
         assertEquals(1 + 6, Files.readAllLines(out.resolve("summary.csv")).size());
         Result other = cli(args("--N", "2,8", "--out", out.toString()));
-        assertEquals(2, other.code);
-        assertTrue(other.err.contains("holds results of a different run set"), other.err);
+        assertEquals(2, other.code());
+        assertTrue(other.err().contains("holds results of a different run set"), other.err());
     }
 
     static String[] concat(String[] a, String... b) {

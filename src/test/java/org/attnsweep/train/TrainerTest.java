@@ -134,11 +134,7 @@ class TrainerTest {
         }
         assertArrayEquals(expected(man, stop, stop, diverged), res.finalMetrics(), "final metrics; " + ctx);
         if (res.finalWeights() != null) {
-            Weights w = man.weights.get(stop), g = res.finalWeights();
-            assertArrayEquals(w.WQ(), g.WQ(), "final W_Q; " + ctx);
-            assertArrayEquals(w.WK(), g.WK(), "final W_K; " + ctx);
-            assertArrayEquals(w.WV(), g.WV(), "final W_V; " + ctx);
-            assertArrayEquals(w.wO(), g.wO(), "final w_O; " + ctx);
+            Fixtures.assertSameWeights(man.weights.get(stop), res.finalWeights(), "final; " + ctx);
         }
     }
 
@@ -298,9 +294,7 @@ class TrainerTest {
             assertEquals(x.reachedTarget(), y.reachedTarget(), "reachedTarget; " + rc);
             assertEquals(x.curve().size(), y.curve().size(), "rows; " + rc);
             for (int i = 0; i < x.curve().size(); i++) assertArrayEquals(x.curve().get(i), y.curve().get(i), "row " + i + "; " + rc);
-            assertArrayEquals(x.finalWeights().WQ(), y.finalWeights().WQ(), "W_Q; " + rc);
-            assertArrayEquals(x.finalWeights().WV(), y.finalWeights().WV(), "W_V; " + rc);
-            assertArrayEquals(x.finalWeights().wO(), y.finalWeights().wO(), "w_O; " + rc);
+            Fixtures.assertSameWeights(x.finalWeights(), y.finalWeights(), rc);
         }
         assertEquals(T, together.get(0).stopStep(), "run 0 runs to its budget; " + ctx);
         assertTrue(together.get(0).stopStep() > blowUp && cStop > blowUp, "the others must outlive the blow-up; " + ctx);

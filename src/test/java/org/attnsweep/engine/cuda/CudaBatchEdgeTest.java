@@ -18,6 +18,7 @@ import org.attnsweep.data.DataFactory;
 import org.attnsweep.data.Family;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.EngineCase;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.junit.jupiter.api.Assumptions;
@@ -48,11 +49,7 @@ class CudaBatchEdgeTest {
         requireEmulator();
         long seed = Fixtures.seed();
         // Two families (repeats) of 12 runs each, N and ‖μ‖ mixed, w_O fixed and learnable.
-        RunSpec s = new RunSpec();
-        s.d = 96;
-        s.M = 4;
-        s.mk = 24;
-        s.mv = 16;
+        RunSpec s = Fixtures.shape(96, 4, 24, 16, 9);
         s.testN = 30;
         s.sigma = new double[] {1, 0.5, 0.5};
         s.steps = STEPS;
@@ -165,8 +162,8 @@ class CudaBatchEdgeTest {
     }
 
     private static void requireEmulator() {
-        CudaEngine.Availability a = CudaEngine.probe();
-        Assumptions.assumeTrue(a.available() && a.reason().contains("CPU emulation"),
+        CudaEngine.Availability a = EngineCase.assumeCuda();
+        Assumptions.assumeTrue(a.reason().contains("CPU emulation"),
                 () -> "needs the emulated driver's byte-exact allocations: " + a.reason());
     }
 

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.attnsweep.engine.EngineCase;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,8 +29,7 @@ class CudaFaultTest {
 
     @Test
     void aFaultInTheSecondBatchKeepsTheFirstBatchesRuns(@TempDir Path dir) throws Exception {
-        CudaEngine.Availability a = CudaEngine.probe();
-        Assumptions.assumeTrue(a.available(), () -> "no usable GPU: " + a.reason());
+        CudaEngine.Availability a = EngineCase.assumeCuda();
         Assumptions.assumeTrue(a.reason().startsWith("CPU emulation"), "the fault is injected through the emulated driver: " + a.reason());
         Path out = dir.resolve("sweep");
         Result failed = sweep(out, FAULT_AT);

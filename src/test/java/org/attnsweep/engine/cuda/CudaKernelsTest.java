@@ -137,23 +137,22 @@ class CudaKernelsTest {
     // ---- device and host helpers ------------------------------------------------------------------
 
     private DeviceBuffer dev(float[] host) {
-        DeviceBuffer b = ctx.alloc((long) host.length * Float.BYTES);
-        buffers.add(b);
-        b.put(host, 0);
-        return b;
+        return dev((long) host.length * Float.BYTES, b -> b.put(host, 0));
     }
 
     private DeviceBuffer dev(int[] host) {
-        DeviceBuffer b = ctx.alloc((long) host.length * Integer.BYTES);
-        buffers.add(b);
-        b.put(host, 0);
-        return b;
+        return dev((long) host.length * Integer.BYTES, b -> b.put(host, 0));
     }
 
     private DeviceBuffer dev(double[] host) {
-        DeviceBuffer b = ctx.alloc((long) host.length * Double.BYTES);
+        return dev((long) host.length * Double.BYTES, b -> b.put(host, 0));
+    }
+
+    /** A device buffer of {@code bytes}, filled by {@code put}, freed after the test. */
+    private DeviceBuffer dev(long bytes, java.util.function.Consumer<DeviceBuffer> put) {
+        DeviceBuffer b = ctx.alloc(bytes);
         buffers.add(b);
-        b.put(host, 0);
+        put.accept(b);
         return b;
     }
 

@@ -8,8 +8,8 @@ import java.util.concurrent.CompletableFuture;
 import org.attnsweep.Fixtures;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.EngineCase;
 import org.attnsweep.model.Metric;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,8 +29,7 @@ class CudaPrepareOverlapTest {
 
     @Test
     void aBatchPreparedWhileAnotherStepsTrainsAsOneOpenedAfterIt() throws Exception {
-        CudaEngine.Availability a = CudaEngine.probe();
-        Assumptions.assumeTrue(a.available(), () -> "no usable GPU: " + a.reason());
+        EngineCase.assumeCuda();
         long seed = Fixtures.seed();
         String tag = Fixtures.tag(seed);
         List<RunData> first = FamilyDeviceSetupTest.family(new SplittableRandom(seed), seed, 2).subList(0, 3);

@@ -1,21 +1,21 @@
 package org.attnsweep.engine.cuda;
 
+import static org.attnsweep.Cli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.attnsweep.cli.Main;
+import org.attnsweep.Cli.Result;
+import org.attnsweep.Fixtures;
+import org.attnsweep.engine.EngineCase;
 import org.attnsweep.engine.Formulation;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.sweep.Plan;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,8 +35,7 @@ class CudaSweepAheadTest {
 
     @Test
     void manyBatchesOpenedAheadStoreWhatOneBatchStores(@TempDir Path tmp) throws IOException {
-        CudaEngine.Availability a = CudaEngine.probe();
-        Assumptions.assumeTrue(a.available(), () -> "cuda unavailable: " + a.reason());
+        EngineCase.assumeCuda();
         // The smallest budget, 1 MiB (halved: the host holds two batches), holds a few of these runs.
         long perBatch = (1L << 19) / Plan.runBytes(largest(), Formulation.SPAN);
         int batches = (int) ((RUNS + perBatch - 1) / Math.max(1, perBatch));
@@ -51,12 +50,7 @@ class CudaSweepAheadTest {
 
     /** The sweep's largest run (N = 12). */
     static RunConfig largest() {
-        RunSpec s = new RunSpec();
-        s.d = 400;
-        s.M = 3;
-        s.mk = 16;
-        s.mv = 16;
-        s.N = 12;
+        RunSpec s = Fixtures.shape(400, 3, 16, 16, 12);
         s.testN = 10;
         s.sigma = new double[] {1, 0.5};
         return s.build(0);
@@ -67,10 +61,9 @@ class CudaSweepAheadTest {
         List<String> args = new ArrayList<>(List.of(SWEEP));
         args.addAll(List.of(more));
         args.addAll(List.of("--out", out.toString()));
-        StringWriter o = new StringWriter(), e = new StringWriter();
-        int code = Main.run(args.toArray(String[]::new), new PrintWriter(o, true), new PrintWriter(e, true));
-        assertEquals(0, code, e.toString());
-        return o + "\n" + e;
+        Result r = cli(args.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        return r.out() + "\n" + r.err();
     }
 
     /** The file's lines, sorted (a batch's runs are stored as they finish). */

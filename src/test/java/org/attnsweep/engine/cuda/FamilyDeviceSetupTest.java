@@ -11,12 +11,12 @@ import org.attnsweep.Fixtures;
 import org.attnsweep.data.Family;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.EngineCase;
 import org.attnsweep.engine.reference.ReferenceEngine;
 import org.attnsweep.model.LabelMode;
 import org.attnsweep.model.Metric;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.model.Weights;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,11 +45,7 @@ class FamilyDeviceSetupTest {
 
     static List<RunData> family(SplittableRandom rnd, long seed, int heads) {
         int d = 48, M = 16;
-        RunSpec s = new RunSpec();
-        s.d = d;
-        s.M = M;
-        s.mk = 128;
-        s.mv = 128;
+        RunSpec s = Fixtures.shape(d, M, 128, 128, NS[0]);
         s.sigma = new double[M - 1];
         s.sigma[0] = 1.0 / Math.sqrt(d);
         for (int j = 1; j < M - 1; j++) s.sigma[j] = 0.3 / Math.sqrt(d);
@@ -77,8 +73,7 @@ class FamilyDeviceSetupTest {
 
     @Test
     void familySetUpMatchesOwnSetUpAndReference() {
-        CudaEngine.Availability a = CudaEngine.probe();
-        Assumptions.assumeTrue(a.available(), () -> "no usable GPU: " + a.reason());
+        EngineCase.assumeCuda();
         long seed = Fixtures.seed();
         String tag = Fixtures.tag(seed);
         List<RunData> fam = family(new SplittableRandom(seed), seed);
@@ -140,8 +135,7 @@ class FamilyDeviceSetupTest {
      */
     @Test
     void everyHeadOfAFamilyIsKeptBetweenBatches() {
-        CudaEngine.Availability a = CudaEngine.probe();
-        Assumptions.assumeTrue(a.available(), () -> "no usable GPU: " + a.reason());
+        EngineCase.assumeCuda();
         long seed = Fixtures.seed();
         String tag = Fixtures.tag(seed);
         int H = 3;

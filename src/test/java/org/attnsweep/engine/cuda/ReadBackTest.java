@@ -10,12 +10,12 @@ import java.util.SplittableRandom;
 import org.attnsweep.Fixtures;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.EngineCase;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.model.Weights;
 import org.attnsweep.train.RunResult;
 import org.attnsweep.train.Trainer;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -66,8 +66,7 @@ class ReadBackTest {
 
     @Test
     void stopStepsAndResultsMatchReadingBackEveryStep() {
-        CudaEngine.Availability a = CudaEngine.probe();
-        Assumptions.assumeTrue(a.available(), () -> "no usable GPU: " + a.reason());
+        EngineCase.assumeCuda();
         long seed = Fixtures.seed();
         String tag = Fixtures.tag(seed);
         int R = STEPS.length;
@@ -107,11 +106,7 @@ class ReadBackTest {
                 assertArrayEquals(y.finalMetrics(), x.finalMetrics(), "final metrics of " + at);
                 assertEquals(y.curve().size(), x.curve().size(), "curve length of " + at);
                 for (int i = 0; i < y.curve().size(); i++) assertArrayEquals(y.curve().get(i), x.curve().get(i), "curve row " + i + " of " + at);
-                Weights wx = x.finalWeights(), wy = y.finalWeights();
-                assertArrayEquals(wy.WQ(), wx.WQ(), "W_Q of " + at);
-                assertArrayEquals(wy.WK(), wx.WK(), "W_K of " + at);
-                assertArrayEquals(wy.WV(), wx.WV(), "W_V of " + at);
-                assertArrayEquals(wy.wO(), wx.wO(), "w_O of " + at);
+                Fixtures.assertSameWeights(y.finalWeights(), x.finalWeights(), "of " + at);
                 RunConfig c = runs.get(r).config();
                 if (x.reachedTarget() && x.stopStep() < c.steps() && x.stopStep() % 32 != 0) reached++;
             }
