@@ -107,7 +107,8 @@ final class KernelsF32 {
      * {@link #gather} (row l of D with rowStep M, stride 1; column a with rowStep 1, stride M), bit
      * for bit. Four output rows share each pass over the sample's M source rows ({@link #gather4}),
      * so a source row is loaded once per four output rows instead of once per row; with unit
-     * stride on a machine of 32 vector registers by {@link #gather4Unit}. Rows of one
+     * stride, rows of whole blocks of 4 vectors, on a machine of 32 vector registers by
+     * {@link #gather4Unit}. Rows of one
      * token (a token twice in a sample) add into the same output row one after the other, so a
      * group of four with a repeated token, and the last M mod 4 rows, go row by row.
      */
@@ -116,7 +117,7 @@ final class KernelsF32 {
         for (; r + 4 <= M; r += 4) {
             int j0 = map[mo + r], j1 = map[mo + r + 1], j2 = map[mo + r + 2], j3 = map[mo + r + 3];
             boolean distinct = j0 != j1 && j0 != j2 && j0 != j3 && j1 != j2 && j1 != j3 && j2 != j3;
-            if (distinct && stride == 1 && WIDE_GATHER) {
+            if (distinct && stride == 1 && WIDE_GATHER && m % (4 * L) == 0) {
                 gather4Unit(out, j0 * m, j1 * m, j2 * m, j3 * m, coef, r * rowStep, rowStep, src, map, mo, M, m);
             } else if (distinct) {
                 gather4(out, j0 * m, j1 * m, j2 * m, j3 * m, coef, r * rowStep, rowStep, stride, src, map, mo, M, m);
@@ -413,13 +414,14 @@ final class KernelsF32 {
      * source token's row offset and the four coefficients then serve 16 fmas instead of gather4's 8,
      * and the coefficients' index is the loop variable plus an invariant, whose bounds checks C2
      * takes out of the loop (gather4's stride is a parameter: its compiled loop checks every
-     * coefficient load). Every element is the same fma chain over t in order as in {@link #gather}.
+     * coefficient load). Rows of m a multiple of 4L (m_k = 128, 256, 512, ...: whole blocks, no
+     * tails; gatherRows takes gather4 for other widths). Every element is the same fma chain over
+     * t in order as in {@link #gather}.
      */
     private static void gather4Unit(float[] out, int o0, int o1, int o2, int o3, float[] coef, int c, int rowStep,
                                     float[] src, int[] map, int mo, int M, int m) {
         int c1 = c + rowStep, c2 = c1 + rowStep, c3 = c2 + rowStep;
-        int i = 0;
-        for (int bound = m - m % (4 * L); i < bound; i += 4 * L) {
+        for (int i = 0; i < m; i += 4 * L) {
             FloatVector a0 = FloatVector.fromArray(S, out, o0 + i), b0 = FloatVector.fromArray(S, out, o0 + i + L);
             FloatVector d0 = FloatVector.fromArray(S, out, o0 + i + 2 * L), e0 = FloatVector.fromArray(S, out, o0 + i + 3 * L);
             FloatVector a1 = FloatVector.fromArray(S, out, o1 + i), b1 = FloatVector.fromArray(S, out, o1 + i + L);
@@ -470,36 +472,6 @@ final class KernelsF32 {
             d3.intoArray(out, o3 + i + 2 * L);
             e3.intoArray(out, o3 + i + 3 * L);
         }
-        // The last m mod 4L columns: one vector of each row at a time, then scalars.
-        for (int bound = S.loopBound(m); i < bound; i += L) {
-            FloatVector a0 = FloatVector.fromArray(S, out, o0 + i), a1 = FloatVector.fromArray(S, out, o1 + i);
-            FloatVector a2 = FloatVector.fromArray(S, out, o2 + i), a3 = FloatVector.fromArray(S, out, o3 + i);
-            for (int t = 0; t < M; t++) {
-                FloatVector v = FloatVector.fromArray(S, src, map[mo + t] * m + i);
-                a0 = v.fma(FloatVector.broadcast(S, coef[c + t]), a0);
-                a1 = v.fma(FloatVector.broadcast(S, coef[c1 + t]), a1);
-                a2 = v.fma(FloatVector.broadcast(S, coef[c2 + t]), a2);
-                a3 = v.fma(FloatVector.broadcast(S, coef[c3 + t]), a3);
-            }
-            a0.intoArray(out, o0 + i);
-            a1.intoArray(out, o1 + i);
-            a2.intoArray(out, o2 + i);
-            a3.intoArray(out, o3 + i);
-        }
-        for (; i < m; i++) {
-            float a0 = out[o0 + i], a1 = out[o1 + i], a2 = out[o2 + i], a3 = out[o3 + i];
-            for (int t = 0; t < M; t++) {
-                float v = src[map[mo + t] * m + i];
-                a0 = Math.fma(v, coef[c + t], a0);
-                a1 = Math.fma(v, coef[c1 + t], a1);
-                a2 = Math.fma(v, coef[c2 + t], a2);
-                a3 = Math.fma(v, coef[c3 + t], a3);
-            }
-            out[o0 + i] = a0;
-            out[o1 + i] = a1;
-            out[o2 + i] = a2;
-            out[o3 + i] = a3;
-        }
     }
 
     /**
@@ -532,7 +504,7 @@ final class KernelsF32 {
                 gemm(out, 1e-3f, a, 0, 3, b, 0, rows, 3, m);
                 gather(out, 0, a, 0, 1 + k % 2 * (M - 1), b, map, 0, M, m);
                 gatherRows(out, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, k % 3 == 0 ? twice : map, 0, M, mg);
-                gatherRows(out, a, M, 1, b, map, 0, M, m);   // width m: gather4Unit's blocks of 4 vectors too
+                gatherRows(out, a, M, 1, b, map, 0, M, 8 * L);   // width 8L: gather4Unit's blocks of 4 vectors too
                 sampleScores(out, 0, a, b, map, 0, M, mk, lanes);
                 rowPanel(out, 0, a, k % 2 == 0 ? null : map, 0, 3, 1 + k % 2, b, 0, k % 3 == 0 ? 3 : L * (1 + k % 2), k % 2 == 0 ? rows : 1 + k % 8, 3,
                         L * (1 + k % 2));
