@@ -456,7 +456,8 @@ class MicroKernelTest {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int trial = 0; trial < 200; trial++) {
-            int M = 2 + rnd.nextInt(15), m = SIZES[rnd.nextInt(SIZES.length)] + rnd.nextInt(3);
+            // A third of the widths whole blocks of 4 vectors (m_k = 128, 256, 512, ...), which take gatherRows' wide block.
+            int M = 2 + rnd.nextInt(15), m = trial % 3 == 0 ? 4 * k.lanes() * (1 + rnd.nextInt(4)) : SIZES[rnd.nextInt(SIZES.length)] + rnd.nextInt(3);
             boolean rows = rnd.nextBoolean();
             int rowStep = rows ? M : 1, stride = rows ? 1 : M;
             // P from 1 (every token the same) to 2M (mostly distinct), and sometimes a map of distinct tokens.
