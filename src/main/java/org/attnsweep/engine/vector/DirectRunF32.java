@@ -58,6 +58,14 @@ final class DirectRunF32 extends AttentionRunF32 {
     final float[][] E;         // C·M×d_p  per piece likewise: E_n = D_n X_n for the chunk's samples, row l of sample s the α contribution Σ_a D_la x_a (bilinear only)
     final float[] colSums;     // N×M    g_n/M·Σ_l S_la of every sample of the step, γ's terms (bilinear only)
     final float[] gm;          // N      g_n/M of this step's samples (bilinear only)
+    /**
+     * Whether the forward pass does the gradient's work too, chunk by chunk while the chunk's
+     * scores, softmax and tokens are in cache ({@link #forwardGroups}): with bilinear scores, one
+     * head (f_n is then this head's f_h, final once its sample's forward is done) and full-batch GD
+     * (g_n = ℓ'(y_n f_n)/N needs nothing else). The update then only sums the parts. The same
+     * chunks and groups in the same order: the same bits as the gradient taken after the loss.
+     */
+    final boolean fused;
     /** Tokens per block of the gradient GEMMs: a 256×m_k block of α is 64 KiB at m_k = 64 in float32. */
     static final int TOKEN_BLOCK = 256;
     /**
@@ -125,6 +133,7 @@ final class DirectRunF32 extends AttentionRunF32 {
         E = bilinear ? new float[GRADIENT_GROUPS][] : null;
         colSums = bilinear ? new float[N * M] : null;
         gm = bilinear ? new float[N] : null;
+        fused = bilinear && c.heads() == 1 && order == null;
     }
 
     /**
@@ -201,14 +210,20 @@ final class DirectRunF32 extends AttentionRunF32 {
      */
     private void forwardGroups(int from, int to) {
         int C = SAMPLE_CHUNK, chunks = (N + C - 1) / C, w = C * M;
-        float[] Kc = pieceScratch(from);
-        for (int ch = from * chunks / GRADIENT_GROUPS, end = to * chunks / GRADIENT_GROUPS; ch < end; ch++) {
-            java.util.Arrays.fill(Kc, 0, d * w, 0);
-            KernelsF32.gemm(Kc, 1, square, 0, d, Xt, ch * d * w, d, d, w);
-            for (int n = ch * C; n < Math.min(N, (ch + 1) * C); n++) {
-                int base = n * M, z0 = base * mp;
-                KernelsF32.rowPanel(Sm, z0, Kc, null, (n - ch * C) * M, 1, w, Xt, sampleColumn(n, d, M), w, M, d, mp);
-                fh[n] = KernelsF32.softmaxColumns(Sm, z0, u, map, base, M, mp, ubar, n * mp) / M;
+        float[] Kc = pieceScratch(from), Dt = this.Dt[from];
+        float invM = (float) (1.0 / M);
+        for (int grp = from; grp < to; grp++) {
+            if (fused) java.util.Arrays.fill(Gg[grp], 0);
+            for (int ch = grp * chunks / GRADIENT_GROUPS, end = (grp + 1) * chunks / GRADIENT_GROUPS; ch < end; ch++) {
+                java.util.Arrays.fill(Kc, 0, d * w, 0);
+                KernelsF32.gemm(Kc, 1, square, 0, d, Xt, ch * d * w, d, d, w);
+                for (int n = ch * C; n < Math.min(N, (ch + 1) * C); n++) {
+                    int base = n * M, z0 = base * mp;
+                    KernelsF32.rowPanel(Sm, z0, Kc, null, (n - ch * C) * M, 1, w, Xt, sampleColumn(n, d, M), w, M, d, mp);
+                    fh[n] = KernelsF32.softmaxColumns(Sm, z0, u, map, base, M, mp, ubar, n * mp) / M;
+                    if (fused) gm[n] = (float) loss.sampleGradient(y[n], f[n], N) * invM;
+                }
+                if (fused) gradientChunk(ch, Gg[grp], Kc, Dt);   // Kc done with: it becomes E_c
             }
         }
     }
@@ -244,11 +259,13 @@ final class DirectRunF32 extends AttentionRunF32 {
     private void gradientCore() {
         float invM = (float) (1.0 / M);
         int B = batchSamples();
-        for (int n = 0; n < N; n++) {
-            gm[n] = inBatch != null && !inBatch[n] ? 0 : (float) loss.sampleGradient(y[n], f[n], B) * invM;
+        if (!fused) {
+            for (int n = 0; n < N; n++) {
+                gm[n] = inBatch != null && !inBatch[n] ? 0 : (float) loss.sampleGradient(y[n], f[n], B) * invM;
+            }
+            if (par.ways == 1) gradientGroups(0, GRADIENT_GROUPS);
+            else par.rows(GRADIENT_GROUPS, 1, this::gradientGroups);
         }
-        if (par.ways == 1) gradientGroups(0, GRADIENT_GROUPS);
-        else par.rows(GRADIENT_GROUPS, 1, this::gradientGroups);
         java.util.Arrays.fill(Gm, 0);
         for (float[] part : Gg) KernelsF32.axpy(1, part, 0, Gm, 0, d * dp);
         java.util.Arrays.fill(gamma, 0);
@@ -265,34 +282,41 @@ final class DirectRunF32 extends AttentionRunF32 {
      * or past N), then Γ_g += X_cᵀ E_c; and each of its samples' γ terms g/M·Σ_l S_la into colSums.
      */
     private void gradientGroups(int from, int to) {
-        int C = SAMPLE_CHUNK, chunks = (N + C - 1) / C;
+        int chunks = (N + SAMPLE_CHUNK - 1) / SAMPLE_CHUNK;
         float[] E = pieceScratch(from), Dt = this.Dt[from];
         for (int grp = from; grp < to; grp++) {
-            float[] Gg = this.Gg[grp];
-            java.util.Arrays.fill(Gg, 0);
-            for (int ch = grp * chunks / GRADIENT_GROUPS, end = (grp + 1) * chunks / GRADIENT_GROUPS; ch < end; ch++) {
-                java.util.Arrays.fill(E, 0);
-                for (int n = ch * C; n < Math.min(N, (ch + 1) * C); n++) {
-                    if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, its rows of E stay zero
-                    int base = n * M, z0 = base * mp;
-                    float g = gm[n];
-                    for (int c = 0; c < mp; c += KernelsF32.L) {
-                        var ub = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, ubar, n * mp + c);
-                        for (int a = 0; a < M; a++) {
-                            var s = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, Sm, z0 + a * mp + c);
-                            s.mul(g).mul(ub.neg().add(u[map[base + a]])).intoArray(Dt, a * mp + c);
-                        }
-                    }
-                    for (int a = 0; a < M; a++) {
-                        float sum = 0;
-                        for (int l = 0; l < M; l++) sum += Sm[z0 + a * mp + l];
-                        colSums[base + a] = g * sum;
-                    }
-                    KernelsF32.gatherRowsTo(E, (n - ch * C) * M * dp, Dt, 1, mp, K, map, base, M, dp);
-                }
-                KernelsF32.gemm(Gg, 1, Xt, ch * d * C * M, C * M, E, 0, d, C * M, dp);
-            }
+            java.util.Arrays.fill(Gg[grp], 0);
+            for (int ch = grp * chunks / GRADIENT_GROUPS, end = (grp + 1) * chunks / GRADIENT_GROUPS; ch < end; ch++) gradientChunk(ch, Gg[grp], E, Dt);
         }
+    }
+
+    /**
+     * Chunk ch's part of Γ_g and γ's terms, from its samples' g_n/M in {@link #gm}: each sample's D
+     * by columns into Dt, its γ terms g/M·Σ_l S_la into colSums and E_n = D_n X_n into its rows of E
+     * (E_c, C·M×d_p, zero for samples outside the batch or past N), then Γ_g += X_cᵀ E_c.
+     */
+    private void gradientChunk(int ch, float[] Gg, float[] E, float[] Dt) {
+        int C = SAMPLE_CHUNK;
+        java.util.Arrays.fill(E, 0);
+        for (int n = ch * C; n < Math.min(N, (ch + 1) * C); n++) {
+            if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, its rows of E stay zero
+            int base = n * M, z0 = base * mp;
+            float g = gm[n];
+            for (int c = 0; c < mp; c += KernelsF32.L) {
+                var ub = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, ubar, n * mp + c);
+                for (int a = 0; a < M; a++) {
+                    var s = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, Sm, z0 + a * mp + c);
+                    s.mul(g).mul(ub.neg().add(u[map[base + a]])).intoArray(Dt, a * mp + c);
+                }
+            }
+            for (int a = 0; a < M; a++) {
+                float sum = 0;
+                for (int l = 0; l < M; l++) sum += Sm[z0 + a * mp + l];
+                colSums[base + a] = g * sum;
+            }
+            KernelsF32.gatherRowsTo(E, (n - ch * C) * M * dp, Dt, 1, mp, K, map, base, M, dp);
+        }
+        KernelsF32.gemm(Gg, 1, Xt, ch * d * C * M, C * M, E, 0, d, C * M, dp);
     }
 
     @Override
