@@ -254,7 +254,8 @@ final class DirectRunF32 extends AttentionRunF32 {
      * order of g, and γ_{j_a} += g/M·Σ_l S_la in order of samples. The {@link #GRADIENT_GROUPS}
      * groups are split over the run's threads, each sample's work done once by one thread, and
      * nothing a thread sums depends on which thread it is or how many there are, so neither do
-     * the bits; no P×d_p α is written, cleared or read back.
+     * the bits; no P×d_p α is written, cleared or read back. Where the run is {@link #fused}, the
+     * forward pass has already done the groups' work: only the sums are left here.
      */
     private void gradientCore() {
         float invM = (float) (1.0 / M);
