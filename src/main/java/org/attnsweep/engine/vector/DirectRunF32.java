@@ -24,7 +24,7 @@ import org.attnsweep.model.Weights;
  *
  * <p>Where d is small against m_k (image patches: d = 49, m_k = 64) the scores go through the d×d
  * matrix A = W_QᵀW_K instead (docs/math.md §7, bilinear scores): z_la = x_l·(A x_a), so the keys
- * are k'_j = A t_j (one GEMM, K' = T Aᵀ) and the queries the fixed tokens, the one gather
+ * are k'_j = A t_j (GEMMs, K'_cᵀ = A X_cᵀ chunk by chunk in the step) and the queries the fixed tokens, the one gather
  * α = Σ D_la x_a gives Γ = Σ D_la x_l x_aᵀ = Tᵀα, and ∇W_Q = W_K Γᵀ, ∇W_K = W_Q Γ: about 2·d²·P +
  * 2·N·M²·d multiply-adds, the same GD reassociated. {@link CostModel#bilinear} chooses, per run,
  * the order with fewer multiply-adds.
@@ -49,7 +49,7 @@ final class DirectRunF32 extends AttentionRunF32 {
     final int dp;              // d_p: d rounded up to whole vectors, the width of the bilinear rows (0 without)
     final float[] Tp;          // P×d_p  the tokens with zero columns past d: the keys k_j (bilinear only; shared by the heads)
     final float[] A, Gm;       // d×d_p  Aᵀ = W_KᵀW_Q (A = W_QᵀW_K) and Γ = Tᵀα, zero past column d (bilinear only)
-    final float[] GmT;         // d×d    Γᵀ (bilinear only)
+    final float[] square;      // d×d    A during the forward (its keys are A X_cᵀ), Γᵀ during the update (bilinear only)
     final float[] WQ, gQt;     // m_k×d_p W_Q, zero past column d, and d×m_k the step's ∇W_Qᵀ (bilinear only)
     final int mp;              // M_p: M rounded up to whole vectors, the lanes of a column of scores (bilinear only)
     final float[] Xt;          // ⌈N/C⌉×d×C·M  each chunk of C samples' tokens transposed, X_cᵀ, then M_p zeros (bilinear only; shared by the heads)
@@ -58,6 +58,14 @@ final class DirectRunF32 extends AttentionRunF32 {
     final float[][] E;         // C·M×d_p  per piece likewise: E_n = D_n X_n for the chunk's samples, row l of sample s the α contribution Σ_a D_la x_a (bilinear only)
     final float[] colSums;     // N×M    g_n/M·Σ_l S_la of every sample of the step, γ's terms (bilinear only)
     final float[] gm;          // N      g_n/M of this step's samples (bilinear only)
+    /**
+     * Whether the forward pass does the gradient's work too, chunk by chunk while the chunk's
+     * scores, softmax and tokens are in cache ({@link #forwardGroups}): with bilinear scores, one
+     * head (f_n is then this head's f_h, final once its sample's forward is done) and full-batch GD
+     * (g_n = ℓ'(y_n f_n)/N needs nothing else). The update then only sums the parts. The same
+     * chunks and groups in the same order: the same bits as the gradient taken after the loss.
+     */
+    final boolean fused;
     /** Tokens per block of the gradient GEMMs: a 256×m_k block of α is 64 KiB at m_k = 64 in float32. */
     static final int TOKEN_BLOCK = 256;
     /**
@@ -117,7 +125,7 @@ final class DirectRunF32 extends AttentionRunF32 {
         r = new float[d];
         A = bilinear ? new float[d * dp] : null;
         Gm = bilinear ? new float[d * dp] : null;
-        GmT = bilinear ? new float[d * d] : null;
+        square = bilinear ? new float[d * d] : null;
         WQ = bilinear ? new float[mk * dp] : null;
         gQt = bilinear ? new float[d * mk] : null;
         Gg = bilinear ? new float[GRADIENT_GROUPS][d * dp] : null;
@@ -125,6 +133,7 @@ final class DirectRunF32 extends AttentionRunF32 {
         E = bilinear ? new float[GRADIENT_GROUPS][] : null;
         colSums = bilinear ? new float[N * M] : null;
         gm = bilinear ? new float[N] : null;
+        fused = bilinear && c.heads() == 1 && order == null;
     }
 
     /**
@@ -170,22 +179,70 @@ final class DirectRunF32 extends AttentionRunF32 {
 
     @Override
     void forward() {
-        project();
-        if (!bilinear) attentionForward();
-        else if (par.ways == 1) columnsForward(0, N);
-        else par.rows(N, SAMPLE_GRAIN, this::columnsForward);
+        if (!bilinear) {
+            project();
+            attentionForward();
+            return;
+        }
+        scalarizeWeights();
+        bilinearWeights();
+        int blocks = (P + KEY_BLOCK - 1) / KEY_BLOCK;
+        if (par.ways == 1) {
+            values(0, blocks);
+            forwardGroups(0, GRADIENT_GROUPS);
+        } else {
+            par.rows(blocks, 1, this::values);
+            par.rows(GRADIENT_GROUPS, 1, this::forwardGroups);
+        }
     }
 
     /**
-     * attention_forward of samples [from, to) with bilinear scores, by columns: z_la = k'_{j_a}·x_l
-     * for a column a of L queries at a time, then the lane-wise softmax, ū and f_h.
+     * attention_forward with bilinear scores for the samples of groups [from, to) (the groups of
+     * {@link #gradientGroups}, so a thread's piece is the same and so is its scratch), chunk by
+     * chunk: the chunk's keys by columns, K'_cᵀ = A X_cᵀ (d×C·M: k'_{j} = A t_j for each token
+     * position of its C samples, one GEMM from the transposed tokens in {@link #Xt}, into the
+     * piece's scratch, d·C·M ≤ C·M·d_p floats: 12.5 KiB at d = 49, M = 16, in L1 for the scores
+     * that follow), then per sample z_la = Σ_i K'_cᵀ[i, s·M + a]·X_nᵀ[i, l] for a column a of L
+     * queries at a time, the lane-wise softmax, ū and f_h. K' itself (P×d_p) is neither written nor
+     * read back (the evaluation makes its own, {@link #project}): every key k'_{j_a} is the fma
+     * chain over i in order that K' = T Aᵀ gives, so the bits are the same, and the step no longer
+     * streams P×d_p floats out to memory and back in.
      */
-    private void columnsForward(int from, int to) {
-        for (int n = from; n < to; n++) {
-            int base = n * M, z0 = base * mp;
-            KernelsF32.rowPanel(Sm, z0, Q, map, base, dp, 1, Xt, sampleColumn(n, d, M), SAMPLE_CHUNK * M, M, d, mp);
-            fh[n] = KernelsF32.softmaxColumns(Sm, z0, u, map, base, M, mp, ubar, n * mp) / M;
+    private void forwardGroups(int from, int to) {
+        int C = SAMPLE_CHUNK, chunks = (N + C - 1) / C, w = C * M;
+        float[] Kc = pieceScratch(from), Dt = this.Dt[from];
+        float invM = (float) (1.0 / M);
+        for (int grp = from; grp < to; grp++) {
+            if (fused) java.util.Arrays.fill(Gg[grp], 0);
+            for (int ch = grp * chunks / GRADIENT_GROUPS, end = (grp + 1) * chunks / GRADIENT_GROUPS; ch < end; ch++) {
+                java.util.Arrays.fill(Kc, 0, d * w, 0);
+                KernelsF32.gemm(Kc, 1, square, 0, d, Xt, ch * d * w, d, d, w);
+                for (int n = ch * C; n < Math.min(N, (ch + 1) * C); n++) {
+                    int base = n * M, z0 = base * mp;
+                    KernelsF32.rowPanel(Sm, z0, Kc, null, (n - ch * C) * M, 1, w, Xt, sampleColumn(n, d, M), w, M, d, mp);
+                    fh[n] = KernelsF32.softmaxColumns(Sm, z0, u, map, base, M, mp, ubar, n * mp) / M;
+                    if (fused) gm[n] = (float) loss.sampleGradient(y[n], f[n], N) * invM;
+                }
+                if (fused) gradientChunk(ch, Gg[grp], Kc, Dt);   // Kc done with: it becomes E_c
+            }
         }
+    }
+
+    /**
+     * The E scratch of the thread piece that starts at group {@code from} (C·M×d_p, with D's M×M_p
+     * beside it), made at the piece's first use: the forward's K'_cᵀ and the gradient's E_c.
+     */
+    private float[] pieceScratch(int from) {
+        if (E[from] == null) {
+            Dt[from] = new float[M * mp];
+            E[from] = new float[SAMPLE_CHUNK * M * dp];
+        }
+        return E[from];
+    }
+
+    /** u_j = t_j·vo for the tokens of blocks [from, to) of {@link #KEY_BLOCK} (fixed, whatever the threads). */
+    private void values(int from, int to) {
+        for (int j = from * KEY_BLOCK, e = Math.min(P, to * KEY_BLOCK); j < e; j++) u[j] = dot(T, j * d, vo, 0, d);
     }
 
     /**
@@ -197,16 +254,19 @@ final class DirectRunF32 extends AttentionRunF32 {
      * order of g, and γ_{j_a} += g/M·Σ_l S_la in order of samples. The {@link #GRADIENT_GROUPS}
      * groups are split over the run's threads, each sample's work done once by one thread, and
      * nothing a thread sums depends on which thread it is or how many there are, so neither do
-     * the bits; no P×d_p α is written, cleared or read back.
+     * the bits; no P×d_p α is written, cleared or read back. Where the run is {@link #fused}, the
+     * forward pass has already done the groups' work: only the sums are left here.
      */
     private void gradientCore() {
         float invM = (float) (1.0 / M);
         int B = batchSamples();
-        for (int n = 0; n < N; n++) {
-            gm[n] = inBatch != null && !inBatch[n] ? 0 : (float) loss.sampleGradient(y[n], f[n], B) * invM;
+        if (!fused) {
+            for (int n = 0; n < N; n++) {
+                gm[n] = inBatch != null && !inBatch[n] ? 0 : (float) loss.sampleGradient(y[n], f[n], B) * invM;
+            }
+            if (par.ways == 1) gradientGroups(0, GRADIENT_GROUPS);
+            else par.rows(GRADIENT_GROUPS, 1, this::gradientGroups);
         }
-        if (par.ways == 1) gradientGroups(0, GRADIENT_GROUPS);
-        else par.rows(GRADIENT_GROUPS, 1, this::gradientGroups);
         java.util.Arrays.fill(Gm, 0);
         for (float[] part : Gg) KernelsF32.axpy(1, part, 0, Gm, 0, d * dp);
         java.util.Arrays.fill(gamma, 0);
@@ -223,38 +283,41 @@ final class DirectRunF32 extends AttentionRunF32 {
      * or past N), then Γ_g += X_cᵀ E_c; and each of its samples' γ terms g/M·Σ_l S_la into colSums.
      */
     private void gradientGroups(int from, int to) {
-        int C = SAMPLE_CHUNK, chunks = (N + C - 1) / C;
-        if (E[from] == null) {
-            Dt[from] = new float[M * mp];
-            E[from] = new float[SAMPLE_CHUNK * M * dp];
-        }
-        float[] Dt = this.Dt[from], E = this.E[from];
+        int chunks = (N + SAMPLE_CHUNK - 1) / SAMPLE_CHUNK;
+        float[] E = pieceScratch(from), Dt = this.Dt[from];
         for (int grp = from; grp < to; grp++) {
-            float[] Gg = this.Gg[grp];
-            java.util.Arrays.fill(Gg, 0);
-            for (int ch = grp * chunks / GRADIENT_GROUPS, end = (grp + 1) * chunks / GRADIENT_GROUPS; ch < end; ch++) {
-                java.util.Arrays.fill(E, 0);
-                for (int n = ch * C; n < Math.min(N, (ch + 1) * C); n++) {
-                    if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, its rows of E stay zero
-                    int base = n * M, z0 = base * mp;
-                    float g = gm[n];
-                    for (int c = 0; c < mp; c += KernelsF32.L) {
-                        var ub = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, ubar, n * mp + c);
-                        for (int a = 0; a < M; a++) {
-                            var s = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, Sm, z0 + a * mp + c);
-                            s.mul(g).mul(ub.neg().add(u[map[base + a]])).intoArray(Dt, a * mp + c);
-                        }
-                    }
-                    for (int a = 0; a < M; a++) {
-                        float sum = 0;
-                        for (int l = 0; l < M; l++) sum += Sm[z0 + a * mp + l];
-                        colSums[base + a] = g * sum;
-                    }
-                    KernelsF32.gatherRowsTo(E, (n - ch * C) * M * dp, Dt, 1, mp, K, map, base, M, dp);
-                }
-                KernelsF32.gemm(Gg, 1, Xt, ch * d * C * M, C * M, E, 0, d, C * M, dp);
-            }
+            java.util.Arrays.fill(Gg[grp], 0);
+            for (int ch = grp * chunks / GRADIENT_GROUPS, end = (grp + 1) * chunks / GRADIENT_GROUPS; ch < end; ch++) gradientChunk(ch, Gg[grp], E, Dt);
         }
+    }
+
+    /**
+     * Chunk ch's part of Γ_g and γ's terms, from its samples' g_n/M in {@link #gm}: each sample's D
+     * by columns into Dt, its γ terms g/M·Σ_l S_la into colSums and E_n = D_n X_n into its rows of E
+     * (E_c, C·M×d_p, zero for samples outside the batch or past N), then Γ_g += X_cᵀ E_c.
+     */
+    private void gradientChunk(int ch, float[] Gg, float[] E, float[] Dt) {
+        int C = SAMPLE_CHUNK;
+        java.util.Arrays.fill(E, 0);
+        for (int n = ch * C; n < Math.min(N, (ch + 1) * C); n++) {
+            if (inBatch != null && !inBatch[n]) continue;   // outside the batch: g_n = 0, its rows of E stay zero
+            int base = n * M, z0 = base * mp;
+            float g = gm[n];
+            for (int c = 0; c < mp; c += KernelsF32.L) {
+                var ub = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, ubar, n * mp + c);
+                for (int a = 0; a < M; a++) {
+                    var s = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, Sm, z0 + a * mp + c);
+                    s.mul(g).mul(ub.neg().add(u[map[base + a]])).intoArray(Dt, a * mp + c);
+                }
+            }
+            for (int a = 0; a < M; a++) {
+                float sum = 0;
+                for (int l = 0; l < M; l++) sum += Sm[z0 + a * mp + l];
+                colSums[base + a] = g * sum;
+            }
+            KernelsF32.gatherRowsTo(E, (n - ch * C) * M * dp, Dt, 1, mp, K, map, base, M, dp);
+        }
+        KernelsF32.gemm(Gg, 1, Xt, ch * d * C * M, C * M, E, 0, d, C * M, dp);
     }
 
     @Override
@@ -267,14 +330,13 @@ final class DirectRunF32 extends AttentionRunF32 {
     /**
      * The attention's rows at the current weights: Q = T W_Qᵀ, K = T W_Kᵀ (P×m_k), or with bilinear
      * scores Q = T Aᵀ (P×d_p: the keys k'_j = A t_j, A = W_QᵀW_K, held transposed in {@link #A}) and
-     * K = T as it is; and u = T (W_Vᵀ w_O).
+     * K = T as it is; and u = T (W_Vᵀ w_O). The projected order's step and the evaluation take it;
+     * the bilinear step makes its keys chunk by chunk instead ({@link #forwardGroups}), the same bits.
      */
     void project() {
         scalarizeWeights();
         if (bilinear) {
-            transposeInto(WQt, d, mk, WQ, dp);
-            java.util.Arrays.fill(A, 0);
-            gemm(A, 1, WKt, WQ, d, mk, dp);   // Aᵀ = W_Kᵀ W_Q
+            bilinearWeights();
             int blocks = (P + KEY_BLOCK - 1) / KEY_BLOCK;
             if (par.ways == 1) keys(0, blocks);
             else par.rows(blocks, 1, this::keys);
@@ -303,6 +365,24 @@ final class DirectRunF32 extends AttentionRunF32 {
         }
     }
 
+    /**
+     * Aᵀ = W_KᵀW_Q (d×d_p, zero past column d) and A itself (d×d, in {@link #square}: the forward's keys
+     * are A X_cᵀ), at the current weights.
+     */
+    private void bilinearWeights() {
+        transposeInto(WQt, d, mk, WQ, dp);
+        java.util.Arrays.fill(A, 0);
+        gemm(A, 1, WKt, WQ, d, mk, dp);
+        transposeSquare(A, dp, square, d);
+    }
+
+    /** out (d×d) = the transpose of x's first d columns, x's d rows {@code ldx} apart (Aᵀ → A, Γ → Γᵀ). */
+    private static void transposeSquare(float[] x, int ldx, float[] out, int d) {
+        for (int i = 0; i < d; i++) {
+            for (int j = 0; j < d; j++) out[j * d + i] = x[i * ldx + j];
+        }
+    }
+
     /** out = xᵀ for x rows×cols, into a held array of cols rows {@code stride} ≥ rows apart (the rest untouched). */
     private static void transposeInto(float[] x, int rows, int cols, float[] out, int stride) {
         for (int i = 0; i < rows; i++) {
@@ -325,10 +405,8 @@ final class DirectRunF32 extends AttentionRunF32 {
             // Γ = Tᵀα (d×d, from gradientCore); ∇W_Qᵀ = Γ W_Kᵀ and ∇W_Kᵀ = Γᵀ W_Qᵀ, both at the weights before the step.
             java.util.Arrays.fill(gQt, 0);
             gemm(gQt, 1, Gm, dp, WKt, d, d, mk);
-            for (int i = 0; i < d; i++) {   // Γᵀ from Γ's first d columns (its rows are d_p apart)
-                for (int j = 0; j < d; j++) GmT[j * d + i] = Gm[i * dp + j];
-            }
-            gemm(WKt, -eta, GmT, WQt, d, d, mk);
+            transposeSquare(Gm, dp, square, d);
+            gemm(WKt, -eta, square, WQt, d, d, mk);
             axpy(-eta, gQt, 0, WQt, 0, d * mk);
         } else {
             tokenGemm(WQt, -eta, alpha, mk);

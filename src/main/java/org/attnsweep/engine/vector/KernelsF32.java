@@ -143,15 +143,75 @@ final class KernelsF32 {
     }
 
     /**
+     * Whether the vector registers number 32 (AVX-512, where the preferred species is 512 bits wide)
+     * rather than AVX2's 16: {@link #gather4} then holds a 4-row × 4-vector block (21 registers).
+     */
+    private static final boolean REGISTERS_32 = S.vectorBitSize() >= 512;
+
+    /**
      * {@link #gather} for four distinct output rows o0..o3 whose coefficients start at c, c + rowStep,
-     * c + 2·rowStep, c + 3·rowStep: 2 vectors of each row in registers (8 accumulators, 4 broadcast
-     * coefficients and the source vector: within AVX2's 16 registers), each source vector loaded
-     * once for the four rows. Every element is the same fma chain over t in order as in {@link #gather}.
+     * c + 2·rowStep, c + 3·rowStep, each source vector loaded once for the four rows. With 32 vector
+     * registers, 4 vectors of each row first (16 accumulators, 4 broadcast coefficients and the
+     * source vector: 4 broadcasts and 4 loads per 16 fmas, where 2 vectors a row take 4 and 2 per
+     * 8: the direct step's E_n = D_n X_n at d_p = 4·L is one such block per row group); then 2
+     * vectors a row (8 accumulators: within AVX2's 16 registers), 1, and the scalar tail. Every
+     * element is the same fma chain over t in order as in {@link #gather}.
      */
     private static void gather4(float[] out, int o0, int o1, int o2, int o3, float[] coef, int c, int rowStep, int stride,
                                 float[] src, int[] map, int mo, int M, int m) {
         int c1 = c + rowStep, c2 = c1 + rowStep, c3 = c2 + rowStep;
         int i = 0;
+        for (int bound = REGISTERS_32 ? m - m % (4 * L) : 0; i < bound; i += 4 * L) {
+            FloatVector a0 = FloatVector.fromArray(S, out, o0 + i), b0 = FloatVector.fromArray(S, out, o0 + i + L);
+            FloatVector e0 = FloatVector.fromArray(S, out, o0 + i + 2 * L), h0 = FloatVector.fromArray(S, out, o0 + i + 3 * L);
+            FloatVector a1 = FloatVector.fromArray(S, out, o1 + i), b1 = FloatVector.fromArray(S, out, o1 + i + L);
+            FloatVector e1 = FloatVector.fromArray(S, out, o1 + i + 2 * L), h1 = FloatVector.fromArray(S, out, o1 + i + 3 * L);
+            FloatVector a2 = FloatVector.fromArray(S, out, o2 + i), b2 = FloatVector.fromArray(S, out, o2 + i + L);
+            FloatVector e2 = FloatVector.fromArray(S, out, o2 + i + 2 * L), h2 = FloatVector.fromArray(S, out, o2 + i + 3 * L);
+            FloatVector a3 = FloatVector.fromArray(S, out, o3 + i), b3 = FloatVector.fromArray(S, out, o3 + i + L);
+            FloatVector e3 = FloatVector.fromArray(S, out, o3 + i + 2 * L), h3 = FloatVector.fromArray(S, out, o3 + i + 3 * L);
+            for (int t = 0; t < M; t++) {
+                int x = map[mo + t] * m + i, ct = t * stride;
+                FloatVector w0 = FloatVector.broadcast(S, coef[c + ct]), w1 = FloatVector.broadcast(S, coef[c1 + ct]);
+                FloatVector w2 = FloatVector.broadcast(S, coef[c2 + ct]), w3 = FloatVector.broadcast(S, coef[c3 + ct]);
+                FloatVector v = FloatVector.fromArray(S, src, x);
+                a0 = v.fma(w0, a0);
+                a1 = v.fma(w1, a1);
+                a2 = v.fma(w2, a2);
+                a3 = v.fma(w3, a3);
+                v = FloatVector.fromArray(S, src, x + L);
+                b0 = v.fma(w0, b0);
+                b1 = v.fma(w1, b1);
+                b2 = v.fma(w2, b2);
+                b3 = v.fma(w3, b3);
+                v = FloatVector.fromArray(S, src, x + 2 * L);
+                e0 = v.fma(w0, e0);
+                e1 = v.fma(w1, e1);
+                e2 = v.fma(w2, e2);
+                e3 = v.fma(w3, e3);
+                v = FloatVector.fromArray(S, src, x + 3 * L);
+                h0 = v.fma(w0, h0);
+                h1 = v.fma(w1, h1);
+                h2 = v.fma(w2, h2);
+                h3 = v.fma(w3, h3);
+            }
+            a0.intoArray(out, o0 + i);
+            b0.intoArray(out, o0 + i + L);
+            e0.intoArray(out, o0 + i + 2 * L);
+            h0.intoArray(out, o0 + i + 3 * L);
+            a1.intoArray(out, o1 + i);
+            b1.intoArray(out, o1 + i + L);
+            e1.intoArray(out, o1 + i + 2 * L);
+            h1.intoArray(out, o1 + i + 3 * L);
+            a2.intoArray(out, o2 + i);
+            b2.intoArray(out, o2 + i + L);
+            e2.intoArray(out, o2 + i + 2 * L);
+            h2.intoArray(out, o2 + i + 3 * L);
+            a3.intoArray(out, o3 + i);
+            b3.intoArray(out, o3 + i + L);
+            e3.intoArray(out, o3 + i + 2 * L);
+            h3.intoArray(out, o3 + i + 3 * L);
+        }
         for (int bound = m - m % (2 * L); i < bound; i += 2 * L) {
             FloatVector a0 = FloatVector.fromArray(S, out, o0 + i), b0 = FloatVector.fromArray(S, out, o0 + i + L);
             FloatVector a1 = FloatVector.fromArray(S, out, o1 + i), b1 = FloatVector.fromArray(S, out, o1 + i + L);
@@ -325,7 +385,7 @@ final class KernelsF32 {
 
     /**
      * C[c0 + r·cols + c] = Σ_k A[row(r) + k·ks] · B[b0 + k·ldb + c] for r < rows, c < cols (a multiple
-     * of L), k < inner, with row(r) = (map == null ? r : map[mo + r])·rs: a product whose output is
+     * of L), k < inner, with row(r) = (map == null ? mo + r : map[mo + r])·rs: a product whose output is
      * a few vectors wide, its coefficient rows picked through map (a sample's tokens) or read with a
      * stride (ks = the row length: a column of A). {@link #PANEL_ROWS} output rows at a time share
      * each vector of B, each accumulating a broadcast of its own coefficient; rows past the last of a
@@ -337,14 +397,14 @@ final class KernelsF32 {
                          int cols) {
         int last = rows - 1;
         for (int r = 0; r < rows; r += PANEL_ROWS) {
-            int a0 = (map == null ? r : map[mo + r]) * rs;
-            int a1 = (map == null ? Math.min(r + 1, last) : map[mo + Math.min(r + 1, last)]) * rs;
-            int a2 = (map == null ? Math.min(r + 2, last) : map[mo + Math.min(r + 2, last)]) * rs;
-            int a3 = (map == null ? Math.min(r + 3, last) : map[mo + Math.min(r + 3, last)]) * rs;
-            int a4 = (map == null ? Math.min(r + 4, last) : map[mo + Math.min(r + 4, last)]) * rs;
-            int a5 = (map == null ? Math.min(r + 5, last) : map[mo + Math.min(r + 5, last)]) * rs;
-            int a6 = (map == null ? Math.min(r + 6, last) : map[mo + Math.min(r + 6, last)]) * rs;
-            int a7 = (map == null ? Math.min(r + 7, last) : map[mo + Math.min(r + 7, last)]) * rs;
+            int a0 = (map == null ? mo + r : map[mo + r]) * rs;
+            int a1 = (map == null ? mo + Math.min(r + 1, last) : map[mo + Math.min(r + 1, last)]) * rs;
+            int a2 = (map == null ? mo + Math.min(r + 2, last) : map[mo + Math.min(r + 2, last)]) * rs;
+            int a3 = (map == null ? mo + Math.min(r + 3, last) : map[mo + Math.min(r + 3, last)]) * rs;
+            int a4 = (map == null ? mo + Math.min(r + 4, last) : map[mo + Math.min(r + 4, last)]) * rs;
+            int a5 = (map == null ? mo + Math.min(r + 5, last) : map[mo + Math.min(r + 5, last)]) * rs;
+            int a6 = (map == null ? mo + Math.min(r + 6, last) : map[mo + Math.min(r + 6, last)]) * rs;
+            int a7 = (map == null ? mo + Math.min(r + 7, last) : map[mo + Math.min(r + 7, last)]) * rs;
             for (int c = 0; c < cols; c += L) {
                 FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
                 for (int k = 0, b = b0 + c, o = 0; k < inner; k++, b += ldb, o += ks) {
@@ -499,7 +559,7 @@ final class KernelsF32 {
             // Rows 1..12 of the GEMM end its tiles at every partial height; M = 3..8 tokens end the
             // score blocks at every partial width and height, and gatherRows' groups of four with
             // and without a repeated token (width mg: each of gather4's blocks and its tail).
-            int m = 8 * L + 4 * L + L + 1, mk = L + 1, mg = 2 * L + L + 1;
+            int m = 8 * L + 4 * L + L + 1, mk = L + 1, mg = 4 * L + 2 * L + L + 1;
             float[] a = new float[12 * m], b = new float[12 * m], out = new float[12 * m], lanes = new float[8 * L];
             int[] map = {0, 1, 2, 3, 4, 5, 6, 7}, twice = {0, 1, 2, 0, 4, 5, 6, 7};
             for (int i = 0; i < a.length; i++) {

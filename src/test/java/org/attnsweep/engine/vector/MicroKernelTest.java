@@ -567,7 +567,7 @@ class MicroKernelTest {
     }
 
     /**
-     * rowPanel: C = A_rows·B, its coefficient rows picked through a map or read with a stride, every
+     * rowPanel: C = A_rows·B, its coefficient rows picked through a map or, from row mo on, read with a stride, every
      * output row count (whole and partial register blocks), inner sizes from SIZES, one to three
      * vectors wide, B's rows as far apart as C's or closer (a vector then reads on into B's next row,
      * as the direct form's transposed samples are read): each element within the γ_n bound of the
@@ -585,8 +585,8 @@ class MicroKernelTest {
             int P = rows + rnd.nextInt(5), mo = rnd.nextInt(3);
             int[] map = new int[mo + rows];
             for (int t = 0; t < map.length; t++) map[t] = rnd.nextInt(P);
-            // mapped: rows of A are tokens of length inner (ks = 1); else a column of a rows-wide matrix (rs = 1, ks = rows + pad).
-            int rs = mapped ? inner : 1, ks = mapped ? 1 : rows + rnd.nextInt(3);
+            // mapped: rows of A are tokens of length inner (ks = 1); else columns mo.. of a wider matrix (rs = 1, ks = mo + rows + pad).
+            int rs = mapped ? inner : 1, ks = mapped ? 1 : mo + rows + rnd.nextInt(3);
             int b0 = rnd.nextInt(2), c0 = rnd.nextInt(3), ldb = rnd.nextBoolean() ? cols : 1 + rnd.nextInt(cols);
             double[] A = random(rnd, mapped ? P * inner : inner * ks), B = random(rnd, b0 + (inner - 1) * ldb + cols + 1);
             double[] C = new double[c0 + rows * cols + 2];
@@ -599,7 +599,7 @@ class MicroKernelTest {
                     assertEquals(UNTOUCHED, C[i], () -> what + ": entry " + ii + " outside the block written");
                     continue;
                 }
-                int r = (i - c0) / cols, c = (i - c0) % cols, row = (mapped ? map[mo + r] : r) * rs;
+                int r = (i - c0) / cols, c = (i - c0) % cols, row = (mapped ? map[mo + r] : mo + r) * rs;
                 double exact = 0, abs = 0;
                 for (int kk = 0; kk < inner; kk++) {
                     double t = A[row + kk * ks] * B[b0 + kk * ldb + c];
