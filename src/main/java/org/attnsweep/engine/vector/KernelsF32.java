@@ -143,10 +143,10 @@ final class KernelsF32 {
     }
 
     /**
-     * Whether the vector registers number 32 (AVX-512, where the preferred species is 512 bits wide)
-     * rather than AVX2's 16: {@link #gather4} then holds a 4-row × 4-vector block (21 registers).
+     * Whether C2 has 32 vector registers ({@link GemmF32#REGISTERS}: AVX-512) rather than AVX2's 16:
+     * {@link #gather4} and {@link #gather4Unit} then hold a 4-row × 4-vector block (21 registers live).
      */
-    private static final boolean REGISTERS_32 = S.vectorBitSize() >= 512;
+    static final boolean WIDE_GATHER = GemmF32.REGISTERS >= 32;
 
     /**
      * {@link #gather} for four distinct output rows o0..o3 whose coefficients start at c, c + rowStep,
@@ -154,14 +154,17 @@ final class KernelsF32 {
      * registers, 4 vectors of each row first (16 accumulators, 4 broadcast coefficients and the
      * source vector: 4 broadcasts and 4 loads per 16 fmas, where 2 vectors a row take 4 and 2 per
      * 8: the direct step's E_n = D_n X_n at d_p = 4·L is one such block per row group); then 2
-     * vectors a row (8 accumulators: within AVX2's 16 registers), 1, and the scalar tail. Every
-     * element is the same fma chain over t in order as in {@link #gather}.
+     * vectors a row (8 accumulators: within AVX2's 16 registers), 1, and the scalar tail. The
+     * coefficients' stride is a parameter (the direct step reads D by columns, M_p apart), so C2
+     * keeps a bounds check on each coefficient load; rows of unit stride and whole blocks go to
+     * {@link #gather4Unit}, whose checks leave the loop. Every element is the same fma chain over t
+     * in order as in {@link #gather}.
      */
     private static void gather4(float[] out, int o0, int o1, int o2, int o3, float[] coef, int c, int rowStep, int stride,
                                 float[] src, int[] map, int mo, int M, int m) {
         int c1 = c + rowStep, c2 = c1 + rowStep, c3 = c2 + rowStep;
         int i = 0;
-        for (int bound = REGISTERS_32 ? m - m % (4 * L) : 0; i < bound; i += 4 * L) {
+        for (int bound = WIDE_GATHER ? m - m % (4 * L) : 0; i < bound; i += 4 * L) {
             FloatVector a0 = FloatVector.fromArray(S, out, o0 + i), b0 = FloatVector.fromArray(S, out, o0 + i + L);
             FloatVector e0 = FloatVector.fromArray(S, out, o0 + i + 2 * L), h0 = FloatVector.fromArray(S, out, o0 + i + 3 * L);
             FloatVector a1 = FloatVector.fromArray(S, out, o1 + i), b1 = FloatVector.fromArray(S, out, o1 + i + L);
@@ -464,17 +467,12 @@ final class KernelsF32 {
         return total;
     }
 
-    /** Whether {@link #gatherRows} takes {@link #gather4Unit}: 21 vector registers live, so only where C2 has 32 ({@link GemmF32#REGISTERS}). */
-    static final boolean WIDE_GATHER = GemmF32.REGISTERS >= 32;
-
     /**
-     * {@link #gather4} for coefficients at unit stride (row r's coef[c + r·rowStep + t], as D's rows
-     * are and Dᵀ's rows give D's columns), four vectors of each output row in registers (16
-     * accumulators, 4 broadcast coefficients and the source vector: 21 of 32 registers). Each
-     * source token's row offset and the four coefficients then serve 16 fmas instead of gather4's 8,
-     * and the coefficients' index is the loop variable plus an invariant, whose bounds checks C2
-     * takes out of the loop (gather4's stride is a parameter: its compiled loop checks every
-     * coefficient load). Rows of m a multiple of 4L (m_k = 128, 256, 512, ...: whole blocks, no
+     * {@link #gather4}'s 4-row × 4-vector block for coefficients at unit stride (row r's
+     * coef[c + r·rowStep + t], as D's rows are and Dᵀ's rows give D's columns): the coefficients'
+     * index is then the loop variable plus an invariant, whose bounds checks C2 takes out of the
+     * loop (gather4's stride is a parameter: its compiled loop checks every coefficient load; the
+     * span step's gathers 1.45× per core for this, benchmarks/RESULTS.md, issue 11). Rows of m a multiple of 4L (m_k = 128, 256, 512, ...: whole blocks, no
      * tails; gatherRows takes gather4 for other widths). Every element is the same fma chain over
      * t in order as in {@link #gather}.
      */
