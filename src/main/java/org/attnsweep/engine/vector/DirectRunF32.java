@@ -85,17 +85,36 @@ final class DirectRunF32 extends AttentionRunF32 {
     static final int KEY_BLOCK = 256;
 
     /**
-     * Head w0 of the run {@code data}, summing into f (N); the tokens T, Tᵀ and S are {@code first}'s
-     * (the run's first head) when it is not null, else converted here.
+     * The read-only token arrays a run's heads step and evaluate on, made once from its data and
+     * shared by the heads of a run and by the runs of a batch that train on the same token sets
+     * (one data directory read for every run of a command: a batch of 16 runs then holds them once,
+     * not 16 times, and its runs stream the same T_p and X_cᵀ through the shared cache): T (P×d),
+     * T_p (T's rows padded to d_p, bilinear only), X_cᵀ ({@link #sampleTransposes}, bilinear only),
+     * Tᵀ (d×P) and S_e (the test tokens, then μ₊ and μ₋: (P_test + 2)×d).
      */
-    private DirectRunF32(RunData data, Weights w0, float[] f, DirectRunF32 first) {
+    record Tokens(float[] T, float[] Tp, float[] Xt, float[] Tt, float[] Se) {
+        static Tokens of(RunData data, boolean bilinear) {
+            int P = data.train().P(), d = data.config().d(), N = data.train().N(), M = data.train().M();
+            float[] T = toFloat(data.train().tokens());
+            int Pt = data.test().P();
+            float[] Se = new float[(Pt + 2) * d];
+            System.arraycopy(toFloat(data.test().tokens()), 0, Se, 0, Pt * d);
+            System.arraycopy(toFloat(data.muPos()), 0, Se, Pt * d, d);
+            System.arraycopy(toFloat(data.muNeg()), 0, Se, (Pt + 1) * d, d);
+            return new Tokens(T, bilinear ? pad(T, P, d, padded(d)) : null,
+                    bilinear ? sampleTransposes(T, data.train().map(), N, M, d, padded(M)) : null, transpose(T, P, d), Se);
+        }
+    }
+
+    /** Head w0 of the run {@code data}, summing into f (N), on the token arrays {@code tokens} (made from data or shared). */
+    private DirectRunF32(RunData data, Weights w0, float[] f, Tokens tokens) {
         int P = data.train().P(), d = data.config().d(), mk = data.config().mk();
-        boolean bilinear = CostModel.bilinear(data.train().N(), data.train().M(), d, mk, P);
-        float[] T = first != null ? first.T : toFloat(data.train().tokens());
+        boolean bilinear = bilinear(data);
+        float[] T = tokens.T();
         // The bilinear rows are padded with zeros to whole vectors: a width of d = 49 would leave the
         // GEMM's register tile unused (all columns in its one-vector tail) and the scores a scalar tail.
         int dp = bilinear ? padded(d) : 0;
-        float[] Tp = !bilinear ? null : first != null ? first.Tp : pad(T, P, d, dp);
+        float[] Tp = tokens.Tp();
         int width = bilinear ? dp : mk, M = data.train().M(), mp = bilinear ? padded(M) : 0;
         super(data, width, !bilinear, bilinear ? mp : M, !bilinear, new float[P * width], bilinear ? Tp : new float[P * width], new float[P], f);
         this.mp = mp;
@@ -104,19 +123,9 @@ final class DirectRunF32 extends AttentionRunF32 {
         this.dp = dp;
         this.T = T;
         this.Tp = Tp;
-        if (first != null) {
-            Tt = first.Tt;
-            Se = first.Se;
-            Xt = first.Xt;
-        } else {
-            Xt = bilinear ? sampleTransposes(T, map, N, M, d, mp) : null;
-            Tt = transpose(T, P, d);
-            int Pt = data.test().P();
-            Se = new float[(Pt + 2) * d];
-            System.arraycopy(toFloat(data.test().tokens()), 0, Se, 0, Pt * d);
-            System.arraycopy(toFloat(data.muPos()), 0, Se, Pt * d, d);
-            System.arraycopy(toFloat(data.muNeg()), 0, Se, (Pt + 1) * d, d);
-        }
+        Tt = tokens.Tt();
+        Se = tokens.Se();
+        Xt = tokens.Xt();
         WQt = transpose(toFloat(w0.WQ()), mk, d);
         WKt = transpose(toFloat(w0.WK()), mk, d);
         WV = toFloat(w0.WV());
@@ -170,10 +179,26 @@ final class DirectRunF32 extends AttentionRunF32 {
         return out;
     }
 
-    /** The run's heads, summing into f (N), sharing one float copy of the tokens. */
-    static DirectRunF32[] open(RunData data, float[] f) {
+    /** Whether run {@code data} scores through A = W_QᵀW_K ({@link CostModel#bilinear}). */
+    private static boolean bilinear(RunData data) {
+        return CostModel.bilinear(data.train().N(), data.train().M(), data.config().d(), data.config().mk(), data.train().P());
+    }
+
+    /**
+     * The run's heads, summing into f (N), on one set of token arrays: {@code shared}'s for the
+     * same token sets (the same training and test sets and μ's, by identity, and the same scoring
+     * order), else made now and left in {@code shared} for the next run of the batch. {@code shared}
+     * is one batch's, and is locked while it is looked up or filled (runs open on several threads).
+     */
+    static DirectRunF32[] open(RunData data, float[] f, java.util.Map<java.util.List<Object>, Tokens> shared) {
+        boolean bilinear = bilinear(data);
+        Tokens tokens;
+        synchronized (shared) {
+            tokens = shared.computeIfAbsent(java.util.List.of(data.train(), data.test(), data.muPos(), data.muNeg(), bilinear),
+                    k -> Tokens.of(data, bilinear));
+        }
         DirectRunF32[] heads = new DirectRunF32[data.config().heads()];
-        for (int h = 0; h < heads.length; h++) heads[h] = new DirectRunF32(data, data.init().head(h), f, h == 0 ? null : heads[0]);
+        for (int h = 0; h < heads.length; h++) heads[h] = new DirectRunF32(data, data.init().head(h), f, tokens);
         return heads;
     }
 

@@ -28,10 +28,16 @@ final class HeadsRunF32 implements LockstepBatch.Run {
         return new HeadsRunF32(SpanRunF32.open(data, f), f);
     }
 
-    /** The run in the direct form of docs/math.md §7. */
-    static HeadsRunF32 direct(RunData data) {
-        float[] f = new float[data.train().N()];
-        return new HeadsRunF32(DirectRunF32.open(data, f), f);
+    /**
+     * Opens one batch's runs in the direct form of docs/math.md §7: runs on the same token sets share
+     * their token arrays ({@link DirectRunF32.Tokens}); a new opener for each batch.
+     */
+    static java.util.function.Function<RunData, LockstepBatch.Run> direct() {
+        java.util.Map<java.util.List<Object>, DirectRunF32.Tokens> shared = new java.util.HashMap<>();
+        return data -> {
+            float[] f = new float[data.train().N()];
+            return new HeadsRunF32(DirectRunF32.open(data, f, shared), f);
+        };
     }
 
     @Override

@@ -121,7 +121,7 @@ public final class VectorEngine implements Engine {
         boolean f32 = precision == Precision.FLOAT32;
         warmUp(precision);
         Function<RunData, LockstepBatch.Run> open = form == Formulation.DIRECT
-                ? (f32 ? HeadsRunF32::direct : HeadsRunF64::direct)
+                ? (f32 ? HeadsRunF32.direct() : HeadsRunF64.direct())
                 : (f32 ? HeadsRunF32::span : HeadsRunF64::span);
         return new LockstepBatch(runs, pool, threads, open);
     }

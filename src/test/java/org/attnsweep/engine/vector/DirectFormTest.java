@@ -162,6 +162,47 @@ class DirectFormTest {
         }
     }
 
+    /**
+     * Runs on the same token sets (one data directory read for every run of a command) hold one copy
+     * of their token arrays per batch, and each still trains as it does alone, bit for bit: three
+     * runs on one data set with their own initial weights, 12 steps, in one batch and each in a batch
+     * of its own; projections (d = 5, M = 4, m_k = 9) and bilinear scores (d = 49, M = 8, m_k = 64).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void runsOnOneDataSetShareItsTokensAndTrainAsAlone(Precision precision) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        VectorEngine direct = new VectorEngine(precision, Formulation.DIRECT, 2, null);
+        for (int[] sh : new int[][] {{5, 4, 9, 4}, {49, 8, 64, 8}}) {
+            org.attnsweep.model.RunSpec s = Fixtures.smallSpec(rnd, sh[0], sh[1], sh[2], sh[3], 12);
+            RunData first = Fixtures.data(s);
+            List<RunData> runs = new java.util.ArrayList<>(List.of(first));
+            for (int r = 1; r < 3; r++) {
+                s.seed = rnd.nextLong();
+                org.attnsweep.model.RunConfig c = s.build(0);
+                runs.add(new RunData(c, first.train(), first.test(), first.muPos(), first.muNeg(),
+                        org.attnsweep.data.DataFactory.initialWeights(c)));
+            }
+            String ctx = precision + " d=" + sh[0] + " m_k=" + sh[2] + tag(seed);
+            java.util.Map<List<Object>, DirectRunF32.Tokens> shared = new java.util.HashMap<>();
+            DirectRunF32[] a = DirectRunF32.open(runs.get(0), new float[12], shared), b = DirectRunF32.open(runs.get(1), new float[12], shared);
+            assertEquals(1, shared.size(), "one set of token arrays for runs on one data set: " + ctx);
+            assertTrue(a[0].T == b[0].T && a[0].Se == b[0].Se, "the runs share them: " + ctx);
+            assertEquals(sh[0] == 49, a[0].bilinear, "the scoring order the shape asks: " + ctx);
+            try (EngineBatch together = direct.open(runs)) {
+                double[] target = new double[3];
+                together.steps(new boolean[] {true, true, true}, 12, target, new double[12][3]);
+                for (int r = 0; r < 3; r++) {
+                    try (EngineBatch alone = direct.open(List.of(runs.get(r)))) {
+                        alone.steps(new boolean[] {true}, 12, new double[1], new double[12][1]);
+                        Fixtures.assertSameWeights(alone.weights(0), together.weights(r), "of run " + r + " after 12 steps, " + ctx);
+                    }
+                }
+            }
+        }
+    }
+
     static Stream<Arguments> precisions() {
         return Stream.of(Arguments.of(Precision.FLOAT64), Arguments.of(Precision.FLOAT32));
     }
