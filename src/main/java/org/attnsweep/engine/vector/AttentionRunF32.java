@@ -46,7 +46,6 @@ abstract class AttentionRunF32 {
     final float[] f;           // N     f(X_n) = Σ_h f_h(X_n), shared by the run's heads
     final float[] fh;          // N     this head's f_h(X_n); f itself with one head
     final float[] Dm;          // M×M   D_la of the sample being gathered
-    final float[] DmT;         // M×M   the same D transposed, DmT[a·M + l] = D_la (with keys): β's coefficients at unit stride
     final float[] lanes;       // 8 vectors' lanes, summed in order by the scores kernel
     /** The threads this run's step may use inside it (set by its batch before each step). */
     Par par = Par.SERIAL;
@@ -96,7 +95,6 @@ abstract class AttentionRunF32 {
         this.f = f;
         fh = c.heads() == 1 ? f : new float[N];
         Dm = new float[M * M];
-        DmT = new float[keys ? M * M : 0];
         lanes = new float[8 * L];
         loss = c.loss();
         order = c.miniBatch() ? new BatchOrder(c) : null;
@@ -219,15 +217,12 @@ abstract class AttentionRunF32 {
                 float s = Sm[(base + l) * M + a];
                 float D = gm * s * (u[ja] - ub);
                 Dm[l * M + a] = D;
-                if (keys) DmT[a * M + l] = D;
                 gamma[ja] += gm * s;                // γ_{j_a} += g c_a
             }
         }
-        // α_{j_l} += Σ_a D_la k_a (row l of D), β_{j_a} += Σ_l D_la q_l (column a of D, read as row a
-        // of Dᵀ: the same values in the same order of l, at unit stride like α's, which
-        // KernelsF32.gatherRows takes on its wider block), rows in order.
+        // α_{j_l} += Σ_a D_la k_a (row l of D), β_{j_a} += Σ_l D_la q_l (column a of D), rows in order.
         KernelsF32.gatherRows(alpha, Dm, M, 1, K, map, base, M, width);
         if (!keys) return;
-        KernelsF32.gatherRows(beta, DmT, M, 1, Q, map, base, M, width);
+        KernelsF32.gatherRows(beta, Dm, 1, M, Q, map, base, M, width);
     }
 }

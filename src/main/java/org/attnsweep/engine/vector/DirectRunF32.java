@@ -106,10 +106,12 @@ final class DirectRunF32 extends AttentionRunF32 {
         }
     }
 
-    /** Head w0 of the run {@code data}, summing into f (N), on the token arrays {@code tokens} (made from data or shared). */
-    private DirectRunF32(RunData data, Weights w0, float[] f, Tokens tokens) {
+    /**
+     * Head w0 of the run {@code data}, summing into f (N), in the scoring order {@code bilinear}
+     * chose for it, on the token arrays {@code tokens} (made for that order from data or shared).
+     */
+    private DirectRunF32(RunData data, Weights w0, float[] f, boolean bilinear, Tokens tokens) {
         int P = data.train().P(), d = data.config().d(), mk = data.config().mk();
-        boolean bilinear = bilinear(data);
         float[] T = tokens.T();
         // The bilinear rows are padded with zeros to whole vectors: a width of d = 49 would leave the
         // GEMM's register tile unused (all columns in its one-vector tail) and the scores a scalar tail.
@@ -198,7 +200,7 @@ final class DirectRunF32 extends AttentionRunF32 {
                     k -> Tokens.of(data, bilinear));
         }
         DirectRunF32[] heads = new DirectRunF32[data.config().heads()];
-        for (int h = 0; h < heads.length; h++) heads[h] = new DirectRunF32(data, data.init().head(h), f, tokens);
+        for (int h = 0; h < heads.length; h++) heads[h] = new DirectRunF32(data, data.init().head(h), f, bilinear, tokens);
         return heads;
     }
 

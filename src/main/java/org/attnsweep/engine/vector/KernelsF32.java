@@ -106,9 +106,7 @@ final class KernelsF32 {
      * Σ_t coef[r·rowStep + t·stride] · src[map[mo+t]·m ..+m), t < M — exactly M calls of
      * {@link #gather} (row l of D with rowStep M, stride 1; column a with rowStep 1, stride M), bit
      * for bit. Four output rows share each pass over the sample's M source rows ({@link #gather4}),
-     * so a source row is loaded once per four output rows instead of once per row; with unit
-     * stride, rows of whole blocks of 4 vectors, on a machine of 32 vector registers by
-     * {@link #gather4Unit}. Rows of one
+     * so a source row is loaded once per four output rows instead of once per row. Rows of one
      * token (a token twice in a sample) add into the same output row one after the other, so a
      * group of four with a repeated token, and the last M mod 4 rows, go row by row.
      */
@@ -117,9 +115,7 @@ final class KernelsF32 {
         for (; r + 4 <= M; r += 4) {
             int j0 = map[mo + r], j1 = map[mo + r + 1], j2 = map[mo + r + 2], j3 = map[mo + r + 3];
             boolean distinct = j0 != j1 && j0 != j2 && j0 != j3 && j1 != j2 && j1 != j3 && j2 != j3;
-            if (distinct && stride == 1 && WIDE_GATHER && m % (4 * L) == 0) {
-                gather4Unit(out, j0 * m, j1 * m, j2 * m, j3 * m, coef, r * rowStep, rowStep, src, map, mo, M, m);
-            } else if (distinct) {
+            if (distinct) {
                 gather4(out, j0 * m, j1 * m, j2 * m, j3 * m, coef, r * rowStep, rowStep, stride, src, map, mo, M, m);
             } else {
                 for (int q = r; q < r + 4; q++) gather(out, map[mo + q] * m, coef, q * rowStep, stride, src, map, mo, M, m);
@@ -144,7 +140,7 @@ final class KernelsF32 {
 
     /**
      * Whether C2 has 32 vector registers ({@link GemmF32#REGISTERS}: AVX-512) rather than AVX2's 16:
-     * {@link #gather4} and {@link #gather4Unit} then hold a 4-row × 4-vector block (21 registers live).
+     * {@link #gather4} then holds a 4-row × 4-vector block (21 registers live).
      */
     static final boolean WIDE_GATHER = GemmF32.REGISTERS >= 32;
 
@@ -154,11 +150,9 @@ final class KernelsF32 {
      * registers, 4 vectors of each row first (16 accumulators, 4 broadcast coefficients and the
      * source vector: 4 broadcasts and 4 loads per 16 fmas, where 2 vectors a row take 4 and 2 per
      * 8: the direct step's E_n = D_n X_n at d_p = 4·L is one such block per row group); then 2
-     * vectors a row (8 accumulators: within AVX2's 16 registers), 1, and the scalar tail. The
-     * coefficients' stride is a parameter (the direct step reads D by columns, M_p apart), so C2
-     * keeps a bounds check on each coefficient load; rows of unit stride and whole blocks go to
-     * {@link #gather4Unit}, whose checks leave the loop. Every element is the same fma chain over t
-     * in order as in {@link #gather}.
+     * vectors a row (8 accumulators: within AVX2's 16 registers), 1, and the scalar tail. The span
+     * step's α and β take the same block (1.45× per core on its gathers against 2 vectors a row). Every
+     * element is the same fma chain over t in order as in {@link #gather}.
      */
     private static void gather4(float[] out, int o0, int o1, int o2, int o3, float[] coef, int c, int rowStep, int stride,
                                 float[] src, int[] map, int mo, int M, int m) {
@@ -468,71 +462,6 @@ final class KernelsF32 {
     }
 
     /**
-     * {@link #gather4}'s 4-row × 4-vector block for coefficients at unit stride (row r's
-     * coef[c + r·rowStep + t], as D's rows are and Dᵀ's rows give D's columns): the coefficients'
-     * index is then the loop variable plus an invariant, whose bounds checks C2 takes out of the
-     * loop (gather4's stride is a parameter: its compiled loop checks every coefficient load; the
-     * span step's gathers 1.45× per core for this, benchmarks/RESULTS.md, issue 11). Rows of m a multiple of 4L (m_k = 128, 256, 512, ...: whole blocks, no
-     * tails; gatherRows takes gather4 for other widths). Every element is the same fma chain over
-     * t in order as in {@link #gather}.
-     */
-    private static void gather4Unit(float[] out, int o0, int o1, int o2, int o3, float[] coef, int c, int rowStep,
-                                    float[] src, int[] map, int mo, int M, int m) {
-        int c1 = c + rowStep, c2 = c1 + rowStep, c3 = c2 + rowStep;
-        for (int i = 0; i < m; i += 4 * L) {
-            FloatVector a0 = FloatVector.fromArray(S, out, o0 + i), b0 = FloatVector.fromArray(S, out, o0 + i + L);
-            FloatVector d0 = FloatVector.fromArray(S, out, o0 + i + 2 * L), e0 = FloatVector.fromArray(S, out, o0 + i + 3 * L);
-            FloatVector a1 = FloatVector.fromArray(S, out, o1 + i), b1 = FloatVector.fromArray(S, out, o1 + i + L);
-            FloatVector d1 = FloatVector.fromArray(S, out, o1 + i + 2 * L), e1 = FloatVector.fromArray(S, out, o1 + i + 3 * L);
-            FloatVector a2 = FloatVector.fromArray(S, out, o2 + i), b2 = FloatVector.fromArray(S, out, o2 + i + L);
-            FloatVector d2 = FloatVector.fromArray(S, out, o2 + i + 2 * L), e2 = FloatVector.fromArray(S, out, o2 + i + 3 * L);
-            FloatVector a3 = FloatVector.fromArray(S, out, o3 + i), b3 = FloatVector.fromArray(S, out, o3 + i + L);
-            FloatVector d3 = FloatVector.fromArray(S, out, o3 + i + 2 * L), e3 = FloatVector.fromArray(S, out, o3 + i + 3 * L);
-            for (int t = 0; t < M; t++) {
-                int x = map[mo + t] * m + i;
-                FloatVector w0 = FloatVector.broadcast(S, coef[c + t]), w1 = FloatVector.broadcast(S, coef[c1 + t]);
-                FloatVector w2 = FloatVector.broadcast(S, coef[c2 + t]), w3 = FloatVector.broadcast(S, coef[c3 + t]);
-                FloatVector v = FloatVector.fromArray(S, src, x);
-                a0 = v.fma(w0, a0);
-                a1 = v.fma(w1, a1);
-                a2 = v.fma(w2, a2);
-                a3 = v.fma(w3, a3);
-                v = FloatVector.fromArray(S, src, x + L);
-                b0 = v.fma(w0, b0);
-                b1 = v.fma(w1, b1);
-                b2 = v.fma(w2, b2);
-                b3 = v.fma(w3, b3);
-                v = FloatVector.fromArray(S, src, x + 2 * L);
-                d0 = v.fma(w0, d0);
-                d1 = v.fma(w1, d1);
-                d2 = v.fma(w2, d2);
-                d3 = v.fma(w3, d3);
-                v = FloatVector.fromArray(S, src, x + 3 * L);
-                e0 = v.fma(w0, e0);
-                e1 = v.fma(w1, e1);
-                e2 = v.fma(w2, e2);
-                e3 = v.fma(w3, e3);
-            }
-            a0.intoArray(out, o0 + i);
-            b0.intoArray(out, o0 + i + L);
-            d0.intoArray(out, o0 + i + 2 * L);
-            e0.intoArray(out, o0 + i + 3 * L);
-            a1.intoArray(out, o1 + i);
-            b1.intoArray(out, o1 + i + L);
-            d1.intoArray(out, o1 + i + 2 * L);
-            e1.intoArray(out, o1 + i + 3 * L);
-            a2.intoArray(out, o2 + i);
-            b2.intoArray(out, o2 + i + L);
-            d2.intoArray(out, o2 + i + 2 * L);
-            e2.intoArray(out, o2 + i + 3 * L);
-            a3.intoArray(out, o3 + i);
-            b3.intoArray(out, o3 + i + L);
-            d3.intoArray(out, o3 + i + 2 * L);
-            e3.intoArray(out, o3 + i + 3 * L);
-        }
-    }
-
-    /**
      * Runs every kernel on small scratch arrays {@link #WARM_CALLS} times, once per JVM (the first call
      * does it, later calls return at once). Until C2 compiles a kernel, its vector operations run
      * in the interpreter or C1 as allocated objects, some hundred times slower: a run of a few dozen
@@ -569,7 +498,6 @@ final class KernelsF32 {
                 gemm(out, 1e-3f, a, 0, 3, b, 0, rows, 3, m);
                 gather(out, 0, a, 0, 1 + k % 2 * (M - 1), b, map, 0, M, m);
                 gatherRows(out, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, k % 3 == 0 ? twice : map, 0, M, mg);
-                gatherRows(out, a, M, 1, b, map, 0, M, 8 * L);   // width 8L: gather4Unit's blocks of 4 vectors too
                 sampleScores(out, 0, a, b, map, 0, M, mk, lanes);
                 rowPanel(out, 0, a, k % 2 == 0 ? null : map, 0, 3, 1 + k % 2, b, 0, k % 3 == 0 ? 3 : L * (1 + k % 2), k % 2 == 0 ? rows : 1 + k % 8, 3,
                         L * (1 + k % 2));
