@@ -1,5 +1,9 @@
 package org.attnsweep.data;
 
+import java.lang.ref.Reference;
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.WeakReference;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.attnsweep.model.RunConfig;
@@ -16,13 +20,30 @@ import org.attnsweep.model.Weights;
  * asked for, stored sample-major as N·(M−1) tokens of d; the test noise is testN·(M−1) tokens.
  */
 public final class Family {
+    // The most recently used families stay alive even when no run holds them, so that runs of one
+    // family planned apart (a sweep's later batches) still find its draws and its reservation.
     private static final int CACHE = 64;
-    private static final Map<String, Family> FAMILIES = new LinkedHashMap<>(16, 0.75f, true) {
+    private static final Map<String, Family> RECENT = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Family> eldest) {
             return size() > CACHE;
         }
     };
+    // Every family still reachable, by key: while anything holds a family (a batch's RunData, a
+    // sweep's plan), Family.of returns that same object, so one family is never two objects at
+    // once however many families a batch or a plan holds (engines group runs by identity).
+    private static final Map<String, Live> LIVE = new HashMap<>();
+    private static final ReferenceQueue<Family> GONE = new ReferenceQueue<>();
+
+    /** A weak reference to a family that remembers its key, so a collected one leaves LIVE. */
+    private static final class Live extends WeakReference<Family> {
+        final String key;
+
+        Live(Family f, String key) {
+            super(f, GONE);
+            this.key = key;
+        }
+    }
 
     private final RunConfig config;
     private final double[][] e;
@@ -37,11 +58,22 @@ public final class Family {
         this.e = DataFactory.directions(config);
     }
 
-    /** The family of run c (shared with every run of the same family still in the cache). */
+    /**
+     * The family of run c: the object any holder of a run of the same family holds, else the one
+     * among the {@value #CACHE} most recently used, else a new one.
+     */
     public static Family of(RunConfig c) {
         String key = key(c);
-        synchronized (FAMILIES) {
-            return FAMILIES.computeIfAbsent(key, k -> new Family(c));
+        synchronized (LIVE) {
+            for (Reference<? extends Family> r; (r = GONE.poll()) != null; ) LIVE.remove(((Live) r).key, r);
+            Live live = LIVE.get(key);
+            Family f = live == null ? null : live.get();
+            if (f == null) {
+                f = new Family(c);
+                LIVE.put(key, new Live(f, key));
+            }
+            RECENT.put(key, f);
+            return f;
         }
     }
 

@@ -65,9 +65,9 @@ public final class Sweeper {
      * The batches a sweep on {@code engine} trains {@code todo} in, in order: {@link #run}'s and
      * --dry-run's alike. Each family's largest N is reserved; the families of each shape are
      * counted for an engine that holds arrays once per family ({@link Engine#maxBatch(RunConfig,
-     * long)}: identities, so more families than Family's cache holds may count twice, which only
-     * sizes batches smaller; runs without one, data not generated or shifted test tokens, one
-     * each); an engine that trains off the host has its next batch opened while it trains this
+     * long)}: by identity, which is exact because the count holds every family it met and
+     * {@link Family#of} returns a held family's own object; runs without one, data not generated
+     * or shifted test tokens, one each); an engine that trains off the host has its next batch opened while it trains this
      * one, so the host holds two batches and each gets half the budget.
      */
     public static List<List<PlannedRun>> batches(List<PlannedRun> todo, Engine engine, long memoryBytes, Inputs inputs) {
