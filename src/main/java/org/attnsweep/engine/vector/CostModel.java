@@ -69,13 +69,13 @@ public final class CostModel {
     }
 
     /**
-     * The same through A = W_QᵀW_K at the padded width d_p (d rounded up to 16 lanes, the widest
-     * float32 vector): K' = T Aᵀ over the distinct tokens, the scores by columns of M_p lanes (M
+     * The same through A = W_QᵀW_K at the padded width d_p (d + 1 rounded up to 16 lanes, the widest
+     * float32 vector: one column past d carries r = Tᵀγ through Γ's GEMM, DirectRunF32.rowWidth): K' = T Aᵀ over the distinct tokens, the scores by columns of M_p lanes (M
      * padded likewise), E_n = D_n X_n and Γ += X_nᵀE_n over the samples' N·M token occurrences, and
      * the d×d×m_k products, per head.
      */
     private static double bilinearFma(int N, int M, int d, int mk, int P) {
-        double dp = padded(d), mp = padded(M);
+        double dp = padded(d + 1), mp = padded(M);
         return 1.0 * d * dp * P + 1.0 * N * M * d * mp + 1.0 * N * M * M * dp + 1.0 * N * M * d * dp + 3.0 * d * d * mk;
     }
 
@@ -108,12 +108,12 @@ public final class CostModel {
      * heads), then per head its weights and Q, K, α, β (P×m_k each), or with bilinear scores the
      * padded tokens and each sample's transpose (shared), and per head K' (P×d), A, Γ, Γᵀ (d×d),
      * W_Q and ∇W_Qᵀ (m_k×d), whose rows its evaluation reads as they are, the gradient's parts Γ_g
-     * (DirectRunF32.GRADIENT_GROUPS of d×d_p), γ's N·M terms, and one thread's D and E scratch
+     * (DirectRunF32.GRADIENT_GROUPS of d×d_p), u's N·M values by occurrence, and one thread's D and E scratch
      * (M×M_p and DirectRunF32.SAMPLE_CHUNK·M×d_p; a run stepped on more threads holds one set each).
      */
     static double directWords(int N, int M, int d, int mk, int mv, int P, int heads) {
         boolean bi = bilinear(N, M, d, mk, P);
-        double dp = padded(d);
+        double dp = padded(d + 1);
         double gradient = DirectRunF32.GRADIENT_GROUPS * d * dp + (double) N * M + M * padded(M) + DirectRunF32.SAMPLE_CHUNK * M * dp;
         double head = 2.0 * mk * d + mv * d
                 + (bi ? 1.0 * P * dp + 2.0 * d * dp + d * d + mk * dp + d * mk + gradient : 4.0 * P * mk);
@@ -163,7 +163,7 @@ public final class CostModel {
         double scores = sharesTestScores(M, mk) ? 2.0 * M * M * E / (M - 1) : 0;
         return switch (form) {
             case SPAN -> E * P + heads * (2 * E * mk + (trainWo ? E * mv : 0) + E + scores);
-            case DIRECT -> heads * (2 * E * (bilinear(N, M, d, mk, P) ? padded(d) : mk) + E);
+            case DIRECT -> heads * (2 * E * (bilinear(N, M, d, mk, P) ? padded(d + 1) : mk) + E);
             case AUTO -> throw new IllegalArgumentException("testWords needs a form: resolve auto with formOf");
         };
     }
