@@ -103,7 +103,8 @@ public final class Sweeper {
     /**
      * Where runs get their data and initial weights: drawn from their streams (the default), or
      * read from files. The fingerprint names the files' content, so results trained on other
-     * files are never taken for these.
+     * files are never taken for these. {@code shared}: every run reads the same training and test
+     * tokens (data read once from files), which a batch then holds once ({@link #batches}).
      */
     public record Inputs(Function<RunConfig, RunData> source, String fingerprint, boolean shared) {
         public static final Inputs GENERATED = new Inputs(DataFactory::generate, "", false);
