@@ -445,13 +445,16 @@ class DirectFormTest {
                 Fixtures.assertClose(lRef[r], lGot[r], tol.atol + spread.loss(t, r), tol.rtol, () -> "training loss, run " + rr + " step " + tt + " " + ctx);
             }
         }
-        double movedQ = 0, movedK = 0;
+        // w_O, W_Q and W_K: the largest move over the batch's runs (a random problem may leave one
+        // run's w_O nearly still: seed -5031521942716461568, d = 3, m_v = 1, p = 0.41), so a skipped
+        // update still fails, without a flaky draw failing too.
+        double movedQ = 0, movedK = 0, movedO = -1;
         for (int r = 0; r < R; r++) {
             String where = " run " + r + " after " + STEPS + " steps " + runs.get(r).config() + " " + ctx;
             Weights w0 = runs.get(r).init(), wRef = ref.weights(r), wGot = got.weights(r);
             if (checkMoved) {
                 assertTrue(moved(w0.WV(), wRef.WV(), tol) > MOVED, "W_V barely moved:" + where);
-                if (runs.get(r).config().trainWo()) assertTrue(moved(w0.wO(), wRef.wO(), tol) > MOVED, "w_O barely moved:" + where);
+                if (runs.get(r).config().trainWo()) movedO = Math.max(movedO, moved(w0.wO(), wRef.wO(), tol));
                 movedQ = Math.max(movedQ, moved(w0.WQ(), wRef.WQ(), tol));
                 movedK = Math.max(movedK, moved(w0.WK(), wRef.WK(), tol));
             }
@@ -468,6 +471,7 @@ class DirectFormTest {
         if (checkMoved) {
             assertTrue(movedQ > MOVED && movedK > MOVED, "W_Q or W_K barely moved in every run (" + movedQ + ", " + movedK
                     + " tolerances): " + ctx);
+            assertTrue(movedO < 0 || movedO > MOVED, "w_O barely moved in every run that trains it (" + movedO + " tolerances): " + ctx);
         }
     }
 
