@@ -154,6 +154,6 @@ final class RunOptions {
         String fp = String.join(",", java.util.stream.Stream.of(files == null ? "" : files.fingerprint(), ImageData.check(configs))
                 .filter(f -> !f.isEmpty()).toList());
         if (fp.isEmpty()) return Sweeper.Inputs.GENERATED;
-        return new Sweeper.Inputs(files == null ? DataFactory::generate : files::runData, fp);
+        return new Sweeper.Inputs(files == null ? DataFactory::generate : files::runData, fp, files != null && files.train() != null);
     }
 }

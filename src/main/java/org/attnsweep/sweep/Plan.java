@@ -157,8 +157,11 @@ public final class Plan {
      * @param parts    bytes of each part, with the options that size it
      * @param largest  elements of the largest single array
      * @param largestName what that array is, with the options that size it
+     * @param tokenBytes  bytes among the parts that the runs of a batch on one data set (read once
+     *                    from files) hold once: the float64 data and, in the direct form, the float32
+     *                    copies of the tokens too (DirectRunF32.Tokens)
      */
-    public record Footprint(Formulation form, Map<String, Double> parts, double largest, String largestName) {
+    public record Footprint(Formulation form, Map<String, Double> parts, double largest, String largestName, double tokenBytes) {
 
         /** The JVM's largest array: a few header words under Integer.MAX_VALUE elements. */
         static final double MAX_ARRAY = Integer.MAX_VALUE - 8;
@@ -191,8 +194,8 @@ public final class Plan {
             Formulation form = CostModel.formOf(requested, N, M, d, mk, mv, P, trainWo, steps, heads);
             boolean span = form == Formulation.SPAN;
             Map<String, Double> parts = new LinkedHashMap<>();
-            // float32 copies of the tokens (span: scaled for the Grams; direct: T and Tᵀ), float64 tokens of the data
-            parts.put("training tokens P*d (lower --N, --M or --d)", (4 * 2 + 8) * (double) P * d);
+            // float32 copies of the tokens (CostModel.tokenWords: span scaled for the Grams; direct T and Tᵀ, or T, T_p and X_cᵀ), float64 tokens of the data
+            parts.put("training tokens P*d (lower --N, --M or --d)", 8 * (double) P * d + 4 * CostModel.tokenWords(form, N, M, d, mk, P));
             parts.put("test tokens (lower --test-n, --M or --d)", (4 + 8) * E * d);
             parts.put("weights m*d (lower --mk, --mv or --d)", heads * (4 * 3.0 * mk * d + 8 * ((2.0 * mk + mv) * d + mv)));
             parts.put(span ? "span state P^2 + m*P (lower --N, --M, --mk or --mv)" : "direct state P*d + m*P (lower --N, --M, --d or --mk)",
@@ -209,7 +212,8 @@ public final class Plan {
                     "test samples (lower --test-n, --M or --d)", "attention N*M*M (lower --N or --M)"};
             int big = 0;
             for (int i = 1; i < sizes.length; i++) if (sizes[i] > sizes[big]) big = i;
-            return new Footprint(form, java.util.Collections.unmodifiableMap(parts), sizes[big], names[big]);
+            double tokens = 8 * ((double) P * d + E * d) + (span ? 0 : 4 * (CostModel.tokenWords(form, N, M, d, mk, P) + E * d));
+            return new Footprint(form, java.util.Collections.unmodifiableMap(parts), sizes[big], names[big], tokens);
         }
 
         /** Total bytes; Long.MAX_VALUE past the long range. */

@@ -46,6 +46,16 @@ public final class Sweeper {
      */
     public static List<List<PlannedRun>> batches(List<PlannedRun> runs, long memoryBytes, Formulation form,
                                                  ToIntFunction<RunConfig> maxBatch) {
+        return batches(runs, memoryBytes, form, maxBatch, false);
+    }
+
+    /**
+     * As {@link #batches(List, long, Formulation, ToIntFunction)}; where {@code sharedData} (every
+     * run reads the same data, {@link Inputs#shared}), a batch holds the tokens once
+     * ({@link Plan.Footprint#tokenBytes}) and each run its own state beside them.
+     */
+    public static List<List<PlannedRun>> batches(List<PlannedRun> runs, long memoryBytes, Formulation form,
+                                                 ToIntFunction<RunConfig> maxBatch, boolean sharedData) {
         Map<String, List<PlannedRun>> groups = new LinkedHashMap<>();
         for (PlannedRun r : runs) {
             RunConfig c = r.config();
@@ -54,8 +64,10 @@ public final class Sweeper {
         List<List<PlannedRun>> out = new ArrayList<>();
         for (List<PlannedRun> g : groups.values()) {
             RunConfig largest = g.stream().map(PlannedRun::config).max(java.util.Comparator.comparingInt(RunConfig::N)).orElseThrow();
-            long worst = g.stream().mapToLong(r -> Plan.runBytes(r.config(), form)).max().orElse(1);
-            int size = (int) Math.max(1, Math.min(maxBatch.applyAsInt(largest), memoryBytes / worst));
+            Plan.Footprint worst = g.stream().map(r -> Plan.Footprint.of(r.config(), form))
+                    .max(java.util.Comparator.comparingLong(Plan.Footprint::bytes)).orElseThrow();
+            long shared = sharedData ? (long) worst.tokenBytes() : 0;
+            int size = (int) Math.max(1, Math.min(maxBatch.applyAsInt(largest), (memoryBytes - shared) / Math.max(1, worst.bytes() - shared)));
             for (int i = 0; i < g.size(); i += size) out.add(g.subList(i, Math.min(g.size(), i + size)));
         }
         return out;
@@ -80,7 +92,7 @@ public final class Sweeper {
             families.computeIfAbsent(shape(c), k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>())).add(shared ? f : r);
         }
         return batches(todo, engine.trainsOffHost() ? memoryBytes / 2 : memoryBytes, engine.formulation(),
-                shape -> engine.maxBatch(shape, families.get(shape(shape)).size()));
+                shape -> engine.maxBatch(shape, families.get(shape(shape)).size()), inputs.shared());
     }
 
     /** The shape a batch's runs share: d, M, m_k, m_v and H. */
@@ -91,10 +103,11 @@ public final class Sweeper {
     /**
      * Where runs get their data and initial weights: drawn from their streams (the default), or
      * read from files. The fingerprint names the files' content, so results trained on other
-     * files are never taken for these.
+     * files are never taken for these. {@code shared}: every run reads the same training and test
+     * tokens (data read once from files), which a batch then holds once ({@link #batches}).
      */
-    public record Inputs(Function<RunConfig, RunData> source, String fingerprint) {
-        public static final Inputs GENERATED = new Inputs(DataFactory::generate, "");
+    public record Inputs(Function<RunConfig, RunData> source, String fingerprint, boolean shared) {
+        public static final Inputs GENERATED = new Inputs(DataFactory::generate, "", false);
     }
 
     /** What one execution did: runs trained now, runs of the shard stored in all, wall seconds. */

@@ -100,7 +100,7 @@ class BadInputTest {
                 train("--M must be at most 1048577 tokens per sample", "--M", "100000000"),
                 train("of it span state P^2 + m*P (lower --N, --M, --mk or --mv)", "--M", "1000000", "--formulation", "span"),
                 // auto sizes a run in the form it trains in: direct at P = 10^8, which still cannot fit
-                train("MiB in the direct form, 36% of it direct state P*d + m*P (lower --N, --M, --d or --mk)", "--M", "1000000"),
+                train("MiB in the direct form, 45% of it training tokens P*d (lower --N, --M or --d)", "--M", "1000000"),
                 train("one run needs", "--N", "2147483647"),
                 train("one run needs", "--d", "2147483647"),
                 train("the plan has 2000000000 runs, over the cap of 1000000", "--repeats", "2000000000"),
@@ -185,7 +185,7 @@ class BadInputTest {
                 sweep("MiB in the span form, 98% of it span state P^2 + m*P (lower --N, --M, --mk or --mv), but a batch may use ",
                         "--N", "2,100000", "--formulation", "span", "--dry-run"),
                 sweep(" MiB heap; raise --memory-mb up to the heap, or give the JVM more heap with ATTNSWEEP_JAVA_OPTS=-Xmx<size>);"
-                        + " in the direct form it needs 1988 MiB (--formulation direct or auto)", "--N", "2,100000", "--formulation", "span", "--dry-run"),
+                        + " in the direct form it needs 1415 MiB (--formulation direct or auto)", "--N", "2,100000", "--formulation", "span", "--dry-run"),
                 sweep("--M must be at most 1048577", "--M", "2,100000000", "--dry-run"),
                 sweep("the plan has 4001000000 runs, over the cap of 1000000", "--N", "1:1000", "--mu", "1:1000", "--p", "0:0.4:0.0001", "--dry-run"),
                 sweep("the plan has 20 runs, over the cap of 10", "--N", "1:20", "--max-runs", "10"),
@@ -329,7 +329,7 @@ class BadInputTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Plan.of(List.of(new Grid(s, Map.of())), span));
         assertTrue(e.getMessage().contains("one run's span Gram P*P (lower --N or --M) has 2500200004 elements in the span form,"
                 + " over the JVM's largest array"), e.getMessage());
-        assertTrue(e.getMessage().endsWith("; in the direct form it needs 7 MiB (--formulation direct or auto)"), e.getMessage());
+        assertTrue(e.getMessage().endsWith("; in the direct form it needs 5 MiB (--formulation direct or auto)"), e.getMessage());
         assertEquals(1, Plan.of(List.of(new Grid(s, Map.of())), new Plan.Limits(10, Long.MAX_VALUE, "test")).size(), "auto: direct");
         s.N = 40_000; // P² = 1.6e9 elements fits an array
         assertEquals(1, Plan.of(List.of(new Grid(s, Map.of())), span).size());

@@ -19,7 +19,8 @@ import org.attnsweep.model.RunConfig;
  *           or, with bilinear scores through A = W_QᵀW_K (d×d), d²·P (K' = T Aᵀ) + N·M·d·M_p (scores by
  *           columns of M_p ≥ M lanes) + N·M²·d (E_n = D_n X_n) + N·M·d² (Γ = Σ_n X_nᵀE_n, over every
  *           token occurrence) + 3·d²·m_k (A, ∇W_Q = W_K Γᵀ, ∇W_K = W_Q Γ) + 2·d·P + 3·m_v·d: whichever is smaller
- *           no set-up; memory: 2·P·d + 4·P·m_k + 2·m_k·d + m_v·d words (bilinear: 4·P·d + N·M·d + 3·d² + 4·m_k·d + m_v·d)
+ *           no set-up; memory: the tokens, once per data set ({@link #tokenWords}: 2·P·d, bilinear
+ *           P·(d + d_p) + N·M·d) and 4·P·m_k + 2·m_k·d + m_v·d words a run (bilinear: P·d_p + 3·d² + 4·m_k·d + m_v·d)
  * </pre>
  * docs/math.md §7 writes the direct count as 3·m·d·N·M + 2·m_k·d·N·M + 2·N·M²·m_k over every token
  * occurrence; this engine projects each of the P distinct tokens once and needs only u = (W_Vᵀw_O)·t
@@ -69,13 +70,13 @@ public final class CostModel {
     }
 
     /**
-     * The same through A = W_QᵀW_K at the padded width d_p (d rounded up to 16 lanes, the widest
-     * float32 vector): K' = T Aᵀ over the distinct tokens, the scores by columns of M_p lanes (M
+     * The same through A = W_QᵀW_K at the padded width d_p (d + 1 rounded up to 16 lanes, the widest
+     * float32 vector: one column past d carries r = Tᵀγ through Γ's GEMM, DirectRunF32.rowWidth): K' = T Aᵀ over the distinct tokens, the scores by columns of M_p lanes (M
      * padded likewise), E_n = D_n X_n and Γ += X_nᵀE_n over the samples' N·M token occurrences, and
      * the d×d×m_k products, per head.
      */
     private static double bilinearFma(int N, int M, int d, int mk, int P) {
-        double dp = padded(d), mp = padded(M);
+        double dp = padded(d + 1), mp = padded(M);
         return 1.0 * d * dp * P + 1.0 * N * M * d * mp + 1.0 * N * M * M * dp + 1.0 * N * M * d * dp + 3.0 * d * d * mk;
     }
 
@@ -104,20 +105,34 @@ public final class CostModel {
     }
 
     /**
-     * Words a run of H heads holds in the direct form, in the order it runs: T and Tᵀ (shared by the
-     * heads), then per head its weights and Q, K, α, β (P×m_k each), or with bilinear scores the
-     * padded tokens and each sample's transpose (shared), and per head K' (P×d), A, Γ, Γᵀ (d×d),
+     * Float words of the float32 copies of a run's training tokens in {@code form}: T and Tᵀ (P×d
+     * each: the span form's, and the direct form's projected order, whose gradient GEMMs read Tᵀ),
+     * or in the direct form's bilinear order T, the padded rows T_p (P×d_p) and each chunk's
+     * transposed tokens X_cᵀ (N·M·d; DirectRunF32.Tokens). The direct form's runs of a batch that
+     * train on one data set (data read once from files) hold them once for the batch, as they hold
+     * the evaluation tokens and the float64 data: {@link #stateWords} leaves them out, and
+     * Plan.Footprint counts them with the data, once per batch where the runs share it.
+     */
+    public static double tokenWords(Formulation form, int N, int M, int d, int mk, int P) {
+        boolean bi = form == Formulation.DIRECT && bilinear(N, M, d, mk, P);
+        return bi ? (double) P * d + (double) P * padded(d + 1) + (double) N * M * d : 2.0 * P * d;
+    }
+
+    /**
+     * Words a run of H heads holds in the direct form beyond its tokens ({@link #tokenWords}), in
+     * the order it runs: per head its weights and Q, K, α, β (P×m_k each), or with bilinear scores
+     * per head K' (P×d), A, Γ, Γᵀ (d×d),
      * W_Q and ∇W_Qᵀ (m_k×d), whose rows its evaluation reads as they are, the gradient's parts Γ_g
-     * (DirectRunF32.GRADIENT_GROUPS of d×d_p), γ's N·M terms, and one thread's D and E scratch
+     * (DirectRunF32.GRADIENT_GROUPS of d×d_p), u's N·M values by occurrence, and one thread's D and E scratch
      * (M×M_p and DirectRunF32.SAMPLE_CHUNK·M×d_p; a run stepped on more threads holds one set each).
      */
     static double directWords(int N, int M, int d, int mk, int mv, int P, int heads) {
         boolean bi = bilinear(N, M, d, mk, P);
-        double dp = padded(d);
+        double dp = padded(d + 1);
         double gradient = DirectRunF32.GRADIENT_GROUPS * d * dp + (double) N * M + M * padded(M) + DirectRunF32.SAMPLE_CHUNK * M * dp;
         double head = 2.0 * mk * d + mv * d
                 + (bi ? 1.0 * P * dp + 2.0 * d * dp + d * d + mk * dp + d * mk + gradient : 4.0 * P * mk);
-        return 2.0 * P * d + (bi ? P * dp + (double) N * M * d : 0) + heads * head;
+        return heads * head;
     }
 
     /**
@@ -163,17 +178,26 @@ public final class CostModel {
         double scores = sharesTestScores(M, mk) ? 2.0 * M * M * E / (M - 1) : 0;
         return switch (form) {
             case SPAN -> E * P + heads * (2 * E * mk + (trainWo ? E * mv : 0) + E + scores);
-            case DIRECT -> heads * (2 * E * (bilinear(N, M, d, mk, P) ? padded(d) : mk) + E);
+            case DIRECT -> heads * (2 * E * (bilinear(N, M, d, mk, P) ? padded(d + 1) : mk) + E);
             case AUTO -> throw new IllegalArgumentException("testWords needs a form: resolve auto with formOf");
         };
     }
 
-    /** Both forms' costs for a batch of runs (one shape), and the cheaper form. */
+    /**
+     * Both forms' costs for a batch of runs (one shape), and the cheaper form; the direct form's
+     * memory with each set of training token arrays ({@link #tokenWords}) once for
+     * the runs that train on it (the same training and test sets and μ's, as DirectRunF32.open shares them).
+     */
     static Estimate estimate(List<RunData> runs) {
         Estimate sum = null;
+        java.util.Set<List<Object>> tokenSets = new java.util.HashSet<>();   // DirectRunF32.open's keys, less the order
         for (RunData r : runs) {
             RunConfig c = r.config();
-            Estimate e = estimate(r.train().N(), r.train().M(), c.d(), c.mk(), c.mv(), r.train().P(), c.trainWo(), c.steps(), c.heads());
+            int N = r.train().N(), M = r.train().M(), P = r.train().P();
+            Estimate e = estimate(N, M, c.d(), c.mk(), c.mv(), P, c.trainWo(), c.steps(), c.heads());
+            if (tokenSets.add(List.of(r.train(), r.test(), r.muPos(), r.muNeg()))) {
+                e = of(e.spanFma(), e.directFma(), e.spanWords(), e.directWords() + tokenWords(Formulation.DIRECT, N, M, c.d(), c.mk(), P), e.maxP());
+            }
             sum = sum == null ? e : add(sum, e);
         }
         return sum;

@@ -27,7 +27,9 @@ import org.attnsweep.model.Weights;
  * are k'_j = A t_j (GEMMs, K'_cᵀ = A X_cᵀ chunk by chunk in the step) and the queries the fixed tokens, the one gather
  * α = Σ D_la x_a gives Γ = Σ D_la x_l x_aᵀ = Tᵀα, and ∇W_Q = W_K Γᵀ, ∇W_K = W_Q Γ: about 2·d²·P +
  * 2·N·M²·d multiply-adds, the same GD reassociated. {@link CostModel#bilinear} chooses, per run,
- * the order with fewer multiply-adds.
+ * the order with fewer multiply-adds. In this order the values and r come out of the chunk GEMMs
+ * the step makes anyway, so it makes no pass over T: u_j = vo·t_j as one more row of the keys'
+ * GEMM, [A; voᵀ] X_cᵀ, and r = Tᵀγ as column d of Γ's, γ's terms in E_c's first zero column.
  *
  * <p>The bilinear scores are computed by columns: each sample's tokens are laid out transposed once
  * (X_nᵀ, d×M, in Xt, {@link #SAMPLE_CHUNK} samples side by side), so a vector holds one key's logits for M_p queries (M_p = M padded to whole
@@ -38,7 +40,7 @@ import org.attnsweep.model.Weights;
  */
 final class DirectRunF32 extends AttentionRunF32 {
     final int d;
-    final float[] T, Tt;       // P×d training tokens and their transpose d×P
+    final float[] T, Tt;       // P×d training tokens and their transpose d×P (projected order only)
     final float[] Se;          // E×d evaluation tokens: the test tokens, then μ₊, μ₋
     final float[] WQt, WKt;    // d×m_k  W_Qᵀ, W_Kᵀ
     final float[] WV;          // m_v×d
@@ -46,17 +48,17 @@ final class DirectRunF32 extends AttentionRunF32 {
     final float[] vo;          // d      W_Vᵀ w_O: u_j = vo·t_j
     final float[] r;           // d      Tᵀγ
     final boolean bilinear;    // scores through A = W_QᵀW_K at width d_p
-    final int dp;              // d_p: d rounded up to whole vectors, the width of the bilinear rows (0 without)
+    final int dp;              // d_p: d + 1 rounded up to whole vectors, the width of the bilinear rows (0 without): column d of E_c and Γ carries r
     final float[] Tp;          // P×d_p  the tokens with zero columns past d: the keys k_j (bilinear only; shared by the heads)
-    final float[] A, Gm;       // d×d_p  Aᵀ = W_KᵀW_Q (A = W_QᵀW_K) and Γ = Tᵀα, zero past column d (bilinear only)
-    final float[] square;      // d×d    A during the forward (its keys are A X_cᵀ), Γᵀ during the update (bilinear only)
+    final float[] A, Gm;       // d×d_p  Aᵀ = W_KᵀW_Q (A = W_QᵀW_K), zero past column d, and Γ = Tᵀα with r = Tᵀγ in column d (bilinear only)
+    final float[] square;      // (d+1)×d  A with vo as row d during the forward (its keys and values are [A; voᵀ] X_cᵀ), Γᵀ in its first d rows during the update (bilinear only)
     final float[] WQ, gQt;     // m_k×d_p W_Q, zero past column d, and d×m_k the step's ∇W_Qᵀ (bilinear only)
     final int mp;              // M_p: M rounded up to whole vectors, the lanes of a column of scores (bilinear only)
     final float[] Xt;          // ⌈N/C⌉×d×C·M  each chunk of C samples' tokens transposed, X_cᵀ, then M_p zeros (bilinear only; shared by the heads)
     final float[][] Gg;        // G of d×d_p  Γ_g, the part of Γ summed over sample group g (bilinear only)
     final float[][] Dt;        // M×M_p  per thread's piece of groups (made at its first use, by its first group): D_la of the sample it is gathering, by columns: Dt[a·M_p + l] (bilinear only)
-    final float[][] E;         // C·M×d_p  per piece likewise: E_n = D_n X_n for the chunk's samples, row l of sample s the α contribution Σ_a D_la x_a (bilinear only)
-    final float[] colSums;     // N×M    g_n/M·Σ_l S_la of every sample of the step, γ's terms (bilinear only)
+    final float[][] E;         // C·M×d_p  per piece likewise: E_n = D_n X_n for the chunk's samples, row l of sample s the α contribution Σ_a D_la x_a, and in column d γ's term g_n/M·Σ_l S_la of occurrence l (bilinear only)
+    final float[] uOcc;        // N×M    u_{j_a} = vo·x_a of every token occurrence at this step's weights, by sample (bilinear only)
     final float[] gm;          // N      g_n/M of this step's samples (bilinear only)
     /**
      * Whether the forward pass does the gradient's work too, chunk by chunk while the chunk's
@@ -90,7 +92,8 @@ final class DirectRunF32 extends AttentionRunF32 {
      * (one data directory read for every run of a command: a batch of 16 runs then holds them once,
      * not 16 times, and its runs stream the same T_p and X_cᵀ through the shared cache): T (P×d),
      * T_p (T's rows padded to d_p, bilinear only), X_cᵀ ({@link #sampleTransposes}, bilinear only),
-     * Tᵀ (d×P) and S_e (the test tokens, then μ₊ and μ₋: (P_test + 2)×d).
+     * Tᵀ (d×P, for the projected order's gradient GEMMs only) and S_e (the test tokens, then μ₊ and
+     * μ₋: (P_test + 2)×d).
      */
     record Tokens(float[] T, float[] Tp, float[] Xt, float[] Tt, float[] Se) {
         static Tokens of(RunData data, boolean bilinear) {
@@ -101,8 +104,8 @@ final class DirectRunF32 extends AttentionRunF32 {
             System.arraycopy(toFloat(data.test().tokens()), 0, Se, 0, Pt * d);
             System.arraycopy(toFloat(data.muPos()), 0, Se, Pt * d, d);
             System.arraycopy(toFloat(data.muNeg()), 0, Se, (Pt + 1) * d, d);
-            return new Tokens(T, bilinear ? pad(T, P, d, padded(d)) : null,
-                    bilinear ? sampleTransposes(T, data.train().map(), N, M, d, padded(M)) : null, transpose(T, P, d), Se);
+            return new Tokens(T, bilinear ? pad(T, P, d, rowWidth(d)) : null,
+                    bilinear ? sampleTransposes(T, data.train().map(), N, M, d, padded(M)) : null, bilinear ? null : transpose(T, P, d), Se);
         }
     }
 
@@ -115,7 +118,8 @@ final class DirectRunF32 extends AttentionRunF32 {
         float[] T = tokens.T();
         // The bilinear rows are padded with zeros to whole vectors: a width of d = 49 would leave the
         // GEMM's register tile unused (all columns in its one-vector tail) and the scores a scalar tail.
-        int dp = bilinear ? padded(d) : 0;
+        // At least one zero column past d: E_c's column d carries γ's terms, so the Γ GEMM sums r too.
+        int dp = bilinear ? rowWidth(d) : 0;
         float[] Tp = tokens.Tp();
         int width = bilinear ? dp : mk, M = data.train().M(), mp = bilinear ? padded(M) : 0;
         super(data, width, !bilinear, bilinear ? mp : M, !bilinear, new float[P * width], bilinear ? Tp : new float[P * width], new float[P], f);
@@ -136,13 +140,13 @@ final class DirectRunF32 extends AttentionRunF32 {
         r = new float[d];
         A = bilinear ? new float[d * dp] : null;
         Gm = bilinear ? new float[d * dp] : null;
-        square = bilinear ? new float[d * d] : null;
+        square = bilinear ? new float[(d + 1) * d] : null;
         WQ = bilinear ? new float[mk * dp] : null;
         gQt = bilinear ? new float[d * mk] : null;
         Gg = bilinear ? new float[GRADIENT_GROUPS][d * dp] : null;
         Dt = bilinear ? new float[GRADIENT_GROUPS][] : null;
         E = bilinear ? new float[GRADIENT_GROUPS][] : null;
-        colSums = bilinear ? new float[N * M] : null;
+        uOcc = bilinear ? new float[N * M] : null;
         gm = bilinear ? new float[N] : null;
         fused = bilinear && c.heads() == 1 && order == null;
     }
@@ -172,6 +176,11 @@ final class DirectRunF32 extends AttentionRunF32 {
     /** d rounded up to a whole number of vectors. */
     static int padded(int d) {
         return (d + KernelsF32.L - 1) / KernelsF32.L * KernelsF32.L;
+    }
+
+    /** d_p, the bilinear rows' width: d + 1 rounded up to whole vectors (column d of E_c carries γ's terms). */
+    static int rowWidth(int d) {
+        return padded(d + 1);
     }
 
     /** x (rows×cols) with zero columns up to {@code width}. */
@@ -213,23 +222,20 @@ final class DirectRunF32 extends AttentionRunF32 {
         }
         scalarizeWeights();
         bilinearWeights();
-        int blocks = (P + KEY_BLOCK - 1) / KEY_BLOCK;
-        if (par.ways == 1) {
-            values(0, blocks);
-            forwardGroups(0, GRADIENT_GROUPS);
-        } else {
-            par.rows(blocks, 1, this::values);
-            par.rows(GRADIENT_GROUPS, 1, this::forwardGroups);
-        }
+        if (par.ways == 1) forwardGroups(0, GRADIENT_GROUPS);
+        else par.rows(GRADIENT_GROUPS, 1, this::forwardGroups);
     }
 
     /**
      * attention_forward with bilinear scores for the samples of groups [from, to) (the groups of
      * {@link #gradientGroups}, so a thread's piece is the same and so is its scratch), chunk by
-     * chunk: the chunk's keys by columns, K'_cᵀ = A X_cᵀ (d×C·M: k'_{j} = A t_j for each token
-     * position of its C samples, one GEMM from the transposed tokens in {@link #Xt}, into the
-     * piece's scratch, d·C·M ≤ C·M·d_p floats: 12.5 KiB at d = 49, M = 16, in L1 for the scores
-     * that follow), then per sample z_la = Σ_i K'_cᵀ[i, s·M + a]·X_nᵀ[i, l] for a column a of L
+     * chunk: the chunk's keys by columns and its values, [K'_cᵀ; u_cᵀ] = [A; voᵀ] X_cᵀ ((d+1)×C·M:
+     * k'_{j} = A t_j and u_j = vo·t_j for each token position of its C samples, one GEMM from the
+     * transposed tokens in {@link #Xt}, into the piece's scratch, (d+1)·C·M ≤ C·M·d_p floats:
+     * 12.5 KiB at d = 49, M = 16, in L1 for the scores that follow; row d costs nothing at d = 49,
+     * as the GEMM's last 6-row tile was one row full), the values copied out by occurrence into
+     * {@link #uOcc} (instead of a pass u = T vo over all of T from memory), then per sample
+     * z_la = Σ_i K'_cᵀ[i, s·M + a]·X_nᵀ[i, l] for a column a of L
      * queries at a time, the lane-wise softmax, ū and f_h. K' itself (P×d_p) is neither written nor
      * read back (the evaluation makes its own, {@link #project}): every key k'_{j_a} is the fma
      * chain over i in order that K' = T Aᵀ gives, so the bits are the same, and the step no longer
@@ -242,12 +248,14 @@ final class DirectRunF32 extends AttentionRunF32 {
         for (int grp = from; grp < to; grp++) {
             if (fused) java.util.Arrays.fill(Gg[grp], 0);
             for (int ch = grp * chunks / GRADIENT_GROUPS, end = (grp + 1) * chunks / GRADIENT_GROUPS; ch < end; ch++) {
-                java.util.Arrays.fill(Kc, 0, d * w, 0);
-                KernelsF32.gemm(Kc, 1, square, 0, d, Xt, ch * d * w, d, d, w);
-                for (int n = ch * C; n < Math.min(N, (ch + 1) * C); n++) {
+                java.util.Arrays.fill(Kc, 0, (d + 1) * w, 0);
+                KernelsF32.gemm(Kc, 1, square, 0, d, Xt, ch * d * w, d + 1, d, w);
+                int first = ch * C, last = Math.min(N, first + C);
+                System.arraycopy(Kc, d * w, uOcc, first * M, (last - first) * M);
+                for (int n = first; n < last; n++) {
                     int base = n * M, z0 = base * mp;
-                    KernelsF32.rowPanel(Sm, z0, Kc, null, (n - ch * C) * M, 1, w, Xt, sampleColumn(n, d, M), w, M, d, mp);
-                    fh[n] = KernelsF32.softmaxColumns(Sm, z0, u, map, base, M, mp, ubar, n * mp) / M;
+                    KernelsF32.rowPanel(Sm, z0, Kc, null, (n - first) * M, 1, w, Xt, sampleColumn(n, d, M), w, M, d, mp);
+                    fh[n] = KernelsF32.softmaxColumns(Sm, z0, uOcc, base, M, mp, ubar, n * mp) / M;
                     if (fused) gm[n] = (float) loss.sampleGradient(y[n], f[n], N) * invM;
                 }
                 if (fused) gradientChunk(ch, Gg[grp], Kc, Dt);   // Kc done with: it becomes E_c
@@ -262,23 +270,19 @@ final class DirectRunF32 extends AttentionRunF32 {
     private float[] pieceScratch(int from) {
         if (E[from] == null) {
             Dt[from] = new float[M * mp];
-            E[from] = new float[SAMPLE_CHUNK * M * dp];
+            E[from] = new float[SAMPLE_CHUNK * M * dp];   // ≥ (d+1)·C·M, the forward's [K'_cᵀ; u_cᵀ], as d_p > d
         }
         return E[from];
-    }
-
-    /** u_j = t_j·vo for the tokens of blocks [from, to) of {@link #KEY_BLOCK} (fixed, whatever the threads). */
-    private void values(int from, int to) {
-        for (int j = from * KEY_BLOCK, e = Math.min(P, to * KEY_BLOCK); j < e; j++) u[j] = dot(T, j * d, vo, 0, d);
     }
 
     /**
      * The gathers with bilinear scores, folded sample by sample into Γ = Σ_n X_nᵀ D_n X_n (d×d_p) and
      * γ: with g_n/M for this step's samples ({@link #batchSamples}), each sample's D by columns,
      * E_n = D_n X_n (the sample's α rows, {@link KernelsF32#gatherRowsTo}) and, per chunk of C samples,
-     * Γ_g += X_cᵀ E_c on the GEMM's tile, from the chunk's transposed tokens, into its group's part;
-     * then Γ = Σ_g Γ_g in
-     * order of g, and γ_{j_a} += g/M·Σ_l S_la in order of samples. The {@link #GRADIENT_GROUPS}
+     * Γ_g += X_cᵀ E_c on the GEMM's tile, from the chunk's transposed tokens, into its group's part,
+     * with γ's terms g/M·Σ_l S_la in E_c's column d, so that Γ_g's column d is the group's part of
+     * r = Tᵀγ = Σ_{n,a} (g_n/M·Σ_l S_la) x_{j_a} (no γ over P and no pass r = Tᵀγ over T);
+     * then Γ and r = Σ_g Γ_g in order of g. The {@link #GRADIENT_GROUPS}
      * groups are split over the run's threads, each sample's work done once by one thread, and
      * nothing a thread sums depends on which thread it is or how many there are, so neither do
      * the bits; no P×d_p α is written, cleared or read back. Where the run is {@link #fused}, the
@@ -296,18 +300,13 @@ final class DirectRunF32 extends AttentionRunF32 {
         }
         java.util.Arrays.fill(Gm, 0);
         for (float[] part : Gg) KernelsF32.axpy(1, part, 0, Gm, 0, d * dp);
-        java.util.Arrays.fill(gamma, 0);
-        for (int n = 0; n < N; n++) {
-            if (inBatch != null && !inBatch[n]) continue;
-            for (int a = 0, base = n * M; a < M; a++) gamma[map[base + a]] += colSums[base + a];
-        }
     }
 
     /**
      * Γ_g for groups [from, to): group g takes chunks [g·⌈N/C⌉/G, (g+1)·⌈N/C⌉/G) in order, with the
      * piece's scratch (one set per thread, reused from group to group and step to step: one per
-     * group would cycle G·C·M·d_p floats through the cache of a run stepped on one thread); for each chunk E_c (C·M×d_p: each sample's E_n, zero for samples outside the batch
-     * or past N), then Γ_g += X_cᵀ E_c; and each of its samples' γ terms g/M·Σ_l S_la into colSums.
+     * group would cycle G·C·M·d_p floats through the cache of a run stepped on one thread); for each chunk E_c (C·M×d_p: each sample's E_n and γ terms, zero for samples outside the batch
+     * or past N), then Γ_g += X_cᵀ E_c.
      */
     private void gradientGroups(int from, int to) {
         int chunks = (N + SAMPLE_CHUNK - 1) / SAMPLE_CHUNK;
@@ -319,9 +318,10 @@ final class DirectRunF32 extends AttentionRunF32 {
     }
 
     /**
-     * Chunk ch's part of Γ_g and γ's terms, from its samples' g_n/M in {@link #gm}: each sample's D
-     * by columns into Dt, its γ terms g/M·Σ_l S_la into colSums and E_n = D_n X_n into its rows of E
-     * (E_c, C·M×d_p, zero for samples outside the batch or past N), then Γ_g += X_cᵀ E_c.
+     * Chunk ch's part of Γ_g and of r (Γ_g's column d), from its samples' g_n/M in {@link #gm}: each
+     * sample's D by columns into Dt, E_n = D_n X_n into its rows of E (E_c, C·M×d_p, zero for samples
+     * outside the batch or past N; T_p's column d is zero, so is E_n's) and its γ terms
+     * g/M·Σ_l S_la into E's column d, then Γ_g += X_cᵀ E_c.
      */
     private void gradientChunk(int ch, float[] Gg, float[] E, float[] Dt) {
         int C = SAMPLE_CHUNK;
@@ -334,15 +334,16 @@ final class DirectRunF32 extends AttentionRunF32 {
                 var ub = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, ubar, n * mp + c);
                 for (int a = 0; a < M; a++) {
                     var s = jdk.incubator.vector.FloatVector.fromArray(KernelsF32.S, Sm, z0 + a * mp + c);
-                    s.mul(g).mul(ub.neg().add(u[map[base + a]])).intoArray(Dt, a * mp + c);
+                    s.mul(g).mul(ub.neg().add(uOcc[base + a])).intoArray(Dt, a * mp + c);
                 }
             }
+            int e0 = (n - ch * C) * M * dp;
+            KernelsF32.gatherRowsTo(E, e0, Dt, 1, mp, K, map, base, M, dp);
             for (int a = 0; a < M; a++) {
                 float sum = 0;
                 for (int l = 0; l < M; l++) sum += Sm[z0 + a * mp + l];
-                colSums[base + a] = g * sum;
+                E[e0 + a * dp + d] = g * sum;
             }
-            KernelsF32.gatherRowsTo(E, (n - ch * C) * M * dp, Dt, 1, mp, K, map, base, M, dp);
         }
         KernelsF32.gemm(Gg, 1, Xt, ch * d * C * M, C * M, E, 0, d, C * M, dp);
     }
@@ -393,14 +394,16 @@ final class DirectRunF32 extends AttentionRunF32 {
     }
 
     /**
-     * Aᵀ = W_KᵀW_Q (d×d_p, zero past column d) and A itself (d×d, in {@link #square}: the forward's keys
-     * are A X_cᵀ), at the current weights.
+     * Aᵀ = W_KᵀW_Q (d×d_p, zero past column d) and A itself (d×d, in {@link #square}, with vo, which
+     * {@link #scalarizeWeights} has made, as row d: the forward's keys and values are [A; voᵀ] X_cᵀ),
+     * at the current weights.
      */
     private void bilinearWeights() {
         transposeInto(WQt, d, mk, WQ, dp);
         java.util.Arrays.fill(A, 0);
         gemm(A, 1, WKt, WQ, d, mk, dp);
         transposeSquare(A, dp, square, d);
+        System.arraycopy(vo, 0, square, d * d, d);
     }
 
     /** out (d×d) = the transpose of x's first d columns, x's d rows {@code ldx} apart (Aᵀ → A, Γ → Γᵀ). */
@@ -435,12 +438,13 @@ final class DirectRunF32 extends AttentionRunF32 {
             transposeSquare(Gm, dp, square, d);
             gemm(WKt, -eta, square, WQt, d, d, mk);
             axpy(-eta, gQt, 0, WQt, 0, d * mk);
+            for (int i = 0; i < d; i++) r[i] = Gm[i * dp + d];   // r = Tᵀγ, summed with Γ (gradientCore)
         } else {
             tokenGemm(WQt, -eta, alpha, mk);
             tokenGemm(WKt, -eta, beta, mk);
+            java.util.Arrays.fill(r, 0);
+            for (int j = 0; j < P; j++) axpy(gamma[j], T, j * d, r, 0, d);   // r = Tᵀγ, tokens in order, one pass over T
         }
-        java.util.Arrays.fill(r, 0);
-        for (int j = 0; j < P; j++) axpy(gamma[j], T, j * d, r, 0, d);   // r = Tᵀγ, tokens in order, one pass over T
         float[] gradWo = trainWo ? new float[mv] : null;
         for (int i = 0; i < mv; i++) {
             if (trainWo) gradWo[i] = dot(WV, i * d, r, 0, d);

@@ -433,10 +433,11 @@ final class KernelsF32 {
      * queries l < w (w a multiple of L, lanes l ≥ M padding), so that a vector holds one key's logits
      * for L queries and the softmax over a is lane-wise: for each query l, in order of a, m = max z_la,
      * e_la = e^(z_la − m) ({@link VectorExp}), Σ e_la, then s_la = e_la / Σ written over z_la and
-     * ū_l = Σ_a s_la u_{j_a} (fma, a in order) into ub[ubo + l]. Returns Σ_{l<M} ū_l, summed in
-     * order of l. No lane of one query meets another's, so padding lanes never reach the real ones.
+     * ū_l = Σ_a s_la u[uo + a] (fma, a in order: the values of the sample's M token occurrences side by
+     * side) into ub[ubo + l]. Returns Σ_{l<M} ū_l, summed in order of l. No lane of one query meets
+     * another's, so padding lanes never reach the real ones.
      */
-    static float softmaxColumns(float[] Z, int z0, float[] u, int[] map, int mo, int M, int w, float[] ub, int ubo) {
+    static float softmaxColumns(float[] Z, int z0, float[] u, int uo, int M, int w, float[] ub, int ubo) {
         for (int c = 0; c < w; c += L) {
             FloatVector max = FloatVector.fromArray(S, Z, z0 + c);
             for (int a = 1; a < M; a++) max = max.max(FloatVector.fromArray(S, Z, z0 + a * w + c));
@@ -452,7 +453,7 @@ final class KernelsF32 {
                 int o = z0 + a * w + c;
                 FloatVector s = FloatVector.fromArray(S, Z, o).div(sum);
                 s.intoArray(Z, o);
-                ubar = s.fma(FloatVector.broadcast(S, u[map[mo + a]]), ubar);
+                ubar = s.fma(FloatVector.broadcast(S, u[uo + a]), ubar);
             }
             ubar.intoArray(ub, ubo + c);
         }
@@ -501,7 +502,7 @@ final class KernelsF32 {
                 sampleScores(out, 0, a, b, map, 0, M, mk, lanes);
                 rowPanel(out, 0, a, k % 2 == 0 ? null : map, 0, 3, 1 + k % 2, b, 0, k % 3 == 0 ? 3 : L * (1 + k % 2), k % 2 == 0 ? rows : 1 + k % 8, 3,
                         L * (1 + k % 2));
-                softmaxColumns(out, 0, b, map, 0, M, L * (1 + k % 2), lanes, 0);
+                softmaxColumns(out, 0, b, k % 3, M, L * (1 + k % 2), lanes, 0);
                 gatherRowsTo(out, 0, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, map, 0, M, mg);
                 axpy(1e-3f, a, 0, out, 1, m);
                 axpyClear(0f, out, b, m - k % 2);

@@ -190,6 +190,17 @@ class DirectFormTest {
             assertEquals(1, shared.size(), "one set of token arrays for runs on one data set: " + ctx);
             assertTrue(a[0].T == b[0].T && a[0].Se == b[0].Se, "the runs share them: " + ctx);
             assertEquals(sh[0] == 49, a[0].bilinear, "the scoring order the shape asks: " + ctx);
+            // CostModel counts the shared training token arrays once for the batch, each run's own state
+            // once per run, and the arrays it counts are the ones made: within 20% (lanes narrower than 16 pad d_p
+            // less than the count assumes; X_cᵀ's last chunk is padded to C samples).
+            RunData r0 = runs.get(0);
+            int N = r0.train().N(), M = r0.train().M(), P = r0.train().P();
+            double state = CostModel.stateWords(Formulation.DIRECT, N, M, sh[0], sh[2], sh[3], P, r0.config().trainWo(), 1);
+            double one = CostModel.estimate(List.of(r0)).directWords(), batch = CostModel.estimate(runs).directWords();
+            assertEquals(one + 2 * state, batch, 1e-9 * batch, "three runs on one data set: the tokens once, the state thrice: " + ctx);
+            DirectRunF32 h = a[0];
+            double made = h.T.length + (h.Tp == null ? 0 : h.Tp.length) + (h.Xt == null ? 0 : h.Xt.length) + (h.Tt == null ? 0 : h.Tt.length);
+            assertEquals(made, one - state, 0.2 * made, "the token words counted against the arrays made: " + ctx);
             try (EngineBatch together = direct.open(runs)) {
                 double[] target = new double[3];
                 together.steps(new boolean[] {true, true, true}, 12, target, new double[12][3]);
@@ -201,6 +212,28 @@ class DirectFormTest {
                 }
             }
         }
+    }
+
+    /**
+     * Batches on one data set (data read once from files) hold its tokens once: at N = 1000, M = 16,
+     * d = 49, m = 64, a budget of the tokens and four runs' own state takes four runs a batch where
+     * the runs share their data, and fewer where each run counts the tokens again.
+     */
+    @Test
+    void batchesOnOneDataSetAreSizedWithItsTokensOnce() {
+        org.attnsweep.model.RunSpec s = new org.attnsweep.model.RunSpec();
+        s.N = 1000; s.M = 16; s.d = 49; s.mk = 64; s.mv = 64; s.repeats = 16;
+        s.sigma = new double[s.M - 1];
+        java.util.Arrays.fill(s.sigma, 1.0);
+        org.attnsweep.sweep.Plan plan = org.attnsweep.sweep.Plan.of(List.of(new org.attnsweep.sweep.Grid(s, java.util.Map.of())));
+        org.attnsweep.sweep.Plan.Footprint f = org.attnsweep.sweep.Plan.Footprint.of(plan.runs().get(0).config(), Formulation.DIRECT);
+        double own = f.bytes() - f.tokenBytes();
+        assertTrue(f.tokenBytes() > own, "at this shape the tokens outweigh a run's own state: " + f.tokenBytes() + " against " + own);
+        long budget = (long) (f.tokenBytes() + 4.5 * own);
+        var shared = org.attnsweep.sweep.Sweeper.batches(plan.runs(), budget, Formulation.DIRECT, c -> 64, true);
+        var own16 = org.attnsweep.sweep.Sweeper.batches(plan.runs(), budget, Formulation.DIRECT, c -> 64, false);
+        assertEquals(4, shared.get(0).size(), "runs a batch on one data set");
+        assertEquals(budget / f.bytes(), own16.get(0).size(), "runs a batch, each with its own data");
     }
 
     static Stream<Arguments> precisions() {
@@ -412,13 +445,16 @@ class DirectFormTest {
                 Fixtures.assertClose(lRef[r], lGot[r], tol.atol + spread.loss(t, r), tol.rtol, () -> "training loss, run " + rr + " step " + tt + " " + ctx);
             }
         }
-        double movedQ = 0, movedK = 0;
+        // w_O, W_Q and W_K: the largest move over the batch's runs (a random problem may leave one
+        // run's w_O nearly still: seed -5031521942716461568, d = 3, m_v = 1, p = 0.41), so a skipped
+        // update still fails, without a flaky draw failing too.
+        double movedQ = 0, movedK = 0, movedO = -1;
         for (int r = 0; r < R; r++) {
             String where = " run " + r + " after " + STEPS + " steps " + runs.get(r).config() + " " + ctx;
             Weights w0 = runs.get(r).init(), wRef = ref.weights(r), wGot = got.weights(r);
             if (checkMoved) {
                 assertTrue(moved(w0.WV(), wRef.WV(), tol) > MOVED, "W_V barely moved:" + where);
-                if (runs.get(r).config().trainWo()) assertTrue(moved(w0.wO(), wRef.wO(), tol) > MOVED, "w_O barely moved:" + where);
+                if (runs.get(r).config().trainWo()) movedO = Math.max(movedO, moved(w0.wO(), wRef.wO(), tol));
                 movedQ = Math.max(movedQ, moved(w0.WQ(), wRef.WQ(), tol));
                 movedK = Math.max(movedK, moved(w0.WK(), wRef.WK(), tol));
             }
@@ -435,6 +471,7 @@ class DirectFormTest {
         if (checkMoved) {
             assertTrue(movedQ > MOVED && movedK > MOVED, "W_Q or W_K barely moved in every run (" + movedQ + ", " + movedK
                     + " tolerances): " + ctx);
+            assertTrue(movedO < 0 || movedO > MOVED, "w_O barely moved in every run that trains it (" + movedO + " tolerances): " + ctx);
         }
     }
 

@@ -55,7 +55,7 @@ class MicroKernelTest {
 
         void rowPanel(double[] C, int c0, double[] A, int[] map, int mo, int rs, int ks, double[] B, int b0, int ldb, int rows, int inner, int cols);
 
-        double softmaxColumns(double[] Z, int z0, double[] u, int[] map, int mo, int M, int w, double[] ub, int ubo);
+        double softmaxColumns(double[] Z, int z0, double[] u, int uo, int M, int w, double[] ub, int ubo);
 
         double softmaxRow(double[] z, int row, int M, double[] u, int[] map, int mo);
 
@@ -127,9 +127,9 @@ class MicroKernelTest {
             for (int i = 0; i < C.length; i++) C[i] = cf[i];
         }
 
-        public double softmaxColumns(double[] Z, int z0, double[] u, int[] map, int mo, int M, int w, double[] ub, int ubo) {
+        public double softmaxColumns(double[] Z, int z0, double[] u, int uo, int M, int w, double[] ub, int ubo) {
             float[] zf = f(Z), uf = f(ub);
-            float total = KernelsF32.softmaxColumns(zf, z0, f(u), map, mo, M, w, uf, ubo);
+            float total = KernelsF32.softmaxColumns(zf, z0, f(u), uo, M, w, uf, ubo);
             for (int i = 0; i < Z.length; i++) Z[i] = zf[i];
             for (int i = 0; i < ub.length; i++) ub[i] = uf[i];
             return total;
@@ -215,8 +215,8 @@ class MicroKernelTest {
             KernelsF64.rowPanel(C, c0, A, map, mo, rs, ks, B, b0, ldb, rows, inner, cols);
         }
 
-        public double softmaxColumns(double[] Z, int z0, double[] u, int[] map, int mo, int M, int w, double[] ub, int ubo) {
-            return KernelsF64.softmaxColumns(Z, z0, u, map, mo, M, w, ub, ubo);
+        public double softmaxColumns(double[] Z, int z0, double[] u, int uo, int M, int w, double[] ub, int ubo) {
+            return KernelsF64.softmaxColumns(Z, z0, u, uo, M, w, ub, ubo);
         }
 
         public double softmaxRow(double[] z, int row, int M, double[] u, int[] map, int mo) {
@@ -614,7 +614,7 @@ class MicroKernelTest {
     /**
      * softmaxColumns: a sample's logits by columns (z_la at a·w + l) over keys a < M for every lane l < w
      * (w = M padded to whole vectors, sometimes a vector more): s_la = e^(z_la − max_a z)/Σ_a against a
-     * float64 loop, ū_l = Σ_a s_la u_{j_a}, the returned Σ_{l<M} ū_l, and nothing outside the sample's
+     * float64 loop, ū_l = Σ_a s_la u_{j_a} (u by occurrence), the returned Σ_{l<M} ū_l, and nothing outside the sample's
      * M×w block and ū's w lanes written. Logits in [−30, 30], so some e^(z − max) underflow far
      * below the others. Tolerances: s_la within (M + 2 + EXP_U + |x_a| + x̄)·u relative, x_a = z_la − max:
      * each e within EXP_U·u, plus |x_a|·u from x_a itself rounded in the kernel's precision (e^x
@@ -640,7 +640,10 @@ class MicroKernelTest {
                 java.util.Arrays.fill(ub, UNTOUCHED);
                 for (int i = 0; i < M * w; i++) Z[z0 + i] = (float) (60 * rnd.nextDouble() - 30);
                 double[] in = Z.clone();
-                double total = k.softmaxColumns(Z, z0, u, map, mo, M, w, ub, ubo);
+                // softmaxColumns takes the sample's values by occurrence (u_{j_a} at mo + a), softmaxRow through map
+                double[] uOcc = new double[mo + M];
+                for (int a = 0; a < M; a++) uOcc[mo + a] = u[map[mo + a]];
+                double total = k.softmaxColumns(Z, z0, uOcc, mo, M, w, ub, ubo);
                 String what = k + " softmaxColumns M=" + M + " w=" + w + tag(seed);
                 double wantTotal = 0, totalAbs = 0;   // totalAbs: the total's tolerance, each ū's plus its add
                 for (int l = 0; l < w; l++) {
