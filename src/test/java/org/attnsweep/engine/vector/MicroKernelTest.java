@@ -620,8 +620,8 @@ class MicroKernelTest {
      * each e within EXP_U·u, plus |x_a|·u from x_a itself rounded in the kernel's precision (e^x
      * turns an absolute error in x into a relative one), x̄ = Σ e_a|x_a| / Σ e_a for the same in the
      * sum, its γ_M and the division; ū (and the total) within that times Σ|s_a u_a| plus their own
-     * (M + 2)·u·Σ|terms|. softmaxRow, the scalar form the span step and the evaluation take (one
-     * query's logits in a row, Math.exp), is held to the same on each lane's logits laid out as a row
+     * (M + 2)·u·Σ|terms|. softmaxRow, the row form the span step and the evaluation take (one
+     * query's logits in a row, VectorExp L keys at a time, the last vector masked), is held to the same on each lane's logits laid out as a row
      * at an offset, and must write nothing outside that row.
      */
     @ParameterizedTest(name = "{0}")
