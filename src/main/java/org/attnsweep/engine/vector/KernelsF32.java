@@ -1,6 +1,7 @@
 package org.attnsweep.engine.vector;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -275,17 +276,19 @@ final class KernelsF32 {
      * One query's softmax over the M logits z[row .. row+M) of a sample, in place: S_a =
      * e^{z_a − max} / Σ e^{z − max}, each sum taken in key order; returns ū = Σ_a S_a u_{j_a} with
      * j_a = map[mo + a], summed in key order. The training forward pass and the evaluation both
-     * take it, so a run's evaluated f is its trained f bit for bit.
+     * take it, so a run's evaluated f is its trained f bit for bit. The exponentials are taken L
+     * keys at a time ({@link VectorExp}, the last vector masked to the row): M = 16 calls of
+     * Math.exp were about half of this kernel's time (benchmarks/RESULTS.md, issue 11, s19).
      */
     static float softmaxRow(float[] z, int row, int M, float[] u, int[] map, int mo) {
         float max = Float.NEGATIVE_INFINITY;
         for (int a = 0; a < M; a++) max = Math.max(max, z[row + a]);
-        float sum = 0;
-        for (int a = 0; a < M; a++) {
-            float e = (float) Math.exp(z[row + a] - max);
-            z[row + a] = e;
-            sum += e;
+        for (int a = 0; a < M; a += L) {
+            VectorMask<Float> in = S.indexInRange(a, M);
+            VectorExp.exp(FloatVector.fromArray(S, z, row + a, in).sub(max)).intoArray(z, row + a, in);
         }
+        float sum = 0;
+        for (int a = 0; a < M; a++) sum += z[row + a];
         float ub = 0;
         for (int a = 0; a < M; a++) {
             float s = z[row + a] / sum;

@@ -6,9 +6,10 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 /**
- * e^x lane by lane for the softmax of the direct form's bilinear scores ({@link KernelsF32#softmaxColumns}),
- * whose arguments are z − max z ≤ 0. One overload per precision, so the float64 kernels generated
- * from KernelsF32 call the float64 one under the same name.
+ * e^x lane by lane for the softmax of the direct form's bilinear scores ({@link KernelsF32#softmaxColumns})
+ * and of one query's row of keys ({@link KernelsF32#softmaxRow}), whose arguments are z − max z ≤ 0.
+ * One overload per precision, so the float64 kernels generated from KernelsF32 call the float64 one
+ * under the same name.
  *
  * <p>Not the Vector API's {@code lanewise(EXP)}: C2 computes that with its own math stubs and the
  * interpreter with Math.exp per lane, which differ in the last bit, so a run's results would depend

@@ -620,8 +620,8 @@ class MicroKernelTest {
      * each e within EXP_U·u, plus |x_a|·u from x_a itself rounded in the kernel's precision (e^x
      * turns an absolute error in x into a relative one), x̄ = Σ e_a|x_a| / Σ e_a for the same in the
      * sum, its γ_M and the division; ū (and the total) within that times Σ|s_a u_a| plus their own
-     * (M + 2)·u·Σ|terms|. softmaxRow, the scalar form the span step and the evaluation take (one
-     * query's logits in a row, Math.exp), is held to the same on each lane's logits laid out as a row
+     * (M + 2)·u·Σ|terms|. softmaxRow, the row form the span step and the evaluation take (one
+     * query's logits in a row, VectorExp L keys at a time, the last vector masked), is held to the same on each lane's logits laid out as a row
      * at an offset, and must write nothing outside that row.
      */
     @ParameterizedTest(name = "{0}")
@@ -695,6 +695,53 @@ class MicroKernelTest {
                     int ii = i;
                     assertEquals(UNTOUCHED, ub[i], () -> what + ": ū entry " + ii + " outside the sample written");
                 }
+            }
+        }
+    }
+
+    /**
+     * softmaxRow on rows of several vectors and a masked last one (M = L − 1, L + 1, 2L, 2L + 3,
+     * which TOKENS' M ≤ 16 reach only at narrow widths): s_a against a float64 loop, ū, and nothing
+     * outside the row written; tolerances as in {@link #softmaxColumnsAndRowMatchPlainLoop}.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void softmaxRowOverSeveralVectorsMatchesPlainLoop(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int L = k.lanes();
+        for (int M : new int[] {Math.max(1, L - 1), L + 1, 2 * L, 2 * L + 3}) {
+            int r0 = rnd.nextInt(3), P = 1 + rnd.nextInt(2 * M), mo = rnd.nextInt(3);
+            int[] map = new int[mo + M];
+            for (int t = 0; t < map.length; t++) map[t] = rnd.nextInt(P);
+            double[] u = random(rnd, P), row = new double[r0 + M + 2];
+            java.util.Arrays.fill(row, UNTOUCHED);
+            for (int a = 0; a < M; a++) row[r0 + a] = (float) (60 * rnd.nextDouble() - 30);
+            double[] in = row.clone();
+            double ub = k.softmaxRow(row, r0, M, u, map, mo);
+            String what = k + " softmaxRow M=" + M + tag(seed);
+            double max = Double.NEGATIVE_INFINITY, sum = 0, xbar = 0;
+            for (int a = 0; a < M; a++) max = Math.max(max, in[r0 + a]);
+            for (int a = 0; a < M; a++) {
+                double x = in[r0 + a] - max;
+                sum += Math.exp(x);
+                xbar += Math.exp(x) * -x;
+            }
+            xbar /= sum;
+            double wantUb = 0, abs = 0, sErr = 0;
+            for (int a = 0; a < M; a++) {
+                double x = in[r0 + a] - max, s = Math.exp(x) / sum, rtol = (M + 2 + EXP_U - x + xbar) * SAFETY * k.u();
+                int aa = a;
+                Fixtures.assertClose(s, row[r0 + a], 1e-37, rtol, () -> what + " s at a=" + aa);
+                wantUb += s * u[map[mo + a]];
+                abs += Math.abs(s * u[map[mo + a]]);
+                sErr += rtol * Math.abs(s * u[map[mo + a]]);
+            }
+            Fixtures.assertClose(wantUb, ub, sErr + (M + 2) * SAFETY * k.u() * abs, 0, () -> what + " ū");
+            for (int i = 0; i < row.length; i++) {
+                if (i >= r0 && i < r0 + M) continue;
+                int ii = i;
+                assertEquals(UNTOUCHED, row[i], () -> what + ": wrote entry " + ii + " outside its row");
             }
         }
     }
