@@ -31,7 +31,11 @@ import org.junit.jupiter.params.provider.ValueSource;
  * (60b93ae, 0729658: keys through K' = T Aᵀ, a lane-wise softmax, Γ summed sample by sample, r by
  * axpy): the training path's float32 rounding moved every numeric column by at most 9.5e-7 absolute,
  * 8.9e-6 relative (qk_nn), stop steps and errors kept their text. The direct form's evaluation on the bilinear
- * rows (1ce27bf) left direct/ as it was: this sweep (d = 24, m_k = 8) scores through W_Q, W_K. Any column added since must be listed in {@link #ADDED} with the text
+ * rows (1ce27bf) left direct/ as it was: this sweep (d = 24, m_k = 8) scores through W_Q, W_K. vector/, direct/ (and
+ * ShiftOptionsTest's golden/shift/, the same vector sweep) were stored again after the softmax took
+ * its exponentials a vector of keys at a time (VectorExp, s19): every numeric column moved by at
+ * most 3.8e-6 absolute (qk_ss), 3.6e-6 relative (v_noise, direct); stop steps, errors and
+ * reached_target kept their text. Any column added since must be listed in {@link #ADDED} with the text
  * every row of a default run holds (a model option's default leaves the model exactly as it was). The cuda case runs where the engine
  * loads (a GPU, or scripts/emu-check's emulated driver) and is skipped elsewhere.
  */

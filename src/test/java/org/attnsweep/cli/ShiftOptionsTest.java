@@ -29,7 +29,8 @@ class ShiftOptionsTest {
     /**
      * The command whose results src/test/resources/golden/shift/ holds, stored by main at cc702c2 before the
      * options existed, and stored again with GoldenResultTest's vector/ files when the float32 evaluation
-     * changed the last digits of the evaluation columns (same columns; see GoldenResultTest).
+     * changed the last digits of the evaluation columns and again when the softmax's exponentials went
+     * vector-wide (same columns; see GoldenResultTest).
      */
     static final String[] GOLDEN = {"sweep", "--d", "24", "--M", "3", "--sigma", "1,0.5", "--mk", "8", "--mv", "8", "--N", "4,8",
             "--mu", "3,30", "--p", "0,0.1", "--signals", "axis,random", "--repeats", "2", "--steps", "30", "--eval-every", "10",
