@@ -4,6 +4,7 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
@@ -87,15 +88,17 @@ public final class Idx {
                     + " bytes, but the file ends after " + (4 + got));
         }
         int[] shape = new int[dims];
-        long count = 1;
+        // Exact: up to 255 dimensions of up to 2^31 - 1 each overflow a long, and the message names the true size.
+        BigInteger total = BigInteger.ONE;
         for (int k = 0; k < dims; k++) {
             long v = ((sizes[4 * k] & 0xffL) << 24) | ((sizes[4 * k + 1] & 0xff) << 16) | ((sizes[4 * k + 2] & 0xff) << 8)
                     | (sizes[4 * k + 3] & 0xff);
             if (v > Integer.MAX_VALUE) throw fail(file, "dimension " + k + " is " + v + " (corrupt size)");
             shape[k] = (int) v;
-            count = Math.min(count * v, Long.MAX_VALUE / Integer.MAX_VALUE);
+            total = total.multiply(BigInteger.valueOf(v));
         }
-        String what = "shape " + Npy.shapeText(shape) + " is " + count + " data bytes after the " + headerBytes + "-byte header";
+        long count = total.bitLength() < Long.SIZE - 1 ? total.longValue() : Long.MAX_VALUE;
+        String what = "shape " + Npy.shapeText(shape) + " is " + total + " data bytes after the " + headerBytes + "-byte header";
         if (count > MAX_VALUES) throw fail(file, what + ", more than a Java array holds");
         // A plain file must hold exactly its data; a gzipped one is checked while it inflates.
         if (!gz && fileSize != headerBytes + count) {

@@ -64,6 +64,11 @@ class IdxTest {
         byte[] floats = good.clone();
         floats[2] = 0x0D;
         expect(tmp, "floats", floats, "IDX type code 0x0d is not read (only 0x08, unsigned bytes)");
+        // A corrupt size past an array: the message gives the true byte count (it once showed a capped 4294967298).
+        byte[] huge = {0, 0, 8, 3, 0x77, 0x35, (byte) 0x94, 0, 0, 0, 0, 28, 0, 0, 0, 28};
+        expect(tmp, "huge", huge, "shape (2000000000, 28, 28) is 1568000000000 data bytes after the 16-byte header, more than a Java array holds");
+        byte[] overLong = {0, 0, 8, 3, 0x7f, -1, -1, -1, 0x7f, -1, -1, -1, 0x7f, -1, -1, -1};
+        expect(tmp, "overlong", overLong, "shape (2147483647, 2147483647, 2147483647) is 9903520300447984150353281023 data bytes");
         byte[] zeroDims = {0, 0, 8, 0};
         expect(tmp, "zero", zeroDims, "IDX header declares 0 dimensions");
         // Gzipped: data cut short after decompression, and the compressed stream itself cut short.
