@@ -59,6 +59,7 @@ public final class TrainCommand implements Callable<Integer> {
         // Everything is resolved and checked before any work starts: paths, the plan (its size,
         // then each run's memory), the inputs' files, the engine.
         checkPaths();
+        checkSaveDirs();
         engine.check();
         RunSpec runSpec = resolve();
         Map<String, String> given = RunOptions.given(spec.commandLine().getParseResult());
@@ -156,6 +157,28 @@ public final class TrainCommand implements Callable<Integer> {
                 if (clash) {
                     throw new IllegalArgumentException(o[0] + " " + p + (a.equals(b) ? " is " : a.startsWith(b) ? " is inside " : " holds ")
                             + in[0] + " " + in[1] + ": outputs must not overwrite inputs; choose another " + o[0]);
+                }
+            }
+        }
+    }
+
+    /**
+     * Refuses a --save-data or --save-weights directory that already holds saved files (NPY files,
+     * or the run-K directories of several runs) unless --out is being resumed (it holds a
+     * config.json; a resume trains, and so saves, only the runs not yet finished, beside the ones
+     * saved before). A fresh command wrote over another command's data or weights without a word.
+     */
+    void checkSaveDirs() throws java.io.IOException {
+        if (java.nio.file.Files.isRegularFile(out.resolve("config.json"))) return;
+        for (Object[] o : new Object[][] {{"--save-data", saveData}, {"--save-weights", saveWeights}}) {
+            Path p = (Path) o[1];
+            if (p == null || !java.nio.file.Files.isDirectory(p)) continue;
+            try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(p)) {
+                java.util.Optional<String> saved = entries.map(e -> e.getFileName().toString())
+                        .filter(n -> n.endsWith(".npy") || n.matches("run-[0-9]{4,}")).sorted().findFirst();
+                if (saved.isPresent()) {
+                    throw new IllegalArgumentException(o[0] + " " + p + " already holds " + saved.get() + " (saved by another command), and "
+                            + "--out " + out + " is not a resume: choose a new or empty " + o[0] + " directory");
                 }
             }
         }

@@ -170,6 +170,10 @@ class BadInputTest {
                 train("--save-weights $INIT is --init-from $INIT", "--init-from", "$INIT", "--save-weights", "$INIT"),
                 train("--out $DATA is --data-from $DATA", "--data-from", "$DATA", "--out", "$DATA"),
                 train("--save-data $FILE is a file, not a directory", "--save-data", "$FILE"),
+                // another command's saved files, with --out not a resume: they were overwritten without a word
+                train("--save-weights $INIT already holds W_K.npy (saved by another command), and --out $OUT is not a resume",
+                        "--save-weights", "$INIT"),
+                train("--save-data $DATA already holds mu.npy (saved by another command)", "--save-data", "$DATA"),
                 train("--data-from $MISSING does not exist", "--data-from", "$MISSING"),
                 train("--data-from $FILE is not a directory", "--data-from", "$FILE"),
                 train("--init-from must name a directory: got ''", "--init-from", ""),

@@ -143,6 +143,16 @@ class StoreFaultTest {
         assertFalse(r.err().contains("warning"), r.err());
         assertTrue(r.err().contains("resuming: 8 of 8"), r.err());
         assertEquals(lines, Files.readAllLines(dir.resolve("summary.csv")));
+        // A config column as summary.csv writes an overflowed SNR ("Inf", in stores written before
+        // such runs were refused) reads back in aggregation too: it stopped on Double.parseDouble.
+        int snr = StoreCsv.Kind.SUMMARY.col("snr");
+        f = lines.get(1).split(",");
+        f[snr] = "Inf";
+        lines.set(1, String.join(",", f));
+        Files.writeString(dir.resolve("summary.csv"), String.join("\n", lines) + "\n");
+        Result agg = cli("aggregate", dir.toString());
+        assertEquals(0, agg.code(), agg.err());
+        noStackTrace(agg);
     }
 
     /** Truncation, inserted and overwritten garbage at random offsets of every store file. */
