@@ -76,6 +76,15 @@ class IdxTest {
                 "truncated: shape (2, 28, 28) is 1568 data bytes after the 16-byte header, but the file ends after 700");
         byte[] gz = gzip(good);
         expect(tmp, "gzcut", Arrays.copyOf(gz, gz.length / 2), "truncated: the gzip stream ends early");
+        // Bytes after the gzip stream (GZIPInputStream stops there quietly); two members are one stream.
+        byte[] appended = Arrays.copyOf(gz, gz.length + 9);
+        System.arraycopy("appended!".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, appended, gz.length, 9);
+        expect(tmp, "gztail", appended, "corrupt gzip stream: bytes follow its end");
+        byte[] one = gzip(Arrays.copyOf(good, 100)), two = gzip(Arrays.copyOfRange(good, 100, good.length));
+        byte[] members = Arrays.copyOf(one, one.length + two.length);
+        System.arraycopy(two, 0, members, one.length, two.length);
+        Files.write(tmp.resolve("members"), members);
+        assertArrayEquals(Arrays.copyOfRange(good, 16, good.length), Idx.read(tmp.resolve("members")).data());
         byte[] corrupt = gz.clone();
         corrupt[2] = 7; // compression method 7: only 8 (deflate) exists
         expect(tmp, "gzbad", corrupt, "corrupt gzip stream: Unsupported compression method");
