@@ -96,15 +96,22 @@ public final class TrainCommand implements Callable<Integer> {
             boolean many = plan.size() > 1;
             Sweeper.Outcome o = Sweeper.execute(plan, new int[] {0, 1}, eng, dir, about, Runtime.getRuntime().maxMemory() / 2,
                     err, inputs, saveData == null && saveWeights == null ? null : (run, res) -> {
+                        String sub = many ? String.format(Locale.ROOT, "run-%04d", run.index()) : "";
+                        Path at = null;
                         try {
-                            String sub = many ? String.format(Locale.ROOT, "run-%04d", run.index()) : "";
-                            if (saveData != null) NpyData.saveData(saveData.resolve(sub), inputs.source().apply(run.config()));
-                            if (saveData != null && run.config().miniBatch()) {
-                                NpyData.saveBatchOrder(saveData.resolve(sub), run.config(), res.stopStep());
+                            if (saveData != null) {
+                                at = saveData.resolve(sub);
+                                NpyData.saveData(at, inputs.source().apply(run.config()));
+                                if (run.config().miniBatch()) NpyData.saveBatchOrder(at, run.config(), res.stopStep());
                             }
-                            if (saveWeights != null) NpyData.saveWeights(saveWeights.resolve(sub), res.finalWeights());
+                            if (saveWeights != null) {
+                                at = saveWeights.resolve(sub);
+                                NpyData.saveWeights(at, res.finalWeights());
+                            }
                         } catch (java.io.IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                            // One line naming the directory (the bare exception read "java.io.IOException: No space left on device").
+                            throw new java.io.UncheckedIOException("cannot save run " + run.index() + "'s files in " + at + ": "
+                                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
                         }
                     });
 

@@ -189,6 +189,33 @@ class StoreProcessFaultTest {
         }
     }
 
+    /**
+     * train's --save-weights on a full disk: the command fails in one line, and the same command
+     * again trains the run and saves its weights. (Stored before its weights were saved, the run
+     * was "already done" on resume and its weights were never written.)
+     */
+    @Test
+    void weightsSavedOnAFullDiskAreSavedOnResume(@TempDir Path tmp) throws Exception {
+        Path disk = smallDisk(tmp);
+        try {
+            Path weights = disk.resolve("weights"), filler = disk.resolve("filler");
+            String[] cmd = {"train", "--d", "64", "--mk", "64", "--mv", "64", "--N", "4", "--steps", "2", "--test-n", "5", "--engine",
+                    "vector", "--threads", "1", "--save-weights", weights.toString(), "--out", tmp.resolve("out").toString()};
+            fill(filler, disk, 2 * 4096); // W_Q.npy alone is 64 x 64 numbers, 16 KiB or more
+            Result r = cli(cmd);
+            noStackTrace(r);
+            assertEquals(1, r.code(), r.err());
+            assertTrue(r.err().contains("attnsweep: I/O error: cannot save run 0's files in " + weights + ": No space left on device"), r.err());
+            Files.delete(filler);
+            Result again = cli(cmd);
+            assertEquals(0, again.code(), again.err());
+            for (String f : List.of("W_Q.npy", "W_K.npy", "W_V.npy", "w_O.npy")) assertTrue(Files.exists(weights.resolve(f)), f + ": " + again.err());
+            Tally.survived("full disk");
+        } finally {
+            new ProcessBuilder("umount", disk.toString()).start().waitFor();
+        }
+    }
+
     /** A 1 MiB tmpfs mounted at tmp/disk (the caller unmounts it); the test is skipped, saying why, where mounting fails. */
     static Path smallDisk(Path tmp) throws IOException, InterruptedException {
         Path disk = Files.createDirectories(tmp.resolve("disk"));
