@@ -54,28 +54,40 @@ public final class MergeCommand implements Callable<Integer> {
             if (fingerprint != null && !fingerprint.equals(fp)) {
                 throw new IllegalArgumentException(s + " belongs to another sweep (plan fingerprint " + fp + ", expected " + fingerprint + ")");
             }
+            // A merge's own output has no run list: read as a shard, its plan would be empty and
+            // opening its store would move every row of it aside as "not a run of this plan".
+            if (!n.path("runs").isArray()) {
+                throw new IllegalArgumentException("SHARD_DIR " + s + " is " + ("merge".equals(n.path("command").asText()) ? "a merge's output"
+                        : "not a sweep shard") + " (its config.json lists no runs): give the shard directories it was made from"
+                        + ("merge".equals(n.path("command").asText()) ? " (config.json's \"shards\")" : ""));
+            }
             fingerprint = fp;
             planRuns = n.path("plan_runs").asInt();
             plans.add(plan(s, n));
             if (Files.exists(out) && Files.isSameFile(out, s)) throw new IllegalArgumentException("--out " + out + " is one of the shards");
         }
+        refuseRepeatedShards();
         refuseOthersResults(fingerprint);
+        // The shards are read (each locked) before --out is created: a merge refused for missing
+        // runs leaves no --out behind, as it says.
+        List<DirLock> locks = new ArrayList<>();
+        ResultStore.Merged merged;
+        try {
+            for (Path s : shards) locks.add(DirLock.acquire(s, "merge (reading it as a shard)"));
+            merged = ResultStore.merge(shards, plans, err::println);
+        } finally {
+            locks.forEach(DirLock::close);
+        }
+        if (merged.runs() < planRuns && !allowPartial) {
+            err.printf("attnsweep: merge: %d of %d runs are missing from the %d shard(s) given (a shard not given or not finished): "
+                    + "re-run their shards, or pass --allow-partial; nothing written%n", planRuns - merged.runs(), planRuns, shards.size());
+            err.flush();
+            return 1;
+        }
         try (OutputDir dir = OutputDir.open(out, "merge")) {
-            List<DirLock> locks = new ArrayList<>();
-            ResultStore.Merged merged;
-            try {
-                for (Path s : shards) locks.add(DirLock.acquire(s, "merge (reading it as a shard)"));
-                merged = ResultStore.merge(shards, plans, err::println);
-            } finally {
-                locks.forEach(DirLock::close);
-            }
-            if (merged.runs() < planRuns && !allowPartial) {
-                err.printf("attnsweep: merge: %d of %d runs are missing from the %d shard(s) given (a shard not given or not finished): "
-                        + "re-run their shards, or pass --allow-partial; nothing written%n", planRuns - merged.runs(), planRuns, shards.size());
-                err.flush();
-                return 1;
-            }
-            merged.write(dir.path());
+            // config.json first: it names the sweep, so a merge stopped between its files (kill -9,
+            // a full disk) is this sweep's to merge over again; written last, the rows it left
+            // made the next merge refuse --out as "another sweep's results".
             Map<String, Object> cfg = new LinkedHashMap<>();
             cfg.put("tool", "attnsweep");
             cfg.put("version", Version.get());
@@ -84,6 +96,7 @@ public final class MergeCommand implements Callable<Integer> {
             cfg.put("plan_runs", planRuns);
             cfg.put("shards", shards.stream().map(Path::toString).toList());
             dir.writeConfig(cfg);
+            merged.write(dir.path());
             var outw = spec.commandLine().getOut();
             outw.printf("merged %d of %d runs from %d shards into %s%n", merged.runs(), planRuns, shards.size(), dir.path());
             if (merged.runs() < planRuns) err.printf("merge: %d runs are missing (--allow-partial): re-run their shards%n", planRuns - merged.runs());
@@ -128,6 +141,21 @@ public final class MergeCommand implements Callable<Integer> {
             plan.put(p.key(), p);
         }
         return plan;
+    }
+
+    /**
+     * Refuses a shard given twice (under any spelling of its path): it would be locked twice by
+     * this one process and read as "in use by another writer".
+     */
+    private void refuseRepeatedShards() throws IOException {
+        Map<Path, Path> seen = new HashMap<>();
+        for (Path s : shards) {
+            Path first = seen.putIfAbsent(s.toRealPath(), s);
+            if (first != null) {
+                throw new IllegalArgumentException("SHARD_DIR " + s + " is given twice" + (first.equals(s) ? "" : " (also as " + first + ")")
+                        + ": give each shard once");
+            }
+        }
     }
 
     /** What a result directory holds besides its store: what a merge would write over. */

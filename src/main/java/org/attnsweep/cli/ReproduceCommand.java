@@ -2,6 +2,8 @@ package org.attnsweep.cli;
 
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -52,6 +54,7 @@ public final class ReproduceCommand implements Callable<Integer> {
             if (!p.equals("A") && !p.equals("B")) throw new IllegalArgumentException("--papers must be a list of A, B: got '" + p + "'");
         }
         int[] sh = SweepCommand.parseShard(shard);
+        refuseOthersResults();
         engine.check();
         double cut = cutoff.value();
         engine.warmUpAhead();
@@ -101,6 +104,21 @@ public final class ReproduceCommand implements Callable<Integer> {
             o.println("wrote " + report);
             o.flush();
             return 0;
+        }
+    }
+
+    /**
+     * Refuses an --out that holds a train's, sweep's or merge's results (its summary.csv or
+     * config.json): reproduce writes its own report.html and claims.csv there, over theirs, and a
+     * directory per preset beside them. Its own top directory holds neither file.
+     */
+    private void refuseOthersResults() {
+        RunOptions.checkOut("--out", out);
+        for (String f : List.of("summary.csv", "config.json")) {
+            if (Files.exists(out.resolve(f), LinkOption.NOFOLLOW_LINKS)) {
+                throw new IllegalArgumentException("--out " + out + " holds the results of a train, sweep or merge (" + f
+                        + "): reproduce writes a directory per preset, claims.csv and report.html there; choose another --out");
+            }
         }
     }
 }

@@ -59,6 +59,7 @@ public final class TrainCommand implements Callable<Integer> {
         // Everything is resolved and checked before any work starts: paths, the plan (its size,
         // then each run's memory), the inputs' files, the engine.
         checkPaths();
+        checkSaveDirs();
         engine.check();
         RunSpec runSpec = resolve();
         Map<String, String> given = RunOptions.given(spec.commandLine().getParseResult());
@@ -95,15 +96,22 @@ public final class TrainCommand implements Callable<Integer> {
             boolean many = plan.size() > 1;
             Sweeper.Outcome o = Sweeper.execute(plan, new int[] {0, 1}, eng, dir, about, Runtime.getRuntime().maxMemory() / 2,
                     err, inputs, saveData == null && saveWeights == null ? null : (run, res) -> {
+                        String sub = many ? String.format(Locale.ROOT, "run-%04d", run.index()) : "";
+                        Path at = null;
                         try {
-                            String sub = many ? String.format(Locale.ROOT, "run-%04d", run.index()) : "";
-                            if (saveData != null) NpyData.saveData(saveData.resolve(sub), inputs.source().apply(run.config()));
-                            if (saveData != null && run.config().miniBatch()) {
-                                NpyData.saveBatchOrder(saveData.resolve(sub), run.config(), res.stopStep());
+                            if (saveData != null) {
+                                at = saveData.resolve(sub);
+                                NpyData.saveData(at, inputs.source().apply(run.config()));
+                                if (run.config().miniBatch()) NpyData.saveBatchOrder(at, run.config(), res.stopStep());
                             }
-                            if (saveWeights != null) NpyData.saveWeights(saveWeights.resolve(sub), res.finalWeights());
+                            if (saveWeights != null) {
+                                at = saveWeights.resolve(sub);
+                                NpyData.saveWeights(at, res.finalWeights());
+                            }
                         } catch (java.io.IOException e) {
-                            throw new java.io.UncheckedIOException(e);
+                            // One line naming the directory (the bare exception read "java.io.IOException: No space left on device").
+                            throw new java.io.UncheckedIOException("cannot save run " + run.index() + "'s files in " + at + ": "
+                                    + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
                         }
                     });
 
@@ -156,6 +164,28 @@ public final class TrainCommand implements Callable<Integer> {
                 if (clash) {
                     throw new IllegalArgumentException(o[0] + " " + p + (a.equals(b) ? " is " : a.startsWith(b) ? " is inside " : " holds ")
                             + in[0] + " " + in[1] + ": outputs must not overwrite inputs; choose another " + o[0]);
+                }
+            }
+        }
+    }
+
+    /**
+     * Refuses a --save-data or --save-weights directory that already holds saved files (NPY files,
+     * or the run-K directories of several runs) unless --out is being resumed (it holds a
+     * config.json; a resume trains, and so saves, only the runs not yet finished, beside the ones
+     * saved before). A fresh command wrote over another command's data or weights without a word.
+     */
+    void checkSaveDirs() throws java.io.IOException {
+        if (java.nio.file.Files.isRegularFile(out.resolve("config.json"))) return;
+        for (Object[] o : new Object[][] {{"--save-data", saveData}, {"--save-weights", saveWeights}}) {
+            Path p = (Path) o[1];
+            if (p == null || !java.nio.file.Files.isDirectory(p)) continue;
+            try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(p)) {
+                java.util.Optional<String> saved = entries.map(e -> e.getFileName().toString())
+                        .filter(n -> n.endsWith(".npy") || n.matches("run-[0-9]{4,}")).sorted().findFirst();
+                if (saved.isPresent()) {
+                    throw new IllegalArgumentException(o[0] + " " + p + " already holds " + saved.get() + " (saved by another command), and "
+                            + "--out " + out + " is not a resume: choose a new or empty " + o[0] + " directory");
                 }
             }
         }

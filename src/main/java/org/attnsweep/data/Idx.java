@@ -4,6 +4,9 @@ import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
@@ -56,7 +59,13 @@ public final class Idx {
         }
         boolean gz = isGzip(file);
         try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
-            return parse(file, gz ? new GZIPInputStream(in, 1 << 16) : in, gz ? -1 : Files.size(file));
+            if (!gz) return parse(file, in, Files.size(file));
+            Gzip z = new Gzip(in);
+            Array a = parse(file, z, -1);
+            if (!z.endsWithTrailer(lastBytes(file))) {
+                throw fail(file, "corrupt gzip stream: bytes follow its end (the file's last 4 bytes are not the size of the data)");
+            }
+            return a;
         } catch (ZipException e) {
             throw fail(file, "corrupt gzip stream: " + e.getMessage());
         } catch (EOFException e) {
@@ -87,15 +96,17 @@ public final class Idx {
                     + " bytes, but the file ends after " + (4 + got));
         }
         int[] shape = new int[dims];
-        long count = 1;
+        // Exact: up to 255 dimensions of up to 2^31 - 1 each overflow a long, and the message names the true size.
+        BigInteger total = BigInteger.ONE;
         for (int k = 0; k < dims; k++) {
             long v = ((sizes[4 * k] & 0xffL) << 24) | ((sizes[4 * k + 1] & 0xff) << 16) | ((sizes[4 * k + 2] & 0xff) << 8)
                     | (sizes[4 * k + 3] & 0xff);
             if (v > Integer.MAX_VALUE) throw fail(file, "dimension " + k + " is " + v + " (corrupt size)");
             shape[k] = (int) v;
-            count = Math.min(count * v, Long.MAX_VALUE / Integer.MAX_VALUE);
+            total = total.multiply(BigInteger.valueOf(v));
         }
-        String what = "shape " + Npy.shapeText(shape) + " is " + count + " data bytes after the " + headerBytes + "-byte header";
+        long count = total.bitLength() < Long.SIZE - 1 ? total.longValue() : Long.MAX_VALUE;
+        String what = "shape " + Npy.shapeText(shape) + " is " + total + " data bytes after the " + headerBytes + "-byte header";
         if (count > MAX_VALUES) throw fail(file, what + ", more than a Java array holds");
         // A plain file must hold exactly its data; a gzipped one is checked while it inflates.
         if (!gz && fileSize != headerBytes + count) {
@@ -111,6 +122,39 @@ public final class Idx {
         if (got < count) throw fail(file, "truncated: " + what + ", but the file ends after " + got);
         if (in.read() >= 0) throw fail(file, what + ", but the file has more bytes after them");
         return new Array(shape, data);
+    }
+
+    /**
+     * A gzip stream that tells, read to its end, whether the file ends with its last member's
+     * trailer (RFC 1952: its last 4 bytes are that member's data size mod 2^32, little-endian;
+     * the CRC-32 before them GZIPInputStream has checked, and its own copy is reset by then).
+     * GZIPInputStream itself ends quietly at bytes after a member that do not start another one.
+     */
+    private static final class Gzip extends GZIPInputStream {
+        Gzip(InputStream in) throws IOException {
+            super(in, 1 << 16);
+        }
+
+        /** Whether {@code last8}, the file's last 8 bytes, end with the size of the member read last (inf counts that member's bytes). */
+        boolean endsWithTrailer(byte[] last8) {
+            return le32(last8, 4) == (inf.getBytesWritten() & 0xffffffffL);
+        }
+
+        private static long le32(byte[] b, int at) {
+            return (b[at] & 0xffL) | (b[at + 1] & 0xffL) << 8 | (b[at + 2] & 0xffL) << 16 | (b[at + 3] & 0xffL) << 24;
+        }
+    }
+
+    /** The last 8 bytes of a file (one that holds a whole gzip member, so at least 18). */
+    private static byte[] lastBytes(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file)) {
+            ByteBuffer b = ByteBuffer.allocate(8);
+            long at = ch.size() - 8;
+            while (b.hasRemaining() && ch.read(b, at + b.position()) > 0) {
+                // read until the 8 bytes are in
+            }
+            return b.array();
+        }
     }
 
     private static boolean isGzip(Path file) throws IOException {

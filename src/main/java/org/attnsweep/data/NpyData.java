@@ -66,6 +66,10 @@ public final class NpyData {
         int[] x = Npy.readShape(trainX);
         if (x.length != 3) throw new IllegalArgumentException(trainX + ": shape " + Npy.shapeText(x) + " but expected 3 dimensions (N, M, d)");
         int N = x[0], M = x[1], d = x[2];
+        // Named here: past this point a size 0 reads as a flag's ("--test-n must be a positive integer: got 0").
+        if (N == 0 || M == 0 || d == 0) {
+            throw new IllegalArgumentException(trainX + ": shape " + Npy.shapeText(x) + " is empty: N, M and d must each be at least 1");
+        }
         String match = " to match " + TRAIN_X + " " + Npy.shapeText(x);
 
         Path testX = required(dataDir, TEST_X, DATA_NEEDS);
@@ -75,6 +79,7 @@ public final class NpyData {
                     + M + ", " + d + ")" + match);
         }
         int testN = t[0];
+        if (testN == 0) throw new IllegalArgumentException(testX + ": shape " + Npy.shapeText(t) + " holds no test samples: N_test must be at least 1");
         checkShape(required(dataDir, TRAIN_Y, DATA_NEEDS), "(N,)", new int[] {N}, match);
         checkShape(required(dataDir, TEST_Y, DATA_NEEDS), "(N_test,)", new int[] {testN}, match);
         checkShapeIfPresent(dataDir, TRAIN_Y_CLEAN, "(N,)", new int[] {N}, match);

@@ -142,6 +142,12 @@ public record RunConfig(
             if (!(s > 0) || !Double.isFinite(s)) throw bad("--sigma values must be finite and > 0: got " + s);
         }
         finiteNonNegative("--mu", mu);
+        if (images == null && !Double.isFinite(snr())) {
+            // A σ_p so small (subnormal) that |μ|/(σ_p √d) overflows: the run would train, then its
+            // summary row's snr "Inf" would not read back as a number in the aggregation.
+            throw bad("SNR = |mu|/(sigma_p sqrt(d)) = " + mu + "/(" + sigmaP() + " sqrt(" + d + ")) is not finite: raise sigma_p ("
+                    + (snrSigma > 0 ? "--snr-sigma" : "--sigma's first value") + ") or lower --mu");
+        }
         if (!(p >= 0 && p < 0.5)) throw bad("--p must be in [0, 0.5): got " + p);
         if (signals == SignalBasis.AXIS && d < 2) throw bad("--d must be at least 2 for axis signals: got " + d);
         if (orthogonalNoise && d < 3) throw bad("--d must be at least 3 with --orthogonal-noise: got " + d);

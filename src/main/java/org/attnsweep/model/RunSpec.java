@@ -32,8 +32,8 @@ public final class RunSpec {
     public String images = null;
     /** The two image classes, +1 then −1, as written ({@code 7,9}); null = 7,9 (image runs only). */
     public String classes = null;
-    /** Patch side p of image runs; 0 = 7 (image runs only). */
-    public int patch = 0;
+    /** Patch side p of image runs; null = 7 (image runs only). Not 0 for unset: --patch 0 is refused, not read as the default. */
+    public Integer patch = null;
     /** Shifted test sets: test noise σ times this, test signals turned by this many degrees. */
     public double testSigmaScale = 1, testSignalAngle = 0;
     /** Test label-flip probability; NaN = the training p. */
@@ -150,7 +150,11 @@ public final class RunSpec {
             case "repeats" -> repeats = integer(key, v);
             case "attn-sample" -> attnSample = integer(key, v);
             case "snr-sigma" -> snrSigma = real(key, v);
-            case "images" -> images = v.isEmpty() ? null : v;
+            case "images" -> {
+                // An empty path is refused as --out's and --init-from's are, not read as "no images" (synthetic data).
+                if (v.isEmpty()) throw new IllegalArgumentException("--images must name a directory: got ''");
+                images = v;
+            }
             case "classes" -> classes = v;
             case "patch" -> patch = integer(key, v);
             case "test-sigma-scale" -> testSigmaScale = real(key, v);
@@ -281,6 +285,9 @@ public final class RunSpec {
             if (!(snr >= 0) || !Double.isFinite(snr)) throw new IllegalArgumentException("--snr must be finite and >= 0: got " + snr);
             if (sigma.length == 0) throw new IllegalArgumentException("--sigma must list M-1 values: got none");
             m = snr * (snrSigma > 0 ? snrSigma : sigma[0]) * Math.sqrt(d);
+            if (!Double.isFinite(m)) {
+                throw new IllegalArgumentException("--snr " + snr + " makes |mu| = snr * sigma_p * sqrt(d) overflow: lower --snr or sigma_p");
+            }
         }
         return new RunConfig(d, M, mk, mv, N, sigma, m, p, labels, orthogonalNoise, signals, init, sigma0, sigmaV,
                 sigmaO, initDivisor, trainWo, lr, steps, targetLoss, evalEvery, testN, seed, repeat, attnSample, snrSigma, null,
@@ -291,12 +298,12 @@ public final class RunSpec {
     private ImageSource imageSource() {
         if (images == null) {
             if (classes != null) throw new IllegalArgumentException("--classes is for image runs: give --images DIR too");
-            if (patch != 0) throw new IllegalArgumentException("--patch is for image runs: give --images DIR too");
+            if (patch != null) throw new IllegalArgumentException("--patch is for image runs: give --images DIR too");
             return null;
         }
         String[] f = (classes == null ? "7,9" : classes).split(",", -1);
         if (f.length != 2) throw new IllegalArgumentException("--classes must be two classes a,b (+1 then -1): got '" + classes + "'");
-        return new ImageSource(images, integer("classes", f[0].trim()), integer("classes", f[1].trim()), patch == 0 ? 7 : patch)
+        return new ImageSource(images, integer("classes", f[0].trim()), integer("classes", f[1].trim()), patch == null ? 7 : patch)
                 .validate();
     }
 

@@ -61,7 +61,7 @@ public final class Aggregate {
         }
 
         public double num(String key) {
-            return Double.parseDouble(config.get(key));
+            return OutputDir.parseNum(config.get(key)); // as summary.csv writes it: NaN, Inf and -Inf included
         }
     }
 

@@ -121,7 +121,7 @@ public final class Sweeper {
      * stored, trains the rest, and sorts the store when done.
      *
      * @param about      extra entries for config.json (command, preset, notes...)
-     * @param onFinished called with each run as it is stored, its final weights included; or null
+     * @param onFinished called with each run just before it is stored, its final weights included; or null
      */
     public static Outcome execute(Plan plan, int[] shard, Engine engine, OutputDir dir, Map<String, Object> about,
                                   long memoryBytes, PrintStream err, Inputs inputs,
@@ -244,8 +244,12 @@ public final class Sweeper {
             opened = ahead && next != null ? next.thenApplyAsync(engine::open) : null;
             try (EngineBatch eb = current) {
                 Trainer.train(eb, data, onFinished != null, (r, res) -> {
-                    store.append(batch.get(r), res);
+                    // What the caller keeps of a run (train's saved data and weights) is written
+                    // before the run is stored as done: a command stopped in between (kill -9, a
+                    // full disk) trains the run again on resume, where the other order left it
+                    // stored and its files missing for good.
                     if (onFinished != null) onFinished.accept(batch.get(r), res);
+                    store.append(batch.get(r), res);
                     progress.add(batch.get(r), res.stopStep());
                 });
             } catch (RuntimeException | Error e) {

@@ -130,6 +130,15 @@ class BadInputTest {
                 train("--N expects an integer: got '2:4'", "--N", "2:4"),
                 train("--p expects a number: got '0.1,0.2'", "--p", "0.1,0.2"),
                 train("--N expects an integer: got ''", "--N", ""),
+                // a subnormal sigma_p: SNR = |mu|/(sigma_p sqrt(d)) overflows; it trained, then stopped on reading "Inf" back
+                train("sqrt(64)) is not finite: raise sigma_p (--sigma's first value) or lower --mu", "--d", "64", "--sigma", "1e-320"),
+                train("sqrt(64)) is not finite: raise sigma_p (--snr-sigma) or lower --mu", "--d", "64", "--snr-sigma", "1e-320"),
+                sweep("sqrt(64)) is not finite: raise sigma_p (--sigma's first value) or lower --mu", "--d", "64", "--N", "2,4", "--sigma", "1e-320"),
+                train("--snr 1.0E300 makes |mu| = snr * sigma_p * sqrt(d) overflow: lower --snr or sigma_p", "--snr", "1e300", "--sigma", "1e10"),
+                // image options: 0 was the "unset" patch, so --patch 0 trained with patch 7; an empty --images trained synthetic data
+                train("--patch is for image runs: give --images DIR too", "--patch", "0"),
+                train("--images must name a directory: got ''", "--images", ""),
+                sweep("--images has an empty entry in ''", "--images", "", "--N", "2,4"),
                 train("--init-divisor must be finite and > 0: got 0.0", "--init-divisor", "0"),
                 train("--sigma-v must be finite and > 0: got -1.0", "--init", "theory", "--sigma-v", "-1"),
                 train("--snr-sigma must be finite and >= 0", "--snr-sigma", "-1"),
@@ -161,6 +170,10 @@ class BadInputTest {
                 train("--save-weights $INIT is --init-from $INIT", "--init-from", "$INIT", "--save-weights", "$INIT"),
                 train("--out $DATA is --data-from $DATA", "--data-from", "$DATA", "--out", "$DATA"),
                 train("--save-data $FILE is a file, not a directory", "--save-data", "$FILE"),
+                // another command's saved files, with --out not a resume: they were overwritten without a word
+                train("--save-weights $INIT already holds W_K.npy (saved by another command), and --out $OUT is not a resume",
+                        "--save-weights", "$INIT"),
+                train("--save-data $DATA already holds mu.npy (saved by another command)", "--save-data", "$DATA"),
                 train("--data-from $MISSING does not exist", "--data-from", "$MISSING"),
                 train("--data-from $FILE is not a directory", "--data-from", "$FILE"),
                 train("--init-from must name a directory: got ''", "--init-from", ""),
@@ -238,6 +251,10 @@ class BadInputTest {
                 // reproduce shares train's and sweep's engine options, checked before any work
                 command("reproduce", "--threads must be in [0, 1024] (0 = all cores): got -2", "--scale", "smoke", "--threads", "-2"),
                 command("reproduce", "--precision must be float32 or float64: got 'fp8'", "--scale", "smoke", "--precision", "fp8"),
+                // a train's results: reproduce would write its report.html over theirs (it did, exit 0)
+                command("reproduce", "--out $RESULTS holds the results of a train, sweep or merge (summary.csv): reproduce writes",
+                        "--scale", "smoke", "--out", "$RESULTS"),
+                command("reproduce", "--out $FILE is a file, not a directory", "--scale", "smoke", "--out", "$FILE"),
                 // sweep: YAML specs (item 5)
                 sweep("duplicate.yaml: Duplicate field 'N' (line 3)", "--spec", "$SPEC/duplicate.yaml"),
                 sweep("two-docs.yaml: a second YAML document follows (line 3)", "--spec", "$SPEC/two-docs.yaml"),

@@ -58,6 +58,7 @@ class ImageOptionsTest {
         expect("--classes must be two distinct classes: got 7,7", args("train", out, "--images", dir, "--classes", "7,7"));
         expect("--classes must be two classes in 0..9: got 7,11", args("train", out, "--images", dir, "--classes", "7,11"));
         expect("--patch must divide 28 into at least 2x2 patches (2, 4, 7 or 14): got 6", args("train", out, "--images", dir, "--patch", "6"));
+        expect("--patch must divide 28 into at least 2x2 patches (2, 4, 7 or 14): got 0", args("train", out, "--images", dir, "--patch", "0"));
         expect("--patch is for image runs: give --images DIR too", args("train", out, "--patch", "4"));
         expect("--d does not apply to image runs (--images): d = patch^2, M = (28/patch)^2, noise |xi| with xi ~ N(0, 1) on the border, "
                 + "SNR = --mu", args("train", out, "--images", dir, "--d", "64"));

@@ -134,6 +134,10 @@ class TrainCommandTest {
             assertTrue(Files.exists(data.resolve(f)), f);
         }
         for (String f : List.of("W_Q.npy", "W_K.npy", "W_V.npy", "w_O.npy")) assertTrue(Files.exists(init.resolve(f)), f);
+        // The same command again is a resume and may save into its own directories; another --out may not.
+        assertEquals(0, cli(small(tmp.resolve("a"), "--steps", "0", "--save-data", data.toString(),
+                "--save-weights", init.toString(), "--engine", "reference")).code());
+        assertEquals(2, cli(small(tmp.resolve("a2"), "--steps", "0", "--save-data", data.toString(), "--engine", "reference")).code());
         Result direct = cli(small(tmp.resolve("b"), "--engine", "reference", "--p", "0"));
         Result replay = cli(small(tmp.resolve("c"), "--engine", "reference", "--data-from", data.toString(),
                 "--init-from", init.toString()));

@@ -64,6 +64,11 @@ class IdxTest {
         byte[] floats = good.clone();
         floats[2] = 0x0D;
         expect(tmp, "floats", floats, "IDX type code 0x0d is not read (only 0x08, unsigned bytes)");
+        // A corrupt size past an array: the message gives the true byte count (it once showed a capped 4294967298).
+        byte[] huge = {0, 0, 8, 3, 0x77, 0x35, (byte) 0x94, 0, 0, 0, 0, 28, 0, 0, 0, 28};
+        expect(tmp, "huge", huge, "shape (2000000000, 28, 28) is 1568000000000 data bytes after the 16-byte header, more than a Java array holds");
+        byte[] overLong = {0, 0, 8, 3, 0x7f, -1, -1, -1, 0x7f, -1, -1, -1, 0x7f, -1, -1, -1};
+        expect(tmp, "overlong", overLong, "shape (2147483647, 2147483647, 2147483647) is 9903520300447984150353281023 data bytes");
         byte[] zeroDims = {0, 0, 8, 0};
         expect(tmp, "zero", zeroDims, "IDX header declares 0 dimensions");
         // Gzipped: data cut short after decompression, and the compressed stream itself cut short.
@@ -71,6 +76,15 @@ class IdxTest {
                 "truncated: shape (2, 28, 28) is 1568 data bytes after the 16-byte header, but the file ends after 700");
         byte[] gz = gzip(good);
         expect(tmp, "gzcut", Arrays.copyOf(gz, gz.length / 2), "truncated: the gzip stream ends early");
+        // Bytes after the gzip stream (GZIPInputStream stops there quietly); two members are one stream.
+        byte[] appended = Arrays.copyOf(gz, gz.length + 9);
+        System.arraycopy("appended!".getBytes(java.nio.charset.StandardCharsets.US_ASCII), 0, appended, gz.length, 9);
+        expect(tmp, "gztail", appended, "corrupt gzip stream: bytes follow its end");
+        byte[] one = gzip(Arrays.copyOf(good, 100)), two = gzip(Arrays.copyOfRange(good, 100, good.length));
+        byte[] members = Arrays.copyOf(one, one.length + two.length);
+        System.arraycopy(two, 0, members, one.length, two.length);
+        Files.write(tmp.resolve("members"), members);
+        assertArrayEquals(Arrays.copyOfRange(good, 16, good.length), Idx.read(tmp.resolve("members")).data());
         byte[] corrupt = gz.clone();
         corrupt[2] = 7; // compression method 7: only 8 (deflate) exists
         expect(tmp, "gzbad", corrupt, "corrupt gzip stream: Unsupported compression method");

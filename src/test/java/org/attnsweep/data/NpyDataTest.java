@@ -244,6 +244,14 @@ class NpyDataTest {
         Path trainX = dir.resolve("train_x.npy");
         Npy.write(trainX, new int[] {N, M * D}, new double[N * M * D]);
         assertMessage(trainX + ": shape (8, 18) but expected 3 dimensions (N, M, d)", () -> NpyData.shapeOf(dir));
+
+        // Empty arrays are named by file (they were refused as "--test-n must be a positive integer: got 0").
+        savedRun();
+        Npy.write(testX, new int[] {0, M, D}, new double[0]);
+        Npy.write(dir.resolve("test_y.npy"), new int[] {0}, new double[0]);
+        assertMessage(testX + ": shape (0, 3, 6) holds no test samples: N_test must be at least 1", () -> NpyData.shapeOf(dir));
+        Npy.write(trainX, new int[] {N, M, 0}, new double[0]);
+        assertMessage(trainX + ": shape (8, 3, 0) is empty: N, M and d must each be at least 1", () -> NpyData.shapeOf(dir));
     }
 
     @Test

@@ -143,6 +143,16 @@ class StoreFaultTest {
         assertFalse(r.err().contains("warning"), r.err());
         assertTrue(r.err().contains("resuming: 8 of 8"), r.err());
         assertEquals(lines, Files.readAllLines(dir.resolve("summary.csv")));
+        // A config column as summary.csv writes an overflowed SNR ("Inf", in stores written before
+        // such runs were refused) reads back in aggregation too: it stopped on Double.parseDouble.
+        int snr = StoreCsv.Kind.SUMMARY.col("snr");
+        f = lines.get(1).split(",");
+        f[snr] = "Inf";
+        lines.set(1, String.join(",", f));
+        Files.writeString(dir.resolve("summary.csv"), String.join("\n", lines) + "\n");
+        Result agg = cli("aggregate", dir.toString());
+        assertEquals(0, agg.code(), agg.err());
+        noStackTrace(agg);
     }
 
     /** Truncation, inserted and overwritten garbage at random offsets of every store file. */
@@ -273,7 +283,7 @@ class StoreFaultTest {
         refusedInOneLine(r);
         assertEquals(1, r.code());
         assertTrue(r.err().contains("4 of 8 runs are missing") && r.err().contains("--allow-partial"), r.err());
-        assertFalse(Files.exists(out.resolve("summary.csv")));
+        assertFalse(Files.exists(out), "a refused merge leaves no --out behind");
         Tally.refused("merge");
         r = cli("merge", "--allow-partial", "--out", out.toString(), shards.get(0));
         assertEquals(0, r.code(), r.err());
@@ -284,6 +294,24 @@ class StoreFaultTest {
         assertEquals(0, r.code(), r.err());
         identicalToFresh(out);
         Tally.survived("merge");
+        // That merge's output given as a shard: refused, and left as it was (read as a shard, its
+        // rows were all moved aside as runs of no plan and its curve rows dropped).
+        Map<String, byte[]> merged = snapshot(out);
+        r = cli("merge", "--out", tmp.resolve("m0").toString(), out.toString(), shards.get(0));
+        refusedInOneLine(r);
+        assertTrue(r.err().contains("SHARD_DIR " + out + " is a merge's output (its config.json lists no runs)"), r.err());
+        assertFalse(Files.exists(tmp.resolve("m0")));
+        Map<String, byte[]> mergedAfter = snapshot(out);
+        for (String f : merged.keySet()) assertArrayEquals(merged.get(f), mergedAfter.get(f), f);
+        identicalToFresh(out);
+        Tally.refused("merge");
+        // A shard given twice (another spelling of the same path): refused by name, no --out.
+        r = cli("merge", "--out", tmp.resolve("m1").toString(), shards.get(0), shards.get(0) + "/.", shards.get(1));
+        refusedInOneLine(r);
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("SHARD_DIR " + shards.get(0) + "/. is given twice (also as " + shards.get(0) + ")"), r.err());
+        assertFalse(Files.exists(tmp.resolve("m1")));
+        Tally.refused("merge");
 
         // An --out holding another sweep's results is refused and left alone.
         Path other = tmp.resolve("other");

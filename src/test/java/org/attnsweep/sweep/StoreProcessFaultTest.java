@@ -130,11 +130,7 @@ class StoreProcessFaultTest {
 
     @Test
     void aFullDiskDuringAppendsAndDuringTheFinalRewrite(@TempDir Path tmp) throws Exception {
-        Path disk = Files.createDirectories(tmp.resolve("disk"));
-        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", disk.toString())
-                .redirectErrorStream(true).start();
-        String why = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        Assumptions.assumeTrue(mount.waitFor() == 0, "a full disk needs a small tmpfs, and mounting one failed (not root?): " + why);
+        Path disk = smallDisk(tmp);
         try {
             // tmpfs counts whole 4 KiB pages per file; config.json is written (a temporary copy, then
             // renamed) before the first append, the lock file and both headers take a page each.
@@ -162,6 +158,72 @@ class StoreProcessFaultTest {
         } finally {
             new ProcessBuilder("umount", disk.toString()).start().waitFor();
         }
+    }
+
+    /**
+     * A merge stopped between its files (here by a full disk after summary.csv, as a kill -9 can
+     * stop it) and run again: the rerun merges over what it left and gives the unsharded result.
+     * (With config.json written last, the rerun refused --out as "another sweep's results".)
+     */
+    @Test
+    void aMergeStoppedByAFullDiskIsMergedAgain(@TempDir Path tmp) throws Exception {
+        Path s0 = ResultDirs.sweep(concat(SHORT, "--shard", "0/2"), tmp.resolve("s0"));
+        Path s1 = ResultDirs.sweep(concat(SHORT, "--shard", "1/2"), tmp.resolve("s1"));
+        Path disk = smallDisk(tmp);
+        try {
+            Path out = disk.resolve("merged"), filler = disk.resolve("filler");
+            // The lock file and config.json a page each, a spare page, summary.csv whole, half of metrics.csv.
+            long room = 3 * 4096 + pages(Files.size(freshShort.resolve("summary.csv"))) + Files.size(freshShort.resolve("metrics.csv")) / 2;
+            fill(filler, disk, room);
+            Result r = cli("merge", "--out", out.toString(), s0.toString(), s1.toString());
+            noStackTrace(r);
+            assertEquals(1, r.code(), r.err());
+            assertTrue(r.err().contains("No space left on device") && r.err().contains("metrics.csv"), r.err());
+            Files.delete(filler);
+            Result again = cli("merge", "--out", out.toString(), s0.toString(), s1.toString());
+            assertEquals(0, again.code(), again.err());
+            identical(freshShort, out);
+            Tally.survived("full disk");
+        } finally {
+            new ProcessBuilder("umount", disk.toString()).start().waitFor();
+        }
+    }
+
+    /**
+     * train's --save-weights on a full disk: the command fails in one line, and the same command
+     * again trains the run and saves its weights. (Stored before its weights were saved, the run
+     * was "already done" on resume and its weights were never written.)
+     */
+    @Test
+    void weightsSavedOnAFullDiskAreSavedOnResume(@TempDir Path tmp) throws Exception {
+        Path disk = smallDisk(tmp);
+        try {
+            Path weights = disk.resolve("weights"), filler = disk.resolve("filler");
+            String[] cmd = {"train", "--d", "64", "--mk", "64", "--mv", "64", "--N", "4", "--steps", "2", "--test-n", "5", "--engine",
+                    "vector", "--threads", "1", "--save-weights", weights.toString(), "--out", tmp.resolve("out").toString()};
+            fill(filler, disk, 2 * 4096); // W_Q.npy alone is 64 x 64 numbers, 16 KiB or more
+            Result r = cli(cmd);
+            noStackTrace(r);
+            assertEquals(1, r.code(), r.err());
+            assertTrue(r.err().contains("attnsweep: I/O error: cannot save run 0's files in " + weights + ": No space left on device"), r.err());
+            Files.delete(filler);
+            Result again = cli(cmd);
+            assertEquals(0, again.code(), again.err());
+            for (String f : List.of("W_Q.npy", "W_K.npy", "W_V.npy", "w_O.npy")) assertTrue(Files.exists(weights.resolve(f)), f + ": " + again.err());
+            Tally.survived("full disk");
+        } finally {
+            new ProcessBuilder("umount", disk.toString()).start().waitFor();
+        }
+    }
+
+    /** A 1 MiB tmpfs mounted at tmp/disk (the caller unmounts it); the test is skipped, saying why, where mounting fails. */
+    static Path smallDisk(Path tmp) throws IOException, InterruptedException {
+        Path disk = Files.createDirectories(tmp.resolve("disk"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", disk.toString())
+                .redirectErrorStream(true).start();
+        String why = new String(mount.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        Assumptions.assumeTrue(mount.waitFor() == 0, "a full disk needs a small tmpfs, and mounting one failed (not root?): " + why);
+        return disk;
     }
 
     static long pages(long bytes) {
