@@ -154,11 +154,13 @@ public final class ResultStore implements AutoCloseable {
         Curves headCurves = hasHeads ? Curves.read(heads, StoreCsv.Kind.HEADS, byRun) : new Curves();
 
         List<Integer> short_ = new ArrayList<>();
+        Map<Integer, StoreCsv.Row> shortRows = new HashMap<>();
         for (StoreCsv.Row r : List.copyOf(byRun.values())) {
             int want = expectedCurveRows(r.integer("stop_step"), r.integer("eval_every"));
             int H = r.integer("heads"), wantHeads = H > 1 ? H * want : 0;
             if (!curves.complete(r.run(), want) || !headCurves.complete(r.run(), wantHeads)) {
                 short_.add(r.run());
+                shortRows.put(r.run(), r);
                 byRun.remove(r.run());
                 rows.remove(r.key());
             }
@@ -168,8 +170,13 @@ public final class ResultStore implements AutoCloseable {
         moveAside(headCurves.bad, warn);
         if (!short_.isEmpty()) {
             short_.sort(null);
+            // Their summary rows are kept aside like any removed line; their curve rows follow in keepRuns.
+            List<String> dropped = new ArrayList<>();
+            for (int run : short_) dropped.add(shortRows.get(run).text());
+            reject(summary, dropped);
             warn.accept("attnsweep: " + short_.size() + " stored run(s) have missing or damaged curve rows in " + metrics
-                    + (hasHeads ? " or " + heads.getFileName() : "") + " (run " + abbreviate(short_) + "): they will be trained again");
+                    + (hasHeads ? " or " + heads.getFileName() : "") + " (run " + abbreviate(short_)
+                    + "): they will be trained again; their rows moved to the .rejected files");
         }
         if (!badSummary.isEmpty() || !short_.isEmpty()) {
             OutputDir.writeAtomically(summary, out -> {
@@ -178,9 +185,15 @@ public final class ResultStore implements AutoCloseable {
             });
         }
         if (!curves.bad.isEmpty() || !short_.isEmpty() || curves.orphans > 0) keepRuns(metrics, StoreCsv.Kind.METRICS, byRun.keySet());
+        if (curves.orphans + headCurves.orphans > 0) {
+            warn.accept("attnsweep: warning: " + (curves.orphans + headCurves.orphans) + " curve row(s) of runs with no summary row (stopped"
+                    + " before it was written) moved to " + metrics.getFileName() + ".rejected" + (headCurves.orphans > 0 ? " and "
+                    + heads.getFileName() + ".rejected" : "") + "; those runs are trained again");
+        }
         if (hasHeads && (!headCurves.bad.isEmpty() || !short_.isEmpty() || headCurves.orphans > 0)) {
             // None kept: no stored run has heads, and a directory without such runs has no heads.csv.
             if (byRun.keySet().stream().noneMatch(headCurves.rows::containsKey)) {
+                reject(heads, rowsNotOf(heads, StoreCsv.Kind.HEADS, byRun.keySet()));
                 Files.delete(heads);
                 OutputDir.forceDirectory(dir);
             } else {
@@ -221,14 +234,28 @@ public final class ResultStore implements AutoCloseable {
         }
     }
 
-    /** Rewrites a curve file with the rows of {@code runs} only. */
-    private static void keepRuns(Path file, StoreCsv.Kind kind, Set<Integer> runs) {
+    /**
+     * Rewrites a curve file with the rows of {@code runs} only. The others (of runs trained again,
+     * or left by a run stopped before its summary row) go to FILE.rejected first: a repair never
+     * deletes a row, and a stop between the two writes leaves a row in both, never in neither.
+     */
+    private static void keepRuns(Path file, StoreCsv.Kind kind, Set<Integer> runs) throws IOException {
+        reject(file, rowsNotOf(file, kind, runs));
         OutputDir.writeAtomically(file, out -> {
             write(out, kind.header());
             StoreCsv.read(file, kind, r -> {
                 if (runs.contains(r.run())) write(out, r.text());
             }, b -> { });
         });
+    }
+
+    /** The well-formed rows of a curve file whose run is not in {@code runs}, in file order. */
+    private static List<String> rowsNotOf(Path file, StoreCsv.Kind kind, Set<Integer> runs) {
+        List<String> out = new ArrayList<>();
+        StoreCsv.read(file, kind, r -> {
+            if (!runs.contains(r.run())) out.add(r.text());
+        }, b -> { });
+        return out;
     }
 
     private static void write(OutputStream out, String line) {
@@ -272,17 +299,11 @@ public final class ResultStore implements AutoCloseable {
         }
     }
 
-    /** Appends bad lines to FILE.rejected (rewritten whole, atomically) and names them on stderr. */
+    /** Appends bad lines to FILE.rejected and names them on stderr. */
     private static void moveAside(List<StoreCsv.Bad> bad, Consumer<String> warn) throws IOException {
         if (bad.isEmpty()) return;
         Path file = bad.get(0).file();
-        Path rejected = file.resolveSibling(file.getFileName() + ".rejected");
-        StringBuilder text = new StringBuilder();
-        if (Files.isRegularFile(rejected, LinkOption.NOFOLLOW_LINKS)) text.append(Files.readString(rejected, StandardCharsets.ISO_8859_1));
-        for (StoreCsv.Bad b : bad) text.append(b.text()).append('\n');
-        // ISO-8859-1 both ways keeps whatever bytes were there; the lines themselves are text.
-        byte[] bytes = text.toString().getBytes(StandardCharsets.ISO_8859_1);
-        OutputDir.writeAtomically(rejected, out -> out.write(bytes));
+        Path rejected = reject(file, bad.stream().map(StoreCsv.Bad::text).toList());
         for (StoreCsv.Bad b : bad.subList(0, Math.min(bad.size(), NAMED_BAD_LINES))) {
             warn.accept("attnsweep: warning: " + b.describe() + ": moved to " + rejected.getFileName());
         }
@@ -290,6 +311,19 @@ public final class ResultStore implements AutoCloseable {
             warn.accept("attnsweep: warning: " + (bad.size() - NAMED_BAD_LINES) + " more bad lines of " + file + " moved to "
                     + rejected.getFileName());
         }
+    }
+
+    /** Appends lines to FILE.rejected (rewritten whole, atomically); returns its path. */
+    private static Path reject(Path file, List<String> lines) throws IOException {
+        Path rejected = file.resolveSibling(file.getFileName() + ".rejected");
+        if (lines.isEmpty()) return rejected;
+        StringBuilder text = new StringBuilder();
+        if (Files.isRegularFile(rejected, LinkOption.NOFOLLOW_LINKS)) text.append(Files.readString(rejected, StandardCharsets.ISO_8859_1));
+        for (String l : lines) text.append(l).append('\n');
+        // ISO-8859-1 both ways keeps whatever bytes were there; the lines themselves are text.
+        byte[] bytes = text.toString().getBytes(StandardCharsets.ISO_8859_1);
+        OutputDir.writeAtomically(rejected, out -> out.write(bytes));
+        return rejected;
     }
 
     private static String abbreviate(List<Integer> runs) {

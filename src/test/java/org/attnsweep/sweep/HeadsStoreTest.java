@@ -135,7 +135,11 @@ class HeadsStoreTest {
         assertTrue(r.err().contains("heads.csv line") && r.err().contains("moved to heads.csv.rejected"), r.err());
         assertTrue(r.err().contains("resuming: 5 of 8"), r.err());
         identical(fresh, dir);
-        assertEquals("3,garbage\n", Files.readString(dir.resolve("heads.csv.rejected")));
+        // The garbage, then the rows the repair removed: the cut and garbled runs' (trained again) and the orphan's.
+        List<String> rejected = Files.readAllLines(dir.resolve("heads.csv.rejected"));
+        assertEquals("3,garbage", rejected.get(0));
+        assertEquals(kept.stream().filter(l -> !l.equals("3,garbage")).filter(l -> l.startsWith(cut + ",") || l.startsWith(garbled + ",") || l.startsWith(orphan + ",")).toList(),
+                rejected.subList(1, rejected.size()));
 
         // A store whose heads.csv is gone (or older than it): its runs of H > 1 are trained again.
         Path gone = copy(tmp.resolve("gone"));

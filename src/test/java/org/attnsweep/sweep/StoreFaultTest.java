@@ -241,6 +241,40 @@ class StoreFaultTest {
     }
 
     @Test
+    void rowsARepairRemovesAreKeptInTheRejectedFiles(@TempDir Path tmp) throws IOException {
+        // Garbage appended to metrics.csv: the curve row before it may be cut, so the last run is
+        // trained again. Its rows were deleted; they must be kept aside like the garbage itself.
+        Path dir = copy(tmp.resolve("d"));
+        List<String> sum = Files.readAllLines(dir.resolve("summary.csv")), cur = Files.readAllLines(dir.resolve("metrics.csv"));
+        String last = cur.get(cur.size() - 1).split(",")[0];
+        List<String> lastCurves = cur.stream().filter(l -> l.startsWith(last + ",")).toList();
+        String lastSummary = sum.stream().filter(l -> l.startsWith(last + ",")).findFirst().orElseThrow();
+        Files.writeString(dir.resolve("metrics.csv"), "garbage\n", java.nio.file.StandardOpenOption.APPEND);
+        Result r = resume(dir);
+        assertEquals(0, r.code(), r.err());
+        noStackTrace(r);
+        assertTrue(r.err().contains("(run " + last + "): they will be trained again; their rows moved to the .rejected files"), r.err());
+        assertTrue(r.err().contains("resuming: 7 of 8"), r.err());
+        assertEquals(lastSummary + "\n", Files.readString(dir.resolve("summary.csv.rejected")));
+        List<String> want = new ArrayList<>(List.of("garbage"));
+        want.addAll(lastCurves);
+        assertEquals(want, Files.readAllLines(dir.resolve("metrics.csv.rejected")));
+        identicalToFresh(dir);
+        Tally.survived("bad lines in summary.csv / metrics.csv");
+
+        // Curve rows of a run with no summary row (what a kill between the two appends leaves):
+        // moved aside with a warning, the run trained again.
+        Path orphan = copy(tmp.resolve("orphan"));
+        Files.writeString(orphan.resolve("summary.csv"), String.join("\n", sum.stream().filter(l -> !l.startsWith("2,")).toList()) + "\n");
+        r = resume(orphan);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("warning: 3 curve row(s) of runs with no summary row"), r.err());
+        assertEquals(cur.stream().filter(l -> l.startsWith("2,")).toList(), Files.readAllLines(orphan.resolve("metrics.csv.rejected")));
+        identicalToFresh(orphan);
+        Tally.survived("bad lines in summary.csv / metrics.csv");
+    }
+
+    @Test
     void aStoreWrittenTwiceOverIsCleanedToOneCopy(@TempDir Path tmp) throws IOException {
         // What two unlocked writers of one sweep left (the 256 rows for 160 runs): every
         // summary row twice, every curve row twice. The second copies go aside; the doubled curves
