@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.attnsweep.model.Precision;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.Weights;
 
@@ -117,6 +118,38 @@ public final class NpyData {
                 return init == null ? g : new RunData(config, g.train(), g.test(), g.muPos(), g.muNeg(), init);
             }
             return new RunData(config, train, test, muPos, muNeg, init == null ? DataFactory.initialWeights(config) : init);
+        }
+
+        /**
+         * Refuses read data too large for {@code precision}'s arithmetic, naming the file, the
+         * token and the bound. Every step multiplies tokens with tokens: the span form's Gram
+         * matrix T Tᵀ, the scores x_iᵀ W_Qᵀ W_K x_j and their gradients' x x' terms, and
+         * evaluation does the same with the test tokens against the training ones. Once a token's
+         * squared norm passes the precision's largest finite value such a product is ±∞ (and ∞ − ∞
+         * a NaN), so max ‖x‖² over the training and test tokens must stay at most that value:
+         * ‖x‖ ≤ √(3.4e38) ≈ 1.8e19 in float32, √(1.8e308) ≈ 1.3e154 in float64. Necessary, not
+         * sufficient (weights grown by training can still overflow: the trainer flags such a run).
+         *
+         * @param dataDir named in the message
+         */
+        public void checkRange(Precision precision, Path dataDir) {
+            if (train == null) return;
+            double max = precision == Precision.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+            for (Object[] set : new Object[][] {{TRAIN_X, train}, {TEST_X, test}}) {
+                TokenSet t = (TokenSet) set[1];
+                for (int j = 0; j < t.P(); j++) {
+                    double sq = 0;
+                    for (int i = 0; i < t.d(); i++) sq += t.at(j, i) * t.at(j, i);
+                    if (sq <= max) continue;
+                    int at = 0; // the token's first position, n·M + l
+                    while (t.map()[at] != j) at++;
+                    String p = precision.name().toLowerCase(java.util.Locale.ROOT);
+                    throw new IllegalArgumentException("--data-from " + dataDir + ": " + set[0] + " sample " + at / t.M() + " token "
+                            + at % t.M() + " has norm " + String.format(java.util.Locale.ROOT, "%.3g", Math.sqrt(sq)) + ", over " + p
+                            + "'s range for products of tokens (norm at most " + String.format(java.util.Locale.ROOT, "%.3g", Math.sqrt(max))
+                            + "): rescale the data" + (precision == Precision.FLOAT32 ? " or use --precision float64" : ""));
+                }
+            }
         }
 
         /** Refuses a run whose shapes are not the files' (cheap: the CLI checks every run before any work). */

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.attnsweep.model.Metric;
+import org.attnsweep.train.Trainer;
 
 /**
  * Aggregates a sweep's summary.csv: per grid cell (runs equal in every config column but seed and
@@ -110,7 +111,11 @@ public final class Aggregate {
             }
             List<Run> runs = new ArrayList<>();
             for (StoreCsv.Row r : rows) {
-                runs.add(new Run(r.run(), r.metrics(), Boolean.parseBoolean(r.get("diverged")), r.integer("stop_step")));
+                // A run stored with a non-finite loss or error beside diverged=false (before the trainer
+                // flagged such runs) is counted as diverged too: its NaN never enters a mean.
+                double[] m = r.metrics();
+                boolean diverged = Boolean.parseBoolean(r.get("diverged")) || !Trainer.nonFinite(m).isEmpty();
+                runs.add(new Run(r.run(), m, diverged, r.integer("stop_step")));
             }
             out.add(new Cell(cfg, runs));
         }

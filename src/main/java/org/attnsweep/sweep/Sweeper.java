@@ -236,6 +236,7 @@ public final class Sweeper {
         CompletableFuture<List<RunData>> next = batches.isEmpty() ? null : draw(batches.get(0), inputs, false);
         CompletableFuture<EngineBatch> opened = ahead && next != null ? next.thenApply(engine::open) : null;
         int trained = 0;
+        java.util.concurrent.atomic.AtomicInteger overflowed = new java.util.concurrent.atomic.AtomicInteger();
         for (int b = 0; b < batches.size(); b++) {
             List<PlannedRun> batch = batches.get(b);
             List<RunData> data = next.join();
@@ -251,6 +252,11 @@ public final class Sweeper {
                     if (onFinished != null) onFinished.accept(batch.get(r), res);
                     store.append(batch.get(r), res);
                     progress.add(batch.get(r), res.stopStep());
+                    if (!res.overflowed().isEmpty() && overflowed.getAndIncrement() < NAMED_OVERFLOWS) {
+                        err.println("attnsweep: warning: run " + batch.get(r).index() + "'s " + String.join(", ", res.overflowed())
+                                + " came out non-finite while its training loss stayed finite: its arithmetic overflowed "
+                                + precisionName(engine) + "; stored as diverged. " + overflowAdvice(engine));
+                    }
                 });
             } catch (RuntimeException | Error e) {
                 // The batch opening meanwhile must not outlive the sweep (nor use the engine as it closes).
@@ -265,7 +271,25 @@ public final class Sweeper {
             }
             trained += batch.size();
         }
+        if (overflowed.get() > NAMED_OVERFLOWS) {
+            err.println("attnsweep: warning: " + (overflowed.get() - NAMED_OVERFLOWS) + " more runs overflowed " + precisionName(engine)
+                    + " the same way (stored as diverged). " + overflowAdvice(engine));
+        }
         return trained;
+    }
+
+    /** Runs whose evaluation overflowed (RunResult.overflowed) named one by one on stderr; the rest are counted. */
+    private static final int NAMED_OVERFLOWS = 5;
+
+    private static String precisionName(Engine engine) {
+        return engine.precision().name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** What to change after an overflow: the precision where a wider one exists, else the data's scale. */
+    private static String overflowAdvice(Engine engine) {
+        return engine.precision() == org.attnsweep.model.Precision.FLOAT32
+                ? "Rerun with --precision float64 (or --engine reference), or rescale the data"
+                : "Rescale the data (or lower --lr)";
     }
 
     /** The batch a future opened, its failure rethrown as it was thrown (not wrapped). */

@@ -11,7 +11,9 @@ import org.attnsweep.model.RunConfig;
  * The GD loop over a batch of runs in lockstep. At step t (after t updates) a run records its
  * metrics when t is a multiple of its eval-every; it stops at t = its steps, at the first t whose
  * training loss is below its target, or at the first non-finite loss (flagged as diverged). A
- * stopped or diverged run costs nothing further and never stops the others.
+ * run whose final losses or errors come out non-finite beside a finite training loss is flagged
+ * diverged too, and names them ({@link RunResult#overflowed}). A stopped or diverged run costs
+ * nothing further and never stops the others.
  */
 public final class Trainer {
     /** Most steps asked of the batch at once: an engine on a device reads its losses back once per stretch. */
@@ -119,6 +121,15 @@ public final class Trainer {
             reached = !diverged && l < c.targetLoss();
         }
         double[] fin = java.util.Arrays.copyOf(m, Metric.COUNT);
+        // A finite training loss with a non-finite loss or error beside it (an evaluation of finite
+        // inputs that overflowed the precision: test tokens too large for float32, say) is no result
+        // either: flagged diverged like a non-finite training loss, so no table averages its NaN, and
+        // named apart (overflowed) so the user is told what to change.
+        List<String> overflowed = diverged ? List.of() : nonFinite(fin);
+        if (!overflowed.isEmpty()) {
+            diverged = true;
+            reached = false;
+        }
         if (diverged) {
             // Outputs that overflowed to ±∞ without a NaN still classify; a diverged run's errors are
             // meaningless all the same, so they are NaN (never counted as hits), in the summary and in
@@ -128,8 +139,19 @@ public final class Trainer {
                 if (!curve.isEmpty() && curve.get(curve.size() - 1)[0] == step) curve.get(curve.size() - 1)[1 + e.ordinal()] = Double.NaN;
             }
         }
-        return new RunResult(c, step, reached, diverged, fin, curve, headCurve, keepWeights ? batch.weights(r) : null);
+        return new RunResult(c, step, reached, diverged, overflowed, fin, curve, headCurve, keepWeights ? batch.weights(r) : null);
     }
+
+    /** The losses and errors a run's evaluation must give finite, by the class comment: those of {@code m} that are not. */
+    public static List<String> nonFinite(double[] m) {
+        List<String> out = new ArrayList<>();
+        for (Metric e : CHECKED) if (!Double.isFinite(m[e.ordinal()])) out.add(e.column());
+        return out;
+    }
+
+    /** Every evaluation's losses and errors: never NaN or infinite for a run whose arithmetic held. */
+    private static final Metric[] CHECKED = {Metric.TRAIN_LOSS, Metric.TRAIN_ERROR, Metric.TEST_LOSS, Metric.TEST_ERROR,
+            Metric.TRAIN_LOSS_LOGISTIC, Metric.TEST_LOSS_LOGISTIC};
 
     /**
      * The rows of one evaluation at {@code step}: the run's metrics to {@code curve}, and with H > 1

@@ -69,6 +69,14 @@ class BadInputTest {
                 "--save-weights", fixtures.resolve("init").toString()));
         assertEquals(0, r.code(), r.err());
         Files.createSymbolicLink(fixtures.resolve("link-to-data"), fixtures.resolve("data"));
+        // The saved data with one test value of 3e38: finite, but its squares overflow float32.
+        Path huge = Files.createDirectories(fixtures.resolve("huge"));
+        try (Stream<Path> files = Files.list(fixtures.resolve("data"))) {
+            for (Path f : files.toList()) Files.copy(f, huge.resolve(f.getFileName()));
+        }
+        org.attnsweep.data.NpyArray x = org.attnsweep.data.Npy.read(huge.resolve("test_x.npy"));
+        x.data()[1] = 3e38;
+        org.attnsweep.data.Npy.write(huge.resolve("test_x.npy"), x.shape(), x.data());
     }
 
     static Arguments train(String message, String... args) {
@@ -178,6 +186,10 @@ class BadInputTest {
                 train("--data-from $FILE is not a directory", "--data-from", "$FILE"),
                 train("--init-from must name a directory: got ''", "--init-from", ""),
                 train("train_x.npy", "--data-from", "$EMPTY"),
+                // finite data too large for the precision's products of tokens: NaN test metrics, diverged=false
+                train("--data-from $HUGE: test_x.npy sample 0 token 0 has norm 3.00e+38, over float32's range for products of tokens"
+                        + " (norm at most 1.84e+19): rescale the data or use --precision float64", "--data-from", "$HUGE", "--engine", "vector"),
+                train("--data-from $HUGE: test_x.npy sample 0 token 0 has norm 3.00e+38, over float32's range", "--data-from", "$HUGE"),
                 train("W_Q.npy", "--init-from", "$DATA"),
                 train("--mk 16 disagrees with W_Q.npy's m_k = 8 in --init-from", "--init-from", "$INIT", "--d", "24", "--mk", "16", "--mv", "8"),
                 // train: engine options and picocli's own
@@ -370,7 +382,7 @@ class BadInputTest {
                 .replace("$EMPTY", fixtures.resolve("empty").toString()).replace("$MISSING", fixtures.resolve("missing").toString())
                 .replace("$DATA", fixtures.resolve("data").toString()).replace("$INIT", fixtures.resolve("init").toString())
                 .replace("$RESULTS", fixtures.resolve("results").toString()).replace("$SPEC", fixtures.resolve("specs").toString())
-                .replace("$LINK", fixtures.resolve("link-to-data").toString());
+                .replace("$LINK", fixtures.resolve("link-to-data").toString()).replace("$HUGE", fixtures.resolve("huge").toString());
     }
 
     /** Every path under {@code root} with its size and modification time, to see that nothing changed. */

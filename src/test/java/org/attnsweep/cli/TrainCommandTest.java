@@ -160,6 +160,32 @@ class TrainCommandTest {
         assertFalse(Files.exists(tmp.resolve("b/config.json")));
     }
 
+    /**
+     * Data too large for float32's products of tokens (one test value 3e38: NaN test loss and
+     * error, diverged false, before) is refused in float32 (BadInputTest) and trains in float64,
+     * whose bound (a token norm up to 1.3e154) it is well inside: finite metrics, not diverged.
+     */
+    @Test
+    void dataTooLargeForFloat32TrainsInFloat64(@TempDir Path tmp) throws IOException {
+        Path data = tmp.resolve("data");
+        assertEquals(0, cli(small(tmp.resolve("a"), "--steps", "0", "--save-data", data.toString())).code());
+        org.attnsweep.data.NpyArray x = org.attnsweep.data.Npy.read(data.resolve("test_x.npy"));
+        x.data()[0] = 3e38;
+        org.attnsweep.data.Npy.write(data.resolve("test_x.npy"), x.shape(), x.data());
+        for (String engine : List.of("reference", "vector")) {
+            Path out = tmp.resolve(engine);
+            Result r = cli(small(out, "--data-from", data.toString(), "--engine", engine, "--precision", "float64"));
+            assertEquals(0, r.code(), r.err());
+            List<String> sum = Files.readAllLines(out.resolve("summary.csv"));
+            List<String> cols = List.of(sum.get(0).split(","));
+            String[] row = sum.get(1).split(",");
+            assertEquals("false", row[cols.indexOf("diverged")], engine + ": " + sum.get(1));
+            for (String m : List.of("train_loss", "test_loss", "test_error")) {
+                assertTrue(Double.isFinite(Double.parseDouble(row[cols.indexOf(m)])), engine + " " + m + ": " + sum.get(1));
+            }
+        }
+    }
+
     @Test
     void unwritableOutIsRefused(@TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("a-file");

@@ -153,6 +153,29 @@ class StoreFaultTest {
         Result agg = cli("aggregate", dir.toString());
         assertEquals(0, agg.code(), agg.err());
         noStackTrace(agg);
+
+        // A run stored with a NaN test loss beside diverged=false (float32 overflow, before the
+        // trainer flagged it): counted as diverged in its cell, so the cell's mean is its other
+        // run's, not NaN. The report draws it as such (no stack trace, exit 0).
+        Path old = copy(tmp.resolve("old"));
+        lines = new ArrayList<>(Files.readAllLines(old.resolve("summary.csv")));
+        int testLoss = StoreCsv.Kind.SUMMARY.col("test_loss"), diverged = StoreCsv.Kind.SUMMARY.col("diverged");
+        f = lines.get(1).split(",");
+        f[testLoss] = "NaN";
+        lines.set(1, String.join(",", f));
+        Files.writeString(old.resolve("summary.csv"), String.join("\n", lines) + "\n");
+        assertEquals("false", f[diverged]);
+        agg = cli("aggregate", old.toString());
+        assertEquals(0, agg.code(), agg.err());
+        List<String> cells = Files.readAllLines(old.resolve("cells.csv"));
+        List<String> cols = List.of(cells.get(0).split(","));
+        long nan = cells.stream().skip(1).filter(l -> l.split(",")[cols.indexOf("test_loss_mean")].equals("NaN")).count();
+        long flagged = cells.stream().skip(1).filter(l -> l.split(",")[cols.indexOf("n_diverged")].equals("1")).count();
+        assertEquals(0, nan, "no cell mean is NaN: " + cells);
+        assertEquals(1, flagged, "the run is counted as diverged: " + cells);
+        Result rep = cli("report", old.toString());
+        assertEquals(0, rep.code(), rep.err());
+        noStackTrace(rep);
     }
 
     /** Truncation, inserted and overwritten garbage at random offsets of every store file. */

@@ -300,4 +300,51 @@ class TrainerTest {
         assertTrue(together.get(0).stopStep() > blowUp && cStop > blowUp, "the others must outlive the blow-up; " + ctx);
         assertEquals(cStop, together.get(2).stopStep(), "run 2 stops at its target; " + ctx);
     }
+
+    /**
+     * A run whose evaluation comes out non-finite beside a finite training loss (what test tokens
+     * too large for float32 did: test loss and error NaN, diverged false) is flagged diverged with
+     * its non-finite metrics named, its errors NaN; the run beside it is untouched. The engine's
+     * metrics are those of a real batch, with run 1's test loss made NaN and its logistic test loss
+     * infinite at every evaluation, as an overflow would.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("engines")
+    void finiteTrainingWithNonFiniteTestMetricsIsFlagged(String name, Engine engine) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<RunData> runs = new ArrayList<>();
+        for (int r = 0; r < 2; r++) {
+            RunSpec s = spec(rnd);
+            s.steps = 6 + rnd.nextInt(10);
+            s.evalEvery = 1 + rnd.nextInt(4);
+            runs.add(Fixtures.data(s.build(0)));
+        }
+        List<RunResult> res;
+        try (EngineBatch real = engine.open(runs)) {
+            EngineBatch b = new EngineBatch() {
+                public int size() { return real.size(); }
+                public void step(boolean[] active, double[] loss) { real.step(active, loss); }
+                public void metrics(boolean[] which, double[][] out) {
+                    real.metrics(which, out);
+                    if (which[1]) {
+                        out[1][Metric.TEST_LOSS.ordinal()] = Double.NaN;
+                        out[1][Metric.TEST_LOSS_LOGISTIC.ordinal()] = Double.POSITIVE_INFINITY;
+                    }
+                }
+                public Weights weights(int r) { return real.weights(r); }
+                public void close() { }
+            };
+            res = Trainer.train(b, runs, false, null);
+        }
+        String ctx = name + tag(seed);
+        RunResult bad = res.get(1), ok = res.get(0);
+        assertTrue(bad.diverged(), "flagged diverged; " + ctx);
+        assertFalse(bad.reachedTarget(), ctx);
+        assertEquals(List.of("test_loss", "test_loss_logistic"), bad.overflowed(), ctx);
+        assertTrue(Double.isFinite(bad.finalMetrics()[Metric.TRAIN_LOSS.ordinal()]), ctx);
+        assertTrue(Double.isNaN(bad.finalMetrics()[Metric.TEST_ERROR.ordinal()]), "a flagged run's errors are NaN; " + ctx);
+        assertFalse(ok.diverged(), ctx);
+        assertEquals(List.of(), ok.overflowed(), ctx);
+    }
 }
