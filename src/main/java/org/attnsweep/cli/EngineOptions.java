@@ -1,6 +1,7 @@
 package org.attnsweep.cli;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.Engines;
@@ -21,6 +22,13 @@ final class EngineOptions {
     void check() {
         RunOptions.checkThreads(threads);
         precision();
+    }
+
+    /** Refuses an engine name that does not exist, without starting or probing one (sweep --check-options). */
+    void checkName() {
+        if (!List.of("reference", "vector", "cuda", "auto").contains(engine)) {
+            throw new IllegalArgumentException("--engine must be one of reference, vector, cuda, auto: got '" + engine + "'");
+        }
     }
 
     Precision precision() {

@@ -48,6 +48,9 @@ public final class SweepCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     MaxRunsOption maxRuns;
     @Option(names = "--dry-run", description = "print the plan (runs, batches, memory, time estimate) and stop") boolean dryRun;
+    @Option(names = "--check-options", description = "check every option and count the plan's runs, then stop: no memory plan and no "
+            + "engine start, which depend on the machine that will run it (scripts/slurm/submit runs this before queueing)")
+    boolean checkOptions;
     @Option(names = "--report", description = "write report.html (figures, fits, verdicts) into --out at the end") boolean report;
 
     @picocli.CommandLine.Spec
@@ -63,6 +66,18 @@ public final class SweepCommand implements Callable<Integer> {
         RunOptions.checkOut("--out", this.out);
         engine.check();
         long heap = Runtime.getRuntime().maxMemory();
+        if (checkOptions) {
+            // The options' own checks and the plan's size (both the same on any machine); the batch
+            // budget against this heap and the engine's device are the compute node's to check.
+            if (dryRun) throw new IllegalArgumentException("--check-options and --dry-run: choose one");
+            if (memoryMb < 0) throw new IllegalArgumentException("--memory-mb must be >= 0 (0 = half the heap): got " + memoryMb);
+            engine.checkName();
+            Plan plan = Plan.of(grids(), maxRuns.limits(Long.MAX_VALUE, "not checked here").in(formulation.value()));
+            out.printf(Locale.ROOT, "options ok: %d runs (%d in shard %s); memory and engine not checked%n", plan.size(),
+                    plan.shard(sh[0], sh[1]).size(), shard);
+            out.flush();
+            return 0;
+        }
         if (memoryMb < 0 || memoryMb > heap >> 20) {
             throw new IllegalArgumentException("--memory-mb must be in [0, " + (heap >> 20) + "], the heap (0 = half of it; for more, "
                     + RunOptions.MORE_HEAP + "): got " + memoryMb);
