@@ -63,6 +63,30 @@ final class RunOptions {
     }
 
     /**
+     * Refuses a results --out (train, sweep, reproduce) that exists, is not empty and is no
+     * results directory: a dataset's folder, a home directory. Every directory a command has
+     * written holds its lock file ({@code attnsweep.lock}, never removed), and a results directory
+     * copied without it still holds its config.json or summary.csv; a directory with none of the
+     * three is someone else's, and results written into it would mix with its files. Whether a
+     * results directory holds this plan's runs is the store's to check (it refuses another plan).
+     */
+    static void checkResultsOut(java.nio.file.Path dir) {
+        if (!java.nio.file.Files.isDirectory(dir)) return;
+        List<String> names;
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(dir)) {
+            names = s.map(p -> p.getFileName().toString()).sorted().toList();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("--out " + dir + " cannot be listed: " + e.getMessage());
+        }
+        if (names.isEmpty() || names.stream().anyMatch(RESULTS_MARKS::contains)) return;
+        throw new IllegalArgumentException("--out " + dir + " is not empty and holds no results (" + String.join(", ", names.subList(0,
+                Math.min(3, names.size()))) + (names.size() > 3 ? ", ..." : "") + "): give a new or empty directory, or a results directory to resume");
+    }
+
+    /** What marks a directory as results: its lock file (org.attnsweep.sweep.DirLock.NAME), config.json, summary.csv. */
+    private static final java.util.Set<String> RESULTS_MARKS = java.util.Set.of(org.attnsweep.sweep.DirLock.NAME, "config.json", "summary.csv");
+
+    /**
      * A path as compared with others: absolute, normalised, and with symbolic links followed in
      * the part of it that exists (a directory still to be created may lie under a link).
      */

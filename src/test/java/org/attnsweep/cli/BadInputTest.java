@@ -177,6 +177,12 @@ class BadInputTest {
                 train("is inside --data-from $DATA", "--data-from", "$DATA", "--save-data", "$LINK/new/run"),
                 train("--save-weights $INIT is --init-from $INIT", "--init-from", "$INIT", "--save-weights", "$INIT"),
                 train("--out $DATA is --data-from $DATA", "--data-from", "$DATA", "--out", "$DATA"),
+                // a non-empty directory that holds no results (a dataset's folder): it was written into
+                train("--out $DATA is not empty and holds no results (mu.npy, test_x.npy, test_y.npy, ...): give a new or empty directory,"
+                        + " or a results directory to resume", "--out", "$DATA"),
+                sweep("--out $DATA is not empty and holds no results (mu.npy, test_x.npy", "--N", "2,4", "--out", "$DATA"),
+                command("reproduce", "--out $SPEC is not empty and holds no results (duplicate.yaml, empty.yaml, list.yaml, ...)",
+                        "--scale", "smoke", "--out", "$SPEC"),
                 train("--save-data $FILE is a file, not a directory", "--save-data", "$FILE"),
                 // another command's saved files, with --out not a resume: they were overwritten without a word
                 train("--save-weights $INIT already holds W_K.npy (saved by another command), and --out $OUT is not a resume",

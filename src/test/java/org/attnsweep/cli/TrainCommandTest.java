@@ -186,6 +186,26 @@ class TrainCommandTest {
         }
     }
 
+    /**
+     * --out may be new, empty, or a results directory: one holding the lock file every command
+     * leaves, or a copy holding only its config.json and summary.csv. A directory with other files
+     * and none of those is refused (BadInputTest).
+     */
+    @Test
+    void outMayBeNewEmptyOrResults(@TempDir Path tmp) throws IOException {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        assertEquals(0, cli(small(empty)).code());
+        Files.writeString(empty.resolve("notes.txt"), "a result directory may hold the user's notes\n");
+        Result again = cli(small(empty));
+        assertEquals(0, again.code(), again.err());
+        Path copy = Files.createDirectories(tmp.resolve("copy"));
+        for (String f : List.of("config.json", "summary.csv", "metrics.csv")) Files.copy(empty.resolve(f), copy.resolve(f));
+        Files.writeString(copy.resolve("notes.txt"), "copied without its lock file\n");
+        Result resumed = cli(small(copy));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertTrue(resumed.out().startsWith("0 runs,"), "resumed, nothing trained again: " + resumed.out());
+    }
+
     @Test
     void unwritableOutIsRefused(@TempDir Path tmp) throws IOException {
         Path file = tmp.resolve("a-file");
