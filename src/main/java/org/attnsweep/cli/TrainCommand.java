@@ -85,7 +85,7 @@ public final class TrainCommand implements Callable<Integer> {
         Sweeper.Inputs inputs = RunOptions.inputs(plan, files);
         Engine eng = engine.select(form, err);
         Plan.checkEngine(plan.runs(), eng::maxBatch, eng.name());
-        if (files != null) files.checkRange(eng.precision(), dataFrom);
+        if (files != null) files.checkRange(eng.precision(), dataFrom, initFrom);
         for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.writable(p);
         try (OutputDir dir = OutputDir.open(this.out, "train")) {
             Map<String, Object> about = new LinkedHashMap<>();

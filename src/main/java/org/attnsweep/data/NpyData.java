@@ -129,10 +129,27 @@ public final class NpyData {
          * a NaN), so max ‖x‖² over the training and test tokens must stay at most that value:
          * ‖x‖ ≤ √(3.4e38) ≈ 1.8e19 in float32, √(1.8e308) ≈ 1.3e154 in float64. Necessary, not
          * sufficient (weights grown by training can still overflow: the trainer flags such a run).
+         * Read weights must be representable in float32 when the engine computes in it.
          *
          * @param dataDir named in the message
+         * @param initDir named in the message
          */
-        public void checkRange(Precision precision, Path dataDir) {
+        public void checkRange(Precision precision, Path dataDir, Path initDir) {
+            if (init != null && precision == Precision.FLOAT32) {
+                // A float32 engine holds the weights as float32: a value past its largest one is ∞
+                // before the first step (the run then diverged at step 0).
+                Object[][] arrays = {{W_Q, init.WQ()}, {W_K, init.WK()}, {W_V, init.WV()}, {W_O, init.wO()}};
+                for (Object[] a : arrays) {
+                    double[] w = (double[]) a[1];
+                    for (int i = 0; i < w.length; i++) {
+                        if (Math.abs(w[i]) > Float.MAX_VALUE) {
+                            throw new IllegalArgumentException("--init-from " + initDir + ": " + a[0] + " element " + i + " is "
+                                    + String.format(java.util.Locale.ROOT, "%.3g", w[i]) + ", past float32's largest value "
+                                    + String.format(java.util.Locale.ROOT, "%.3g", Float.MAX_VALUE) + ": use --precision float64");
+                        }
+                    }
+                }
+            }
             if (train == null) return;
             double max = precision == Precision.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
             for (Object[] set : new Object[][] {{TRAIN_X, train}, {TEST_X, test}}) {

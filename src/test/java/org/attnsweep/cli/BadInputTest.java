@@ -77,6 +77,14 @@ class BadInputTest {
         org.attnsweep.data.NpyArray x = org.attnsweep.data.Npy.read(huge.resolve("test_x.npy"));
         x.data()[1] = 3e38;
         org.attnsweep.data.Npy.write(huge.resolve("test_x.npy"), x.shape(), x.data());
+        // The saved weights with one w_O element of 1e39: past float32's largest value (∞ there).
+        Path hugeInit = Files.createDirectories(fixtures.resolve("huge-init"));
+        try (Stream<Path> files = Files.list(fixtures.resolve("init"))) {
+            for (Path f : files.toList()) Files.copy(f, hugeInit.resolve(f.getFileName()));
+        }
+        org.attnsweep.data.NpyArray w = org.attnsweep.data.Npy.read(hugeInit.resolve("w_O.npy"));
+        w.data()[2] = -1e39;
+        org.attnsweep.data.Npy.write(hugeInit.resolve("w_O.npy"), w.shape(), w.data());
     }
 
     static Arguments train(String message, String... args) {
@@ -196,6 +204,8 @@ class BadInputTest {
                 train("--data-from $HUGE: test_x.npy sample 0 token 0 has norm 3.00e+38, over float32's range for products of tokens"
                         + " (norm at most 1.84e+19): rescale the data or use --precision float64", "--data-from", "$HUGE", "--engine", "vector"),
                 train("--data-from $HUGE: test_x.npy sample 0 token 0 has norm 3.00e+38, over float32's range", "--data-from", "$HUGE"),
+                train("--init-from $HUGE_INIT: w_O.npy element 2 is -1.00e+39, past float32's largest value 3.40e+38: use --precision float64",
+                        "--init-from", "$HUGE_INIT", "--engine", "vector"),
                 train("W_Q.npy", "--init-from", "$DATA"),
                 train("--mk 16 disagrees with W_Q.npy's m_k = 8 in --init-from", "--init-from", "$INIT", "--d", "24", "--mk", "16", "--mv", "8"),
                 // train: engine options and picocli's own
@@ -388,7 +398,7 @@ class BadInputTest {
                 .replace("$EMPTY", fixtures.resolve("empty").toString()).replace("$MISSING", fixtures.resolve("missing").toString())
                 .replace("$DATA", fixtures.resolve("data").toString()).replace("$INIT", fixtures.resolve("init").toString())
                 .replace("$RESULTS", fixtures.resolve("results").toString()).replace("$SPEC", fixtures.resolve("specs").toString())
-                .replace("$LINK", fixtures.resolve("link-to-data").toString()).replace("$HUGE", fixtures.resolve("huge").toString());
+                .replace("$LINK", fixtures.resolve("link-to-data").toString()).replace("$HUGE_INIT", fixtures.resolve("huge-init").toString()).replace("$HUGE", fixtures.resolve("huge").toString());
     }
 
     /** Every path under {@code root} with its size and modification time, to see that nothing changed. */
