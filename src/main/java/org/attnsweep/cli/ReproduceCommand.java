@@ -114,7 +114,7 @@ public final class ReproduceCommand implements Callable<Integer> {
      */
     private void refuseOthersResults() {
         RunOptions.checkOut("--out", out);
-        RunOptions.checkResultsOut(out);
+        RunOptions.checkResultsOut(out, true);
         for (String f : List.of("summary.csv", "config.json")) {
             if (Files.exists(out.resolve(f), LinkOption.NOFOLLOW_LINKS)) {
                 throw new IllegalArgumentException("--out " + out + " holds the results of a train, sweep or merge (" + f

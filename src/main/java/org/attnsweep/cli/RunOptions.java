@@ -69,18 +69,29 @@ final class RunOptions {
      * copied without it still holds its config.json or summary.csv; a directory with none of the
      * three is someone else's, and results written into it would mix with its files. Whether a
      * results directory holds this plan's runs is the store's to check (it refuses another plan).
+     *
+     * @param nested whether a subdirectory that is a results directory makes {@code dir} one too:
+     *               reproduce's layout, a directory per preset (merged there from shards, its top
+     *               holds no lock until reproduce runs in it)
      */
-    static void checkResultsOut(java.nio.file.Path dir) {
+    static void checkResultsOut(java.nio.file.Path dir, boolean nested) {
         if (!java.nio.file.Files.isDirectory(dir)) return;
-        List<String> names;
+        List<String> names = list(dir);
+        if (names.isEmpty() || names.stream().anyMatch(RESULTS_MARKS::contains)) return;
+        if (nested && names.stream().map(dir::resolve).anyMatch(p -> java.nio.file.Files.isDirectory(p)
+                && list(p).stream().anyMatch(RESULTS_MARKS::contains))) {
+            return;
+        }
+        throw new IllegalArgumentException("--out " + dir + " is not empty and holds no results (" + String.join(", ", names.subList(0,
+                Math.min(3, names.size()))) + (names.size() > 3 ? ", ..." : "") + "): give a new or empty directory, or a results directory to resume");
+    }
+
+    private static List<String> list(java.nio.file.Path dir) {
         try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(dir)) {
-            names = s.map(p -> p.getFileName().toString()).sorted().toList();
+            return s.map(p -> p.getFileName().toString()).sorted().toList();
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("--out " + dir + " cannot be listed: " + e.getMessage());
         }
-        if (names.isEmpty() || names.stream().anyMatch(RESULTS_MARKS::contains)) return;
-        throw new IllegalArgumentException("--out " + dir + " is not empty and holds no results (" + String.join(", ", names.subList(0,
-                Math.min(3, names.size()))) + (names.size() > 3 ? ", ..." : "") + "): give a new or empty directory, or a results directory to resume");
     }
 
     /** What marks a directory as results: its lock file (org.attnsweep.sweep.DirLock.NAME), config.json, summary.csv. */

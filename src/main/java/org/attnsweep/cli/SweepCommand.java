@@ -64,7 +64,7 @@ public final class SweepCommand implements Callable<Integer> {
         // output path, the memory budget, the plan (its size, then each run's memory), the engine.
         int[] sh = parseShard(shard);
         RunOptions.checkOut("--out", this.out);
-        RunOptions.checkResultsOut(this.out);
+        RunOptions.checkResultsOut(this.out, false);
         engine.check();
         long heap = Runtime.getRuntime().maxMemory();
         if (checkOptions) {

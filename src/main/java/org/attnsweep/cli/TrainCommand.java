@@ -168,7 +168,7 @@ public final class TrainCommand implements Callable<Integer> {
                 }
             }
         }
-        RunOptions.checkResultsOut(out);
+        RunOptions.checkResultsOut(out, false);
     }
 
     /**
