@@ -81,7 +81,7 @@ final class GemmF32 {
      * a time, then as scalars; rows past the last of a partial tile repeat it and are not stored.
      */
     static void gemm(Tile t, float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int rows, int inner, int cols) {
-        gemmRows(t, C, a, A, ia, lda, B, ib, 0, rows, inner, cols);
+        gemmRows(t, C, C, a, A, ia, lda, B, ib, 0, rows, inner, cols);
     }
 
     /**
@@ -89,19 +89,33 @@ final class GemmF32 {
      * whole product, so a product split by rows over threads gives the same bits.
      */
     static void gemmRows(Tile t, float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int from, int to, int inner, int cols) {
+        gemmRows(t, C, C, a, A, ia, lda, B, ib, from, to, inner, cols);
+    }
+
+    /**
+     * C = C0 + a·A·B on tile t (C0 rows×cols, read only where C is written; C0 = C is {@link #gemm}):
+     * each element the same fma chain, then fma(sum, a, C0), so the bits of copying C0 into C and
+     * then {@link #gemm}, without the copy's pass over C.
+     */
+    static void gemmFrom(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int rows, int inner, int cols) {
+        gemmRows(t, C, C0, a, A, ia, lda, B, ib, 0, rows, inner, cols);
+    }
+
+    /** Rows [from, to) of C = C0 + a·A·B: C0's element read once, just before C's is written (so C0 = C updates in place). */
+    private static void gemmRows(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int from, int to, int inner, int cols) {
         int width = t.vectors * L, tiled = cols - cols % width, rows = to;
         for (int r = from; r < rows; r += t.rows) {
             for (int c = 0; c < tiled; c += width) {
-                if (t == Tile.T6X4) tile6x4(C, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
-                else if (t == Tile.T6X2) tile6x2(C, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
-                else tile4x2(C, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+                if (t == Tile.T6X4) tile6x4(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+                else if (t == Tile.T6X2) tile6x2(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+                else tile4x2(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
             }
-            for (int rr = r, end = Math.min(r + t.rows, rows); rr < end; rr++) tail(C, a, A, ia, lda, B, ib, rr, inner, cols, tiled);
+            for (int rr = r, end = Math.min(r + t.rows, rows); rr < end; rr++) tail(C, C0, a, A, ia, lda, B, ib, rr, inner, cols, tiled);
         }
     }
 
     /** Rows r..r+5, columns c..c+4L: 24 accumulators, 29 registers with B's 4 vectors and the broadcast. */
-    private static void tile6x4(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
+    private static void tile6x4(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
         int last = rows - 1;
         int a0 = ia + r * lda;
         int a1 = ia + Math.min(r + 1, last) * lda;
@@ -136,44 +150,44 @@ final class GemmF32 {
         }
         FloatVector va = FloatVector.broadcast(S, a);
         int o0 = r * cols + c;
-        s00.fma(va, FloatVector.fromArray(S, C, o0)).intoArray(C, o0);
-        s01.fma(va, FloatVector.fromArray(S, C, o0 + L)).intoArray(C, o0 + L);
-        s02.fma(va, FloatVector.fromArray(S, C, o0 + 2 * L)).intoArray(C, o0 + 2 * L);
-        s03.fma(va, FloatVector.fromArray(S, C, o0 + 3 * L)).intoArray(C, o0 + 3 * L);
+        s00.fma(va, FloatVector.fromArray(S, C0, o0)).intoArray(C, o0);
+        s01.fma(va, FloatVector.fromArray(S, C0, o0 + L)).intoArray(C, o0 + L);
+        s02.fma(va, FloatVector.fromArray(S, C0, o0 + 2 * L)).intoArray(C, o0 + 2 * L);
+        s03.fma(va, FloatVector.fromArray(S, C0, o0 + 3 * L)).intoArray(C, o0 + 3 * L);
         if (r + 1 > last) return;
         int o1 = (r + 1) * cols + c;
-        s10.fma(va, FloatVector.fromArray(S, C, o1)).intoArray(C, o1);
-        s11.fma(va, FloatVector.fromArray(S, C, o1 + L)).intoArray(C, o1 + L);
-        s12.fma(va, FloatVector.fromArray(S, C, o1 + 2 * L)).intoArray(C, o1 + 2 * L);
-        s13.fma(va, FloatVector.fromArray(S, C, o1 + 3 * L)).intoArray(C, o1 + 3 * L);
+        s10.fma(va, FloatVector.fromArray(S, C0, o1)).intoArray(C, o1);
+        s11.fma(va, FloatVector.fromArray(S, C0, o1 + L)).intoArray(C, o1 + L);
+        s12.fma(va, FloatVector.fromArray(S, C0, o1 + 2 * L)).intoArray(C, o1 + 2 * L);
+        s13.fma(va, FloatVector.fromArray(S, C0, o1 + 3 * L)).intoArray(C, o1 + 3 * L);
         if (r + 2 > last) return;
         int o2 = (r + 2) * cols + c;
-        s20.fma(va, FloatVector.fromArray(S, C, o2)).intoArray(C, o2);
-        s21.fma(va, FloatVector.fromArray(S, C, o2 + L)).intoArray(C, o2 + L);
-        s22.fma(va, FloatVector.fromArray(S, C, o2 + 2 * L)).intoArray(C, o2 + 2 * L);
-        s23.fma(va, FloatVector.fromArray(S, C, o2 + 3 * L)).intoArray(C, o2 + 3 * L);
+        s20.fma(va, FloatVector.fromArray(S, C0, o2)).intoArray(C, o2);
+        s21.fma(va, FloatVector.fromArray(S, C0, o2 + L)).intoArray(C, o2 + L);
+        s22.fma(va, FloatVector.fromArray(S, C0, o2 + 2 * L)).intoArray(C, o2 + 2 * L);
+        s23.fma(va, FloatVector.fromArray(S, C0, o2 + 3 * L)).intoArray(C, o2 + 3 * L);
         if (r + 3 > last) return;
         int o3 = (r + 3) * cols + c;
-        s30.fma(va, FloatVector.fromArray(S, C, o3)).intoArray(C, o3);
-        s31.fma(va, FloatVector.fromArray(S, C, o3 + L)).intoArray(C, o3 + L);
-        s32.fma(va, FloatVector.fromArray(S, C, o3 + 2 * L)).intoArray(C, o3 + 2 * L);
-        s33.fma(va, FloatVector.fromArray(S, C, o3 + 3 * L)).intoArray(C, o3 + 3 * L);
+        s30.fma(va, FloatVector.fromArray(S, C0, o3)).intoArray(C, o3);
+        s31.fma(va, FloatVector.fromArray(S, C0, o3 + L)).intoArray(C, o3 + L);
+        s32.fma(va, FloatVector.fromArray(S, C0, o3 + 2 * L)).intoArray(C, o3 + 2 * L);
+        s33.fma(va, FloatVector.fromArray(S, C0, o3 + 3 * L)).intoArray(C, o3 + 3 * L);
         if (r + 4 > last) return;
         int o4 = (r + 4) * cols + c;
-        s40.fma(va, FloatVector.fromArray(S, C, o4)).intoArray(C, o4);
-        s41.fma(va, FloatVector.fromArray(S, C, o4 + L)).intoArray(C, o4 + L);
-        s42.fma(va, FloatVector.fromArray(S, C, o4 + 2 * L)).intoArray(C, o4 + 2 * L);
-        s43.fma(va, FloatVector.fromArray(S, C, o4 + 3 * L)).intoArray(C, o4 + 3 * L);
+        s40.fma(va, FloatVector.fromArray(S, C0, o4)).intoArray(C, o4);
+        s41.fma(va, FloatVector.fromArray(S, C0, o4 + L)).intoArray(C, o4 + L);
+        s42.fma(va, FloatVector.fromArray(S, C0, o4 + 2 * L)).intoArray(C, o4 + 2 * L);
+        s43.fma(va, FloatVector.fromArray(S, C0, o4 + 3 * L)).intoArray(C, o4 + 3 * L);
         if (r + 5 > last) return;
         int o5 = (r + 5) * cols + c;
-        s50.fma(va, FloatVector.fromArray(S, C, o5)).intoArray(C, o5);
-        s51.fma(va, FloatVector.fromArray(S, C, o5 + L)).intoArray(C, o5 + L);
-        s52.fma(va, FloatVector.fromArray(S, C, o5 + 2 * L)).intoArray(C, o5 + 2 * L);
-        s53.fma(va, FloatVector.fromArray(S, C, o5 + 3 * L)).intoArray(C, o5 + 3 * L);
+        s50.fma(va, FloatVector.fromArray(S, C0, o5)).intoArray(C, o5);
+        s51.fma(va, FloatVector.fromArray(S, C0, o5 + L)).intoArray(C, o5 + L);
+        s52.fma(va, FloatVector.fromArray(S, C0, o5 + 2 * L)).intoArray(C, o5 + 2 * L);
+        s53.fma(va, FloatVector.fromArray(S, C0, o5 + 3 * L)).intoArray(C, o5 + 3 * L);
     }
 
     /** Rows r..r+5, columns c..c+2L: 12 accumulators, 15 registers with B's 2 vectors and the broadcast. */
-    private static void tile6x2(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
+    private static void tile6x2(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
         int last = rows - 1;
         int a0 = ia + r * lda;
         int a1 = ia + Math.min(r + 1, last) * lda;
@@ -206,32 +220,32 @@ final class GemmF32 {
         }
         FloatVector va = FloatVector.broadcast(S, a);
         int o0 = r * cols + c;
-        s00.fma(va, FloatVector.fromArray(S, C, o0)).intoArray(C, o0);
-        s01.fma(va, FloatVector.fromArray(S, C, o0 + L)).intoArray(C, o0 + L);
+        s00.fma(va, FloatVector.fromArray(S, C0, o0)).intoArray(C, o0);
+        s01.fma(va, FloatVector.fromArray(S, C0, o0 + L)).intoArray(C, o0 + L);
         if (r + 1 > last) return;
         int o1 = (r + 1) * cols + c;
-        s10.fma(va, FloatVector.fromArray(S, C, o1)).intoArray(C, o1);
-        s11.fma(va, FloatVector.fromArray(S, C, o1 + L)).intoArray(C, o1 + L);
+        s10.fma(va, FloatVector.fromArray(S, C0, o1)).intoArray(C, o1);
+        s11.fma(va, FloatVector.fromArray(S, C0, o1 + L)).intoArray(C, o1 + L);
         if (r + 2 > last) return;
         int o2 = (r + 2) * cols + c;
-        s20.fma(va, FloatVector.fromArray(S, C, o2)).intoArray(C, o2);
-        s21.fma(va, FloatVector.fromArray(S, C, o2 + L)).intoArray(C, o2 + L);
+        s20.fma(va, FloatVector.fromArray(S, C0, o2)).intoArray(C, o2);
+        s21.fma(va, FloatVector.fromArray(S, C0, o2 + L)).intoArray(C, o2 + L);
         if (r + 3 > last) return;
         int o3 = (r + 3) * cols + c;
-        s30.fma(va, FloatVector.fromArray(S, C, o3)).intoArray(C, o3);
-        s31.fma(va, FloatVector.fromArray(S, C, o3 + L)).intoArray(C, o3 + L);
+        s30.fma(va, FloatVector.fromArray(S, C0, o3)).intoArray(C, o3);
+        s31.fma(va, FloatVector.fromArray(S, C0, o3 + L)).intoArray(C, o3 + L);
         if (r + 4 > last) return;
         int o4 = (r + 4) * cols + c;
-        s40.fma(va, FloatVector.fromArray(S, C, o4)).intoArray(C, o4);
-        s41.fma(va, FloatVector.fromArray(S, C, o4 + L)).intoArray(C, o4 + L);
+        s40.fma(va, FloatVector.fromArray(S, C0, o4)).intoArray(C, o4);
+        s41.fma(va, FloatVector.fromArray(S, C0, o4 + L)).intoArray(C, o4 + L);
         if (r + 5 > last) return;
         int o5 = (r + 5) * cols + c;
-        s50.fma(va, FloatVector.fromArray(S, C, o5)).intoArray(C, o5);
-        s51.fma(va, FloatVector.fromArray(S, C, o5 + L)).intoArray(C, o5 + L);
+        s50.fma(va, FloatVector.fromArray(S, C0, o5)).intoArray(C, o5);
+        s51.fma(va, FloatVector.fromArray(S, C0, o5 + L)).intoArray(C, o5 + L);
     }
 
     /** Rows r..r+3, columns c..c+2L: 8 accumulators, 11 registers with B's 2 vectors and the broadcast. */
-    private static void tile4x2(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
+    private static void tile4x2(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
         int last = rows - 1;
         int a0 = ia + r * lda;
         int a1 = ia + Math.min(r + 1, last) * lda;
@@ -256,24 +270,24 @@ final class GemmF32 {
         }
         FloatVector va = FloatVector.broadcast(S, a);
         int o0 = r * cols + c;
-        s00.fma(va, FloatVector.fromArray(S, C, o0)).intoArray(C, o0);
-        s01.fma(va, FloatVector.fromArray(S, C, o0 + L)).intoArray(C, o0 + L);
+        s00.fma(va, FloatVector.fromArray(S, C0, o0)).intoArray(C, o0);
+        s01.fma(va, FloatVector.fromArray(S, C0, o0 + L)).intoArray(C, o0 + L);
         if (r + 1 > last) return;
         int o1 = (r + 1) * cols + c;
-        s10.fma(va, FloatVector.fromArray(S, C, o1)).intoArray(C, o1);
-        s11.fma(va, FloatVector.fromArray(S, C, o1 + L)).intoArray(C, o1 + L);
+        s10.fma(va, FloatVector.fromArray(S, C0, o1)).intoArray(C, o1);
+        s11.fma(va, FloatVector.fromArray(S, C0, o1 + L)).intoArray(C, o1 + L);
         if (r + 2 > last) return;
         int o2 = (r + 2) * cols + c;
-        s20.fma(va, FloatVector.fromArray(S, C, o2)).intoArray(C, o2);
-        s21.fma(va, FloatVector.fromArray(S, C, o2 + L)).intoArray(C, o2 + L);
+        s20.fma(va, FloatVector.fromArray(S, C0, o2)).intoArray(C, o2);
+        s21.fma(va, FloatVector.fromArray(S, C0, o2 + L)).intoArray(C, o2 + L);
         if (r + 3 > last) return;
         int o3 = (r + 3) * cols + c;
-        s30.fma(va, FloatVector.fromArray(S, C, o3)).intoArray(C, o3);
-        s31.fma(va, FloatVector.fromArray(S, C, o3 + L)).intoArray(C, o3 + L);
+        s30.fma(va, FloatVector.fromArray(S, C0, o3)).intoArray(C, o3);
+        s31.fma(va, FloatVector.fromArray(S, C0, o3 + L)).intoArray(C, o3 + L);
     }
 
     /** Row r of C, columns [from, cols): one vector at a time, then scalars. */
-    private static void tail(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int inner, int cols, int from) {
+    private static void tail(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int inner, int cols, int from) {
         int c = from;
         int row = ia + r * lda;
         for (; c + L <= cols; c += L) {
@@ -282,12 +296,12 @@ final class GemmF32 {
                 s = FloatVector.fromArray(S, B, b).fma(FloatVector.broadcast(S, A[row + i]), s);
             }
             int off = r * cols + c;
-            s.fma(FloatVector.broadcast(S, a), FloatVector.fromArray(S, C, off)).intoArray(C, off);
+            s.fma(FloatVector.broadcast(S, a), FloatVector.fromArray(S, C0, off)).intoArray(C, off);
         }
         for (; c < cols; c++) {
             float s = 0;
             for (int i = 0; i < inner; i++) s = Math.fma(B[ib + i * cols + c], A[row + i], s);
-            C[r * cols + c] = Math.fma(s, a, C[r * cols + c]);
+            C[r * cols + c] = Math.fma(s, a, C0[r * cols + c]);
         }
     }
 }

@@ -567,6 +567,14 @@ final class KernelsF32 {
     }
 
     /**
+     * C = C0 + a·A·B with A's rows {@code lda} apart: the bits of copying C0 (rows×cols) into C and then
+     * {@link #gemm(float[], float, float[], int, float[], int, int, int)}, in one pass over C instead of two.
+     */
+    static void gemmFrom(float[] C, float[] C0, float a, float[] A, int lda, float[] B, int rows, int inner, int cols) {
+        GemmF32.gemmFrom(GemmF32.TILE, C, C0, a, A, 0, lda, B, 0, rows, inner, cols);
+    }
+
+    /**
      * As {@link #gemm(float[], float, float[], float[], int, int, int)} on A from offset {@code ia}
      * with rows {@code lda} apart and B from offset {@code ib} (rows {@code cols} apart): a block of
      * inner indices of a larger product, which a caller sums block by block to keep B's block in cache.

@@ -147,15 +147,10 @@ final class SpanRunF32 extends AttentionRunF32 {
         // A family's run before its first update evaluates on its family's test scores at W(0):
         // no projections of its own (EvalF32.Head), where the shapes let it (CostModel.sharesTestScores).
         boolean shared = !moved && s.unit != null && CostModel.sharesTestScores(M, mk);
-        float[] qe = shared ? s.Q0e : initial(0, s.Q0e, E * mk), ke = shared ? s.K0e : initial(1, s.K0e, E * mk);
+        float[] qe = shared ? s.Q0e : evalRows(0, s.Q0e, AQ, mk, moved), ke = shared ? s.K0e : evalRows(1, s.K0e, AK, mk, moved);
         float[] ue = scratch(3, E);
-        if (moved) {
-            projectMoved(qe, AQ, mk);
-            projectMoved(ke, AK, mk);
-        }
         if (trainWo) {
-            float[] ve = initial(2, s.V0e, E * mv);
-            if (moved) projectMoved(ve, AV, mv);
+            float[] ve = evalRows(2, s.V0e, AV, mv, moved);
             for (int j = 0; j < E; j++) ue[j] = dot(ve, j * mv, wO, 0, mv);
         } else {
             float wo2 = dot(wO, 0, wO, 0, mv);
@@ -191,18 +186,23 @@ final class SpanRunF32 extends AttentionRunF32 {
         return scratch[k];
     }
 
-    /** Scratch {@code k} of this thread holding a copy of {@code from} (n floats). */
-    private static float[] initial(int k, float[] from, int n) {
+    /**
+     * Scratch {@code k} of this thread holding the evaluation tokens' rows (E×w) at the current
+     * weights: {@code initial}'s (the W(0) part, E×w), plus Te·A with A's two signal rows times the
+     * set-up's scale once the run has moved; the GEMM starts from {@code initial} rather than
+     * from a copy of it (one pass over the E×w rows instead of two, the same bits).
+     */
+    private float[] evalRows(int k, float[] initial, float[] A, int w, boolean moved) {
+        int n = s.Ec * w;
         float[] x = scratch(k, n);
-        System.arraycopy(from, 0, x, 0, n);
-        return x;
-    }
-
-    /** out (E×w) += Te·A with A's two signal rows times the set-up's scale: the evaluation tokens' moved part. */
-    private void projectMoved(float[] out, float[] A, int w) {
+        if (!moved) {
+            System.arraycopy(initial, 0, x, 0, n);
+            return x;
+        }
         scaleSignal(A, w);
-        gemm(out, 1, s.Te, s.ldTe, A, s.Ec, P, w);
+        KernelsF32.gemmFrom(x, initial, 1, s.Te, s.ldTe, A, s.Ec, P, w);
         restoreSignal(A, w);
+        return x;
     }
 
     /**

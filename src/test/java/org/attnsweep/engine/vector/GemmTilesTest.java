@@ -1,6 +1,7 @@
 package org.attnsweep.engine.vector;
 
 import static org.attnsweep.Fixtures.tag;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.ArrayList;
@@ -185,7 +186,8 @@ class GemmTilesTest {
      * Each element of C, whatever tile computes it, is one fma chain over the inner index in order
      * from 0, then C += a·sum in one fma: bit for bit a scalar loop doing exactly that, which is
      * what the engine's bit-invariance across tiles, widths and threads rests on. Inner lengths
-     * reach past the step's P at paper A's shape (302), where the tiles' loops run long.
+     * reach past the step's P at paper A's shape (302), where the tiles' loops run long. The same
+     * for {@link GemmF32#gemmFrom} (C = C0 + a·sum into another array, the evaluation's).
      */
     @ParameterizedTest(name = "float32 tile {0}")
     @MethodSource("f32Tiles")
@@ -198,9 +200,13 @@ class GemmTilesTest {
             int cols = rnd.nextInt(1, 3) * t.vectors * lanes + rnd.nextInt(2) * lanes + rnd.nextInt(lanes);
             int ia = rnd.nextInt(3), lda = inner + rnd.nextInt(3), ib = rnd.nextInt(3);
             float[] A = f(random(rnd, ia + rows * lda, F32)), B = f(random(rnd, ib + inner * cols, F32));
-            float[] C = f(random(rnd, rows * cols, F32)), got = C.clone();
+            float[] C = f(random(rnd, rows * cols, F32)), got = C.clone(), fromC = new float[rows * cols], C0 = C.clone();
             float a = -0.37f;
             GemmF32.gemm(t, got, a, A, ia, lda, B, ib, rows, inner, cols);
+            // gemmFrom: the same elements into another array, C only read (its NaN start must all be overwritten).
+            java.util.Arrays.fill(fromC, Float.NaN);
+            GemmF32.gemmFrom(t, fromC, C0, a, A, ia, lda, B, ib, rows, inner, cols);
+            assertArrayEquals(C, C0, () -> "tile " + t.label() + ": gemmFrom wrote into C0" + tag(seed));
             for (int r = 0; r < rows; r++) {
                 for (int c = 0; c < cols; c++) {
                     float sum = 0;
@@ -210,6 +216,9 @@ class GemmTilesTest {
                     assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[r * cols + c]),
                             () -> "tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co + " element (" + rr + ", " + cc + "): "
                                     + got[rr * co + cc] + " vs " + want + tag(seed));
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(fromC[r * cols + c]),
+                            () -> "gemmFrom, tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co + " element (" + rr + ", " + cc + "): "
+                                    + fromC[rr * co + cc] + " vs " + want + tag(seed));
                 }
             }
         }
