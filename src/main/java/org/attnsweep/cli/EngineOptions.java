@@ -1,7 +1,6 @@
 package org.attnsweep.cli;
 
 import java.io.PrintStream;
-import java.util.List;
 import java.util.Locale;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.Engines;
@@ -26,9 +25,7 @@ final class EngineOptions {
 
     /** Refuses an engine name that does not exist, without starting or probing one (sweep --check-options). */
     void checkName() {
-        if (!List.of("reference", "vector", "cuda", "auto").contains(engine)) {
-            throw new IllegalArgumentException("--engine must be one of reference, vector, cuda, auto: got '" + engine + "'");
-        }
+        Engines.checkName(engine);
     }
 
     Precision precision() {

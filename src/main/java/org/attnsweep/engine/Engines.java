@@ -18,6 +18,14 @@ public final class Engines {
         return select(which, precision, Formulation.AUTO, threads, log);
     }
 
+    /** The engine names {@link #select} takes. */
+    public static final java.util.List<String> NAMES = java.util.List.of("reference", "vector", "cuda", "auto");
+
+    /** Refuses an engine name {@link #select} does not take, without starting or probing an engine. */
+    public static void checkName(String which) {
+        if (!NAMES.contains(which)) throw new IllegalArgumentException("--engine must be one of " + String.join(", ", NAMES) + ": got '" + which + "'");
+    }
+
     /**
      * @param which       reference, vector, cuda or auto (cuda when a GPU answers, else vector)
      * @param precision   arithmetic of the fast engines (cuda is float32 only)
@@ -58,7 +66,10 @@ public final class Engines {
                 log.println("engine: auto fell back to vector: cuda unavailable: " + why);
                 yield new VectorEngine(precision, formulation, threads, log);
             }
-            default -> throw new IllegalArgumentException("--engine must be one of reference, vector, cuda, auto: got '" + which + "'");
+            default -> {
+                checkName(which);
+                throw new AssertionError(which);
+            }
         };
         log.println(e instanceof CudaEngine ? e.describe() + cudaNote : e.describe());
         return e;

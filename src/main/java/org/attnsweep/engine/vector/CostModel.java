@@ -190,12 +190,12 @@ public final class CostModel {
      */
     static Estimate estimate(List<RunData> runs) {
         Estimate sum = null;
-        java.util.Set<List<Object>> tokenSets = new java.util.HashSet<>();   // DirectRunF32.open's keys, less the order
+        java.util.Set<List<Object>> tokenSets = new java.util.HashSet<>();   // DirectRunF32.open's keys, less the scoring order
         for (RunData r : runs) {
             RunConfig c = r.config();
             int N = r.train().N(), M = r.train().M(), P = r.train().P();
             Estimate e = estimate(N, M, c.d(), c.mk(), c.mv(), P, c.trainWo(), c.steps(), c.heads());
-            if (tokenSets.add(List.of(r.train(), r.test(), r.muPos(), r.muNeg()))) {
+            if (tokenSets.add(DirectRunF32.Tokens.dataKey(r))) {
                 e = of(e.spanFma(), e.directFma(), e.spanWords(), e.directWords() + tokenWords(Formulation.DIRECT, N, M, c.d(), c.mk(), P), e.maxP());
             }
             sum = sum == null ? e : add(sum, e);

@@ -96,6 +96,11 @@ final class DirectRunF32 extends AttentionRunF32 {
      * μ₋: (P_test + 2)×d).
      */
     record Tokens(float[] T, float[] Tp, float[] Xt, float[] Tt, float[] Se) {
+        /** What runs holding the same token arrays have in common: their training and test sets and μ's, by identity. */
+        static java.util.List<Object> dataKey(RunData data) {
+            return java.util.List.of(data.train(), data.test(), data.muPos(), data.muNeg());
+        }
+
         static Tokens of(RunData data, boolean bilinear) {
             int P = data.train().P(), d = data.config().d(), N = data.train().N(), M = data.train().M();
             float[] T = toFloat(data.train().tokens());
@@ -205,7 +210,7 @@ final class DirectRunF32 extends AttentionRunF32 {
         boolean bilinear = bilinear(data);
         Tokens tokens;
         synchronized (shared) {
-            tokens = shared.computeIfAbsent(java.util.List.of(data.train(), data.test(), data.muPos(), data.muNeg(), bilinear),
+            tokens = shared.computeIfAbsent(java.util.List.of(Tokens.dataKey(data), bilinear),
                     k -> Tokens.of(data, bilinear));
         }
         DirectRunF32[] heads = new DirectRunF32[data.config().heads()];
