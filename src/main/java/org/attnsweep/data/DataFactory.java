@@ -1,5 +1,6 @@
 package org.attnsweep.data;
 
+import java.util.function.Supplier;
 import org.attnsweep.model.InitScheme;
 import org.attnsweep.model.LabelMode;
 import org.attnsweep.model.RunConfig;
@@ -30,14 +31,17 @@ public final class DataFactory {
         double[][] mu = {e[0].clone(), e[1].clone()};
         scale(mu[0], c.mu());
         scale(mu[1], c.mu());
-        TokenSet train = samples(c, c.N(), mu, c.p(), f.trainNoise(c.N()), "train");
+        int N = c.N();
+        TokenSet train = samples(c, N, mu, c.p(), () -> f.trainNoise(N), "train");
         if (!c.shiftedTestTokens()) {
-            TokenSet test = samples(c, c.testN(), mu, c.testP(), f.testNoise(), "test");
+            TokenSet test = samples(c, c.testN(), mu, c.testP(), f::testNoise, "test");
             return new RunData(c, train, test, mu[0], mu[1], f.init(), f);
         }
-        double[] noise = f.testNoise().clone();
-        scale(noise, c.testSigmaScale());
-        TokenSet test = samples(c, c.testN(), testSignals(c, e), c.testP(), noise, "test");
+        TokenSet test = samples(c, c.testN(), testSignals(c, e), c.testP(), () -> {
+            double[] noise = f.testNoise().clone();
+            scale(noise, c.testSigmaScale());
+            return noise;
+        }, "test");
         // Its test tokens are not the family's [‖μ‖e₊, ‖μ‖e₋, test noise], which engines may
         // share across a family: without a family they project this run's own tokens.
         return new RunData(c, train, test, mu[0], mu[1], f.init(), null);
@@ -110,26 +114,30 @@ public final class DataFactory {
 
     /**
      * n samples of the split named {@code split} ("train" or "test"): token 0 is the signal of the
-     * true label, tokens 1..M−1 are noise (the first n·(M−1) tokens of {@code noise}), each label
-     * flipped with probability {@code flip}. Tokens are stored as P = 2 + n(M−1) distinct tokens,
-     * μ₊ first, μ₋ second.
+     * true label, tokens 1..M−1 are noise (the first n·(M−1) tokens of {@code noise}'s array), each
+     * label flipped with probability {@code flip}. Tokens are stored as P = 2 + n(M−1) distinct
+     * tokens, μ₊ first, μ₋ second; the labels are drawn now, the token array (P×d, 12.3 MB for a test
+     * split at paper A's shape) only when something reads it ({@link TokenSet#tokens}), and then
+     * from {@code mu} and {@code noise} as they are now: neither is ever modified.
      */
-    static TokenSet samples(RunConfig c, int n, double[][] mu, double flip, double[] noise, String split) {
+    static TokenSet samples(RunConfig c, int n, double[][] mu, double flip, Supplier<double[]> noise, String split) {
         int d = c.d(), M = c.M();
         int[] yClean = trueLabels(c, n, split);
         int[] y = flips(c, yClean, split, flip);
 
         int P = 2 + n * (M - 1);
-        double[] tokens = new double[P * d];
-        System.arraycopy(mu[0], 0, tokens, 0, d);
-        System.arraycopy(mu[1], 0, tokens, d, d);
-        System.arraycopy(noise, 0, tokens, 2 * d, (P - 2) * d);
         int[] map = new int[n * M];
         for (int s = 0; s < n; s++) {
             map[s * M] = yClean[s] > 0 ? 0 : 1;
             for (int l = 1; l < M; l++) map[s * M + l] = 2 + s * (M - 1) + (l - 1);
         }
-        return new TokenSet(n, M, d, tokens, map, y, yClean);
+        return new TokenSet(n, M, d, P, () -> {
+            double[] tokens = new double[P * d];
+            System.arraycopy(mu[0], 0, tokens, 0, d);
+            System.arraycopy(mu[1], 0, tokens, d, d);
+            System.arraycopy(noise.get(), 0, tokens, 2 * d, (P - 2) * d);
+            return tokens;
+        }, map, y, yClean);
     }
 
     /**

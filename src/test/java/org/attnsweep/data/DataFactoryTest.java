@@ -4,13 +4,27 @@ import static org.attnsweep.Fixtures.tag;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.attnsweep.Fixtures;
+import org.attnsweep.engine.Engine;
+import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.Formulation;
+import org.attnsweep.engine.reference.ReferenceEngine;
+import org.attnsweep.engine.vector.VectorEngine;
 import org.attnsweep.model.InitScheme;
 import org.attnsweep.model.LabelMode;
+import org.attnsweep.model.Metric;
+import org.attnsweep.model.Precision;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.model.SignalBasis;
@@ -230,6 +244,108 @@ class DataFactoryTest {
             assertArrayEquals(a.train().y(), Arrays.copyOf(b.train().y(), n1), "first observed labels (flips); " + ctx);
             assertTestSetEqual(a.test(), b.test(), ctx);
             Fixtures.assertSameWeights(a.init(), b.init(), "init weights; " + ctx);
+        }
+    }
+
+    /**
+     * A generated run's token arrays are built on their first read, and then exactly as the run's
+     * draws lay them out: [‖μ‖e₊, ‖μ‖e₋, the family's noise] (a shifted test set: its turned
+     * signals and its noise times s), bit for bit; readers on several threads at once get the one
+     * array built.
+     */
+    @Test
+    void tokensAreBuiltOnFirstReadOnceForEveryThread() throws Exception {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (boolean shifted : new boolean[] {false, true}) {
+            RunSpec s = spec(rnd, 4 + rnd.nextInt(20), 2 + rnd.nextInt(5), 1 + rnd.nextInt(30));
+            s.testN = 1 + rnd.nextInt(30);
+            s.orthogonalNoise = rnd.nextBoolean();
+            s.signals = rnd.nextBoolean() ? SignalBasis.RANDOM : SignalBasis.AXIS;
+            if (shifted) {
+                s.testSigmaScale = Fixtures.uniform(rnd, 0.5, 2);
+                s.testSignalAngle = Fixtures.uniform(rnd, 10, 80);
+            }
+            RunConfig c = s.build(0);
+            String ctx = (shifted ? "shifted" : "unshifted") + " d=" + c.d() + " M=" + c.M() + " N=" + c.N() + " test N=" + c.testN() + tag(seed);
+            RunData data = DataFactory.generate(c);
+            assertFalse(data.train().built() || data.test().built(), "tokens built before any read; " + ctx);
+
+            Family f = Family.of(c);
+            int d = c.d(), Pn = (data.train().P() - 2) * d, Pt = (data.test().P() - 2) * d;
+            double[][] e = f.directions(), mu = new double[2][d];
+            for (int i = 0; i < d; i++) {
+                mu[0][i] = e[0][i] * c.mu();
+                mu[1][i] = e[1][i] * c.mu();
+            }
+            double[][] testMu = shifted ? DataFactory.testSignals(c, e) : mu;
+            double[] testNoise = Arrays.copyOf(f.testNoise(), Pt);
+            if (shifted) for (int i = 0; i < Pt; i++) testNoise[i] *= c.testSigmaScale();
+            assertArrayEquals(concat(mu, Arrays.copyOf(f.trainNoise(c.N()), Pn)), readAtOnce(data.train(), ctx), "training tokens; " + ctx);
+            assertArrayEquals(concat(testMu, testNoise), readAtOnce(data.test(), ctx), "test tokens; " + ctx);
+        }
+    }
+
+    /** [a[0], a[1], rest] in one array. */
+    private static double[] concat(double[][] a, double[] rest) {
+        int d = a[0].length;
+        double[] x = Arrays.copyOf(a[0], 2 * d + rest.length);
+        System.arraycopy(a[1], 0, x, d, d);
+        System.arraycopy(rest, 0, x, 2 * d, rest.length);
+        return x;
+    }
+
+    /** set's tokens read by four threads released together, asserted to be one array. */
+    private static double[] readAtOnce(TokenSet set, String ctx) throws Exception {
+        int threads = 4;
+        CyclicBarrier start = new CyclicBarrier(threads);
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<double[]>> reads = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                reads.add(pool.submit(() -> {
+                    start.await();
+                    return set.tokens();
+                }));
+            }
+            double[] first = reads.get(0).get();
+            for (Future<double[]> r : reads) assertSame(first, r.get(), "threads got different arrays; " + ctx);
+            assertTrue(set.built(), ctx);
+            return first;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * The span form's runs of a family never read their own token arrays (they project the family's
+     * once), so generating their data never builds them; the reference engine, which reads them,
+     * does (what makes this test able to fail).
+     */
+    @Test
+    void spanRunsOfAFamilyNeverBuildTheirTokens() {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        int R = 4;
+        List<RunData> runs = Fixtures.mixedBatch(rnd, 3 + rnd.nextInt(10), 2 + rnd.nextInt(5), 1 + rnd.nextInt(8), 1 + rnd.nextInt(5), R);
+        boolean[] all = new boolean[R];
+        Arrays.fill(all, true);
+        for (Engine engine : new Engine[] {
+                new VectorEngine(Precision.FLOAT32, Formulation.SPAN, 1, null),
+                new ReferenceEngine()}) {
+            boolean reads = engine instanceof ReferenceEngine;
+            try (EngineBatch batch = engine.open(runs)) {
+                double[][] out = new double[R][Metric.width(1)];
+                batch.metrics(all, out);
+                batch.step(all, new double[R]);
+                batch.metrics(all, out);
+            }
+            for (int r = 0; r < R; r++) {
+                RunData run = runs.get(r);
+                assertTrue(run.family() != null, "run " + r + " has no family" + tag(seed));
+                assertEquals(reads, run.test().built(), engine + ": test tokens of run " + r + " built" + tag(seed));
+                assertEquals(reads, run.train().built(), engine + ": training tokens of run " + r + " built" + tag(seed));
+            }
         }
     }
 
