@@ -1,6 +1,5 @@
 package org.attnsweep.engine.vector;
 
-import static org.attnsweep.engine.vector.KernelsF32.L;
 import static org.attnsweep.engine.vector.KernelsF32.dot;
 
 import org.attnsweep.data.BatchOrder;
@@ -46,7 +45,7 @@ abstract class AttentionRunF32 {
     final float[] f;           // N     f(X_n) = Σ_h f_h(X_n), shared by the run's heads
     final float[] fh;          // N     this head's f_h(X_n); f itself with one head
     final float[] Dm;          // M×M   D_la of the sample being gathered
-    final float[] lanes;       // 8 vectors' lanes, summed in order by the scores kernel
+    final float[] lanes;       // the scores kernel's scratch (KernelsF32.scoresScratch)
     /** The threads this run's step may use inside it (set by its batch before each step). */
     Par par = Par.SERIAL;
     /** Samples per piece of a forward pass split over threads. */
@@ -95,7 +94,7 @@ abstract class AttentionRunF32 {
         this.f = f;
         fh = c.heads() == 1 ? f : new float[N];
         Dm = new float[M * M];
-        lanes = new float[8 * L];
+        lanes = new float[KernelsF32.scoresScratch(M, width)];
         loss = c.loss();
         order = c.miniBatch() ? new BatchOrder(c) : null;
         inBatch = order != null ? new boolean[N] : null;

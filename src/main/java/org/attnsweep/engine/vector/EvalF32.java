@@ -1,6 +1,5 @@
 package org.attnsweep.engine.vector;
 
-import static org.attnsweep.engine.vector.KernelsF32.L;
 import static org.attnsweep.engine.vector.KernelsF32.dot;
 
 import org.attnsweep.data.TokenSet;
@@ -45,13 +44,13 @@ final class EvalF32 {
      * r (0: e₊, 1: e₋). A run of the family scales z_la by ‖μ‖ once per signal position among l, a.
      */
     static float[] unitScores(float[] qe, float[] ke, int testN, int M, int mk) {
-        float[] Z = new float[2 * testN * M * M], lanes = new float[8 * L];
+        float[] Z = new float[2 * testN * M * M], scratch = new float[KernelsF32.scoresScratch(M, mk)];
         int[] map = new int[M];
         for (int n = 0; n < testN; n++) {
             for (int l = 1; l < M; l++) map[l] = 2 + n * (M - 1) + (l - 1);
             for (int r = 0; r < 2; r++) {
                 map[0] = r;
-                KernelsF32.sampleScores(Z, (2 * n + r) * M, qe, ke, map, 0, M, mk, lanes);
+                KernelsF32.sampleScores(Z, (2 * n + r) * M, qe, ke, map, 0, M, mk, scratch);
             }
         }
         return Z;
@@ -68,9 +67,10 @@ final class EvalF32 {
     private double uPos, uNeg, qkSS;
     private final Metrics.Values[] heads;   // H > 1 with per-head values only
     private int added;
-    // Scratch of one sample: the M×M scores then softmax, c_a (M), the scores kernel's lanes; and
+    // Scratch of one sample: the M×M scores then softmax, c_a (M), the scores kernel's (grown to the widest head's need); and
     // the training sample's scores z at (0, p2), (p3, 0), (p3, p2), kept by softmax.
-    private final float[] Z, attn, lanes;
+    private final float[] Z, attn;
+    private float[] scratch = new float[0];
     private float zSN, zNS, zNN;
 
     /**
@@ -97,7 +97,6 @@ final class EvalF32 {
         heads = this.perHead ? new Metrics.Values[H] : null;
         Z = new float[M * M];
         attn = new float[M];
-        lanes = new float[8 * L];
     }
 
     /** Adds head number {@link #added} (heads come in order 0..H−1) from its projections. */
@@ -149,7 +148,9 @@ final class EvalF32 {
 
     /** The M×M scores z_la = q_{j_l}·k_{j_a} of sample n (tokens map[n·M ..]) into Z, from the rows Q, K (w wide). */
     private void scores(float[] Q, float[] K, int w, int[] map, int n) {
-        KernelsF32.sampleScores(Z, 0, Q, K, map, n * M, M, w, lanes);
+        int need = KernelsF32.scoresScratch(M, w);
+        if (scratch.length < need) scratch = new float[need];
+        KernelsF32.sampleScores(Z, 0, Q, K, map, n * M, M, w, scratch);
     }
 
     /**

@@ -113,7 +113,7 @@ class MicroKernelTest {
 
         public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int M, int mk) {
             float[] zf = f(Z);
-            KernelsF32.sampleScores(zf, zRow, f(Q), f(K), map, mo, M, mk, new float[8 * KernelsF32.L]);
+            KernelsF32.sampleScores(zf, zRow, f(Q), f(K), map, mo, M, mk, new float[KernelsF32.scoresScratch(M, mk)]);
             for (int i = 0; i < Z.length; i++) Z[i] = zf[i];
         }
 
@@ -204,7 +204,7 @@ class MicroKernelTest {
         }
 
         public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int M, int mk) {
-            KernelsF64.sampleScores(Z, zRow, Q, K, map, mo, M, mk, new double[8 * KernelsF64.L]);
+            KernelsF64.sampleScores(Z, zRow, Q, K, map, mo, M, mk, new double[KernelsF64.scoresScratch(M, mk)]);
         }
 
         public int lanes() {
@@ -495,31 +495,51 @@ class MicroKernelTest {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int mk : SIZES) {
-            for (int M : TOKENS) {
-                int P = 1 + rnd.nextInt(2 * M), mo = rnd.nextInt(4), zRow = rnd.nextInt(3);
-                int[] map = new int[mo + M];
-                for (int t = 0; t < map.length; t++) map[t] = rnd.nextInt(P);
-                double[] Q = random(rnd, P * mk), K = random(rnd, P * mk);
-                double[] Z = new double[(zRow + M + 1) * M];
-                java.util.Arrays.fill(Z, UNTOUCHED);
-                k.scores(Z, zRow, Q, K, map, mo, M, mk);
-                for (int i = 0; i < Z.length; i++) {
-                    int row = i / M - zRow, col = i % M;
-                    String what = k + " scores m_k=" + mk + " M=" + M + " zRow=" + zRow + " at row " + row + " col " + col;
-                    if (row < 0 || row >= M) {
-                        assertEquals(UNTOUCHED, Z[i], () -> what + ": written outside the sample" + tag(seed));
-                        continue;
-                    }
-                    int q = map[mo + row] * mk, kk = map[mo + col] * mk;
-                    assertEquals(k.dot(Q, q, K, kk, mk), Z[i], () -> what + ": differs from dot" + tag(seed));
-                    double exact = 0, abs = 0;
-                    for (int j = 0; j < mk; j++) {
-                        exact += Q[q + j] * K[kk + j];
-                        abs += Math.abs(Q[q + j] * K[kk + j]);
-                    }
-                    Fixtures.assertClose(exact, Z[i], SAFETY * (mk + 2) * k.u() * abs, 0, () -> what + tag(seed));
-                }
+            for (int M : TOKENS) checkScores(k, M, mk, rnd, seed);
+        }
+    }
+
+    /**
+     * sampleScores with the keys by lanes (KernelsF32.KEY_LANES: 16 lanes, M ≥ 8; other widths
+     * and float64 take the 2×4 blocks, checked the same): every M around a 16-key vector and past
+     * one (a second vector of keys, 8-query blocks cut short), each logit dot's bit for bit. It
+     * fails when a chain of c_{l,r} is summed out of r's order, the tail is fused into the chains,
+     * or a transposed key is misplaced.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("precisions")
+    void scoresByKeyLanesEqualDot(Kernels k) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int mk : SIZES) {
+            for (int M : new int[] {7, 8, 9, 12, 15, 17, 24, 31, 33}) checkScores(k, M, mk, rnd, seed);
+        }
+    }
+
+    /** One random sample's scores of M tokens at width mk against dot, and nothing written outside its M×M block. */
+    private static void checkScores(Kernels k, int M, int mk, SplittableRandom rnd, long seed) {
+        int P = 1 + rnd.nextInt(2 * M), mo = rnd.nextInt(4), zRow = rnd.nextInt(3);
+        int[] map = new int[mo + M];
+        for (int t = 0; t < map.length; t++) map[t] = rnd.nextInt(P);
+        double[] Q = random(rnd, P * mk), K = random(rnd, P * mk);
+        double[] Z = new double[(zRow + M + 1) * M];
+        java.util.Arrays.fill(Z, UNTOUCHED);
+        k.scores(Z, zRow, Q, K, map, mo, M, mk);
+        for (int i = 0; i < Z.length; i++) {
+            int row = i / M - zRow, col = i % M;
+            String what = k + " scores m_k=" + mk + " M=" + M + " zRow=" + zRow + " at row " + row + " col " + col;
+            if (row < 0 || row >= M) {
+                assertEquals(UNTOUCHED, Z[i], () -> what + ": written outside the sample" + tag(seed));
+                continue;
             }
+            int q = map[mo + row] * mk, kk = map[mo + col] * mk;
+            assertEquals(k.dot(Q, q, K, kk, mk), Z[i], () -> what + ": differs from dot" + tag(seed));
+            double exact = 0, abs = 0;
+            for (int j = 0; j < mk; j++) {
+                exact += Q[q + j] * K[kk + j];
+                abs += Math.abs(Q[q + j] * K[kk + j]);
+            }
+            Fixtures.assertClose(exact, Z[i], SAFETY * (mk + 2) * k.u() * abs, 0, () -> what + tag(seed));
         }
     }
 
