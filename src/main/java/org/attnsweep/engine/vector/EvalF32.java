@@ -12,7 +12,7 @@ import org.attnsweep.engine.Metrics;
  * {@link Metrics#assemble}, where the metric definitions live.
  *
  * <p>Per sample of M tokens: the M×M scores z_la = q_{j_l}·k_{j_a} on the training step's scores
- * kernel ({@link KernelsF32#sampleScores}: 2×4 dot products in flight, over the head's row width), the softmax
+ * kernel ({@link KernelsF32#sampleScores}: each logit dot's sum, over the head's row width), the softmax
  * S_la and f_h = (1/M) Σ_l Σ_a S_la u_{j_a} in the order the training forward pass sums them, and
  * for training samples c_a = (1/M) Σ_l S_la and the scores q·k the metrics name, read from z.
  * Heads are added one at a time ({@link #add}), in head order: f sums them, attention and q·k

@@ -6,8 +6,9 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The vector engine's micro-kernels in this file's precision, shared by the span and the direct
- * formulation: dot, axpy, scale, the GEMM with its register tile, the attention scores of a 2×4
- * block of query and key rows, and the gather of one sample's rows. This file is the single source:
+ * formulation: dot, axpy, scale, the GEMM with its register tile, the attention scores of a sample
+ * (2×4 blocks of query and key rows, or on 16-lane vectors the keys by lanes), and the gather of
+ * one sample's rows. This file is the single source:
  * the build derives KernelsF64 from it by rewriting the element type.
  *
  * <p>Every kernel sums in a fixed order (no reduceLanes, no reassociation by thread count), so a
