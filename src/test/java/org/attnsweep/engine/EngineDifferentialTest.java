@@ -1,7 +1,6 @@
 package org.attnsweep.engine;
 
 import static org.attnsweep.Fixtures.tag;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -11,12 +10,11 @@ import java.util.stream.Stream;
 import org.attnsweep.Fixtures;
 import org.attnsweep.data.RunData;
 import org.attnsweep.data.TokenSet;
+import org.attnsweep.engine.Differential.Tol;
 import org.attnsweep.engine.reference.ReferenceEngine;
 import org.attnsweep.model.Loss;
-import org.attnsweep.model.Metric;
 import org.attnsweep.model.Precision;
 import org.attnsweep.model.RunSpec;
-import org.attnsweep.model.Weights;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -38,8 +36,6 @@ class EngineDifferentialTest {
     private static final int REAL_STEPS = 8;
     private static final int EVAL = 10;
     private static final int R = 4;
-    /** How far (in tolerances) each update path must move the reference weights; see {@link #compare}. */
-    private static final double MOVED = 10;
 
     /** d, M, m_k, m_v: M = 2 and M > 2; widths below, at and just past a 16-float vector. */
     private static final int[][] SHAPES = {
@@ -67,10 +63,8 @@ class EngineDifferentialTest {
      * products). cuda (float32) at real shapes sums 128-wide dot products and 300-token GEMM rows
      * in another order than the vector engine: the same float32 tolerance holds there too.
      */
-    record Tol(double atol, double rtol, double marginAmbiguity) {
-        static Tol of(Precision p) {
-            return p == Precision.FLOAT64 ? F64 : F32;
-        }
+    static Tol tol(Precision p) {
+        return p == Precision.FLOAT64 ? F64 : F32;
     }
 
     static final Tol F64 = new Tol(1e-12, 1e-11, 1e-9);
@@ -85,7 +79,7 @@ class EngineDifferentialTest {
     void matchesReference(EngineCase c) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
-        Tol tol = Tol.of(c.precision());
+        Tol tol = tol(c.precision());
         c.with(engine -> {
             List<int[]> shapes = new ArrayList<>(List.of(SHAPES));
             if (c.cuda()) shapes.add(realShape(rnd));
@@ -111,7 +105,7 @@ class EngineDifferentialTest {
     void headsMatchReference(EngineCase c) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
-        Tol tol = Tol.of(c.precision());
+        Tol tol = tol(c.precision());
         c.with(engine -> {
             for (int b = 0; b < HEAD_BATCHES; b++) {
                 int[] sh = SHAPES[rnd.nextInt(SHAPES.length)];
@@ -145,7 +139,7 @@ class EngineDifferentialTest {
     void everyLossAndMiniBatchMatchesReference(EngineCase c) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
-        Tol tol = Tol.of(c.precision());
+        Tol tol = tol(c.precision());
         int[] hingePast = {0};
         c.with(engine -> {
             for (int i = 0; i < SHAPES.length; i++) {
@@ -228,145 +222,10 @@ class EngineDifferentialTest {
         return runs.stream().map(r -> r.config().N()).toList();
     }
 
-    /** {@code runs} opened on the reference engine and on {@code engine}, compared over {@code steps} steps ({@link #compare}). */
+    /** {@code runs} opened on the reference engine and on {@code engine}, compared over {@code steps} steps ({@link Differential#compare}): W_V must move in every run. */
     private static void againstReference(Engine engine, List<RunData> runs, int steps, Tol tol, String what) {
         try (EngineBatch ref = new ReferenceEngine().open(runs); EngineBatch got = engine.open(runs)) {
-            compare(ref, got, runs, steps, tol, engine.describe() + what);
-        }
-    }
-
-    private static void compare(EngineBatch ref, EngineBatch got, List<RunData> runs, int steps, Tol tol, String ctx) {
-        boolean[] all = new boolean[R];
-        java.util.Arrays.fill(all, true);
-        double[] lRef = new double[R], lGot = new double[R];
-        // Runs of H > 1 heads ask for each head's values too (Metric.width), as the trainer does.
-        double[][] mRef = new double[R][], mGot = new double[R][];
-        for (int r = 0; r < R; r++) {
-            mRef[r] = new double[Metric.width(runs.get(r).config().heads())];
-            mGot[r] = new double[mRef[r].length];
-        }
-        for (int t = 0; t <= steps; t++) {
-            if (t % EVAL == 0 || t == steps) {
-                ref.metrics(all, mRef);
-                got.metrics(all, mGot);
-                for (int r = 0; r < R; r++) {
-                    String at = ctx + " run " + r + " step " + t;
-                    compareMetrics(runs.get(r), ref.weights(r), mRef[r], mGot[r], tol, at);
-                    compareHeads(runs.get(r).config().heads(), mRef[r], mGot[r], tol, at);
-                }
-            }
-            if (t == steps) break;
-            ref.step(all, lRef);
-            got.step(all, lGot);
-            for (int r = 0; r < R; r++) {
-                int rr = r, tt = t;
-                assertTrue(Double.isFinite(lRef[r]), "reference loss not finite: the test problem is badly chosen; run " + r + " " + ctx);
-                Fixtures.assertClose(lRef[r], lGot[r], tol.atol, tol.rtol, () -> "training loss, run " + rr + " step " + tt + " " + ctx);
-            }
-        }
-        double movedQ = 0, movedK = 0, movedWo = -1;   // movedWo stays −1 when no run trains w_O
-        for (int r = 0; r < R; r++) {
-            String where = " run " + r + " after " + steps + " steps " + runs.get(r).config() + " " + ctx;
-            Weights w0 = runs.get(r).init(), wT = ref.weights(r);
-            // Each update path must move its weights well past the tolerance, or an engine that
-            // skipped it would pass: W_V in every run; W_Q, W_K and a trained w_O, whose gradients
-            // can nearly cancel in one run (w_O with m_v = 1 is one number: seed 659225776554452066
-            // drew a run with label noise p = 0.34 whose w_O moved less), in at least one run of the batch.
-            assertTrue(moved(w0.WV(), wT.WV(), tol) > MOVED, "W_V barely moved:" + where);
-            if (runs.get(r).config().trainWo()) movedWo = Math.max(movedWo, moved(w0.wO(), wT.wO(), tol));
-            movedQ = Math.max(movedQ, moved(w0.WQ(), wT.WQ(), tol));
-            movedK = Math.max(movedK, moved(w0.WK(), wT.WK(), tol));
-            compareWeights(wT, got.weights(r), tol, where);
-        }
-        assertTrue(movedQ > MOVED && movedK > MOVED, "W_Q or W_K barely moved in every run (" + movedQ + ", " + movedK
-                + " tolerances): " + ctx);
-        assertTrue(movedWo < 0 || movedWo > MOVED, "w_O barely moved in every run that trains it (" + movedWo + " tolerances): " + ctx);
-    }
-
-    /** The largest move of any entry from a to b, in units of the tolerance at b. */
-    private static double moved(double[] a, double[] b, Tol tol) {
-        double w = 0;
-        for (int i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i]) / (tol.atol + tol.rtol * Math.abs(b[i])));
-        return w;
-    }
-
-    private static void compareMetrics(RunData run, Weights wRef, double[] ref, double[] got, Tol tol, String ctx) {
-        for (Metric m : Metric.values()) {
-            int i = m.ordinal();
-            switch (m) {
-                case TRAIN_ERROR -> compareError(run.train(), wRef, ref[i], got[i], tol, m, ctx);
-                case TEST_ERROR -> compareError(run.test(), wRef, ref[i], got[i], tol, m, ctx);
-                case TEST_ERROR_CLEAN -> compareError(run.test(), wRef, ref[i], got[i], tol, m, ctx);
-                default -> Fixtures.assertClose(ref[i], got[i], tol.atol, tol.rtol, () -> m.column() + " " + ctx + " " + run.config());
-            }
-        }
-    }
-
-    /**
-     * The combined metrics are each head's combined as docs/math.md §7 says, from the same numbers, so
-     * they agree to float64 rounding of a sum of H per-sample means of O(1) values (~1e-15 relative):
-     * 1e-12 leaves a 1000× margin, and a head left out or counted twice is off by O(1/H).
-     */
-    private static final double HEADS_SUM_ATOL = 1e-12, HEADS_SUM_RTOL = 1e-12;
-
-    /**
-     * With H > 1 heads: each head's values against the reference's with the metrics' tolerance, and
-     * in both engines the run's metric against the sum (v_*) or mean (attn_*, qk_*) of its heads'.
-     * A missing head's values (left zero) fail the first check wherever the reference's are not.
-     */
-    private static void compareHeads(int H, double[] ref, double[] got, Tol tol, String ctx) {
-        assertEquals(Metric.width(H), got.length, ctx);
-        if (H == 1) return;
-        for (int i = 0; i < Metric.PER_HEAD.size(); i++) {
-            Metric m = Metric.PER_HEAD.get(i);
-            for (int h = 0; h < H; h++) {
-                int j = Metric.headIndex(h, i), hh = h;
-                Fixtures.assertClose(ref[j], got[j], tol.atol, tol.rtol, () -> m.column() + " of head " + hh + " " + ctx);
-            }
-            for (double[] v : new double[][] {ref, got}) {
-                double sum = 0, abs = 0;
-                for (int h = 0; h < H; h++) {
-                    sum += v[Metric.headIndex(h, i)];
-                    abs += Math.abs(v[Metric.headIndex(h, i)]);
-                }
-                boolean summed = m.column().startsWith("v_");
-                double combined = summed ? sum : sum / H;
-                // The bound scales with the heads' magnitudes, not the combined value's (which may cancel).
-                Fixtures.assertClose(combined, v[m.ordinal()], HEADS_SUM_ATOL + HEADS_SUM_RTOL * abs / (summed ? 1 : H), 0,
-                        () -> m.column() + " is not the " + (summed ? "sum" : "mean") + " of its heads' " + (v == ref ? "(reference) " : "") + ctx);
-            }
-        }
-    }
-
-    /**
-     * Error rates are counts: a sample whose reference margin f is within rounding of 0 may
-     * legitimately land on the other side, so the counts may differ by at most the number of
-     * such samples (usually none).
-     */
-    private static void compareError(TokenSet set, Weights wRef, double ref, double got, Tol tol, Metric m, String ctx) {
-        Projected[] pr = Projected.heads(wRef, set.tokens());
-        int ambiguous = 0;
-        for (int n = 0; n < set.N(); n++) {
-            if (Math.abs(Metrics.forward(set, n, pr, null)) <= tol.marginAmbiguity) ambiguous++;
-        }
-        long diff = Math.round(Math.abs(ref - got) * set.N());
-        assertTrue(diff <= ambiguous, m.column() + ": reference " + ref + ", engine " + got + " differ by " + diff
-                + " samples; only " + ambiguous + " have |f| <= " + tol.marginAmbiguity + "; " + ctx);
-    }
-
-    private static void compareWeights(Weights ref, Weights got, Tol tol, String ctx) {
-        assertEquals(ref.d(), got.d(), ctx);
-        compareArray("W_Q", ref.WQ(), got.WQ(), tol, ctx);
-        compareArray("W_K", ref.WK(), got.WK(), tol, ctx);
-        compareArray("W_V", ref.WV(), got.WV(), tol, ctx);
-        compareArray("w_O", ref.wO(), got.wO(), tol, ctx);
-    }
-
-    private static void compareArray(String name, double[] ref, double[] got, Tol tol, String ctx) {
-        assertEquals(ref.length, got.length, name + " length " + ctx);
-        for (int i = 0; i < ref.length; i++) {
-            int ii = i;
-            Fixtures.assertClose(ref[i], got[i], tol.atol, tol.rtol, () -> name + "[" + ii + "]" + ctx);
+            Differential.compare(ref, got, runs, steps, EVAL, tol, Differential.Allowance.NONE, Differential.Moved.EVERY_RUN_W_V, engine.describe() + what);
         }
     }
 }

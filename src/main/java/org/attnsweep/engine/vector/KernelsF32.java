@@ -142,33 +142,37 @@ final class KernelsF32 {
 
     /**
      * Whether C2 has 32 vector registers ({@link GemmF32#REGISTERS}: AVX-512) rather than AVX2's 16:
-     * {@link #gather4} then holds a 4-row × 4-vector block (21 registers live).
+     * {@link #gather4}'s block is then 4 vectors a row (21 registers live), else 2 (13).
      */
     static final boolean WIDE_GATHER = GemmF32.REGISTERS >= 32;
+    /** Vectors a row in {@link #gather4}'s register block. */
+    static final int GATHER_VECTORS = WIDE_GATHER ? 4 : 2;
 
     /**
      * {@link #gather} for four distinct output rows o0..o3 whose coefficients start at c, c + rowStep,
-     * c + 2·rowStep, c + 3·rowStep, each source vector loaded once for the four rows. With 32 vector
-     * registers, 4 vectors of each row first (16 accumulators, 4 broadcast coefficients and the
-     * source vector: 4 broadcasts and 4 loads per 16 fmas, where 2 vectors a row take 4 and 2 per
-     * 8: the direct step's E_n = D_n X_n at d_p = 4·L is one such block per row group); then 2
-     * vectors a row (8 accumulators: within AVX2's 16 registers), 1, and the scalar tail. The span
-     * step's α and β take the same block (1.45× per core on its gathers against 2 vectors a row). Every
+     * c + 2·rowStep, c + 3·rowStep, each source vector loaded once for the four rows: blocks of
+     * {@link #GATHER_VECTORS} vectors a row (with 32 registers 4: 16 accumulators, 4 broadcasts and 4
+     * loads per 16 fmas, where 2 vectors a row take 4 and 2 per 8: the direct step's E_n at d_p = 4·L
+     * is one such block per row group, the span step's α and β 1.45× per core on their gathers; with
+     * AVX2's 16 registers 2: 8 accumulators), then one vector at a time, then the scalar tail. The
+     * block's third and fourth vectors are under tests of the static final {@link #WIDE_GATHER},
+     * which C2 folds: one block in the source, each machine's width in the compiled code. Every
      * element is the same fma chain over t in order as in {@link #gather}.
      */
     private static void gather4(float[] out, int o0, int o1, int o2, int o3, float[] coef, int c, int rowStep, int stride,
                                 float[] src, int[] map, int mo, int M, int m) {
         int c1 = c + rowStep, c2 = c1 + rowStep, c3 = c2 + rowStep;
         int i = 0;
-        for (int bound = WIDE_GATHER ? m - m % (4 * L) : 0; i < bound; i += 4 * L) {
+        FloatVector zero = FloatVector.zero(S);
+        for (int bound = m - m % (GATHER_VECTORS * L); i < bound; i += GATHER_VECTORS * L) {
             FloatVector a0 = FloatVector.fromArray(S, out, o0 + i), b0 = FloatVector.fromArray(S, out, o0 + i + L);
-            FloatVector e0 = FloatVector.fromArray(S, out, o0 + i + 2 * L), h0 = FloatVector.fromArray(S, out, o0 + i + 3 * L);
             FloatVector a1 = FloatVector.fromArray(S, out, o1 + i), b1 = FloatVector.fromArray(S, out, o1 + i + L);
-            FloatVector e1 = FloatVector.fromArray(S, out, o1 + i + 2 * L), h1 = FloatVector.fromArray(S, out, o1 + i + 3 * L);
             FloatVector a2 = FloatVector.fromArray(S, out, o2 + i), b2 = FloatVector.fromArray(S, out, o2 + i + L);
-            FloatVector e2 = FloatVector.fromArray(S, out, o2 + i + 2 * L), h2 = FloatVector.fromArray(S, out, o2 + i + 3 * L);
             FloatVector a3 = FloatVector.fromArray(S, out, o3 + i), b3 = FloatVector.fromArray(S, out, o3 + i + L);
-            FloatVector e3 = FloatVector.fromArray(S, out, o3 + i + 2 * L), h3 = FloatVector.fromArray(S, out, o3 + i + 3 * L);
+            FloatVector e0 = WIDE_GATHER ? FloatVector.fromArray(S, out, o0 + i + 2 * L) : zero, h0 = WIDE_GATHER ? FloatVector.fromArray(S, out, o0 + i + 3 * L) : zero;
+            FloatVector e1 = WIDE_GATHER ? FloatVector.fromArray(S, out, o1 + i + 2 * L) : zero, h1 = WIDE_GATHER ? FloatVector.fromArray(S, out, o1 + i + 3 * L) : zero;
+            FloatVector e2 = WIDE_GATHER ? FloatVector.fromArray(S, out, o2 + i + 2 * L) : zero, h2 = WIDE_GATHER ? FloatVector.fromArray(S, out, o2 + i + 3 * L) : zero;
+            FloatVector e3 = WIDE_GATHER ? FloatVector.fromArray(S, out, o3 + i + 2 * L) : zero, h3 = WIDE_GATHER ? FloatVector.fromArray(S, out, o3 + i + 3 * L) : zero;
             for (int t = 0; t < M; t++) {
                 int x = map[mo + t] * m + i, ct = t * stride;
                 FloatVector w0 = FloatVector.broadcast(S, coef[c + ct]), w1 = FloatVector.broadcast(S, coef[c1 + ct]);
@@ -183,6 +187,7 @@ final class KernelsF32 {
                 b1 = v.fma(w1, b1);
                 b2 = v.fma(w2, b2);
                 b3 = v.fma(w3, b3);
+                if (!WIDE_GATHER) continue;
                 v = FloatVector.fromArray(S, src, x + 2 * L);
                 e0 = v.fma(w0, e0);
                 e1 = v.fma(w1, e1);
@@ -196,49 +201,21 @@ final class KernelsF32 {
             }
             a0.intoArray(out, o0 + i);
             b0.intoArray(out, o0 + i + L);
+            a1.intoArray(out, o1 + i);
+            b1.intoArray(out, o1 + i + L);
+            a2.intoArray(out, o2 + i);
+            b2.intoArray(out, o2 + i + L);
+            a3.intoArray(out, o3 + i);
+            b3.intoArray(out, o3 + i + L);
+            if (!WIDE_GATHER) continue;
             e0.intoArray(out, o0 + i + 2 * L);
             h0.intoArray(out, o0 + i + 3 * L);
-            a1.intoArray(out, o1 + i);
-            b1.intoArray(out, o1 + i + L);
             e1.intoArray(out, o1 + i + 2 * L);
             h1.intoArray(out, o1 + i + 3 * L);
-            a2.intoArray(out, o2 + i);
-            b2.intoArray(out, o2 + i + L);
             e2.intoArray(out, o2 + i + 2 * L);
             h2.intoArray(out, o2 + i + 3 * L);
-            a3.intoArray(out, o3 + i);
-            b3.intoArray(out, o3 + i + L);
             e3.intoArray(out, o3 + i + 2 * L);
             h3.intoArray(out, o3 + i + 3 * L);
-        }
-        for (int bound = m - m % (2 * L); i < bound; i += 2 * L) {
-            FloatVector a0 = FloatVector.fromArray(S, out, o0 + i), b0 = FloatVector.fromArray(S, out, o0 + i + L);
-            FloatVector a1 = FloatVector.fromArray(S, out, o1 + i), b1 = FloatVector.fromArray(S, out, o1 + i + L);
-            FloatVector a2 = FloatVector.fromArray(S, out, o2 + i), b2 = FloatVector.fromArray(S, out, o2 + i + L);
-            FloatVector a3 = FloatVector.fromArray(S, out, o3 + i), b3 = FloatVector.fromArray(S, out, o3 + i + L);
-            for (int t = 0; t < M; t++) {
-                int x = map[mo + t] * m + i, ct = t * stride;
-                FloatVector w0 = FloatVector.broadcast(S, coef[c + ct]), w1 = FloatVector.broadcast(S, coef[c1 + ct]);
-                FloatVector w2 = FloatVector.broadcast(S, coef[c2 + ct]), w3 = FloatVector.broadcast(S, coef[c3 + ct]);
-                FloatVector v = FloatVector.fromArray(S, src, x);
-                a0 = v.fma(w0, a0);
-                a1 = v.fma(w1, a1);
-                a2 = v.fma(w2, a2);
-                a3 = v.fma(w3, a3);
-                v = FloatVector.fromArray(S, src, x + L);
-                b0 = v.fma(w0, b0);
-                b1 = v.fma(w1, b1);
-                b2 = v.fma(w2, b2);
-                b3 = v.fma(w3, b3);
-            }
-            a0.intoArray(out, o0 + i);
-            b0.intoArray(out, o0 + i + L);
-            a1.intoArray(out, o1 + i);
-            b1.intoArray(out, o1 + i + L);
-            a2.intoArray(out, o2 + i);
-            b2.intoArray(out, o2 + i + L);
-            a3.intoArray(out, o3 + i);
-            b3.intoArray(out, o3 + i + L);
         }
         for (int bound = S.loopBound(m); i < bound; i += L) {
             FloatVector a0 = FloatVector.fromArray(S, out, o0 + i), a1 = FloatVector.fromArray(S, out, o1 + i);

@@ -11,10 +11,10 @@ import java.util.stream.Stream;
 import org.attnsweep.Fixtures;
 import org.attnsweep.data.RunData;
 import org.attnsweep.data.TokenSet;
+import org.attnsweep.engine.Differential;
+import org.attnsweep.engine.Differential.Tol;
 import org.attnsweep.engine.EngineBatch;
 import org.attnsweep.engine.Formulation;
-import org.attnsweep.engine.Metrics;
-import org.attnsweep.engine.Projected;
 import org.attnsweep.engine.reference.ReferenceEngine;
 import org.attnsweep.model.Metric;
 import org.attnsweep.model.Precision;
@@ -34,8 +34,6 @@ class DirectFormTest {
     private static final int STEPS = 100;
     private static final int EVAL = 10;
     private static final int R = 4;
-    /** How far (in tolerances) each update path must move the reference weights, or skipping it would pass. */
-    private static final double MOVED = 10;
 
     /**
      * d, M, m_k, m_v. Runs have N in 2..10, so P = 2 + N(M−1) is 4..12 where M = 2 and up to 152
@@ -60,10 +58,8 @@ class DirectFormTest {
      * qkAtol: the qk metrics are means of q·k over m_k terms that cancel; q and k are each a d-term
      * float32 sum over d-wide weights, so their rounding scales with ‖q‖‖k‖, not with the (smaller)
      * mean: measured 4.5e-5 on a mean of 0.3 (seed 5609190075323150363), so 1e-4 absolute.
+     * (The comparison itself is the one the differential tests share: {@link Differential#compare}.)
      */
-    private record Tol(double atol, double rtol, double marginAmbiguity, double qkAtol) {
-    }
-
     private static final Tol F64 = new Tol(1e-12, 1e-11, 1e-9, 1e-12);
     private static final Tol F32 = new Tol(1e-4, 1e-3, 1e-3, 1e-4);
     /**
@@ -330,24 +326,25 @@ class DirectFormTest {
      * (seed 8243410008785870806: d = 33, M = 2, m_k = 64, η = 0.25, a training loss 1.5e-3 apart
      * in relative terms at step 47 in every float32 engine, span and direct alike).
      */
-    private record Spread(double[][] loss, double[][][] metrics, double[][][] weights) {
+    private record Spread(double[][] loss, double[][][] metrics, double[][][] weights) implements Differential.Allowance {
         static final Spread NONE = new Spread(null, null, null);
 
         static Spread of(List<RunData> runs) {
             double[][] loss = new double[STEPS][R];
-            double[][][] metrics = new double[STEPS / EVAL + 1][R][Metric.COUNT];
+            double[][][] metrics = new double[STEPS / EVAL + 1][R][];
             double[][][] weights = new double[R][4][];
             boolean[] all = new boolean[R];
             java.util.Arrays.fill(all, true);
             double[] la = new double[R], lb = new double[R];
-            double[][] ma = new double[R][Metric.COUNT], mb = new double[R][Metric.COUNT];
+            double[][] ma = Differential.metricRows(runs), mb = Differential.metricRows(runs);   // each head's values too, as the comparison asks for them
             try (EngineBatch a = new ReferenceEngine().open(runs); EngineBatch b = new ReferenceEngine().open(runs.stream().map(Spread::float32).toList())) {
                 for (int t = 0; t <= STEPS; t++) {
                     if (t % EVAL == 0) {
                         a.metrics(all, ma);
                         b.metrics(all, mb);
                         for (int r = 0; r < R; r++) {
-                            for (int i = 0; i < Metric.COUNT; i++) metrics[t / EVAL][r][i] = Math.abs(ma[r][i] - mb[r][i]);
+                            metrics[t / EVAL][r] = new double[ma[r].length];
+                            for (int i = 0; i < ma[r].length; i++) metrics[t / EVAL][r][i] = Math.abs(ma[r][i] - mb[r][i]);
                         }
                     }
                     if (t == STEPS) break;
@@ -356,7 +353,7 @@ class DirectFormTest {
                     for (int r = 0; r < R; r++) loss[t][r] = Math.abs(la[r] - lb[r]);
                 }
                 for (int r = 0; r < R; r++) {
-                    double[][] wa = parts(a.weights(r)), wb = parts(b.weights(r));
+                    double[][] wa = Differential.parts(a.weights(r)), wb = Differential.parts(b.weights(r));
                     for (int k = 0; k < 4; k++) {
                         weights[r][k] = new double[wa[k].length];
                         for (int i = 0; i < wa[k].length; i++) weights[r][k][i] = Math.abs(wa[k][i] - wb[k][i]);
@@ -383,15 +380,18 @@ class DirectFormTest {
             return out;
         }
 
-        double loss(int t, int r) {
+        @Override
+        public double loss(int t, int r) {
             return loss == null ? 0 : SPREAD * loss[t][r];
         }
 
-        double metric(int t, int r, int i) {
+        @Override
+        public double metric(int t, int r, int i) {
             return metrics == null ? 0 : SPREAD * metrics[t / EVAL][r][i];
         }
 
-        double weight(int r, int k, int i) {
+        @Override
+        public double weight(int r, int k, int i) {
             return weights == null ? 0 : SPREAD * weights[r][k][i];
         }
     }
@@ -413,99 +413,13 @@ class DirectFormTest {
         return precision == Precision.FLOAT64 ? Spread.NONE : Spread.of(runs);
     }
 
-    private static double[][] parts(Weights w) {
-        return new double[][] {w.WQ(), w.WK(), w.WV(), w.wO()};
-    }
-
     /**
      * Every loss and metric of {@code got} against {@code ref} over STEPS steps, then the final
-     * weights. With {@code checkMoved}, every update path must have moved the reference's weights
-     * well past the tolerance.
+     * weights ({@link Differential#compare}), each within the tolerance plus the runs' {@link Spread}.
+     * With {@code checkMoved}, every update path must have moved the reference's weights well past
+     * the tolerance in at least one run of the batch.
      */
     private static void compare(EngineBatch ref, EngineBatch got, List<RunData> runs, Tol tol, Spread spread, boolean checkMoved, String ctx) {
-        boolean[] all = new boolean[R];
-        java.util.Arrays.fill(all, true);
-        double[] lRef = new double[R], lGot = new double[R];
-        double[][] mRef = new double[R][Metric.COUNT], mGot = new double[R][Metric.COUNT];
-        for (int t = 0; t <= STEPS; t++) {
-            if (t % EVAL == 0) {
-                ref.metrics(all, mRef);
-                got.metrics(all, mGot);
-                for (int r = 0; r < R; r++) {
-                    int rr = r, tt = t;
-                    compareMetrics(runs.get(r), ref.weights(r), mRef[r], mGot[r], tol, i -> spread.metric(tt, rr, i), ctx + " run " + r + " step " + t);
-                }
-            }
-            if (t == STEPS) break;
-            ref.step(all, lRef);
-            got.step(all, lGot);
-            for (int r = 0; r < R; r++) {
-                int rr = r, tt = t;
-                assertTrue(Double.isFinite(lRef[r]), "reference loss not finite: the test problem is badly chosen; run " + r + " " + ctx);
-                Fixtures.assertClose(lRef[r], lGot[r], tol.atol + spread.loss(t, r), tol.rtol, () -> "training loss, run " + rr + " step " + tt + " " + ctx);
-            }
-        }
-        // Every weight: the largest move over the batch's runs (a random problem may leave one run's
-        // w_O nearly still: seed -5031521942716461568, d = 3, m_v = 1, p = 0.41; or its W_V: seed
-        // 2304825767201849456), so a skipped update still fails, without a flaky draw failing too.
-        double movedQ = 0, movedK = 0, movedV = 0, movedO = -1;
-        for (int r = 0; r < R; r++) {
-            String where = " run " + r + " after " + STEPS + " steps " + runs.get(r).config() + " " + ctx;
-            Weights w0 = runs.get(r).init(), wRef = ref.weights(r), wGot = got.weights(r);
-            if (checkMoved) {
-                movedV = Math.max(movedV, moved(w0.WV(), wRef.WV(), tol));
-                if (runs.get(r).config().trainWo()) movedO = Math.max(movedO, moved(w0.wO(), wRef.wO(), tol));
-                movedQ = Math.max(movedQ, moved(w0.WQ(), wRef.WQ(), tol));
-                movedK = Math.max(movedK, moved(w0.WK(), wRef.WK(), tol));
-            }
-            String[] names = {"W_Q", "W_K", "W_V", "w_O"};
-            double[][] a = parts(wRef), b = parts(wGot);
-            for (int k = 0; k < 4; k++) {
-                assertEquals(a[k].length, b[k].length, names[k] + " length" + where);
-                for (int i = 0; i < a[k].length; i++) {
-                    int kk = k, ii = i;
-                    Fixtures.assertClose(a[k][i], b[k][i], tol.atol + spread.weight(r, k, i), tol.rtol, () -> names[kk] + "[" + ii + "]" + where);
-                }
-            }
-        }
-        if (checkMoved) {
-            assertTrue(movedQ > MOVED && movedK > MOVED && movedV > MOVED, "W_Q, W_K or W_V barely moved in every run (" + movedQ
-                    + ", " + movedK + ", " + movedV + " tolerances): " + ctx);
-            assertTrue(movedO < 0 || movedO > MOVED, "w_O barely moved in every run that trains it (" + movedO + " tolerances): " + ctx);
-        }
-    }
-
-    /** The largest move of any entry from a to b, in units of the tolerance at b. */
-    private static double moved(double[] a, double[] b, Tol tol) {
-        double w = 0;
-        for (int i = 0; i < a.length; i++) w = Math.max(w, Math.abs(a[i] - b[i]) / (tol.atol + tol.rtol * Math.abs(b[i])));
-        return w;
-    }
-
-    private static void compareMetrics(RunData run, Weights wRef, double[] ref, double[] got, Tol tol, java.util.function.IntToDoubleFunction spread,
-                                       String ctx) {
-        for (Metric m : Metric.values()) {
-            int i = m.ordinal();
-            switch (m) {
-                case TRAIN_ERROR -> compareError(run.train(), run.train().y(), wRef, ref[i], got[i], tol, m, ctx);
-                case TEST_ERROR -> compareError(run.test(), run.test().y(), wRef, ref[i], got[i], tol, m, ctx);
-                case TEST_ERROR_CLEAN -> compareError(run.test(), run.test().yClean(), wRef, ref[i], got[i], tol, m, ctx);
-                case QK_SS, QK_SN, QK_NS, QK_NN -> Fixtures.assertClose(ref[i], got[i], tol.qkAtol + spread.applyAsDouble(i), tol.rtol,
-                        () -> m.column() + " " + ctx + " " + run.config());
-                default -> Fixtures.assertClose(ref[i], got[i], tol.atol + spread.applyAsDouble(i), tol.rtol, () -> m.column() + " " + ctx + " " + run.config());
-            }
-        }
-    }
-
-    /** Error rates are counts: they may differ by the samples whose margin f is within rounding of 0. */
-    private static void compareError(TokenSet set, int[] y, Weights wRef, double ref, double got, Tol tol, Metric m, String ctx) {
-        Projected[] pr = Projected.heads(wRef, set.tokens());
-        int ambiguous = 0;
-        for (int n = 0; n < set.N(); n++) {
-            if (Math.abs(Metrics.forward(set, n, pr, null)) <= tol.marginAmbiguity) ambiguous++;
-        }
-        long diff = Math.round(Math.abs(ref - got) * set.N());
-        assertTrue(diff <= ambiguous, m.column() + ": " + ref + " against " + got + " differ by " + diff
-                + " samples; only " + ambiguous + " have |f| <= " + tol.marginAmbiguity + "; " + ctx);
+        Differential.compare(ref, got, runs, STEPS, EVAL, tol, spread, checkMoved ? Differential.Moved.SOME_RUN : Differential.Moved.NOT_CHECKED, ctx);
     }
 }
