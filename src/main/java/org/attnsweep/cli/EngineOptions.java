@@ -14,21 +14,23 @@ final class EngineOptions {
     String engine;
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads for the vector engine (0 = all cores)")
     int threads;
-    @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64 (fast engines)")
+    /** Null where not given: float32 for vector and auto, each of cuda and reference its only one. */
+    @Option(names = "--precision", description = "float32 or float64 (default: float32; cuda computes in float32 only, reference in float64 only)")
     String precision;
 
-    /** Refuses a thread count or precision out of range, before any work. */
-    void check() {
+    /**
+     * Refuses, before any work and without starting or probing an engine (so alike on every
+     * machine, sweep --check-options included), a thread count out of range, an unknown engine or
+     * precision, and a precision or formulation the engine cannot run ({@link Engines#check}).
+     */
+    void check(Formulation form) {
         RunOptions.checkThreads(threads);
-        precision();
+        Engines.check(engine, precision == null ? null : precision(), form);
     }
 
-    /** Refuses an engine name that does not exist, without starting or probing one (sweep --check-options). */
-    void checkName() {
-        Engines.checkName(engine);
-    }
-
+    /** The precision asked for, float32 where none was (the cuda and reference engines compute in their own). */
     Precision precision() {
+        if (precision == null) return Precision.FLOAT32;
         return switch (precision.toLowerCase(Locale.ROOT)) {
             case "float32", "fp32", "f32" -> Precision.FLOAT32;
             case "float64", "fp64", "f64" -> Precision.FLOAT64;

@@ -48,8 +48,8 @@ public final class SweepCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     MaxRunsOption maxRuns;
     @Option(names = "--dry-run", description = "print the plan (runs, batches, memory, time estimate) and stop") boolean dryRun;
-    @Option(names = "--check-options", description = "check every option and count the plan's runs, then stop: no memory plan and no "
-            + "engine start, which depend on the machine that will run it (scripts/slurm/submit runs this before queueing)")
+    @Option(names = "--check-options", description = "check every option (the engine's precision and formulation too) and count the plan's runs, then stop: "
+            + "no memory plan and no device probed, which depend on the machine that will run it (scripts/slurm/submit runs this before queueing)")
     boolean checkOptions;
     @Option(names = "--report", description = "write report.html (figures, fits, verdicts) into --out at the end") boolean report;
 
@@ -65,16 +65,15 @@ public final class SweepCommand implements Callable<Integer> {
         int[] sh = parseShard(shard);
         RunOptions.checkOut("--out", this.out);
         RunOptions.checkResultsOut(this.out, false);
-        engine.check();
+        engine.check(formulation.value());
         long heap = Runtime.getRuntime().maxMemory();
         if (checkOptions) {
-            // The options' own checks and the plan's size (both the same on any machine); the batch
-            // budget against this heap and the engine's device are the compute node's to check.
+            // The options' own checks, the engine's with them, and the plan's size (all the same on
+            // any machine); the batch budget against this heap and the device are the compute node's.
             if (dryRun) throw new IllegalArgumentException("--check-options and --dry-run: choose one");
             if (memoryMb < 0) throw new IllegalArgumentException("--memory-mb must be >= 0 (0 = half the heap): got " + memoryMb);
-            engine.checkName();
             Plan plan = Plan.of(grids(), maxRuns.limits(Long.MAX_VALUE, "not checked here").in(formulation.value()));
-            out.printf(Locale.ROOT, "options ok: %d runs (%d in shard %s); memory and engine not checked%n", plan.size(),
+            out.printf(Locale.ROOT, "options ok: %d runs (%d in shard %s); memory and device not checked%n", plan.size(),
                     plan.shard(sh[0], sh[1]).size(), shard);
             out.flush();
             return 0;

@@ -60,7 +60,7 @@ public final class TrainCommand implements Callable<Integer> {
         // then each run's memory), the inputs' files, the engine.
         checkPaths();
         checkSaveDirs();
-        engine.check();
+        engine.check(formulation.value());
         RunSpec runSpec = resolve();
         Map<String, String> given = RunOptions.given(spec.commandLine().getParseResult());
         RunOptions.checkImageOptions(runSpec.images != null, given.keySet());

@@ -214,6 +214,13 @@ class BadInputTest {
                 train("Invalid value for option '--threads': 'many'", "--threads", "many"),
                 train("--engine must be one of reference, vector, cuda, auto: got 'gpu'", "--engine", "gpu"),
                 train("--engine cuda computes in float32 only", "--engine", "cuda", "--precision", "float64"),
+                // a precision or form the named engine never runs: refused by name, not silently ignored
+                train("--engine reference computes in float64 only: got --precision float32: use --engine vector for float32",
+                        "--engine", "reference", "--precision", "float32"),
+                train("--formulation span: the reference engine runs direct GD only (the definition of correctness): use --engine vector,"
+                        + " or --formulation direct or auto", "--engine", "reference", "--formulation", "span"),
+                train("--formulation direct: the cuda engine runs the span formulation only: use --engine vector, or --formulation span or auto",
+                        "--engine", "cuda", "--formulation", "direct"),
                 train("--precision must be float32 or float64: got 'half'", "--precision", "half"),
                 train("--preset must be one of", "--preset", "nope"),
                 train("Unknown option: '--width=3'", "--width=3"),
@@ -276,9 +283,23 @@ class BadInputTest {
                 sweep("is a file, not a directory", "--out", "$FILE", "--dry-run"),
                 sweep("--threads must be in [0, 1024] (0 = all cores): got -3", "--threads", "-3"),
                 sweep("--precision must be float32 or float64: got 'fp16'", "--precision", "fp16"),
+                // what the engine refuses on every machine, refused by --check-options too (scripts/slurm/submit
+                // runs it on a login node; it was accepted there and every task failed on the GPU nodes)
+                sweep("--engine cuda computes in float32 only: got --precision float64", "--engine", "cuda", "--precision", "float64",
+                        "--check-options"),
+                sweep("--engine cuda computes in float32 only: got --precision float64", "--engine", "cuda", "--precision", "fp64", "--dry-run"),
+                sweep("--formulation direct: the cuda engine runs the span formulation only", "--engine", "cuda", "--formulation", "direct",
+                        "--check-options"),
+                sweep("--formulation span: the reference engine runs direct GD only", "--engine", "reference", "--formulation", "span",
+                        "--check-options"),
+                sweep("--engine reference computes in float64 only: got --precision float32", "--engine", "reference", "--precision", "f32",
+                        "--check-options"),
+                sweep("--engine must be one of reference, vector, cuda, auto: got 'gpu'", "--engine", "gpu", "--check-options"),
                 // reproduce shares train's and sweep's engine options, checked before any work
                 command("reproduce", "--threads must be in [0, 1024] (0 = all cores): got -2", "--scale", "smoke", "--threads", "-2"),
                 command("reproduce", "--precision must be float32 or float64: got 'fp8'", "--scale", "smoke", "--precision", "fp8"),
+                command("reproduce", "--engine cuda computes in float32 only: got --precision float64", "--scale", "smoke", "--engine", "cuda",
+                        "--precision", "float64"),
                 // a train's results: reproduce would write its report.html over theirs (it did, exit 0)
                 command("reproduce", "--out $RESULTS holds the results of a train, sweep or merge (summary.csv): reproduce writes",
                         "--scale", "smoke", "--out", "$RESULTS"),
