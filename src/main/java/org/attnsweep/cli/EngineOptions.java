@@ -28,6 +28,11 @@ final class EngineOptions {
         Engines.check(engine, precision == null ? null : precision(), form);
     }
 
+    /** Refuses, as {@link #check} does, runs of the plan that the engine cannot train on any device (cuda: M past its shared memory). */
+    void check(java.util.List<org.attnsweep.sweep.PlannedRun> runs) {
+        Engines.checkRuns(engine, runs.stream().map(org.attnsweep.sweep.PlannedRun::config).toList());
+    }
+
     /** The precision asked for, float32 where none was (the cuda and reference engines compute in their own). */
     Precision precision() {
         if (precision == null) return Precision.FLOAT32;

@@ -73,6 +73,7 @@ public final class SweepCommand implements Callable<Integer> {
             if (dryRun) throw new IllegalArgumentException("--check-options and --dry-run: choose one");
             if (memoryMb < 0) throw new IllegalArgumentException("--memory-mb must be >= 0 (0 = half the heap): got " + memoryMb);
             Plan plan = Plan.of(grids(), maxRuns.limits(Long.MAX_VALUE, "not checked here").in(formulation.value()));
+            engine.check(plan.runs());
             out.printf(Locale.ROOT, "options ok: %d runs (%d in shard %s); memory and device not checked%n", plan.size(),
                     plan.shard(sh[0], sh[1]).size(), shard);
             out.flush();
@@ -87,6 +88,7 @@ public final class SweepCommand implements Callable<Integer> {
         org.attnsweep.engine.Formulation form = formulation.value();
         if (!dryRun) engine.warmUpAhead();
         Plan plan = Plan.of(grids(), maxRuns.limits(memory, budget + ", or " + RunOptions.MORE_HEAP).in(form));
+        engine.check(plan.runs());
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
         Sweeper.Inputs inputs = RunOptions.inputs(plan, null);
         Engine eng = engine.select(form, err);

@@ -82,6 +82,7 @@ public final class TrainCommand implements Callable<Integer> {
         org.attnsweep.engine.Formulation form = formulation.value();
         Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())),
                 maxRuns.limits(heap / 2, "half the " + (heap >> 20) + " MiB heap; " + RunOptions.MORE_HEAP).in(form));
+        engine.check(plan.runs());
         Sweeper.Inputs inputs = RunOptions.inputs(plan, files);
         Engine eng = engine.select(form, err);
         Plan.checkEngine(plan.runs(), eng::maxBatch, eng.name());

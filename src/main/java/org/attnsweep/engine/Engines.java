@@ -57,6 +57,16 @@ public final class Engines {
     }
 
     /**
+     * Refuses, as {@link #check} does, runs shaped so that engine {@code which} cannot train them on
+     * any device: cuda's attention block holds M² scores in shared memory
+     * ({@link CudaEngine#checkM}). One check per distinct M, so a plan of any size costs little.
+     */
+    public static void checkRuns(String which, java.util.Collection<org.attnsweep.model.RunConfig> runs) {
+        if (!which.equals("cuda")) return;
+        runs.stream().mapToInt(org.attnsweep.model.RunConfig::M).distinct().forEach(M -> CudaEngine.checkM(M, CudaEngine.SHARED_PER_BLOCK));
+    }
+
+    /**
      * @param which       reference, vector, cuda or auto (cuda when a GPU answers, else vector)
      * @param precision   arithmetic of the fast engines (cuda is float32 only)
      * @param formulation span, direct or auto (per batch by cost) for the vector engine; the cuda

@@ -295,6 +295,10 @@ class BadInputTest {
                 sweep("--engine reference computes in float64 only: got --precision float32", "--engine", "reference", "--precision", "f32",
                         "--check-options"),
                 sweep("--engine must be one of reference, vector, cuda, auto: got 'gpu'", "--engine", "gpu", "--check-options"),
+                // M past what the cuda engine's attention block holds in shared memory: a batch of it failed after the work before it
+                sweep("--M 100 needs 67616 bytes of shared memory per block in the cuda engine's attention_forward; the device allows 49152"
+                        + " (M at most 81): use --engine vector, or a smaller --M", "--engine", "cuda", "--M", "4,100", "--check-options"),
+                train("--M 82 needs 49544 bytes of shared memory per block", "--engine", "cuda", "--M", "82"),
                 // reproduce shares train's and sweep's engine options, checked before any work
                 command("reproduce", "--threads must be in [0, 1024] (0 = all cores): got -2", "--scale", "smoke", "--threads", "-2"),
                 command("reproduce", "--precision must be float32 or float64: got 'fp8'", "--scale", "smoke", "--precision", "fp8"),

@@ -77,6 +77,9 @@ class FormulationOptionTest {
                     "--out", tmp.resolve("never").toString());
             assertEquals(0, r.code(), String.join(" ", c) + ": " + r.err());
         }
+        // cuda's largest M (its attention block in 48 KiB of shared memory; BadInputTest refuses 82)
+        Result m = cli("sweep", "--N", "2", "--M", "81", "--engine", "cuda", "--check-options", "--out", tmp.resolve("never").toString());
+        assertEquals(0, m.code(), m.err());
         Result ref = cli(small(tmp.resolve("ref"), "--engine", "reference", "--formulation", "direct", "--precision", "float64"));
         assertEquals(0, ref.code(), ref.err());
         assertTrue(ref.err().contains("engine=reference precision=float64 (direct GD"), ref.err());
