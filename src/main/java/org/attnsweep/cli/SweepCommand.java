@@ -124,11 +124,15 @@ public final class SweepCommand implements Callable<Integer> {
             given.putAll(f.entries());
         }
         given.putAll(RunOptions.given(spec.commandLine().getParseResult()));
+        RunOptions.checkMuSnr(given.keySet());
         List<Grid> grids = p == null ? List.of(new Grid(new RunSpec(), Map.of())) : SweepPresets.grids(p, new RunSpec());
         List<Grid> out = new ArrayList<>();
         for (Grid g : grids) {
             RunSpec base = g.base().copy();
             Map<String, List<String>> axes = new LinkedHashMap<>(g.axes());
+            // --mu and --snr set the same |mu|: the one the user gives replaces a preset's axis of the other.
+            if (given.containsKey("mu")) axes.remove("snr");
+            if (given.containsKey("snr")) axes.remove("mu");
             for (Map.Entry<String, String> e : given.entrySet()) {
                 List<String> values = Grid.values(e.getKey(), e.getValue());
                 if (e.getKey().equals("repeats") && values.size() != 1) {
@@ -146,6 +150,10 @@ public final class SweepCommand implements Callable<Integer> {
                 }
             }
             RunOptions.checkImageOptions(base.images != null || axes.containsKey("images"), given.keySet());
+            java.util.Set<String> set = new java.util.HashSet<>(given.keySet());
+            set.addAll(axes.keySet());
+            RunOptions.checkInitParams(axes.containsKey("init") ? axes.get("init").stream().map(v -> v.toLowerCase(Locale.ROOT)).toList()
+                    : List.of(base.init.name().toLowerCase(Locale.ROOT)), set);
             out.add(new Grid(base, axes));
         }
         return out;

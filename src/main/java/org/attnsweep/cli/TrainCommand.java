@@ -67,13 +67,9 @@ public final class TrainCommand implements Callable<Integer> {
         if (dataFrom != null && runSpec.images != null) {
             throw new IllegalArgumentException("--data-from and --images both give the data: choose one");
         }
-        if (dataFrom != null) {
-            for (String k : List.of("test-sigma-scale", "test-signal-angle", "test-p")) {
-                if (given.containsKey(k)) {
-                    throw new IllegalArgumentException("--" + k + " shifts a generated test set; with --data-from the test set is " + dataFrom + "'s test_x.npy as read");
-                }
-            }
-        }
+        RunOptions.checkFileInputs(given.keySet(), dataFrom, initFrom);
+        RunOptions.checkMuSnr(given.keySet());
+        RunOptions.checkInitParams(List.of(runSpec.init.name().toLowerCase(Locale.ROOT)), given.keySet());
         engine.warmUpAhead();
         // Each file is read once here, for every run of the command.
         NpyData.Inputs files = dataFrom == null && initFrom == null ? null : NpyData.read(dataFrom, initFrom);

@@ -208,6 +208,30 @@ class BadInputTest {
                         "--init-from", "$HUGE_INIT", "--engine", "vector"),
                 train("W_Q.npy", "--init-from", "$DATA"),
                 train("--mk 16 disagrees with W_Q.npy's m_k = 8 in --init-from", "--init-from", "$INIT", "--d", "24", "--mk", "16", "--mv", "8"),
+                // options the files replace: recorded as if applied (p = 0.2 in summary.csv on the file's labels) or ignored
+                train("--p shapes generated data, and the data are --data-from $DATA's train_x.npy, test_x.npy and their labels as read:"
+                        + " drop --p", "--data-from", "$DATA", "--p", "0.2"),
+                train("--mu shapes generated data", "--data-from", "$DATA", "--mu", "50"),
+                train("--snr shapes generated data", "--data-from", "$DATA", "--snr", "2"),
+                train("--sigma shapes generated data", "--data-from", "$DATA", "--sigma", "9"),
+                train("--labels shapes generated data", "--data-from", "$DATA", "--labels", "rademacher"),
+                train("--signals shapes generated data", "--data-from", "$DATA", "--signals", "random"),
+                train("--init shapes generated initial weights, and the initial weights are --init-from $INIT's W_Q.npy, W_K.npy, W_V.npy"
+                        + " and w_O.npy as read: drop --init", "--init-from", "$INIT", "--d", "24", "--init", "theory"),
+                train("--sigma0 shapes generated initial weights", "--init-from", "$INIT", "--d", "24", "--sigma0", "0.5"),
+                train("--init-divisor shapes generated initial weights", "--init-from", "$INIT", "--d", "24", "--init-divisor", "3"),
+                // two options where one silently won, or a parameter of the init scheme the runs do not use
+                train("--mu and --snr both set |mu| (--snr as snr*sigma_p*sqrt(d)): give one of them", "--mu", "3", "--snr", "2"),
+                sweep("--mu and --snr both set |mu|", "--mu", "1,2", "--snr", "2,3", "--dry-run"),
+                sweep("--mu and --snr both set |mu|", "--preset", "jiang-heatmap", "--mu", "5", "--snr", "2", "--check-options"),
+                train("--sigma0 is a parameter of --init theory only, and the runs use --init torch: drop --sigma0 or use --init theory",
+                        "--init", "torch", "--sigma0", "0.3"),
+                train("--init-divisor is a parameter of --init torch only, and the runs use --init theory", "--init", "theory",
+                        "--init-divisor", "3"),
+                sweep("--sigma0 is a parameter of --init theory only", "--sigma0", "0.1,0.2", "--check-options"),
+                sweep("--sigma-v is a parameter of --init theory only, and the runs use --init torch", "--preset", "zhang-vinit",
+                        "--init", "torch", "--dry-run"),
+                sweep("--sigma-o is a parameter of --init theory only", "--sigma-o", "0.1", "--init", "torch", "--dry-run"),
                 // train: engine options and picocli's own
                 train("--threads must be in [0, 1024] (0 = all cores): got -1", "--threads", "-1"),
                 train("--threads must be in [0, 1024] (0 = all cores): got 100000", "--threads", "100000"),
