@@ -188,6 +188,44 @@ final class RunOptions {
         }
     }
 
+    /**
+     * Refuses generated tokens whose squared norm is past the precision's largest value, as NPY data
+     * is refused ({@link NpyData.Inputs#checkRange}): every step multiplies tokens with tokens, so
+     * such a run is only overflow (--mu 1e30 in float32 was stored as diverged at step 0, as if GD
+     * had diverged). The signal token is exactly μ; a noise token's squared norm is σ²·d on average
+     * (σ times --test-sigma-scale in the test set), so a refused run overflows for certain and one
+     * near the bound is still flagged when it overflows (Trainer). Image runs' pixels are in [0, 1].
+     */
+    static void checkGeneratedRange(List<PlannedRun> runs, org.attnsweep.model.Precision precision) {
+        double max = precision == org.attnsweep.model.Precision.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+        for (PlannedRun r : runs) {
+            RunConfig c = r.config();
+            if (c.images() != null) continue;
+            String why = null;
+            if (c.mu() * c.mu() > max) {
+                why = "the signal tokens' norm |mu| = " + fmt(c.mu()) + " is";
+            } else {
+                for (double s : c.sigma()) {
+                    double scale = Math.max(1, c.testSigmaScale());
+                    if (s * s * c.d() * scale * scale > max) {
+                        why = (c.testSigmaScale() > 1 && s * s * c.d() <= max ? "--test-sigma-scale " + fmt(c.testSigmaScale()) + " makes test"
+                                : "--sigma " + fmt(s) + " makes") + " noise tokens of norm about " + fmt(s * scale * Math.sqrt(c.d())) + " (sigma*sqrt(d)),";
+                        break;
+                    }
+                }
+            }
+            if (why != null) {
+                String p = precision.name().toLowerCase(java.util.Locale.ROOT);
+                throw new IllegalArgumentException("run " + r.index() + ": " + why + " over " + p + "'s range for products of tokens (norm at most "
+                        + fmt(Math.sqrt(max)) + "): lower it" + (precision == org.attnsweep.model.Precision.FLOAT32 ? " or use --precision float64" : ""));
+            }
+        }
+    }
+
+    private static String fmt(double v) {
+        return String.format(java.util.Locale.ROOT, "%.3g", v);
+    }
+
     // ---- Inputs: image runs and NPY files (shapes from the files, every check before any work) ----
 
     /** Image options a sweep cannot vary: summary.csv has no column for them (patch varies d and M). */

@@ -93,6 +93,7 @@ public final class SweepCommand implements Callable<Integer> {
         Sweeper.Inputs inputs = RunOptions.inputs(plan, null);
         Engine eng = engine.select(form, err);
         Plan.checkEngine(mine, eng::maxBatch, eng.name());
+        RunOptions.checkGeneratedRange(mine, eng.precision());
         if (dryRun) {
             printPlan(out, plan, mine, memory, eng, inputs);
             return 0;

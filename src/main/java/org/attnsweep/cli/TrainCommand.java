@@ -83,6 +83,7 @@ public final class TrainCommand implements Callable<Integer> {
         Engine eng = engine.select(form, err);
         Plan.checkEngine(plan.runs(), eng::maxBatch, eng.name());
         if (files != null) files.checkRange(eng.precision(), dataFrom, initFrom);
+        if (dataFrom == null) RunOptions.checkGeneratedRange(plan.runs(), eng.precision());
         for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.writable(p);
         try (OutputDir dir = OutputDir.open(this.out, "train")) {
             Map<String, Object> about = new LinkedHashMap<>();

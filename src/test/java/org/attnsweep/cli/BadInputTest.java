@@ -208,6 +208,14 @@ class BadInputTest {
                         "--init-from", "$HUGE_INIT", "--engine", "vector"),
                 train("W_Q.npy", "--init-from", "$DATA"),
                 train("--mk 16 disagrees with W_Q.npy's m_k = 8 in --init-from", "--init-from", "$INIT", "--d", "24", "--mk", "16", "--mv", "8"),
+                // generated tokens past the precision's products of tokens: stored as diverged at step 0, as if GD had diverged
+                train("run 0: the signal tokens' norm |mu| = 1.00e+30 is over float32's range for products of tokens (norm at most 1.84e+19):"
+                        + " lower it or use --precision float64", "--mu", "1e30"),
+                train("run 0: --sigma 1.00e+30 makes noise tokens of norm about 2.83e+30 (sigma*sqrt(d)), over float32's range",
+                        "--d", "8", "--M", "2", "--sigma", "1e30"),
+                sweep("run 0: --test-sigma-scale 1.00e+300 makes test noise tokens of norm about ", "--test-sigma-scale", "1e300"),
+                sweep("over float64's range for products of tokens (norm at most 1.34e+154): lower it", "--mu", "1,1e160",
+                        "--engine", "reference", "--dry-run"),
                 // options the files replace: recorded as if applied (p = 0.2 in summary.csv on the file's labels) or ignored
                 train("--p shapes generated data, and the data are --data-from $DATA's train_x.npy, test_x.npy and their labels as read:"
                         + " drop --p", "--data-from", "$DATA", "--p", "0.2"),
