@@ -355,13 +355,18 @@ public final class Sweeper {
         private static String describe(int b, int batches, List<PlannedRun> batch, boolean[] stored, RuntimeException cause) {
             List<PlannedRun> left = new ArrayList<>();
             for (int r = 0; r < batch.size(); r++) if (!stored[r]) left.add(batch.get(r));
+            // A batch may fail as it closes, every run stored.
+            if (left.isEmpty()) return "batch " + (b + 1) + " of " + batches + " failed after its " + batch.size() + " runs were stored: " + why(cause);
             List<String> named = left.stream().limit(NAMED_RUNS).map(r -> Integer.toString(r.index())).toList();
             String runs = (left.size() == 1 ? "run " : "runs ") + String.join(", ", named)
                     + (left.size() > NAMED_RUNS ? " and " + (left.size() - NAMED_RUNS) + " more" : "");
-            // A refusal's message is its whole story; anything else is named by its type too.
-            String why = cause instanceof IllegalArgumentException ? cause.getMessage() : cause.toString();
             return "batch " + (b + 1) + " of " + batches + " failed, " + runs + " unfinished (run " + left.get(0).index() + "'s key "
-                    + left.get(0).key() + "; d=" + left.get(0).config().d() + " M=" + left.get(0).config().M() + "): " + why;
+                    + left.get(0).key() + "; d=" + left.get(0).config().d() + " M=" + left.get(0).config().M() + "): " + why(cause);
+        }
+
+        /** A refusal's message is its whole story; anything else is named by its type too. */
+        private static String why(RuntimeException cause) {
+            return cause instanceof IllegalArgumentException ? cause.getMessage() : cause.toString();
         }
     }
 

@@ -41,29 +41,7 @@ class BatchFailureTest {
         base.repeats = 2;
         Plan plan = Plan.of(List.of(new Grid(base, Map.of("N", List.of("2", "3", "4")))));
         ReferenceEngine ref = new ReferenceEngine();
-        int[] opened = {0};
-        // Batches of two runs (a cap of 2), the second's first step throwing: as the reference
-        // engine by name and precision, so the reference engine resumes what it stored.
-        Engine faulty = new Engine() {
-            public String name() { return ref.name(); }
-            public Precision precision() { return ref.precision(); }
-            public String describe() { return ref.describe(); }
-            public int maxBatch(org.attnsweep.model.RunConfig shape) { return 2; }
-            public EngineBatch open(List<RunData> runs) {
-                EngineBatch real = ref.open(runs);
-                boolean fails = ++opened[0] == 2;
-                return new EngineBatch() {
-                    public int size() { return real.size(); }
-                    public void step(boolean[] active, double[] loss) {
-                        if (fails) throw new ArithmeticException("injected at the first step");
-                        real.step(active, loss);
-                    }
-                    public void metrics(boolean[] which, double[][] out) { real.metrics(which, out); }
-                    public Weights weights(int r) { return real.weights(r); }
-                    public void close() { real.close(); }
-                };
-            }
-        };
+        Engine faulty = faulty(ref, 2, false);
         Path out = tmp.resolve("out");
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
@@ -90,6 +68,57 @@ class BatchFailureTest {
             assertEquals(6, o.stored());
         }
         assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("resuming: 2 of 6 runs already done"), bytes.toString(StandardCharsets.UTF_8));
+    }
+
+    /** A batch that throws as it closes, its runs all stored: the line says so, and nothing is lost. */
+    @Test
+    void aBatchFailingAsItClosesKeepsItsRuns(@TempDir Path tmp) {
+        long seed = Fixtures.seed();
+        RunSpec base = Fixtures.smallSpec(new SplittableRandom(seed), 6, 2, 3, 3, 2);
+        base.steps = 2;
+        base.repeats = 2;
+        Plan plan = Plan.of(List.of(new Grid(base, Map.of("N", List.of("2", "3", "4")))));
+        Path out = tmp.resolve("out");
+        PrintStream err = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        try (OutputDir dir = OutputDir.open(out, "sweep")) {
+            Sweeper.BatchFailure f = assertThrows(Sweeper.BatchFailure.class, () -> Sweeper.execute(plan, new int[] {0, 1},
+                    faulty(new ReferenceEngine(), 1, true), dir, Map.of(), 1L << 30, err, Sweeper.Inputs.GENERATED, null));
+            assertEquals("batch 1 of 3 failed after its 2 runs were stored: java.lang.IllegalStateException: injected at close; the 2 of 6 runs"
+                    + " finished are stored in " + out + " (the same command resumes); the trace is in " + out.resolve("failure.txt"),
+                    f.getMessage(), tag(seed));
+        }
+        assertEquals(2, Aggregate.runs(out.resolve("summary.csv"), err::println).size(), tag(seed));
+    }
+
+    /**
+     * The reference engine (by name and precision too, so it resumes what this one stored) in
+     * batches of two runs, batch {@code failing} (from 1) throwing at its first step or as it closes.
+     */
+    private static Engine faulty(ReferenceEngine ref, int failing, boolean atClose) {
+        int[] opened = {0};
+        return new Engine() {
+            public String name() { return ref.name(); }
+            public Precision precision() { return ref.precision(); }
+            public String describe() { return ref.describe(); }
+            public int maxBatch(org.attnsweep.model.RunConfig shape) { return 2; }
+            public EngineBatch open(List<RunData> runs) {
+                EngineBatch real = ref.open(runs);
+                boolean fails = ++opened[0] == failing;
+                return new EngineBatch() {
+                    public int size() { return real.size(); }
+                    public void step(boolean[] active, double[] loss) {
+                        if (fails && !atClose) throw new ArithmeticException("injected at the first step");
+                        real.step(active, loss);
+                    }
+                    public void metrics(boolean[] which, double[][] out) { real.metrics(which, out); }
+                    public Weights weights(int r) { return real.weights(r); }
+                    public void close() {
+                        real.close();
+                        if (fails && atClose) throw new IllegalStateException("injected at close");
+                    }
+                };
+            }
+        };
     }
 
     private static String read(Path p) {
