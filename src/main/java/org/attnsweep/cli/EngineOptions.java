@@ -1,11 +1,13 @@
 package org.attnsweep.cli;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.Engines;
 import org.attnsweep.engine.Formulation;
 import org.attnsweep.model.Precision;
+import org.attnsweep.sweep.PlannedRun;
 import picocli.CommandLine.Option;
 
 /** The engine, its CPU threads and its precision: the options train, sweep and reproduce share. None is part of a run's config. */
@@ -29,8 +31,8 @@ final class EngineOptions {
     }
 
     /** Refuses, as {@link #check} does, runs of the plan that the engine cannot train on any device (cuda: M past its shared memory). */
-    void check(java.util.List<org.attnsweep.sweep.PlannedRun> runs) {
-        Engines.checkRuns(engine, runs.stream().map(org.attnsweep.sweep.PlannedRun::config).toList());
+    void check(List<PlannedRun> runs) {
+        Engines.checkRuns(engine, configs(runs));
     }
 
     /** The precision asked for, float32 where none was (the cuda and reference engines compute in their own). */
@@ -54,5 +56,26 @@ final class EngineOptions {
     /** The engine these options name, its one-line choice printed to {@code log}; refused with the reason when it cannot run. */
     Engine select(Formulation form, PrintStream log) {
         return Engines.select(engine, precision(), form, threads, log);
+    }
+
+    /**
+     * As {@link #select(Formulation, PrintStream)} for these runs: auto leaves cuda out, saying why,
+     * when it cannot train them on any device (M past its attention block's shared memory), where it
+     * took cuda and failed at that batch, after the batches before it.
+     */
+    Engine select(Formulation form, List<PlannedRun> runs, PrintStream log) {
+        if (engine.equals("auto")) {
+            try {
+                Engines.checkRuns("cuda", configs(runs));
+            } catch (IllegalArgumentException e) {
+                log.println("engine: auto fell back to vector: the cuda engine cannot train these runs: " + e.getMessage());
+                return Engines.select("vector", precision(), form, threads, log);
+            }
+        }
+        return select(form, log);
+    }
+
+    private static List<org.attnsweep.model.RunConfig> configs(List<PlannedRun> runs) {
+        return runs.stream().map(PlannedRun::config).toList();
     }
 }

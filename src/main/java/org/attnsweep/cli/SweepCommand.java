@@ -91,7 +91,7 @@ public final class SweepCommand implements Callable<Integer> {
         engine.check(plan.runs());
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
         Sweeper.Inputs inputs = RunOptions.inputs(plan, null);
-        Engine eng = engine.select(form, err);
+        Engine eng = engine.select(form, plan.runs(), err);
         Plan.checkEngine(mine, eng::maxBatch, eng.name());
         RunOptions.checkGeneratedRange(mine, eng.precision());
         if (dryRun) {

@@ -80,7 +80,7 @@ public final class TrainCommand implements Callable<Integer> {
                 maxRuns.limits(heap / 2, "half the " + (heap >> 20) + " MiB heap; " + RunOptions.MORE_HEAP).in(form));
         engine.check(plan.runs());
         Sweeper.Inputs inputs = RunOptions.inputs(plan, files);
-        Engine eng = engine.select(form, err);
+        Engine eng = engine.select(form, plan.runs(), err);
         Plan.checkEngine(plan.runs(), eng::maxBatch, eng.name());
         if (files != null) files.checkRange(eng.precision(), dataFrom, initFrom);
         if (dataFrom == null) RunOptions.checkGeneratedRange(plan.runs(), eng.precision());
