@@ -46,6 +46,7 @@ public final class CudaEngine implements Engine, AutoCloseable {
                     + "attention_forward; the device allows " + allowed + " (M at most " + most + "): use --engine vector, or a smaller --M");
         }
     }
+
     /** Share of the free device memory a batch may take; the rest is left to the driver and JIT. */
     static final double MEMORY_SHARE = 0.9;
 
