@@ -1,11 +1,13 @@
 package org.attnsweep.cli;
 
 import java.io.PrintStream;
+import java.util.List;
 import java.util.Locale;
 import org.attnsweep.engine.Engine;
 import org.attnsweep.engine.Engines;
 import org.attnsweep.engine.Formulation;
 import org.attnsweep.model.Precision;
+import org.attnsweep.sweep.PlannedRun;
 import picocli.CommandLine.Option;
 
 /** The engine, its CPU threads and its precision: the options train, sweep and reproduce share. None is part of a run's config. */
@@ -14,21 +16,28 @@ final class EngineOptions {
     String engine;
     @Option(names = "--threads", defaultValue = "0", description = "CPU threads for the vector engine (0 = all cores)")
     int threads;
-    @Option(names = "--precision", defaultValue = "float32", description = "float32 or float64 (fast engines)")
+    /** Null where not given: float32 for vector and auto, each of cuda and reference its only one. */
+    @Option(names = "--precision", description = "float32 or float64 (default: float32; cuda computes in float32 only, reference in float64 only)")
     String precision;
 
-    /** Refuses a thread count or precision out of range, before any work. */
-    void check() {
+    /**
+     * Refuses, before any work and without starting or probing an engine (so alike on every
+     * machine, sweep --check-options included), a thread count out of range, an unknown engine or
+     * precision, and a precision or formulation the engine cannot run ({@link Engines#check}).
+     */
+    void check(Formulation form) {
         RunOptions.checkThreads(threads);
-        precision();
+        Engines.check(engine, precision == null ? null : precision(), form);
     }
 
-    /** Refuses an engine name that does not exist, without starting or probing one (sweep --check-options). */
-    void checkName() {
-        Engines.checkName(engine);
+    /** Refuses, as {@link #check} does, runs of the plan that the engine cannot train on any device (cuda: M past its shared memory). */
+    void check(List<PlannedRun> runs) {
+        Engines.checkRuns(engine, configs(runs));
     }
 
+    /** The precision asked for, float32 where none was (the cuda and reference engines compute in their own). */
     Precision precision() {
+        if (precision == null) return Precision.FLOAT32;
         return switch (precision.toLowerCase(Locale.ROOT)) {
             case "float32", "fp32", "f32" -> Precision.FLOAT32;
             case "float64", "fp64", "f64" -> Precision.FLOAT64;
@@ -47,5 +56,26 @@ final class EngineOptions {
     /** The engine these options name, its one-line choice printed to {@code log}; refused with the reason when it cannot run. */
     Engine select(Formulation form, PrintStream log) {
         return Engines.select(engine, precision(), form, threads, log);
+    }
+
+    /**
+     * As {@link #select(Formulation, PrintStream)} for these runs: auto leaves cuda out, saying why,
+     * when it cannot train them on any device (M past its attention block's shared memory), where it
+     * took cuda and failed at that batch, after the batches before it.
+     */
+    Engine select(Formulation form, List<PlannedRun> runs, PrintStream log) {
+        if (engine.equals("auto")) {
+            try {
+                Engines.checkRuns("cuda", configs(runs));
+            } catch (IllegalArgumentException e) {
+                log.println("engine: auto fell back to vector: the cuda engine cannot train these runs: " + e.getMessage());
+                return Engines.select("vector", precision(), form, threads, log);
+            }
+        }
+        return select(form, log);
+    }
+
+    private static List<org.attnsweep.model.RunConfig> configs(List<PlannedRun> runs) {
+        return runs.stream().map(PlannedRun::config).toList();
     }
 }

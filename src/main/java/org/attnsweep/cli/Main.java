@@ -50,6 +50,12 @@ public final class Main implements Runnable {
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, c, parse) -> {
+            if (ex instanceof org.attnsweep.sweep.Sweeper.BatchFailure) {
+                // A fault during the work, not bad input: its line names the runs, the cause, what
+                // was stored and the file holding the trace.
+                err.println("attnsweep: " + oneLine(ex.getMessage()));
+                return 1;
+            }
             if (ex instanceof IllegalArgumentException) {
                 err.println("attnsweep: " + oneLine(ex.getMessage()));
                 return 2;

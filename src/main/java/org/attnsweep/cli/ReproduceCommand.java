@@ -55,7 +55,7 @@ public final class ReproduceCommand implements Callable<Integer> {
         }
         int[] sh = SweepCommand.parseShard(shard);
         refuseOthersResults();
-        engine.check();
+        engine.check(org.attnsweep.engine.Formulation.AUTO);
         double cut = cutoff.value();
         engine.warmUpAhead();
         List<String> presets = Reproduction.presets(papers);

@@ -121,6 +121,111 @@ final class RunOptions {
         return out;
     }
 
+    // ---- Options that would change nothing: refused rather than recorded as if they had ----
+
+    /**
+     * Refuses --mu and --snr given together: both set ‖μ‖ (--snr through ‖μ‖ = snr·σ_p·√d), and
+     * the one set last won silently; as lists, a sweep's grid over both collapsed to one axis.
+     */
+    static void checkMuSnr(Collection<String> given) {
+        if (given.contains("mu") && given.contains("snr")) {
+            throw new IllegalArgumentException("--mu and --snr both set |mu| (--snr as snr*sigma_p*sqrt(d)): give one of them");
+        }
+    }
+
+    /** The options each init scheme alone reads: the other scheme's runs would record them unused. */
+    private static final Map<String, List<String>> INIT_PARAMS = Map.of(
+            "theory", List.of("sigma0", "sigma-v", "sigma-o"), "torch", List.of("init-divisor"));
+
+    /**
+     * Refuses an init parameter given or swept (an axis of a preset) where no run uses the scheme
+     * that reads it: {@code --init torch --sigma0 0.1,0.2} trained the same runs twice under two
+     * keys, and zhang-vinit's σ_V axis under {@code --init torch} six times.
+     *
+     * @param schemes the init schemes the runs use (names, lower case)
+     * @param set     the run options given or swept
+     */
+    static void checkInitParams(Collection<String> schemes, Collection<String> set) {
+        for (Map.Entry<String, List<String>> e : INIT_PARAMS.entrySet()) {
+            if (schemes.contains(e.getKey())) continue;
+            for (String k : e.getValue()) {
+                if (set.contains(k)) {
+                    throw new IllegalArgumentException("--" + k + " is a parameter of --init " + e.getKey() + " only, and the runs use --init "
+                            + String.join(",", schemes) + ": drop --" + k + " or use --init " + e.getKey());
+                }
+            }
+        }
+    }
+
+    /** Options that only shape generated data (and the drawn test set): --data-from's files are the data as read. */
+    private static final List<String> GENERATED_DATA = List.of("sigma", "mu", "snr", "snr-sigma", "p", "labels", "orthogonal-noise",
+            "signals", "test-sigma-scale", "test-signal-angle", "test-p");
+
+    /** Options that only shape drawn initial weights: --init-from's files are the weights as read. */
+    private static final List<String> DRAWN_INIT = List.of("init", "sigma0", "sigma-v", "sigma-o", "init-divisor");
+
+    /**
+     * Refuses an option given beside the files that replace what it shapes: with --data-from,
+     * --p 0.2 trained on the file's labels and recorded p = 0.2 in summary.csv (likewise --mu,
+     * --snr, --sigma: a wrong SNR on every figure); with --init-from, --init theory or --sigma0
+     * changed nothing.
+     */
+    static void checkFileInputs(Collection<String> given, Path dataFrom, Path initFrom) {
+        if (dataFrom != null) {
+            refuseAny(given, GENERATED_DATA, "data", "--data-from " + dataFrom + "'s train_x.npy, test_x.npy and their labels");
+        }
+        if (initFrom != null) {
+            refuseAny(given, DRAWN_INIT, "initial weights", "--init-from " + initFrom + "'s W_Q.npy, W_K.npy, W_V.npy and w_O.npy");
+        }
+    }
+
+    private static void refuseAny(Collection<String> given, List<String> keys, String what, String files) {
+        for (String k : keys) {
+            if (given.contains(k)) {
+                throw new IllegalArgumentException("--" + k + " shapes generated " + what + ", and the " + what + " are " + files
+                        + " as read: drop --" + k);
+            }
+        }
+    }
+
+    /**
+     * Refuses generated tokens whose squared norm is past the precision's largest value, as NPY data
+     * is refused ({@link NpyData.Inputs#checkRange}): every step multiplies tokens with tokens, so
+     * such a run is only overflow (--mu 1e30 in float32 was stored as diverged at step 0, as if GD
+     * had diverged). The signal token is exactly μ; a noise token's squared norm is σ²·d on average
+     * (σ times --test-sigma-scale in the test set), so a refused run overflows for certain and one
+     * near the bound is still flagged when it overflows (Trainer). Image runs' pixels are in [0, 1].
+     */
+    static void checkGeneratedRange(List<PlannedRun> runs, org.attnsweep.model.Precision precision) {
+        double max = precision == org.attnsweep.model.Precision.FLOAT32 ? Float.MAX_VALUE : Double.MAX_VALUE;
+        for (PlannedRun r : runs) {
+            RunConfig c = r.config();
+            if (c.images() != null) continue;
+            String why = null;
+            if (c.mu() * c.mu() > max) {
+                why = "the signal tokens' norm |mu| = " + fmt(c.mu()) + " is";
+            } else {
+                for (double s : c.sigma()) {
+                    double scale = Math.max(1, c.testSigmaScale());
+                    if (s * s * c.d() * scale * scale > max) {
+                        why = (c.testSigmaScale() > 1 && s * s * c.d() <= max ? "--test-sigma-scale " + fmt(c.testSigmaScale()) + " makes test"
+                                : "--sigma " + fmt(s) + " makes") + " noise tokens of norm about " + fmt(s * scale * Math.sqrt(c.d())) + " (sigma*sqrt(d)),";
+                        break;
+                    }
+                }
+            }
+            if (why != null) {
+                String p = precision.name().toLowerCase(java.util.Locale.ROOT);
+                throw new IllegalArgumentException("run " + r.index() + ": " + why + " over " + p + "'s range for products of tokens (norm at most "
+                        + fmt(Math.sqrt(max)) + "): lower it" + (precision == org.attnsweep.model.Precision.FLOAT32 ? " or use --precision float64" : ""));
+            }
+        }
+    }
+
+    private static String fmt(double v) {
+        return String.format(java.util.Locale.ROOT, "%.3g", v);
+    }
+
     // ---- Inputs: image runs and NPY files (shapes from the files, every check before any work) ----
 
     /** Image options a sweep cannot vary: summary.csv has no column for them (patch varies d and M). */

@@ -48,8 +48,8 @@ public final class SweepCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     MaxRunsOption maxRuns;
     @Option(names = "--dry-run", description = "print the plan (runs, batches, memory, time estimate) and stop") boolean dryRun;
-    @Option(names = "--check-options", description = "check every option and count the plan's runs, then stop: no memory plan and no "
-            + "engine start, which depend on the machine that will run it (scripts/slurm/submit runs this before queueing)")
+    @Option(names = "--check-options", description = "check every option (the engine's precision and formulation too) and count the plan's runs, then stop: "
+            + "no memory plan and no device probed, which depend on the machine that will run it (scripts/slurm/submit runs this before queueing)")
     boolean checkOptions;
     @Option(names = "--report", description = "write report.html (figures, fits, verdicts) into --out at the end") boolean report;
 
@@ -65,16 +65,16 @@ public final class SweepCommand implements Callable<Integer> {
         int[] sh = parseShard(shard);
         RunOptions.checkOut("--out", this.out);
         RunOptions.checkResultsOut(this.out, false);
-        engine.check();
+        engine.check(formulation.value());
         long heap = Runtime.getRuntime().maxMemory();
         if (checkOptions) {
-            // The options' own checks and the plan's size (both the same on any machine); the batch
-            // budget against this heap and the engine's device are the compute node's to check.
+            // The options' own checks, the engine's with them, and the plan's size (all the same on
+            // any machine); the batch budget against this heap and the device are the compute node's.
             if (dryRun) throw new IllegalArgumentException("--check-options and --dry-run: choose one");
             if (memoryMb < 0) throw new IllegalArgumentException("--memory-mb must be >= 0 (0 = half the heap): got " + memoryMb);
-            engine.checkName();
             Plan plan = Plan.of(grids(), maxRuns.limits(Long.MAX_VALUE, "not checked here").in(formulation.value()));
-            out.printf(Locale.ROOT, "options ok: %d runs (%d in shard %s); memory and engine not checked%n", plan.size(),
+            engine.check(plan.runs());
+            out.printf(Locale.ROOT, "options ok: %d runs (%d in shard %s); memory and device not checked%n", plan.size(),
                     plan.shard(sh[0], sh[1]).size(), shard);
             out.flush();
             return 0;
@@ -88,10 +88,12 @@ public final class SweepCommand implements Callable<Integer> {
         org.attnsweep.engine.Formulation form = formulation.value();
         if (!dryRun) engine.warmUpAhead();
         Plan plan = Plan.of(grids(), maxRuns.limits(memory, budget + ", or " + RunOptions.MORE_HEAP).in(form));
+        engine.check(plan.runs());
         List<PlannedRun> mine = plan.shard(sh[0], sh[1]);
         Sweeper.Inputs inputs = RunOptions.inputs(plan, null);
-        Engine eng = engine.select(form, err);
+        Engine eng = engine.select(form, plan.runs(), err);
         Plan.checkEngine(mine, eng::maxBatch, eng.name());
+        RunOptions.checkGeneratedRange(mine, eng.precision());
         if (dryRun) {
             printPlan(out, plan, mine, memory, eng, inputs);
             return 0;
@@ -123,11 +125,15 @@ public final class SweepCommand implements Callable<Integer> {
             given.putAll(f.entries());
         }
         given.putAll(RunOptions.given(spec.commandLine().getParseResult()));
+        RunOptions.checkMuSnr(given.keySet());
         List<Grid> grids = p == null ? List.of(new Grid(new RunSpec(), Map.of())) : SweepPresets.grids(p, new RunSpec());
         List<Grid> out = new ArrayList<>();
         for (Grid g : grids) {
             RunSpec base = g.base().copy();
             Map<String, List<String>> axes = new LinkedHashMap<>(g.axes());
+            // --mu and --snr set the same |mu|: the one the user gives replaces a preset's axis of the other.
+            if (given.containsKey("mu")) axes.remove("snr");
+            if (given.containsKey("snr")) axes.remove("mu");
             for (Map.Entry<String, String> e : given.entrySet()) {
                 List<String> values = Grid.values(e.getKey(), e.getValue());
                 if (e.getKey().equals("repeats") && values.size() != 1) {
@@ -145,6 +151,10 @@ public final class SweepCommand implements Callable<Integer> {
                 }
             }
             RunOptions.checkImageOptions(base.images != null || axes.containsKey("images"), given.keySet());
+            java.util.Set<String> set = new java.util.HashSet<>(given.keySet());
+            set.addAll(axes.keySet());
+            RunOptions.checkInitParams(axes.containsKey("init") ? axes.get("init").stream().map(v -> v.toLowerCase(Locale.ROOT)).toList()
+                    : List.of(base.init.name().toLowerCase(Locale.ROOT)), set);
             out.add(new Grid(base, axes));
         }
         return out;

@@ -60,20 +60,16 @@ public final class TrainCommand implements Callable<Integer> {
         // then each run's memory), the inputs' files, the engine.
         checkPaths();
         checkSaveDirs();
-        engine.check();
+        engine.check(formulation.value());
         RunSpec runSpec = resolve();
         Map<String, String> given = RunOptions.given(spec.commandLine().getParseResult());
         RunOptions.checkImageOptions(runSpec.images != null, given.keySet());
         if (dataFrom != null && runSpec.images != null) {
             throw new IllegalArgumentException("--data-from and --images both give the data: choose one");
         }
-        if (dataFrom != null) {
-            for (String k : List.of("test-sigma-scale", "test-signal-angle", "test-p")) {
-                if (given.containsKey(k)) {
-                    throw new IllegalArgumentException("--" + k + " shifts a generated test set; with --data-from the test set is " + dataFrom + "'s test_x.npy as read");
-                }
-            }
-        }
+        RunOptions.checkFileInputs(given.keySet(), dataFrom, initFrom);
+        RunOptions.checkMuSnr(given.keySet());
+        RunOptions.checkInitParams(List.of(runSpec.init.name().toLowerCase(Locale.ROOT)), given.keySet());
         engine.warmUpAhead();
         // Each file is read once here, for every run of the command.
         NpyData.Inputs files = dataFrom == null && initFrom == null ? null : NpyData.read(dataFrom, initFrom);
@@ -82,10 +78,12 @@ public final class TrainCommand implements Callable<Integer> {
         org.attnsweep.engine.Formulation form = formulation.value();
         Plan plan = Plan.of(List.of(new Grid(runSpec, Map.of())),
                 maxRuns.limits(heap / 2, "half the " + (heap >> 20) + " MiB heap; " + RunOptions.MORE_HEAP).in(form));
+        engine.check(plan.runs());
         Sweeper.Inputs inputs = RunOptions.inputs(plan, files);
-        Engine eng = engine.select(form, err);
+        Engine eng = engine.select(form, plan.runs(), err);
         Plan.checkEngine(plan.runs(), eng::maxBatch, eng.name());
         if (files != null) files.checkRange(eng.precision(), dataFrom, initFrom);
+        if (dataFrom == null) RunOptions.checkGeneratedRange(plan.runs(), eng.precision());
         for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.writable(p);
         try (OutputDir dir = OutputDir.open(this.out, "train")) {
             Map<String, Object> about = new LinkedHashMap<>();

@@ -27,10 +27,50 @@ public final class Engines {
     }
 
     /**
+     * Refuses, without starting or probing an engine (so alike on every machine: sweep
+     * --check-options, a login node), an engine name {@link #select} does not take and a precision
+     * or formulation the named engine cannot run anywhere: cuda computes in float32 and runs the span
+     * formulation only; reference is float64 direct GD, its one form. auto takes any of them (it
+     * says what it chose).
+     *
+     * @param precision the precision asked for, or null where none was (the engine's own)
+     */
+    public static void check(String which, Precision precision, Formulation formulation) {
+        checkName(which);
+        if (which.equals("cuda")) {
+            if (precision != null && precision != Precision.FLOAT32) {
+                throw new IllegalArgumentException("--engine cuda computes in float32 only: got --precision " + name(precision));
+            }
+            if (formulation == Formulation.DIRECT) {
+                throw new IllegalArgumentException("--formulation direct: the cuda engine runs the span formulation only: use --engine vector, or --formulation span or auto");
+            }
+        } else if (which.equals("reference")) {
+            if (precision != null && precision != Precision.FLOAT64) {
+                throw new IllegalArgumentException("--engine reference computes in float64 only: got --precision " + name(precision)
+                        + ": use --engine vector for " + name(precision));
+            }
+            if (formulation == Formulation.SPAN) {
+                throw new IllegalArgumentException("--formulation span: the reference engine runs direct GD only (the definition of correctness): "
+                        + "use --engine vector, or --formulation direct or auto");
+            }
+        }
+    }
+
+    /**
+     * Refuses, as {@link #check} does, runs shaped so that engine {@code which} cannot train them on
+     * any device: cuda's attention block holds M² scores in shared memory
+     * ({@link CudaEngine#checkM}). One check per distinct M, so a plan of any size costs little.
+     */
+    public static void checkRuns(String which, java.util.Collection<org.attnsweep.model.RunConfig> runs) {
+        if (!which.equals("cuda")) return;
+        runs.stream().mapToInt(org.attnsweep.model.RunConfig::M).distinct().forEach(M -> CudaEngine.checkM(M, CudaEngine.SHARED_PER_BLOCK));
+    }
+
+    /**
      * @param which       reference, vector, cuda or auto (cuda when a GPU answers, else vector)
      * @param precision   arithmetic of the fast engines (cuda is float32 only)
      * @param formulation span, direct or auto (per batch by cost) for the vector engine; the cuda
-     *                    engine runs span only (this is the one place that says so)
+     *                    engine runs span only ({@link #check} is the one place that says so)
      * @param threads     CPU threads for the vector engine (0 = all cores)
      * @param log         where the one-line choice (and any fallback reason) is printed
      */
@@ -40,10 +80,7 @@ public final class Engines {
             case "reference" -> new ReferenceEngine();
             case "vector" -> new VectorEngine(precision, formulation, threads, log);
             case "cuda" -> {
-                if (precision != Precision.FLOAT32) throw new IllegalArgumentException("--engine cuda computes in float32 only: got --precision " + name(precision));
-                if (formulation == Formulation.DIRECT) {
-                    throw new IllegalArgumentException("--formulation direct: the cuda engine runs the span formulation only: use --engine vector, or --formulation span or auto");
-                }
+                check(which, precision, formulation);
                 CudaEngine.Availability a = CudaEngine.probe();
                 if (!a.available()) throw new IllegalArgumentException("--engine cuda: no CUDA device: " + a.reason());
                 try {

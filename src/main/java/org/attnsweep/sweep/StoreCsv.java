@@ -244,10 +244,24 @@ public final class StoreCsv {
         try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
             byte[] got = in.readNBytes(want.length);
             if (!Arrays.equals(got, want)) {
+                Older older = Older.of(kind, firstLine(file).split(",", -1));
+                if (older != null) {
+                    throw new IllegalArgumentException(file + " was written by an older version (no " + String.join(", ", older.missing())
+                            + " columns): aggregate, plot and report read it, but no run can be added to it: give another directory");
+                }
                 throw new IllegalArgumentException(file + " is not a " + kind.file() + " of this version: line 1 is not its header");
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + OutputDir.describe(e), e);
+        }
+    }
+
+    /** A file's first line (at most 64 KiB of it: a header is far shorter). */
+    private static String firstLine(Path file) throws IOException {
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            String head = new String(in.readNBytes(1 << 16), StandardCharsets.UTF_8);
+            int nl = head.indexOf('\n');
+            return nl < 0 ? head : head.substring(0, nl);
         }
     }
 
@@ -270,22 +284,83 @@ public final class StoreCsv {
              MappingIterator<String[]> it = mapper.readerFor(String[].class).with(schema).readValues(r)) {
             // No quoting and no skipped lines: record i is line i + 1.
             int line = 0;
+            Older older = null;
             while (it.hasNextValue()) {
                 String[] f = it.nextValue();
                 line++;
                 if (line == 1) {
                     if (!String.join(",", f).equals(kind.header())) {
-                        throw new IllegalArgumentException(file + " is not a " + kind.file()
-                                + " of this version: line 1 is not its header");
+                        older = Older.of(kind, f);
+                        if (older == null) {
+                            throw new IllegalArgumentException(file + " is not a " + kind.file()
+                                    + " of this version: line 1 is not its header, nor an older version's");
+                        }
                     }
                     continue;
                 }
+                if (older != null) f = older.fill(f);
                 String why = check(kind, f);
                 if (why == null) good.accept(new Row(kind, line, f));
                 else bad.accept(new Bad(file, line, String.join(",", f), why));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + OutputDir.describe(e), e);
+        }
+    }
+
+    /**
+     * The columns added since the first stored version, each with what it holds in a row written
+     * before it existed: a literal (the option's default, which left the model as it was) or, after
+     * '=', the column whose value it equals there (batch_size = N: full-batch GD; test_p = p: an
+     * unshifted test set; the logistic losses = the losses, the only loss there was).
+     */
+    static final Map<String, String> ADDED = Map.of("test_sigma_scale", "1", "test_signal_angle", "0", "test_p", "=p",
+            "loss", "logistic", "batch_size", "=N", "heads", "1", "train_loss_logistic", "=train_loss", "test_loss_logistic", "=test_loss");
+
+    /**
+     * An older version's header of a file: the current columns in their order less some of
+     * {@link #ADDED}. Its rows are read as the current version's, the missing columns filled, so
+     * aggregate, plot and report read a store written before (a sweep resumes only a store of this
+     * version: {@link #checkHeader}).
+     */
+    private record Older(Kind kind, int[] from, String[] fill, int width) {
+        static Older of(Kind kind, String[] header) {
+            List<String> old = List.of(header);
+            if (old.size() >= kind.columns.size() || !kind.columns.containsAll(old)) return null;
+            int[] from = new int[kind.columns.size()];
+            String[] fill = new String[from.length];
+            int next = 0;
+            for (int i = 0; i < from.length; i++) {
+                String c = kind.columns.get(i);
+                if (next < old.size() && old.get(next).equals(c)) {
+                    from[i] = next++;
+                } else if (ADDED.containsKey(c)) {
+                    from[i] = -1;
+                    fill[i] = ADDED.get(c);
+                } else {
+                    return null;
+                }
+            }
+            if (next != old.size()) return null;
+            for (String f : fill) if (f != null && f.startsWith("=") && !old.contains(f.substring(1))) return null;
+            return new Older(kind, from, fill, old.size());
+        }
+
+        /** The columns the older file lacks. */
+        List<String> missing() {
+            List<String> out = new ArrayList<>();
+            for (int i = 0; i < from.length; i++) if (from[i] < 0) out.add(kind.columns.get(i));
+            return out;
+        }
+
+        /** A row of the older file as the current version writes it; a row of another length is left for {@link #check} to refuse. */
+        String[] fill(String[] f) {
+            if (f.length != width) return f;
+            String[] out = new String[from.length];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = from[i] >= 0 ? f[from[i]] : fill[i].startsWith("=") ? f[from[kind.col(fill[i].substring(1))]] : fill[i];
+            }
+            return out;
         }
     }
 

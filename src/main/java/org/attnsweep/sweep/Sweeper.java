@@ -148,7 +148,16 @@ public final class Sweeper {
             if (todo.size() < mine.size()) {
                 err.println("resuming: " + (mine.size() - todo.size()) + " of " + mine.size() + " runs already done");
             }
-            int trained = run(todo, engine, store, memoryBytes, err, inputs, onFinished);
+            int trained;
+            try {
+                trained = run(todo, engine, store, memoryBytes, err, inputs, onFinished);
+            } catch (BatchFailure f) {
+                // The runs stored so far stay (each was appended as it finished); the store is left
+                // unsorted, as a killed sweep leaves it, and the same command resumes it.
+                long stored = mine.stream().filter(r -> store.isDone(r.key())).count();
+                throw new BatchFailure(f.getMessage() + "; the " + stored + " of " + mine.size() + " runs finished are stored in "
+                        + dir.path() + " (the same command resumes); " + writeTrace(dir.path(), f), f.getCause());
+            }
             store.finish();
             Outcome o = new Outcome(trained, mine.size(), (System.nanoTime() - t0) / 1e9);
             // The timing of this execution, for the report (a resumed one times only what it trained),
@@ -233,39 +242,53 @@ public final class Sweeper {
         Progress progress = new Progress(err, todo, "engine=" + engine.name());
         boolean ahead = engine.trainsOffHost();
         List<List<PlannedRun>> batches = batches(todo, engine, memoryBytes, inputs);
-        CompletableFuture<List<RunData>> next = batches.isEmpty() ? null : draw(batches.get(0), inputs, false);
-        CompletableFuture<EngineBatch> opened = ahead && next != null ? next.thenApply(engine::open) : null;
+        // An engine that trains off the host gets batch b + 1 drawn and opened on other threads
+        // while batch b trains; otherwise each batch is drawn and opened when its turn comes, so a
+        // failure is always charged to the batch it happened in.
+        CompletableFuture<Opened> opened = null;
         int trained = 0;
         java.util.concurrent.atomic.AtomicInteger overflowed = new java.util.concurrent.atomic.AtomicInteger();
         for (int b = 0; b < batches.size(); b++) {
             List<PlannedRun> batch = batches.get(b);
-            List<RunData> data = next.join();
-            EngineBatch current = ahead ? joined(opened) : engine.open(data);
-            next = b + 1 < batches.size() ? draw(batches.get(b + 1), inputs, ahead) : null;
-            opened = ahead && next != null ? next.thenApplyAsync(engine::open) : null;
-            try (EngineBatch eb = current) {
-                Trainer.train(eb, data, onFinished != null, (r, res) -> {
-                    // What the caller keeps of a run (train's saved data and weights) is written
-                    // before the run is stored as done: a command stopped in between (kill -9, a
-                    // full disk) trains the run again on resume, where the other order left it
-                    // stored and its files missing for good.
-                    if (onFinished != null) onFinished.accept(batch.get(r), res);
-                    store.append(batch.get(r), res);
-                    progress.add(batch.get(r), res.stopStep());
-                    if (!res.overflowed().isEmpty() && overflowed.getAndIncrement() < NAMED_OVERFLOWS) {
-                        err.println("attnsweep: warning: run " + batch.get(r).index() + "'s " + String.join(", ", res.overflowed())
-                                + " came out non-finite while its training loss stayed finite: its arithmetic overflowed "
-                                + precisionName(engine) + "; stored as diverged. " + overflowAdvice(engine));
-                    }
-                });
+            boolean[] stored = new boolean[batch.size()];
+            try {
+                CompletableFuture<Opened> mine = opened;
+                opened = null;
+                Opened current = mine != null ? joined(mine) : Opened.of(draw(batch, inputs), engine);
+                if (ahead && b + 1 < batches.size()) {
+                    List<PlannedRun> following = batches.get(b + 1);
+                    opened = CompletableFuture.supplyAsync(() -> draw(following, inputs)).thenApplyAsync(d -> Opened.of(d, engine));
+                }
+                try (EngineBatch eb = current.batch()) {
+                    Trainer.train(eb, current.data(), onFinished != null, (r, res) -> {
+                        // What the caller keeps of a run (train's saved data and weights) is written
+                        // before the run is stored as done: a command stopped in between (kill -9, a
+                        // full disk) trains the run again on resume, where the other order left it
+                        // stored and its files missing for good.
+                        if (onFinished != null) onFinished.accept(batch.get(r), res);
+                        store.append(batch.get(r), res);
+                        stored[r] = true;
+                        progress.add(batch.get(r), res.stopStep());
+                        if (!res.overflowed().isEmpty() && overflowed.getAndIncrement() < NAMED_OVERFLOWS) {
+                            err.println("attnsweep: warning: run " + batch.get(r).index() + "'s " + String.join(", ", res.overflowed())
+                                    + " came out non-finite while its training loss stayed finite: its arithmetic overflowed "
+                                    + precisionName(engine) + "; stored as diverged. " + overflowAdvice(engine));
+                        }
+                    });
+                }
             } catch (RuntimeException | Error e) {
                 // The batch opening meanwhile must not outlive the sweep (nor use the engine as it closes).
                 if (opened != null) {
                     try {
-                        opened.join().close();
+                        joined(opened).batch().close();
                     } catch (RuntimeException again) {
                         e.addSuppressed(again);
                     }
+                }
+                // An I/O error (a full disk) already says what it is in one line, and an Error
+                // (out of memory) is the command's to report; anything else is charged to the batch.
+                if (e instanceof RuntimeException && !(e instanceof UncheckedIOException)) {
+                    throw new BatchFailure(b, batches.size(), batch, stored, (RuntimeException) e);
                 }
                 throw e;
             }
@@ -292,8 +315,15 @@ public final class Sweeper {
                 : "Rescale the data (or lower --lr)";
     }
 
+    /** A batch's data and the engine's batch opened on it. */
+    private record Opened(List<RunData> data, EngineBatch batch) {
+        static Opened of(List<RunData> data, Engine engine) {
+            return new Opened(data, engine.open(data));
+        }
+    }
+
     /** The batch a future opened, its failure rethrown as it was thrown (not wrapped). */
-    private static EngineBatch joined(CompletableFuture<EngineBatch> f) {
+    private static Opened joined(CompletableFuture<Opened> f) {
         try {
             return f.join();
         } catch (java.util.concurrent.CompletionException e) {
@@ -303,9 +333,56 @@ public final class Sweeper {
         }
     }
 
-    /** The batch's data, drawn on the common pool's threads: now, or in the background when {@code async}. */
-    private static CompletableFuture<List<RunData>> draw(List<PlannedRun> batch, Inputs inputs, boolean async) {
-        java.util.function.Supplier<List<RunData>> work = () -> batch.parallelStream().map(r -> inputs.source().apply(r.config())).toList();
-        return async ? CompletableFuture.supplyAsync(work) : CompletableFuture.completedFuture(work.get());
+    /** The batch's data, drawn on the common pool's threads. */
+    private static List<RunData> draw(List<PlannedRun> batch, Inputs inputs) {
+        return batch.parallelStream().map(r -> inputs.source().apply(r.config())).toList();
+    }
+
+    /**
+     * A batch that failed while it was drawn, opened or trained (an exception of the engine or of
+     * the data): one line naming the batch, its unfinished runs (index in the plan, the first's
+     * key) and the cause. {@link #execute} adds what was stored and where the trace is.
+     */
+    public static final class BatchFailure extends RuntimeException {
+        BatchFailure(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        BatchFailure(int b, int batches, List<PlannedRun> batch, boolean[] stored, RuntimeException cause) {
+            this(describe(b, batches, batch, stored, cause), cause);
+        }
+
+        private static String describe(int b, int batches, List<PlannedRun> batch, boolean[] stored, RuntimeException cause) {
+            List<PlannedRun> left = new ArrayList<>();
+            for (int r = 0; r < batch.size(); r++) if (!stored[r]) left.add(batch.get(r));
+            // A batch may fail as it closes, every run stored.
+            if (left.isEmpty()) return "batch " + (b + 1) + " of " + batches + " failed after its " + batch.size() + " runs were stored: " + why(cause);
+            List<String> named = left.stream().limit(NAMED_RUNS).map(r -> Integer.toString(r.index())).toList();
+            String runs = (left.size() == 1 ? "run " : "runs ") + String.join(", ", named)
+                    + (left.size() > NAMED_RUNS ? " and " + (left.size() - NAMED_RUNS) + " more" : "");
+            return "batch " + (b + 1) + " of " + batches + " failed, " + runs + " unfinished (run " + left.get(0).index() + "'s key "
+                    + left.get(0).key() + "; d=" + left.get(0).config().d() + " M=" + left.get(0).config().M() + "): " + why(cause);
+        }
+
+        /** A refusal's message is its whole story; anything else is named by its type too. */
+        private static String why(RuntimeException cause) {
+            return cause instanceof IllegalArgumentException ? cause.getMessage() : cause.toString();
+        }
+    }
+
+    /** Unfinished runs a failure names one by one; the rest are counted. */
+    private static final int NAMED_RUNS = 5;
+
+    /** The failure's full trace, written to {@code dir}/failure.txt; says where, in words for the failure's line. */
+    private static String writeTrace(Path dir, BatchFailure f) {
+        Path file = dir.resolve("failure.txt");
+        java.io.StringWriter trace = new java.io.StringWriter();
+        f.printStackTrace(new java.io.PrintWriter(trace));
+        try {
+            OutputDir.writeAtomically(file, "attnsweep " + Version.get() + " at " + java.time.Instant.now() + "\n" + trace);
+            return "the trace is in " + file;
+        } catch (UncheckedIOException e) {
+            return "its trace could not be written (" + e.getMessage() + ")";
+        }
     }
 }

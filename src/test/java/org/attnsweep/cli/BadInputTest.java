@@ -208,12 +208,51 @@ class BadInputTest {
                         "--init-from", "$HUGE_INIT", "--engine", "vector"),
                 train("W_Q.npy", "--init-from", "$DATA"),
                 train("--mk 16 disagrees with W_Q.npy's m_k = 8 in --init-from", "--init-from", "$INIT", "--d", "24", "--mk", "16", "--mv", "8"),
+                // generated tokens past the precision's products of tokens: stored as diverged at step 0, as if GD had diverged
+                train("run 0: the signal tokens' norm |mu| = 1.00e+30 is over float32's range for products of tokens (norm at most 1.84e+19):"
+                        + " lower it or use --precision float64", "--mu", "1e30"),
+                train("run 0: --sigma 1.00e+30 makes noise tokens of norm about 2.83e+30 (sigma*sqrt(d)), over float32's range",
+                        "--d", "8", "--M", "2", "--sigma", "1e30"),
+                sweep("run 0: --test-sigma-scale 1.00e+300 makes test noise tokens of norm about ", "--test-sigma-scale", "1e300"),
+                sweep("over float64's range for products of tokens (norm at most 1.34e+154): lower it", "--mu", "1,1e160",
+                        "--engine", "reference", "--dry-run"),
+                // options the files replace: recorded as if applied (p = 0.2 in summary.csv on the file's labels) or ignored
+                train("--p shapes generated data, and the data are --data-from $DATA's train_x.npy, test_x.npy and their labels as read:"
+                        + " drop --p", "--data-from", "$DATA", "--p", "0.2"),
+                train("--mu shapes generated data", "--data-from", "$DATA", "--mu", "50"),
+                train("--snr shapes generated data", "--data-from", "$DATA", "--snr", "2"),
+                train("--sigma shapes generated data", "--data-from", "$DATA", "--sigma", "9"),
+                train("--labels shapes generated data", "--data-from", "$DATA", "--labels", "rademacher"),
+                train("--signals shapes generated data", "--data-from", "$DATA", "--signals", "random"),
+                train("--init shapes generated initial weights, and the initial weights are --init-from $INIT's W_Q.npy, W_K.npy, W_V.npy"
+                        + " and w_O.npy as read: drop --init", "--init-from", "$INIT", "--d", "24", "--init", "theory"),
+                train("--sigma0 shapes generated initial weights", "--init-from", "$INIT", "--d", "24", "--sigma0", "0.5"),
+                train("--init-divisor shapes generated initial weights", "--init-from", "$INIT", "--d", "24", "--init-divisor", "3"),
+                // two options where one silently won, or a parameter of the init scheme the runs do not use
+                train("--mu and --snr both set |mu| (--snr as snr*sigma_p*sqrt(d)): give one of them", "--mu", "3", "--snr", "2"),
+                sweep("--mu and --snr both set |mu|", "--mu", "1,2", "--snr", "2,3", "--dry-run"),
+                sweep("--mu and --snr both set |mu|", "--preset", "jiang-heatmap", "--mu", "5", "--snr", "2", "--check-options"),
+                train("--sigma0 is a parameter of --init theory only, and the runs use --init torch: drop --sigma0 or use --init theory",
+                        "--init", "torch", "--sigma0", "0.3"),
+                train("--init-divisor is a parameter of --init torch only, and the runs use --init theory", "--init", "theory",
+                        "--init-divisor", "3"),
+                sweep("--sigma0 is a parameter of --init theory only", "--sigma0", "0.1,0.2", "--check-options"),
+                sweep("--sigma-v is a parameter of --init theory only, and the runs use --init torch", "--preset", "zhang-vinit",
+                        "--init", "torch", "--dry-run"),
+                sweep("--sigma-o is a parameter of --init theory only", "--sigma-o", "0.1", "--init", "torch", "--dry-run"),
                 // train: engine options and picocli's own
                 train("--threads must be in [0, 1024] (0 = all cores): got -1", "--threads", "-1"),
                 train("--threads must be in [0, 1024] (0 = all cores): got 100000", "--threads", "100000"),
                 train("Invalid value for option '--threads': 'many'", "--threads", "many"),
                 train("--engine must be one of reference, vector, cuda, auto: got 'gpu'", "--engine", "gpu"),
                 train("--engine cuda computes in float32 only", "--engine", "cuda", "--precision", "float64"),
+                // a precision or form the named engine never runs: refused by name, not silently ignored
+                train("--engine reference computes in float64 only: got --precision float32: use --engine vector for float32",
+                        "--engine", "reference", "--precision", "float32"),
+                train("--formulation span: the reference engine runs direct GD only (the definition of correctness): use --engine vector,"
+                        + " or --formulation direct or auto", "--engine", "reference", "--formulation", "span"),
+                train("--formulation direct: the cuda engine runs the span formulation only: use --engine vector, or --formulation span or auto",
+                        "--engine", "cuda", "--formulation", "direct"),
                 train("--precision must be float32 or float64: got 'half'", "--precision", "half"),
                 train("--preset must be one of", "--preset", "nope"),
                 train("Unknown option: '--width=3'", "--width=3"),
@@ -276,9 +315,27 @@ class BadInputTest {
                 sweep("is a file, not a directory", "--out", "$FILE", "--dry-run"),
                 sweep("--threads must be in [0, 1024] (0 = all cores): got -3", "--threads", "-3"),
                 sweep("--precision must be float32 or float64: got 'fp16'", "--precision", "fp16"),
+                // what the engine refuses on every machine, refused by --check-options too (scripts/slurm/submit
+                // runs it on a login node; it was accepted there and every task failed on the GPU nodes)
+                sweep("--engine cuda computes in float32 only: got --precision float64", "--engine", "cuda", "--precision", "float64",
+                        "--check-options"),
+                sweep("--engine cuda computes in float32 only: got --precision float64", "--engine", "cuda", "--precision", "fp64", "--dry-run"),
+                sweep("--formulation direct: the cuda engine runs the span formulation only", "--engine", "cuda", "--formulation", "direct",
+                        "--check-options"),
+                sweep("--formulation span: the reference engine runs direct GD only", "--engine", "reference", "--formulation", "span",
+                        "--check-options"),
+                sweep("--engine reference computes in float64 only: got --precision float32", "--engine", "reference", "--precision", "f32",
+                        "--check-options"),
+                sweep("--engine must be one of reference, vector, cuda, auto: got 'gpu'", "--engine", "gpu", "--check-options"),
+                // M past what the cuda engine's attention block holds in shared memory: a batch of it failed after the work before it
+                sweep("--M 100 needs 67616 bytes of shared memory per block in the cuda engine's attention_forward; the device allows 49152"
+                        + " (M at most 81): use --engine vector, or a smaller --M", "--engine", "cuda", "--M", "4,100", "--check-options"),
+                train("--M 82 needs 49544 bytes of shared memory per block", "--engine", "cuda", "--M", "82"),
                 // reproduce shares train's and sweep's engine options, checked before any work
                 command("reproduce", "--threads must be in [0, 1024] (0 = all cores): got -2", "--scale", "smoke", "--threads", "-2"),
                 command("reproduce", "--precision must be float32 or float64: got 'fp8'", "--scale", "smoke", "--precision", "fp8"),
+                command("reproduce", "--engine cuda computes in float32 only: got --precision float64", "--scale", "smoke", "--engine", "cuda",
+                        "--precision", "float64"),
                 // a train's results: reproduce would write its report.html over theirs (it did, exit 0)
                 command("reproduce", "--out $RESULTS holds the results of a train, sweep or merge (summary.csv): reproduce writes",
                         "--scale", "smoke", "--out", "$RESULTS"),

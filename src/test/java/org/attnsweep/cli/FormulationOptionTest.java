@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code --formulation auto|span|direct} of train and sweep: refused in one line when unknown, or
- * with the cuda engine when direct; the engine line and config.json say which form ran; and the
+ * with an engine that cannot run it (cuda: direct; reference: span), accepted with one that can; the engine line and config.json say which form ran; and the
  * form is not part of a run's key, so a run trained in one form is the same record in the other.
  */
 class FormulationOptionTest {
@@ -60,6 +60,30 @@ class FormulationOptionTest {
         Result spanFresh = cli(small(tmp.resolve("span"), concat(shape, "--formulation", "span")));
         assertEquals(0, spanFresh.code(), spanFresh.err());
         assertTrue(spanFresh.err().contains("formulation=span"), spanFresh.err());
+    }
+
+    /**
+     * What each engine can run is accepted with it, on every machine: the reference engine is direct
+     * GD in float64 (so --formulation direct and --precision float64 name it truly), cuda is span in
+     * float32, and auto takes any form and precision (it says what it chose). Refusals of the rest
+     * are BadInputTest's.
+     */
+    @Test
+    void eachEngineTakesWhatItRuns(@TempDir Path tmp) {
+        String[][] ok = {{"reference", "direct", "float64"}, {"reference", "auto", "float64"}, {"cuda", "span", "float32"},
+                {"cuda", "auto", "float32"}, {"auto", "direct", "float64"}, {"auto", "span", "float32"}, {"vector", "span", "float64"}};
+        for (String[] c : ok) {
+            Result r = cli("sweep", "--N", "2:6:2", "--engine", c[0], "--formulation", c[1], "--precision", c[2], "--check-options",
+                    "--out", tmp.resolve("never").toString());
+            assertEquals(0, r.code(), String.join(" ", c) + ": " + r.err());
+        }
+        // cuda's largest M (its attention block in 48 KiB of shared memory; BadInputTest refuses 82)
+        Result m = cli("sweep", "--N", "2", "--M", "81", "--engine", "cuda", "--check-options", "--out", tmp.resolve("never").toString());
+        assertEquals(0, m.code(), m.err());
+        Result ref = cli(small(tmp.resolve("ref"), "--engine", "reference", "--formulation", "direct", "--precision", "float64"));
+        assertEquals(0, ref.code(), ref.err());
+        assertTrue(ref.err().contains("engine=reference precision=float64 (direct GD"), ref.err());
+        assertFalse(Files.exists(tmp.resolve("never")), "--check-options creates nothing");
     }
 
     @Test

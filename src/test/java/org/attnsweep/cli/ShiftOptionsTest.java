@@ -126,7 +126,7 @@ class ShiftOptionsTest {
         Path out = tmp.resolve("shifted");
         Result r = cli(small(out, "--data-from", data.toString(), "--test-signal-angle", "30"));
         assertEquals(2, r.code(), r.err());
-        assertTrue(r.err().contains("--test-signal-angle shifts a generated test set; with --data-from"), r.err());
+        assertTrue(r.err().contains("--test-signal-angle shapes generated data, and the data are --data-from "), r.err());
         assertFalse(Files.exists(out));
     }
 

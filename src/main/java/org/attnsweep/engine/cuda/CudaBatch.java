@@ -145,11 +145,7 @@ final class CudaBatch implements EngineBatch {
         eMax = max(E);
         ntMax = max(NT);
         lay = new Layout(d, M, mk, mv, nMax, pMax, ntMax, eMax, anyLearn);
-        int shared = Kernels.forwardSharedBytes(M) + 16; // + attention_forward's static g
-        if (shared > ctx.sharedPerBlock()) {
-            throw new IllegalArgumentException("--M " + M + " needs " + shared + " bytes of shared memory per block in "
-                    + "attention_forward; the device allows " + ctx.sharedPerBlock());
-        }
+        CudaEngine.checkM(M, ctx.sharedPerBlock());
         List<int[]> groups = groups();
         // Each (family, head) group's arrays once, however many of the batch's runs share it.
         long families = groups.size() / H, need = lay.batchBytes(R / H, H, families), free = ctx.freeBytes();

@@ -24,6 +24,29 @@ import org.attnsweep.model.RunConfig;
 public final class CudaEngine implements Engine, AutoCloseable {
     /** Largest R: runs are a grid dimension (y or z) of every launch, limited to 65535. */
     static final int MAX_RUNS = 65535;
+
+    /**
+     * The shared memory every CUDA device gives a block that does not opt in to more
+     * (CU_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK, 48 KiB on every device): the figure the
+     * options are checked against before any driver is loaded.
+     */
+    public static final int SHARED_PER_BLOCK = 48 << 10;
+
+    /**
+     * Refuses M tokens per sample whose attention_forward block (the kernel with the most shared
+     * memory, growing as M²) needs more than {@code allowed} bytes: at option check against
+     * {@link #SHARED_PER_BLOCK} on any machine, when a batch opens against the device's own figure.
+     */
+    public static void checkM(int M, int allowed) {
+        int shared = Kernels.forwardSharedBytes(M) + 16; // + attention_forward's static g
+        if (shared > allowed) {
+            int most = M;
+            while (most > 2 && Kernels.forwardSharedBytes(most) + 16 > allowed) most--;
+            throw new IllegalArgumentException("--M " + M + " needs " + shared + " bytes of shared memory per block in the cuda engine's "
+                    + "attention_forward; the device allows " + allowed + " (M at most " + most + "): use --engine vector, or a smaller --M");
+        }
+    }
+
     /** Share of the free device memory a batch may take; the rest is left to the driver and JIT. */
     static final double MEMORY_SHARE = 0.9;
 

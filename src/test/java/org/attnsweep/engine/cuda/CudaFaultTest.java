@@ -37,6 +37,12 @@ class CudaFaultTest {
         List<String> lines = failed.err.lines().filter(l -> l.startsWith("attnsweep: ")).toList();
         assertEquals(1, lines.size(), "one error line expected:\n" + failed.err);
         assertTrue(lines.get(0).contains("CUDA_ERROR_LAUNCH_FAILED"), "the error line must name the CUDA error: " + lines.get(0));
+        // The line names the failed batch's runs, what was stored and where the trace went; no trace on stderr.
+        assertTrue(lines.get(0).startsWith("attnsweep: batch 2 of 2 failed, runs 4, 5, 6, 7 unfinished (run 4's key ")
+                && lines.get(0).endsWith("; the 4 of 8 runs finished are stored in " + out + " (the same command resumes); the trace is in "
+                + out.resolve("failure.txt")), lines.get(0));
+        assertTrue(failed.err.lines().noneMatch(l -> l.startsWith("\tat ")), "no stack trace on stderr:\n" + failed.err);
+        assertTrue(Files.readString(out.resolve("failure.txt")).contains("\tat org.attnsweep."), "failure.txt holds the trace");
 
         Result resumed = sweep(out, "0");
         assertEquals(0, resumed.code, "the resumed sweep must finish:\n" + resumed.err);
