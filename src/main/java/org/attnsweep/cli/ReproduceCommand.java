@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
                 + "(resumable and shardable like sweep), then writes DIR/claims.csv (each claim of the papers, the paper's value, ours "
                 + "with its bootstrap interval over repeats, and a computed verdict: holds, differs or not measurable) and "
                 + "DIR/report.html (the scorecard, then each preset's figures)."})
-public final class ReproduceCommand implements Callable<Integer> {
+public final class ReproduceCommand implements Callable<Integer>, Main.Results {
     @Option(names = "--scale", defaultValue = "quick",
             description = "quick (coarser grids, fewer repeats: about 150 s of CPU, under 15 minutes on a loaded 2-core machine), paper (the papers' full sizes) or smoke "
                     + "(tiny models, for tests) (default ${DEFAULT-VALUE})") String scale;
@@ -44,6 +44,11 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Path results() {
+        return out;
+    }
 
     @Override
     public Integer call() {
