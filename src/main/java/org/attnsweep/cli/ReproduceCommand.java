@@ -90,6 +90,8 @@ public final class ReproduceCommand implements Callable<Integer>, Main.Results {
                     }
                 }
             }
+            // Every preset's plan (this shard's) is stored: a failure recorded at the top is recovered.
+            org.attnsweep.sweep.FailureTrace.retire(out, err);
             if (sh[1] > 1) {
                 o.printf("shard %d/%d done: merge each preset's shards (attnsweep merge), then run reproduce again without --shard "
                         + "into the merged directory for claims.csv and report.html%n", sh[0], sh[1]);

@@ -45,7 +45,7 @@ public final class FailureTrace {
      * has been recovered. A file that cannot be removed is named in a warning, not a failure: the
      * results are complete either way.
      */
-    static void retire(Path dir, PrintStream err) {
+    public static void retire(Path dir, PrintStream err) {
         Path file = dir.resolve(NAME);
         if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
         String when;
