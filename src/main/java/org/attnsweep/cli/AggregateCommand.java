@@ -12,13 +12,18 @@ import picocli.CommandLine.Parameters;
 @Command(name = "aggregate", mixinStandardHelpOptions = true,
         description = "Writes cells.csv (mean, std, mean +- 2 std per cell), boundary.csv (C of N*SNR^2 = C with R^2) "
                 + "and correlation.csv (between p heatmaps) for a sweep's result directory.")
-public final class AggregateCommand implements Callable<Integer> {
+public final class AggregateCommand implements Callable<Integer>, Main.Results {
     @Parameters(index = "0", paramLabel = "DIR", description = "a sweep or merge output directory") Path dir;
     @picocli.CommandLine.Mixin
     CutoffOption cutoff;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Path results() {
+        return dir;
+    }
 
     @Override
     public Integer call() {

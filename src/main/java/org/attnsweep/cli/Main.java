@@ -1,11 +1,13 @@
 package org.attnsweep.cli;
 
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.attnsweep.Version;
+import org.attnsweep.sweep.FailureTrace;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -26,7 +28,10 @@ public final class Main implements Runnable {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
     }
 
-    /** Runs the CLI with the given streams; returns the exit code (0 ok, 2 bad input, 1 failure). */
+    /**
+     * Runs the CLI with the given streams; returns the exit code (0 ok, 2 bad input, 1 failure).
+     * With ATTNSWEEP_DEBUG=1 in the environment a failure's trace is printed after its line too.
+     */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new Main());
         String first = args.length > 0 ? args[0] : "";
@@ -37,6 +42,19 @@ public final class Main implements Runnable {
             // Help, usage, a missing or unknown name: the whole model, so their output reads as before.
             SUBCOMMANDS.forEach((name, model) -> cl.addSubcommand(name, model.get()));
         }
+        return execute(cl, args, out, err, "1".equals(System.getenv(DEBUG)));
+    }
+
+    /** The environment variable that prints a failure's trace on stderr, after its line. */
+    static final String DEBUG = "ATTNSWEEP_DEBUG";
+
+    /** A command whose results directory holds the trace of a failure ({@link FailureTrace}): its --out, or the DIR it reads. */
+    interface Results {
+        Path results();
+    }
+
+    /** Executes {@code cl} (the CLI, or a command of a test) as the CLI does: its conventions, its handling of bad input and failures. */
+    static int execute(CommandLine cl, String[] args, PrintWriter out, PrintWriter err, boolean debug) {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
@@ -54,6 +72,7 @@ public final class Main implements Runnable {
                 // A fault during the work, not bad input: its line names the runs, the cause, what
                 // was stored and the file holding the trace.
                 err.println("attnsweep: " + oneLine(ex.getMessage()));
+                if (debug) ex.printStackTrace(err);
                 return 1;
             }
             if (ex instanceof IllegalArgumentException) {
@@ -71,9 +90,7 @@ public final class Main implements Runnable {
                 err.println("attnsweep: I/O error: " + oneLine(ex.getMessage()));
                 return 1;
             }
-            err.println("attnsweep: failed: " + ex);
-            ex.printStackTrace(err);
-            return 1;
+            return failed(ex, c, err, debug);
         });
         try {
             return cl.execute(args);
@@ -83,6 +100,37 @@ public final class Main implements Runnable {
                     + " MiB): use smaller shapes or batches (--memory-mb), or give the JVM more heap with ATTNSWEEP_JAVA_OPTS=-Xmx<size>");
             return 1;
         }
+    }
+
+    /**
+     * Anything else that went wrong (a defect: in aggregation after training, the figures, the
+     * report...) ends the command as a batch's fault does: one line naming the command, where it
+     * failed (the innermost frame of ours) and the cause, exit 1. The trace goes to the results
+     * directory's {@link FailureTrace#NAME}, named in the line, when the command has one; without
+     * one it is printed only with {@value #DEBUG}=1, and the line says so.
+     */
+    private static int failed(Exception ex, CommandLine c, PrintWriter err, boolean debug) {
+        String line = "attnsweep: " + c.getCommandName() + " failed" + where(ex) + ": " + oneLine(String.valueOf(ex));
+        Path dir = c.getCommand() instanceof Results r ? r.results() : null;
+        if (dir != null && RunOptions.holdsResults(dir)) {
+            err.println(line + "; " + FailureTrace.write(dir, ex));
+        } else {
+            err.println(line + (debug ? "; the trace follows" : "; no results directory holds its trace: " + DEBUG + "=1 prints it"));
+        }
+        if (debug) ex.printStackTrace(err);
+        return 1;
+    }
+
+    /** " in sweep.Aggregate.write (Aggregate.java:120)": the innermost frame of attnsweep's own code, or nothing. */
+    private static String where(Throwable ex) {
+        String ours = "org.attnsweep.";
+        for (StackTraceElement f : ex.getStackTrace()) {
+            if (f.getClassName().startsWith(ours)) {
+                return " in " + f.getClassName().substring(ours.length()) + "." + f.getMethodName()
+                        + " (" + f.getFileName() + ":" + f.getLineNumber() + ")";
+            }
+        }
+        return "";
     }
 
     /** The subcommands in the order help lists them, each model built on demand; train and sweep take one option per run key (RunSpec.KEYS). */

@@ -29,7 +29,7 @@ import picocli.CommandLine.Parameters;
 /** {@code merge}: joins the shard directories of one sweep into one result set, then aggregates it. */
 @Command(name = "merge", mixinStandardHelpOptions = true,
         description = "Joins shard outputs of one sweep into --out (identical to an unsharded run) and aggregates them.")
-public final class MergeCommand implements Callable<Integer> {
+public final class MergeCommand implements Callable<Integer>, Main.Results {
     @Option(names = "--out", required = true, description = "merged result directory: new, empty, or an earlier merge of this sweep") Path out;
     @Option(names = "--allow-partial", description = "merge even when runs of the plan are missing (shards not given or not finished)")
     boolean allowPartial;
@@ -39,6 +39,11 @@ public final class MergeCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Path results() {
+        return out;
+    }
 
     @Override
     public Integer call() throws IOException {

@@ -24,13 +24,18 @@ import picocli.CommandLine.Parameters;
         description = {"Draws every figure the results in DIR support into DIR/figures/, each as NAME.png, NAME.pdf and NAME.svg: "
                 + "test-loss heatmaps over (SNR, N) with the paper's and the fitted N*SNR^2 = C, C against p, test loss against N, p, "
                 + "|mu|, sigma_p, test error against test-set shifts (test signal angle, test sigma scale, test p), training curves per value of a varied option, and training dynamics (mean and spread over repeats)."})
-public final class PlotCommand implements Callable<Integer> {
+public final class PlotCommand implements Callable<Integer>, Main.Results {
     @Parameters(index = "0", paramLabel = "DIR", description = "a train, sweep or merge output directory") Path dir;
     @Option(names = "--format", defaultValue = "png,pdf,svg", split = ",",
             description = "file formats, any of png, pdf, svg (default ${DEFAULT-VALUE})") List<String> formats;
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Path results() {
+        return dir;
+    }
 
     @Override
     public Integer call() throws IOException {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
                 + "criterion (mean test loss within the cutoff of the Bayes loss H(p)), next to the predictions of the paper's C "
                 + "and of the fitted C with their agreement counts, every figure of 'plot', the fitted C with its bootstrap "
                 + "interval and R^2, the stage boundaries of the training dynamics and every cell's test loss and error."})
-public final class ReportCommand implements Callable<Integer> {
+public final class ReportCommand implements Callable<Integer>, Main.Results {
     @Parameters(index = "0", paramLabel = "DIR", description = "a train, sweep or merge output directory") Path dir;
     @Option(names = "--paper-c", defaultValue = "1000",
             description = "the paper's C of the prediction 'benign iff N*SNR^2 >= C' (default ${DEFAULT-VALUE}, paper A's curve)")
@@ -21,6 +21,11 @@ public final class ReportCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Path results() {
+        return dir;
+    }
 
     @Override
     public Integer call() {

@@ -29,7 +29,7 @@ import picocli.CommandLine.Option;
                 + "(resumable and shardable like sweep), then writes DIR/claims.csv (each claim of the papers, the paper's value, ours "
                 + "with its bootstrap interval over repeats, and a computed verdict: holds, differs or not measurable) and "
                 + "DIR/report.html (the scorecard, then each preset's figures)."})
-public final class ReproduceCommand implements Callable<Integer> {
+public final class ReproduceCommand implements Callable<Integer>, Main.Results {
     @Option(names = "--scale", defaultValue = "quick",
             description = "quick (coarser grids, fewer repeats: about 150 s of CPU, under 15 minutes on a loaded 2-core machine), paper (the papers' full sizes) or smoke "
                     + "(tiny models, for tests) (default ${DEFAULT-VALUE})") String scale;
@@ -44,6 +44,11 @@ public final class ReproduceCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Path results() {
+        return out;
+    }
 
     @Override
     public Integer call() {
@@ -85,6 +90,8 @@ public final class ReproduceCommand implements Callable<Integer> {
                     }
                 }
             }
+            // Every preset's plan (this shard's) is stored: a failure recorded at the top is recovered.
+            org.attnsweep.sweep.FailureTrace.retire(out, err);
             if (sh[1] > 1) {
                 o.printf("shard %d/%d done: merge each preset's shards (attnsweep merge), then run reproduce again without --shard "
                         + "into the merged directory for claims.csv and report.html%n", sh[0], sh[1]);

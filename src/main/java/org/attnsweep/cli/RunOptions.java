@@ -86,6 +86,15 @@ final class RunOptions {
                 Math.min(3, names.size()))) + (names.size() > 3 ? ", ..." : "") + "): give a new or empty directory, or a results directory to resume");
     }
 
+    /** Whether {@code dir} is a results directory: it holds one of {@link #RESULTS_MARKS}. */
+    static boolean holdsResults(java.nio.file.Path dir) {
+        try {
+            return java.nio.file.Files.isDirectory(dir) && list(dir).stream().anyMatch(RESULTS_MARKS::contains);
+        } catch (IllegalArgumentException unlistable) {
+            return false;
+        }
+    }
+
     private static List<String> list(java.nio.file.Path dir) {
         try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).sorted().toList();

@@ -32,7 +32,7 @@ import picocli.CommandLine.Option;
                 "a list or range makes an axis of the grid. --sigma lists use '|': --sigma '4|2'.",
                 "Sweep presets: jiang-heatmap, zhang-phase, zhang-critical, zhang-lr, zhang-vinit, zhang-factors,",
                 "jiang-dynamics-benign, jiang-dynamics-harmful, zhang-dynamics, fashion-heatmap, ood-angle, loss-phase, sgd-phase, heads-phase."})
-public final class SweepCommand implements Callable<Integer> {
+public final class SweepCommand implements Callable<Integer>, Main.Results {
 
     @Option(names = "--preset", description = "a sweep preset (docs/math.md §6)") String preset;
     @Option(names = "--spec", description = "a YAML sweep spec (keys of the run options; lists/ranges make axes)") Path specFile;
@@ -55,6 +55,11 @@ public final class SweepCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Path results() {
+        return out;
+    }
 
     @Override
     public Integer call() {

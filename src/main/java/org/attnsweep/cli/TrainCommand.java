@@ -27,7 +27,7 @@ import picocli.CommandLine.Option;
                 + "metrics.csv (heads.csv with --heads above 1) and summary.csv to --out (re-running the same command resumes).",
                 "Defaults are paper B's setting; a --preset replaces them and explicit options override both."},
         footer = {"Run options are listed above the engine options; boolean ones take true/false (bare = true)."})
-public final class TrainCommand implements Callable<Integer> {
+public final class TrainCommand implements Callable<Integer>, Main.Results {
 
     @Option(names = "--preset", description = "jiang-heatmap, jiang-dynamics-benign, jiang-dynamics-harmful or zhang-dynamics")
     String preset;
@@ -51,6 +51,11 @@ public final class TrainCommand implements Callable<Integer> {
 
     @picocli.CommandLine.Spec
     picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Path results() {
+        return out;
+    }
 
     @Override
     public Integer call() throws java.io.IOException {

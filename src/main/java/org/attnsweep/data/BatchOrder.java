@@ -51,7 +51,13 @@ public final class BatchOrder {
         for (int n : step) in[n] = true;
     }
 
-    /** A uniform permutation of 0..n−1 (Fisher–Yates, draw i of the stream for position n−1−i). */
+    /**
+     * A uniform permutation of 0..n−1 (Fisher–Yates, draw i of the stream for position n−1−i).
+     * ImageData.pick shuffles the other way (upward, position i from draw i, as far as needed):
+     * from the same draws the two directions give different permutations, so one shared shuffle
+     * would change either every mini-batch run's samples or every image run's images, and results
+     * stored before would no longer match a rerun; each keeps its own.
+     */
     static int[] permutation(Stream s, int n) {
         int[] p = new int[n];
         for (int i = 0; i < n; i++) p[i] = i;

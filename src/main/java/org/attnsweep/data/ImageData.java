@@ -112,6 +112,8 @@ public final class ImageData {
     /**
      * The image index of each sample: per class, a Fisher–Yates shuffle of the class's images run
      * only as far as the samples need, so the k-th image of a class depends on draws 0..k alone.
+     * Upward, where BatchOrder.permutation runs downward: neither can take the other's direction
+     * without changing its draws (see there).
      */
     private static int[] pick(RunConfig c, ImageSet.Split split, int[] yClean, String name) {
         Stream order = Stream.of(c.seed(), c.repeat(), name + "-images");

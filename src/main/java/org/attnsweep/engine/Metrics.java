@@ -21,8 +21,12 @@ public final class Metrics {
      * position receives averaged over queries, c_a = (1/M) Σ_l S_la, written to attnOut[0..M).
      */
     public static double forward(TokenSet set, int n, Projected pr, double[] attnOut) {
+        return forward(set, n, pr, attnOut, new double[set.M()]);
+    }
+
+    /** As {@link #forward(TokenSet, int, Projected, double[])}, the logits of a query row in {@code z} (M scratch). */
+    private static double forward(TokenSet set, int n, Projected pr, double[] attnOut, double[] z) {
         int M = set.M();
-        double[] z = new double[M];
         double f = 0;
         if (attnOut != null) java.util.Arrays.fill(attnOut, 0, M, 0);
         for (int l = 0; l < M; l++) {
@@ -51,22 +55,24 @@ public final class Metrics {
      * {@code heads[h]}, summed in head order; with {@code attnOut}, c_a averaged over the heads.
      */
     public static double forward(TokenSet set, int n, Projected[] heads, double[] attnOut) {
-        return forward(set, n, heads, attnOut, null);
+        return forward(set, n, heads, attnOut, null, new double[set.M()], new double[set.M()]);
     }
 
     /**
      * As {@link #forward(TokenSet, int, Projected[], double[])}, and with {@code headAttnOut} (H·M,
-     * H > 1 only) each head's own c^h_a at [h·M + a], the numbers attnOut averages.
+     * H > 1 only) each head's own c^h_a at [h·M + a], the numbers attnOut averages. Scratch of the
+     * caller's, so a pass over the N samples allocates nothing per sample: {@code z} (M) a query
+     * row's logits, {@code one} (M) one head's c_a.
      */
-    static double forward(TokenSet set, int n, Projected[] heads, double[] attnOut, double[] headAttnOut) {
-        if (heads.length == 1) return forward(set, n, heads[0], attnOut);
+    private static double forward(TokenSet set, int n, Projected[] heads, double[] attnOut, double[] headAttnOut,
+                                  double[] z, double[] one) {
+        if (heads.length == 1) return forward(set, n, heads[0], attnOut, z);
         int M = set.M();
-        double[] one = attnOut == null ? null : new double[M];
         double f = 0;
         if (attnOut != null) java.util.Arrays.fill(attnOut, 0, M, 0);
         for (int h = 0; h < heads.length; h++) {
-            f += forward(set, n, heads[h], one);
-            if (one == null) continue;
+            f += forward(set, n, heads[h], attnOut == null ? null : one, z);
+            if (attnOut == null) continue;
             for (int a = 0; a < M; a++) attnOut[a] += one[a] / heads.length;
             if (headAttnOut != null) System.arraycopy(one, 0, headAttnOut, h * M, M);
         }
@@ -120,11 +126,11 @@ public final class Metrics {
                                Projected[] probes, double[] out) {
         int N = train.N(), M = train.M(), H = tr.length;
         boolean perHead = H > 1 && out.length >= Metric.width(H);
-        double[] attn = new double[M], headAttn = perHead ? new double[H * M] : null;
+        double[] attn = new double[M], headAttn = perHead ? new double[H * M] : null, z = new double[M], one = new double[M];
         double[] fTrain = new double[N], sig = new double[N], noise = new double[N];
         double[][] hSig = new double[perHead ? H : 0][N], hNoise = new double[perHead ? H : 0][N];
         for (int n = 0; n < N; n++) {
-            fTrain[n] = forward(train, n, tr, attn, headAttn);
+            fTrain[n] = forward(train, n, tr, attn, headAttn, z, one);
             sig[n] = attn[0];
             noise[n] = attn[1];
             for (int h = 0; h < hSig.length; h++) {
@@ -133,7 +139,7 @@ public final class Metrics {
             }
         }
         double[] fTest = new double[test.N()];
-        for (int n = 0; n < test.N(); n++) fTest[n] = forward(test, n, te, null);
+        for (int n = 0; n < test.N(); n++) fTest[n] = forward(test, n, te, null, null, z, one);
         // Noise positions: ξ_{n,2} is position 1; ξ_{n,3} is position 2, or position 1 where M = 2
         // (kernels/metric_dots.cu picks the same).
         int p2 = 1, p3 = Math.min(2, M - 1);

@@ -156,9 +156,10 @@ public final class Sweeper {
                 // unsorted, as a killed sweep leaves it, and the same command resumes it.
                 long stored = mine.stream().filter(r -> store.isDone(r.key())).count();
                 throw new BatchFailure(f.getMessage() + "; the " + stored + " of " + mine.size() + " runs finished are stored in "
-                        + dir.path() + " (the same command resumes); " + writeTrace(dir.path(), f), f.getCause());
+                        + dir.path() + " (the same command resumes); " + FailureTrace.write(dir.path(), f), f.getCause());
             }
             store.finish();
+            FailureTrace.retire(dir.path(), err);
             Outcome o = new Outcome(trained, mine.size(), (System.nanoTime() - t0) / 1e9);
             // The timing of this execution, for the report (a resumed one times only what it trained),
             // and the engine line again: it now says which formulation ran.
@@ -372,17 +373,4 @@ public final class Sweeper {
 
     /** Unfinished runs a failure names one by one; the rest are counted. */
     private static final int NAMED_RUNS = 5;
-
-    /** The failure's full trace, written to {@code dir}/failure.txt; says where, in words for the failure's line. */
-    private static String writeTrace(Path dir, BatchFailure f) {
-        Path file = dir.resolve("failure.txt");
-        java.io.StringWriter trace = new java.io.StringWriter();
-        f.printStackTrace(new java.io.PrintWriter(trace));
-        try {
-            OutputDir.writeAtomically(file, "attnsweep " + Version.get() + " at " + java.time.Instant.now() + "\n" + trace);
-            return "the trace is in " + file;
-        } catch (UncheckedIOException e) {
-            return "its trace could not be written (" + e.getMessage() + ")";
-        }
-    }
 }

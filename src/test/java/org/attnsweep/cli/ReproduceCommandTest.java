@@ -40,11 +40,19 @@ class ReproduceCommandTest {
         assertTrue(score > 0 && fig > score, "the scorecard first, then each preset's figures");
         assertTrue(r.out().contains((claims.size() - 1) + " claims: "), r.out());
 
-        // resumable: the same command again trains nothing and writes the same claims
+        // resumable: the same command again trains nothing and writes the same claims. A failure.txt
+        // an earlier failure left at the top (its aggregation) and in a preset's directory (a batch)
+        // is removed: every plan is stored now, so those failures are recovered.
+        List<Path> traces = List.of(dir.resolve("failure.txt"), dir.resolve("jiang-heatmap").resolve("failure.txt"));
+        for (Path t : traces) Files.writeString(t, "attnsweep 0 at 2026-01-01T00:00:00Z\njava.lang.ArithmeticException: injected\n");
         Result again = cli("reproduce", "--scale", "smoke", "--engine", "vector", "--out", dir.toString());
         assertEquals(0, again.code(), again.err());
         assertTrue(again.out().contains("jiang-heatmap") && again.out().contains("(0 trained now)"), again.out());
         assertEquals(claims, Files.readAllLines(dir.resolve("claims.csv")));
+        for (Path t : traces) {
+            assertTrue(!Files.exists(t), t + " outlives the failure it recorded");
+            assertTrue(again.err().contains("attnsweep: removed " + t + " (attnsweep 0 at 2026-01-01T00:00:00Z)"), again.err());
+        }
     }
 
     @Test

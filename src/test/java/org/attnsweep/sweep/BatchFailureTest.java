@@ -2,6 +2,7 @@ package org.attnsweep.sweep;
 
 import static org.attnsweep.Fixtures.tag;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,7 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * An exception inside a batch (an engine's bug, a kernel's fault) ends the sweep with one line
  * naming the batch, its unfinished runs by plan index and the first one's key, and the cause; the
  * runs finished before it are stored, the full trace is written to failure.txt in the results
- * directory (named in the line, never printed), and the same sweep resumes to the end. The engine
+ * directory (named in the line, never printed), and the same sweep resumes to the end, removing
+ * failure.txt once every run is stored. The engine
  * is the reference engine with the second of three batches throwing at its first step.
  */
 class BatchFailureTest {
@@ -67,7 +69,12 @@ class BatchFailureTest {
             assertEquals(4, o.trained(), bytes.toString(StandardCharsets.UTF_8));
             assertEquals(6, o.stored());
         }
-        assertTrue(bytes.toString(StandardCharsets.UTF_8).contains("resuming: 2 of 6 runs already done"), bytes.toString(StandardCharsets.UTF_8));
+        String log = bytes.toString(StandardCharsets.UTF_8);
+        assertTrue(log.contains("resuming: 2 of 6 runs already done"), log);
+        // Every run is stored now: the trace of the recovered failure is removed, and the log says which failure it was.
+        assertFalse(Files.exists(out.resolve("failure.txt")), "failure.txt outlives the failure it recorded");
+        assertTrue(log.contains("attnsweep: removed " + out.resolve("failure.txt") + " (" + trace.lines().findFirst().orElseThrow()
+                + "): every run of the plan is now stored"), log);
     }
 
     /** A batch that throws as it closes, its runs all stored: the line says so, and nothing is lost. */

@@ -1,0 +1,66 @@
+package org.attnsweep.sweep;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.attnsweep.Version;
+
+/**
+ * {@value #NAME}: the full trace of the failure that ended a command, in its results directory,
+ * where the failure's one line points (a batch's fault, {@link Sweeper.BatchFailure}, or anything
+ * else that went wrong, cli's Main). Its first line says which version failed and when. Once a
+ * later command stores every run of the directory's plan, the failure it recorded is recovered,
+ * and {@link #retire} removes the file: a trace beside complete results would read as current.
+ */
+public final class FailureTrace {
+    /** The file's name in a results directory. */
+    public static final String NAME = "failure.txt";
+
+    private FailureTrace() {
+    }
+
+    /**
+     * Writes {@code t}'s trace to {@code dir}/{@value #NAME}, replacing an earlier one; returns the
+     * words for the failure's line: where the trace is, or why it could not be written.
+     */
+    public static String write(Path dir, Throwable t) {
+        Path file = dir.resolve(NAME);
+        StringWriter trace = new StringWriter();
+        t.printStackTrace(new PrintWriter(trace));
+        try {
+            OutputDir.writeAtomically(file, "attnsweep " + Version.get() + " at " + java.time.Instant.now() + "\n" + trace);
+            return "the trace is in " + file;
+        } catch (UncheckedIOException e) {
+            return "its trace could not be written (" + e.getMessage() + ")";
+        }
+    }
+
+    /**
+     * Removes {@code dir}/{@value #NAME}, if any, and says so on {@code err} with the line that dates
+     * it: called once every run of the plan in {@code dir} is stored, so the failure it recorded
+     * has been recovered. A file that cannot be removed is named in a warning, not a failure: the
+     * results are complete either way.
+     */
+    public static void retire(Path dir, PrintStream err) {
+        Path file = dir.resolve(NAME);
+        if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
+        String when;
+        try (java.io.BufferedReader r = Files.newBufferedReader(file)) {
+            when = String.valueOf(r.readLine());
+        } catch (IOException | UncheckedIOException e) {
+            when = "unreadable";
+        }
+        try {
+            Files.delete(file);
+            err.println("attnsweep: removed " + file + " (" + when + "): every run of the plan is now stored, so the failure it recorded"
+                    + " is recovered");
+        } catch (IOException e) {
+            err.println("attnsweep: warning: every run of the plan is stored, but " + file + " (" + when
+                    + ", a recovered failure) could not be removed: " + OutputDir.describe(e));
+        }
+    }
+}
