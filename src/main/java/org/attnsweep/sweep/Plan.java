@@ -211,6 +211,10 @@ public final class Plan {
          * form as it is, auto as {@link CostModel#formOf} chooses; each form's state from
          * {@link CostModel#stateWords} and {@link CostModel#testWords}. H heads hold H times the
          * weights and the per-head state, and share the tokens and Grams.
+         *
+         * @param familyData   the run's data is its family's (generated, test set not shifted): in
+         *                     the span form its tokens are then {@link #familyBytes}, not its own
+         * @param keepsWeights its final weights are read, which builds a span run's training tokens
          */
         public static Footprint of(int d, int M, int mk, int mv, int N, int testN, boolean trainWo, boolean images, int steps,
                                    int heads, Formulation requested, boolean familyData, boolean keepsWeights) {
