@@ -78,7 +78,7 @@ public final class Family {
     }
 
     /** What the family's draws depend on: the config without N, ‖μ‖, p, labels and the optimiser. */
-    static String key(RunConfig c) {
+    public static String key(RunConfig c) {
         return c.seed() + "/" + c.repeat() + "/" + c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv() + "/"
                 + java.util.Arrays.toString(c.sigma()) + "/" + c.orthogonalNoise() + "/" + c.signals() + "/" + c.init()
                 + "/" + c.sigma0() + "/" + c.sigmaV() + "/" + c.sigmaO() + "/" + c.initDivisor() + "/" + c.testN() + "/" + c.heads();

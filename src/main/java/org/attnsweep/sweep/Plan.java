@@ -117,7 +117,8 @@ public final class Plan {
 
     /**
      * Bytes a run holds in the engine (float32 state plus its float64 data and initial weights), in
-     * the form it trains in under {@code form} (see {@link Footprint#of(RunConfig, Formulation)}).
+     * the form it trains in under {@code form}, on generated data (see {@link Footprint#of(RunConfig,
+     * Formulation)}: a span run's family holds its tokens, {@link Footprint#familyBytes}, beside it).
      */
     public static long runBytes(RunConfig c, Formulation form) {
         return Footprint.of(c, form).bytes();
@@ -160,8 +161,15 @@ public final class Plan {
      * @param tokenBytes  bytes among the parts that the runs of a batch on one data set (read once
      *                    from files) hold once: the float64 data and, in the direct form, the float32
      *                    copies of the tokens too (DirectRunF32.Tokens)
+     * @param familyBytes bytes outside the parts that the run's data family (data/Family) holds once
+     *                    for all its runs in a batch, and 0 for a run that holds its own tokens: a span
+     *                    run on generated data reads neither its training nor its test tokens (TokenSet
+     *                    builds them on first read), as it projects its family's once
+     *                    (SpanSetupF32.unit); the family holds their float64 noise, and its unit set-up
+     *                    the float32 copies it projects: as many bytes as one run's own tokens
      */
-    public record Footprint(Formulation form, Map<String, Double> parts, double largest, String largestName, double tokenBytes) {
+    public record Footprint(Formulation form, Map<String, Double> parts, double largest, String largestName, double tokenBytes,
+                            double familyBytes) {
 
         /** The JVM's largest array: a few header words under Integer.MAX_VALUE elements. */
         static final double MAX_ARRAY = Integer.MAX_VALUE - 8;
@@ -172,13 +180,30 @@ public final class Plan {
          * are read off the spec without building one.
          */
         public static Footprint of(RunSpec s, Formulation requested) {
-            if (s.images != null) return of(s.build(0), requested);
-            return of(s.d, s.M, s.mk, s.mv, s.N, s.testN, s.trainWo, false, s.steps, s.heads, requested);
+            if (s.images != null) return of(s.build(0), requested, false, false);
+            return of(s.d, s.M, s.mk, s.mv, s.N, s.testN, s.trainWo, false, s.steps, s.heads, requested, false, false);
         }
 
-        /** A run's footprint, asked to train in {@code requested}. */
+        /**
+         * A run's footprint, asked to train in {@code requested}, on data a sweep generates and with
+         * its final weights not kept: {@link #of(RunConfig, Formulation, boolean, boolean)}.
+         */
         public static Footprint of(RunConfig c, Formulation requested) {
-            return of(c.d(), c.M(), c.mk(), c.mv(), c.N(), c.testN(), c.trainWo(), c.images() != null, c.steps(), c.heads(), requested);
+            return of(c, requested, true, false);
+        }
+
+        /**
+         * A run's footprint, asked to train in {@code requested}.
+         *
+         * @param generated   its data drawn from its streams (Sweeper.Inputs.GENERATED), not read from
+         *                    files: a span run of unshifted synthetic data then reads no tokens of its
+         *                    own, its family holds them ({@link #familyBytes})
+         * @param keepsWeights its final weights are read (train --save-weights, --save-data): a span
+         *                    run's W = W(0) + Aᵀ T then builds its float64 training tokens
+         */
+        public static Footprint of(RunConfig c, Formulation requested, boolean generated, boolean keepsWeights) {
+            return of(c.d(), c.M(), c.mk(), c.mv(), c.N(), c.testN(), c.trainWo(), c.images() != null, c.steps(), c.heads(), requested,
+                    generated && !c.shiftedTestTokens(), keepsWeights);
         }
 
         /**
@@ -186,17 +211,29 @@ public final class Plan {
          * form as it is, auto as {@link CostModel#formOf} chooses; each form's state from
          * {@link CostModel#stateWords} and {@link CostModel#testWords}. H heads hold H times the
          * weights and the per-head state, and share the tokens and Grams.
+         *
+         * @param familyData   the run's data is its family's (generated, test set not shifted): in
+         *                     the span form its tokens are then {@link #familyBytes}, not its own
+         * @param keepsWeights its final weights are read, which builds a span run's training tokens
          */
         public static Footprint of(int d, int M, int mk, int mv, int N, int testN, boolean trainWo, boolean images, int steps,
-                                   int heads, Formulation requested) {
+                                   int heads, Formulation requested, boolean familyData, boolean keepsWeights) {
             int P = (int) Math.min(Integer.MAX_VALUE, images ? (long) N * M : 2 + (long) N * (M - 1));
             double E = (images ? (double) testN * M : 2 + (double) testN * (M - 1)) + 2, m = Math.max(mk, mv);
             Formulation form = CostModel.formOf(requested, N, M, d, mk, mv, P, trainWo, steps, heads);
             boolean span = form == Formulation.SPAN;
             Map<String, Double> parts = new LinkedHashMap<>();
             // float32 copies of the tokens (CostModel.tokenWords: span scaled for the Grams; direct T and Tᵀ, or T, T_p and X_cᵀ), float64 tokens of the data
-            parts.put("training tokens P*d (lower --N, --M or --d)", 8 * (double) P * d + 4 * CostModel.tokenWords(form, N, M, d, mk, P));
-            parts.put("test tokens (lower --test-n, --M or --d)", (4 + 8) * E * d);
+            double trainTokens = 8 * (double) P * d + 4 * CostModel.tokenWords(form, N, M, d, mk, P), testTokens = (4 + 8) * E * d;
+            // A span run of a family (generated, no images, no shifted test set) holds neither: its
+            // family does, once per batch; only its weights, when read, build its float64 training tokens.
+            boolean family = familyData && span && !images;
+            if (!family) {
+                parts.put("training tokens P*d (lower --N, --M or --d)", trainTokens);
+                parts.put("test tokens (lower --test-n, --M or --d)", testTokens);
+            } else if (keepsWeights) {
+                parts.put("training tokens P*d (lower --N, --M or --d)", 8 * (double) P * d);
+            }
             parts.put("weights m*d (lower --mk, --mv or --d)", heads * (4 * 3.0 * mk * d + 8 * ((2.0 * mk + mv) * d + mv)));
             parts.put(span ? "span state P^2 + m*P (lower --N, --M, --mk or --mv)" : "direct state P*d + m*P (lower --N, --M, --d or --mk)",
                     4 * CostModel.stateWords(form, N, M, d, mk, mv, P, trainWo, heads));
@@ -213,7 +250,8 @@ public final class Plan {
             int big = 0;
             for (int i = 1; i < sizes.length; i++) if (sizes[i] > sizes[big]) big = i;
             double tokens = 8 * ((double) P * d + E * d) + (span ? 0 : 4 * (CostModel.tokenWords(form, N, M, d, mk, P) + E * d));
-            return new Footprint(form, java.util.Collections.unmodifiableMap(parts), sizes[big], names[big], tokens);
+            return new Footprint(form, java.util.Collections.unmodifiableMap(parts), sizes[big], names[big], tokens,
+                    family ? trainTokens + testTokens : 0);
         }
 
         /** Total bytes; Long.MAX_VALUE past the long range. */

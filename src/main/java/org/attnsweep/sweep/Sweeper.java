@@ -42,7 +42,7 @@ public final class Sweeper {
     /**
      * The batches the runs would be trained in, in order: one shape per batch, at most
      * {@code maxBatch} runs of it, and no more than the host memory budget holds with each run in
-     * the form it trains in under {@code form}.
+     * the form it trains in under {@code form}, on generated data.
      */
     public static List<List<PlannedRun>> batches(List<PlannedRun> runs, long memoryBytes, Formulation form,
                                                  ToIntFunction<RunConfig> maxBatch) {
@@ -51,11 +51,22 @@ public final class Sweeper {
 
     /**
      * As {@link #batches(List, long, Formulation, ToIntFunction)}; where {@code sharedData} (every
-     * run reads the same data, {@link Inputs#shared}), a batch holds the tokens once
-     * ({@link Plan.Footprint#tokenBytes}) and each run its own state beside them.
+     * run reads the same data, read once from files: {@link Inputs#shared}), a batch holds the tokens
+     * once ({@link Plan.Footprint#tokenBytes}) and each run its own state beside them.
      */
     public static List<List<PlannedRun>> batches(List<PlannedRun> runs, long memoryBytes, Formulation form,
                                                  ToIntFunction<RunConfig> maxBatch, boolean sharedData) {
+        return batches(runs, memoryBytes, c -> Plan.Footprint.of(c, form, !sharedData, false), maxBatch, sharedData);
+    }
+
+    /**
+     * The batches, each run held to {@code footprint}: a batch of s runs of a shape holds s times
+     * the shape's largest run, the tokens once where {@code sharedData}, and the arrays of each
+     * data family among its runs once ({@link Plan.Footprint#familyBytes}: at most min(s, F) of
+     * them, F the shape's families, whichever runs a batch takes).
+     */
+    private static List<List<PlannedRun>> batches(List<PlannedRun> runs, long memoryBytes, Function<RunConfig, Plan.Footprint> footprint,
+                                                  ToIntFunction<RunConfig> maxBatch, boolean sharedData) {
         Map<String, List<PlannedRun>> groups = new LinkedHashMap<>();
         for (PlannedRun r : runs) {
             RunConfig c = r.config();
@@ -64,10 +75,23 @@ public final class Sweeper {
         List<List<PlannedRun>> out = new ArrayList<>();
         for (List<PlannedRun> g : groups.values()) {
             RunConfig largest = g.stream().map(PlannedRun::config).max(java.util.Comparator.comparingInt(RunConfig::N)).orElseThrow();
-            Plan.Footprint worst = g.stream().map(r -> Plan.Footprint.of(r.config(), form))
-                    .max(java.util.Comparator.comparingLong(Plan.Footprint::bytes)).orElseThrow();
+            Plan.Footprint worst = null;
+            double family = 0;
+            java.util.Set<String> families = new java.util.HashSet<>();
+            for (PlannedRun r : g) {
+                Plan.Footprint f = footprint.apply(r.config());
+                if (worst == null || f.bytes() > worst.bytes()) worst = f;
+                if (f.familyBytes() > 0) {
+                    family = Math.max(family, f.familyBytes());
+                    families.add(Family.key(r.config()));
+                }
+            }
             long shared = sharedData ? (long) worst.tokenBytes() : 0;
-            int size = (int) Math.max(1, Math.min(maxBatch.applyAsInt(largest), (memoryBytes - shared) / Math.max(1, worst.bytes() - shared)));
+            long room = memoryBytes - shared, perRun = Math.max(1, worst.bytes() - shared), F = families.size();
+            long fits = (long) ((room - F * family) / perRun);
+            // Fewer runs than families: each run may bring its own family's arrays.
+            if (fits < F) fits = (long) (room / (perRun + family));
+            int size = (int) Math.max(1, Math.min(maxBatch.applyAsInt(largest), fits));
             for (int i = 0; i < g.size(); i += size) out.add(g.subList(i, Math.min(g.size(), i + size)));
         }
         return out;
@@ -75,23 +99,38 @@ public final class Sweeper {
 
     /**
      * The batches a sweep on {@code engine} trains {@code todo} in, in order: {@link #run}'s and
-     * --dry-run's alike. Each family's largest N is reserved; the families of each shape are
+     * --dry-run's alike, with the runs' final weights not kept.
+     */
+    public static List<List<PlannedRun>> batches(List<PlannedRun> todo, Engine engine, long memoryBytes, Inputs inputs) {
+        return batches(todo, engine, memoryBytes, inputs, false);
+    }
+
+    /**
+     * As {@link #batches(List, Engine, long, Inputs)}. Each family's largest N is reserved; the families of each shape are
      * counted for an engine that holds arrays once per family ({@link Engine#maxBatch(RunConfig,
      * long)}: by identity, which is exact because the count holds every family it met and
      * {@link Family#of} returns a held family's own object; runs without one, data not generated
      * or shifted test tokens, one each); an engine that trains off the host has its next batch opened while it trains this
-     * one, so the host holds two batches and each gets half the budget.
+     * one, so the host holds two batches and each gets half the budget. Each run is held to its
+     * footprint on these inputs ({@link Plan.Footprint#of(RunConfig, Formulation, boolean, boolean)}):
+     * on generated data a span run's tokens are its family's, counted once per batch.
+     *
+     * @param keepsWeights whether the runs' final weights are read (train's --save-weights, --save-data)
      */
-    public static List<List<PlannedRun>> batches(List<PlannedRun> todo, Engine engine, long memoryBytes, Inputs inputs) {
+    public static List<List<PlannedRun>> batches(List<PlannedRun> todo, Engine engine, long memoryBytes, Inputs inputs,
+                                                 boolean keepsWeights) {
         Map<String, java.util.Set<Object>> families = new LinkedHashMap<>();
+        boolean generated = inputs == Inputs.GENERATED;
         for (PlannedRun r : todo) {
             RunConfig c = r.config();
             Family f = Family.of(c);
             f.reserve(c.N());
-            boolean shared = inputs == Inputs.GENERATED && c.images() == null && !c.shiftedTestTokens();
+            boolean shared = generated && c.images() == null && !c.shiftedTestTokens();
             families.computeIfAbsent(shape(c), k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>())).add(shared ? f : r);
         }
-        return batches(todo, engine.trainsOffHost() ? memoryBytes / 2 : memoryBytes, engine.formulation(),
+        Formulation form = engine.formulation();
+        return batches(todo, engine.trainsOffHost() ? memoryBytes / 2 : memoryBytes,
+                c -> Plan.Footprint.of(c, form, generated, keepsWeights),
                 shape -> engine.maxBatch(shape, families.get(shape(shape)).size()), inputs.shared());
     }
 
@@ -242,7 +281,7 @@ public final class Sweeper {
                    Inputs inputs, BiConsumer<PlannedRun, RunResult> onFinished) {
         Progress progress = new Progress(err, todo, "engine=" + engine.name());
         boolean ahead = engine.trainsOffHost();
-        List<List<PlannedRun>> batches = batches(todo, engine, memoryBytes, inputs);
+        List<List<PlannedRun>> batches = batches(todo, engine, memoryBytes, inputs, onFinished != null);
         // An engine that trains off the host gets batch b + 1 drawn and opened on other threads
         // while batch b trains; otherwise each batch is drawn and opened when its turn comes, so a
         // failure is always charged to the batch it happened in.

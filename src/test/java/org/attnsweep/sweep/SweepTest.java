@@ -80,6 +80,49 @@ class SweepTest {
     }
 
     /**
+     * A span run on generated, unshifted synthetic data reads none of its own tokens (its family's
+     * unit set-up projects the family's once; DataFactoryTest checks they stay unbuilt): a batch
+     * holds its runs' state and each family's tokens once. 10 runs of 2 families (repeats) fit a
+     * budget of exactly 10 runs' state and 2 families' tokens in one batch; counting each run's
+     * tokens (the old count, and the right one for data from files, a shifted test set or weights
+     * that are read) does not. One run alone is still refused below its tokens and state together.
+     */
+    @Test
+    void spanRunsOfAFamilyHoldTheirTokensOncePerFamily() {
+        RunSpec s = new RunSpec();
+        s.d = 64; s.M = 4; s.mk = 8; s.mv = 8; s.N = 20; s.testN = 50; s.repeats = 2; s.sigma = new double[] {1, 1, 1};
+        Plan plan = Plan.of(List.of(new Grid(s, Map.of("mu", Grid.values("mu", "1:5")))));
+        assertEquals(10, plan.size());
+        RunConfig c = plan.runs().get(0).config();
+        Plan.Footprint run = Plan.Footprint.of(c, Formulation.SPAN), own = Plan.Footprint.of(c, Formulation.SPAN, false, false);
+        assertTrue(run.familyBytes() > 0, "a family's span run: its tokens are the family's");
+        assertEquals(own.bytes(), run.bytes() + (long) run.familyBytes(), "the tokens moved to the family, none dropped");
+        assertEquals(0, own.familyBytes());
+        assertEquals(0, Plan.Footprint.of(c, Formulation.DIRECT).familyBytes(), "the direct form reads its tokens");
+        long budget = 10 * run.bytes() + 2 * (long) Math.ceil(run.familyBytes());
+        org.attnsweep.engine.Engine span = new org.attnsweep.engine.vector.VectorEngine(
+                org.attnsweep.model.Precision.FLOAT32, Formulation.SPAN, 1, null);
+        assertEquals(1, Sweeper.batches(plan.runs(), span, budget, Sweeper.Inputs.GENERATED).size(), "generated data");
+        assertEquals(2, Sweeper.batches(plan.runs(), span, budget - 1, Sweeper.Inputs.GENERATED).size(), "a byte under");
+        Sweeper.Inputs files = new Sweeper.Inputs(org.attnsweep.data.DataFactory::generate, "files", false);
+        assertTrue(Sweeper.batches(plan.runs(), span, budget, files).size() > 1, "each run's own tokens, read from files");
+        assertTrue(Sweeper.batches(plan.runs(), span, budget, Sweeper.Inputs.GENERATED, true).size() > 1,
+                "kept weights build each run's training tokens");
+        RunSpec shifted = s.copy();
+        shifted.testSigmaScale = 1.5;
+        Plan moved = Plan.of(List.of(new Grid(shifted, Map.of("mu", Grid.values("mu", "1:5")))));
+        assertTrue(Sweeper.batches(moved.runs(), span, budget, Sweeper.Inputs.GENERATED).size() > 1, "a shifted test set");
+        // One run alone: its family holds its tokens beside its state, so the refusal counts both.
+        RunSpec one = s.copy();
+        one.repeats = 1;
+        Grid g = new Grid(one, Map.of());
+        Plan.of(List.of(g), new Plan.Limits(10, own.bytes(), "test", Formulation.SPAN));
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> Plan.of(List.of(g), new Plan.Limits(10, own.bytes() - 1, "test", Formulation.SPAN)));
+        assertTrue(e.getMessage().contains("in the span form"), e.getMessage());
+    }
+
+    /**
      * Batches are sized in the form the runs train in: at N = 1000, M = 16, d = 49, m = 64 (P =
      * 15,002) the span form's P² Gram makes a run about 0.9 GiB, so half the test heap (-Xmx6g)
      * takes 3 of them a batch; auto trains them in the direct form, a few tens of MiB each, so all 16
