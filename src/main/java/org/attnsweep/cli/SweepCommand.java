@@ -185,18 +185,16 @@ public final class SweepCommand implements Callable<Integer>, Main.Results {
         long peak = 0;
         Map<String, Integer> forms = new java.util.TreeMap<>(java.util.Comparator.reverseOrder());
         for (List<PlannedRun> b : batches) {
-            long bytes = 0;
             for (PlannedRun r : b) {
                 Plan.Footprint f = Plan.Footprint.of(r.config(), asked);
                 forms.merge(f.form().label(), 1, Integer::sum);
-                bytes += f.bytes();
                 RunConfig c = r.config();
                 // each run counted in the form it trains in: docs/math.md §4's span count, §7's direct count
                 flops += c.steps() * (f.form() == org.attnsweep.engine.Formulation.DIRECT
                         ? org.attnsweep.engine.vector.CostModel.directStepFlops(c.N(), c.M(), c.d(), c.mk(), c.mv(), c.tokenCount(), c.heads())
                         : c.stepFlops());
             }
-            peak = Math.max(peak, bytes);
+            peak = Math.max(peak, Sweeper.batchBytes(b, asked, inputs));   // as the batches were sized: data and families once
         }
         int threads = Runtime.getRuntime().availableProcessors();
         // Rough rate of the vector engine's GEMMs per core (see benchmarks/RESULTS.md); runs that

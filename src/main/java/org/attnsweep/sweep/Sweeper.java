@@ -134,6 +134,26 @@ public final class Sweeper {
                 shape -> engine.maxBatch(shape, families.get(shape(shape)).size()), inputs.shared());
     }
 
+    /**
+     * Bytes {@code batch} holds as {@link #batches} sizes it (weights not kept): each run's own
+     * footprint on these inputs, the tokens once where every run reads the same data
+     * ({@link Inputs#shared}), and each data family's arrays once ({@link Plan.Footprint#familyBytes}).
+     */
+    public static long batchBytes(List<PlannedRun> batch, Formulation form, Inputs inputs) {
+        boolean generated = inputs == Inputs.GENERATED;
+        double bytes = 0, tokens = 0;
+        Map<String, Double> families = new LinkedHashMap<>();
+        for (PlannedRun r : batch) {
+            Plan.Footprint f = Plan.Footprint.of(r.config(), form, generated, false);
+            double once = inputs.shared() ? f.tokenBytes() : 0;
+            bytes += f.bytes() - once;
+            tokens = Math.max(tokens, once);
+            if (f.familyBytes() > 0) families.merge(Family.key(r.config()), f.familyBytes(), Math::max);
+        }
+        for (double b : families.values()) bytes += b;
+        return (long) (bytes + tokens);
+    }
+
     /** The shape a batch's runs share: d, M, m_k, m_v and H. */
     private static String shape(RunConfig c) {
         return c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv() + "/" + c.heads();

@@ -104,6 +104,10 @@ class SweepTest {
                 org.attnsweep.model.Precision.FLOAT32, Formulation.SPAN, 1, null);
         assertEquals(1, Sweeper.batches(plan.runs(), span, budget, Sweeper.Inputs.GENERATED).size(), "generated data");
         assertEquals(2, Sweeper.batches(plan.runs(), span, budget - 1, Sweeper.Inputs.GENERATED).size(), "a byte under");
+        // --dry-run's memory line counts a batch as it was sized: each run's own bytes, each family's tokens once.
+        assertEquals(budget, Sweeper.batchBytes(plan.runs(), Formulation.SPAN, Sweeper.Inputs.GENERATED), 2, "the batch's bytes");
+        assertEquals(10 * own.bytes(), Sweeper.batchBytes(plan.runs(), Formulation.SPAN, new Sweeper.Inputs(
+                org.attnsweep.data.DataFactory::generate, "files", false)), 10, "read from files, each run holds its own");
         Sweeper.Inputs files = new Sweeper.Inputs(org.attnsweep.data.DataFactory::generate, "files", false);
         assertTrue(Sweeper.batches(plan.runs(), span, budget, files).size() > 1, "each run's own tokens, read from files");
         assertTrue(Sweeper.batches(plan.runs(), span, budget, Sweeper.Inputs.GENERATED, true).size() > 1,
