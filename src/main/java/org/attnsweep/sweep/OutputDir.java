@@ -1,7 +1,5 @@
 package org.attnsweep.sweep;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -68,14 +66,13 @@ public final class OutputDir implements AutoCloseable {
         return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
     }
 
-    /** config.json: whatever map the command assembled (configs, engine, version...), pretty-printed. */
+    /**
+     * config.json: whatever map the command assembled (configs, engine, version...), pretty-printed
+     * as Jackson's INDENT_OUTPUT writes it, by {@link JsonWriter}: Jackson's first ObjectMapper is
+     * most of a one-run command's set-up (benchmarks/RESULTS.md, issue 10, s21).
+     */
     public void writeConfig(Map<String, Object> config) {
-        try {
-            String json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(config);
-            writeAtomically(dir.resolve("config.json"), json + "\n");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        writeAtomically(dir.resolve("config.json"), JsonWriter.pretty(config) + "\n");
     }
 
     /** Shortest round-tripping decimal; NaN and infinities as pandas and R read them. */

@@ -256,6 +256,17 @@ public final class StoreCsv {
         }
     }
 
+    /** Whether the file's {@code length} bytes of complete lines are exactly {@code kind}'s header and its newline. */
+    private static boolean headerOnly(Path file, Kind kind, long length) {
+        byte[] want = (kind.header() + "\n").getBytes(StandardCharsets.UTF_8);
+        if (length != want.length) return false;
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            return Arrays.equals(in.readNBytes(want.length), want);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + OutputDir.describe(e), e);
+        }
+    }
+
     /** A file's first line (at most 64 KiB of it: a header is far shorter). */
     private static String firstLine(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -274,6 +285,10 @@ public final class StoreCsv {
     public static void read(Path file, Kind kind, Consumer<Row> good, Consumer<Bad> bad) {
         long length = completeLength(file);
         if (length == 0) return;
+        // A file of its header alone (every file of a store just created) has no rows: answered
+        // without Jackson's CSV mapper, whose first construction is a fixed cost of every fresh
+        // train (benchmarks/RESULTS.md, issue 10, s21).
+        if (headerOnly(file, kind, length)) return;
         CsvMapper mapper = new CsvMapper();
         mapper.enable(CsvParser.Feature.WRAP_AS_ARRAY);
         CsvSchema schema = CsvSchema.emptySchema().withoutQuoteChar().withoutEscapeChar();
