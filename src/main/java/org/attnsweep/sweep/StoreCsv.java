@@ -1,13 +1,9 @@
 package org.attnsweep.sweep;
 
-import com.fasterxml.jackson.databind.MappingIterator;
-import com.fasterxml.jackson.dataformat.csv.CsvMapper;
-import com.fasterxml.jackson.dataformat.csv.CsvParser;
-import com.fasterxml.jackson.dataformat.csv.CsvSchema;
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -256,17 +252,6 @@ public final class StoreCsv {
         }
     }
 
-    /** Whether the file's {@code length} bytes of complete lines are exactly {@code kind}'s header and its newline. */
-    private static boolean headerOnly(Path file, Kind kind, long length) {
-        byte[] want = (kind.header() + "\n").getBytes(StandardCharsets.UTF_8);
-        if (length != want.length) return false;
-        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
-            return Arrays.equals(in.readNBytes(want.length), want);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + OutputDir.describe(e), e);
-        }
-    }
-
     /** A file's first line (at most 64 KiB of it: a header is far shorter). */
     private static String firstLine(Path file) throws IOException {
         try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
@@ -283,41 +268,43 @@ public final class StoreCsv {
      * @throws IllegalArgumentException when its first line is not the header of {@code kind}
      */
     public static void read(Path file, Kind kind, Consumer<Row> good, Consumer<Bad> bad) {
+        int[] line = {0};
+        Older[] older = {null};
+        records(file, f -> {
+            // No quoting and no skipped lines: record i is line i + 1.
+            line[0]++;
+            if (line[0] == 1) {
+                if (!String.join(",", f).equals(kind.header())) {
+                    older[0] = Older.of(kind, f);
+                    if (older[0] == null) {
+                        throw new IllegalArgumentException(file + " is not a " + kind.file()
+                                + " of this version: line 1 is not its header, nor an older version's");
+                    }
+                }
+                return;
+            }
+            if (older[0] != null) f = older[0].fill(f);
+            String why = check(kind, f);
+            if (why == null) good.accept(new Row(kind, line[0], f));
+            else bad.accept(new Bad(file, line[0], String.join(",", f), why));
+        });
+    }
+
+    /**
+     * The file's complete lines as records, split at every comma: no quoting, no escapes, nothing
+     * trimmed, an empty line one empty field. Lines end at "\n", "\r\n" or a lone "\r"
+     * ({@link BufferedReader#readLine}); malformed UTF-8 (garbage) is replaced, never fatal, and the
+     * line then fails its types. This is what Jackson's CSV parser read with that schema
+     * (StoreCsvRecordsTest compares both on random files), without its mapper: building it was
+     * a fixed cost of every train and sweep, which sort their store when done (issue 10, s21).
+     */
+    static void records(Path file, Consumer<String[]> each) {
         long length = completeLength(file);
         if (length == 0) return;
-        // A file of its header alone (every file of a store just created) has no rows: answered
-        // without Jackson's CSV mapper, whose first construction is a fixed cost of every fresh
-        // train (benchmarks/RESULTS.md, issue 10, s21).
-        if (headerOnly(file, kind, length)) return;
-        CsvMapper mapper = new CsvMapper();
-        mapper.enable(CsvParser.Feature.WRAP_AS_ARRAY);
-        CsvSchema schema = CsvSchema.emptySchema().withoutQuoteChar().withoutEscapeChar();
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-             InputStream in = new Bounded(Channels.newInputStream(ch), length);
-             // Malformed UTF-8 (garbage) is replaced, never fatal: the line then fails its types.
-             Reader r = new InputStreamReader(in, StandardCharsets.UTF_8);
-             MappingIterator<String[]> it = mapper.readerFor(String[].class).with(schema).readValues(r)) {
-            // No quoting and no skipped lines: record i is line i + 1.
-            int line = 0;
-            Older older = null;
-            while (it.hasNextValue()) {
-                String[] f = it.nextValue();
-                line++;
-                if (line == 1) {
-                    if (!String.join(",", f).equals(kind.header())) {
-                        older = Older.of(kind, f);
-                        if (older == null) {
-                            throw new IllegalArgumentException(file + " is not a " + kind.file()
-                                    + " of this version: line 1 is not its header, nor an older version's");
-                        }
-                    }
-                    continue;
-                }
-                if (older != null) f = older.fill(f);
-                String why = check(kind, f);
-                if (why == null) good.accept(new Row(kind, line, f));
-                else bad.accept(new Bad(file, line, String.join(",", f), why));
-            }
+             BufferedReader r = new BufferedReader(new InputStreamReader(new Bounded(Channels.newInputStream(ch), length),
+                     StandardCharsets.UTF_8), 1 << 16)) {
+            for (String text = r.readLine(); text != null; text = r.readLine()) each.accept(text.split(",", -1));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + OutputDir.describe(e), e);
         }
