@@ -696,7 +696,7 @@ final class KernelsF32 {
                 softmaxColumns(out, 0, b, k % 3, M, L * (1 + k % 2), lanes, 0);
                 gatherRowsTo(out, 0, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, map, 0, M, mg);
                 axpy(1e-3f, a, 0, out, 1, m);
-                axpyClear(0f, out, b, k % 2, m - k % 2);
+                axpyClear(0f, out, b, m - k % 2);
                 dot(a, 0, b, 1, m);
             }
             warmedUp = true;
@@ -723,19 +723,18 @@ final class KernelsF32 {
     }
 
     /**
-     * y[i] += a·x[i], then x[i] = 0, for i in [from, from+n): {@link #axpy} (x and y both from
-     * {@code from}) and the reset of x in one pass, each y[i] computed exactly as that axpy computes
-     * it (fma over the vector body, multiply then add in the tail), so the bits are axpy's. Rows of
-     * a whole number of vectors taken one by one therefore get the bits of one pass over all of them.
+     * y[i] += a·x[i], then x[i] = 0, i < n: {@link #axpy} (from offset 0) and the reset of x in one
+     * pass, each y[i] computed exactly as axpy computes it (fma over the vector body, multiply then
+     * add in the tail), so the bits are axpy's.
      */
-    static void axpyClear(float a, float[] x, float[] y, int from, int n) {
-        int i = from, end = from + n;
+    static void axpyClear(float a, float[] x, float[] y, int n) {
+        int i = 0;
         FloatVector va = FloatVector.broadcast(S, a), zero = FloatVector.zero(S);
-        for (int bound = from + S.loopBound(n); i < bound; i += L) {
+        for (int bound = S.loopBound(n); i < bound; i += L) {
             FloatVector.fromArray(S, x, i).fma(va, FloatVector.fromArray(S, y, i)).intoArray(y, i);
             zero.intoArray(x, i);
         }
-        for (; i < end; i++) {
+        for (; i < n; i++) {
             y[i] += a * x[i];
             x[i] = 0;
         }

@@ -28,12 +28,6 @@ final class SpanRunF32 extends AttentionRunF32 {
     final float[] h;        // P     h = Gγ
     int updates;            // GD updates applied so far
     boolean spanPending;    // the last update's A_Q −= ηα, A_K −= ηβ not applied yet (clearGathers, settleSpan)
-    // Where that pending update is applied row by row, each token's rows just before this step's
-    // gathers first add into them (full batch, m_k a whole number of vectors; null otherwise):
-    // firstRows[firstStart[n] .. firstStart[n+1]) are the tokens first seen in sample n. A token no
-    // sample holds is never gathered: its α, β rows stay 0 and its update changes nothing. See clearGathers.
-    final int[] firstRows, firstStart;
-    boolean rowsPending;    // this step's gathers still have rows of the pending update to apply
     // Evaluation tokens s (test tokens and the probes μ₊, μ₋), projected once at set-up and
     // possibly shared with the run's family: see SpanSetupF32.
     final SpanSetupF32 s;
@@ -53,25 +47,6 @@ final class SpanRunF32 extends AttentionRunF32 {
         AK = new float[P * mk];
         h = new float[P];
         signalRows = new float[2 * Math.max(mk, mv)];
-        if (order == null && mk % KernelsF32.L == 0) {
-            firstRows = new int[P];
-            firstStart = new int[N + 1];
-            boolean[] seen = new boolean[P];
-            int first = 0;
-            for (int n = 0; n < N; n++) {
-                firstStart[n] = first;
-                for (int l = 0; l < M; l++) {
-                    int j = map[n * M + l];
-                    if (!seen[j]) {
-                        seen[j] = true;
-                        firstRows[first++] = j;
-                    }
-                }
-            }
-            firstStart[N] = first;
-        } else {
-            firstRows = firstStart = null;
-        }
     }
 
     /**
@@ -117,11 +92,6 @@ final class SpanRunF32 extends AttentionRunF32 {
      * instead of a pass of its own: A_Q, A_K are read only by the evaluation and {@link #weights},
      * which apply a pending update first ({@link #settleSpan}). Either way each element gets
      * axpy's operation once per update, in update order, so the bits are those of updating at once.
-     * Where {@link #firstRows} says which sample first writes each row, that pass goes row by row
-     * inside the gathers ({@link #gatherSample}): a token's rows of α, A_Q, β, A_K are then in
-     * cache when its gather adds into α and β, instead of α, β zeroed in one pass over 4·P·m_k
-     * floats and read back from beyond L2 by the gathers. Rows of whole vectors, so axpyClear's
-     * bits are those of one pass (MicroKernelTest).
      */
     @Override
     void clearGathers() {
@@ -130,29 +100,8 @@ final class SpanRunF32 extends AttentionRunF32 {
             return;
         }
         spanPending = false;
-        if (firstRows == null) {
-            KernelsF32.axpyClear(-eta, alpha, AQ, 0, P * mk);
-            KernelsF32.axpyClear(-eta, beta, AK, 0, P * mk);
-            return;
-        }
-        rowsPending = true;
-    }
-
-    /** The gathers of sample n, after the pending update of the rows this sample writes first (see {@link #clearGathers}). */
-    @Override
-    void gatherSample(int n, float gm) {
-        if (rowsPending) {
-            for (int f = firstStart[n]; f < firstStart[n + 1]; f++) settleRow(firstRows[f]);
-            rowsPending = n < N - 1;
-        }
-        super.gatherSample(n, gm);
-    }
-
-    /** Token j's rows: A_Q −= ηα, A_K −= ηβ, α = β = 0. */
-    private void settleRow(int j) {
-        int o = j * mk;
-        KernelsF32.axpyClear(-eta, alpha, AQ, o, mk);
-        KernelsF32.axpyClear(-eta, beta, AK, o, mk);
+        KernelsF32.axpyClear(-eta, alpha, AQ, P * mk);
+        KernelsF32.axpyClear(-eta, beta, AK, P * mk);
     }
 
     /** A_Q, A_K up to date: the last update's pending part applied (α, β stay as gathered). */
