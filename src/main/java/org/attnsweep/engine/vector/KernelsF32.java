@@ -7,7 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The vector engine's micro-kernels in this file's precision, shared by the span and the direct
  * formulation: dot, axpy, scale, the GEMM with its register tile, the attention scores of a sample
- * (2×4 blocks of query and key rows, or on 16-lane vectors with dot's accumulators transposed by lanes), and the gather of
+ * (2×4 blocks of query and key rows, or on 16-lane vectors the keys by lanes), and the gather of
  * one sample's rows. This file is the single source:
  * the build derives KernelsF64 from it by rewriting the element type.
  *
@@ -278,14 +278,14 @@ final class KernelsF32 {
 
     /**
      * All M×M logits z_la = q_{j_l}·k_{j_a} of one sample, into Z[(zRow + l)·M + a], each summed as
-     * {@link #dot} sums it: by {@link #laneScores} (dot's accumulators by lanes) where {@link #KEY_LANES}
+     * {@link #dot} sums it: by {@link #keyLaneScores} (the keys by lanes) where {@link #KEY_LANES}
      * and M ≥ L/2, else by the 2×4 blocks of {@link #scores} (with fewer keys than half a vector,
      * most lanes of a key vector would idle). {@code scratch} is at least {@link #scoresScratch}(M,
      * mk) long.
      */
     static void sampleScores(float[] Z, int zRow, float[] Q, float[] K, int[] map, int mo, int M, int mk, float[] scratch) {
         if (KEY_LANES && 2 * M >= L) {
-            laneScores(Z, zRow, Q, K, map, mo, M, mk, scratch);
+            keyLaneScores(Z, zRow, Q, K, map, mo, M, mk, scratch);
             return;
         }
         for (int l = 0; l < M; l += 2) {
@@ -294,31 +294,25 @@ final class KernelsF32 {
     }
 
     /**
-     * Whether {@link #sampleScores} may take the lanes' transposes ({@link #laneScores}): with 16
-     * lanes only (float32 on 512-bit vectors), the one width where the keys by lanes (s20) and now
-     * the accumulators by lanes (s21) were measured faster than the 2×4 blocks (benchmarks/RESULTS.md,
-     * issue 11). A 16×16 transpose costs 4 two-table selects per vector whatever the width, and with
-     * 8 lanes (AVX2: 0.79×; float64 on 512 bits: 0.73×) or 4 (0.86×) the keys' transposes
-     * outweighed what they saved.
+     * Whether {@link #sampleScores} may take the keys by lanes: with 16 lanes only (float32 on
+     * 512-bit vectors), the one width where it was measured faster than the 2×4 blocks, 1.12–1.20×
+     * at paper A's M = 16, m_k = 512 (benchmarks/RESULTS.md, issue 11, s20). Its transposes cost
+     * 4 two-table selects per key vector whatever the width, and with 8 lanes (AVX2: 0.79×; float64
+     * on 512 bits: 0.73×) or 4 (0.86×) they outweigh what the product saves.
      */
     static final boolean KEY_LANES = L == 16;
 
-    /**
-     * The scratch {@link #sampleScores} needs for M tokens of m_k-wide rows: with the lanes'
-     * transposes, dot's accumulators of M + 1 queries (the odd one out of a pair repeats the last)
-     * by {@link #keyRowWidth} keys, and the keys' tail elements (m_k mod 16 rows of that many keys);
-     * else 8 vectors' lanes.
-     */
+    /** The scratch {@link #sampleScores} needs for M tokens of m_k-wide rows: the transposed keys (m_k rows of M rounded up to 16), or 8 vectors' lanes. */
     static int scoresScratch(int M, int mk) {
-        return KEY_LANES && 2 * M >= L ? keyRowWidth(M) * ((M + 1) * L + mk - S.loopBound(mk)) : 8 * L;
+        return KEY_LANES && 2 * M >= L ? mk * keyRowWidth(M) : 8 * L;
     }
 
     /**
-     * The stages of {@link #laneSums}' 16×16 transposes, as index vectors of a two-table select
-     * (index j: table 1's lane j, 16 + j: table 2's): for rows x, y = t, t + h (bit h of t clear),
-     * lane j takes x's lane j, or y's lane j − h where bit h of j is set (LO), and x's lane j + h
-     * where bit h of j is clear, or y's lane j (HI): bit h of the lane and bit h of the row
-     * swapped, for h = 1, 2, 4, 8.
+     * The stages of {@link #transposeKeys}' 16×16 transposes, as index vectors of a two-table
+     * select (index j: table 1's lane j, 16 + j: table 2's): for rows x, y = t, t + h (bit h of t
+     * clear), lane j takes x's lane j, or y's lane j − h where bit h of j is set (LO), and x's
+     * lane j + h where bit h of j is clear, or y's lane j (HI): bit h of the lane and bit h of the
+     * row swapped, for h = 1, 2, 4, 8.
      */
     private static final FloatVector SWAP1_LO = swap(1, false), SWAP1_HI = swap(1, true), SWAP2_LO = swap(2, false), SWAP2_HI = swap(2, true),
             SWAP4_LO = swap(4, false), SWAP4_HI = swap(4, true), SWAP8_LO = swap(8, false), SWAP8_HI = swap(8, true);
@@ -329,155 +323,177 @@ final class KernelsF32 {
         return FloatVector.fromArray(S, idx, 0);
     }
 
-    /** The keys {@link #laneScores} takes side by side: M rounded up to whole 16-key vectors. */
+    /** The keys {@link #transposeKeys} lays out side by side: M rounded up to whole 16-key vectors. */
     private static int keyRowWidth(int M) {
         return (M + 15) / 16 * 16;
     }
 
     /**
-     * A sample's logits with the accumulators by lanes (L = 16). For each pair of queries and 8
-     * keys, {@link #laneBlock} runs dot's 16 vector chains (lane r of q_l·k_a's accumulator holds
-     * Σ_c q_l[cL + r]·k_a[cL + r], one fma chain over c, exactly as {@link #dot}) straight from Q's
-     * and K's rows and stores the accumulators; then, per query and 16 keys, {@link #laneSums}
-     * transposes the 16 accumulators in registers so that lane a of row r is lane r of key a's, and
-     * adds the rows in order of r from 0 — dot's lane sum, in order, for 16 keys at once — then the
-     * tail elements in order, as dot adds them. Every logit is dot's bit for bit. Against the keys
-     * by lanes (s20: each sample's 16 keys transposed, m_k/16 transposes, then 8 broadcast queries per
-     * key vector) this transposes M accumulator blocks instead of m_k/16 key blocks (16 against 32
-     * at paper A's shape) and loads 10 vectors per 16 fmas instead of 9 per 8.
+     * A sample's logits with the keys by lanes (L = 16). Its keys are first transposed into kT, W =
+     * {@link #keyRowWidth} keys a row, residue-major: with C = ⌊m_k/L⌋ vector chunks, row r·C + c
+     * holds element cL + r of every key, and row i ≥ CL element i (the tail). Then, for 8 queries
+     * and one vector of 16 keys, z_l· = Σ_r c_{l,r} in order of r, where c_{l,r}[a] = Σ_c
+     * q_l[cL + r]·k_a[cL + r] is one fma chain over c — lane r of dot's accumulator, so each logit
+     * is dot's sum bit for bit (then the tail, multiplied and added in order, as dot adds it). The
+     * chain over c reads kT's rows in order; a key vector serves 8 queries and there are no lane
+     * sums, where the 2×4 blocks read 6 rows of m_k per 8 chains and sum 8·L lanes one by one.
      * Queries past M − 1 repeat the last one and keys past it read the last key; neither is written.
      */
-    private static void laneScores(float[] Z, int zRow, float[] Q, float[] K, int[] map, int mo, int M, int mk, float[] scratch) {
-        int W = keyRowWidth(M), last = M - 1, bound = S.loopBound(mk), tail = (M + 1) * W * L;
-        for (int l = 0; l < M; l += 2) {
-            for (int a = 0; a < W; a += 8) laneBlock(Q, K, map, mo, l, a, last, bound, mk, scratch, (l * W + a) * L, W * L);
+    private static void keyLaneScores(float[] Z, int zRow, float[] Q, float[] K, int[] map, int mo, int M, int mk, float[] kT) {
+        int W = keyRowWidth(M);
+        for (int kb = 0; kb < W; kb += 16) transposeKeys(K, map, mo, kb, M, mk, kT, W);
+        for (int l = 0; l < M; l += 8) {
+            for (int a = 0; a < M; a += L) keyLaneBlock(Z, zRow, Q, map, mo, l, a, M, mk, kT, W);
         }
-        // The keys' tail elements, row j − bound holding element j of each of the W keys.
+    }
+
+    /** The logits of queries l..l+7 and keys a..a+L−1 of {@link #keyLaneScores}: 8 chains in flight, one per query. */
+    private static void keyLaneBlock(float[] Z, int zRow, float[] Q, int[] map, int mo, int l, int a, int M, int mk, float[] kT, int W) {
+        int last = M - 1, bound = S.loopBound(mk);
+        int q0 = map[mo + l] * mk, q1 = map[mo + Math.min(l + 1, last)] * mk, q2 = map[mo + Math.min(l + 2, last)] * mk;
+        int q3 = map[mo + Math.min(l + 3, last)] * mk, q4 = map[mo + Math.min(l + 4, last)] * mk;
+        int q5 = map[mo + Math.min(l + 5, last)] * mk, q6 = map[mo + Math.min(l + 6, last)] * mk, q7 = map[mo + Math.min(l + 7, last)] * mk;
+        FloatVector z0 = FloatVector.zero(S), z1 = z0, z2 = z0, z3 = z0, z4 = z0, z5 = z0, z6 = z0, z7 = z0;
+        for (int r = 0; r < L; r++) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+            for (int i = r, o = r * (bound / L) * W + a; i < bound; i += L, o += W) {
+                FloatVector k = FloatVector.fromArray(S, kT, o);
+                c0 = FloatVector.broadcast(S, Q[q0 + i]).fma(k, c0);
+                c1 = FloatVector.broadcast(S, Q[q1 + i]).fma(k, c1);
+                c2 = FloatVector.broadcast(S, Q[q2 + i]).fma(k, c2);
+                c3 = FloatVector.broadcast(S, Q[q3 + i]).fma(k, c3);
+                c4 = FloatVector.broadcast(S, Q[q4 + i]).fma(k, c4);
+                c5 = FloatVector.broadcast(S, Q[q5 + i]).fma(k, c5);
+                c6 = FloatVector.broadcast(S, Q[q6 + i]).fma(k, c6);
+                c7 = FloatVector.broadcast(S, Q[q7 + i]).fma(k, c7);
+            }
+            z0 = z0.add(c0);
+            z1 = z1.add(c1);
+            z2 = z2.add(c2);
+            z3 = z3.add(c3);
+            z4 = z4.add(c4);
+            z5 = z5.add(c5);
+            z6 = z6.add(c6);
+            z7 = z7.add(c7);
+        }
         for (int j = bound; j < mk; j++) {
-            for (int a = 0; a < W; a++) scratch[tail + (j - bound) * W + a] = K[map[mo + Math.min(a, last)] * mk + j];
+            FloatVector k = FloatVector.fromArray(S, kT, j * W + a);
+            z0 = z0.add(FloatVector.broadcast(S, Q[q0 + j]).mul(k));
+            z1 = z1.add(FloatVector.broadcast(S, Q[q1 + j]).mul(k));
+            z2 = z2.add(FloatVector.broadcast(S, Q[q2 + j]).mul(k));
+            z3 = z3.add(FloatVector.broadcast(S, Q[q3 + j]).mul(k));
+            z4 = z4.add(FloatVector.broadcast(S, Q[q4 + j]).mul(k));
+            z5 = z5.add(FloatVector.broadcast(S, Q[q5 + j]).mul(k));
+            z6 = z6.add(FloatVector.broadcast(S, Q[q6 + j]).mul(k));
+            z7 = z7.add(FloatVector.broadcast(S, Q[q7 + j]).mul(k));
         }
-        for (int l = 0; l < M; l++) {
-            int q = map[mo + l] * mk;
-            for (int a = 0; a < W; a += 16) laneSums(Z, (zRow + l) * M + a, M - a, scratch, (l * W + a) * L, Q, q, bound, mk, tail + a, W);
-        }
+        VectorMask<Float> in = S.indexInRange(a, M);
+        int row = (zRow + l) * M + a, nl = Math.min(8, M - l);
+        z0.intoArray(Z, row, in);
+        if (nl > 1) z1.intoArray(Z, row + M, in);
+        if (nl > 2) z2.intoArray(Z, row + 2 * M, in);
+        if (nl > 3) z3.intoArray(Z, row + 3 * M, in);
+        if (nl > 4) z4.intoArray(Z, row + 4 * M, in);
+        if (nl > 5) z5.intoArray(Z, row + 5 * M, in);
+        if (nl > 6) z6.intoArray(Z, row + 6 * M, in);
+        if (nl > 7) z7.intoArray(Z, row + 7 * M, in);
     }
 
     /**
-     * dot's vector chains of queries l, l+1 (past M − 1: the last) with keys a..a+7 (past M − 1: the
-     * last) over elements [0, bound), into acc[o + x·L] (query l, key a + x) and acc[o + next + x·L]
-     * (query l + 1): 16 chains in flight, 2 query and 8 key loads per 16 fmas.
+     * Keys kb..kb+15 of a sample (past M − 1 the last key) into columns kb.. of kT in
+     * {@link #keyLaneScores}' layout: each chunk of 16 elements of the 16 keys transposed in
+     * registers by four stages (SWAP1_LO..SWAP8_HI), each output vector one two-table select, the
+     * tail's elements copied one by one.
      */
-    private static void laneBlock(float[] Q, float[] K, int[] map, int mo, int l, int a, int last, int bound, int mk, float[] acc, int o, int next) {
-        int q0 = map[mo + l] * mk, q1 = map[mo + Math.min(l + 1, last)] * mk;
-        int k0 = map[mo + Math.min(a, last)] * mk, k1 = map[mo + Math.min(a + 1, last)] * mk;
-        int k2 = map[mo + Math.min(a + 2, last)] * mk, k3 = map[mo + Math.min(a + 3, last)] * mk;
-        int k4 = map[mo + Math.min(a + 4, last)] * mk, k5 = map[mo + Math.min(a + 5, last)] * mk;
-        int k6 = map[mo + Math.min(a + 6, last)] * mk, k7 = map[mo + Math.min(a + 7, last)] * mk;
-        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
-        FloatVector b0 = a0, b1 = a0, b2 = a0, b3 = a0, b4 = a0, b5 = a0, b6 = a0, b7 = a0;
-        for (int i = 0; i < bound; i += L) {
-            FloatVector x = FloatVector.fromArray(S, Q, q0 + i), y = FloatVector.fromArray(S, Q, q1 + i);
-            FloatVector k = FloatVector.fromArray(S, K, k0 + i);
-            a0 = x.fma(k, a0);
-            b0 = y.fma(k, b0);
-            k = FloatVector.fromArray(S, K, k1 + i);
-            a1 = x.fma(k, a1);
-            b1 = y.fma(k, b1);
-            k = FloatVector.fromArray(S, K, k2 + i);
-            a2 = x.fma(k, a2);
-            b2 = y.fma(k, b2);
-            k = FloatVector.fromArray(S, K, k3 + i);
-            a3 = x.fma(k, a3);
-            b3 = y.fma(k, b3);
-            k = FloatVector.fromArray(S, K, k4 + i);
-            a4 = x.fma(k, a4);
-            b4 = y.fma(k, b4);
-            k = FloatVector.fromArray(S, K, k5 + i);
-            a5 = x.fma(k, a5);
-            b5 = y.fma(k, b5);
-            k = FloatVector.fromArray(S, K, k6 + i);
-            a6 = x.fma(k, a6);
-            b6 = y.fma(k, b6);
-            k = FloatVector.fromArray(S, K, k7 + i);
-            a7 = x.fma(k, a7);
-            b7 = y.fma(k, b7);
+    private static void transposeKeys(float[] K, int[] map, int mo, int kb, int M, int mk, float[] kT, int W) {
+        int last = M - 1, bound = S.loopBound(mk), C = bound / L;
+        int k0 = map[mo + Math.min(kb, last)] * mk, k1 = map[mo + Math.min(kb + 1, last)] * mk;
+        int k2 = map[mo + Math.min(kb + 2, last)] * mk, k3 = map[mo + Math.min(kb + 3, last)] * mk;
+        int k4 = map[mo + Math.min(kb + 4, last)] * mk, k5 = map[mo + Math.min(kb + 5, last)] * mk;
+        int k6 = map[mo + Math.min(kb + 6, last)] * mk, k7 = map[mo + Math.min(kb + 7, last)] * mk;
+        int k8 = map[mo + Math.min(kb + 8, last)] * mk, k9 = map[mo + Math.min(kb + 9, last)] * mk;
+        int k10 = map[mo + Math.min(kb + 10, last)] * mk, k11 = map[mo + Math.min(kb + 11, last)] * mk;
+        int k12 = map[mo + Math.min(kb + 12, last)] * mk, k13 = map[mo + Math.min(kb + 13, last)] * mk;
+        int k14 = map[mo + Math.min(kb + 14, last)] * mk, k15 = map[mo + Math.min(kb + 15, last)] * mk;
+        for (int i = 0, c = 0; i < bound; i += L, c++) {
+            FloatVector v0 = FloatVector.fromArray(S, K, k0 + i), v1 = FloatVector.fromArray(S, K, k1 + i);
+            FloatVector v2 = FloatVector.fromArray(S, K, k2 + i), v3 = FloatVector.fromArray(S, K, k3 + i);
+            FloatVector v4 = FloatVector.fromArray(S, K, k4 + i), v5 = FloatVector.fromArray(S, K, k5 + i);
+            FloatVector v6 = FloatVector.fromArray(S, K, k6 + i), v7 = FloatVector.fromArray(S, K, k7 + i);
+            FloatVector v8 = FloatVector.fromArray(S, K, k8 + i), v9 = FloatVector.fromArray(S, K, k9 + i);
+            FloatVector v10 = FloatVector.fromArray(S, K, k10 + i), v11 = FloatVector.fromArray(S, K, k11 + i);
+            FloatVector v12 = FloatVector.fromArray(S, K, k12 + i), v13 = FloatVector.fromArray(S, K, k13 + i);
+            FloatVector v14 = FloatVector.fromArray(S, K, k14 + i), v15 = FloatVector.fromArray(S, K, k15 + i);
+            FloatVector t;
+            t = SWAP1_LO.selectFrom(v0, v1); v1 = SWAP1_HI.selectFrom(v0, v1); v0 = t;
+            t = SWAP1_LO.selectFrom(v2, v3); v3 = SWAP1_HI.selectFrom(v2, v3); v2 = t;
+            t = SWAP1_LO.selectFrom(v4, v5); v5 = SWAP1_HI.selectFrom(v4, v5); v4 = t;
+            t = SWAP1_LO.selectFrom(v6, v7); v7 = SWAP1_HI.selectFrom(v6, v7); v6 = t;
+            t = SWAP1_LO.selectFrom(v8, v9); v9 = SWAP1_HI.selectFrom(v8, v9); v8 = t;
+            t = SWAP1_LO.selectFrom(v10, v11); v11 = SWAP1_HI.selectFrom(v10, v11); v10 = t;
+            t = SWAP1_LO.selectFrom(v12, v13); v13 = SWAP1_HI.selectFrom(v12, v13); v12 = t;
+            t = SWAP1_LO.selectFrom(v14, v15); v15 = SWAP1_HI.selectFrom(v14, v15); v14 = t;
+            t = SWAP2_LO.selectFrom(v0, v2); v2 = SWAP2_HI.selectFrom(v0, v2); v0 = t;
+            t = SWAP2_LO.selectFrom(v1, v3); v3 = SWAP2_HI.selectFrom(v1, v3); v1 = t;
+            t = SWAP2_LO.selectFrom(v4, v6); v6 = SWAP2_HI.selectFrom(v4, v6); v4 = t;
+            t = SWAP2_LO.selectFrom(v5, v7); v7 = SWAP2_HI.selectFrom(v5, v7); v5 = t;
+            t = SWAP2_LO.selectFrom(v8, v10); v10 = SWAP2_HI.selectFrom(v8, v10); v8 = t;
+            t = SWAP2_LO.selectFrom(v9, v11); v11 = SWAP2_HI.selectFrom(v9, v11); v9 = t;
+            t = SWAP2_LO.selectFrom(v12, v14); v14 = SWAP2_HI.selectFrom(v12, v14); v12 = t;
+            t = SWAP2_LO.selectFrom(v13, v15); v15 = SWAP2_HI.selectFrom(v13, v15); v13 = t;
+            t = SWAP4_LO.selectFrom(v0, v4); v4 = SWAP4_HI.selectFrom(v0, v4); v0 = t;
+            t = SWAP4_LO.selectFrom(v1, v5); v5 = SWAP4_HI.selectFrom(v1, v5); v1 = t;
+            t = SWAP4_LO.selectFrom(v2, v6); v6 = SWAP4_HI.selectFrom(v2, v6); v2 = t;
+            t = SWAP4_LO.selectFrom(v3, v7); v7 = SWAP4_HI.selectFrom(v3, v7); v3 = t;
+            t = SWAP4_LO.selectFrom(v8, v12); v12 = SWAP4_HI.selectFrom(v8, v12); v8 = t;
+            t = SWAP4_LO.selectFrom(v9, v13); v13 = SWAP4_HI.selectFrom(v9, v13); v9 = t;
+            t = SWAP4_LO.selectFrom(v10, v14); v14 = SWAP4_HI.selectFrom(v10, v14); v10 = t;
+            t = SWAP4_LO.selectFrom(v11, v15); v15 = SWAP4_HI.selectFrom(v11, v15); v11 = t;
+            t = SWAP8_LO.selectFrom(v0, v8); v8 = SWAP8_HI.selectFrom(v0, v8); v0 = t;
+            t = SWAP8_LO.selectFrom(v1, v9); v9 = SWAP8_HI.selectFrom(v1, v9); v1 = t;
+            t = SWAP8_LO.selectFrom(v2, v10); v10 = SWAP8_HI.selectFrom(v2, v10); v2 = t;
+            t = SWAP8_LO.selectFrom(v3, v11); v11 = SWAP8_HI.selectFrom(v3, v11); v3 = t;
+            t = SWAP8_LO.selectFrom(v4, v12); v12 = SWAP8_HI.selectFrom(v4, v12); v4 = t;
+            t = SWAP8_LO.selectFrom(v5, v13); v13 = SWAP8_HI.selectFrom(v5, v13); v5 = t;
+            t = SWAP8_LO.selectFrom(v6, v14); v14 = SWAP8_HI.selectFrom(v6, v14); v6 = t;
+            t = SWAP8_LO.selectFrom(v7, v15); v15 = SWAP8_HI.selectFrom(v7, v15); v7 = t;
+            // Row r now holds residue r of chunk c of the 16 keys: kT row r·C + c (residue-major).
+            v0.intoArray(kT, (0 * C + c) * W + kb);
+            v1.intoArray(kT, (1 * C + c) * W + kb);
+            v2.intoArray(kT, (2 * C + c) * W + kb);
+            v3.intoArray(kT, (3 * C + c) * W + kb);
+            v4.intoArray(kT, (4 * C + c) * W + kb);
+            v5.intoArray(kT, (5 * C + c) * W + kb);
+            v6.intoArray(kT, (6 * C + c) * W + kb);
+            v7.intoArray(kT, (7 * C + c) * W + kb);
+            v8.intoArray(kT, (8 * C + c) * W + kb);
+            v9.intoArray(kT, (9 * C + c) * W + kb);
+            v10.intoArray(kT, (10 * C + c) * W + kb);
+            v11.intoArray(kT, (11 * C + c) * W + kb);
+            v12.intoArray(kT, (12 * C + c) * W + kb);
+            v13.intoArray(kT, (13 * C + c) * W + kb);
+            v14.intoArray(kT, (14 * C + c) * W + kb);
+            v15.intoArray(kT, (15 * C + c) * W + kb);
         }
-        a0.intoArray(acc, o);
-        a1.intoArray(acc, o + L);
-        a2.intoArray(acc, o + 2 * L);
-        a3.intoArray(acc, o + 3 * L);
-        a4.intoArray(acc, o + 4 * L);
-        a5.intoArray(acc, o + 5 * L);
-        a6.intoArray(acc, o + 6 * L);
-        a7.intoArray(acc, o + 7 * L);
-        int p = o + next;
-        b0.intoArray(acc, p);
-        b1.intoArray(acc, p + L);
-        b2.intoArray(acc, p + 2 * L);
-        b3.intoArray(acc, p + 3 * L);
-        b4.intoArray(acc, p + 4 * L);
-        b5.intoArray(acc, p + 5 * L);
-        b6.intoArray(acc, p + 6 * L);
-        b7.intoArray(acc, p + 7 * L);
-    }
-
-    /**
-     * The 16 logits of one query (row q of Q) and 16 keys from their accumulators acc[o + x·L]
-     * (key x): transposed by four stages of two-table selects (SWAP1_LO..SWAP8_HI), so row r holds
-     * lane r of every key's; summed from 0 in order of r; then for the tail elements j in [bound,
-     * m_k), in order, q[j] times the keys' element j (row j − bound of the keys' tail at kt, W keys a
-     * row) multiplied and added separately as dot does; the first {@code keys} (all 16 where there
-     * are as many) into Z[z ..]. The mask is made here, not passed in: a vector or mask handed to a
-     * method C2 does not inline is boxed on the heap.
-     */
-    private static void laneSums(float[] Z, int z, int keys, float[] acc, int o, float[] Q, int q, int bound, int mk, int kt, int W) {
-        FloatVector v0 = FloatVector.fromArray(S, acc, o), v1 = FloatVector.fromArray(S, acc, o + L);
-        FloatVector v2 = FloatVector.fromArray(S, acc, o + 2 * L), v3 = FloatVector.fromArray(S, acc, o + 3 * L);
-        FloatVector v4 = FloatVector.fromArray(S, acc, o + 4 * L), v5 = FloatVector.fromArray(S, acc, o + 5 * L);
-        FloatVector v6 = FloatVector.fromArray(S, acc, o + 6 * L), v7 = FloatVector.fromArray(S, acc, o + 7 * L);
-        FloatVector v8 = FloatVector.fromArray(S, acc, o + 8 * L), v9 = FloatVector.fromArray(S, acc, o + 9 * L);
-        FloatVector v10 = FloatVector.fromArray(S, acc, o + 10 * L), v11 = FloatVector.fromArray(S, acc, o + 11 * L);
-        FloatVector v12 = FloatVector.fromArray(S, acc, o + 12 * L), v13 = FloatVector.fromArray(S, acc, o + 13 * L);
-        FloatVector v14 = FloatVector.fromArray(S, acc, o + 14 * L), v15 = FloatVector.fromArray(S, acc, o + 15 * L);
-        FloatVector t;
-        t = SWAP1_LO.selectFrom(v0, v1); v1 = SWAP1_HI.selectFrom(v0, v1); v0 = t;
-        t = SWAP1_LO.selectFrom(v2, v3); v3 = SWAP1_HI.selectFrom(v2, v3); v2 = t;
-        t = SWAP1_LO.selectFrom(v4, v5); v5 = SWAP1_HI.selectFrom(v4, v5); v4 = t;
-        t = SWAP1_LO.selectFrom(v6, v7); v7 = SWAP1_HI.selectFrom(v6, v7); v6 = t;
-        t = SWAP1_LO.selectFrom(v8, v9); v9 = SWAP1_HI.selectFrom(v8, v9); v8 = t;
-        t = SWAP1_LO.selectFrom(v10, v11); v11 = SWAP1_HI.selectFrom(v10, v11); v10 = t;
-        t = SWAP1_LO.selectFrom(v12, v13); v13 = SWAP1_HI.selectFrom(v12, v13); v12 = t;
-        t = SWAP1_LO.selectFrom(v14, v15); v15 = SWAP1_HI.selectFrom(v14, v15); v14 = t;
-        t = SWAP2_LO.selectFrom(v0, v2); v2 = SWAP2_HI.selectFrom(v0, v2); v0 = t;
-        t = SWAP2_LO.selectFrom(v1, v3); v3 = SWAP2_HI.selectFrom(v1, v3); v1 = t;
-        t = SWAP2_LO.selectFrom(v4, v6); v6 = SWAP2_HI.selectFrom(v4, v6); v4 = t;
-        t = SWAP2_LO.selectFrom(v5, v7); v7 = SWAP2_HI.selectFrom(v5, v7); v5 = t;
-        t = SWAP2_LO.selectFrom(v8, v10); v10 = SWAP2_HI.selectFrom(v8, v10); v8 = t;
-        t = SWAP2_LO.selectFrom(v9, v11); v11 = SWAP2_HI.selectFrom(v9, v11); v9 = t;
-        t = SWAP2_LO.selectFrom(v12, v14); v14 = SWAP2_HI.selectFrom(v12, v14); v12 = t;
-        t = SWAP2_LO.selectFrom(v13, v15); v15 = SWAP2_HI.selectFrom(v13, v15); v13 = t;
-        t = SWAP4_LO.selectFrom(v0, v4); v4 = SWAP4_HI.selectFrom(v0, v4); v0 = t;
-        t = SWAP4_LO.selectFrom(v1, v5); v5 = SWAP4_HI.selectFrom(v1, v5); v1 = t;
-        t = SWAP4_LO.selectFrom(v2, v6); v6 = SWAP4_HI.selectFrom(v2, v6); v2 = t;
-        t = SWAP4_LO.selectFrom(v3, v7); v7 = SWAP4_HI.selectFrom(v3, v7); v3 = t;
-        t = SWAP4_LO.selectFrom(v8, v12); v12 = SWAP4_HI.selectFrom(v8, v12); v8 = t;
-        t = SWAP4_LO.selectFrom(v9, v13); v13 = SWAP4_HI.selectFrom(v9, v13); v9 = t;
-        t = SWAP4_LO.selectFrom(v10, v14); v14 = SWAP4_HI.selectFrom(v10, v14); v10 = t;
-        t = SWAP4_LO.selectFrom(v11, v15); v15 = SWAP4_HI.selectFrom(v11, v15); v11 = t;
-        t = SWAP8_LO.selectFrom(v0, v8); v8 = SWAP8_HI.selectFrom(v0, v8); v0 = t;
-        t = SWAP8_LO.selectFrom(v1, v9); v9 = SWAP8_HI.selectFrom(v1, v9); v1 = t;
-        t = SWAP8_LO.selectFrom(v2, v10); v10 = SWAP8_HI.selectFrom(v2, v10); v2 = t;
-        t = SWAP8_LO.selectFrom(v3, v11); v11 = SWAP8_HI.selectFrom(v3, v11); v3 = t;
-        t = SWAP8_LO.selectFrom(v4, v12); v12 = SWAP8_HI.selectFrom(v4, v12); v4 = t;
-        t = SWAP8_LO.selectFrom(v5, v13); v13 = SWAP8_HI.selectFrom(v5, v13); v5 = t;
-        t = SWAP8_LO.selectFrom(v6, v14); v14 = SWAP8_HI.selectFrom(v6, v14); v6 = t;
-        t = SWAP8_LO.selectFrom(v7, v15); v15 = SWAP8_HI.selectFrom(v7, v15); v7 = t;
-        // dot's lane sum: s = 0, then s += lane r for r = 0..15, here for 16 keys at once.
-        FloatVector s = FloatVector.zero(S).add(v0).add(v1).add(v2).add(v3).add(v4).add(v5).add(v6).add(v7)
-                .add(v8).add(v9).add(v10).add(v11).add(v12).add(v13).add(v14).add(v15);
-        for (int j = bound; j < mk; j++) s = s.add(FloatVector.broadcast(S, Q[q + j]).mul(FloatVector.fromArray(S, acc, kt + (j - bound) * W)));
-        if (keys >= L) s.intoArray(Z, z);
-        else s.intoArray(Z, z, S.indexInRange(0, keys));
+        for (int i = bound; i < mk; i++) {
+            int o = i * W + kb;
+            kT[o] = K[k0 + i];
+            kT[o + 1] = K[k1 + i];
+            kT[o + 2] = K[k2 + i];
+            kT[o + 3] = K[k3 + i];
+            kT[o + 4] = K[k4 + i];
+            kT[o + 5] = K[k5 + i];
+            kT[o + 6] = K[k6 + i];
+            kT[o + 7] = K[k7 + i];
+            kT[o + 8] = K[k8 + i];
+            kT[o + 9] = K[k9 + i];
+            kT[o + 10] = K[k10 + i];
+            kT[o + 11] = K[k11 + i];
+            kT[o + 12] = K[k12 + i];
+            kT[o + 13] = K[k13 + i];
+            kT[o + 14] = K[k14 + i];
+            kT[o + 15] = K[k15 + i];
+        }
     }
 
     /**

@@ -500,11 +500,11 @@ class MicroKernelTest {
     }
 
     /**
-     * sampleScores with the lanes' transposes (KernelsF32.KEY_LANES: 16 lanes, M ≥ 8; other widths
+     * sampleScores with the keys by lanes (KernelsF32.KEY_LANES: 16 lanes, M ≥ 8; other widths
      * and float64 take the 2×4 blocks, checked the same): every M around a 16-key vector and past
-     * one (a second vector of keys, odd M: a query pair cut short), each logit dot's bit for bit. It
-     * fails when the transposed accumulators are summed out of r's order, the tail is fused into the
-     * chains, or an accumulator is misplaced.
+     * one (a second vector of keys, 8-query blocks cut short), each logit dot's bit for bit. It
+     * fails when a chain of c_{l,r} is summed out of r's order, the tail is fused into the chains,
+     * or a transposed key is misplaced.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("precisions")
