@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import org.attnsweep.report.Figure;
 import org.attnsweep.report.Figures;
 import org.attnsweep.report.Results;
+import org.attnsweep.sweep.FailureTrace;
 import org.attnsweep.sweep.OutputDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,6 +39,11 @@ public final class PlotCommand implements Callable<Integer>, Main.Results {
     }
 
     @Override
+    public String trace() {
+        return FailureTrace.of("plot");
+    }
+
+    @Override
     public Integer call() throws IOException {
         if (dir.toString().isEmpty()) throw new IllegalArgumentException("plot: DIR must name a results directory: got ''");
         Set<Figure.Format> wanted = parseFormats(formats);
@@ -52,6 +58,7 @@ public final class PlotCommand implements Callable<Integer>, Main.Results {
         List<Path> written = write(figures, dir.resolve("figures"), wanted, out);
         out.printf("%d figures (%d files) in %s%n", figures.size(), written.size(), dir.resolve("figures"));
         out.flush();
+        FailureTrace.retireFile(dir.resolve(trace()), "plot has now succeeded", spec.commandLine().getErr()::println);
         return 0;
     }
 

@@ -40,6 +40,47 @@ class FailureLineTest {
     }
 
     @Test
+    void aReadingCommandsFailureHasItsOwnFileAndLeavesTheSweepsTrace(@TempDir Path tmp) throws Exception {
+        // A sweep's batch fault left failure.txt; a reader (aggregate, plot, report) failing then must
+        // not replace it (the resume still needs it), and a sweep completing must not retire the reader's.
+        Path out = tmp.resolve("out");
+        Ran first = run(false, "--out", out.toString(), "--open");
+        assertEquals(1, first.code, first.err);
+        String sweeps = Files.readString(out.resolve(FailureTrace.NAME));
+        Ran r = run(false, "--out", out.toString(), "--open", "--reader");
+        assertEquals(1, r.code, r.err);
+        assertTrue(r.err.strip().endsWith("; the trace is in " + out.resolve(FailureTrace.of("faulty"))), r.err);
+        assertTrue(Files.readString(out.resolve(FailureTrace.of("faulty"))).contains("injected in aggregation"));
+        assertEquals(sweeps, Files.readString(out.resolve(FailureTrace.NAME)), "the sweep's trace kept");
+        FailureTrace.retire(out, new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+        assertTrue(Files.exists(out.resolve(FailureTrace.of("faulty"))), "a complete plan does not recover a reader's failure");
+    }
+
+    @Test
+    void aReadingCommandThatSucceedsRemovesOnlyItsOwnEarlierTrace(@TempDir Path tmp) throws Exception {
+        // aggregate, plot and report failed once (defects fixed since, say): each trace outlived the
+        // next success and read as current. Now each command's success retires its own file and says
+        // so; the sweep's failure.txt (a batch fault, recovered only by the sweep's resume) stays.
+        Path out = tmp.resolve("out");
+        org.attnsweep.Cli.Result s = org.attnsweep.Cli.cli("sweep", "--d", "4", "--M", "2", "--mk", "4", "--mv", "4", "--N", "2,4",
+                "--steps", "3", "--test-n", "2", "--engine", "vector", "--out", out.toString());
+        assertEquals(0, s.code(), s.err());
+        String old = "attnsweep 0 at 2026-01-01T00:00:00Z\njava.lang.ArithmeticException: injected\n";
+        Files.writeString(out.resolve(FailureTrace.NAME), old);
+        for (String[] c : List.of(new String[] {"aggregate", out.toString()}, new String[] {"plot", out.toString(), "--format", "svg"},
+                new String[] {"report", out.toString()})) {
+            Path trace = out.resolve(FailureTrace.of(c[0]));
+            Files.writeString(trace, old);
+            org.attnsweep.Cli.Result r = org.attnsweep.Cli.cli(c);
+            assertEquals(0, r.code(), r.err());
+            assertFalse(Files.exists(trace), trace + " outlives the failure it recorded");
+            assertTrue(r.err().contains("attnsweep: removed " + trace + " (attnsweep 0 at 2026-01-01T00:00:00Z): " + c[0]
+                    + " has now succeeded, so the failure it recorded is recovered"), r.err());
+            assertEquals(old, Files.readString(out.resolve(FailureTrace.NAME)), c[0] + " removed the sweep's trace");
+        }
+    }
+
+    @Test
     void withoutAResultsDirectoryTheLineSaysHowToSeeTheTrace(@TempDir Path tmp) {
         // --out does not exist yet, and a directory of someone else's is no results directory: neither gets a file.
         Path other = tmp.resolve("other");
@@ -69,10 +110,16 @@ class FailureLineTest {
     static final class Faulty implements Callable<Integer>, Main.Results {
         @CommandLine.Option(names = "--out") Path out;
         @CommandLine.Option(names = "--open") boolean open;
+        @CommandLine.Option(names = "--reader", description = "fail as a command that only reads results does") boolean reader;
 
         @Override
         public Path results() {
             return out;
+        }
+
+        @Override
+        public String trace() {
+            return reader ? FailureTrace.of("faulty") : FailureTrace.NAME;
         }
 
         @Override
