@@ -327,6 +327,12 @@ class BadInputTest {
                 sweep("--engine reference computes in float64 only: got --precision float32", "--engine", "reference", "--precision", "f32",
                         "--check-options"),
                 sweep("--engine must be one of reference, vector, cuda, auto: got 'gpu'", "--engine", "gpu", "--check-options"),
+                // the inputs and the tokens' range, which do not depend on the node: accepted by --check-options, every task refused
+                sweep("--images $MISSING: no such directory (an image dir needs train-images-idx3-ubyte", "--images", "$MISSING", "--N", "4,8",
+                        "--check-options"),
+                sweep("train-images-idx3-ubyte.gz: no such file (an image dir needs", "--images", "$EMPTY", "--N", "4,8", "--check-options"),
+                sweep("run 0: the signal tokens' norm |mu| = 1.00e+30 is over float32's range for products of tokens", "--mu", "1e30",
+                        "--N", "2,4", "--check-options"),
                 // M past what the cuda engine's attention block holds in shared memory: a batch of it failed after the work before it
                 sweep("--M 100 needs 67616 bytes of shared memory per block in the cuda engine's attention_forward; the device allows 49152"
                         + " (M at most 81): use --engine vector, or a smaller --M", "--engine", "cuda", "--M", "4,100", "--check-options"),
