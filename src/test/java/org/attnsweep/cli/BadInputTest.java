@@ -339,6 +339,7 @@ class BadInputTest {
                 train("--M 82 needs 49544 bytes of shared memory per block", "--engine", "cuda", "--M", "82"),
                 // reproduce shares train's and sweep's engine options, checked before any work
                 command("reproduce", "--threads must be in [0, 1024] (0 = all cores): got -2", "--scale", "smoke", "--threads", "-2"),
+                command("reproduce", "--papers lists one paper twice ('A') in 'A,B,A'", "--scale", "smoke", "--papers", "A,B,A"),
                 command("reproduce", "--precision must be float32 or float64: got 'fp8'", "--scale", "smoke", "--precision", "fp8"),
                 command("reproduce", "--engine cuda computes in float32 only: got --precision float64", "--scale", "smoke", "--engine", "cuda",
                         "--precision", "float64"),
