@@ -90,10 +90,15 @@ public final class PlotCommand implements Callable<Integer>, Main.Results {
     static Set<Figure.Format> parseFormats(List<String> given) {
         Set<Figure.Format> out = EnumSet.noneOf(Figure.Format.class);
         for (String s : given) {
+            Figure.Format f;
             try {
-                out.add(Figure.Format.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+                f = Figure.Format.valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--format must be a list of png, pdf, svg: got '" + s + "'", e);
+            }
+            // as every list option: one value twice is a slip, not a request
+            if (!out.add(f)) {
+                throw new IllegalArgumentException("--format lists one format twice ('" + s.trim() + "') in '" + String.join(",", given) + "'");
             }
         }
         if (out.isEmpty()) throw new IllegalArgumentException("--format must name at least one of png, pdf, svg: got none");

@@ -381,6 +381,7 @@ class BadInputTest {
                 other("plot: ", "plot", "$EMPTY"),
                 other("Missing required parameter: 'DIR'", "plot"),
                 other("plot: DIR must name a results directory: got ''", "plot", ""),
+                other("--format lists one format twice ('PNG') in 'png,svg,PNG'", "plot", "--format", "png,svg,PNG", "$RESULTS"),
                 other("report: ", "report", "$MISSING"),
                 other("report: DIR must name a results directory: got ''", "report", ""),
                 other("report: ", "report", "$EMPTY"),
