@@ -81,6 +81,32 @@ class FailureLineTest {
     }
 
     @Test
+    void aMergeThatStoresEveryRunRemovesItsEarlierTrace(@TempDir Path tmp) throws Exception {
+        // A merge that failed (its trace in --out's failure.txt) and ran again to the end: the trace
+        // outlived it. A partial merge (--allow-partial) leaves it: the plan is not complete.
+        String[] run = {"sweep", "--d", "4", "--M", "2", "--mk", "4", "--mv", "4", "--N", "2,4", "--steps", "3", "--test-n", "2",
+            "--engine", "vector"};
+        Path s0 = tmp.resolve("s0"), s1 = tmp.resolve("s1"), out = tmp.resolve("merged");
+        for (Path s : List.of(s0, s1)) {
+            List<String> a = new java.util.ArrayList<>(List.of(run));
+            a.addAll(List.of("--shard", (s == s0 ? "0" : "1") + "/2", "--out", s.toString()));
+            org.attnsweep.Cli.Result r = org.attnsweep.Cli.cli(a.toArray(String[]::new));
+            assertEquals(0, r.code(), r.err());
+        }
+        String old = "attnsweep 0 at 2026-01-01T00:00:00Z\njava.lang.ArithmeticException: injected\n";
+        org.attnsweep.Cli.Result partial = org.attnsweep.Cli.cli("merge", "--allow-partial", "--out", out.toString(), s0.toString());
+        assertEquals(0, partial.code(), partial.err());
+        Files.writeString(out.resolve(FailureTrace.NAME), old);
+        assertEquals(0, org.attnsweep.Cli.cli("merge", "--allow-partial", "--out", out.toString(), s0.toString()).code());
+        assertTrue(Files.exists(out.resolve(FailureTrace.NAME)), "a partial merge recovers nothing");
+        org.attnsweep.Cli.Result all = org.attnsweep.Cli.cli("merge", "--out", out.toString(), s0.toString(), s1.toString());
+        assertEquals(0, all.code(), all.err());
+        assertFalse(Files.exists(out.resolve(FailureTrace.NAME)), "failure.txt outlives the merge that completed");
+        assertTrue(all.err().contains("attnsweep: removed " + out.resolve(FailureTrace.NAME) + " (attnsweep 0 at 2026-01-01T00:00:00Z): every "
+                + "run of the plan is now stored, so the failure it recorded is recovered"), all.err());
+    }
+
+    @Test
     void withoutAResultsDirectoryTheLineSaysHowToSeeTheTrace(@TempDir Path tmp) {
         // --out does not exist yet, and a directory of someone else's is no results directory: neither gets a file.
         Path other = tmp.resolve("other");
