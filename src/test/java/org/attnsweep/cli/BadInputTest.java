@@ -77,6 +77,13 @@ class BadInputTest {
         org.attnsweep.data.NpyArray x = org.attnsweep.data.Npy.read(huge.resolve("test_x.npy"));
         x.data()[1] = 3e38;
         org.attnsweep.data.Npy.write(huge.resolve("test_x.npy"), x.shape(), x.data());
+        // One entry of 1e200: finite, yet its square overflows float64 (the message's norm read Infinity).
+        Path vast = Files.createDirectories(fixtures.resolve("vast"));
+        try (Stream<Path> files = Files.list(fixtures.resolve("data"))) {
+            for (Path f : files.toList()) Files.copy(f, vast.resolve(f.getFileName()));
+        }
+        x.data()[1] = 1e200;
+        org.attnsweep.data.Npy.write(vast.resolve("test_x.npy"), x.shape(), x.data());
         // The saved weights with one w_O element of 1e39: past float32's largest value (∞ there).
         Path hugeInit = Files.createDirectories(fixtures.resolve("huge-init"));
         try (Stream<Path> files = Files.list(fixtures.resolve("init"))) {
@@ -204,6 +211,8 @@ class BadInputTest {
                 train("--data-from $HUGE: test_x.npy sample 0 token 0 has norm 3.00e+38, over float32's range for products of tokens"
                         + " (norm at most 1.84e+19): rescale the data or use --precision float64", "--data-from", "$HUGE", "--engine", "vector"),
                 train("--data-from $HUGE: test_x.npy sample 0 token 0 has norm 3.00e+38, over float32's range", "--data-from", "$HUGE"),
+                train("--data-from $VAST: test_x.npy sample 0 token 0 has norm 1.00e+200, over float64's range for products of tokens",
+                        "--data-from", "$VAST", "--precision", "float64"),
                 train("--init-from $HUGE_INIT: w_O.npy element 2 is -1.00e+39, past float32's largest value 3.40e+38: use --precision float64",
                         "--init-from", "$HUGE_INIT", "--engine", "vector"),
                 train("W_Q.npy", "--init-from", "$DATA"),
@@ -463,7 +472,8 @@ class BadInputTest {
                 .replace("$EMPTY", fixtures.resolve("empty").toString()).replace("$MISSING", fixtures.resolve("missing").toString())
                 .replace("$DATA", fixtures.resolve("data").toString()).replace("$INIT", fixtures.resolve("init").toString())
                 .replace("$RESULTS", fixtures.resolve("results").toString()).replace("$SPEC", fixtures.resolve("specs").toString())
-                .replace("$LINK", fixtures.resolve("link-to-data").toString()).replace("$HUGE_INIT", fixtures.resolve("huge-init").toString()).replace("$HUGE", fixtures.resolve("huge").toString());
+                .replace("$LINK", fixtures.resolve("link-to-data").toString()).replace("$HUGE_INIT", fixtures.resolve("huge-init").toString()).replace("$HUGE", fixtures.resolve("huge").toString())
+                .replace("$VAST", fixtures.resolve("vast").toString());
     }
 
     /** Every path under {@code root} with its size and modification time, to see that nothing changed. */
