@@ -91,7 +91,8 @@ public final class TrainCommand implements Callable<Integer>, Main.Results {
         if (files != null) files.checkRange(eng.precision(), dataFrom, initFrom);
         if (dataFrom == null) RunOptions.checkGeneratedRange(plan.runs(), eng.precision());
         checkSavedOnResume(plan.runs());
-        for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.writable(p);
+        if (saveData != null) OutputDir.writable("--save-data", saveData);
+        if (saveWeights != null) OutputDir.writable("--save-weights", saveWeights);
         try (OutputDir dir = OutputDir.open(this.out, "train")) {
             Map<String, Object> about = new LinkedHashMap<>();
             about.put("command", "train");

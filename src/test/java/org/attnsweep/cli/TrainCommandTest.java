@@ -140,6 +140,18 @@ class TrainCommandTest {
     }
 
     @Test
+    void aSaveDirectoryThatCannotBeCreatedIsNamedByItsOption(@TempDir Path tmp) throws IOException {
+        // It was refused as "--out DIR cannot be created", naming an option the user had not given that path (audit s21).
+        Path file = Files.writeString(tmp.resolve("file"), "x"), out = tmp.resolve("a");
+        for (String option : List.of("--save-data", "--save-weights")) {
+            Result r = cli(small(out, "--steps", "0", option, file.resolve("w").toString()));
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("attnsweep: " + option + " " + file.resolve("w") + " cannot be created: "), r.err());
+            assertFalse(Files.exists(out), "--out not created");
+        }
+    }
+
+    @Test
     void savedDataAndWeightsReplayTheSameRun(@TempDir Path tmp) throws IOException {
         // Run once saving data and initial weights (steps 0: final = initial), then train from the
         // files: the replay must give the same summary metrics as training from the streams.
