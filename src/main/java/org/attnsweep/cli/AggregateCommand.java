@@ -3,6 +3,7 @@ package org.attnsweep.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.attnsweep.sweep.Aggregate;
+import org.attnsweep.sweep.FailureTrace;
 import org.attnsweep.sweep.OutputDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -26,12 +27,18 @@ public final class AggregateCommand implements Callable<Integer>, Main.Results {
     }
 
     @Override
+    public String trace() {
+        return FailureTrace.of("aggregate");
+    }
+
+    @Override
     public Integer call() {
         if (!java.nio.file.Files.isRegularFile(dir.resolve("summary.csv"))) {
             throw new IllegalArgumentException(dir + " has no summary.csv: not a sweep output directory");
         }
         try (OutputDir locked = OutputDir.open(dir, "aggregate")) {
             spec.commandLine().getOut().print(Aggregate.write(dir, cutoff.value(), spec.commandLine().getErr()::println));
+            FailureTrace.retireFile(dir.resolve(trace()), "aggregate has now succeeded", spec.commandLine().getErr()::println);
         }
         spec.commandLine().getOut().println("wrote " + dir.resolve("cells.csv"));
         spec.commandLine().getOut().flush();

@@ -45,6 +45,11 @@ final class EngineOptions {
         };
     }
 
+    /** The precision the engine named computes in, known without starting it: float64 for reference, else {@link #precision()}. */
+    Precision computes() {
+        return engine.equals("reference") ? Precision.FLOAT64 : precision();
+    }
+
     /**
      * Starts the engine's warm-up on a thread of its own ({@link Engines#warmUpAhead}), to overlap the
      * command's reading and planning; called once the options are checked and work will follow.

@@ -51,6 +51,11 @@ public final class Main implements Runnable {
     /** A command whose results directory holds the trace of a failure ({@link FailureTrace}): its --out, or the DIR it reads. */
     interface Results {
         Path results();
+
+        /** The trace's file name in {@link #results()}: {@value FailureTrace#NAME}, or a reading command's own ({@link FailureTrace#of}). */
+        default String trace() {
+            return FailureTrace.NAME;
+        }
     }
 
     /** Executes {@code cl} (the CLI, or a command of a test) as the CLI does: its conventions, its handling of bad input and failures. */
@@ -111,9 +116,10 @@ public final class Main implements Runnable {
      */
     private static int failed(Exception ex, CommandLine c, PrintWriter err, boolean debug) {
         String line = "attnsweep: " + c.getCommandName() + " failed" + where(ex) + ": " + oneLine(String.valueOf(ex));
-        Path dir = c.getCommand() instanceof Results r ? r.results() : null;
+        Results r = c.getCommand() instanceof Results rs ? rs : null;
+        Path dir = r == null ? null : r.results();
         if (dir != null && RunOptions.holdsResults(dir)) {
-            err.println(line + "; " + FailureTrace.write(dir, ex));
+            err.println(line + "; " + FailureTrace.writeFile(dir.resolve(r.trace()), ex));
         } else {
             err.println(line + (debug ? "; the trace follows" : "; no results directory holds its trace: " + DEBUG + "=1 prints it"));
         }

@@ -19,6 +19,7 @@ import org.attnsweep.Version;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.sweep.Aggregate;
 import org.attnsweep.sweep.DirLock;
+import org.attnsweep.sweep.FailureTrace;
 import org.attnsweep.sweep.OutputDir;
 import org.attnsweep.sweep.PlannedRun;
 import org.attnsweep.sweep.ResultStore;
@@ -107,6 +108,10 @@ public final class MergeCommand implements Callable<Integer>, Main.Results {
             if (merged.runs() < planRuns) err.printf("merge: %d runs are missing (--allow-partial): re-run their shards%n", planRuns - merged.runs());
             outw.print(Aggregate.write(dir.path(), cutoff.value(), err::println));
             outw.flush();
+            // A merge that failed before (an exception: its trace in failure.txt) is recovered once every run is merged.
+            if (merged.runs() == planRuns) {
+                FailureTrace.retireFile(dir.path().resolve(FailureTrace.NAME), "every run of the plan is now stored", err::println);
+            }
         }
         return 0;
     }

@@ -14,6 +14,7 @@ import java.util.concurrent.Callable;
 import org.attnsweep.report.Figure;
 import org.attnsweep.report.Figures;
 import org.attnsweep.report.Results;
+import org.attnsweep.sweep.FailureTrace;
 import org.attnsweep.sweep.OutputDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,6 +39,11 @@ public final class PlotCommand implements Callable<Integer>, Main.Results {
     }
 
     @Override
+    public String trace() {
+        return FailureTrace.of("plot");
+    }
+
+    @Override
     public Integer call() throws IOException {
         if (dir.toString().isEmpty()) throw new IllegalArgumentException("plot: DIR must name a results directory: got ''");
         Set<Figure.Format> wanted = parseFormats(formats);
@@ -52,6 +58,7 @@ public final class PlotCommand implements Callable<Integer>, Main.Results {
         List<Path> written = write(figures, dir.resolve("figures"), wanted, out);
         out.printf("%d figures (%d files) in %s%n", figures.size(), written.size(), dir.resolve("figures"));
         out.flush();
+        FailureTrace.retireFile(dir.resolve(trace()), "plot has now succeeded", spec.commandLine().getErr()::println);
         return 0;
     }
 
@@ -83,10 +90,15 @@ public final class PlotCommand implements Callable<Integer>, Main.Results {
     static Set<Figure.Format> parseFormats(List<String> given) {
         Set<Figure.Format> out = EnumSet.noneOf(Figure.Format.class);
         for (String s : given) {
+            Figure.Format f;
             try {
-                out.add(Figure.Format.valueOf(s.trim().toUpperCase(Locale.ROOT)));
+                f = Figure.Format.valueOf(s.trim().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("--format must be a list of png, pdf, svg: got '" + s + "'", e);
+            }
+            // as every list option: one value twice is a slip, not a request
+            if (!out.add(f)) {
+                throw new IllegalArgumentException("--format lists one format twice ('" + s.trim() + "') in '" + String.join(",", given) + "'");
             }
         }
         if (out.isEmpty()) throw new IllegalArgumentException("--format must name at least one of png, pdf, svg: got none");

@@ -3,6 +3,7 @@ package org.attnsweep.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.attnsweep.report.Report;
+import org.attnsweep.sweep.FailureTrace;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -28,6 +29,11 @@ public final class ReportCommand implements Callable<Integer>, Main.Results {
     }
 
     @Override
+    public String trace() {
+        return FailureTrace.of("report");
+    }
+
+    @Override
     public Integer call() {
         if (dir.toString().isEmpty()) throw new IllegalArgumentException("report: DIR must name a results directory: got ''");
         if (!(paperC > 0)) throw new IllegalArgumentException("--paper-c must be finite and > 0: got " + paperC);
@@ -40,6 +46,7 @@ public final class ReportCommand implements Callable<Integer>, Main.Results {
         }
         spec.commandLine().getOut().println("wrote " + written);
         spec.commandLine().getOut().flush();
+        FailureTrace.retireFile(dir.resolve(trace()), "report has now succeeded", spec.commandLine().getErr()::println);
         return 0;
     }
 }

@@ -57,6 +57,10 @@ public final class ReproduceCommand implements Callable<Integer>, Main.Results {
         Reproduction.Scale sc = Reproduction.Scale.parse(scale);
         for (String p : papers) {
             if (!p.equals("A") && !p.equals("B")) throw new IllegalArgumentException("--papers must be a list of A, B: got '" + p + "'");
+            // as every list option: one value twice is a slip (A,A ran A once), not a request
+            if (papers.indexOf(p) != papers.lastIndexOf(p)) {
+                throw new IllegalArgumentException("--papers lists one paper twice ('" + p + "') in '" + String.join(",", papers) + "'");
+            }
         }
         int[] sh = SweepCommand.parseShard(shard);
         refuseOthersResults();

@@ -79,6 +79,11 @@ public final class SweepCommand implements Callable<Integer>, Main.Results {
             if (memoryMb < 0) throw new IllegalArgumentException("--memory-mb must be >= 0 (0 = half the heap): got " + memoryMb);
             Plan plan = Plan.of(grids(), maxRuns.limits(Long.MAX_VALUE, "not checked here").in(formulation.value()));
             engine.check(plan.runs());
+            // The inputs the runs read (--images: the directory, its IDX files, each class's count)
+            // are on the file system the nodes share, and generated tokens' range depends only on
+            // the precision, which the options fix: both refused here as the sweep would refuse them.
+            RunOptions.inputs(plan, null);
+            RunOptions.checkGeneratedRange(plan.shard(sh[0], sh[1]), engine.computes());
             out.printf(Locale.ROOT, "options ok: %d runs (%d in shard %s); memory and device not checked%n", plan.size(),
                     plan.shard(sh[0], sh[1]).size(), shard);
             out.flush();

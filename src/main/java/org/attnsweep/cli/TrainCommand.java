@@ -16,6 +16,7 @@ import org.attnsweep.model.RunSpec;
 import org.attnsweep.sweep.Aggregate;
 import org.attnsweep.sweep.Grid;
 import org.attnsweep.sweep.Plan;
+import org.attnsweep.sweep.PlannedRun;
 import org.attnsweep.sweep.Sweeper;
 import org.attnsweep.sweep.OutputDir;
 import picocli.CommandLine.Command;
@@ -89,7 +90,9 @@ public final class TrainCommand implements Callable<Integer>, Main.Results {
         Plan.checkEngine(plan.runs(), eng::maxBatch, eng.name());
         if (files != null) files.checkRange(eng.precision(), dataFrom, initFrom);
         if (dataFrom == null) RunOptions.checkGeneratedRange(plan.runs(), eng.precision());
-        for (Path p : new Path[] {saveData, saveWeights}) if (p != null) OutputDir.writable(p);
+        checkSavedOnResume(plan.runs());
+        if (saveData != null) OutputDir.writable("--save-data", saveData);
+        if (saveWeights != null) OutputDir.writable("--save-weights", saveWeights);
         try (OutputDir dir = OutputDir.open(this.out, "train")) {
             Map<String, Object> about = new LinkedHashMap<>();
             about.put("command", "train");
@@ -100,7 +103,7 @@ public final class TrainCommand implements Callable<Integer>, Main.Results {
             boolean many = plan.size() > 1;
             Sweeper.Outcome o = Sweeper.execute(plan, new int[] {0, 1}, eng, dir, about, Runtime.getRuntime().maxMemory() / 2,
                     err, inputs, saveData == null && saveWeights == null ? null : (run, res) -> {
-                        String sub = many ? String.format(Locale.ROOT, "run-%04d", run.index()) : "";
+                        String sub = subdir(run, many);
                         Path at = null;
                         try {
                             if (saveData != null) {
@@ -191,6 +194,46 @@ public final class TrainCommand implements Callable<Integer>, Main.Results {
                 if (saved.isPresent()) {
                     throw new IllegalArgumentException(o[0] + " " + p + " already holds " + saved.get() + " (saved by another command), and "
                             + "--out " + out + " is not a resume: choose a new or empty " + o[0] + " directory");
+                }
+            }
+        }
+    }
+
+    /** Where a run's saved files go in --save-data/--save-weights: DIR itself for one run, DIR/run-K with several. */
+    private static String subdir(PlannedRun run, boolean many) {
+        return many ? String.format(Locale.ROOT, "run-%04d", run.index()) : "";
+    }
+
+    /**
+     * On a resume, refuses --save-data/--save-weights where a run already stored has no files
+     * there: a resume does not train it again, so its files would never be written, and the command
+     * ended as if they had been (an earlier train without the option stored it). A run trained with
+     * the option has them, written before it was stored, so the same command still resumes.
+     */
+    void checkSavedOnResume(List<PlannedRun> runs) throws java.io.IOException {
+        Path summary = out.resolve("summary.csv");
+        if (saveData == null && saveWeights == null || !java.nio.file.Files.isRegularFile(summary)) return;
+        java.util.Set<String> stored = new java.util.HashSet<>();
+        // run,key,...: the key is the second field, before any quoted one (keys are hex; any bytes read)
+        for (String l : java.nio.file.Files.readAllLines(summary, java.nio.charset.StandardCharsets.ISO_8859_1)) {
+            String[] f = l.split(",", 3);
+            if (f.length > 1) stored.add(f[1]);
+        }
+        for (PlannedRun r : runs) {
+            if (!stored.contains(r.key())) continue;
+            for (Object[] o : new Object[][] {{"--save-data", saveData}, {"--save-weights", saveWeights}}) {
+                if (o[1] == null) continue;
+                Path at = ((Path) o[1]).resolve(subdir(r, runs.size() > 1));
+                boolean saved = false;
+                if (java.nio.file.Files.isDirectory(at)) {
+                    try (java.util.stream.Stream<Path> entries = java.nio.file.Files.list(at)) {
+                        saved = entries.anyMatch(e -> e.getFileName().toString().endsWith(".npy"));
+                    }
+                }
+                if (!saved) {
+                    throw new IllegalArgumentException(o[0] + " " + o[1] + ": run " + r.index() + " is already stored in --out " + out
+                            + " but has no files in " + at + " (it was trained without " + o[0] + "), and a resume does not train it "
+                            + "again: choose a new --out to train and save it");
                 }
             }
         }

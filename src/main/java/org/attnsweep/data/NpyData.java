@@ -162,7 +162,7 @@ public final class NpyData {
                     while (t.map()[at] != j) at++;
                     String p = precision.name().toLowerCase(java.util.Locale.ROOT);
                     throw new IllegalArgumentException("--data-from " + dataDir + ": " + set[0] + " sample " + at / t.M() + " token "
-                            + at % t.M() + " has norm " + String.format(java.util.Locale.ROOT, "%.3g", Math.sqrt(sq)) + ", over " + p
+                            + at % t.M() + " has norm " + String.format(java.util.Locale.ROOT, "%.3g", norm(t, j)) + ", over " + p
                             + "'s range for products of tokens (norm at most " + String.format(java.util.Locale.ROOT, "%.3g", Math.sqrt(max))
                             + "): rescale the data" + (precision == Precision.FLOAT32 ? " or use --precision float64" : ""));
                 }
@@ -430,5 +430,17 @@ public final class NpyData {
         if (!Files.exists(f)) return null;
         if (!Files.isRegularFile(f)) throw new IllegalArgumentException(f + ": not a regular file (a directory?); expected an NPY file");
         return f;
+    }
+
+    /**
+     * Token j's norm, scaled by its largest entry so that it is finite for every finite token (the
+     * sum of squares of a token holding 1e200 overflows: the refusal named "norm Infinity").
+     */
+    private static double norm(TokenSet t, int j) {
+        double big = 0, sq = 0;
+        for (int i = 0; i < t.d(); i++) big = Math.max(big, Math.abs(t.at(j, i)));
+        if (big == 0) return 0;
+        for (int i = 0; i < t.d(); i++) sq += (t.at(j, i) / big) * (t.at(j, i) / big);
+        return big * Math.sqrt(sq);
     }
 }

@@ -132,10 +132,13 @@ final class Charts {
      */
     static JFreeChart lines(String title, String xLabel, String yLabel, List<Line> lines, boolean logY, List<ValueMarker> markers) {
         double floor = Double.POSITIVE_INFINITY, top = Double.NEGATIVE_INFINITY;
+        double left = Double.POSITIVE_INFINITY, right = Double.NEGATIVE_INFINITY;
         for (Line l : lines) {
             for (int i = 0; i < l.x.length; i++) {
                 double y = l.y[i], h = l.hi == null ? y : l.hi[i];
                 if (!Double.isFinite(y) || !Double.isFinite(l.x[i])) continue;
+                left = Math.min(left, l.x[i]);
+                right = Math.max(right, l.x[i]);
                 if (y > 0) floor = Math.min(floor, y);
                 top = Math.max(top, Double.isFinite(h) ? Math.max(h, y) : y);
             }
@@ -160,6 +163,12 @@ final class Charts {
         NumberAxis x = new NumberAxis(xLabel);
         x.setAutoRangeIncludesZero(false);
         x.setAutoRangeStickyZero(false); // keep the margin, so points at x = 0 (p = 0) are not cut in half
+        if (left == right) {
+            // One x drawn (a diverged run's curves end after step 0): the automatic range would be
+            // 1e-8 wide, ticked "-5E-9 .. 5E-9"; one unit either side, whole ticks for a whole x.
+            x.setRange(left - 1, left + 1);
+            if (left == Math.rint(left)) x.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+        }
         ValueAxis y;
         if (log) {
             LogAxis la = new LogAxis(yLabel);
@@ -184,7 +193,8 @@ final class Charts {
             r.setSeriesStroke(k, l.style == Style.DASHED
                     ? new BasicStroke(2.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f, new float[] {8f, 6f}, 0f)
                     : new BasicStroke(2.5f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND));
-            r.setSeriesShapesVisible(k, l.style == Style.POINTS);
+            // a curve of one finite point has no segment to draw: its point is drawn instead
+            r.setSeriesShapesVisible(k, l.style == Style.POINTS || data.getSeries(k).getItemCount() == 1);
         }
         return c;
     }

@@ -326,12 +326,20 @@ public final class Aggregate {
         return sb.toString();
     }
 
-    /** A short text of the fits for stdout. */
+    /**
+     * A short text of the fits for stdout. What a fit cannot give is said in words, as the report
+     * shows a dash: no point (no N has a cell within the cutoff), no interval, no R² (one point),
+     * where NaN was printed ("C = NaN [NaN, NaN] (R^2 = NaN, 0 points").
+     */
     static String describe(List<Fit> fits, double cutoff) {
         StringBuilder sb = new StringBuilder();
         for (Fit f : fits) {
-            sb.append(String.format(Locale.ROOT, "boundary%s: N*SNR^2 = C with C = %.4g [%.4g, %.4g] (R^2 = %.3f, %d points, excess test-loss cutoff %.3g)%n",
-                    f.group().isEmpty() ? "" : " " + f.group(), f.C(), f.cLo(), f.cHi(), f.r2(), f.points(), cutoff));
+            String c = f.points() == 0 ? "no C (no N has a cell within the cutoff)"
+                    : String.format(Locale.ROOT, "C = %.4g", f.C()) + (Double.isFinite(f.cLo()) && Double.isFinite(f.cHi())
+                            ? String.format(Locale.ROOT, " [%.4g, %.4g]", f.cLo(), f.cHi()) : " (no interval)");
+            String r2 = Double.isFinite(f.r2()) ? String.format(Locale.ROOT, "R^2 = %.3f", f.r2()) : "no R^2";
+            sb.append(String.format(Locale.ROOT, "boundary%s: N*SNR^2 = C with %s (%s, %d point%s, excess test-loss cutoff %.3g)%n",
+                    f.group().isEmpty() ? "" : " " + f.group(), c, r2, f.points(), f.points() == 1 ? "" : "s", cutoff));
         }
         return sb.toString();
     }

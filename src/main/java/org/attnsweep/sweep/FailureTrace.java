@@ -15,6 +15,11 @@ import org.attnsweep.Version;
  * else that went wrong, cli's Main). Its first line says which version failed and when. Once a
  * later command stores every run of the directory's plan, the failure it recorded is recovered,
  * and {@link #retire} removes the file: a trace beside complete results would read as current.
+ *
+ * <p>A command that only reads the results (aggregate, plot, report) writes its own file,
+ * {@link #of}: its failure says nothing about the stored runs, so a later sweep that completes
+ * them must not retire it, and it must not replace the trace of a batch's fault that the same
+ * command resumed later still needs. The same command succeeding later retires it.
  */
 public final class FailureTrace {
     /** The file's name in a results directory. */
@@ -23,12 +28,21 @@ public final class FailureTrace {
     private FailureTrace() {
     }
 
-    /**
-     * Writes {@code t}'s trace to {@code dir}/{@value #NAME}, replacing an earlier one; returns the
-     * words for the failure's line: where the trace is, or why it could not be written.
-     */
+    /** The trace file of {@code command}, which only reads results directories: failure-COMMAND.txt. */
+    public static String of(String command) {
+        return "failure-" + command + ".txt";
+    }
+
+    /** {@link #writeFile} into {@code dir}/{@value #NAME}. */
     public static String write(Path dir, Throwable t) {
-        Path file = dir.resolve(NAME);
+        return writeFile(dir.resolve(NAME), t);
+    }
+
+    /**
+     * Writes {@code t}'s trace to {@code file}, replacing an earlier one; returns the words for the
+     * failure's line: where the trace is, or why it could not be written.
+     */
+    public static String writeFile(Path file, Throwable t) {
         StringWriter trace = new StringWriter();
         t.printStackTrace(new PrintWriter(trace));
         try {
@@ -46,7 +60,14 @@ public final class FailureTrace {
      * results are complete either way.
      */
     public static void retire(Path dir, PrintStream err) {
-        Path file = dir.resolve(NAME);
+        retireFile(dir.resolve(NAME), "every run of the plan is now stored", err::println);
+    }
+
+    /**
+     * Removes {@code file}, if any, saying so on {@code err} with the line that dates it and {@code
+     * why} the failure it recorded is recovered (a warning where it cannot be removed).
+     */
+    public static void retireFile(Path file, String why, java.util.function.Consumer<String> err) {
         if (!Files.isRegularFile(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return;
         String when;
         try (java.io.BufferedReader r = Files.newBufferedReader(file)) {
@@ -56,11 +77,10 @@ public final class FailureTrace {
         }
         try {
             Files.delete(file);
-            err.println("attnsweep: removed " + file + " (" + when + "): every run of the plan is now stored, so the failure it recorded"
-                    + " is recovered");
+            err.accept("attnsweep: removed " + file + " (" + when + "): " + why + ", so the failure it recorded is recovered");
         } catch (IOException e) {
-            err.println("attnsweep: warning: every run of the plan is stored, but " + file + " (" + when
-                    + ", a recovered failure) could not be removed: " + OutputDir.describe(e));
+            err.accept("attnsweep: warning: " + why + ", but " + file + " (" + when + ", a recovered failure) could not be removed: "
+                    + OutputDir.describe(e));
         }
     }
 }

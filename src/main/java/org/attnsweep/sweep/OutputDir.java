@@ -37,24 +37,24 @@ public final class OutputDir implements AutoCloseable {
      * @throws IllegalArgumentException when it cannot be written, or another process holds it
      */
     public static OutputDir open(Path dir, String command) {
-        writable(dir);
+        writable("--out", dir);
         return new OutputDir(dir, DirLock.acquire(dir, command));
     }
 
-    /** Creates {@code dir} if needed and proves it writable (an output that is not a result store). */
-    public static void writable(Path dir) {
-        if (dir.toString().isEmpty()) throw new IllegalArgumentException("--out must name a directory: got ''");
+    /** Creates {@code dir}, given as {@code option}, if needed and proves it writable (an output that is not a result store). */
+    public static void writable(String option, Path dir) {
+        if (dir.toString().isEmpty()) throw new IllegalArgumentException(option + " must name a directory: got ''");
         try {
             Files.createDirectories(dir);
         } catch (IOException | SecurityException e) {
-            throw new IllegalArgumentException("--out " + dir + " cannot be created: " + reason(e));
+            throw new IllegalArgumentException(option + " " + dir + " cannot be created: " + reason(e));
         }
-        if (!Files.isDirectory(dir)) throw new IllegalArgumentException("--out " + dir + " is not a directory");
+        if (!Files.isDirectory(dir)) throw new IllegalArgumentException(option + " " + dir + " is not a directory");
         try {
             Path probe = Files.createTempFile(dir, ".probe", ".tmp");
             Files.delete(probe);
         } catch (IOException | SecurityException e) {
-            throw new IllegalArgumentException("--out " + dir + " is not writable: " + reason(e));
+            throw new IllegalArgumentException(option + " " + dir + " is not writable: " + reason(e));
         }
     }
 

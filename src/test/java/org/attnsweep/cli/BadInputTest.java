@@ -77,6 +77,13 @@ class BadInputTest {
         org.attnsweep.data.NpyArray x = org.attnsweep.data.Npy.read(huge.resolve("test_x.npy"));
         x.data()[1] = 3e38;
         org.attnsweep.data.Npy.write(huge.resolve("test_x.npy"), x.shape(), x.data());
+        // One entry of 1e200: finite, yet its square overflows float64 (the message's norm read Infinity).
+        Path vast = Files.createDirectories(fixtures.resolve("vast"));
+        try (Stream<Path> files = Files.list(fixtures.resolve("data"))) {
+            for (Path f : files.toList()) Files.copy(f, vast.resolve(f.getFileName()));
+        }
+        x.data()[1] = 1e200;
+        org.attnsweep.data.Npy.write(vast.resolve("test_x.npy"), x.shape(), x.data());
         // The saved weights with one w_O element of 1e39: past float32's largest value (∞ there).
         Path hugeInit = Files.createDirectories(fixtures.resolve("huge-init"));
         try (Stream<Path> files = Files.list(fixtures.resolve("init"))) {
@@ -204,6 +211,8 @@ class BadInputTest {
                 train("--data-from $HUGE: test_x.npy sample 0 token 0 has norm 3.00e+38, over float32's range for products of tokens"
                         + " (norm at most 1.84e+19): rescale the data or use --precision float64", "--data-from", "$HUGE", "--engine", "vector"),
                 train("--data-from $HUGE: test_x.npy sample 0 token 0 has norm 3.00e+38, over float32's range", "--data-from", "$HUGE"),
+                train("--data-from $VAST: test_x.npy sample 0 token 0 has norm 1.00e+200, over float64's range for products of tokens",
+                        "--data-from", "$VAST", "--precision", "float64"),
                 train("--init-from $HUGE_INIT: w_O.npy element 2 is -1.00e+39, past float32's largest value 3.40e+38: use --precision float64",
                         "--init-from", "$HUGE_INIT", "--engine", "vector"),
                 train("W_Q.npy", "--init-from", "$DATA"),
@@ -327,12 +336,19 @@ class BadInputTest {
                 sweep("--engine reference computes in float64 only: got --precision float32", "--engine", "reference", "--precision", "f32",
                         "--check-options"),
                 sweep("--engine must be one of reference, vector, cuda, auto: got 'gpu'", "--engine", "gpu", "--check-options"),
+                // the inputs and the tokens' range, which do not depend on the node: accepted by --check-options, every task refused
+                sweep("--images $MISSING: no such directory (an image dir needs train-images-idx3-ubyte", "--images", "$MISSING", "--N", "4,8",
+                        "--check-options"),
+                sweep("train-images-idx3-ubyte.gz: no such file (an image dir needs", "--images", "$EMPTY", "--N", "4,8", "--check-options"),
+                sweep("run 0: the signal tokens' norm |mu| = 1.00e+30 is over float32's range for products of tokens", "--mu", "1e30",
+                        "--N", "2,4", "--check-options"),
                 // M past what the cuda engine's attention block holds in shared memory: a batch of it failed after the work before it
                 sweep("--M 100 needs 67616 bytes of shared memory per block in the cuda engine's attention_forward; the device allows 49152"
                         + " (M at most 81): use --engine vector, or a smaller --M", "--engine", "cuda", "--M", "4,100", "--check-options"),
                 train("--M 82 needs 49544 bytes of shared memory per block", "--engine", "cuda", "--M", "82"),
                 // reproduce shares train's and sweep's engine options, checked before any work
                 command("reproduce", "--threads must be in [0, 1024] (0 = all cores): got -2", "--scale", "smoke", "--threads", "-2"),
+                command("reproduce", "--papers lists one paper twice ('A') in 'A,B,A'", "--scale", "smoke", "--papers", "A,B,A"),
                 command("reproduce", "--precision must be float32 or float64: got 'fp8'", "--scale", "smoke", "--precision", "fp8"),
                 command("reproduce", "--engine cuda computes in float32 only: got --precision float64", "--scale", "smoke", "--engine", "cuda",
                         "--precision", "float64"),
@@ -374,6 +390,7 @@ class BadInputTest {
                 other("plot: ", "plot", "$EMPTY"),
                 other("Missing required parameter: 'DIR'", "plot"),
                 other("plot: DIR must name a results directory: got ''", "plot", ""),
+                other("--format lists one format twice ('PNG') in 'png,svg,PNG'", "plot", "--format", "png,svg,PNG", "$RESULTS"),
                 other("report: ", "report", "$MISSING"),
                 other("report: DIR must name a results directory: got ''", "report", ""),
                 other("report: ", "report", "$EMPTY"),
@@ -455,7 +472,8 @@ class BadInputTest {
                 .replace("$EMPTY", fixtures.resolve("empty").toString()).replace("$MISSING", fixtures.resolve("missing").toString())
                 .replace("$DATA", fixtures.resolve("data").toString()).replace("$INIT", fixtures.resolve("init").toString())
                 .replace("$RESULTS", fixtures.resolve("results").toString()).replace("$SPEC", fixtures.resolve("specs").toString())
-                .replace("$LINK", fixtures.resolve("link-to-data").toString()).replace("$HUGE_INIT", fixtures.resolve("huge-init").toString()).replace("$HUGE", fixtures.resolve("huge").toString());
+                .replace("$LINK", fixtures.resolve("link-to-data").toString()).replace("$HUGE_INIT", fixtures.resolve("huge-init").toString()).replace("$HUGE", fixtures.resolve("huge").toString())
+                .replace("$VAST", fixtures.resolve("vast").toString());
     }
 
     /** Every path under {@code root} with its size and modification time, to see that nothing changed. */

@@ -124,6 +124,34 @@ class TrainCommandTest {
     }
 
     @Test
+    void aResumeRefusesToSaveFilesOfRunsItWillNotTrain(@TempDir Path tmp) throws IOException {
+        // Stored by a train without --save-weights, the runs are skipped by the resume: it ended with
+        // exit 0 and no weights written, nothing said (audit s21). Refused before any work instead.
+        Path out = tmp.resolve("a"), w = tmp.resolve("w");
+        assertEquals(0, cli(small(out, "--steps", "0", "--repeats", "2")).code());
+        String before = Files.readString(out.resolve("summary.csv"));
+        Result r = cli(small(out, "--steps", "0", "--repeats", "2", "--save-weights", w.toString()));
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().lines().filter(l -> l.startsWith("attnsweep:")).count(), r.err());
+        assertTrue(r.err().contains("attnsweep: --save-weights " + w + ": run 0 is already stored in --out " + out + " but has no files in "
+                + w.resolve("run-0000") + " (it was trained without --save-weights), and a resume does not train it again"), r.err());
+        assertFalse(Files.exists(w), "nothing created");
+        assertEquals(before, Files.readString(out.resolve("summary.csv")));
+    }
+
+    @Test
+    void aSaveDirectoryThatCannotBeCreatedIsNamedByItsOption(@TempDir Path tmp) throws IOException {
+        // It was refused as "--out DIR cannot be created", naming an option the user had not given that path (audit s21).
+        Path file = Files.writeString(tmp.resolve("file"), "x"), out = tmp.resolve("a");
+        for (String option : List.of("--save-data", "--save-weights")) {
+            Result r = cli(small(out, "--steps", "0", option, file.resolve("w").toString()));
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("attnsweep: " + option + " " + file.resolve("w") + " cannot be created: "), r.err());
+            assertFalse(Files.exists(out), "--out not created");
+        }
+    }
+
+    @Test
     void savedDataAndWeightsReplayTheSameRun(@TempDir Path tmp) throws IOException {
         // Run once saving data and initial weights (steps 0: final = initial), then train from the
         // files: the replay must give the same summary metrics as training from the streams.

@@ -72,4 +72,29 @@ class DivergedReportTest {
             }
         }
     }
+
+    /**
+     * All runs of a dynamics panel diverged: each curve keeps only step 0. Its x axis was 1e-8
+     * wide ("-5E-9 .. 5E-9") and nothing was drawn, a line needing two points (seen in Chromium,
+     * audit s21): the axis spans a step either side in whole steps, and the lone point is drawn.
+     */
+    @org.junit.jupiter.api.Test
+    void aCurveOfOneFinitePointIsDrawnOnAWholeStepAxis() {
+        double nan = Double.NaN;
+        org.jfree.chart.JFreeChart c = Charts.lines("loss", "t (GD step)", "loss", List.of(
+                new Charts.Line("training loss", new double[] {0, 10, 20}, new double[] {0.63, nan, nan}, null, null,
+                        java.awt.Color.BLUE, Charts.Style.BAND),
+                new Charts.Line("test loss", new double[] {0, 10, 20}, new double[] {0.70, nan, nan}, null, null,
+                        java.awt.Color.RED, Charts.Style.BAND)), true, List.of());
+        c.createBufferedImage(720, 520);   // drawing chooses the tick unit
+        org.jfree.chart.plot.XYPlot plot = c.getXYPlot();
+        org.jfree.data.Range x = plot.getDomainAxis().getRange();
+        assertEquals(-1, x.getLowerBound(), 0);
+        assertEquals(1, x.getUpperBound(), 0);
+        assertEquals(1, ((org.jfree.chart.axis.NumberAxis) plot.getDomainAxis()).getTickUnit().getSize(), 0, "whole-step ticks");
+        for (int k = 0; k < 2; k++) {
+            assertTrue(((org.jfree.chart.renderer.xy.XYLineAndShapeRenderer) plot.getRenderer()).getSeriesShapesVisible(k),
+                    "series " + k + "'s one point is drawn");
+        }
+    }
 }

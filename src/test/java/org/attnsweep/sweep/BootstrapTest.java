@@ -46,4 +46,16 @@ class BootstrapTest {
         }
         assertFalse(Bootstrap.of(cells, c -> c.size()).known());
     }
+
+    /** The fit's line on stdout says in words what a fit lacks; NaN was printed (audit s21: an all-diverged sweep). */
+    @Test
+    void aFitWithoutPointsIntervalOrR2IsDescribedInWords() {
+        double nan = Double.NaN;
+        assertEquals("boundary: N*SNR^2 = C with no C (no N has a cell within the cutoff) (no R^2, 0 points, excess test-loss cutoff 0.200)\n",
+                Aggregate.describe(List.of(new Aggregate.Fit(Map.of(), nan, nan, 0, nan, nan)), 0.2));
+        assertEquals("boundary: N*SNR^2 = C with C = 0.2500 (no interval) (no R^2, 1 point, excess test-loss cutoff 0.200)\n",
+                Aggregate.describe(List.of(new Aggregate.Fit(Map.of(), 0.25, nan, 1, nan, nan)), 0.2));
+        assertEquals("boundary: N*SNR^2 = C with C = 12.50 [10.00, 15.00] (R^2 = 0.900, 3 points, excess test-loss cutoff 0.200)\n",
+                Aggregate.describe(List.of(new Aggregate.Fit(Map.of(), 12.5, 0.9, 3, 10, 15)), 0.2));
+    }
 }
