@@ -118,7 +118,10 @@ public final class Report {
             if (!first.config().containsKey(k) || r.varying().contains(k)) continue;
             fixed.add(Notation.is(k, first.config().get(k)));
         }
-        h.append("<p><b>Fixed:</b> ").append(esc(String.join(", ", fixed))).append("; ").append(first.metrics().size())
+        // a sweep still running (or stopped) shows only what finished: a parameter the plan varies can look fixed
+        int planned = c.path("plan_runs").asInt(0);
+        String which = planned > runs ? " (in the " + runs + " finished runs of " + planned + " planned: the plan may vary more)" : "";
+        h.append("<p><b>Fixed").append(esc(which)).append(":</b> ").append(esc(String.join(", ", fixed))).append("; ").append(first.metrics().size())
                 .append(" repeat(s) per cell.</p>\n");
         if (!r.varying().isEmpty()) {
             List<String> axes = new ArrayList<>();

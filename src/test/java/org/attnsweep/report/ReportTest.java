@@ -98,6 +98,34 @@ class ReportTest {
         assertTrue(html.contains("the paper predicts benign ("), html);
     }
 
+    /** A sweep stopped half-way: a parameter its plan varies but its finished runs do not must not be shown as fixed without saying so. */
+    @Test
+    void aPartialSweepSaysItsFixedParametersAreThoseOfItsFinishedRuns(@TempDir Path tmp) throws IOException {
+        Path dir = tmp.resolve("partial");
+        Result r = cli(FiguresTest.cmd("sweep", dir, "--N", "4,8", "--mu", "4,8"));
+        assertEquals(0, r.code(), r.err());
+        // keep the N = 4 runs only, as a sweep killed after them leaves its store
+        Path summary = dir.resolve("summary.csv");
+        List<String> lines = Files.readAllLines(summary);
+        int n = List.of(lines.get(0).split(",")).indexOf("N");
+        List<String> kept = new ArrayList<>(List.of(lines.get(0)));
+        for (String l : lines.subList(1, lines.size())) if (l.split(",")[n].equals("4")) kept.add(l);
+        assertTrue(kept.size() > 1 && kept.size() < lines.size(), "some runs kept, some dropped");
+        Files.write(summary, kept);
+
+        Result rep = cli("report", dir.toString());
+        assertEquals(0, rep.code(), rep.err());
+        String html = Files.readString(dir.resolve("report.html"));
+        int finished = kept.size() - 1;
+        assertTrue(html.contains("<b>Fixed (in the " + finished + " finished runs of " + (lines.size() - 1)
+                + " planned: the plan may vary more):</b> "), html);
+
+        // the whole plan finished: no such words
+        Result all = cli(FiguresTest.cmd("sweep", tmp.resolve("whole"), "--N", "4,8", "--mu", "4,8", "--report"));
+        assertEquals(0, all.code(), all.err());
+        assertTrue(Files.readString(tmp.resolve("whole").resolve("report.html")).contains("<p><b>Fixed:</b> "));
+    }
+
     @Test
     void reportRefusesBadInputWithAOneLineMessage(@TempDir Path tmp) throws IOException {
         Files.createDirectories(tmp.resolve("empty"));
