@@ -194,7 +194,15 @@ public final class Sweeper {
         cfg.put("shard", shard[0] + "/" + shard[1]);
         cfg.put("engine", engine.describe());
         cfg.put("results_of", resultsOf(engine));
-        cfg.put("runs", mine.stream().map(r -> Map.of("run", r.index(), "key", r.key(), "config", r.config())).toList());
+        // Each entry's fields in this order: Map.of's iteration order changes from one JVM to the next,
+        // which wrote the same plan's config.json with its entries' fields in another order each time.
+        cfg.put("runs", mine.stream().map(r -> {
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("run", r.index());
+            run.put("key", r.key());
+            run.put("config", r.config());
+            return run;
+        }).toList());
 
         long t0 = System.nanoTime();
         // The store is checked first: a store it refuses is left as it was, config.json included.
