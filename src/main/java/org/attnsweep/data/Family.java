@@ -23,23 +23,23 @@ public final class Family {
     // The most recently used families stay alive even when no run holds them, so that runs of one
     // family planned apart (a sweep's later batches) still find its draws and its reservation.
     private static final int CACHE = 64;
-    private static final Map<String, Family> RECENT = new LinkedHashMap<>(16, 0.75f, true) {
+    private static final Map<Key, Family> RECENT = new LinkedHashMap<>(16, 0.75f, true) {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Family> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<Key, Family> eldest) {
             return size() > CACHE;
         }
     };
     // Every family still reachable, by key: while anything holds a family (a batch's RunData, a
     // sweep's plan), Family.of returns that same object, so one family is never two objects at
     // once however many families a batch or a plan holds (engines group runs by identity).
-    private static final Map<String, Live> LIVE = new HashMap<>();
+    private static final Map<Key, Live> LIVE = new HashMap<>();
     private static final ReferenceQueue<Family> GONE = new ReferenceQueue<>();
 
     /** A weak reference to a family that remembers its key, so a collected one leaves LIVE. */
     private static final class Live extends WeakReference<Family> {
-        final String key;
+        final Key key;
 
-        Live(Family f, String key) {
+        Live(Family f, Key key) {
             super(f, GONE);
             this.key = key;
         }
@@ -63,7 +63,7 @@ public final class Family {
      * among the {@value #CACHE} most recently used, else a new one.
      */
     public static Family of(RunConfig c) {
-        String key = key(c);
+        Key key = key(c);
         synchronized (LIVE) {
             for (Reference<? extends Family> r; (r = GONE.poll()) != null; ) LIVE.remove(((Live) r).key, r);
             Live live = LIVE.get(key);
@@ -77,11 +77,21 @@ public final class Family {
         }
     }
 
-    /** What the family's draws depend on: the config without N, ‖μ‖, p, labels and the optimiser. */
-    public static String key(RunConfig c) {
-        return c.seed() + "/" + c.repeat() + "/" + c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv() + "/"
-                + java.util.Arrays.toString(c.sigma()) + "/" + c.orthogonalNoise() + "/" + c.signals() + "/" + c.init()
-                + "/" + c.sigma0() + "/" + c.sigmaV() + "/" + c.sigmaO() + "/" + c.initDivisor() + "/" + c.testN() + "/" + c.heads();
+    /**
+     * What the family's draws depend on: the config without N, ‖μ‖, p, labels and the optimiser.
+     * Equal keys, equal draws; equal as the fields' texts are (doubles by their bits, σ by the run
+     * key's own text of it, {@link RunConfig#sigmaText}, which the runs of a sweep share), so that
+     * keying 10,000 runs formats no numbers.
+     */
+    public record Key(long seed, int repeat, int d, int M, int mk, int mv, String sigma, boolean orthogonalNoise,
+                      org.attnsweep.model.SignalBasis signals, org.attnsweep.model.InitScheme init, double sigma0, double sigmaV,
+                      double sigmaO, double initDivisor, int testN, int heads) {
+    }
+
+    /** The key of run c's family. */
+    public static Key key(RunConfig c) {
+        return new Key(c.seed(), c.repeat(), c.d(), c.M(), c.mk(), c.mv(), c.sigmaText(), c.orthogonalNoise(), c.signals(), c.init(),
+                c.sigma0(), c.sigmaV(), c.sigmaO(), c.initDivisor(), c.testN(), c.heads());
     }
 
     /** Unit directions of μ₊ (row 0) and μ₋ (row 1). */

@@ -69,6 +69,26 @@ public record RunConfig(
         return sigma[j - 2];
     }
 
+    /**
+     * σ as the key text writes it, {@code [4.0, 0.2, 0.2]} (Arrays.toString): the runs of a sweep
+     * share one σ list, so the last text made is kept and reused while σ is the same, bit for bit
+     * (Arrays.equals compares doubles so), instead of formatting M−1 doubles for every run's key.
+     */
+    public String sigmaText() {
+        SigmaText last = lastSigma;
+        if (!Arrays.equals(last.values, sigma)) {
+            last = new SigmaText(sigma.clone(), Arrays.toString(sigma));
+            lastSigma = last;
+        }
+        return last.text;
+    }
+
+    /** A σ list and its text; immutable, so a thread that reads the volatile holder sees both whole. */
+    private record SigmaText(double[] values, String text) {
+    }
+
+    private static volatile SigmaText lastSigma = new SigmaText(new double[0], "[]");
+
     /** σ_p of docs/math.md §1: the σ of token 2, unless the run names another ({@code snrSigma}). */
     public double sigmaP() {
         return snrSigma > 0 ? snrSigma : sigma[0];
@@ -232,14 +252,70 @@ public record RunConfig(
                 seed, r, attnSample, snrSigma, images, testSigmaScale, testSignalAngle, testP, loss, batchSize, heads);
     }
 
+    /**
+     * Equal exactly when the key texts ({@link #toString}) are equal, compared field by field
+     * without building them (a plan's checks compare and hash configs by the thousand): a double
+     * by its bits, as Double.toString writes one text per value (±0 apart, every NaN alike), and
+     * each optional part only where the text shows it (an image directory whose name holds the text
+     * of the parts after it, ", classes=", aside). RunConfigTextTest checks both against the text.
+     */
     @Override
     public boolean equals(Object o) {
-        return o instanceof RunConfig c && toString().equals(c.toString());
+        if (this == o) return true;
+        if (!(o instanceof RunConfig c)) return false;
+        return d == c.d && M == c.M && mk == c.mk && mv == c.mv && N == c.N && Arrays.equals(sigma, c.sigma)
+                && same(mu, c.mu) && same(p, c.p) && labels == c.labels && orthogonalNoise == c.orthogonalNoise
+                && signals == c.signals && init == c.init && same(sigma0, c.sigma0) && same(sigmaV, c.sigmaV)
+                && same(sigmaO, c.sigmaO) && same(initDivisor, c.initDivisor) && trainWo == c.trainWo && same(lr, c.lr)
+                && steps == c.steps && same(targetLoss, c.targetLoss) && evalEvery == c.evalEvery && testN == c.testN
+                && seed == c.seed && repeat == c.repeat && attnSample == c.attnSample
+                && same(shownSnrSigma(), c.shownSnrSigma()) && java.util.Objects.equals(images, c.images)
+                && same(testSigmaScale, c.testSigmaScale)
+                && showsTestSignalAngle() == c.showsTestSignalAngle() && (!showsTestSignalAngle() || same(testSignalAngle, c.testSignalAngle))
+                && showsTestP() == c.showsTestP() && (!showsTestP() || same(testP, c.testP)) && loss == c.loss && shownBatchSize() == c.shownBatchSize() && heads == c.heads;
     }
 
+    /** Consistent with {@link #equals}: the same fields, optional parts as the text shows them. */
     @Override
     public int hashCode() {
-        return toString().hashCode();
+        long h = 17;
+        for (long v : new long[] {d, M, mk, mv, N, Arrays.hashCode(sigma), bits(mu), bits(p), java.util.Objects.hashCode(labels),
+                orthogonalNoise ? 1 : 0, java.util.Objects.hashCode(signals), java.util.Objects.hashCode(init), bits(sigma0),
+                bits(sigmaV), bits(sigmaO), bits(initDivisor), trainWo ? 1 : 0, bits(lr), steps, bits(targetLoss), evalEvery, testN,
+                seed, repeat, attnSample, bits(shownSnrSigma()), java.util.Objects.hashCode(images), bits(testSigmaScale),
+                showsTestSignalAngle() ? bits(testSignalAngle) : 1, showsTestP() ? bits(testP) : 1, java.util.Objects.hashCode(loss), shownBatchSize(), heads}) {
+            h = 31 * h + v;
+        }
+        return Long.hashCode(h);
+    }
+
+    /** Equal as Double.toString writes them: equal bits, every NaN alike. */
+    private static boolean same(double a, double b) {
+        return Double.doubleToLongBits(a) == Double.doubleToLongBits(b);
+    }
+
+    private static long bits(double v) {
+        return Double.doubleToLongBits(v);
+    }
+
+    // The optional parts as the key text shows them: the value where it is shown, else a constant no
+    // shown value has (snrSigma is shown only when > 0, so never as NaN; the angle and testP may be
+    // shown as NaN, so their absence is the flag beside them).
+
+    private double shownSnrSigma() {
+        return snrSigma > 0 ? snrSigma : Double.NaN;
+    }
+
+    private boolean showsTestSignalAngle() {
+        return testSignalAngle != 0;
+    }
+
+    private boolean showsTestP() {
+        return testP != p;
+    }
+
+    private int shownBatchSize() {
+        return miniBatch() ? batchSize : 0;
     }
 
     /**
@@ -255,12 +331,8 @@ public record RunConfig(
     public String toString() {
         StringBuilder b = new StringBuilder(400)
                 .append("RunConfig[d=").append(d).append(", M=").append(M).append(", mk=").append(mk)
-                .append(", mv=").append(mv).append(", N=").append(N).append(", sigma=").append('[');
-        for (int j = 0; j < sigma.length; j++) {
-            if (j > 0) b.append(", ");
-            b.append(sigma[j]);
-        }
-        b.append("], mu=").append(mu).append(", p=").append(p).append(", labels=").append(labels)
+                .append(", mv=").append(mv).append(", N=").append(N).append(", sigma=").append(sigmaText());
+        b.append(", mu=").append(mu).append(", p=").append(p).append(", labels=").append(labels)
                 .append(", orthogonalNoise=").append(orthogonalNoise).append(", signals=").append(signals)
                 .append(", init=").append(init).append(", sigma0=").append(sigma0).append(", sigmaV=").append(sigmaV)
                 .append(", sigmaO=").append(sigmaO).append(", initDivisor=").append(initDivisor)

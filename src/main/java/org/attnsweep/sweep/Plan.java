@@ -130,17 +130,21 @@ public final class Plan {
      * 0 means one run does not fit.
      */
     public static void checkEngine(List<PlannedRun> runs, ToIntFunction<RunConfig> maxBatch, String engine) {
-        Map<String, RunConfig> largest = new LinkedHashMap<>();
-        for (PlannedRun r : runs) {
-            RunConfig c = r.config();
-            largest.merge(c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv() + "/" + c.heads(), c, (a, b) -> b.N() > a.N() ? b : a);
-        }
+        Map<Shape, RunConfig> largest = new LinkedHashMap<>();
+        for (PlannedRun r : runs) largest.merge(Shape.of(r.config()), r.config(), (a, b) -> b.N() > a.N() ? b : a);
         for (RunConfig c : largest.values()) {
             if (maxBatch.applyAsInt(c) < 1) {
                 throw new IllegalArgumentException("--engine " + engine + ": one run (d=" + c.d() + " M=" + c.M() + " m_k=" + c.mk()
                         + " m_v=" + c.mv() + " N=" + c.N() + " test-n=" + c.testN() + ") does not fit the device's free memory"
                         + " (see the line above): lower --N, --M, --mk, --mv, --d or --test-n, or use --engine vector");
             }
+        }
+    }
+
+    /** The shape runs of one batch share: d, M, m_k, m_v and H. */
+    record Shape(int d, int M, int mk, int mv, int heads) {
+        static Shape of(RunConfig c) {
+            return new Shape(c.d(), c.M(), c.mk(), c.mv(), c.heads());
         }
     }
 
@@ -218,6 +222,35 @@ public final class Plan {
          */
         public static Footprint of(int d, int M, int mk, int mv, int N, int testN, boolean trainWo, boolean images, int steps,
                                    int heads, Formulation requested, boolean familyData, boolean keepsWeights) {
+            Args a = new Args(d, M, mk, mv, N, testN, trainWo, images, steps, heads, requested, familyData, keepsWeights);
+            Footprint f = MEMO.get(a);
+            if (f == null) {
+                if (MEMO.size() >= MEMO_SIZE) MEMO.clear();
+                f = compute(a);
+                MEMO.put(a, f);
+            }
+            return f;
+        }
+
+        /** What a footprint is a function of: the arguments of {@link #of(int, int, int, int, int, int, boolean, boolean, int, int, Formulation, boolean, boolean)}. */
+        private record Args(int d, int M, int mk, int mv, int N, int testN, boolean trainWo, boolean images, int steps, int heads,
+                            Formulation requested, boolean familyData, boolean keepsWeights) {
+        }
+
+        /**
+         * Footprints made, by their arguments: a plan asks for one per run several times over (its
+         * batches, their bytes, --dry-run's forms), and its runs have few distinct shapes (the
+         * jiang-heatmap's 10,000 runs: 10 N). Footprints are immutable, so any thread may share
+         * them; past {@value #MEMO_SIZE} the memo starts over rather than grow with a plan of
+         * many shapes.
+         */
+        private static final Map<Args, Footprint> MEMO = new java.util.concurrent.ConcurrentHashMap<>();
+        private static final int MEMO_SIZE = 4096;
+
+        private static Footprint compute(Args a) {
+            int d = a.d, M = a.M, mk = a.mk, mv = a.mv, N = a.N, testN = a.testN, steps = a.steps, heads = a.heads;
+            boolean trainWo = a.trainWo, images = a.images, familyData = a.familyData, keepsWeights = a.keepsWeights;
+            Formulation requested = a.requested;
             int P = (int) Math.min(Integer.MAX_VALUE, images ? (long) N * M : 2 + (long) N * (M - 1));
             double E = (images ? (double) testN * M : 2 + (double) testN * (M - 1)) + 2, m = Math.max(mk, mv);
             Formulation form = CostModel.formOf(requested, N, M, d, mk, mv, P, trainWo, steps, heads);

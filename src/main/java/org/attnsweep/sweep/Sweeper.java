@@ -67,17 +67,14 @@ public final class Sweeper {
      */
     private static List<List<PlannedRun>> batches(List<PlannedRun> runs, long memoryBytes, Function<RunConfig, Plan.Footprint> footprint,
                                                   ToIntFunction<RunConfig> maxBatch, boolean sharedData) {
-        Map<String, List<PlannedRun>> groups = new LinkedHashMap<>();
-        for (PlannedRun r : runs) {
-            RunConfig c = r.config();
-            groups.computeIfAbsent(shape(c), k -> new ArrayList<>()).add(r);
-        }
+        Map<Plan.Shape, List<PlannedRun>> groups = new LinkedHashMap<>();
+        for (PlannedRun r : runs) groups.computeIfAbsent(Plan.Shape.of(r.config()), k -> new ArrayList<>()).add(r);
         List<List<PlannedRun>> out = new ArrayList<>();
         for (List<PlannedRun> g : groups.values()) {
             RunConfig largest = g.stream().map(PlannedRun::config).max(java.util.Comparator.comparingInt(RunConfig::N)).orElseThrow();
             Plan.Footprint worst = null;
             double family = 0;
-            java.util.Set<String> families = new java.util.HashSet<>();
+            java.util.Set<Family.Key> families = new java.util.HashSet<>();
             for (PlannedRun r : g) {
                 Plan.Footprint f = footprint.apply(r.config());
                 if (worst == null || f.bytes() > worst.bytes()) worst = f;
@@ -119,19 +116,24 @@ public final class Sweeper {
      */
     public static List<List<PlannedRun>> batches(List<PlannedRun> todo, Engine engine, long memoryBytes, Inputs inputs,
                                                  boolean keepsWeights) {
-        Map<String, java.util.Set<Object>> families = new LinkedHashMap<>();
+        // Family.of once per family, not per run (it locks the registry of live families), and each
+        // family's largest N reserved once the walk has seen them all.
+        Map<Family.Key, Family> byKey = new java.util.HashMap<>();
+        Map<Family, Integer> largestN = new java.util.IdentityHashMap<>();
+        Map<Plan.Shape, java.util.Set<Object>> families = new LinkedHashMap<>();
         boolean generated = inputs == Inputs.GENERATED;
         for (PlannedRun r : todo) {
             RunConfig c = r.config();
-            Family f = Family.of(c);
-            f.reserve(c.N());
+            Family f = byKey.computeIfAbsent(Family.key(c), k -> Family.of(c));
+            largestN.merge(f, c.N(), Math::max);
             boolean shared = generated && c.images() == null && !c.shiftedTestTokens();
-            families.computeIfAbsent(shape(c), k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>())).add(shared ? f : r);
+            families.computeIfAbsent(Plan.Shape.of(c), k -> java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>())).add(shared ? f : r);
         }
+        largestN.forEach(Family::reserve);
         Formulation form = engine.formulation();
         return batches(todo, engine.trainsOffHost() ? memoryBytes / 2 : memoryBytes,
                 c -> Plan.Footprint.of(c, form, generated, keepsWeights),
-                shape -> engine.maxBatch(shape, families.get(shape(shape)).size()), inputs.shared());
+                shape -> engine.maxBatch(shape, families.get(Plan.Shape.of(shape)).size()), inputs.shared());
     }
 
     /**
@@ -142,7 +144,7 @@ public final class Sweeper {
     public static long batchBytes(List<PlannedRun> batch, Formulation form, Inputs inputs) {
         boolean generated = inputs == Inputs.GENERATED;
         double bytes = 0, tokens = 0;
-        Map<String, Double> families = new LinkedHashMap<>();
+        Map<Family.Key, Double> families = new LinkedHashMap<>();
         for (PlannedRun r : batch) {
             Plan.Footprint f = Plan.Footprint.of(r.config(), form, generated, false);
             double once = inputs.shared() ? f.tokenBytes() : 0;
@@ -152,11 +154,6 @@ public final class Sweeper {
         }
         for (double b : families.values()) bytes += b;
         return (long) (bytes + tokens);
-    }
-
-    /** The shape a batch's runs share: d, M, m_k, m_v and H. */
-    private static String shape(RunConfig c) {
-        return c.d() + "/" + c.M() + "/" + c.mk() + "/" + c.mv() + "/" + c.heads();
     }
 
     /**
@@ -197,7 +194,15 @@ public final class Sweeper {
         cfg.put("shard", shard[0] + "/" + shard[1]);
         cfg.put("engine", engine.describe());
         cfg.put("results_of", resultsOf(engine));
-        cfg.put("runs", mine.stream().map(r -> Map.of("run", r.index(), "key", r.key(), "config", r.config())).toList());
+        // Each entry's fields in this order: Map.of's iteration order changes from one JVM to the next,
+        // which wrote the same plan's config.json with its entries' fields in another order each time.
+        cfg.put("runs", mine.stream().map(r -> {
+            Map<String, Object> run = new LinkedHashMap<>();
+            run.put("run", r.index());
+            run.put("key", r.key());
+            run.put("config", r.config());
+            return run;
+        }).toList());
 
         long t0 = System.nanoTime();
         // The store is checked first: a store it refuses is left as it was, config.json included.

@@ -29,6 +29,11 @@ public final class Trainer {
 
     /** Trains every run of {@code batch} (built from {@code runs}) to its stop; results in run order. */
     public static List<RunResult> train(EngineBatch batch, List<RunData> runs, boolean keepWeights, Listener listener) {
+        return train(batch, runs, keepWeights, listener, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** As {@link #train(EngineBatch, List, boolean, Listener)}, the evaluations flushed for {@code cores} cores. */
+    static List<RunResult> train(EngineBatch batch, List<RunData> runs, boolean keepWeights, Listener listener, int cores) {
         int R = runs.size();
         List<RunConfig> cfg = runs.stream().map(RunData::config).toList();
         boolean[] active = new boolean[R], eval = new boolean[R], stepping = new boolean[R];
@@ -50,8 +55,8 @@ public final class Trainer {
         // evaluations run in parallel instead of one run at a time as runs end one by one.
         int[] endStep = new int[R];
         double[] endLoss = new double[R];
-        boolean[] pending = new boolean[R], endedStepping = new boolean[R];
-        int flushAt = Math.min(R, 2 * Runtime.getRuntime().availableProcessors());
+        boolean[] pending = new boolean[R], endedStepping = new boolean[R], flush = new boolean[R];
+        int flushAt = Math.min(R, 2 * cores);
         int left = R, pendingCount = 0;
         for (int t = 0; left > 0; ) {
             boolean anyEval = false, anyStep = false;
@@ -92,9 +97,18 @@ public final class Trainer {
                     }
                 }
                 if (pendingCount > 0 && (pendingCount >= flushAt || pendingCount == left)) {
-                    batch.metrics(pending, m);
+                    // A flush evaluates its runs one per core at a time: while other runs go on, a
+                    // multiple of the cores is flushed and the rest held back for the next flush
+                    // (frozen, their metrics come out the same later), where an odd flush on 2 cores
+                    // left one idle for an evaluation. The last runs of the batch go all at once.
+                    int count = pendingCount == left ? pendingCount : pendingCount - pendingCount % cores;
+                    for (int r = 0, taken = 0; r < R; r++) {
+                        flush[r] = pending[r] && taken < count;
+                        if (flush[r]) taken++;
+                    }
+                    batch.metrics(flush, m);
                     for (int r = 0; r < R; r++) {
-                        if (!pending[r]) continue;
+                        if (!flush[r]) continue;
                         record(endStep[r], m[r], curves.get(r), headCurves.get(r));
                         results[r] = finish(batch, cfg.get(r), r, endStep[r], endedStepping[r], endLoss[r], m[r], curves.get(r),
                                 headCurves.get(r), keepWeights);
@@ -102,7 +116,7 @@ public final class Trainer {
                         left--;
                         if (listener != null) listener.finished(r, results[r]);
                     }
-                    pendingCount = 0;
+                    pendingCount -= count;
                 }
             }
         }

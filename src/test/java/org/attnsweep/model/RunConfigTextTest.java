@@ -2,6 +2,7 @@ package org.attnsweep.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -111,6 +112,85 @@ class RunConfigTextTest {
                     Loss.LOGISTIC, N, rnd.nextBoolean() ? 1 : rnd.nextInt());
             assertEquals(oracle(c), c.toString(), "config " + k + " of seed " + SEED + " (rerun with -Dattnsweep.seed=" + SEED + ")");
         }
+    }
+
+    /**
+     * equals and hashCode compare fields without the text, and must agree with it: equal exactly
+     * when the texts are, equal hashes then. Pairs of random configs that differ in one field (or
+     * in none) by a value from {@link #real}'s regimes or a regime's neighbour (±0, NaN, 1, p):
+     * optional parts at and off their defaults, values the text shows as one (−0 and 0 for the
+     * angle, which shows neither) and values it tells apart.
+     */
+    @Test
+    void equalsAndHashCodeAgreeWithTheText() {
+        SplittableRandom rnd = new SplittableRandom(SEED + 1);
+        int equalPairs = 0;
+        for (int k = 0; k < RANDOM_CONFIGS; k++) {
+            String seedNote = "pair " + k + " of seed " + SEED + " (rerun with -Dattnsweep.seed=" + SEED + ")";
+            Object[] a = fields(rnd), b = a.clone();
+            int field = rnd.nextInt(a.length + 1);
+            if (field < a.length) b[field] = change(rnd, a, field);
+            RunConfig x = make(a), y = make(b);
+            boolean sameText = x.toString().equals(y.toString());
+            if (sameText) equalPairs++;
+            assertEquals(sameText, x.equals(y), seedNote + ", field " + field + ": " + x + " against " + y);
+            assertEquals(sameText, y.equals(x), seedNote);
+            if (sameText) assertEquals(x.hashCode(), y.hashCode(), seedNote + ": equal configs, unequal hashes");
+        }
+        // Neither side can pass by always saying one thing: both outcomes occur often.
+        assertTrue(equalPairs > RANDOM_CONFIGS / 20 && equalPairs < RANDOM_CONFIGS - RANDOM_CONFIGS / 20,
+                equalPairs + " equal pairs of " + RANDOM_CONFIGS + " (seed " + SEED + ")");
+    }
+
+    /** The constructor's 33 arguments, random. */
+    private static Object[] fields(SplittableRandom rnd) {
+        double[] sigma = new double[rnd.nextInt(0, 4)];
+        for (int j = 0; j < sigma.length; j++) sigma[j] = real(rnd);
+        double p = real(rnd);
+        int N = rnd.nextInt(1, 9);
+        return new Object[] {rnd.nextInt(1, 9), rnd.nextInt(1, 9), rnd.nextInt(1, 9), rnd.nextInt(1, 9), N, sigma, real(rnd), p,
+                pick(rnd, LabelMode.values()), rnd.nextBoolean(), pick(rnd, SignalBasis.values()), pick(rnd, InitScheme.values()),
+                real(rnd), real(rnd), real(rnd), real(rnd), rnd.nextBoolean(), real(rnd), rnd.nextInt(1, 9), real(rnd),
+                rnd.nextInt(1, 9), rnd.nextInt(1, 9), (long) rnd.nextInt(1, 9), rnd.nextInt(0, 9), rnd.nextInt(-1, 9),
+                rnd.nextBoolean() ? 0.0 : real(rnd), rnd.nextBoolean() ? null : image(rnd), rnd.nextBoolean() ? 1.0 : real(rnd),
+                rnd.nextBoolean() ? 0.0 : real(rnd), rnd.nextBoolean() ? p : real(rnd), pick(rnd, Loss.values()),
+                rnd.nextBoolean() ? N : rnd.nextInt(1, 9), rnd.nextBoolean() ? 1 : rnd.nextInt(1, 9)};
+    }
+
+    /** Another value for field i: for a double, often one the text may show alike (±0, NaN, 1, p). */
+    private static Object change(SplittableRandom rnd, Object[] a, int i) {
+        Object v = a[i];
+        if (v instanceof Double x) {
+            return switch (rnd.nextInt(5)) {
+                case 0 -> x == 0 ? -x : Double.longBitsToDouble(Double.doubleToRawLongBits(x) ^ 1);
+                case 1 -> Double.longBitsToDouble(0x7ff8000000000001L);  // a NaN of other bits
+                case 2 -> 1.0;
+                case 3 -> a[7];                                           // p: testP's default
+                default -> real(rnd);
+            };
+        }
+        if (v instanceof double[] s) {
+            double[] t = rnd.nextBoolean() ? java.util.Arrays.copyOf(s, s.length + 1) : s.clone();
+            if (t.length > 0) t[rnd.nextInt(t.length)] = rnd.nextBoolean() ? -t[0] : real(rnd);
+            return t;
+        }
+        if (v instanceof Boolean x) return !x;
+        if (v instanceof Long x) return x + rnd.nextInt(-1, 2);
+        if (v instanceof Integer x) return i == 31 ? (rnd.nextBoolean() ? a[4] : x + 1) : x + rnd.nextInt(-1, 2);
+        if (v instanceof Enum<?> e) return pick(rnd, e.getDeclaringClass().getEnumConstants());
+        return rnd.nextBoolean() ? null : image(rnd);  // the image source, null or not
+    }
+
+    private static ImageSource image(SplittableRandom rnd) {
+        return new ImageSource("dir" + rnd.nextInt(2), rnd.nextInt(2), rnd.nextInt(2), rnd.nextInt(2, 4));
+    }
+
+    private static RunConfig make(Object[] f) {
+        return new RunConfig((int) f[0], (int) f[1], (int) f[2], (int) f[3], (int) f[4], (double[]) f[5], (double) f[6],
+                (double) f[7], (LabelMode) f[8], (boolean) f[9], (SignalBasis) f[10], (InitScheme) f[11], (double) f[12],
+                (double) f[13], (double) f[14], (double) f[15], (boolean) f[16], (double) f[17], (int) f[18], (double) f[19],
+                (int) f[20], (int) f[21], (long) f[22], (int) f[23], (int) f[24], (double) f[25], (ImageSource) f[26],
+                (double) f[27], (double) f[28], (double) f[29], (Loss) f[30], (int) f[31], (int) f[32]);
     }
 
     /** A double from every regime Double.toString writes differently: plain, exponent, tiny, huge, signed zero, NaN, ±∞. */

@@ -202,6 +202,13 @@ class SweepTest {
         assertEquals(Files.readString(tmp.resolve("a/summary.csv")), Files.readString(tmp.resolve("b/summary.csv")));
         assertEquals(Files.readString(tmp.resolve("a/metrics.csv")), Files.readString(tmp.resolve("b/metrics.csv")));
         assertEquals(1 + plan.size(), Files.readAllLines(tmp.resolve("b/summary.csv")).size());
+        // config.json lists each run's fields in one order, whatever the JVM (Map.of's order is drawn per JVM).
+        for (com.fasterxml.jackson.databind.JsonNode run : new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(tmp.resolve("a/config.json").toFile()).get("runs")) {
+            List<String> fields = new ArrayList<>();
+            run.fieldNames().forEachRemaining(fields::add);
+            assertEquals(List.of("run", "key", "config"), fields, "config.json's entry of run " + run.get("run"));
+        }
     }
 
     @Test

@@ -204,6 +204,59 @@ class TrainerTest {
         }
     }
 
+    /**
+     * Runs that end between evaluations are evaluated in flushes, one run per core at a time: while
+     * other runs go on, a flush takes a multiple of the cores (an odd one left a core idle) and holds
+     * the rest back; the batch's last runs go at once. For c cores: 2c − 1 runs end at step 1, two at
+     * step 2 (2c + 1 pending, past the flush point 2c: c·2 flushed, one held back), three at step 3
+     * (the held one and these, all that is left: one flush of 4). Every result still equals its run
+     * stepped by hand, held back or not.
+     */
+    @org.junit.jupiter.api.Test
+    void flushesTakeAMultipleOfTheCoresWhileRunsRemain() {
+        long seed = Fixtures.seed();
+        Engine engine = new ReferenceEngine();
+        for (int cores : new int[] {2, 3}) {
+            SplittableRandom rnd = new SplittableRandom(seed + cores);
+            List<Integer> budgets = new ArrayList<>();
+            for (int i = 0; i < 2 * cores - 1; i++) budgets.add(1);
+            budgets.addAll(List.of(2, 2, 3, 3, 3));
+            List<RunData> runs = new ArrayList<>();
+            List<Manual> mans = new ArrayList<>();
+            for (int T : budgets) {
+                RunSpec s = spec(rnd);
+                s.steps = T;
+                s.evalEvery = 100;   // past every budget: only step 0 and the flushes evaluate
+                RunConfig c = s.build(0);
+                runs.add(Fixtures.data(c));
+                mans.add(manual(engine, c, T));
+            }
+            List<Integer> flushes = new ArrayList<>();
+            List<RunResult> res;
+            try (EngineBatch real = engine.open(runs)) {
+                EngineBatch b = new EngineBatch() {
+                    public int size() { return real.size(); }
+                    public void step(boolean[] active, double[] loss) { real.step(active, loss); }
+                    public void metrics(boolean[] which, double[][] out) {
+                        int n = 0;
+                        for (boolean w : which) if (w) n++;
+                        flushes.add(n);
+                        real.metrics(which, out);
+                    }
+                    public Weights weights(int r) { return real.weights(r); }
+                    public void close() { }
+                };
+                res = Trainer.train(b, runs, false, null, cores);
+            }
+            String ctx = cores + " cores" + tag(seed);
+            // Step 0 evaluates every run; then 2c at step 2 and the last 4 at step 3.
+            assertEquals(List.of(runs.size(), 2 * cores, 4), flushes, "runs per evaluation; " + ctx);
+            for (int r = 0; r < runs.size(); r++) {
+                checkAgainstManual(res.get(r), mans.get(r), budgets.get(r), false, false, "run " + r + " of " + ctx);
+            }
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @MethodSource("engines")
     void targetMetAtTheLastBudgetStepCountsAsReached(String name, Engine engine) {
