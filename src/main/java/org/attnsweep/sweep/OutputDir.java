@@ -5,9 +5,13 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -62,8 +66,13 @@ public final class OutputDir implements AutoCloseable {
         return dir;
     }
 
+    /** What went wrong, in words: the file system's own reason and the path it names, never an exception's class name. */
     private static String reason(Exception e) {
-        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : " " + e.getMessage());
+        if (e instanceof FileAlreadyExistsException f) return f.getFile() + " exists and is not a directory";
+        if (e instanceof AccessDeniedException f) return "permission denied at " + f.getFile();
+        if (e instanceof NoSuchFileException f) return f.getFile() + " cannot be made there (no such file or directory)";
+        if (e instanceof FileSystemException f) return f.getFile() + ": " + (f.getReason() == null ? "the file system refused it" : f.getReason());
+        return e.getMessage() == null ? "refused (" + e.getClass().getSimpleName() + ")" : e.getMessage();
     }
 
     /**
