@@ -60,6 +60,14 @@ final class RunOptions {
         if (java.nio.file.Files.exists(dir) && !java.nio.file.Files.isDirectory(dir)) {
             throw new IllegalArgumentException(option + " " + dir + " is a file, not a directory");
         }
+        // a directory to be made below a file cannot be: said here, before the engine is chosen
+        for (java.nio.file.Path up = dir.toAbsolutePath().getParent(); up != null; up = up.getParent()) {
+            if (!java.nio.file.Files.exists(up)) continue;
+            if (!java.nio.file.Files.isDirectory(up)) {
+                throw new IllegalArgumentException(option + " " + dir + " cannot be created: " + up + " is a file, not a directory");
+            }
+            break;
+        }
     }
 
     /**

@@ -199,10 +199,11 @@ class BadInputTest {
                 command("reproduce", "--out $SPEC is not empty and holds no results (duplicate.yaml, empty.yaml, list.yaml, ...)",
                         "--scale", "smoke", "--out", "$SPEC"),
                 train("--save-data $FILE is a file, not a directory", "--save-data", "$FILE"),
-                // below a file: the file system's reason in words (it printed "FileSystemException $FILE/sub: Not a directory")
-                train("--out $FILE/sub cannot be created: $FILE/sub: Not a directory", "--out", "$FILE/sub"),
-                train("--save-weights $FILE/w cannot be created: $FILE/w: Not a directory", "--save-weights", "$FILE/w"),
-                sweep("--out $FILE/sub cannot be created: $FILE/sub: Not a directory", "--N", "2,4", "--out", "$FILE/sub"),
+                // below a file: refused before the engine is chosen (it was refused after, printing
+                // "FileSystemException $FILE/sub: Not a directory")
+                train("--out $FILE/sub cannot be created: $FILE is a file, not a directory", "--out", "$FILE/sub"),
+                train("--save-weights $FILE/w/x cannot be created: $FILE is a file, not a directory", "--save-weights", "$FILE/w/x"),
+                sweep("--out $FILE/sub cannot be created: $FILE is a file, not a directory", "--N", "2,4", "--out", "$FILE/sub"),
                 // another command's saved files, with --out not a resume: they were overwritten without a word
                 train("--save-weights $INIT already holds W_K.npy (saved by another command), and --out $OUT is not a resume",
                         "--save-weights", "$INIT"),
