@@ -234,18 +234,12 @@ class TrainerTest {
             List<Integer> flushes = new ArrayList<>();
             List<RunResult> res;
             try (EngineBatch real = engine.open(runs)) {
-                EngineBatch b = new EngineBatch() {
-                    public int size() { return real.size(); }
-                    public void step(boolean[] active, double[] loss) { real.step(active, loss); }
-                    public void metrics(boolean[] which, double[][] out) {
-                        int n = 0;
-                        for (boolean w : which) if (w) n++;
-                        flushes.add(n);
-                        real.metrics(which, out);
-                    }
-                    public Weights weights(int r) { return real.weights(r); }
-                    public void close() { }
-                };
+                EngineBatch b = withMetrics(real, (which, out) -> {
+                    int n = 0;
+                    for (boolean w : which) if (w) n++;
+                    flushes.add(n);
+                    real.metrics(which, out);
+                });
                 res = Trainer.train(b, runs, false, null, cores);
             }
             String ctx = cores + " cores" + tag(seed);
@@ -375,19 +369,13 @@ class TrainerTest {
         }
         List<RunResult> res;
         try (EngineBatch real = engine.open(runs)) {
-            EngineBatch b = new EngineBatch() {
-                public int size() { return real.size(); }
-                public void step(boolean[] active, double[] loss) { real.step(active, loss); }
-                public void metrics(boolean[] which, double[][] out) {
-                    real.metrics(which, out);
-                    if (which[1]) {
-                        out[1][Metric.TEST_LOSS.ordinal()] = Double.NaN;
-                        out[1][Metric.TEST_LOSS_LOGISTIC.ordinal()] = Double.POSITIVE_INFINITY;
-                    }
+            EngineBatch b = withMetrics(real, (which, out) -> {
+                real.metrics(which, out);
+                if (which[1]) {
+                    out[1][Metric.TEST_LOSS.ordinal()] = Double.NaN;
+                    out[1][Metric.TEST_LOSS_LOGISTIC.ordinal()] = Double.POSITIVE_INFINITY;
                 }
-                public Weights weights(int r) { return real.weights(r); }
-                public void close() { }
-            };
+            });
             res = Trainer.train(b, runs, false, null);
         }
         String ctx = name + tag(seed);
@@ -399,5 +387,16 @@ class TrainerTest {
         assertTrue(Double.isNaN(bad.finalMetrics()[Metric.TEST_ERROR.ordinal()]), "a flagged run's errors are NaN; " + ctx);
         assertFalse(ok.diverged(), ctx);
         assertEquals(List.of(), ok.overflowed(), ctx);
+    }
+
+    /** {@code real} with its evaluations through {@code metrics} (which calls real.metrics itself); closing it leaves real open. */
+    private static EngineBatch withMetrics(EngineBatch real, java.util.function.BiConsumer<boolean[], double[][]> metrics) {
+        return new EngineBatch() {
+            public int size() { return real.size(); }
+            public void step(boolean[] active, double[] loss) { real.step(active, loss); }
+            public void metrics(boolean[] which, double[][] out) { metrics.accept(which, out); }
+            public Weights weights(int r) { return real.weights(r); }
+            public void close() { }
+        };
     }
 }
