@@ -68,6 +68,8 @@ public final class Main implements Runnable {
         CommandLine.ITypeConverter<Double> finite = Main::finite;
         cl.registerConverter(Double.class, finite);
         cl.registerConverter(double.class, finite);
+        // Every path of every command: a leading '~' reached us unexpanded, and would become a directory named '~'.
+        cl.registerConverter(Path.class, Main::path);
         cl.setParameterExceptionHandler((ex, a) -> {
             err.println("attnsweep: " + oneLine(ex.getMessage()) + " (see: attnsweep " + ex.getCommandLine().getCommandName() + " --help)");
             return 2;
@@ -174,6 +176,25 @@ public final class Main implements Runnable {
         }
         if (!Double.isFinite(v)) throw new CommandLine.TypeConversionException("'" + text + "' is not a finite number");
         return v == 0 ? 0.0 : v;
+    }
+
+    /**
+     * A path as typed, refused when it begins with '~': the shell expands a tilde only at the start
+     * of a word and unquoted, so {@code --out=~/runs} or {@code --out "~/runs"} arrive as they were
+     * typed and would create a directory named '~' in the working directory (found by the s21b audit).
+     */
+    private static Path path(String text) {
+        if (text.startsWith("~")) {
+            String instead = text.equals("~") || text.startsWith("~/")
+                    ? System.getProperty("user.home") + text.substring(1) : "the full path, or ./" + text + " for a directory so named";
+            throw new CommandLine.TypeConversionException("'" + text + "' begins with '~', which the shell did not expand"
+                    + " (it does not after '=' or inside quotes): write " + instead);
+        }
+        try {
+            return Path.of(text);
+        } catch (java.nio.file.InvalidPathException e) {
+            throw new CommandLine.TypeConversionException("'" + text + "' is not a path: " + e.getReason());
+        }
     }
 
     /** A message on one line: errors are one line each, whatever a library put in them. */

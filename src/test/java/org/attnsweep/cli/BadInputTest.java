@@ -46,17 +46,22 @@ class BadInputTest {
     static Path fixtures;
 
     /** YAML spec files by name, each wrong in one way. */
-    static final Map<String, String> SPECS = Map.of(
-            "duplicate.yaml", "N: 2\nsteps: 10\nN: 4\n",
-            "two-docs.yaml", "N: 2\n---\nsteps: 10\n",
-            "unknown.yaml", "N: 2\nwidth: 10\n",
-            "list.yaml", "[1, 2]\n",
-            "empty.yaml", "",
-            "syntax.yaml", "N: [2\n",
-            "nested.yaml", "N: {a: 1}\n",
-            "repeat-list.yaml", "N: [2, 2]\n",
-            "preset.yaml", "preset: 5\n",
-            "nan.yaml", "p: .nan\n");
+    static final Map<String, String> SPECS = Map.ofEntries(
+            Map.entry("duplicate.yaml", "N: 2\nsteps: 10\nN: 4\n"),
+            Map.entry("two-docs.yaml", "N: 2\n---\nsteps: 10\n"),
+            Map.entry("unknown.yaml", "N: 2\nwidth: 10\n"),
+            Map.entry("list.yaml", "[1, 2]\n"),
+            Map.entry("empty.yaml", ""),
+            Map.entry("syntax.yaml", "N: [2\n"),
+            Map.entry("nested.yaml", "N: {a: 1}\n"),
+            Map.entry("repeat-list.yaml", "N: [2, 2]\n"),
+            Map.entry("preset.yaml", "preset: 5\n"),
+            Map.entry("nan.yaml", "p: .nan\n"),
+            Map.entry("huge.yaml", "N: 1e400\n"),
+            Map.entry("huge-list.yaml", "mu: [1, 1e400]\n"),
+            Map.entry("hex.yaml", "N: 0x10\n"),
+            Map.entry("null.yaml", "N: null\n"),
+            Map.entry("list-in-list.yaml", "N: [[2, 4]]\n"));
 
     @BeforeAll
     static void makeFixtures() throws IOException {
@@ -196,7 +201,7 @@ class BadInputTest {
                 train("--out $DATA is not empty and holds no results (mu.npy, test_x.npy, test_y.npy, ...): give a new or empty directory,"
                         + " or a results directory to resume", "--out", "$DATA"),
                 sweep("--out $DATA is not empty and holds no results (mu.npy, test_x.npy", "--N", "2,4", "--out", "$DATA"),
-                command("reproduce", "--out $SPEC is not empty and holds no results (duplicate.yaml, empty.yaml, list.yaml, ...)",
+                command("reproduce", "--out $SPEC is not empty and holds no results (duplicate.yaml, empty.yaml, hex.yaml, ...)",
                         "--scale", "smoke", "--out", "$SPEC"),
                 train("--save-data $FILE is a file, not a directory", "--save-data", "$FILE"),
                 // below a file: refused before the engine is chosen (it was refused after, printing
@@ -371,7 +376,14 @@ class BadInputTest {
                 sweep("nested.yaml: N must be a value, a list or a range", "--spec", "$SPEC/nested.yaml"),
                 sweep("--N lists one value twice ('2') in '2,2'", "--spec", "$SPEC/repeat-list.yaml"),
                 sweep("preset.yaml: preset must be a name: got 5", "--spec", "$SPEC/preset.yaml"),
-                sweep("nan.yaml: ", "--spec", "$SPEC/nan.yaml"),
+                sweep("--p expects a number: got '.nan'", "--spec", "$SPEC/nan.yaml"),
+                // a scalar is read as written, as on the command line: a YAML number of 1e400 was
+                // refused as 'Infinity' and 0x10 taken as N = 16 (s21b audit)
+                sweep("got '1e400'", "--spec", "$SPEC/huge.yaml"),
+                sweep("got '1e400'", "--spec", "$SPEC/huge-list.yaml"),
+                sweep("--N expects an integer: got '0x10'", "--spec", "$SPEC/hex.yaml"),
+                sweep("null.yaml: N must be a value, a list or a range: got nothing (null)", "--spec", "$SPEC/null.yaml"),
+                sweep("list-in-list.yaml: N must be a value, a list or a range: got a list", "--spec", "$SPEC/list-in-list.yaml"),
                 sweep("--spec $MISSING does not exist", "--spec", "$MISSING"),
                 sweep("--spec $EMPTY is not a file", "--spec", "$EMPTY"),
 
@@ -406,7 +418,20 @@ class BadInputTest {
                 other("Invalid value for option '--paper-c': 'wide'", "report", "--paper-c", "wide", "$RESULTS"),
                 other("Unmatched argument", "info", "extra"),
                 other("Unknown option: '--verbose'", "info", "--verbose"),
-                other("Unmatched argument", "retrain", "--out", "$OUT"));
+                other("Unmatched argument", "retrain", "--out", "$OUT"),
+                // a '~' the shell did not expand (--out=~/x, quoted): it made a directory named '~' in
+                // the working directory (s21b audit); refused for every path of every command
+                train("'~/attnsweep-tilde' begins with '~', which the shell did not expand", "--out", "~/attnsweep-tilde"),
+                train("'~' begins with '~'", "--out", "~"),
+                train("'~' begins with '~'", "--save-weights", "~"),
+                sweep("'~root/x' begins with '~'", "--out", "~root/x"),
+                sweep("'~/s.yaml' begins with '~'", "--spec", "~/s.yaml"),
+                other("'~/m' begins with '~'", "merge", "--out", "~/m", "$RESULTS"),
+                other("'~/runs' begins with '~'", "merge", "--out", "$OUT", "~/runs"),
+                other("'~/runs' begins with '~'", "aggregate", "~/runs"),
+                other("'~/runs' begins with '~'", "plot", "~/runs"),
+                other("'~/runs' begins with '~'", "report", "~/runs"),
+                command("reproduce", "'~/r' begins with '~'", "--scale", "smoke", "--out", "~/r"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -424,6 +449,7 @@ class BadInputTest {
         assertTrue(lines.get(0).contains(expected), "expected '" + expected + "' in: " + r.err());
         assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), "no stack trace: " + r.err());
         assertFalse(Files.exists(out), "--out must not be created: " + out);
+        assertFalse(Files.exists(Path.of("~")), "no directory named '~' in the working directory");
         assertEquals(before, tree(fixtures), "nothing written to the inputs");
     }
 
