@@ -104,7 +104,8 @@ public final class Main implements Runnable {
         } catch (OutOfMemoryError e) {
             // The checks before work count what a run holds; what they cannot foresee ends here, in one line.
             err.println("attnsweep: out of memory (" + e.getMessage() + ", heap " + (Runtime.getRuntime().maxMemory() >> 20)
-                    + " MiB): use smaller shapes or batches (--memory-mb), or give the JVM more heap with ATTNSWEEP_JAVA_OPTS=-Xmx<size>");
+                    + " MiB): use smaller shapes or batches (--memory-mb), or give the JVM more heap with ATTNSWEEP_JAVA_OPTS=-Xmx<size>"
+                    + (e instanceof org.attnsweep.sweep.Sweeper.OutOfMemory m ? "; " + m.stored() : ""));
             return 1;
         }
     }

@@ -213,16 +213,30 @@ public final class Sweeper {
                 err.println("resuming: " + (mine.size() - todo.size()) + " of " + mine.size() + " runs already done");
             }
             int trained;
+            // Ctrl-C or SIGTERM ends the JVM between two appends, or in one, which the next open
+            // repairs: it loses no finished run, but ended the command without a word (s21b audit).
+            // The hook says what is kept; it only reads a count, so it races no writer.
+            Thread interrupted = new Thread(() -> err.println("attnsweep: interrupted: " + stored(store.doneCount(), mine.size(), dir.path())),
+                    "attnsweep-interrupted");
+            Runtime.getRuntime().addShutdownHook(interrupted);
             try {
                 trained = run(todo, engine, store, memoryBytes, err, inputs, onFinished);
+                store.finish();
+            } catch (OutOfMemoryError e) {
+                throw new OutOfMemory(e, stored(store.doneCount(), mine.size(), dir.path()));
             } catch (BatchFailure f) {
                 // The runs stored so far stay (each was appended as it finished); the store is left
                 // unsorted, as a killed sweep leaves it, and the same command resumes it.
                 long stored = mine.stream().filter(r -> store.isDone(r.key())).count();
-                throw new BatchFailure(f.getMessage() + "; the " + stored + " of " + mine.size() + " runs finished are stored in "
-                        + dir.path() + " (the same command resumes); " + FailureTrace.write(dir.path(), f), f.getCause());
+                throw new BatchFailure(f.getMessage() + "; " + stored(stored, mine.size(), dir.path()) + "; "
+                        + FailureTrace.write(dir.path(), f), f.getCause());
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(interrupted);
+                } catch (IllegalStateException shuttingDown) {
+                    // A signal came as the sweep ended: the hook is running already, and the JVM halts after it.
+                }
             }
-            store.finish();
             FailureTrace.retire(dir.path(), err);
             Outcome o = new Outcome(trained, mine.size(), (System.nanoTime() - t0) / 1e9);
             // The timing of this execution, for the report (a resumed one times only what it trained),
@@ -401,6 +415,27 @@ public final class Sweeper {
     /** The batch's data, drawn on the common pool's threads. */
     private static List<RunData> draw(List<PlannedRun> batch, Inputs inputs) {
         return batch.parallelStream().map(r -> inputs.source().apply(r.config())).toList();
+    }
+
+    /** "the 4 of 8 runs finished are stored in DIR (the same command resumes)": what a failed or stopped sweep kept. */
+    private static String stored(long stored, int runs, java.nio.file.Path dir) {
+        return "the " + stored + " of " + runs + " runs finished are stored in " + dir + " (the same command resumes)";
+    }
+
+    /** The heap ran out during training: the error's own message, and what was stored. */
+    public static final class OutOfMemory extends OutOfMemoryError {
+        private final String stored;
+
+        OutOfMemory(OutOfMemoryError cause, String stored) {
+            super(cause.getMessage());
+            initCause(cause);
+            this.stored = stored;
+        }
+
+        /** What the sweep kept, in {@link #stored}'s words. */
+        public String stored() {
+            return stored;
+        }
     }
 
     /**

@@ -1,0 +1,97 @@
+package org.attnsweep.sweep;
+
+import static org.attnsweep.Cli.cli;
+import static org.attnsweep.sweep.ResultDirs.child;
+import static org.attnsweep.sweep.SweepTest.args;
+import static org.attnsweep.sweep.SweepTest.concat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.attnsweep.Cli.Result;
+import org.attnsweep.cli.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A sweep stopped by what is not a fault of its own: Ctrl-C or SIGTERM (a scheduler's time limit),
+ * and a heap too small for a batch the memory plan let through. Each ended without a word about
+ * what was kept (the signal), or without saying that anything was (the heap; s21b audit): now
+ * each says how many of the plan's runs are stored and where, and the same command resumes to
+ * the whole plan with no run stored twice.
+ */
+class InterruptTest {
+
+    @Test
+    void sigtermSaysWhatIsStoredAndTheSameCommandResumes(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("out"), log = tmp.resolve("child.log");
+        String[] cmd = concat(args(StoreProcessFaultTest.LONG), "--out", out.toString());
+        Process p = child(log, cmd);
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (storedRuns(out) < 1 && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
+        assertTrue(p.isAlive(), "the sweep ended before it could be stopped part-way: " + Files.readString(log));
+        p.destroy(); // SIGTERM, as a scheduler's time limit or kill sends it
+        assertEquals(128 + 15, p.waitFor(), Files.readString(log));
+        String text = Files.readString(log);
+        Matcher m = Pattern.compile("attnsweep: interrupted: the (\\d+) of 90 runs finished are stored in "
+                + Pattern.quote(out.toString()) + " \\(the same command resumes\\)").matcher(text);
+        assertTrue(m.find(), "the line saying what is kept: " + text);
+        int said = Integer.parseInt(m.group(1));
+        // The line counts what was stored when it was printed; a batch may store more before the JVM halts.
+        assertTrue(said >= 1 && said <= storedRuns(out), said + " said, " + storedRuns(out) + " stored");
+
+        Result r = cli(cmd);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("resuming: " + storedRunsBefore(r) + " of 90 runs already done"), r.err());
+        assertEquals(90, storedRuns(out), "the whole plan, each run once");
+    }
+
+    @Test
+    void outOfMemoryMidSweepSaysWhatIsStoredAndTheSameCommandResumes(@TempDir Path tmp) throws Exception {
+        Path out = tmp.resolve("out"), log = tmp.resolve("child.log");
+        // Runs of P = 16 N tokens in d = 300, N up to 2000: the first fit the 260 MiB heap, a
+        // later batch does not, though --memory-mb lets its estimate through (the heap also holds
+        // the JVM's and the store's own).
+        String[] grid = {"sweep", "--N", "200:2000:200", "--d", "300", "--M", "16", "--mk", "256", "--mv", "256", "--steps", "5",
+                "--engine", "vector", "--threads", "1", "--memory-mb", "255", "--out", out.toString()};
+        List<String> jvm = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx260m",
+                "--add-modules", "jdk.incubator.vector", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        jvm.addAll(List.of(grid));
+        Process p = new ProcessBuilder(jvm).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertEquals(1, p.waitFor(), Files.readString(log));
+        String text = Files.readString(log);
+        Matcher m = Pattern.compile("attnsweep: out of memory \\(.*\\): .*; the (\\d+) of 10 runs finished are stored in "
+                + Pattern.quote(out.toString()) + " \\(the same command resumes\\)").matcher(text);
+        assertTrue(m.find(), "the line saying what is kept: " + text);
+        assertEquals(storedRuns(out), Integer.parseInt(m.group(1)), text);
+
+        Result r = cli(grid);
+        assertEquals(0, r.code(), r.err());
+        assertEquals(10, storedRuns(out), "the whole plan, each run once");
+    }
+
+    /** "resuming: K of ..." names K: the runs the resume found. */
+    private static String storedRunsBefore(Result r) {
+        Matcher m = Pattern.compile("resuming: (\\d+) of").matcher(r.err());
+        return m.find() ? m.group(1) : "?";
+    }
+
+    /** Runs in summary.csv (complete lines), failing if a key is there twice. */
+    private static int storedRuns(Path out) throws IOException {
+        Path summary = out.resolve("summary.csv");
+        if (!Files.exists(summary)) return 0;
+        String text = Files.readString(summary);
+        List<String> lines = text.substring(0, text.lastIndexOf('\n') + 1).lines().skip(1).toList();
+        Set<String> keys = new HashSet<>();
+        for (String l : lines) assertTrue(keys.add(l.split(",", 3)[1]), "run stored twice: " + l);
+        return lines.size();
+    }
+}
