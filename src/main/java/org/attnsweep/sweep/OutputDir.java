@@ -42,8 +42,31 @@ public final class OutputDir implements AutoCloseable {
      */
     public static OutputDir open(Path dir, String command) {
         writable("--out", dir);
-        return new OutputDir(dir, DirLock.acquire(dir, command));
+        OutputDir out = new OutputDir(dir, DirLock.acquire(dir, command));
+        removeStaleTemporaries(dir);
+        return out;
     }
+
+    /**
+     * The temporary files of {@link #writeAtomically} that only a holder of the lock writes (the
+     * store's files, config.json, the aggregates, failure traces), as a writer killed mid-write
+     * leaves them: SIGTERM and Ctrl-C halt the JVM without its finally blocks, and a kill -9 or a
+     * power cut too. A sweep stopped in its final rewrite left a copy of metrics.csv beside it, as
+     * large, for good (s21b audit). This holder of the lock is the only writer they can belong
+     * to; report.html and figures, written without the lock, are not touched.
+     */
+    private static void removeStaleTemporaries(Path dir) {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.filter(f -> STALE.matcher(f.getFileName().toString()).matches()).toList()) Files.deleteIfExists(f);
+        } catch (IOException e) {
+            // Only disk space is at stake: a file that cannot be listed or removed now is removed by a later holder.
+        }
+    }
+
+    /** {@link #writeAtomically}'s temporary names ("." + target + "." + hex + ".tmp") of the files written under the lock. */
+    private static final java.util.regex.Pattern STALE = java.util.regex.Pattern.compile(
+            "\\.(summary\\.csv|metrics\\.csv|heads\\.csv|config\\.json|cells\\.csv|boundary\\.csv|correlation\\.csv|claims\\.csv"
+                    + "|failure(-aggregate)?\\.txt|.+\\.rejected)\\.[0-9a-f]{1,16}\\.tmp");
 
     /** Creates {@code dir}, given as {@code option}, if needed and proves it writable (an output that is not a result store). */
     public static void writable(String option, Path dir) {
