@@ -36,7 +36,7 @@ public final class AggregateCommand implements Callable<Integer>, Main.Results {
         if (!java.nio.file.Files.isRegularFile(dir.resolve("summary.csv"))) {
             throw new IllegalArgumentException(dir + " has no summary.csv: not a sweep output directory");
         }
-        try (OutputDir locked = OutputDir.open(dir, "aggregate")) {
+        try (OutputDir locked = OutputDir.open("aggregate: DIR", dir, "aggregate")) {
             spec.commandLine().getOut().print(Aggregate.write(dir, cutoff.value(), spec.commandLine().getErr()::println));
             FailureTrace.retireFile(dir.resolve(trace()), "aggregate has now succeeded", spec.commandLine().getErr()::println);
         }

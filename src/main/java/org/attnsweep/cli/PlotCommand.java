@@ -47,6 +47,8 @@ public final class PlotCommand implements Callable<Integer>, Main.Results {
     public Integer call() throws IOException {
         if (dir.toString().isEmpty()) throw new IllegalArgumentException("plot: DIR must name a results directory: got ''");
         Set<Figure.Format> wanted = parseFormats(formats);
+        // A directory the figures cannot be written into (a read-only mount) is refused before they are drawn (s21b audit).
+        if (Files.isDirectory(dir)) OutputDir.writable("plot: DIR", dir);
         PrintWriter out = spec.commandLine().getOut();
         Results r;
         try {

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.attnsweep.report.Report;
 import org.attnsweep.sweep.FailureTrace;
+import org.attnsweep.sweep.OutputDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -37,6 +38,8 @@ public final class ReportCommand implements Callable<Integer>, Main.Results {
     public Integer call() {
         if (dir.toString().isEmpty()) throw new IllegalArgumentException("report: DIR must name a results directory: got ''");
         if (!(paperC > 0)) throw new IllegalArgumentException("--paper-c must be finite and > 0: got " + paperC);
+        // A directory report.html cannot be written into (a read-only mount) is refused before the report is built (s21b audit).
+        if (java.nio.file.Files.isDirectory(dir)) OutputDir.writable("report: DIR", dir);
         Report.Options o = new Report.Options(paperC);
         Path written;
         try {

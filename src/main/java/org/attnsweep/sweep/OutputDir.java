@@ -41,7 +41,12 @@ public final class OutputDir implements AutoCloseable {
      * @throws IllegalArgumentException when it cannot be written, or another process holds it
      */
     public static OutputDir open(Path dir, String command) {
-        writable("--out", dir);
+        return open("--out", dir, command);
+    }
+
+    /** As {@link #open(Path, String)}, for a directory given as {@code option} (aggregate's DIR: its refusal named --out, which it has not). */
+    public static OutputDir open(String option, Path dir, String command) {
+        writable(option, dir);
         OutputDir out = new OutputDir(dir, DirLock.acquire(dir, command));
         removeStaleTemporaries(dir);
         return out;
