@@ -35,11 +35,14 @@ public final class DirLock implements AutoCloseable {
     }
 
     /**
-     * Takes the lock of {@code dir} for {@code command}.
+     * Takes the lock of {@code dir}, given as {@code option} ("--out", aggregate's "DIR", merge's
+     * "SHARD_DIR"), for {@code command}.
      *
-     * @throws IllegalArgumentException naming the holder, when another writer holds it
+     * @throws IllegalArgumentException naming the holder, when another writer holds it (and
+     *         suggesting another --out only where the directory was one: aggregate's and merge's
+     *         shards' refusals did, though neither has one to change; s21b audit)
      */
-    public static DirLock acquire(Path dir, String command) {
+    public static DirLock acquire(Path dir, String command, String option) {
         Path file = dir.resolve(NAME);
         FileChannel ch = null;
         try {
@@ -56,7 +59,7 @@ public final class DirLock implements AutoCloseable {
                 String holder = holder(ch);
                 ch.close();
                 throw new IllegalArgumentException(dir + " is in use by another writer (" + holder
-                        + "): wait for it to finish, or choose another --out");
+                        + "): wait for it to finish" + (option.equals("--out") ? ", or choose another --out" : ""));
             }
             String me = "pid " + ProcessHandle.current().pid() + " on " + host() + ", since "
                     + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ", " + command;

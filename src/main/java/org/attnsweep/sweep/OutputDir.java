@@ -47,7 +47,7 @@ public final class OutputDir implements AutoCloseable {
     /** As {@link #open(Path, String)}, for a directory given as {@code option} (aggregate's DIR: its refusal named --out, which it has not). */
     public static OutputDir open(String option, Path dir, String command) {
         writable(option, dir);
-        OutputDir out = new OutputDir(dir, DirLock.acquire(dir, command));
+        OutputDir out = new OutputDir(dir, DirLock.acquire(dir, command, option));
         removeStaleTemporaries(dir);
         return out;
     }

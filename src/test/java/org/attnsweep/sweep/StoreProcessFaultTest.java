@@ -86,6 +86,8 @@ class StoreProcessFaultTest {
                 noStackTrace(r);
                 assertEquals(2, r.code(), String.join(" ", second) + ": " + r.err());
                 assertTrue(r.err().contains("is in use by another writer (" + holder), r.err());
+                // Another --out is advice only to a command that has one (aggregate's line gave it too).
+                assertEquals(second[0].equals("sweep"), r.err().contains("or choose another --out"), r.err());
                 Tally.refused("concurrent writers");
             }
         } finally {
