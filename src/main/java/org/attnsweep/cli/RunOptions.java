@@ -60,11 +60,16 @@ final class RunOptions {
         if (java.nio.file.Files.exists(dir) && !java.nio.file.Files.isDirectory(dir)) {
             throw new IllegalArgumentException(option + " " + dir + " is a file, not a directory");
         }
-        // a directory to be made below a file cannot be: said here, before the engine is chosen
-        for (java.nio.file.Path up = dir.toAbsolutePath().getParent(); up != null; up = up.getParent()) {
+        // a directory to be made below a file, or in (or to be written) on a read-only mount, cannot
+        // be: said here, before the engine is chosen and its lines printed (s21b audit: a read-only one was refused after them)
+        for (java.nio.file.Path up = dir.toAbsolutePath(); up != null; up = up.getParent()) {
             if (!java.nio.file.Files.exists(up)) continue;
             if (!java.nio.file.Files.isDirectory(up)) {
                 throw new IllegalArgumentException(option + " " + dir + " cannot be created: " + up + " is a file, not a directory");
+            }
+            if (!java.nio.file.Files.isWritable(up)) {
+                throw new IllegalArgumentException(option + " " + dir + (up.equals(dir.toAbsolutePath()) ? " is not writable" : " cannot be created")
+                        + ": " + up + " is read-only (a read-only mount, or its permissions)");
             }
             break;
         }

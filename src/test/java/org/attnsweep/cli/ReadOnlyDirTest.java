@@ -51,7 +51,14 @@ class ReadOnlyDirTest {
             sweep[sweep.length - 1] = ro.toString();
             Result r = cli(sweep);
             assertEquals(2, r.code(), r.err());
-            assertTrue(r.err().contains("--out " + ro + " is not writable"), r.err());
+            assertTrue(r.err().contains("--out " + ro + " is not writable: " + ro + " is read-only"), r.err());
+            // ...with the option checks, before the engine is chosen and its lines printed (they were, then the refusal)
+            assertFalse(r.err().contains("engine="), r.err());
+            sweep[sweep.length - 1] = ro.resolve("new").toString();
+            r = cli(sweep);
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("--out " + ro.resolve("new") + " cannot be created: " + ro + " is read-only"), r.err());
+            assertFalse(r.err().contains("engine="), r.err());
         } finally {
             new ProcessBuilder("umount", mount.toString()).start().waitFor();
         }
