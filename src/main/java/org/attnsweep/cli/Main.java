@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.attnsweep.Version;
+import org.attnsweep.model.RunSpec;
 import org.attnsweep.sweep.FailureTrace;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -185,12 +186,8 @@ public final class Main implements Runnable {
      * typed and would create a directory named '~' in the working directory (found by the s21b audit).
      */
     private static Path path(String text) {
-        if (text.startsWith("~")) {
-            String instead = text.equals("~") || text.startsWith("~/")
-                    ? System.getProperty("user.home") + text.substring(1) : "the full path, or ./" + text + " for a directory so named";
-            throw new CommandLine.TypeConversionException("'" + text + "' begins with '~', which the shell did not expand"
-                    + " (it does not after '=' or inside quotes): write " + instead);
-        }
+        String tilde = RunSpec.unexpandedTilde(text);
+        if (tilde != null) throw new CommandLine.TypeConversionException(tilde);
         try {
             return Path.of(text);
         } catch (java.nio.file.InvalidPathException e) {

@@ -153,6 +153,8 @@ public final class RunSpec {
             case "images" -> {
                 // An empty path is refused as --out's and --init-from's are, not read as "no images" (synthetic data).
                 if (v.isEmpty()) throw new IllegalArgumentException("--images must name a directory: got ''");
+                String tilde = unexpandedTilde(v);
+                if (tilde != null) throw new IllegalArgumentException("--images " + tilde);
                 images = v;
             }
             case "classes" -> classes = v;
@@ -165,6 +167,18 @@ public final class RunSpec {
             case "heads" -> heads = integer(key, v);
             default -> throw new IllegalArgumentException("unknown key '" + key + "': expected one of " + KEYS.keySet());
         }
+    }
+
+    /**
+     * Why a path as typed cannot be used, or null: it begins with '~', which the shell expands only
+     * at the start of a word and unquoted, so {@code --out=~/runs} or {@code --images "~/fm"} arrive
+     * as typed and would name a directory called '~' in the working directory (s21b audit).
+     */
+    public static String unexpandedTilde(String text) {
+        if (!text.startsWith("~")) return null;
+        String instead = text.equals("~") || text.startsWith("~/")
+                ? System.getProperty("user.home") + text.substring(1) : "the full path, or ./" + text + " for a directory so named";
+        return "'" + text + "' begins with '~', which the shell did not expand (it does not after '=' or inside quotes): write " + instead;
     }
 
     /** The instance fields, looked up once: getFields() copies every Field on each call. */

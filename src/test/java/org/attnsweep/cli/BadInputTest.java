@@ -431,6 +431,8 @@ class BadInputTest {
                 other("'~/runs' begins with '~'", "aggregate", "~/runs"),
                 other("'~/runs' begins with '~'", "plot", "~/runs"),
                 other("'~/runs' begins with '~'", "report", "~/runs"),
+                train("--images '~/fashion' begins with '~', which the shell did not expand", "--images", "~/fashion"),
+                sweep("--images '~/fashion' begins with '~'", "--images", "~/fashion", "--dry-run"),
                 command("reproduce", "'~/r' begins with '~'", "--scale", "smoke", "--out", "~/r"));
     }
 
