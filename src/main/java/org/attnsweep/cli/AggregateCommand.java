@@ -3,7 +3,6 @@ package org.attnsweep.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.attnsweep.sweep.Aggregate;
-import org.attnsweep.sweep.FailureTrace;
 import org.attnsweep.sweep.OutputDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,7 +12,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "aggregate", mixinStandardHelpOptions = true,
         description = "Writes cells.csv (mean, std, mean +- 2 std per cell), boundary.csv (C of N*SNR^2 = C with R^2) "
                 + "and correlation.csv (between p heatmaps) for a sweep's result directory.")
-public final class AggregateCommand implements Callable<Integer>, Main.Results {
+public final class AggregateCommand implements Callable<Integer>, Main.Reader {
     @Parameters(index = "0", paramLabel = "DIR", description = "a sweep or merge output directory") Path dir;
     @picocli.CommandLine.Mixin
     CutoffOption cutoff;
@@ -26,10 +25,6 @@ public final class AggregateCommand implements Callable<Integer>, Main.Results {
         return dir;
     }
 
-    @Override
-    public String trace() {
-        return FailureTrace.of("aggregate");
-    }
 
     @Override
     public Integer call() {
@@ -38,7 +33,6 @@ public final class AggregateCommand implements Callable<Integer>, Main.Results {
         }
         try (OutputDir locked = OutputDir.open("aggregate: DIR", dir, "aggregate")) {
             spec.commandLine().getOut().print(Aggregate.write(dir, cutoff.value(), spec.commandLine().getErr()::println));
-            FailureTrace.retireFile(dir.resolve(trace()), "aggregate has now succeeded", spec.commandLine().getErr()::println);
         }
         spec.commandLine().getOut().println("wrote " + dir.resolve("cells.csv"));
         spec.commandLine().getOut().flush();

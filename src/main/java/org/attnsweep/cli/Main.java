@@ -53,9 +53,21 @@ public final class Main implements Runnable {
     interface Results {
         Path results();
 
-        /** The trace's file name in {@link #results()}: {@value FailureTrace#NAME}, or a reading command's own ({@link FailureTrace#of}). */
+        /** The trace's file name in {@link #results()}: {@value FailureTrace#NAME}, or a reader's own ({@link Reader}). */
         default String trace() {
             return FailureTrace.NAME;
+        }
+    }
+
+    /**
+     * A command that only reads a results directory (aggregate, plot, report): its failure's trace
+     * goes to its own file ({@link FailureTrace#of}, named by the command's name), which its next
+     * success retires ({@link #execute}).
+     */
+    interface Reader extends Results {
+        @Override
+        default String trace() {
+            return FailureTrace.of(getClass().getAnnotation(Command.class).name());
         }
     }
 
@@ -101,7 +113,9 @@ public final class Main implements Runnable {
             return failed(ex, c, err, debug);
         });
         try {
-            return cl.execute(args);
+            int code = cl.execute(args);
+            if (code == 0) retireReaderTrace(cl, err);
+            return code;
         } catch (OutOfMemoryError e) {
             // The checks before work count what a run holds; what they cannot foresee ends here, in one line.
             err.println("attnsweep: out of memory (" + e.getMessage() + ", heap " + (Runtime.getRuntime().maxMemory() >> 20)
@@ -129,6 +143,17 @@ public final class Main implements Runnable {
         }
         if (debug) ex.printStackTrace(err);
         return 1;
+    }
+
+    /** A reader that succeeded: the trace of its earlier failure in the same directory is recovered, and removed with a line. */
+    private static void retireReaderTrace(CommandLine cl, PrintWriter err) {
+        CommandLine.ParseResult pr = cl.getParseResult();
+        if (pr == null) return;
+        while (pr.hasSubcommand()) pr = pr.subcommand();
+        if (pr.isUsageHelpRequested() || pr.isVersionHelpRequested()) return;
+        if (pr.commandSpec().userObject() instanceof Reader r && r.results() != null) {
+            FailureTrace.retireFile(r.results().resolve(r.trace()), pr.commandSpec().name() + " has now succeeded", err::println);
+        }
     }
 
     /** " in sweep.Aggregate.write (Aggregate.java:120)": the innermost frame of attnsweep's own code, or nothing. */

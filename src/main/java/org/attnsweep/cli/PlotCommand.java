@@ -14,7 +14,6 @@ import java.util.concurrent.Callable;
 import org.attnsweep.report.Figure;
 import org.attnsweep.report.Figures;
 import org.attnsweep.report.Results;
-import org.attnsweep.sweep.FailureTrace;
 import org.attnsweep.sweep.OutputDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,7 +24,7 @@ import picocli.CommandLine.Parameters;
         description = {"Draws every figure the results in DIR support into DIR/figures/, each as NAME.png, NAME.pdf and NAME.svg: "
                 + "test-loss heatmaps over (SNR, N) with the paper's and the fitted N*SNR^2 = C, C against p, test loss against N, p, "
                 + "|mu|, sigma_p, test error against test-set shifts (test signal angle, test sigma scale, test p), training curves per value of a varied option, and training dynamics (mean and spread over repeats)."})
-public final class PlotCommand implements Callable<Integer>, Main.Results {
+public final class PlotCommand implements Callable<Integer>, Main.Reader {
     @Parameters(index = "0", paramLabel = "DIR", description = "a train, sweep or merge output directory") Path dir;
     @Option(names = "--format", defaultValue = "png,pdf,svg", split = ",",
             description = "file formats, any of png, pdf, svg (default ${DEFAULT-VALUE})") List<String> formats;
@@ -38,10 +37,6 @@ public final class PlotCommand implements Callable<Integer>, Main.Results {
         return dir;
     }
 
-    @Override
-    public String trace() {
-        return FailureTrace.of("plot");
-    }
 
     @Override
     public Integer call() throws IOException {
@@ -60,7 +55,6 @@ public final class PlotCommand implements Callable<Integer>, Main.Results {
         List<Path> written = write(figures, dir.resolve("figures"), wanted, out);
         out.printf("%d figures (%d files) in %s%n", figures.size(), written.size(), dir.resolve("figures"));
         out.flush();
-        FailureTrace.retireFile(dir.resolve(trace()), "plot has now succeeded", spec.commandLine().getErr()::println);
         return 0;
     }
 

@@ -3,7 +3,6 @@ package org.attnsweep.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.attnsweep.report.Report;
-import org.attnsweep.sweep.FailureTrace;
 import org.attnsweep.sweep.OutputDir;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +14,7 @@ import picocli.CommandLine.Parameters;
                 + "criterion (mean test loss within the cutoff of the Bayes loss H(p)), next to the predictions of the paper's C "
                 + "and of the fitted C with their agreement counts, every figure of 'plot', the fitted C with its bootstrap "
                 + "interval and R^2, the stage boundaries of the training dynamics and every cell's test loss and error."})
-public final class ReportCommand implements Callable<Integer>, Main.Results {
+public final class ReportCommand implements Callable<Integer>, Main.Reader {
     @Parameters(index = "0", paramLabel = "DIR", description = "a train, sweep or merge output directory") Path dir;
     @Option(names = "--paper-c", defaultValue = "1000",
             description = "the paper's C of the prediction 'benign iff N*SNR^2 >= C' (default ${DEFAULT-VALUE}, paper A's curve)")
@@ -29,10 +28,6 @@ public final class ReportCommand implements Callable<Integer>, Main.Results {
         return dir;
     }
 
-    @Override
-    public String trace() {
-        return FailureTrace.of("report");
-    }
 
     @Override
     public Integer call() {
@@ -49,7 +44,6 @@ public final class ReportCommand implements Callable<Integer>, Main.Results {
         }
         spec.commandLine().getOut().println("wrote " + written);
         spec.commandLine().getOut().flush();
-        FailureTrace.retireFile(dir.resolve(trace()), "report has now succeeded", spec.commandLine().getErr()::println);
         return 0;
     }
 }
