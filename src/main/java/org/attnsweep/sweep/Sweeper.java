@@ -215,7 +215,8 @@ public final class Sweeper {
             int trained;
             // Ctrl-C or SIGTERM ends the JVM between two appends, or in one, which the next open
             // repairs: it loses no finished run, but ended the command without a word (s21b audit).
-            // The hook says what is kept; it only reads a count, so it races no writer.
+            // The hook says what is kept; it only reads a count, so it races no writer. (The store
+            // holds runs of this plan only, those of `mine`: others are moved aside when it opens.)
             Thread interrupted = new Thread(() -> err.println("attnsweep: interrupted: " + stored(store.doneCount(), mine.size(), dir.path())),
                     "attnsweep-interrupted");
             Runtime.getRuntime().addShutdownHook(interrupted);
@@ -227,8 +228,7 @@ public final class Sweeper {
             } catch (BatchFailure f) {
                 // The runs stored so far stay (each was appended as it finished); the store is left
                 // unsorted, as a killed sweep leaves it, and the same command resumes it.
-                long stored = mine.stream().filter(r -> store.isDone(r.key())).count();
-                throw new BatchFailure(f.getMessage() + "; " + stored(stored, mine.size(), dir.path()) + "; "
+                throw new BatchFailure(f.getMessage() + "; " + stored(store.doneCount(), mine.size(), dir.path()) + "; "
                         + FailureTrace.write(dir.path(), f), f.getCause());
             } finally {
                 try {
