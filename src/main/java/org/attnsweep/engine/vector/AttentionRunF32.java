@@ -54,6 +54,12 @@ abstract class AttentionRunF32 {
     final BatchOrder order;    // mini-batch runs' sample order (docs/math.md §8); null for full batch
     final boolean[] inBatch;   // N     the samples of the step being gathered (mini-batch runs)
     long gathered;             // steps gathered so far: the next one is step `gathered` of the order
+    /**
+     * Whether Sm, ubar and f_h hold {@link #attentionForward}'s pass at the current weights: set by
+     * it, cleared before an update (HeadsRunF32.step). While set, the evaluation reads the training
+     * samples' softmax and f_h from it ({@link #trainForward}) instead of scoring them again.
+     */
+    boolean forwardCurrent;
 
     /** A head of the run {@code data} with scores of width m_k and both gathers, summing its output into {@code f} (N). */
     AttentionRunF32(RunData data, float[] Q, float[] K, float[] u, float[] f) {
@@ -125,11 +131,19 @@ abstract class AttentionRunF32 {
      * f_n = (1/M) Σ_l ū_l for every sample, into Sm, ubar and this head's f_h.
      */
     final void attentionForward() {
-        if (par.ways == 1) {
-            attentionForward(0, N, lanes);
-            return;
-        }
-        par.rows(N, SAMPLE_GRAIN, (from, to) -> attentionForward(from, to, from == 0 ? lanes : new float[lanes.length]));
+        if (par.ways == 1) attentionForward(0, N, lanes);
+        else par.rows(N, SAMPLE_GRAIN, (from, to) -> attentionForward(from, to, from == 0 ? lanes : new float[lanes.length]));
+        forwardCurrent = true;
+    }
+
+    /**
+     * The training samples' softmax S (Sm, row-major: M×M per sample) and f_h from the last
+     * {@link #attentionForward} where it ran at the current weights (the stop step's forward, read
+     * by the final evaluation), else null. Its rows are those the evaluation would compute from
+     * {@link #projections}' Q, K and u: the same kernels on the same rows, so the same bits.
+     */
+    final EvalF32.Forward trainForward() {
+        return forwardCurrent ? new EvalF32.Forward(Sm, fh) : null;
     }
 
     /** Rows per piece of a GEMM split over threads (a multiple of every register tile's height). */

@@ -38,6 +38,15 @@ final class EvalF32 {
     }
 
     /**
+     * A head's forward pass over the training samples at the run's current weights
+     * (AttentionRunF32.trainForward): the softmax S_la of sample n at Sm[(n·M + l)·M + a] and its
+     * f_h(X_n) at fh[n], as {@link #softmax} would compute them from the head's Q, K and u (the same
+     * kernels on the same rows, so the same bits).
+     */
+    record Forward(float[] Sm, float[] fh) {
+    }
+
+    /**
      * The M×M scores z_la = q_{j_l}·k_{j_a} of every test sample of a family's unit rows (rows
      * 0, 1 the unit signals e₊, e₋, then the test noise, M − 1 tokens per sample: the layout of
      * DataFactory.samples) for either signal: block (2n + r)·M² holds sample n with token 0 = row
@@ -99,16 +108,24 @@ final class EvalF32 {
         attn = new float[M];
     }
 
-    /** Adds head number {@link #added} (heads come in order 0..H−1) from its projections. */
-    void add(Head p) {
+    /**
+     * Adds head number {@link #added} (heads come in order 0..H−1) from its projections, its
+     * training samples' softmax and f_h read from {@code forward} where it is not null.
+     */
+    void add(Head p, Forward forward) {
         int h = added++;
         // This head's own values (signal and noise attention, u(ξ₂), the three q·k), kept only
         // when the caller wants each head's metrics.
         double[][] own = perHead ? new double[6][N] : null;
         int[] map = train.map();
         for (int n = 0; n < N; n++) {
-            scores(p.Q(), p.K(), p.width(), map, n);
-            fTrain[n] += softmax(p.u(), map, n, true);
+            if (forward == null) {
+                scores(p.Q(), p.K(), p.width(), map, n);
+                fTrain[n] += softmax(p.u(), map, n, true);
+            } else {
+                fTrain[n] += forward.fh()[n];
+                keep(forward.Sm(), p, map, n);
+            }
             // z_la before the softmax is q_{j_l}·k_{j_a} (scores sums each as dot does): kept by softmax.
             double hSig = attn[0], hNoise = attn[1], hu = p.u()[map[n * M + p2]], hsn = zSN, hns = zNS, hnn = zNN;
             sig[n] += hSig / H;
@@ -161,6 +178,29 @@ final class EvalF32 {
         System.arraycopy(unit, (2 * n + map[n * M]) * M * M, Z, 0, M * M);
         for (int a = 0; a < M; a++) Z[a] *= scale;
         for (int l = 0; l < M; l++) Z[l * M] *= scale;
+    }
+
+    /**
+     * What {@link #softmax} keeps of training sample n, from the forward pass's softmax Sm instead
+     * of Z: c_0, c_1 into {@link #attn} (summed over l in the same order), and the three named
+     * scores, which the softmax has overwritten in Sm, as {@link KernelsF32#dot} of their rows
+     * (each logit of the scores kernel is dot's sum bit for bit: MicroKernelTest).
+     */
+    private void keep(float[] Sm, Head p, int[] map, int n) {
+        int base = n * M, w = p.width();
+        float[] Q = p.Q(), K = p.K();
+        int j0 = map[base] * w, j2 = map[base + p2] * w, j3 = map[base + p3] * w;
+        zSN = dot(Q, j0, K, j2, w);
+        zNS = dot(Q, j3, K, j0, w);
+        zNN = dot(Q, j3, K, j2, w);
+        float c0 = 0, c1 = 0;
+        for (int l = 0; l < M; l++) {
+            int row = (base + l) * M;
+            c0 += Sm[row] / M;
+            c1 += Sm[row + 1] / M;
+        }
+        attn[0] = c0;
+        attn[1] = c1;
     }
 
     /**

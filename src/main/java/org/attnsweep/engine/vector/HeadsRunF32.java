@@ -14,7 +14,7 @@ import org.attnsweep.model.Weights;
  * the one-head model's, bit for bit.
  */
 final class HeadsRunF32 implements LockstepBatch.Run {
-    private final AttentionRunF32[] heads;
+    final AttentionRunF32[] heads;   // package-visible for ForwardReuseTest, which checks each head's forwardCurrent
     private final float[] f;   // N  f(X_n) = Σ_h f_h(X_n), the array every head's gather reads
 
     private HeadsRunF32(AttentionRunF32[] heads, float[] f) {
@@ -57,18 +57,30 @@ final class HeadsRunF32 implements LockstepBatch.Run {
         }
         AttentionRunF32 first = heads[0];
         double loss = first.lossReduce();
-        if (!first.go(loss)) return loss;
-        for (AttentionRunF32 h : heads) h.update();
+        if (!first.go(loss)) return loss;   // no update: the forward stays current for the final evaluation
+        for (AttentionRunF32 h : heads) {
+            h.forwardCurrent = false;
+            h.update();
+        }
         return loss;
     }
 
-    /** The metrics from every head's projections, evaluated head by head in this file's precision ({@link EvalF32}). */
+    /**
+     * The metrics from every head's projections, evaluated head by head in this file's precision
+     * ({@link EvalF32}); the training samples' softmax and f_h read from the forward pass where it
+     * ran at these weights (a run that stopped without an update: {@link AttentionRunF32#trainForward}).
+     */
     @Override
     public void metrics(double[] out) {
+        metrics(out, true);
+    }
+
+    /** {@link #metrics(double[])}, the training samples scored again unless {@code reuseForward}. */
+    void metrics(double[] out, boolean reuseForward) {
         AttentionRunF32 first = heads[0];
         int H = heads.length;
         EvalF32 eval = new EvalF32(first.train, first.data.test(), H, out.length >= Metric.width(H));
-        for (AttentionRunF32 h : heads) eval.add(h.projections());
+        for (AttentionRunF32 h : heads) eval.add(h.projections(), reuseForward ? h.trainForward() : null);
         Metrics.assemble(first.c, first.train, first.data.test(), eval.parts(), out);
     }
 
