@@ -126,7 +126,7 @@ final class EvalF32 {
                 fTrain[n] += forward.fh()[n];
                 keep(forward.Sm(), p, map, n);
             }
-            // z_la before the softmax is q_{j_l}·k_{j_a} (scores sums each as dot does): kept by softmax.
+            // z_la before the softmax is q_{j_l}·k_{j_a} (scores sums each as dot does): kept by softmax or keep.
             double hSig = attn[0], hNoise = attn[1], hu = p.u()[map[n * M + p2]], hsn = zSN, hns = zNS, hnn = zNN;
             sig[n] += hSig / H;
             noise[n] += hNoise / H;

@@ -75,7 +75,7 @@ final class HeadsRunF32 implements LockstepBatch.Run {
         metrics(out, true);
     }
 
-    /** {@link #metrics(double[])}, the training samples scored again unless {@code reuseForward}. */
+    /** {@link #metrics(double[])}, the training samples scored again unless {@code reuseForward} (ForwardReuseTest compares the two). */
     void metrics(double[] out, boolean reuseForward) {
         AttentionRunF32 first = heads[0];
         int H = heads.length;
