@@ -28,8 +28,11 @@ import org.openjdk.jmh.annotations.Warmup;
  * <li>{@code warm}: the same Q and K forward after forward, so a sample's rows are in L1/L2 from
  * the forward before;
  * <li>{@code step}: before each forward the step's two updates Q += a·Gα, K += a·Gβ (P×P by P×m_k,
- * {@code KernelsF32.gemm}, not timed) rewrite all of Q and K (2 × 618 KB), as in the span step, where
- * the scores read rows the GEMMs have just written.
+ * {@code KernelsF32.gemm}, not timed) rewrite all of Q and K (2 × 618 KB): the scores read rows the
+ * GEMMs have just written;
+ * <li>{@code lap}: {@link #RUNS} runs, each with its own Q and K (40 MB in all, more than the L3),
+ * taken in turn as a lockstep batch steps its runs ({@code LockstepBatch}): a run's forward, then
+ * its two updates (not timed), then the next run's; a run's rows were written a lap before.
  * </ul>
  * Sample n holds token n mod 2 (the two signal tokens every sample shares) and M − 1 tokens of its
  * own, as the jiang data's samples do.
@@ -47,19 +50,25 @@ public class ScoresBench {
     @Param({"16"})
     public int M;
 
-    @Param({"step", "warm"})
+    @Param({"lap", "step", "warm"})
     public String rows;
 
     private static final int N = 20, MK = 512;
+    /** Runs of the {@code lap} mode: about half of a batch of the full heatmap (64 runs, 2 threads). */
+    static final int RUNS = 32;
 
     private int P;
     private boolean flip;
     private int[] map;
     private float[] Q, K, Z, scratch, G, alpha, beta;
+    private float[][] lapQ, lapK;
+    private int run;
 
     @Setup(Level.Trial)
     public void data() {
-        if (!rows.equals("step") && !rows.equals("warm")) throw new IllegalArgumentException("rows must be step or warm: got '" + rows + "'");
+        if (!rows.equals("lap") && !rows.equals("step") && !rows.equals("warm")) {
+            throw new IllegalArgumentException("rows must be lap, step or warm: got '" + rows + "'");
+        }
         P = 2 + N * (M - 1);
         map = new int[N * M];
         for (int n = 0; n < N; n++) {
@@ -72,6 +81,14 @@ public class ScoresBench {
         G = random(rnd, P * P);
         alpha = random(rnd, P * MK);
         beta = random(rnd, P * MK);
+        if (rows.equals("lap")) {
+            lapQ = new float[RUNS][];
+            lapK = new float[RUNS][];
+            for (int r = 0; r < RUNS; r++) {
+                lapQ[r] = random(rnd, P * MK);
+                lapK[r] = random(rnd, P * MK);
+            }
+        }
         Z = new float[N * M * M];
         scratch = new float[KernelsF32.scoresScratch(M, MK)];
         System.err.println("ScoresBench: " + KernelsF32.S.vectorBitSize() + "-bit vectors, M = " + M + ", P = " + P + ", rows " + rows);
@@ -85,17 +102,27 @@ public class ScoresBench {
 
     @Benchmark
     public float[] forward(FlopCounter c) {
-        if (rows.equals("step")) {
-            // a = ±1e−4 alternating keeps Q and K bounded however many calls an iteration makes.
-            flip = !flip;
-            float a = flip ? 1e-4f : -1e-4f;
-            KernelsF32.gemm(Q, a, G, alpha, P, P, MK);
-            KernelsF32.gemm(K, a, G, beta, P, P, MK);
+        boolean lap = rows.equals("lap");
+        if (lap) {
+            run = (run + 1) % RUNS;
+            Q = lapQ[run];
+            K = lapK[run];
+        } else if (rows.equals("step")) {
+            update();
         }
         long t0 = FlopCounter.threadCpuNs();
         for (int n = 0; n < N; n++) KernelsF32.sampleScores(Z, n * M, Q, K, map, n * M, M, MK, scratch);
         c.cpuNs += FlopCounter.threadCpuNs() - t0;
         c.flop += 2L * N * M * M * MK;
+        if (lap) update();
         return Z;
+    }
+
+    /** Q += a·Gα, K += a·Gβ, a = ±1e−4 alternating, which keeps Q and K bounded however many calls an iteration makes. */
+    private void update() {
+        flip = !flip;
+        float a = flip ? 1e-4f : -1e-4f;
+        KernelsF32.gemm(Q, a, G, alpha, P, P, MK);
+        KernelsF32.gemm(K, a, G, beta, P, P, MK);
     }
 }
