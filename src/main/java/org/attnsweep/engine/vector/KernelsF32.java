@@ -7,9 +7,9 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * The vector engine's micro-kernels in this file's precision, shared by the span and the direct
  * formulation: dot, axpy, scale, the GEMM with its register tile, the attention scores of a sample
- * (2×4 blocks of query and key rows, or on 16-lane vectors 3×8 blocks whose lanes are summed by
- * transposes), and the gather of one sample's rows. This file is the single source: the build
- * derives KernelsF64 from it by rewriting the element type.
+ * (2×4 blocks of query and key rows, or on 16-lane vectors the keys by lanes), and the gather of
+ * one sample's rows. This file is the single source:
+ * the build derives KernelsF64 from it by rewriting the element type.
  *
  * <p>Every kernel sums in a fixed order (no reduceLanes, no reassociation by thread count), so a
  * run's results repeat bit for bit whatever its batch and however warm the JIT is.
@@ -278,14 +278,14 @@ final class KernelsF32 {
 
     /**
      * All M×M logits z_la = q_{j_l}·k_{j_a} of one sample, into Z[(zRow + l)·M + a], each summed as
-     * {@link #dot} sums it: by {@link #accScores} (3×8 blocks of dot's accumulators, their lanes
-     * summed by transposes) where {@link #ACC_BLOCKS} and M ≥ L/2, else by the 2×4 blocks of
-     * {@link #scores} (with fewer keys than half a vector, a 16-key transpose would sum mostly
-     * repeated keys). {@code scratch} is at least {@link #scoresScratch}(M, mk) long.
+     * {@link #dot} sums it: by {@link #keyLaneScores} (the keys by lanes) where {@link #KEY_LANES}
+     * and M ≥ L/2, else by the 2×4 blocks of {@link #scores} (with fewer keys than half a vector,
+     * most lanes of a key vector would idle). {@code scratch} is at least {@link #scoresScratch}(M,
+     * mk) long.
      */
     static void sampleScores(float[] Z, int zRow, float[] Q, float[] K, int[] map, int mo, int M, int mk, float[] scratch) {
-        if (ACC_BLOCKS && 2 * M >= L) {
-            accScores(Z, zRow, Q, K, map, mo, M, mk, scratch);
+        if (KEY_LANES && 2 * M >= L) {
+            keyLaneScores(Z, zRow, Q, K, map, mo, M, mk, scratch);
             return;
         }
         for (int l = 0; l < M; l += 2) {
@@ -294,22 +294,21 @@ final class KernelsF32 {
     }
 
     /**
-     * Whether {@link #sampleScores} may take {@link #accScores}: with 16 lanes (float32 on 512-bit
-     * vectors) only. Its 3×8 block holds 24 accumulators, 3 query vectors and a key vector: 28 of
-     * AVX-512's 32 registers (AVX2 has 16), and its transposes are written for 16 lanes. It replaced
-     * the keys by lanes (s20), which transposed every sample's keys (32 transposes a sample at paper
-     * A's M = 16, m_k = 512, against 16 here): 1.13–1.20× on the scores between the step's GEMMs
-     * (benchmarks/RESULTS.md, issue 11, s22). Every logit is dot's sum either way.
+     * Whether {@link #sampleScores} may take the keys by lanes: with 16 lanes only (float32 on
+     * 512-bit vectors), the one width where it was measured faster than the 2×4 blocks, 1.12–1.20×
+     * at paper A's M = 16, m_k = 512 (benchmarks/RESULTS.md, issue 11, s20). Its transposes cost
+     * 4 two-table selects per key vector whatever the width, and with 8 lanes (AVX2: 0.79×; float64
+     * on 512 bits: 0.73×) or 4 (0.86×) they outweigh what the product saves.
      */
-    static final boolean ACC_BLOCKS = L == 16;
+    static final boolean KEY_LANES = L == 16;
 
-    /** The scratch {@link #sampleScores} needs for M tokens of m_k-wide rows: M rows of {@link #accRowWidth}(M) accumulators, or 8 vectors' lanes. */
+    /** The scratch {@link #sampleScores} needs for M tokens of m_k-wide rows: the transposed keys (m_k rows of M rounded up to 16), or 8 vectors' lanes. */
     static int scoresScratch(int M, int mk) {
-        return ACC_BLOCKS && 2 * M >= L ? M * accRowWidth(M) * L : 8 * L;
+        return KEY_LANES && 2 * M >= L ? mk * keyRowWidth(M) : 8 * L;
     }
 
     /**
-     * The stages of {@link #laneSums}' 16×16 transposes, as index vectors of a two-table
+     * The stages of {@link #transposeKeys}' 16×16 transposes, as index vectors of a two-table
      * select (index j: table 1's lane j, 16 + j: table 2's): for rows x, y = t, t + h (bit h of t
      * clear), lane j takes x's lane j, or y's lane j − h where bit h of j is set (LO), and x's
      * lane j + h where bit h of j is clear, or y's lane j (HI): bit h of the lane and bit h of the
@@ -324,170 +323,176 @@ final class KernelsF32 {
         return FloatVector.fromArray(S, idx, 0);
     }
 
-    /** The keys a query's row of accumulators holds in {@link #accScores}: M rounded up to whole 16-key transposes. */
-    private static int accRowWidth(int M) {
+    /** The keys {@link #transposeKeys} lays out side by side: M rounded up to whole 16-key vectors. */
+    private static int keyRowWidth(int M) {
         return (M + 15) / 16 * 16;
     }
 
     /**
-     * A sample's logits from dot's accumulators (L = 16). First, for blocks of 3 queries and 8 keys,
-     * dot's vector chains straight from Q's and K's rows (3 query and 8 key loads per 24 fmas: K's
-     * rows read ⌈M/3⌉ times, Q's ⌈M/8⌉ times), each accumulator stored at acc[((l·W) + a)·L]
-     * (W = {@link #accRowWidth}). Then per query and 16 keys ({@link #laneSums}) the 16 accumulators
-     * transposed in registers and their rows added from 0 in order of the lane: dot's lane sum for
-     * 16 keys at once, then the tail multiplied and added in order, as dot adds it, so each logit is
-     * dot's bit for bit. Queries past M − 1 repeat the last one and are not stored; keys past it
-     * read the last key and never reach Z.
+     * A sample's logits with the keys by lanes (L = 16). Its keys are first transposed into kT, W =
+     * {@link #keyRowWidth} keys a row, residue-major: with C = ⌊m_k/L⌋ vector chunks, row r·C + c
+     * holds element cL + r of every key, and row i ≥ CL element i (the tail). Then, for 8 queries
+     * and one vector of 16 keys, z_l· = Σ_r c_{l,r} in order of r, where c_{l,r}[a] = Σ_c
+     * q_l[cL + r]·k_a[cL + r] is one fma chain over c — lane r of dot's accumulator, so each logit
+     * is dot's sum bit for bit (then the tail, multiplied and added in order, as dot adds it). The
+     * chain over c reads kT's rows in order; a key vector serves 8 queries and there are no lane
+     * sums, where the 2×4 blocks read 6 rows of m_k per 8 chains and sum 8·L lanes one by one.
+     * Queries past M − 1 repeat the last one and keys past it read the last key; neither is written.
      */
-    private static void accScores(float[] Z, int zRow, float[] Q, float[] K, int[] map, int mo, int M, int mk, float[] acc) {
-        int W = accRowWidth(M);
-        for (int l = 0; l < M; l += 3) {
-            for (int a = 0; a < M; a += 8) accBlock(Q, K, map, mo, l, a, M, mk, acc, W);
-        }
-        for (int l = 0; l < M; l++) {
-            for (int a = 0; a < M; a += 16) laneSums(Z, zRow, Q, K, map, mo, l, a, M, mk, acc, W);
+    private static void keyLaneScores(float[] Z, int zRow, float[] Q, float[] K, int[] map, int mo, int M, int mk, float[] kT) {
+        int W = keyRowWidth(M);
+        for (int kb = 0; kb < W; kb += 16) transposeKeys(K, map, mo, kb, M, mk, kT, W);
+        for (int l = 0; l < M; l += 8) {
+            for (int a = 0; a < M; a += L) keyLaneBlock(Z, zRow, Q, map, mo, l, a, M, mk, kT, W);
         }
     }
 
-    /** Dot's accumulators of queries l..l+2 and keys a..a+7 into acc (see {@link #accScores}): 24 chains in flight. */
-    private static void accBlock(float[] Q, float[] K, int[] map, int mo, int l, int a, int M, int mk, float[] acc, int W) {
+    /** The logits of queries l..l+7 and keys a..a+L−1 of {@link #keyLaneScores}: 8 chains in flight, one per query. */
+    private static void keyLaneBlock(float[] Z, int zRow, float[] Q, int[] map, int mo, int l, int a, int M, int mk, float[] kT, int W) {
         int last = M - 1, bound = S.loopBound(mk);
         int q0 = map[mo + l] * mk, q1 = map[mo + Math.min(l + 1, last)] * mk, q2 = map[mo + Math.min(l + 2, last)] * mk;
-        int k0 = map[mo + a] * mk, k1 = map[mo + Math.min(a + 1, last)] * mk, k2 = map[mo + Math.min(a + 2, last)] * mk;
-        int k3 = map[mo + Math.min(a + 3, last)] * mk, k4 = map[mo + Math.min(a + 4, last)] * mk;
-        int k5 = map[mo + Math.min(a + 5, last)] * mk, k6 = map[mo + Math.min(a + 6, last)] * mk, k7 = map[mo + Math.min(a + 7, last)] * mk;
-        FloatVector z00 = FloatVector.zero(S), z01 = z00, z02 = z00, z03 = z00, z04 = z00, z05 = z00, z06 = z00, z07 = z00;
-        FloatVector z10 = z00, z11 = z00, z12 = z00, z13 = z00, z14 = z00, z15 = z00, z16 = z00, z17 = z00;
-        FloatVector z20 = z00, z21 = z00, z22 = z00, z23 = z00, z24 = z00, z25 = z00, z26 = z00, z27 = z00;
-        for (int i = 0; i < bound; i += L) {
-            FloatVector v0 = FloatVector.fromArray(S, Q, q0 + i), v1 = FloatVector.fromArray(S, Q, q1 + i), v2 = FloatVector.fromArray(S, Q, q2 + i);
-            FloatVector k = FloatVector.fromArray(S, K, k0 + i);
-            z00 = v0.fma(k, z00);
-            z10 = v1.fma(k, z10);
-            z20 = v2.fma(k, z20);
-            k = FloatVector.fromArray(S, K, k1 + i);
-            z01 = v0.fma(k, z01);
-            z11 = v1.fma(k, z11);
-            z21 = v2.fma(k, z21);
-            k = FloatVector.fromArray(S, K, k2 + i);
-            z02 = v0.fma(k, z02);
-            z12 = v1.fma(k, z12);
-            z22 = v2.fma(k, z22);
-            k = FloatVector.fromArray(S, K, k3 + i);
-            z03 = v0.fma(k, z03);
-            z13 = v1.fma(k, z13);
-            z23 = v2.fma(k, z23);
-            k = FloatVector.fromArray(S, K, k4 + i);
-            z04 = v0.fma(k, z04);
-            z14 = v1.fma(k, z14);
-            z24 = v2.fma(k, z24);
-            k = FloatVector.fromArray(S, K, k5 + i);
-            z05 = v0.fma(k, z05);
-            z15 = v1.fma(k, z15);
-            z25 = v2.fma(k, z25);
-            k = FloatVector.fromArray(S, K, k6 + i);
-            z06 = v0.fma(k, z06);
-            z16 = v1.fma(k, z16);
-            z26 = v2.fma(k, z26);
-            k = FloatVector.fromArray(S, K, k7 + i);
-            z07 = v0.fma(k, z07);
-            z17 = v1.fma(k, z17);
-            z27 = v2.fma(k, z27);
+        int q3 = map[mo + Math.min(l + 3, last)] * mk, q4 = map[mo + Math.min(l + 4, last)] * mk;
+        int q5 = map[mo + Math.min(l + 5, last)] * mk, q6 = map[mo + Math.min(l + 6, last)] * mk, q7 = map[mo + Math.min(l + 7, last)] * mk;
+        FloatVector z0 = FloatVector.zero(S), z1 = z0, z2 = z0, z3 = z0, z4 = z0, z5 = z0, z6 = z0, z7 = z0;
+        for (int r = 0; r < L; r++) {
+            FloatVector c0 = FloatVector.zero(S), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0, c6 = c0, c7 = c0;
+            for (int i = r, o = r * (bound / L) * W + a; i < bound; i += L, o += W) {
+                FloatVector k = FloatVector.fromArray(S, kT, o);
+                c0 = FloatVector.broadcast(S, Q[q0 + i]).fma(k, c0);
+                c1 = FloatVector.broadcast(S, Q[q1 + i]).fma(k, c1);
+                c2 = FloatVector.broadcast(S, Q[q2 + i]).fma(k, c2);
+                c3 = FloatVector.broadcast(S, Q[q3 + i]).fma(k, c3);
+                c4 = FloatVector.broadcast(S, Q[q4 + i]).fma(k, c4);
+                c5 = FloatVector.broadcast(S, Q[q5 + i]).fma(k, c5);
+                c6 = FloatVector.broadcast(S, Q[q6 + i]).fma(k, c6);
+                c7 = FloatVector.broadcast(S, Q[q7 + i]).fma(k, c7);
+            }
+            z0 = z0.add(c0);
+            z1 = z1.add(c1);
+            z2 = z2.add(c2);
+            z3 = z3.add(c3);
+            z4 = z4.add(c4);
+            z5 = z5.add(c5);
+            z6 = z6.add(c6);
+            z7 = z7.add(c7);
         }
-        int o = (l * W + a) * L, nl = Math.min(3, M - l);
-        z00.intoArray(acc, o);
-        z01.intoArray(acc, o + L);
-        z02.intoArray(acc, o + 2 * L);
-        z03.intoArray(acc, o + 3 * L);
-        z04.intoArray(acc, o + 4 * L);
-        z05.intoArray(acc, o + 5 * L);
-        z06.intoArray(acc, o + 6 * L);
-        z07.intoArray(acc, o + 7 * L);
-        if (nl < 2) return;
-        o += W * L;
-        z10.intoArray(acc, o);
-        z11.intoArray(acc, o + L);
-        z12.intoArray(acc, o + 2 * L);
-        z13.intoArray(acc, o + 3 * L);
-        z14.intoArray(acc, o + 4 * L);
-        z15.intoArray(acc, o + 5 * L);
-        z16.intoArray(acc, o + 6 * L);
-        z17.intoArray(acc, o + 7 * L);
-        if (nl < 3) return;
-        o += W * L;
-        z20.intoArray(acc, o);
-        z21.intoArray(acc, o + L);
-        z22.intoArray(acc, o + 2 * L);
-        z23.intoArray(acc, o + 3 * L);
-        z24.intoArray(acc, o + 4 * L);
-        z25.intoArray(acc, o + 5 * L);
-        z26.intoArray(acc, o + 6 * L);
-        z27.intoArray(acc, o + 7 * L);
+        for (int j = bound; j < mk; j++) {
+            FloatVector k = FloatVector.fromArray(S, kT, j * W + a);
+            z0 = z0.add(FloatVector.broadcast(S, Q[q0 + j]).mul(k));
+            z1 = z1.add(FloatVector.broadcast(S, Q[q1 + j]).mul(k));
+            z2 = z2.add(FloatVector.broadcast(S, Q[q2 + j]).mul(k));
+            z3 = z3.add(FloatVector.broadcast(S, Q[q3 + j]).mul(k));
+            z4 = z4.add(FloatVector.broadcast(S, Q[q4 + j]).mul(k));
+            z5 = z5.add(FloatVector.broadcast(S, Q[q5 + j]).mul(k));
+            z6 = z6.add(FloatVector.broadcast(S, Q[q6 + j]).mul(k));
+            z7 = z7.add(FloatVector.broadcast(S, Q[q7 + j]).mul(k));
+        }
+        VectorMask<Float> in = S.indexInRange(a, M);
+        int row = (zRow + l) * M + a, nl = Math.min(8, M - l);
+        z0.intoArray(Z, row, in);
+        if (nl > 1) z1.intoArray(Z, row + M, in);
+        if (nl > 2) z2.intoArray(Z, row + 2 * M, in);
+        if (nl > 3) z3.intoArray(Z, row + 3 * M, in);
+        if (nl > 4) z4.intoArray(Z, row + 4 * M, in);
+        if (nl > 5) z5.intoArray(Z, row + 5 * M, in);
+        if (nl > 6) z6.intoArray(Z, row + 6 * M, in);
+        if (nl > 7) z7.intoArray(Z, row + 7 * M, in);
     }
 
     /**
-     * The logits of query l and keys a..a+15 from their 16 accumulators in acc ({@link #accScores}):
-     * transposed in registers by four stages (SWAP1_LO..SWAP8_HI, each output vector one two-table
-     * select), so that row r holds lane r of each key's accumulator; the rows added from 0 in order
-     * of r (dot's lane sum, 16 keys side by side), stored masked to the keys below M, then the tail
-     * products added one by one in order.
+     * Keys kb..kb+15 of a sample (past M − 1 the last key) into columns kb.. of kT in
+     * {@link #keyLaneScores}' layout: each chunk of 16 elements of the 16 keys transposed in
+     * registers by four stages (SWAP1_LO..SWAP8_HI), each output vector one two-table select, the
+     * tail's elements copied one by one.
      */
-    private static void laneSums(float[] Z, int zRow, float[] Q, float[] K, int[] map, int mo, int l, int a, int M, int mk, float[] acc, int W) {
-        int o = (l * W + a) * L;
-        FloatVector v0 = FloatVector.fromArray(S, acc, o), v1 = FloatVector.fromArray(S, acc, o + L);
-        FloatVector v2 = FloatVector.fromArray(S, acc, o + 2 * L), v3 = FloatVector.fromArray(S, acc, o + 3 * L);
-        FloatVector v4 = FloatVector.fromArray(S, acc, o + 4 * L), v5 = FloatVector.fromArray(S, acc, o + 5 * L);
-        FloatVector v6 = FloatVector.fromArray(S, acc, o + 6 * L), v7 = FloatVector.fromArray(S, acc, o + 7 * L);
-        FloatVector v8 = FloatVector.fromArray(S, acc, o + 8 * L), v9 = FloatVector.fromArray(S, acc, o + 9 * L);
-        FloatVector v10 = FloatVector.fromArray(S, acc, o + 10 * L), v11 = FloatVector.fromArray(S, acc, o + 11 * L);
-        FloatVector v12 = FloatVector.fromArray(S, acc, o + 12 * L), v13 = FloatVector.fromArray(S, acc, o + 13 * L);
-        FloatVector v14 = FloatVector.fromArray(S, acc, o + 14 * L), v15 = FloatVector.fromArray(S, acc, o + 15 * L);
-        FloatVector t;
-        t = SWAP1_LO.selectFrom(v0, v1); v1 = SWAP1_HI.selectFrom(v0, v1); v0 = t;
-        t = SWAP1_LO.selectFrom(v2, v3); v3 = SWAP1_HI.selectFrom(v2, v3); v2 = t;
-        t = SWAP1_LO.selectFrom(v4, v5); v5 = SWAP1_HI.selectFrom(v4, v5); v4 = t;
-        t = SWAP1_LO.selectFrom(v6, v7); v7 = SWAP1_HI.selectFrom(v6, v7); v6 = t;
-        t = SWAP1_LO.selectFrom(v8, v9); v9 = SWAP1_HI.selectFrom(v8, v9); v8 = t;
-        t = SWAP1_LO.selectFrom(v10, v11); v11 = SWAP1_HI.selectFrom(v10, v11); v10 = t;
-        t = SWAP1_LO.selectFrom(v12, v13); v13 = SWAP1_HI.selectFrom(v12, v13); v12 = t;
-        t = SWAP1_LO.selectFrom(v14, v15); v15 = SWAP1_HI.selectFrom(v14, v15); v14 = t;
-        t = SWAP2_LO.selectFrom(v0, v2); v2 = SWAP2_HI.selectFrom(v0, v2); v0 = t;
-        t = SWAP2_LO.selectFrom(v1, v3); v3 = SWAP2_HI.selectFrom(v1, v3); v1 = t;
-        t = SWAP2_LO.selectFrom(v4, v6); v6 = SWAP2_HI.selectFrom(v4, v6); v4 = t;
-        t = SWAP2_LO.selectFrom(v5, v7); v7 = SWAP2_HI.selectFrom(v5, v7); v5 = t;
-        t = SWAP2_LO.selectFrom(v8, v10); v10 = SWAP2_HI.selectFrom(v8, v10); v8 = t;
-        t = SWAP2_LO.selectFrom(v9, v11); v11 = SWAP2_HI.selectFrom(v9, v11); v9 = t;
-        t = SWAP2_LO.selectFrom(v12, v14); v14 = SWAP2_HI.selectFrom(v12, v14); v12 = t;
-        t = SWAP2_LO.selectFrom(v13, v15); v15 = SWAP2_HI.selectFrom(v13, v15); v13 = t;
-        t = SWAP4_LO.selectFrom(v0, v4); v4 = SWAP4_HI.selectFrom(v0, v4); v0 = t;
-        t = SWAP4_LO.selectFrom(v1, v5); v5 = SWAP4_HI.selectFrom(v1, v5); v1 = t;
-        t = SWAP4_LO.selectFrom(v2, v6); v6 = SWAP4_HI.selectFrom(v2, v6); v2 = t;
-        t = SWAP4_LO.selectFrom(v3, v7); v7 = SWAP4_HI.selectFrom(v3, v7); v3 = t;
-        t = SWAP4_LO.selectFrom(v8, v12); v12 = SWAP4_HI.selectFrom(v8, v12); v8 = t;
-        t = SWAP4_LO.selectFrom(v9, v13); v13 = SWAP4_HI.selectFrom(v9, v13); v9 = t;
-        t = SWAP4_LO.selectFrom(v10, v14); v14 = SWAP4_HI.selectFrom(v10, v14); v10 = t;
-        t = SWAP4_LO.selectFrom(v11, v15); v15 = SWAP4_HI.selectFrom(v11, v15); v11 = t;
-        t = SWAP8_LO.selectFrom(v0, v8); v8 = SWAP8_HI.selectFrom(v0, v8); v0 = t;
-        t = SWAP8_LO.selectFrom(v1, v9); v9 = SWAP8_HI.selectFrom(v1, v9); v1 = t;
-        t = SWAP8_LO.selectFrom(v2, v10); v10 = SWAP8_HI.selectFrom(v2, v10); v2 = t;
-        t = SWAP8_LO.selectFrom(v3, v11); v11 = SWAP8_HI.selectFrom(v3, v11); v3 = t;
-        t = SWAP8_LO.selectFrom(v4, v12); v12 = SWAP8_HI.selectFrom(v4, v12); v4 = t;
-        t = SWAP8_LO.selectFrom(v5, v13); v13 = SWAP8_HI.selectFrom(v5, v13); v5 = t;
-        t = SWAP8_LO.selectFrom(v6, v14); v14 = SWAP8_HI.selectFrom(v6, v14); v6 = t;
-        t = SWAP8_LO.selectFrom(v7, v15); v15 = SWAP8_HI.selectFrom(v7, v15); v7 = t;
-        // Row r now holds lane r of keys a..a+15's accumulators: dot's sum from 0 in order of the lane.
-        FloatVector z = FloatVector.zero(S).add(v0).add(v1).add(v2).add(v3).add(v4).add(v5).add(v6).add(v7)
-                .add(v8).add(v9).add(v10).add(v11).add(v12).add(v13).add(v14).add(v15);
-        int row = (zRow + l) * M + a, na = Math.min(16, M - a);
-        z.intoArray(Z, row, S.indexInRange(0, na));
-        int bound = S.loopBound(mk);
-        if (bound == mk) return;
-        int q = map[mo + l] * mk;
-        for (int t2 = 0; t2 < na; t2++) {
-            int k = map[mo + a + t2] * mk;
-            float sum = Z[row + t2];
-            for (int j = bound; j < mk; j++) sum += Q[q + j] * K[k + j];
-            Z[row + t2] = sum;
+    private static void transposeKeys(float[] K, int[] map, int mo, int kb, int M, int mk, float[] kT, int W) {
+        int last = M - 1, bound = S.loopBound(mk), C = bound / L;
+        int k0 = map[mo + Math.min(kb, last)] * mk, k1 = map[mo + Math.min(kb + 1, last)] * mk;
+        int k2 = map[mo + Math.min(kb + 2, last)] * mk, k3 = map[mo + Math.min(kb + 3, last)] * mk;
+        int k4 = map[mo + Math.min(kb + 4, last)] * mk, k5 = map[mo + Math.min(kb + 5, last)] * mk;
+        int k6 = map[mo + Math.min(kb + 6, last)] * mk, k7 = map[mo + Math.min(kb + 7, last)] * mk;
+        int k8 = map[mo + Math.min(kb + 8, last)] * mk, k9 = map[mo + Math.min(kb + 9, last)] * mk;
+        int k10 = map[mo + Math.min(kb + 10, last)] * mk, k11 = map[mo + Math.min(kb + 11, last)] * mk;
+        int k12 = map[mo + Math.min(kb + 12, last)] * mk, k13 = map[mo + Math.min(kb + 13, last)] * mk;
+        int k14 = map[mo + Math.min(kb + 14, last)] * mk, k15 = map[mo + Math.min(kb + 15, last)] * mk;
+        for (int i = 0, c = 0; i < bound; i += L, c++) {
+            FloatVector v0 = FloatVector.fromArray(S, K, k0 + i), v1 = FloatVector.fromArray(S, K, k1 + i);
+            FloatVector v2 = FloatVector.fromArray(S, K, k2 + i), v3 = FloatVector.fromArray(S, K, k3 + i);
+            FloatVector v4 = FloatVector.fromArray(S, K, k4 + i), v5 = FloatVector.fromArray(S, K, k5 + i);
+            FloatVector v6 = FloatVector.fromArray(S, K, k6 + i), v7 = FloatVector.fromArray(S, K, k7 + i);
+            FloatVector v8 = FloatVector.fromArray(S, K, k8 + i), v9 = FloatVector.fromArray(S, K, k9 + i);
+            FloatVector v10 = FloatVector.fromArray(S, K, k10 + i), v11 = FloatVector.fromArray(S, K, k11 + i);
+            FloatVector v12 = FloatVector.fromArray(S, K, k12 + i), v13 = FloatVector.fromArray(S, K, k13 + i);
+            FloatVector v14 = FloatVector.fromArray(S, K, k14 + i), v15 = FloatVector.fromArray(S, K, k15 + i);
+            FloatVector t;
+            t = SWAP1_LO.selectFrom(v0, v1); v1 = SWAP1_HI.selectFrom(v0, v1); v0 = t;
+            t = SWAP1_LO.selectFrom(v2, v3); v3 = SWAP1_HI.selectFrom(v2, v3); v2 = t;
+            t = SWAP1_LO.selectFrom(v4, v5); v5 = SWAP1_HI.selectFrom(v4, v5); v4 = t;
+            t = SWAP1_LO.selectFrom(v6, v7); v7 = SWAP1_HI.selectFrom(v6, v7); v6 = t;
+            t = SWAP1_LO.selectFrom(v8, v9); v9 = SWAP1_HI.selectFrom(v8, v9); v8 = t;
+            t = SWAP1_LO.selectFrom(v10, v11); v11 = SWAP1_HI.selectFrom(v10, v11); v10 = t;
+            t = SWAP1_LO.selectFrom(v12, v13); v13 = SWAP1_HI.selectFrom(v12, v13); v12 = t;
+            t = SWAP1_LO.selectFrom(v14, v15); v15 = SWAP1_HI.selectFrom(v14, v15); v14 = t;
+            t = SWAP2_LO.selectFrom(v0, v2); v2 = SWAP2_HI.selectFrom(v0, v2); v0 = t;
+            t = SWAP2_LO.selectFrom(v1, v3); v3 = SWAP2_HI.selectFrom(v1, v3); v1 = t;
+            t = SWAP2_LO.selectFrom(v4, v6); v6 = SWAP2_HI.selectFrom(v4, v6); v4 = t;
+            t = SWAP2_LO.selectFrom(v5, v7); v7 = SWAP2_HI.selectFrom(v5, v7); v5 = t;
+            t = SWAP2_LO.selectFrom(v8, v10); v10 = SWAP2_HI.selectFrom(v8, v10); v8 = t;
+            t = SWAP2_LO.selectFrom(v9, v11); v11 = SWAP2_HI.selectFrom(v9, v11); v9 = t;
+            t = SWAP2_LO.selectFrom(v12, v14); v14 = SWAP2_HI.selectFrom(v12, v14); v12 = t;
+            t = SWAP2_LO.selectFrom(v13, v15); v15 = SWAP2_HI.selectFrom(v13, v15); v13 = t;
+            t = SWAP4_LO.selectFrom(v0, v4); v4 = SWAP4_HI.selectFrom(v0, v4); v0 = t;
+            t = SWAP4_LO.selectFrom(v1, v5); v5 = SWAP4_HI.selectFrom(v1, v5); v1 = t;
+            t = SWAP4_LO.selectFrom(v2, v6); v6 = SWAP4_HI.selectFrom(v2, v6); v2 = t;
+            t = SWAP4_LO.selectFrom(v3, v7); v7 = SWAP4_HI.selectFrom(v3, v7); v3 = t;
+            t = SWAP4_LO.selectFrom(v8, v12); v12 = SWAP4_HI.selectFrom(v8, v12); v8 = t;
+            t = SWAP4_LO.selectFrom(v9, v13); v13 = SWAP4_HI.selectFrom(v9, v13); v9 = t;
+            t = SWAP4_LO.selectFrom(v10, v14); v14 = SWAP4_HI.selectFrom(v10, v14); v10 = t;
+            t = SWAP4_LO.selectFrom(v11, v15); v15 = SWAP4_HI.selectFrom(v11, v15); v11 = t;
+            t = SWAP8_LO.selectFrom(v0, v8); v8 = SWAP8_HI.selectFrom(v0, v8); v0 = t;
+            t = SWAP8_LO.selectFrom(v1, v9); v9 = SWAP8_HI.selectFrom(v1, v9); v1 = t;
+            t = SWAP8_LO.selectFrom(v2, v10); v10 = SWAP8_HI.selectFrom(v2, v10); v2 = t;
+            t = SWAP8_LO.selectFrom(v3, v11); v11 = SWAP8_HI.selectFrom(v3, v11); v3 = t;
+            t = SWAP8_LO.selectFrom(v4, v12); v12 = SWAP8_HI.selectFrom(v4, v12); v4 = t;
+            t = SWAP8_LO.selectFrom(v5, v13); v13 = SWAP8_HI.selectFrom(v5, v13); v5 = t;
+            t = SWAP8_LO.selectFrom(v6, v14); v14 = SWAP8_HI.selectFrom(v6, v14); v6 = t;
+            t = SWAP8_LO.selectFrom(v7, v15); v15 = SWAP8_HI.selectFrom(v7, v15); v7 = t;
+            // Row r now holds residue r of chunk c of the 16 keys: kT row r·C + c (residue-major).
+            v0.intoArray(kT, (0 * C + c) * W + kb);
+            v1.intoArray(kT, (1 * C + c) * W + kb);
+            v2.intoArray(kT, (2 * C + c) * W + kb);
+            v3.intoArray(kT, (3 * C + c) * W + kb);
+            v4.intoArray(kT, (4 * C + c) * W + kb);
+            v5.intoArray(kT, (5 * C + c) * W + kb);
+            v6.intoArray(kT, (6 * C + c) * W + kb);
+            v7.intoArray(kT, (7 * C + c) * W + kb);
+            v8.intoArray(kT, (8 * C + c) * W + kb);
+            v9.intoArray(kT, (9 * C + c) * W + kb);
+            v10.intoArray(kT, (10 * C + c) * W + kb);
+            v11.intoArray(kT, (11 * C + c) * W + kb);
+            v12.intoArray(kT, (12 * C + c) * W + kb);
+            v13.intoArray(kT, (13 * C + c) * W + kb);
+            v14.intoArray(kT, (14 * C + c) * W + kb);
+            v15.intoArray(kT, (15 * C + c) * W + kb);
+        }
+        for (int i = bound; i < mk; i++) {
+            int o = i * W + kb;
+            kT[o] = K[k0 + i];
+            kT[o + 1] = K[k1 + i];
+            kT[o + 2] = K[k2 + i];
+            kT[o + 3] = K[k3 + i];
+            kT[o + 4] = K[k4 + i];
+            kT[o + 5] = K[k5 + i];
+            kT[o + 6] = K[k6 + i];
+            kT[o + 7] = K[k7 + i];
+            kT[o + 8] = K[k8 + i];
+            kT[o + 9] = K[k9 + i];
+            kT[o + 10] = K[k10 + i];
+            kT[o + 11] = K[k11 + i];
+            kT[o + 12] = K[k12 + i];
+            kT[o + 13] = K[k13 + i];
+            kT[o + 14] = K[k14 + i];
+            kT[o + 15] = K[k15 + i];
         }
     }
 
@@ -670,9 +675,8 @@ final class KernelsF32 {
     private static final class WarmUp {
         static {
             // Rows 1..12 of the GEMM end its tiles at every partial height; M = 3..8 tokens end the
-            // score blocks at every partial width and height, M = 3..16 end accScores' 3×8 blocks
-            // at every height and its 16-key sums at every width (ACC_BLOCKS, M ≥ 8; m_k = L + 1
-            // takes laneSums' tail), and gatherRows' groups of four with
+            // score blocks at every partial width and height, M = 3..16 end the key-lane scores'
+            // query blocks at every height (KEY_LANES, M ≥ 8), and gatherRows' groups of four with
             // and without a repeated token (width mg: each of gather4's blocks and its tail).
             int m = 8 * L + 4 * L + L + 1, mk = L + 1, mg = 4 * L + 2 * L + L + 1;
             float[] a = new float[12 * m], b = new float[12 * m], out = new float[12 * m], lanes = new float[scoresScratch(16, mk)];

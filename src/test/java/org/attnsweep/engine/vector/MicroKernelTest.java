@@ -500,16 +500,15 @@ class MicroKernelTest {
     }
 
     /**
-     * sampleScores by 3×8 blocks of dot's accumulators summed by transposes (KernelsF32.ACC_BLOCKS:
-     * 16 lanes, M ≥ 8; other widths and float64 take the 2×4 blocks, checked the same): every M
-     * around a 16-key transpose and past one (a second 16 keys, 3-query blocks cut short after 1 and
-     * 2 queries, 8-key blocks of repeated keys), each logit dot's bit for bit. It fails when the
-     * transposed lanes are summed out of order, the tail is fused into the chains, or an
-     * accumulator is misplaced.
+     * sampleScores with the keys by lanes (KernelsF32.KEY_LANES: 16 lanes, M ≥ 8; other widths
+     * and float64 take the 2×4 blocks, checked the same): every M around a 16-key vector and past
+     * one (a second vector of keys, 8-query blocks cut short), each logit dot's bit for bit. It
+     * fails when a chain of c_{l,r} is summed out of r's order, the tail is fused into the chains,
+     * or a transposed key is misplaced.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("precisions")
-    void scoresByAccumulatorBlocksEqualDot(Kernels k) {
+    void scoresByKeyLanesEqualDot(Kernels k) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         for (int mk : SIZES) {

@@ -22,8 +22,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * m_k = 512) or M = 8 (P = 142). {@code flop} (2·N·M²·m_k a forward) over {@code cpuNs} (the
  * thread's CPU time inside the scores calls only) is the kernel's rate per core.
  *
- * <p>Two places the keys and queries can come from (benchmarks/RESULTS.md, issue 11, s21: a
- * kernel that won on warm rows lost in the step):
+ * <p>Three places the keys and queries can come from (benchmarks/RESULTS.md, issue 11, s21 and
+ * s22: kernels that won on warm rows, or on rows a GEMM has just written, lost in the grid, whose
+ * rows come a lap later):
  * <ul>
  * <li>{@code warm}: the same Q and K forward after forward, so a sample's rows are in L1/L2 from
  * the forward before;
