@@ -92,6 +92,9 @@ public class ScoresBench {
         }
         Z = new float[N * M * M];
         scratch = new float[KernelsF32.scoresScratch(M, MK)];
+        // The engine's warm-up first, as every engine run does: without it 6 of 11 forks ran the
+        // step mode at 8–26 GFLOP/s against 45–69 in the others, and with it 3 of 3 at 50–54 (s22).
+        KernelsF32.warmUp();
         System.err.println("ScoresBench: " + KernelsF32.S.vectorBitSize() + "-bit vectors, M = " + M + ", P = " + P + ", rows " + rows);
     }
 
