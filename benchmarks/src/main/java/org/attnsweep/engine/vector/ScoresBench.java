@@ -19,8 +19,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The attention scores of one forward pass ({@code KernelsF32.sampleScores} for each of the N
  * samples: M×M logits of m_k-wide rows), one thread, at paper A's shape (N = 20, M = 16, P = 302,
- * m_k = 512) or M = 8 (P = 142). {@code flop} (2·N·M²·m_k a forward) over {@code cpuNs} (the
- * thread's CPU time inside the scores calls only) is the kernel's rate per core.
+ * m_k = 512; {@code -p M=8}: P = 142). {@code flop} (2·N·M²·m_k a forward) over {@code cpuNs} (the
+ * thread's CPU time inside the scores calls only) is the kernel's rate per core. Run as the other
+ * benchmarks: {@code java --add-modules jdk.incubator.vector -cp
+ * benchmarks/target/benchmarks.jar:target/attnsweep.jar org.openjdk.jmh.Main ScoresBench}.
  *
  * <p>Three places the keys and queries can come from (benchmarks/RESULTS.md, issue 11, s21 and
  * s22: kernels that won on warm rows, or on rows a GEMM has just written, lost in the grid, whose
