@@ -79,7 +79,7 @@ public final class MergeCommand implements Callable<Integer>, Main.Results {
         List<DirLock> locks = new ArrayList<>();
         ResultStore.Merged merged;
         try {
-            for (Path s : shards) locks.add(DirLock.acquire(s, "merge (reading it as a shard)", "SHARD_DIR"));
+            for (Path s : shards) locks.add(DirLock.forReading(s, "merge (reading it as a shard)", "SHARD_DIR"));
             merged = ResultStore.merge(shards, plans, err::println);
         } finally {
             locks.forEach(DirLock::close);
