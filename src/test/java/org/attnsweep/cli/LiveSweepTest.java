@@ -1,0 +1,88 @@
+package org.attnsweep.cli;
+
+import static org.attnsweep.Cli.cli;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.attnsweep.Cli.Result;
+import org.attnsweep.sweep.DirLock;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The readers (aggregate, plot, report) on a directory whose sweep is still running, its lock
+ * held by another process: each reads the runs finished so far, does its work and says in one
+ * line that the sweep runs and how many of its planned runs it read; aggregate prints its tables
+ * but leaves cells.csv to the sweep. Aggregate was refused ("in use by another writer"), and plot
+ * and report drew a part of the plan without a word (s22 audit).
+ */
+class LiveSweepTest {
+
+    /** A child JVM's main: holds DIR's lock, as a running sweep does, until its stdin closes. */
+    public static void main(String[] args) throws Exception {
+        try (DirLock l = DirLock.acquire(Path.of(args[0]), "sweep", "--out")) {
+            System.out.println("locked");
+            System.out.flush();
+            while (System.in.read() >= 0) {
+                // until the test closes stdin
+            }
+        }
+    }
+
+    @Test
+    void readersOfARunningSweepShowTheRunsSoFarAndSaySo(@TempDir Path tmp) throws Exception {
+        Path dir = tmp.resolve("live");
+        Result r = cli("sweep", "--N", "2,4", "--mu", "2,8", "--repeats", "2", "--d", "8", "--M", "2", "--mk", "8", "--mv", "4",
+                "--steps", "20", "--eval-every", "5", "--engine", "vector", "--out", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        // The directory as a sweep 5 runs into its 8 leaves it: 5 summary rows, curve rows of those and of one in
+        // flight, half a summary row being appended, and no aggregates yet.
+        List<String> sum = Files.readAllLines(dir.resolve("summary.csv"));
+        Files.writeString(dir.resolve("summary.csv"), String.join("\n", sum.subList(0, 6)) + "\n" + sum.get(6).substring(0, 30));
+        for (String f : List.of("cells.csv", "boundary.csv")) Files.deleteIfExists(dir.resolve(f));
+
+        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+                System.getProperty("java.class.path"), LiveSweepTest.class.getName(), dir.toString()).redirectErrorStream(true).start();
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            assertEquals("locked", out.readLine(), "the lock holder did not start");
+            String running = dir + " is still being written (pid " + holder.pid() + " on ";
+            r = cli("aggregate", dir.toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("attnsweep: aggregate: " + running) && r.err().contains("sweep): 5 of 8 planned runs are finished; "
+                    + "the table above is of those, and cells.csv is not written"), r.err());
+            assertEquals(1, r.err().lines().count(), r.err());
+            assertFalse(r.out().isBlank(), "the tables of the runs so far: " + r.err());
+            assertFalse(Files.exists(dir.resolve("cells.csv")), "cells.csv is the sweep's to write");
+
+            r = cli("plot", dir.toString(), "--format", "svg");
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("attnsweep: plot: " + running) && r.err().contains("5 of 8 planned runs are finished; the figures "
+                    + "show those: plot again when it ends"), r.err());
+            r = cli("report", dir.toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("attnsweep: report: " + running) && r.err().contains("5 of 8 planned runs are finished; the report "
+                    + "shows those: report again when it ends"), r.err());
+            assertTrue(Files.readString(dir.resolve("report.html")).contains("5 finished"), "the report's own count");
+        } finally {
+            holder.getOutputStream().close();
+            assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
+        }
+        // Its writer gone, aggregate writes as ever, and no reader says a sweep runs.
+        r = cli("aggregate", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("still being written"), r.err());
+        assertTrue(Files.exists(dir.resolve("cells.csv")));
+        r = cli("report", dir.toString());
+        assertEquals(0, r.code(), r.err());
+        assertFalse(r.err().contains("still being written"), r.err());
+    }
+}
