@@ -71,6 +71,7 @@ public final class PlotCommand implements Callable<Integer>, Main.Reader {
             throw new IllegalArgumentException("plot: " + to + " exists and is not a directory");
         }
         Files.createDirectories(to);
+        OutputDir.removeStaleTemporaries(to); // a plot halted mid-write left its temporary file
         List<Path> written = new ArrayList<>();
         for (Figure f : figures) {
             List<String> exts = new ArrayList<>();

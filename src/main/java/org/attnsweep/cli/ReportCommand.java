@@ -36,6 +36,7 @@ public final class ReportCommand implements Callable<Integer>, Main.Reader {
         // A directory report.html cannot be written into (a read-only mount) is refused before the report is built (s21b audit).
         if (java.nio.file.Files.isDirectory(dir)) OutputDir.writable("report: DIR", dir);
         String holder = LiveSweep.holder(dir);
+        if (java.nio.file.Files.isDirectory(dir)) OutputDir.removeStaleTemporaries(dir); // a report halted mid-write left its temporary file
         Report.Options o = new Report.Options(paperC);
         Path written;
         try {

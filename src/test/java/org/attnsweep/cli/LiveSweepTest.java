@@ -5,15 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.attnsweep.Cli.Result;
-import org.attnsweep.sweep.DirLock;
+import org.attnsweep.LockHolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,17 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
  * and report drew a part of the plan without a word (s22 audit).
  */
 class LiveSweepTest {
-
-    /** A child JVM's main: holds DIR's lock, as a running sweep does, until its stdin closes. */
-    public static void main(String[] args) throws Exception {
-        try (DirLock l = DirLock.acquire(Path.of(args[0]), "sweep", "--out")) {
-            System.out.println("locked");
-            System.out.flush();
-            while (System.in.read() >= 0) {
-                // until the test closes stdin
-            }
-        }
-    }
 
     @Test
     void readersOfARunningSweepShowTheRunsSoFarAndSaySo(@TempDir Path tmp) throws Exception {
@@ -49,11 +34,8 @@ class LiveSweepTest {
         Files.writeString(dir.resolve("summary.csv"), String.join("\n", sum.subList(0, 6)) + "\n" + sum.get(6).substring(0, 30));
         for (String f : List.of("cells.csv", "boundary.csv")) Files.deleteIfExists(dir.resolve(f));
 
-        Process holder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                System.getProperty("java.class.path"), LiveSweepTest.class.getName(), dir.toString()).redirectErrorStream(true).start();
+        Process holder = LockHolder.start("dir", dir);
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
-            assertEquals("locked", out.readLine(), "the lock holder did not start");
             String running = dir + " is still being written (pid " + holder.pid() + " on ";
             r = cli("aggregate", dir.toString());
             assertEquals(0, r.code(), r.err());
@@ -73,8 +55,7 @@ class LiveSweepTest {
                     + "shows those: report again when it ends"), r.err());
             assertTrue(Files.readString(dir.resolve("report.html")).contains("5 finished"), "the report's own count");
         } finally {
-            holder.getOutputStream().close();
-            assertTrue(holder.waitFor(30, TimeUnit.SECONDS));
+            LockHolder.stop(holder);
         }
         // Its writer gone, aggregate writes as ever, and no reader says a sweep runs.
         r = cli("aggregate", dir.toString());
