@@ -27,15 +27,17 @@ final class LiveSweep {
     }
 
     /**
-     * The line: "COMMAND: DIR is still being written (HOLDER): N of P planned runs are finished; REST".
+     * The line: "COMMAND: DIR is still being written (HOLDER): N of P planned runs are finished; REST"
+     * (all P finished: the sweep is writing its last files).
      * P is what config.json lists for this directory (a shard's runs, or the plan's), left out
      * before the writer has written it.
      */
     static String line(String command, Path dir, String holder, String rest) {
         int done = Aggregate.cells(dir.resolve("summary.csv"), w -> { }).stream().mapToInt(c -> c.runs().size()).sum();
         int planned = planned(dir);
-        return "attnsweep: " + command + ": " + dir + " is still being written (" + holder + "): " + done
-                + (planned > 0 ? " of " + planned + " planned" : "") + " runs are finished; " + rest;
+        String runs = planned > 0 && done >= planned ? "all " + planned + " planned runs are finished (it is writing its last files)"
+                : done + (planned > 0 ? " of " + planned + " planned" : "") + " runs are finished";
+        return "attnsweep: " + command + ": " + dir + " is still being written (" + holder + "): " + runs + "; " + rest;
     }
 
     /** The runs config.json lists (a shard's own), else its plan_runs; 0 when it says neither or cannot be read. */

@@ -54,6 +54,12 @@ class LiveSweepTest {
             assertTrue(r.err().contains("attnsweep: report: " + running) && r.err().contains("5 of 8 planned runs are finished; the report "
                     + "shows those: report again when it ends"), r.err());
             assertTrue(Files.readString(dir.resolve("report.html")).contains("5 finished"), "the report's own count");
+            // Every run stored, the sweep still writing its last files.
+            Files.writeString(dir.resolve("summary.csv"), String.join("\n", sum) + "\n");
+            r = cli("aggregate", dir.toString());
+            assertEquals(0, r.code(), r.err());
+            assertTrue(r.err().contains("sweep): all 8 planned runs are finished (it is writing its last files); the table above"), r.err());
+            assertFalse(Files.exists(dir.resolve("cells.csv")), "cells.csv is the sweep's to write");
         } finally {
             LockHolder.stop(holder);
         }
