@@ -205,10 +205,10 @@ public final class OutputDir implements AutoCloseable {
                 FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
                 try {
                     c.lock();
-                } catch (IOException e) {
-                    c.close();
-                    Files.deleteIfExists(tmp);
-                    throw e;
+                } catch (IOException noLocks) {
+                    // A file system without locks (some network and FUSE mounts): written unlocked, as
+                    // before, and its cleaner, which cannot lock it either, leaves it alone.
+                    return new Temporary(tmp, c);
                 }
                 if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) return new Temporary(tmp, c);
                 c.close();
