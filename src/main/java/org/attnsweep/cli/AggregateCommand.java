@@ -31,6 +31,17 @@ public final class AggregateCommand implements Callable<Integer>, Main.Reader {
         if (!java.nio.file.Files.isRegularFile(dir.resolve("summary.csv"))) {
             throw new IllegalArgumentException(dir + " has no summary.csv: not a sweep output directory");
         }
+        String holder = LiveSweep.holder(dir);
+        if (holder != null) {
+            // Its writer writes the aggregates when it ends; until then they are printed, of the runs finished so far.
+            var err = spec.commandLine().getErr();
+            spec.commandLine().getOut().print(Aggregate.of(dir, cutoff.value(), err::println).text());
+            spec.commandLine().getOut().flush();
+            err.println(LiveSweep.line("aggregate", dir, holder, "the table above is of those, and cells.csv is not "
+                    + "written (its sweep writes it when it ends; aggregate again to write it after a stopped one)"));
+            err.flush();
+            return 0;
+        }
         try (OutputDir locked = OutputDir.open("aggregate: DIR", dir, "aggregate")) {
             spec.commandLine().getOut().print(Aggregate.write(dir, cutoff.value(), spec.commandLine().getErr()::println));
         }

@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.attnsweep.Version;
 import org.attnsweep.model.RunConfig;
@@ -74,12 +75,31 @@ public final class MergeCommand implements Callable<Integer>, Main.Results {
         }
         refuseRepeatedShards();
         refuseOthersResults(fingerprint);
+        // Ctrl-C or SIGTERM halts the JVM without a word (s22 audit): the hook says how far the
+        // merge got. Every file is written whole, never appended to, so the same command writes
+        // them all again and completes the merge with no row twice.
+        AtomicReference<String> stage = new AtomicReference<>("while reading its shards, before writing to " + out);
+        Thread interrupted = new Thread(() -> err.println("attnsweep: interrupted: merge stopped " + stage.get()
+                + " (the same command completes it)"), "attnsweep-interrupted");
+        Runtime.getRuntime().addShutdownHook(interrupted);
+        try {
+            return merge(err, fingerprint, planRuns, plans, stage);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(interrupted);
+            } catch (IllegalStateException shuttingDown) {
+                // A signal came as the merge ended: the hook is running already, and the JVM halts after it.
+            }
+        }
+    }
+
+    private int merge(PrintWriter err, String fingerprint, int planRuns, List<Map<String, PlannedRun>> plans, AtomicReference<String> stage) {
         // The shards are read (each locked) before --out is created: a merge refused for missing
         // runs leaves no --out behind, as it says.
         List<DirLock> locks = new ArrayList<>();
         ResultStore.Merged merged;
         try {
-            for (Path s : shards) locks.add(DirLock.acquire(s, "merge (reading it as a shard)", "SHARD_DIR"));
+            for (Path s : shards) locks.add(DirLock.forReading(s, "merge (reading it as a shard)", "SHARD_DIR"));
             merged = ResultStore.merge(shards, plans, err::println);
         } finally {
             locks.forEach(DirLock::close);
@@ -101,13 +121,17 @@ public final class MergeCommand implements Callable<Integer>, Main.Results {
             cfg.put("plan_fingerprint", fingerprint);
             cfg.put("plan_runs", planRuns);
             cfg.put("shards", shards.stream().map(Path::toString).toList());
+            stage.set("while writing the " + merged.runs() + " merged runs into " + out + ": each of its files is whole, but some may"
+                    + " still be an earlier merge's or missing");
             dir.writeConfig(cfg);
             merged.write(dir.path());
+            stage.set("after writing the " + merged.runs() + " merged runs into " + out + ", before its aggregates (cells.csv...)");
             var outw = spec.commandLine().getOut();
             outw.printf("merged %d of %d runs from %d shards into %s%n", merged.runs(), planRuns, shards.size(), dir.path());
             if (merged.runs() < planRuns) err.printf("merge: %d runs are missing (--allow-partial): re-run their shards%n", planRuns - merged.runs());
             outw.print(Aggregate.write(dir.path(), cutoff.value(), err::println));
             outw.flush();
+            stage.set("after writing the " + merged.runs() + " merged runs and their aggregates into " + out);
             // A merge that failed before (an exception: its trace in failure.txt) is recovered once every run is merged.
             if (merged.runs() == planRuns) {
                 FailureTrace.retireFile(dir.path().resolve(FailureTrace.NAME), "every run of the plan is now stored", err::println);

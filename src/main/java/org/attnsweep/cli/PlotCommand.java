@@ -44,6 +44,7 @@ public final class PlotCommand implements Callable<Integer>, Main.Reader {
         Set<Figure.Format> wanted = parseFormats(formats);
         // A directory the figures cannot be written into (a read-only mount) is refused before they are drawn (s21b audit).
         if (Files.isDirectory(dir)) OutputDir.writable("plot: DIR", dir);
+        String holder = LiveSweep.holder(dir);
         PrintWriter out = spec.commandLine().getOut();
         Results r;
         try {
@@ -55,6 +56,7 @@ public final class PlotCommand implements Callable<Integer>, Main.Reader {
         List<Path> written = write(figures, dir.resolve("figures"), wanted, out);
         out.printf("%d figures (%d files) in %s%n", figures.size(), written.size(), dir.resolve("figures"));
         out.flush();
+        if (holder != null) spec.commandLine().getErr().println(LiveSweep.line("plot", dir, holder, "the figures show those: plot again when it ends"));
         return 0;
     }
 
@@ -69,6 +71,7 @@ public final class PlotCommand implements Callable<Integer>, Main.Reader {
             throw new IllegalArgumentException("plot: " + to + " exists and is not a directory");
         }
         Files.createDirectories(to);
+        OutputDir.removeStaleTemporaries(to); // a plot halted mid-write left its temporary file
         List<Path> written = new ArrayList<>();
         for (Figure f : figures) {
             List<String> exts = new ArrayList<>();

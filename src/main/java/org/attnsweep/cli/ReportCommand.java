@@ -35,6 +35,8 @@ public final class ReportCommand implements Callable<Integer>, Main.Reader {
         if (!(paperC > 0)) throw new IllegalArgumentException("--paper-c must be finite and > 0: got " + paperC);
         // A directory report.html cannot be written into (a read-only mount) is refused before the report is built (s21b audit).
         if (java.nio.file.Files.isDirectory(dir)) OutputDir.writable("report: DIR", dir);
+        String holder = LiveSweep.holder(dir);
+        if (java.nio.file.Files.isDirectory(dir)) OutputDir.removeStaleTemporaries(dir); // a report halted mid-write left its temporary file
         Report.Options o = new Report.Options(paperC);
         Path written;
         try {
@@ -44,6 +46,7 @@ public final class ReportCommand implements Callable<Integer>, Main.Reader {
         }
         spec.commandLine().getOut().println("wrote " + written);
         spec.commandLine().getOut().flush();
+        if (holder != null) spec.commandLine().getErr().println(LiveSweep.line("report", dir, holder, "the report shows those: report again when it ends"));
         return 0;
     }
 }

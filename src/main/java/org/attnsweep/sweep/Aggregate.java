@@ -247,6 +247,18 @@ public final class Aggregate {
      * the text for stdout: the test-loss map and the boundary fits.
      */
     public static String write(Path dir, double cutoff, Consumer<String> warn) {
+        Tables t = of(dir, cutoff, warn);
+        t.files().forEach((name, text) -> OutputDir.writeAtomically(dir.resolve(name), text));
+        return t.text();
+    }
+
+    /** The aggregates of a directory's summary.csv: each file's name and text, in the order written, and the text for stdout. */
+    public record Tables(Map<String, String> files, String text) {
+    }
+
+    /** The aggregates {@link #write} writes, computed without writing (aggregate on a sweep still running prints them only). */
+    public static Tables of(Path dir, double cutoff, Consumer<String> warn) {
+        Map<String, String> files = new LinkedHashMap<>();
         List<Cell> cells = cells(dir.resolve("summary.csv"), warn);
         List<String> axes = varying(cells);
         StringBuilder sb = new StringBuilder(String.join(",", axes));
@@ -265,7 +277,7 @@ public final class Aggregate {
             }
             sb.append('\n');
         }
-        OutputDir.writeAtomically(dir.resolve("cells.csv"), sb.toString());
+        files.put("cells.csv", sb.toString());
 
         List<Fit> fits = List.of();
         if (axes.contains("N") && (axes.contains("mu") || axes.contains("snr"))) {
@@ -280,14 +292,14 @@ public final class Aggregate {
                         .append(OutputDir.num(f.r2())).append(',').append(f.points()).append(',').append(OutputDir.num(f.cLo()))
                         .append(',').append(OutputDir.num(f.cHi())).append(',').append(Bootstrap.RESAMPLES).append('\n');
             }
-            OutputDir.writeAtomically(dir.resolve("boundary.csv"), b.toString());
+            files.put("boundary.csv", b.toString());
             if (axes.contains("p")) {
                 StringBuilder c = new StringBuilder("p_a,p_b,pearson_r,cells\n");
                 for (String[] row : correlations(cells)) c.append(String.join(",", row)).append('\n');
-                OutputDir.writeAtomically(dir.resolve("correlation.csv"), c.toString());
+                files.put("correlation.csv", c.toString());
             }
         }
-        return textMap(cells) + describe(fits, cutoff);
+        return new Tables(files, textMap(cells) + describe(fits, cutoff));
     }
 
     /**

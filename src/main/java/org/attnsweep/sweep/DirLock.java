@@ -26,7 +26,7 @@ public final class DirLock implements AutoCloseable {
     /** The lock file's name inside the directory. */
     public static final String NAME = "attnsweep.lock";
 
-    private final FileChannel channel;
+    private final FileChannel channel; // both null: a read-only directory without a lock file (forReading)
     private final FileLock lock;
 
     private DirLock(FileChannel channel, FileLock lock) {
@@ -80,6 +80,68 @@ public final class DirLock implements AutoCloseable {
     }
 
     /**
+     * Holds {@code dir} for a command that only reads it (merge, reading a shard): the lock as
+     * {@link #acquire} takes it where the directory can be written; where it cannot (a read-only
+     * mount, an archive's read-only files) a shared lock on the lock file opened for reading, which
+     * a writer's exclusive lock still excludes, or none where there is no lock file (no writer ever
+     * held it, and none could create it there). Merge of a read-only shard failed to lock it
+     * (s22 audit).
+     */
+    public static DirLock forReading(Path dir, String command, String option) {
+        Path file = dir.resolve(NAME);
+        boolean exists = Files.exists(file, LinkOption.NOFOLLOW_LINKS);
+        if (Files.isWritable(exists ? file : dir)) return acquire(dir, command, option);
+        if (Files.isSymbolicLink(file)) throw new IllegalArgumentException(file + " is a symbolic link: refusing to follow it");
+        if (!exists) return new DirLock(null, null);
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+            FileLock l;
+            try {
+                l = ch.tryLock(0, Long.MAX_VALUE, true);
+            } catch (OverlappingFileLockException e) {
+                l = null; // held by this very process (another command of the same JVM)
+            }
+            if (l == null) {
+                String holder = holder(ch);
+                ch.close();
+                throw new IllegalArgumentException(dir + " is in use by another writer (" + holder + "): wait for it to finish");
+            }
+            return new DirLock(ch, l);
+        } catch (IOException e) {
+            try {
+                if (ch != null) ch.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw new UncheckedIOException("cannot lock " + dir + " for reading: " + OutputDir.describe(e), e);
+        }
+    }
+
+    /**
+     * The record of the process that holds {@code dir}'s lock now (a sweep still running), or null
+     * when none does. Asked by a reader that takes no lock (plot, report): only a shared lock is
+     * tried, on the lock file opened for reading, and released at once. Never from a process that
+     * may hold the lock itself: closing any channel to the file releases the process's own lock.
+     */
+    public static String heldBy(Path dir) {
+        Path file = dir.resolve(NAME);
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) return null;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+            FileLock l = ch.tryLock(0, Long.MAX_VALUE, true);
+            if (l != null) {
+                l.release();
+                return null;
+            }
+            return holder(ch);
+        } catch (OverlappingFileLockException e) {
+            return "this process";
+        } catch (IOException e) {
+            return null; // a lock file that cannot be read now: no holder can be named, and the reader reads as before
+        }
+    }
+
+    /**
      * The holder's record, as its lock file says (one line). A holder that has just created the
      * file records itself a moment after it locks it, so an empty file is read again for a while.
      */
@@ -110,8 +172,8 @@ public final class DirLock implements AutoCloseable {
     @Override
     public void close() {
         try {
-            lock.release();
-            channel.close();
+            if (lock != null) lock.release();
+            if (channel != null) channel.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

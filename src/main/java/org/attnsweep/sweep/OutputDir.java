@@ -53,25 +53,37 @@ public final class OutputDir implements AutoCloseable {
     }
 
     /**
-     * The temporary files of {@link #writeAtomically} that only a holder of the lock writes (the
-     * store's files, config.json, the aggregates, failure traces), as a writer killed mid-write
-     * leaves them: SIGTERM and Ctrl-C halt the JVM without its finally blocks, and a kill -9 or a
-     * power cut too. A sweep stopped in its final rewrite left a copy of metrics.csv beside it, as
-     * large, for good (s21b audit). This holder of the lock is the only writer they can belong
-     * to; report.html and figures, written without the lock, are not touched.
+     * Removes the temporary files of {@link #writeAtomically} in {@code dir} that no writer holds:
+     * those a writer halted mid-write left (SIGTERM and Ctrl-C halt the JVM without its finally
+     * blocks, and a kill -9 or a power cut too). A writer locks its temporary file from creation to
+     * rename, and the OS drops that lock when the writer dies, however it dies; a file whose lock
+     * cannot be taken is being written, and stays. Called by the holder of a directory's lock when
+     * it takes it, by report on its directory and by plot on figures/, which are written without
+     * that lock: a sweep stopped in its final rewrite left a copy of metrics.csv beside it, as large,
+     * for good (s21b audit), and a report or plot stopped while writing left theirs (s22 audit).
      */
-    private static void removeStaleTemporaries(Path dir) {
+    public static void removeStaleTemporaries(Path dir) {
         try (java.util.stream.Stream<Path> files = Files.list(dir)) {
-            for (Path f : files.filter(f -> STALE.matcher(f.getFileName().toString()).matches()).toList()) Files.deleteIfExists(f);
+            for (Path f : files.filter(f -> TEMPORARY.matcher(f.getFileName().toString()).matches()).toList()) removeIfHalted(f);
         } catch (IOException e) {
-            // Only disk space is at stake: a file that cannot be listed or removed now is removed by a later holder.
+            // Only disk space is at stake: a file that cannot be listed or removed now is removed by a later command.
         }
     }
 
-    /** {@link #writeAtomically}'s temporary names ("." + target + "." + hex + ".tmp") of the files written under the lock. */
-    private static final java.util.regex.Pattern STALE = java.util.regex.Pattern.compile(
-            "\\.(summary\\.csv|metrics\\.csv|heads\\.csv|config\\.json|cells\\.csv|boundary\\.csv|correlation\\.csv|claims\\.csv"
-                    + "|failure(-aggregate)?\\.txt|.+\\.rejected)\\.[0-9a-f]{1,16}\\.tmp");
+    /** Removes a temporary file whose writer holds no lock on it (it halted), taking that lock itself meanwhile. */
+    private static void removeIfHalted(Path f) {
+        if (!Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) return;
+        try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+            if (ch.tryLock() != null) Files.deleteIfExists(f); // the lock goes with the channel
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+            // written by this very process
+        } catch (IOException e) {
+            // as above: left for a later command
+        }
+    }
+
+    /** {@link #writeAtomically}'s temporary names: "." + target + "." + hex + ".tmp". */
+    private static final java.util.regex.Pattern TEMPORARY = java.util.regex.Pattern.compile("\\..+\\.[0-9a-f]{1,16}\\.tmp");
 
     /** Creates {@code dir}, given as {@code option}, if needed and proves it writable (an output that is not a result store). */
     public static void writable(String option, Path dir) {
@@ -146,35 +158,62 @@ public final class OutputDir implements AutoCloseable {
 
     /**
      * Writes a file whole: into a new temporary file beside {@code target} (created with the
-     * umask's permissions, not 0600), forced to disk, renamed over {@code target} (a symbolic link
+     * umask's permissions, not 0600; locked by this writer until renamed), forced to disk, renamed over {@code target} (a symbolic link
      * there is replaced, never followed), and the directory forced so the rename survives a crash.
      * On failure (a full disk) {@code target} is left as it was and the temporary file is removed.
      */
     public static void writeAtomically(Path target, Writer body) {
         Path parent = target.toAbsolutePath().getParent();
-        Path tmp = parent.resolve("." + target.getFileName() + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+        Path tmp = null;
         try {
             try {
-                try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
-                        LinkOption.NOFOLLOW_LINKS)) {
+                Temporary t = Temporary.create(parent, target.getFileName().toString());
+                tmp = t.path();
+                try (FileChannel ch = t.channel()) {
                     java.io.BufferedOutputStream out = new java.io.BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16);
                     body.write(out);
                     out.flush();
                     ch.force(true);
-                }
-                try {
-                    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                } catch (AtomicMoveNotSupportedException e) {
-                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                    // Renamed while still locked: unlocked under its temporary name, it could be taken for a halted writer's.
+                    try {
+                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    } catch (AtomicMoveNotSupportedException e) {
+                        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+                    }
                 }
                 forceDirectory(parent);
             } finally {
-                Files.deleteIfExists(tmp);
+                if (tmp != null) Files.deleteIfExists(tmp);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + describe(e), e);
         } catch (UncheckedIOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + describe(e.getCause()), e.getCause());
+        }
+    }
+
+    /** A new temporary file of {@link #writeAtomically}, open for writing and locked by this writer. */
+    private record Temporary(Path path, FileChannel channel) {
+        /**
+         * Locked from creation to rename, so {@link #removeStaleTemporaries} tells it from a halted
+         * writer's. Created and locked in two steps, it may be removed in between: it is then made
+         * again under another name.
+         */
+        static Temporary create(Path parent, String target) throws IOException {
+            for (int attempt = 0; attempt < 8; attempt++) {
+                Path tmp = parent.resolve("." + target + "." + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".tmp");
+                FileChannel c = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+                try {
+                    c.lock();
+                } catch (IOException noLocks) {
+                    // A file system without locks (some network and FUSE mounts): written unlocked, as
+                    // before, and its cleaner, which cannot lock it either, leaves it alone.
+                    return new Temporary(tmp, c);
+                }
+                if (Files.exists(tmp, LinkOption.NOFOLLOW_LINKS)) return new Temporary(tmp, c);
+                c.close();
+            }
+            throw new IOException("its temporary files were removed as they were created, 8 times");
         }
     }
 

@@ -115,92 +115,155 @@ public final class ResultStore implements AutoCloseable {
         for (StoreCsv.Kind k : StoreCsv.Kind.values()) StoreCsv.checkHeader(dir.resolve(k.file()), k);
         prepare(summary, summaryHeader());
         prepare(metrics, metricsHeader());
-
-        List<StoreCsv.Bad> badSummary = new ArrayList<>(), badMetrics = new ArrayList<>();
-        // key -> its row, in file order; run -> key, to refuse two rows claiming one run
-        LinkedHashMap<String, StoreCsv.Row> rows = new LinkedHashMap<>();
-        Map<Integer, StoreCsv.Row> byRun = new HashMap<>();
-        StoreCsv.Row[] last = {null}; // the last well-formed line read
-        StoreCsv.read(summary, StoreCsv.Kind.SUMMARY, r -> {
-            String why = planMismatch(r, plan);
-            StoreCsv.Row first = rows.get(r.key());
-            if (why == null && first != null) why = "a second row of run key " + r.key() + " (first on line " + first.line() + ")";
-            if (why == null && byRun.containsKey(r.run())) why = "a second row of run " + r.run() + " (first on line " + byRun.get(r.run()).line() + ")";
-            if (why != null) {
-                badSummary.add(new StoreCsv.Bad(summary, r.line(), r.text(), why));
-                return;
-            }
-            rows.put(r.key(), r);
-            byRun.put(r.run(), r);
-            last[0] = r;
-        }, b -> {
-            // A newline put into a line splits it in two: the second part is bad, but the first can
-            // still read as a record whose last number lost its tail. Such a neighbour goes too
-            // (not before a blank line: a newline put at a line's end leaves that line whole).
-            StoreCsv.Row prev = last[0];
-            if (prev != null && prev.line() == b.line() - 1 && !b.text().isEmpty() && rows.get(prev.key()) == prev) {
-                rows.remove(prev.key());
-                byRun.remove(prev.run());
-                badSummary.add(new StoreCsv.Bad(summary, prev.line(), prev.text(), "the line before bad line " + b.line()
-                        + " (the same fault may have cut it)"));
-            }
-            badSummary.add(b);
-        });
-
-        Curves curves = Curves.read(metrics, StoreCsv.Kind.METRICS, byRun);
         // heads.csv exists once a run of H > 1 heads was stored; its runs need their H rows per curve row.
         boolean hasHeads = Files.exists(heads, LinkOption.NOFOLLOW_LINKS);
         if (hasHeads) prepare(heads, StoreCsv.Kind.HEADS.header());
-        Curves headCurves = hasHeads ? Curves.read(heads, StoreCsv.Kind.HEADS, byRun) : new Curves();
+        Scan s = new Scan(summary, metrics, heads, plan);
 
-        List<Integer> short_ = new ArrayList<>();
-        Map<Integer, StoreCsv.Row> shortRows = new HashMap<>();
-        for (StoreCsv.Row r : List.copyOf(byRun.values())) {
-            int want = expectedCurveRows(r.integer("stop_step"), r.integer("eval_every"));
-            int H = r.integer("heads"), wantHeads = H > 1 ? H * want : 0;
-            if (!curves.complete(r.run(), want) || !headCurves.complete(r.run(), wantHeads)) {
-                short_.add(r.run());
-                shortRows.put(r.run(), r);
-                byRun.remove(r.run());
-                rows.remove(r.key());
-            }
-        }
-        moveAside(badSummary, warn);
-        moveAside(curves.bad, warn);
-        moveAside(headCurves.bad, warn);
-        if (!short_.isEmpty()) {
-            short_.sort(null);
+        moveAside(s.badSummary, warn);
+        moveAside(s.curves.bad, warn);
+        moveAside(s.headCurves.bad, warn);
+        if (!s.short_.isEmpty()) {
             // Their summary rows are kept aside like any removed line; their curve rows follow in keepRuns.
-            List<String> dropped = new ArrayList<>();
-            for (int run : short_) dropped.add(shortRows.get(run).text());
-            reject(summary, dropped);
-            warn.accept("attnsweep: " + short_.size() + " stored run(s) have missing or damaged curve rows in " + metrics
-                    + (hasHeads ? " or " + heads.getFileName() : "") + " (run " + abbreviate(short_)
+            reject(summary, s.short_.values().stream().map(StoreCsv.Row::text).toList());
+            warn.accept("attnsweep: " + s.short_.size() + " stored run(s) have missing or damaged curve rows in " + metrics
+                    + (hasHeads ? " or " + heads.getFileName() : "") + " (run " + abbreviate(List.copyOf(s.short_.keySet()))
                     + "): they will be trained again; their rows moved to the .rejected files");
         }
-        if (!badSummary.isEmpty() || !short_.isEmpty()) {
+        if (!s.badSummary.isEmpty() || !s.short_.isEmpty()) {
             OutputDir.writeAtomically(summary, out -> {
                 out.write((summaryHeader() + "\n").getBytes(StandardCharsets.UTF_8));
-                for (StoreCsv.Row r : rows.values()) out.write((r.text() + "\n").getBytes(StandardCharsets.UTF_8));
+                for (StoreCsv.Row r : s.rows.values()) out.write((r.text() + "\n").getBytes(StandardCharsets.UTF_8));
             });
         }
-        if (!curves.bad.isEmpty() || !short_.isEmpty() || curves.orphans > 0) keepRuns(metrics, StoreCsv.Kind.METRICS, byRun.keySet());
-        if (curves.orphans + headCurves.orphans > 0) {
-            warn.accept("attnsweep: warning: " + (curves.orphans + headCurves.orphans) + " curve row(s) of runs with no summary row (stopped"
-                    + " before it was written) moved to " + metrics.getFileName() + ".rejected" + (headCurves.orphans > 0 ? " and "
+        Set<Integer> kept = s.byRun.keySet();
+        if (!s.curves.bad.isEmpty() || !s.short_.isEmpty() || s.curves.orphans > 0) keepRuns(metrics, StoreCsv.Kind.METRICS, kept);
+        if (s.curves.orphans + s.headCurves.orphans > 0) {
+            warn.accept("attnsweep: warning: " + (s.curves.orphans + s.headCurves.orphans) + " curve row(s) of runs with no summary row (stopped"
+                    + " before it was written) moved to " + metrics.getFileName() + ".rejected" + (s.headCurves.orphans > 0 ? " and "
                     + heads.getFileName() + ".rejected" : "") + "; those runs are trained again");
         }
-        if (hasHeads && (!headCurves.bad.isEmpty() || !short_.isEmpty() || headCurves.orphans > 0)) {
+        if (hasHeads && (!s.headCurves.bad.isEmpty() || !s.short_.isEmpty() || s.headCurves.orphans > 0)) {
             // None kept: no stored run has heads, and a directory without such runs has no heads.csv.
-            if (byRun.keySet().stream().noneMatch(headCurves.rows::containsKey)) {
-                reject(heads, rowsNotOf(heads, StoreCsv.Kind.HEADS, byRun.keySet()));
+            if (kept.stream().noneMatch(s.headCurves.rows::containsKey)) {
+                reject(heads, rowsNotOf(heads, StoreCsv.Kind.HEADS, kept));
                 Files.delete(heads);
                 OutputDir.forceDirectory(dir);
             } else {
-                keepRuns(heads, StoreCsv.Kind.HEADS, byRun.keySet());
+                keepRuns(heads, StoreCsv.Kind.HEADS, kept);
             }
         }
-        done.addAll(rows.keySet());
+        done.addAll(s.rows.keySet());
+    }
+
+    /**
+     * A store's runs as its files hold them, read without writing a byte: the rows {@link #open}
+     * would keep (the same checks against {@code plan}), a torn last line ignored, and one warning
+     * for each thing a repair would change, saying that it is left out and that the store's own
+     * sweep, resumed, repairs it. For a reader that owns none of the directory: merge's shards,
+     * which may be on a read-only mount (opened, a shard was repaired, and a read-only one failed
+     * the merge; s22 audit).
+     */
+    public static Snapshot read(Path dir, Map<String, PlannedRun> plan, Consumer<String> warn) {
+        for (StoreCsv.Kind k : StoreCsv.Kind.values()) StoreCsv.checkHeader(dir.resolve(k.file()), k);
+        Path summary = dir.resolve(StoreCsv.Kind.SUMMARY.file()), metrics = dir.resolve(StoreCsv.Kind.METRICS.file()),
+                heads = dir.resolve(StoreCsv.Kind.HEADS.file());
+        String fate = "left out (a reader repairs nothing: resuming the sweep that wrote " + dir + " repairs it)";
+        for (Path f : List.of(summary, metrics, heads)) {
+            if (Files.exists(f, LinkOption.NOFOLLOW_LINKS) && StoreCsv.completeLength(f) < size(f)) {
+                warn.accept("attnsweep: warning: " + f + " ends in a cut line (its writer stopped in the middle of it): " + fate);
+            }
+        }
+        Scan s = new Scan(summary, metrics, heads, plan);
+        name(s.badSummary, fate, warn);
+        name(s.curves.bad, fate, warn);
+        name(s.headCurves.bad, fate, warn);
+        if (!s.short_.isEmpty()) {
+            warn.accept("attnsweep: warning: " + s.short_.size() + " stored run(s) of " + summary + " have missing or damaged curve rows (run "
+                    + abbreviate(List.copyOf(s.short_.keySet())) + "): " + fate);
+        }
+        // Orphan curve rows (of a run stopped before its summary row) are a store's normal state
+        // while its sweep runs or after a kill: left out without a word, as a repair's only note says.
+        Set<Integer> kept = s.byRun.keySet();
+        List<StoreCsv.Row> curves = new ArrayList<>(), headCurves = new ArrayList<>();
+        if (Files.exists(metrics, LinkOption.NOFOLLOW_LINKS)) curvesOf(metrics, StoreCsv.Kind.METRICS, kept, curves);
+        if (Files.exists(heads, LinkOption.NOFOLLOW_LINKS)) curvesOf(heads, StoreCsv.Kind.HEADS, kept, headCurves);
+        return new Snapshot(List.copyOf(s.rows.values()), curves, headCurves);
+    }
+
+    /** A store's rows as {@link #read} finds them: summary rows in file order, curve rows of those runs only. */
+    public record Snapshot(List<StoreCsv.Row> summary, List<StoreCsv.Row> curves, List<StoreCsv.Row> headCurves) {
+    }
+
+    /** The well-formed rows of a curve file whose run is in {@code runs}, in file order, added to {@code into}. */
+    private static void curvesOf(Path file, StoreCsv.Kind kind, Set<Integer> runs, List<StoreCsv.Row> into) {
+        StoreCsv.read(file, kind, r -> {
+            if (runs.contains(r.run())) into.add(r);
+        }, b -> { });
+    }
+
+    private static long size(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file + ": " + OutputDir.describe(e), e);
+        }
+    }
+
+    /**
+     * What the store's files hold, read without writing: the summary rows kept (of {@code plan},
+     * one per key and per run, each with all its curve rows) and, on the side, what a repair
+     * removes — bad lines, rows of runs whose curve rows are not all there, orphan curve rows.
+     * A missing file holds nothing.
+     */
+    private static final class Scan {
+        /** key -> its row, in file order; run -> its row, to refuse two rows claiming one run. */
+        final LinkedHashMap<String, StoreCsv.Row> rows = new LinkedHashMap<>();
+        final Map<Integer, StoreCsv.Row> byRun = new HashMap<>();
+        final List<StoreCsv.Bad> badSummary = new ArrayList<>();
+        /** The summary rows of runs whose curve rows are missing or damaged, by run. */
+        final TreeMap<Integer, StoreCsv.Row> short_ = new TreeMap<>();
+        final Curves curves, headCurves;
+
+        Scan(Path summary, Path metrics, Path heads, Map<String, PlannedRun> plan) {
+            StoreCsv.Row[] last = {null}; // the last well-formed line read
+            if (Files.exists(summary, LinkOption.NOFOLLOW_LINKS)) StoreCsv.read(summary, StoreCsv.Kind.SUMMARY, r -> {
+                String why = planMismatch(r, plan);
+                StoreCsv.Row first = rows.get(r.key());
+                if (why == null && first != null) why = "a second row of run key " + r.key() + " (first on line " + first.line() + ")";
+                if (why == null && byRun.containsKey(r.run())) why = "a second row of run " + r.run() + " (first on line " + byRun.get(r.run()).line() + ")";
+                if (why != null) {
+                    badSummary.add(new StoreCsv.Bad(summary, r.line(), r.text(), why));
+                    return;
+                }
+                rows.put(r.key(), r);
+                byRun.put(r.run(), r);
+                last[0] = r;
+            }, b -> {
+                // A newline put into a line splits it in two: the second part is bad, but the first can
+                // still read as a record whose last number lost its tail. Such a neighbour goes too
+                // (not before a blank line: a newline put at a line's end leaves that line whole).
+                StoreCsv.Row prev = last[0];
+                if (prev != null && prev.line() == b.line() - 1 && !b.text().isEmpty() && rows.get(prev.key()) == prev) {
+                    rows.remove(prev.key());
+                    byRun.remove(prev.run());
+                    badSummary.add(new StoreCsv.Bad(summary, prev.line(), prev.text(), "the line before bad line " + b.line()
+                            + " (the same fault may have cut it)"));
+                }
+                badSummary.add(b);
+            });
+            curves = Files.exists(metrics, LinkOption.NOFOLLOW_LINKS) ? Curves.read(metrics, StoreCsv.Kind.METRICS, byRun) : new Curves();
+            headCurves = Files.exists(heads, LinkOption.NOFOLLOW_LINKS) ? Curves.read(heads, StoreCsv.Kind.HEADS, byRun) : new Curves();
+            for (StoreCsv.Row r : List.copyOf(byRun.values())) {
+                int want = expectedCurveRows(r.integer("stop_step"), r.integer("eval_every"));
+                int H = r.integer("heads"), wantHeads = H > 1 ? H * want : 0;
+                if (!curves.complete(r.run(), want) || !headCurves.complete(r.run(), wantHeads)) {
+                    short_.put(r.run(), r);
+                    byRun.remove(r.run());
+                    rows.remove(r.key());
+                }
+            }
+        }
     }
 
     /**
@@ -302,14 +365,17 @@ public final class ResultStore implements AutoCloseable {
     /** Appends bad lines to FILE.rejected and names them on stderr. */
     private static void moveAside(List<StoreCsv.Bad> bad, Consumer<String> warn) throws IOException {
         if (bad.isEmpty()) return;
-        Path file = bad.get(0).file();
-        Path rejected = reject(file, bad.stream().map(StoreCsv.Bad::text).toList());
+        Path rejected = reject(bad.get(0).file(), bad.stream().map(StoreCsv.Bad::text).toList());
+        name(bad, "moved to " + rejected.getFileName(), warn);
+    }
+
+    /** Names bad lines (all of one file) on stderr, the first few one by one, each with what became of it. */
+    private static void name(List<StoreCsv.Bad> bad, String fate, Consumer<String> warn) {
         for (StoreCsv.Bad b : bad.subList(0, Math.min(bad.size(), NAMED_BAD_LINES))) {
-            warn.accept("attnsweep: warning: " + b.describe() + ": moved to " + rejected.getFileName());
+            warn.accept("attnsweep: warning: " + b.describe() + ": " + fate);
         }
         if (bad.size() > NAMED_BAD_LINES) {
-            warn.accept("attnsweep: warning: " + (bad.size() - NAMED_BAD_LINES) + " more bad lines of " + file + " moved to "
-                    + rejected.getFileName());
+            warn.accept("attnsweep: warning: " + (bad.size() - NAMED_BAD_LINES) + " more bad lines of " + bad.get(0).file() + ": " + fate);
         }
     }
 
@@ -468,10 +534,11 @@ public final class ResultStore implements AutoCloseable {
     }
 
     /**
-     * Joins the stores of {@code shards} (each locked by the caller): every run once. A run found
-     * in two shards must have identical rows there; two shards that disagree about a run are
-     * refused, naming both lines. Each shard is opened (checked and repaired) against its own
-     * plan, {@code plans.get(i)}, first, so a row whose config does not match its key never gets in.
+     * Joins the stores of {@code shards} (each locked by the caller, for reading): every run once.
+     * A run found in two shards must have identical rows there; two shards that disagree about a
+     * run are refused, naming both lines. Each shard is read as {@link #read} reads it, against its
+     * own plan, {@code plans.get(i)}, so a row whose config does not match its key never gets in,
+     * and no shard is written: a damaged one's runs are left out, each said in a line.
      */
     public static Merged merge(List<Path> shards, List<Map<String, PlannedRun>> plans, Consumer<String> warn) {
         Map<String, StoreCsv.Row> sum = new LinkedHashMap<>();
@@ -480,9 +547,9 @@ public final class ResultStore implements AutoCloseable {
         Map<Integer, Path> curFrom = new HashMap<>(), hcurFrom = new HashMap<>();
         for (int i = 0; i < shards.size(); i++) {
             Path dir = shards.get(i);
-            open(dir, plans.get(i), warn).close();
+            Snapshot snap = read(dir, plans.get(i), warn);
             Path summary = dir.resolve(StoreCsv.Kind.SUMMARY.file());
-            StoreCsv.read(summary, StoreCsv.Kind.SUMMARY, r -> {
+            for (StoreCsv.Row r : snap.summary()) {
                 StoreCsv.Row prev = sum.putIfAbsent(r.key(), r);
                 if (prev == null) {
                     from.put(r.key(), summary);
@@ -490,10 +557,9 @@ public final class ResultStore implements AutoCloseable {
                     throw new IllegalArgumentException("run " + r.run() + " differs between shards: " + from.get(r.key()) + " line "
                             + prev.line() + " and " + summary + " line " + r.line());
                 }
-            }, ResultStore::repaired);
-            joinCurves(dir.resolve(StoreCsv.Kind.METRICS.file()), StoreCsv.Kind.METRICS, cur, curFrom);
-            Path heads = dir.resolve(StoreCsv.Kind.HEADS.file());
-            if (Files.exists(heads, LinkOption.NOFOLLOW_LINKS)) joinCurves(heads, StoreCsv.Kind.HEADS, hcur, hcurFrom);
+            }
+            joinCurves(snap.curves(), dir.resolve(StoreCsv.Kind.METRICS.file()), StoreCsv.Kind.METRICS, cur, curFrom);
+            joinCurves(snap.headCurves(), dir.resolve(StoreCsv.Kind.HEADS.file()), StoreCsv.Kind.HEADS, hcur, hcurFrom);
         }
         List<StoreCsv.Row> rows = new ArrayList<>(sum.values());
         rows.sort(Comparator.comparingInt(StoreCsv.Row::run));
@@ -504,12 +570,14 @@ public final class ResultStore implements AutoCloseable {
     }
 
     /**
-     * Adds a shard's curve rows (metrics.csv or heads.csv) to {@code cur}, run by run; a run already
-     * there from another shard must have identical rows, or the merge is refused naming both.
+     * Adds a shard's curve rows (of metrics.csv or heads.csv, {@code file}) to {@code cur}, run by
+     * run; a run already there from another shard must have identical rows, or the merge is refused
+     * naming both.
      */
-    private static void joinCurves(Path file, StoreCsv.Kind kind, TreeMap<Integer, List<StoreCsv.Row>> cur, Map<Integer, Path> curFrom) {
+    private static void joinCurves(List<StoreCsv.Row> rows, Path file, StoreCsv.Kind kind, TreeMap<Integer, List<StoreCsv.Row>> cur,
+            Map<Integer, Path> curFrom) {
         Map<Integer, List<StoreCsv.Row>> mine = new HashMap<>();
-        StoreCsv.read(file, kind, r -> mine.computeIfAbsent(r.run(), k -> new ArrayList<>()).add(r), ResultStore::repaired);
+        for (StoreCsv.Row r : rows) mine.computeIfAbsent(r.run(), k -> new ArrayList<>()).add(r);
         for (var e : mine.entrySet()) {
             List<StoreCsv.Row> prev = cur.putIfAbsent(e.getKey(), e.getValue());
             if (prev == null) {

@@ -206,7 +206,15 @@ public final class Sweeper {
 
         long t0 = System.nanoTime();
         // The store is checked first: a store it refuses is left as it was, config.json included.
+        List<String> earlier = earlierVersions(dir.path());
         try (ResultStore store = ResultStore.open(dir.path(), ResultStore.byKey(mine), err::println)) {
+            if (store.doneCount() > 0 && !earlier.isEmpty()) {
+                // Same plan, same keys: the resume is allowed, but its runs and the stored ones were
+                // trained by different versions, which the rewritten config.json no longer said (s22 audit).
+                err.println("attnsweep: warning: " + dir.path() + " holds runs stored by attnsweep " + String.join(", ", earlier) + "; this is "
+                        + Version.get() + ", which trains the rest (config.json's earlier_versions records both)");
+                cfg.put("earlier_versions", earlier);
+            }
             dir.writeConfig(cfg);
             List<PlannedRun> todo = mine.stream().filter(r -> !store.isDone(r.key())).toList();
             if (todo.size() < mine.size()) {
@@ -300,6 +308,28 @@ public final class Sweeper {
         }
         throw new IllegalArgumentException("--out " + dir + " holds results of a different run set (plan fingerprint "
                 + (fp == null ? "none" : fp.asText()) + ", this one " + fingerprint + "): choose another --out");
+    }
+
+    /**
+     * The versions of attnsweep other than this one that config.json says stored runs here (its
+     * "version" and "earlier_versions"); empty without one, or when it cannot be read (checkSamePlan
+     * has refused a damaged one already).
+     */
+    static List<String> earlierVersions(Path dir) {
+        Path cfg = dir.resolve("config.json");
+        List<String> out = new ArrayList<>();
+        if (!Files.isRegularFile(cfg, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return out;
+        try {
+            JsonNode n = new ObjectMapper().readTree(cfg.toFile());
+            if (n == null) return out;
+            for (JsonNode v : n.path("earlier_versions")) if (!out.contains(v.asText())) out.add(v.asText());
+            String last = n.path("version").asText("");
+            if (!last.isEmpty() && !out.contains(last)) out.add(last);
+        } catch (IOException e) {
+            return out;
+        }
+        out.remove(Version.get());
+        return out;
     }
 
     /** Whether a directory's summary.csv, metrics.csv or heads.csv holds more than a header. */

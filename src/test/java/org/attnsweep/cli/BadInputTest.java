@@ -49,6 +49,7 @@ class BadInputTest {
     static final Map<String, String> SPECS = Map.ofEntries(
             Map.entry("duplicate.yaml", "N: 2\nsteps: 10\nN: 4\n"),
             Map.entry("two-docs.yaml", "N: 2\n---\nsteps: 10\n"),
+            Map.entry("oversized.yaml", "N: [" + "2,".repeat(1_600_000) + "2]\n"),
             Map.entry("unknown.yaml", "N: 2\nwidth: 10\n"),
             Map.entry("list.yaml", "[1, 2]\n"),
             Map.entry("empty.yaml", ""),
@@ -369,6 +370,8 @@ class BadInputTest {
                 // sweep: YAML specs (item 5)
                 sweep("duplicate.yaml: Duplicate field 'N' (line 3)", "--spec", "$SPEC/duplicate.yaml"),
                 sweep("two-docs.yaml: a second YAML document follows (line 3)", "--spec", "$SPEC/two-docs.yaml"),
+                sweep("oversized.yaml must be at most 3145728 bytes (3 MiB, the YAML parser's limit): got 3200007", "--spec",
+                        "$SPEC/oversized.yaml"),
                 sweep("unknown.yaml: unknown key 'width'", "--spec", "$SPEC/unknown.yaml"),
                 sweep("list.yaml: expected a mapping of keys to values", "--spec", "$SPEC/list.yaml"),
                 sweep("empty.yaml: expected a mapping of keys to values", "--spec", "$SPEC/empty.yaml"),

@@ -80,23 +80,86 @@ class InterruptTest {
 
     /**
      * A writer halted mid-write (a signal, kill -9) leaves writeAtomically's temporary file: the
-     * next holder of the lock removes those of the files written under it, and only those — a
-     * report being written beside a sweep keeps its own.
+     * next holder of the lock removes those no live writer holds — a report being written beside
+     * a sweep keeps its own.
      */
     @Test
-    void temporaryFilesOfAHaltedWriterAreRemovedByTheNextHolder(@TempDir Path tmp) throws IOException {
+    void temporaryFilesOfAHaltedWriterAreRemovedByTheNextHolder(@TempDir Path tmp) throws Exception {
         Path out = tmp.resolve("out");
         String[] cmd = concat(args("--N", "2,4"), "--out", out.toString());
         assertEquals(0, cli(cmd).code());
         List<String> stale = List.of(".metrics.csv.3f9a0c1b2d4e5f60.tmp", ".summary.csv.1.tmp", ".config.json.ab.tmp",
-                ".cells.csv.7.tmp", ".failure.txt.c0.tmp", ".summary.csv.rejected.9.tmp");
-        List<String> kept = List.of(".report.html.3f9a.tmp", ".metrics.csv.notours", "notes.tmp");
+                ".cells.csv.7.tmp", ".failure.txt.c0.tmp", ".summary.csv.rejected.9.tmp", ".report.html.3f9a.tmp");
+        List<String> kept = List.of(".report.html.5e.tmp", ".metrics.csv.notours", "notes.tmp");
         for (String f : stale) Files.writeString(out.resolve(f), "half a file");
         for (String f : kept) Files.writeString(out.resolve(f), "someone else's");
-        Result r = cli(cmd);
-        assertEquals(0, r.code(), r.err());
+        Process live = org.attnsweep.LockHolder.start("file", out.resolve(".report.html.5e.tmp")); // a report writing it now
+        try {
+            Result r = cli(cmd);
+            assertEquals(0, r.code(), r.err());
+        } finally {
+            org.attnsweep.LockHolder.stop(live);
+        }
         for (String f : stale) assertTrue(Files.notExists(out.resolve(f)), f + " left");
         for (String f : kept) assertTrue(Files.exists(out.resolve(f)), f + " removed");
+    }
+
+    /**
+     * merge stopped by SIGTERM (or Ctrl-C) said nothing (s22 audit): now it says how far it got,
+     * and the same command completes it, its files those of an undisturbed merge with no row
+     * twice and no temporary file left. Stopped at three moments: as it reads its shards, once it
+     * has written config.json into --out, and once summary.csv too.
+     */
+    @Test
+    void sigtermDuringAMergeSaysHowFarItGotAndTheSameCommandCompletesIt(@TempDir Path tmp) throws Exception {
+        // Every step recorded: ~45,000 curve rows, so that reading and writing them takes a while.
+        String[] grid = args("--N", "2:20:2", "--mu", "2,8,16", "--repeats", "3", "--steps", "500", "--eval-every", "1", "--test-n", "20");
+        List<String> shards = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Path d = tmp.resolve("shard-" + i);
+            Result r = cli(concat(grid, "--out", d.toString(), "--shard", i + "/2"));
+            assertEquals(0, r.code(), r.err());
+            shards.add(d.toString());
+        }
+        Path want = tmp.resolve("want");
+        long t0 = System.nanoTime();
+        Result r = cli("merge", "--out", want.toString(), shards.get(0), shards.get(1));
+        long mergeMs = (System.nanoTime() - t0) / 1_000_000; // for the diagnostics
+        assertEquals(0, r.code(), r.err());
+        int stopped = 0;
+        for (int k = 0; k < 3; k++) {
+            Path out = tmp.resolve("m" + k), log = tmp.resolve("m" + k + ".log");
+            Process p = child(log, "merge", "--out", out.toString(), shards.get(0), shards.get(1));
+            // Its hook is registered before it locks its first shard, whose lock file then names it.
+            Path lock = Path.of(shards.get(0)).resolve(DirLock.NAME);
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (p.isAlive() && System.nanoTime() < deadline && !Files.readString(lock).contains("pid " + p.pid() + " ")) Thread.sleep(5);
+            // Moment 1: once it has written config.json into --out; 2: once summary.csv too (metrics.csv follows).
+            Path mark = k == 0 ? null : out.resolve(k == 1 ? "config.json" : "summary.csv");
+            while (mark != null && p.isAlive() && System.nanoTime() < deadline && !Files.exists(mark)) Thread.sleep(1);
+            p.destroy();
+            int code = p.waitFor();
+            String text = Files.readString(log);
+            System.err.println("InterruptTest: a merge (undisturbed: " + mergeMs + " ms) stopped at moment " + k + ": exit " + code + ", "
+                    + text.lines().filter(l -> l.contains("interrupted")).findFirst().orElse("no line"));
+            if (code == 128 + 15) {
+                stopped++;
+                assertTrue(Pattern.compile("attnsweep: interrupted: merge stopped (while reading its shards|while writing the 90 merged runs"
+                        + "|after writing the 90 merged runs).* \\(the same command completes it\\)").matcher(text).find(), text);
+            } else {
+                assertEquals(0, code, "it finished before the signal, or failed: " + text);
+            }
+            r = cli("merge", "--out", out.toString(), shards.get(0), shards.get(1));
+            assertEquals(0, r.code(), r.err());
+            for (String f : List.of("summary.csv", "metrics.csv", "cells.csv", "boundary.csv")) {
+                assertEquals(Files.readString(want.resolve(f)), Files.readString(out.resolve(f)), f + " after a merge stopped at moment " + k);
+            }
+            try (var files = Files.list(out)) {
+                List<String> tmps = files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".tmp")).toList();
+                assertTrue(tmps.isEmpty(), "temporary files left: " + tmps);
+            }
+        }
+        assertTrue(stopped > 0, "no merge was stopped part-way (an undisturbed one takes " + mergeMs + " ms)");
     }
 
     /** "resuming: K of ..." names K: the runs the resume found. */

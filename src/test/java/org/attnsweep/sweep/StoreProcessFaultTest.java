@@ -80,7 +80,14 @@ class StoreProcessFaultTest {
                 Thread.sleep(20);
             }
             assertTrue(a.isAlive(), Files.readString(tmp.resolve("a.log")));
-            for (String[] second : List.of(cmd, concat(cmd, "--shard", "1/2"), new String[] {"aggregate", out.toString()},
+            // A reader reads the runs finished so far and says the sweep runs (it was refused as a writer; s22 audit).
+            Result agg = cli("aggregate", out.toString());
+            noStackTrace(agg);
+            assertEquals(0, agg.code(), agg.err());
+            assertTrue(agg.err().contains(out + " is still being written (" + holder) && agg.err().contains(" runs are finished; "), agg.err());
+            assertFalse(Files.exists(out.resolve("cells.csv")), "cells.csv is the running sweep's to write");
+            Tally.survived("concurrent writers");
+            for (String[] second : List.of(cmd, concat(cmd, "--shard", "1/2"),
                     new String[] {"merge", "--out", tmp.resolve("m").toString(), out.toString()})) {
                 Result r = cli(second);
                 noStackTrace(r);

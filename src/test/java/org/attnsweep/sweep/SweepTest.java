@@ -343,4 +343,33 @@ class SweepTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    /**
+     * A resume by another version of attnsweep (the same plan, so the same keys) mixed runs of two
+     * versions without a word, and its config.json named only the new one (s22 audit): now it
+     * warns and config.json's earlier_versions keeps the others.
+     */
+    @Test
+    void aResumeByAnotherVersionSaysSoAndConfigJsonKeepsTheEarlierOne(@TempDir Path tmp) throws java.io.IOException {
+        Path out = tmp.resolve("v");
+        String[] cmd = concat(args("--N", "2,4,6,8"), "--out", out.toString());
+        assertEquals(0, cli(cmd).code());
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var cfg = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(out.resolve("config.json").toFile());
+        cfg.put("version", "0.0.9");
+        json.writeValue(out.resolve("config.json").toFile(), cfg);
+        List<String> rows = Files.readAllLines(out.resolve("summary.csv"));
+        Files.write(out.resolve("summary.csv"), rows.subList(0, 3));
+        var r = cli(cmd);
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.err().contains("attnsweep: warning: " + out + " holds runs stored by attnsweep 0.0.9; this is "
+                + org.attnsweep.Version.get() + ", which trains the rest"), r.err());
+        var after = json.readTree(out.resolve("config.json").toFile());
+        assertEquals(org.attnsweep.Version.get(), after.path("version").asText());
+        assertEquals("[\"0.0.9\"]", after.path("earlier_versions").toString());
+        // The same version again: nothing new to say beyond the record it keeps.
+        r = cli(cmd);
+        assertEquals(0, r.code(), r.err());
+        assertEquals("[\"0.0.9\"]", json.readTree(out.resolve("config.json").toFile()).path("earlier_versions").toString());
+    }
 }
