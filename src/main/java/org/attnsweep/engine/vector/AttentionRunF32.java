@@ -56,10 +56,8 @@ abstract class AttentionRunF32 {
     long gathered;             // steps gathered so far: the next one is step `gathered` of the order
     /**
      * Whether Sm, ubar and f_h hold {@link #attentionForward}'s pass at the current weights: set by
-     * it, cleared before an update (HeadsRunF32.step, which then makes the next step's forward
-     * right after the update). While set, the next step reads it instead of running its own, and
-     * the evaluation reads the training samples' softmax and f_h from it ({@link #trainForward})
-     * instead of scoring them again.
+     * it, cleared before an update (HeadsRunF32.step). While set, the evaluation reads the training
+     * samples' softmax and f_h from it ({@link #trainForward}) instead of scoring them again.
      */
     boolean forwardCurrent;
 
@@ -140,8 +138,8 @@ abstract class AttentionRunF32 {
 
     /**
      * The training samples' softmax S (Sm, row-major: M×M per sample) and f_h from the last
-     * {@link #attentionForward} where it ran at the current weights (made after the last update,
-     * or by the first step), else null. Its rows are those the evaluation would compute from
+     * {@link #attentionForward} where it ran at the current weights (the stop step's forward, read
+     * by the final evaluation), else null. Its rows are those the evaluation would compute from
      * {@link #projections}' Q, K and u: the same kernels on the same rows, so the same bits.
      */
     final EvalF32.Forward trainForward() {
