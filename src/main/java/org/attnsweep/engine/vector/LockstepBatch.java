@@ -69,6 +69,34 @@ final class LockstepBatch implements EngineBatch {
         });
     }
 
+    /**
+     * k steps run by run: each active run takes its steps of the stretch in one task, up to and
+     * including the first whose loss is not finite or below target, as k calls of {@link #step}
+     * would (a run's steps never read another run, so the same bits). Step by step, a batch's runs
+     * each wrote their Q, K, A_Q, A_K, α, β (~4 MB a run at paper A's shape) a whole lap of the batch
+     * before reading them again, so every step read them from memory; run by run they are read
+     * back from the caches the step before left them in. A lone run keeps {@link #step}'s pool.
+     */
+    @Override
+    public void steps(boolean[] active, int k, double[] target, double[][] loss) {
+        int stepping = 0;
+        for (int r = 0; r < runs.length; r++) if (active[r]) stepping++;
+        if (stepping <= 1 || k == 1) {
+            EngineBatch.super.steps(active, k, target, loss);
+            return;
+        }
+        Par par = pars[Math.max(1, threads / stepping)];
+        for (int r = 0; r < runs.length; r++) if (active[r]) runs[r].parallel(par);
+        parallel(r -> {
+            if (!active[r]) return;
+            for (int i = 0; i < k; i++) {
+                double l = runs[r].step();
+                loss[i][r] = l;
+                if (!(Double.isFinite(l) && l >= target[r])) return;
+            }
+        });
+    }
+
     @Override
     public void metrics(boolean[] which, double[][] out) {
         parallel(r -> {
