@@ -11,7 +11,8 @@ import org.attnsweep.engine.EngineBatch;
 import org.attnsweep.model.Weights;
 
 /**
- * A batch of runs stepped in lockstep, each run's state its own, the runs spread over a pool of
+ * A batch of runs stepped in lockstep a stretch of steps at a time (each run takes its steps of a
+ * stretch in one task: {@link #steps}), each run's state its own, the runs spread over a pool of
  * threads. The formulation and precision live in the runs ({@link SpanRunF32}, {@link DirectRunF32}
  * and their float64 twins); a run never reads another's state, so its results do not depend on its
  * batch or on the thread that steps it. When fewer runs step than there are threads, each active
