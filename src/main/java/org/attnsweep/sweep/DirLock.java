@@ -49,18 +49,7 @@ public final class DirLock implements AutoCloseable {
             if (Files.isSymbolicLink(file)) throw new IllegalArgumentException(file + " is a symbolic link: refusing to follow it");
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
                     LinkOption.NOFOLLOW_LINKS);
-            FileLock l;
-            try {
-                l = ch.tryLock();
-            } catch (OverlappingFileLockException e) {
-                l = null; // held by this very process (another command of the same JVM)
-            }
-            if (l == null) {
-                String holder = holder(ch);
-                ch.close();
-                throw new IllegalArgumentException(dir + " is in use by another writer (" + holder
-                        + "): wait for it to finish" + (option.equals("--out") ? ", or choose another --out" : ""));
-            }
+            FileLock l = lockOrRefuse(ch, false, dir, option.equals("--out") ? ", or choose another --out" : "");
             String me = "pid " + ProcessHandle.current().pid() + " on " + host() + ", since "
                     + Instant.now().truncatedTo(ChronoUnit.SECONDS) + ", " + command;
             // Written over the last holder's record, then cut to length: never an empty file to a reader.
@@ -70,12 +59,7 @@ public final class DirLock implements AutoCloseable {
             ch.force(false);
             return new DirLock(ch, l);
         } catch (IOException e) {
-            try {
-                if (ch != null) ch.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw new UncheckedIOException("cannot lock " + dir + ": " + OutputDir.describe(e), e);
+            throw failed(ch, e, "cannot lock " + dir);
         }
     }
 
@@ -96,26 +80,37 @@ public final class DirLock implements AutoCloseable {
         FileChannel ch = null;
         try {
             ch = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
-            FileLock l;
-            try {
-                l = ch.tryLock(0, Long.MAX_VALUE, true);
-            } catch (OverlappingFileLockException e) {
-                l = null; // held by this very process (another command of the same JVM)
-            }
-            if (l == null) {
-                String holder = holder(ch);
-                ch.close();
-                throw new IllegalArgumentException(dir + " is in use by another writer (" + holder + "): wait for it to finish");
-            }
-            return new DirLock(ch, l);
+            return new DirLock(ch, lockOrRefuse(ch, true, dir, ""));
         } catch (IOException e) {
-            try {
-                if (ch != null) ch.close();
-            } catch (IOException suppressed) {
-                e.addSuppressed(suppressed);
-            }
-            throw new UncheckedIOException("cannot lock " + dir + " for reading: " + OutputDir.describe(e), e);
+            throw failed(ch, e, "cannot lock " + dir + " for reading");
         }
+    }
+
+    /**
+     * The lock on {@code ch}'s file, exclusive or shared; when another writer holds it, the channel
+     * closed and the refusal naming the holder, with {@code advice} after "wait for it to finish".
+     */
+    private static FileLock lockOrRefuse(FileChannel ch, boolean shared, Path dir, String advice) throws IOException {
+        FileLock l;
+        try {
+            l = shared ? ch.tryLock(0, Long.MAX_VALUE, true) : ch.tryLock();
+        } catch (OverlappingFileLockException e) {
+            l = null; // held by this very process (another command of the same JVM)
+        }
+        if (l != null) return l;
+        String holder = holder(ch);
+        ch.close();
+        throw new IllegalArgumentException(dir + " is in use by another writer (" + holder + "): wait for it to finish" + advice);
+    }
+
+    /** The failure {@code e} as "WHAT: reason", {@code ch} (when open) closed first. */
+    private static UncheckedIOException failed(FileChannel ch, IOException e, String what) {
+        try {
+            if (ch != null) ch.close();
+        } catch (IOException suppressed) {
+            e.addSuppressed(suppressed);
+        }
+        return new UncheckedIOException(what + ": " + OutputDir.describe(e), e);
     }
 
     /**
