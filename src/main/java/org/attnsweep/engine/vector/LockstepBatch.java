@@ -76,8 +76,7 @@ final class LockstepBatch implements EngineBatch {
      * would (a run's steps never read another run, so the same bits). Step by step, a batch's runs
      * each wrote their Q, K, A_Q, A_K, α, β (~4 MB a run at paper A's shape) a whole lap of the batch
      * before reading them again, so every step read them from memory; run by run they are read
-     * back from the caches the step before left them in. A lone run keeps {@link #step}'s pool, and
-     * the last runs of a stretch take the threads the others left ({@link Par}).
+     * back from the caches the step before left them in. A lone run keeps {@link #step}'s pool.
      */
     @Override
     public void steps(boolean[] active, int k, double[] target, double[][] loss) {
@@ -87,22 +86,14 @@ final class LockstepBatch implements EngineBatch {
             EngineBatch.super.steps(active, k, target, loss);
             return;
         }
-        // The runs whose stretch is not over (running or queued). Before each step a run takes the
-        // share of the threads that runs ending left idle, as step by step the last runs of a
-        // stretch would: w ways only while at most threads/w runs remain, so Par's pieces always
-        // find free pool threads.
-        java.util.concurrent.atomic.AtomicInteger left = new java.util.concurrent.atomic.AtomicInteger(stepping);
+        Par par = pars[Math.max(1, threads / stepping)];
+        for (int r = 0; r < runs.length; r++) if (active[r]) runs[r].parallel(par);
         parallel(r -> {
             if (!active[r]) return;
-            try {
-                for (int i = 0; i < k; i++) {
-                    runs[r].parallel(pars[Math.max(1, threads / left.get())]);
-                    double l = runs[r].step();
-                    loss[i][r] = l;
-                    if (!(Double.isFinite(l) && l >= target[r])) return;
-                }
-            } finally {
-                left.decrementAndGet();
+            for (int i = 0; i < k; i++) {
+                double l = runs[r].step();
+                loss[i][r] = l;
+                if (!(Double.isFinite(l) && l >= target[r])) return;
             }
         });
     }
