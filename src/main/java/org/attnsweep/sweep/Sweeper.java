@@ -183,7 +183,7 @@ public final class Sweeper {
                                   long memoryBytes, PrintStream err, Inputs inputs,
                                   BiConsumer<PlannedRun, RunResult> onFinished) {
         String fingerprint = fingerprint(plan, inputs.fingerprint(), engine);
-        checkSamePlan(dir.path(), fingerprint, engine);
+        List<String> earlier = checkSamePlan(dir.path(), fingerprint, engine);
         List<PlannedRun> mine = plan.shard(shard[0], shard[1]);
         Map<String, Object> cfg = new LinkedHashMap<>();
         cfg.put("tool", "attnsweep");
@@ -206,7 +206,6 @@ public final class Sweeper {
 
         long t0 = System.nanoTime();
         // The store is checked first: a store it refuses is left as it was, config.json included.
-        List<String> earlier = earlierVersions(dir.path());
         try (ResultStore store = ResultStore.open(dir.path(), ResultStore.byKey(mine), err::println)) {
             if (store.doneCount() > 0 && !earlier.isEmpty()) {
                 // Same plan, same keys: the resume is allowed, but its runs and the stored ones were
@@ -280,9 +279,11 @@ public final class Sweeper {
 
     /**
      * Refuses to resume into a directory that holds results of another plan, of another engine or
-     * precision, or results without the config.json that says whose they are.
+     * precision, or results without the config.json that says whose they are. Returns the versions of
+     * attnsweep other than this one that the accepted config.json says stored runs here (its
+     * "version" and "earlier_versions"), read from the same parse; empty without a config.json.
      */
-    static void checkSamePlan(Path dir, String fingerprint, Engine engine) {
+    static List<String> checkSamePlan(Path dir, String fingerprint, Engine engine) {
         Path cfg = dir.resolve("config.json");
         if (Files.isSymbolicLink(cfg)) throw new IllegalArgumentException(cfg + " is a symbolic link: refusing to follow it");
         if (!Files.exists(cfg, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
@@ -290,7 +291,7 @@ public final class Sweeper {
                 throw new IllegalArgumentException("--out " + dir + " holds results but no config.json, so whose they are is unknown: "
                         + "choose another --out (or restore its config.json)");
             }
-            return;
+            return List.of();
         }
         JsonNode n;
         try {
@@ -300,7 +301,7 @@ public final class Sweeper {
                     + "): choose another --out (or restore its config.json)");
         }
         JsonNode fp = n == null ? null : n.get("plan_fingerprint");
-        if (fp != null && fp.asText().equals(fingerprint)) return;
+        if (fp != null && fp.asText().equals(fingerprint)) return earlierVersions(n);
         String theirs = n == null ? "" : n.path("results_of").asText("");
         if (!theirs.isEmpty() && !theirs.equals(resultsOf(engine))) {
             throw new IllegalArgumentException("--out " + dir + " holds results of " + theirs + ", this run would add "
@@ -310,24 +311,12 @@ public final class Sweeper {
                 + (fp == null ? "none" : fp.asText()) + ", this one " + fingerprint + "): choose another --out");
     }
 
-    /**
-     * The versions of attnsweep other than this one that config.json says stored runs here (its
-     * "version" and "earlier_versions"); empty without one, or when it cannot be read (checkSamePlan
-     * has refused a damaged one already).
-     */
-    static List<String> earlierVersions(Path dir) {
-        Path cfg = dir.resolve("config.json");
+    /** The versions other than this one that a config.json's "version" and "earlier_versions" name. */
+    private static List<String> earlierVersions(JsonNode n) {
         List<String> out = new ArrayList<>();
-        if (!Files.isRegularFile(cfg, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return out;
-        try {
-            JsonNode n = new ObjectMapper().readTree(cfg.toFile());
-            if (n == null) return out;
-            for (JsonNode v : n.path("earlier_versions")) if (!out.contains(v.asText())) out.add(v.asText());
-            String last = n.path("version").asText("");
-            if (!last.isEmpty() && !out.contains(last)) out.add(last);
-        } catch (IOException e) {
-            return out;
-        }
+        for (JsonNode v : n.path("earlier_versions")) if (!out.contains(v.asText())) out.add(v.asText());
+        String last = n.path("version").asText("");
+        if (!last.isEmpty() && !out.contains(last)) out.add(last);
         out.remove(Version.get());
         return out;
     }

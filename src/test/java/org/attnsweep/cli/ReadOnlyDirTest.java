@@ -28,15 +28,9 @@ class ReadOnlyDirTest {
         String[] sweep = {"sweep", "--N", "2,4", "--d", "8", "--M", "2", "--mk", "8", "--mv", "4", "--steps", "5", "--engine", "vector",
                 "--out", done.toString()};
         assertEquals(0, cli(sweep).code());
-        Path mount = tmp.resolve("ro");
-        Files.createDirectories(mount);
-        Process m = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount.toString()).redirectErrorStream(true).start();
-        String why = new String(m.getInputStream().readAllBytes()).strip();
-        Assumptions.assumeTrue(m.waitFor() == 0, "a read-only directory needs a tmpfs mounted read-only, and mounting one failed (not root?): " + why);
+        Path mount = readOnlyCopies(tmp, done);
         try {
             Path ro = mount.resolve("done");
-            assertEquals(0, new ProcessBuilder("cp", "-r", done.toString(), ro.toString()).start().waitFor());
-            assertEquals(0, new ProcessBuilder("mount", "-o", "remount,ro", mount.toString()).start().waitFor());
             for (List<String> c : List.of(List.of("aggregate", "aggregate: DIR " + ro + " is not writable"),
                     List.of("report", "report: DIR " + ro + " is not writable"),
                     List.of("plot", "plot: DIR " + ro + " is not writable"))) {
@@ -111,14 +105,8 @@ class ReadOnlyDirTest {
         after.remove(org.attnsweep.sweep.DirLock.NAME);
         sameFiles(before, after, "a merge wrote into its shard");
 
-        Path mount = tmp.resolve("ro");
-        Files.createDirectories(mount);
-        Process m = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount.toString()).redirectErrorStream(true).start();
-        String why = new String(m.getInputStream().readAllBytes()).strip();
-        Assumptions.assumeTrue(m.waitFor() == 0, "a read-only directory needs a tmpfs mounted read-only, and mounting one failed (not root?): " + why);
+        Path mount = readOnlyCopies(tmp, s0, s1, torn);
         try {
-            for (Path d : List.of(s0, s1, torn)) assertEquals(0, new ProcessBuilder("cp", "-r", d.toString(), mount.toString()).start().waitFor());
-            assertEquals(0, new ProcessBuilder("mount", "-o", "remount,ro", mount.toString()).start().waitFor());
             Path r0 = mount.resolve("s0"), r1 = mount.resolve("s1"), rt = mount.resolve("torn");
             Path out = tmp.resolve("merged");
             r = cli("merge", "--out", out.toString(), r0.toString(), r1.toString());
@@ -144,5 +132,25 @@ class ReadOnlyDirTest {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
+    }
+
+    /**
+     * A tmpfs at tmp/ro holding a copy of each of {@code dirs} under its own name, remounted
+     * read-only; the caller unmounts it. Skips the test where no tmpfs can be mounted (not root).
+     */
+    private static Path readOnlyCopies(Path tmp, Path... dirs) throws Exception {
+        Path mount = tmp.resolve("ro");
+        Files.createDirectories(mount);
+        Process m = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mount.toString()).redirectErrorStream(true).start();
+        String why = new String(m.getInputStream().readAllBytes()).strip();
+        Assumptions.assumeTrue(m.waitFor() == 0, "a read-only directory needs a tmpfs mounted read-only, and mounting one failed (not root?): " + why);
+        try {
+            for (Path d : dirs) assertEquals(0, new ProcessBuilder("cp", "-r", d.toString(), mount.toString()).start().waitFor());
+            assertEquals(0, new ProcessBuilder("mount", "-o", "remount,ro", mount.toString()).start().waitFor());
+            return mount;
+        } catch (Throwable t) {
+            new ProcessBuilder("umount", mount.toString()).start().waitFor();
+            throw t;
+        }
     }
 }
