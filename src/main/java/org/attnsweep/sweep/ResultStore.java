@@ -410,25 +410,34 @@ public final class ResultStore implements AutoCloseable {
      * Appends a finished run: its curve rows (and with H > 1 heads its heads.csv rows), forced to disk, then its summary row (the mark that it
      * is done). The summary row is not forced: losing it to a power cut only means training the run again.
      */
-    public synchronized void append(PlannedRun run, RunResult res) {
-        StringBuilder c = new StringBuilder();
-        for (double[] row : res.curve()) {
-            c.append(run.index()).append(',').append((long) row[0]);
-            for (int i = 1; i < row.length; i++) c.append(',').append(OutputDir.num(row[i]));
-            c.append('\n');
-        }
-        write(metricsOut, c.toString(), true);
-        if (!res.headCurve().isEmpty()) {
-            StringBuilder h = new StringBuilder();
-            for (double[] row : res.headCurve()) {
-                h.append(run.index()).append(',').append((long) row[0]).append(',').append((int) row[1]);
-                for (int i = 2; i < row.length; i++) h.append(',').append(OutputDir.num(row[i]));
+    public void append(PlannedRun run, RunResult res) {
+        append(List.of(run), List.of(res));
+    }
+
+    /**
+     * Appends finished runs (results.get(i) of runs.get(i)) as {@link #append(PlannedRun, RunResult)} appends one, their curve rows
+     * (each file forced once for all of them) before any of their summary rows: a run's summary row still marks curves that are durable.
+     */
+    public synchronized void append(List<PlannedRun> runs, List<RunResult> results) {
+        StringBuilder c = new StringBuilder(), h = new StringBuilder(), s = new StringBuilder();
+        for (int i = 0; i < runs.size(); i++) {
+            int run = runs.get(i).index();
+            for (double[] row : results.get(i).curve()) {
+                c.append(run).append(',').append((long) row[0]);
+                for (int k = 1; k < row.length; k++) c.append(',').append(OutputDir.num(row[k]));
+                c.append('\n');
+            }
+            for (double[] row : results.get(i).headCurve()) {
+                h.append(run).append(',').append((long) row[0]).append(',').append((int) row[1]);
+                for (int k = 2; k < row.length; k++) h.append(',').append(OutputDir.num(row[k]));
                 h.append('\n');
             }
-            write(headsOut(), h.toString(), true);
+            s.append(summaryRow(runs.get(i), results.get(i))).append('\n');
         }
-        write(summaryOut, summaryRow(run, res) + "\n", false);
-        done.add(run.key());
+        write(metricsOut, c.toString(), true);
+        if (!h.isEmpty()) write(headsOut(), h.toString(), true);
+        write(summaryOut, s.toString(), false);
+        for (PlannedRun r : runs) done.add(r.key());
     }
 
     /** heads.csv for appending, created with its header by the first run of H > 1 heads. */

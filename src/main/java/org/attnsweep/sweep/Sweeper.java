@@ -222,13 +222,18 @@ public final class Sweeper {
             int trained;
             // Ctrl-C or SIGTERM ends the JVM between two appends, or in one, which the next open
             // repairs: it loses no finished run, but ended the command without a word (s21b audit).
-            // The hook says what is kept; it only reads a count, so it races no writer. (The store
-            // holds runs of this plan only, those of `mine`: others are moved aside when it opens.)
-            Thread interrupted = new Thread(() -> err.println("attnsweep: interrupted: " + stored(store.doneCount(), mine.size(), dir.path())),
-                    "attnsweep-interrupted");
+            // The hook lets the store's writer store the runs already handed to it (a moment: a
+            // group's append), then says what is kept, reading only a count. (The store holds runs
+            // of this plan only, those of `mine`: others are moved aside when it opens.)
+            StoreWriter writer = new StoreWriter(store);
+            Thread interrupted = new Thread(() -> {
+                writer.drainForExit(EXIT_DRAIN_MILLIS);
+                err.println("attnsweep: interrupted: " + stored(store.doneCount(), mine.size(), dir.path()));
+            }, "attnsweep-interrupted");
             Runtime.getRuntime().addShutdownHook(interrupted);
             try {
-                trained = run(todo, engine, store, memoryBytes, err, inputs, onFinished);
+                trained = run(todo, engine, writer, memoryBytes, err, inputs, onFinished);
+                writer.close();
                 store.finish();
             } catch (OutOfMemoryError e) {
                 throw new OutOfMemory(e, stored(store.doneCount(), mine.size(), dir.path()));
@@ -238,6 +243,7 @@ public final class Sweeper {
                 throw new BatchFailure(f.getMessage() + "; " + stored(store.doneCount(), mine.size(), dir.path()) + "; "
                         + FailureTrace.write(dir.path(), f), f.getCause());
             } finally {
+                writer.stop();
                 try {
                     Runtime.getRuntime().removeShutdownHook(interrupted);
                 } catch (IllegalStateException shuttingDown) {
@@ -334,8 +340,11 @@ public final class Sweeper {
         return false;
     }
 
-    /** Trains {@code todo} into {@code store}; returns the number of runs trained. */
-    static int run(List<PlannedRun> todo, Engine engine, ResultStore store, long memoryBytes, PrintStream err,
+    /**
+     * Trains {@code todo}, each run handed to {@code writer} as it finishes; returns the number of runs
+     * trained once every one of them is stored. A failure stores the runs finished before it first.
+     */
+    static int run(List<PlannedRun> todo, Engine engine, StoreWriter writer, long memoryBytes, PrintStream err,
                    Inputs inputs, BiConsumer<PlannedRun, RunResult> onFinished) {
         Progress progress = new Progress(err, todo, "engine=" + engine.name());
         boolean ahead = engine.trainsOffHost();
@@ -363,18 +372,27 @@ public final class Sweeper {
                         // before the run is stored as done: a command stopped in between (kill -9, a
                         // full disk) trains the run again on resume, where the other order left it
                         // stored and its files missing for good.
-                        if (onFinished != null) onFinished.accept(batch.get(r), res);
-                        store.append(batch.get(r), res);
-                        stored[r] = true;
-                        progress.add(batch.get(r), res.stopStep());
+                        PlannedRun run = batch.get(r);
+                        writer.submit(run, res, onFinished == null ? null : () -> onFinished.accept(run, res), () -> {
+                            stored[r] = true;
+                            progress.add(run, res.stopStep());
+                        });
                         if (!res.overflowed().isEmpty() && overflowed.getAndIncrement() < NAMED_OVERFLOWS) {
-                            err.println("attnsweep: warning: run " + batch.get(r).index() + "'s " + String.join(", ", res.overflowed())
+                            err.println("attnsweep: warning: run " + run.index() + "'s " + String.join(", ", res.overflowed())
                                     + " came out non-finite while its training loss stayed finite: its arithmetic overflowed "
                                     + precisionName(engine) + "; stored as diverged. " + overflowAdvice(engine));
                         }
                     });
                 }
             } catch (RuntimeException | Error e) {
+                // The runs finished before the failure are stored before it is reported (stored[] then
+                // says which of this batch's are): a writer that failed itself (a full disk) says so.
+                try {
+                    writer.flush();
+                } catch (RuntimeException | Error again) {
+                    if (again != e) again.addSuppressed(e);
+                    throw again;
+                }
                 // The batch opening meanwhile must not outlive the sweep (nor use the engine as it closes).
                 if (opened != null) {
                     try {
@@ -392,12 +410,16 @@ public final class Sweeper {
             }
             trained += batch.size();
         }
+        writer.flush();
         if (overflowed.get() > NAMED_OVERFLOWS) {
             err.println("attnsweep: warning: " + (overflowed.get() - NAMED_OVERFLOWS) + " more runs overflowed " + precisionName(engine)
                     + " the same way (stored as diverged). " + overflowAdvice(engine));
         }
         return trained;
     }
+
+    /** How long a shutdown hook lets the store's writer finish the runs handed to it (a group's append takes milliseconds). */
+    private static final long EXIT_DRAIN_MILLIS = 5_000;
 
     /** Runs whose evaluation overflowed (RunResult.overflowed) named one by one on stderr; the rest are counted. */
     private static final int NAMED_OVERFLOWS = 5;

@@ -62,7 +62,9 @@ class OverflowWarningTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         PrintStream err = new PrintStream(bytes, true, StandardCharsets.UTF_8);
         try (ResultStore store = ResultStore.open(tmp, ResultStore.byKey(todo), err::println)) {
-            Sweeper.run(todo, overflowing, store, 1L << 30, err, Sweeper.Inputs.GENERATED, null);
+            try (StoreWriter writer = new StoreWriter(store)) {
+                Sweeper.run(todo, overflowing, writer, 1L << 30, err, Sweeper.Inputs.GENERATED, null);
+            }
         }
         String text = bytes.toString(StandardCharsets.UTF_8);
         List<String> named = text.lines().filter(l -> l.contains("came out non-finite while its training loss stayed finite")).toList();
