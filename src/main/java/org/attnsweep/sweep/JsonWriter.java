@@ -93,8 +93,21 @@ public final class JsonWriter {
         out.append('}');
     }
 
+    /**
+     * Each record class's components, looked up once: getRecordComponents builds its components
+     * and their accessors' Method objects by reflection on every call, which for config.json's
+     * thousands of RunConfigs kept the main thread and C2 (MethodType's lookups compiled at
+     * 1–2 s each) busy while a sweep's first batch waited (benchmarks/RESULTS.md, issue 11, s23).
+     */
+    private static final ClassValue<RecordComponent[]> PARTS = new ClassValue<>() {
+        @Override
+        protected RecordComponent[] computeValue(Class<?> type) {
+            return type.getRecordComponents();
+        }
+    };
+
     private void record(Record r, int level) {
-        RecordComponent[] parts = r.getClass().getRecordComponents();
+        RecordComponent[] parts = PARTS.get(r.getClass());
         out.append('{');
         if (parts.length == 0) {
             out.append(" }");

@@ -674,35 +674,81 @@ final class KernelsF32 {
 
     private static final class WarmUp {
         static {
-            // Rows 1..12 of the GEMM end its tiles at every partial height; M = 3..8 tokens end the
-            // score blocks at every partial width and height, M = 3..16 end the key-lane scores'
-            // query blocks at every height (KEY_LANES, M ≥ 8), and gatherRows' groups of four with
-            // and without a repeated token (width mg: each of gather4's blocks and its tail).
-            int m = 8 * L + 4 * L + L + 1, mk = L + 1, mg = 4 * L + 2 * L + L + 1;
-            float[] a = new float[12 * m], b = new float[12 * m], out = new float[12 * m], lanes = new float[scoresScratch(16, mk)];
-            int[] map = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, twice = {0, 1, 2, 0, 4, 5, 6, 7};
-            for (int i = 0; i < a.length; i++) {
-                a[i] = (i % 7 - 3) / 8f;
-                b[i] = (i % 5 - 2) / 8f;
+            // Two threads, each calling half of the kernels: a thread that calls a kernel waits
+            // while C2 compiles it (scripts/attnsweep compiles this package in the foreground), so
+            // one thread kept one compiler busy at a time while a core idled (RESULTS.md, s23).
+            Part other = new Part(1);
+            Thread t = Thread.ofPlatform().daemon().name("attnsweep-warm-up-2").start(other);
+            new Part(0).run();
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
-            for (int k = 0; k < WARM_CALLS; k++) {
-                int rows = 1 + k % 12, M = 3 + k % 6;
-                gemm(out, 1e-3f, a, 0, 3, b, 0, rows, 3, m);
-                gather(out, 0, a, 0, 1 + k % 2 * (M - 1), b, map, 0, M, m);
-                gatherRows(out, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, k % 3 == 0 ? twice : map, 0, M, mg);
-                sampleScores(out, 0, a, b, map, 0, 3 + k % 14, mk, lanes);
-                rowPanel(out, 0, a, k % 2 == 0 ? null : map, 0, 3, 1 + k % 2, b, 0, k % 3 == 0 ? 3 : L * (1 + k % 2), k % 2 == 0 ? rows : 1 + k % 8, 3,
-                        L * (1 + k % 2));
-                softmaxColumns(out, 0, b, k % 3, M, L * (1 + k % 2), lanes, 0);
-                gatherRowsTo(out, 0, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, map, 0, M, mg);
-                axpy(1e-3f, a, 0, out, 1, m);
-                axpyClear(0f, out, b, m - k % 2);
-                dot(a, 0, b, 1, m);
-            }
+            if (interrupted) Thread.currentThread().interrupt();
+            if (other.failed != null) throw new IllegalStateException("the kernels' warm-up failed", other.failed);
             warmedUp = true;
         }
 
         static void done() {
+        }
+
+        /**
+         * Half of the warm-up's calls on scratch arrays of its own: part 0 the GEMM, the row panel,
+         * the softmaxes and the vector sweeps, part 1 the gathers and the scores. A class of its
+         * own, so that the second thread never waits for WarmUp's initialisation, which waits for it.
+         */
+        private static final class Part implements Runnable {
+            private final int part;
+            private volatile Throwable failed;
+
+            Part(int part) {
+                this.part = part;
+            }
+
+            @Override
+            public void run() {
+                try {
+                    calls();
+                } catch (RuntimeException | Error e) {
+                    failed = e;
+                }
+            }
+
+            private void calls() {
+                // Rows 1..12 of the GEMM end its tiles at every partial height; M = 3..8 tokens end the
+                // score blocks at every partial width and height, M = 3..16 end the key-lane scores'
+                // query blocks at every height (KEY_LANES, M ≥ 8), and gatherRows' groups of four with
+                // and without a repeated token (width mg: each of gather4's blocks and its tail).
+                int m = 8 * L + 4 * L + L + 1, mk = L + 1, mg = 4 * L + 2 * L + L + 1;
+                float[] a = new float[12 * m], b = new float[12 * m], out = new float[12 * m], lanes = new float[scoresScratch(16, mk)];
+                int[] map = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, twice = {0, 1, 2, 0, 4, 5, 6, 7};
+                for (int i = 0; i < a.length; i++) {
+                    a[i] = (i % 7 - 3) / 8f;
+                    b[i] = (i % 5 - 2) / 8f;
+                }
+                for (int k = 0; k < WARM_CALLS; k++) {
+                    int rows = 1 + k % 12, M = 3 + k % 6;
+                    if (part == 0) {
+                        gemm(out, 1e-3f, a, 0, 3, b, 0, rows, 3, m);
+                        rowPanel(out, 0, a, k % 2 == 0 ? null : map, 0, 3, 1 + k % 2, b, 0, k % 3 == 0 ? 3 : L * (1 + k % 2), k % 2 == 0 ? rows : 1 + k % 8,
+                                3, L * (1 + k % 2));
+                        softmaxColumns(out, 0, b, k % 3, M, L * (1 + k % 2), lanes, 0);
+                        axpy(1e-3f, a, 0, out, 1, m);
+                        axpyClear(0f, out, b, m - k % 2);
+                        dot(a, 0, b, 1, m);
+                    } else {
+                        gather(out, 0, a, 0, 1 + k % 2 * (M - 1), b, map, 0, M, m);
+                        gatherRows(out, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, k % 3 == 0 ? twice : map, 0, M, mg);
+                        sampleScores(out, 0, a, b, map, 0, 3 + k % 14, mk, lanes);
+                        gatherRowsTo(out, 0, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, map, 0, M, mg);
+                    }
+                }
+            }
         }
     }
 
