@@ -5,7 +5,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
@@ -77,8 +76,7 @@ final class LockstepBatch implements EngineBatch {
      * would (a run's steps never read another run, so the same bits). Step by step, a batch's runs
      * each wrote their Q, K, A_Q, A_K, α, β (~4 MB a run at paper A's shape) a whole lap of the batch
      * before reading them again, so every step read them from memory; run by run they are read
-     * back from the caches the step before left them in. A lone run keeps {@link #step}'s pool, and
-     * the last runs of a stretch take the threads the others left (below).
+     * back from the caches the step before left them in. A lone run keeps {@link #step}'s pool.
      */
     @Override
     public void steps(boolean[] active, int k, double[] target, double[][] loss) {
@@ -90,15 +88,9 @@ final class LockstepBatch implements EngineBatch {
      * task right after the step it stops at: its rows (Q, K, A_Q, A_K, α, β, the forward the
      * evaluation reuses) are still in the caches that step left them in, where after the stretch
      * the other runs' steps had evicted them, and the evaluation overlaps the other runs' steps
-     * instead of waiting for a barrier of its own. {@code evalFrom} null: none wanted. A lone run
-     * or a stretch of one step takes the interface's step-by-step path and is evaluated by the caller.
-     *
-     * <p>Before each step a run takes the share of the threads that the runs whose stretch is over
-     * left idle, as step by step the last runs of a stretch would: w ways only while at most
-     * threads/w runs are left (running or queued), so Par's pieces always find free pool threads,
-     * its evaluation at the stop included (it keeps the ways of its last step, and the runs left only
-     * get fewer). The ways a run leaves with are no one's to reuse: {@link #step} and {@link #metrics}
-     * set them again for the runs they take.
+     * instead of waiting for a barrier of its own (on the ways its steps had: threads/stepping, as
+     * {@link #step} gives them). {@code evalFrom} null: none wanted. A lone run or a stretch of one
+     * step takes the interface's step-by-step path and is evaluated by the caller.
      */
     @Override
     public void steps(boolean[] active, int k, double[] target, double[][] loss, int[] evalFrom, double[][] out, boolean[] evaluated) {
@@ -109,35 +101,26 @@ final class LockstepBatch implements EngineBatch {
             EngineBatch.super.steps(active, k, target, loss);
             return;
         }
-        AtomicInteger left = new AtomicInteger(stepping);
+        Par par = pars[Math.max(1, threads / stepping)];
+        for (int r = 0; r < runs.length; r++) if (active[r]) runs[r].parallel(par);
         parallel(r -> {
             if (!active[r]) return;
-            try {
-                for (int i = 0; i < k; i++) {
-                    runs[r].parallel(pars[Math.max(1, threads / left.get())]);
-                    double l = runs[r].step();
-                    loss[i][r] = l;
-                    if (!(Double.isFinite(l) && l >= target[r])) {
-                        if (evalFrom != null && i >= evalFrom[r]) {
-                            runs[r].metrics(out[r]);
-                            evaluated[r] = true;
-                        }
-                        return;
+            for (int i = 0; i < k; i++) {
+                double l = runs[r].step();
+                loss[i][r] = l;
+                if (!(Double.isFinite(l) && l >= target[r])) {
+                    if (evalFrom != null && i >= evalFrom[r]) {
+                        runs[r].metrics(out[r]);
+                        evaluated[r] = true;
                     }
+                    return;
                 }
-            } finally {
-                left.decrementAndGet();
             }
         });
     }
 
-    /** Each run's evaluation gets its share of the threads as {@link #step} gives it, whatever ways its last step had. */
     @Override
     public void metrics(boolean[] which, double[][] out) {
-        int evaluating = 0;
-        for (int r = 0; r < runs.length; r++) if (which[r]) evaluating++;
-        Par par = pars[Math.max(1, threads / Math.max(1, evaluating))];
-        for (int r = 0; r < runs.length; r++) if (which[r]) runs[r].parallel(par);
         parallel(r -> {
             if (which[r]) runs[r].metrics(out[r]);
         });

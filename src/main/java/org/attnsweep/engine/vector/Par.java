@@ -12,9 +12,8 @@ import java.util.concurrent.Future;
  * how many threads it got.
  *
  * <p>The caller runs the first piece itself and waits for the others on the batch's pool. The pool
- * never deadlocks on it: a run is only given w ways when at most threads/w runs are stepping or
- * being evaluated (LockstepBatch sets the ways of every run it steps or evaluates, never leaving a
- * run the ways of an earlier moment), so at least as many pool threads are free as pieces are queued.
+ * never deadlocks on it: a run is only given w ways when at most threads/w runs are stepping, so at
+ * least as many pool threads are free as pieces are queued.
  */
 final class Par {
     /** One thread: every piece runs in the caller, in order. */

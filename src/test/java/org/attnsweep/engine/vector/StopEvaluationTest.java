@@ -21,7 +21,6 @@ import org.attnsweep.model.RunSpec;
 import org.attnsweep.model.Weights;
 import org.attnsweep.train.RunResult;
 import org.attnsweep.train.Trainer;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,9 +30,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * stretch ({@link LockstepBatch#steps(boolean[], int, double[], double[][], int[], double[][], boolean[])}),
  * against the same training with every final evaluation flushed by the Trainer after the stretch
  * (the interface's default, which evaluates none): every result bit for bit, and each run evaluated
- * once per curve row (never twice). And the ways a straggler of a stretch took: two runs that each
- * ended a stretch alone, evaluated side by side, must not each wait on the pool for pieces no free
- * thread takes.
+ * once per curve row (never twice).
  */
 class StopEvaluationTest {
     private static final int R = 6, EVERY = 12, STEPS = 40;
@@ -50,8 +47,8 @@ class StopEvaluationTest {
      * R runs of 1 and 2 heads, eval-every 12 over 40 steps (stretches of 12, 12, 12 and 4 steps):
      * run 0 goes to its step budget (40, not a multiple of 12: flushed either way), run 1 stops at a
      * multiple of 12 where one can be drawn (its metrics are those of the evaluation due there),
-     * runs 2..R-2 stop at drawn steps, the last run diverges. N = 40 samples (P ≈ 120 tokens), so a
-     * run left alone in a stretch splits its rows over both threads, its evaluation at the stop too.
+     * runs 2..R-2 stop at drawn steps, the last run diverges. N = 40 samples (P ≈ 120 tokens): a
+     * run's rows split where it gets several threads.
      */
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
@@ -118,41 +115,6 @@ class StopEvaluationTest {
             assertEquals(0, flushedView.atStop[r], "evaluations at the stop, flushed, of " + rc);
         }
         assertTrue(inside >= 2, "at least two runs stop inside a stretch (" + inside + "); " + ctx);
-    }
-
-    /**
-     * Two runs that each ended a stretch alone (its batch-mate stopped at its first step, so it took
-     * both threads for the rest: {@link Par}), then evaluated side by side in one {@link
-     * LockstepBatch#metrics}: the direct form's evaluation splits its projections over the run's
-     * ways, so were each to keep two ways on a pool of two threads, both threads would wait for a
-     * piece queued behind them, for ever. Metrics sets the ways of the runs it takes, as step does.
-     * N = 40 (P ≈ 120 rows): the projections' GEMM splits (24-row grain). The run that stops comes
-     * first in the batch, so its task starts first and its batch-mate, 32 steps long, is alone for
-     * nearly all of them; three rounds, so that one descheduled thread cannot hide the wait.
-     */
-    @Test
-    void twoStragglersEvaluatedSideBySideDoNotWaitOnEachOther() {
-        long seed = Fixtures.seed();
-        SplittableRandom rnd = new SplittableRandom(seed);
-        List<RunData> runs = new ArrayList<>();
-        for (int r = 0; r < 4; r++) {
-            RunSpec s = Fixtures.smallSpec(rnd, 40, 4, 16, 8, 40);
-            s.targetLoss = 0;
-            runs.add(Fixtures.data(s));
-        }
-        // Runs 0 and 1 stop at their first step (every finite loss is below +∞), runs 2 and 3 never.
-        double[] target = {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY, 0, 0};
-        int k = 32;
-        double[][] loss = new double[k][4], m = new double[4][Metric.COUNT];
-        try (EngineBatch b = new VectorEngine(Precision.FLOAT32, Formulation.DIRECT, 2, null).open(runs)) {
-            for (int round = 0; round < 3; round++) {
-                b.steps(new boolean[] {true, false, true, false}, k, target, loss);
-                b.steps(new boolean[] {false, true, false, true}, k, target, loss);
-                assertTimeoutPreemptively(HANG, () -> b.metrics(new boolean[] {false, false, true, true}, m),
-                        "two stragglers' evaluations side by side, round " + round + tag(seed));
-                for (int r = 2; r < 4; r++) assertTrue(Double.isFinite(m[r][Metric.TEST_LOSS.ordinal()]), "run " + r + "'s test loss" + tag(seed));
-            }
-        }
     }
 
     /**
