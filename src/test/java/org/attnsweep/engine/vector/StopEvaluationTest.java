@@ -15,7 +15,6 @@ import org.attnsweep.Fixtures;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
 import org.attnsweep.engine.Formulation;
-import org.attnsweep.model.Metric;
 import org.attnsweep.model.Precision;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.model.Weights;
