@@ -34,6 +34,22 @@ public interface EngineBatch extends AutoCloseable {
     }
 
     /**
+     * {@link #steps(boolean[], int, double[], double[][])}, and the metrics of a run at the step it
+     * stops at inside the stretch where the engine can take them there (while the run's state is at
+     * hand): run r's are wanted when it stops at the i-th step of the stretch with i &ge;
+     * {@code evalFrom[r]} (the caller passes 1 where it took them at the stretch's first step already,
+     * so no run is evaluated twice; k or more: not wanted). Each run the engine evaluated has
+     * {@code evaluated[r]} set and its metrics in {@code out[r]}, as {@link #metrics} would write them
+     * at that stop (a stopped run's state no longer changes, so the same bits); every other entry of
+     * {@code evaluated} is cleared, and those runs' metrics are the caller's to ask for. This default
+     * evaluates none.
+     */
+    default void steps(boolean[] active, int k, double[] target, double[][] loss, int[] evalFrom, double[][] out, boolean[] evaluated) {
+        java.util.Arrays.fill(evaluated, false);
+        steps(active, k, target, loss);
+    }
+
+    /**
      * The metrics of docs/math.md §5 at the current weights of every run r with {@code which[r]}, written
      * to {@code out[r]} indexed by {@link org.attnsweep.model.Metric#ordinal()}. A run of H > 1 heads
      * whose {@code out[r]} has length {@link org.attnsweep.model.Metric#width}(H) also gets each head's

@@ -52,8 +52,13 @@ public final class Trainer {
         RunResult[] results = new RunResult[R];
         // A run that ends at a step its eval-every does not record is frozen (its weights no longer
         // change) and its final metrics are computed later, together with other such runs, so
-        // evaluations run in parallel instead of one run at a time as runs end one by one.
-        int[] endStep = new int[R];
+        // evaluations run in parallel instead of one run at a time as runs end one by one; unless
+        // the engine took them inside the stretch, right after the step the run stopped at
+        // (EngineBatch.steps: evaluated, their metrics in atStop).
+        int[] endStep = new int[R], evalFrom = new int[R];
+        boolean[] evaluated = new boolean[R];
+        double[][] atStop = new double[R][];
+        for (int r = 0; r < R; r++) atStop[r] = new double[m[r].length];
         double[] endLoss = new double[R];
         boolean[] pending = new boolean[R], endedStepping = new boolean[R], flush = new boolean[R];
         int flushAt = Math.min(R, 2 * cores);
@@ -75,8 +80,14 @@ public final class Trainer {
                 batch.metrics(eval, m);
                 for (int r = 0; r < R; r++) if (eval[r]) record(t, m[r], curves.get(r), headCurves.get(r));
             }
-            if (anyStep) batch.steps(stepping, k, target, losses);
-            else k = 1;
+            if (anyStep) {
+                // A run stopping at the stretch's first step has its metrics from the evaluation at t where one was due.
+                for (int r = 0; r < R; r++) evalFrom[r] = eval[r] ? 1 : 0;
+                batch.steps(stepping, k, target, losses, evalFrom, atStop, evaluated);
+            } else {
+                k = 1;
+                java.util.Arrays.fill(evaluated, false);
+            }
             for (int i = 0; i < k; i++, t++) {
                 double[] loss = losses[i];
                 for (int r = 0; r < R; r++) {
@@ -86,8 +97,10 @@ public final class Trainer {
                     endStep[r] = t;
                     endLoss[r] = loss[r];
                     endedStepping[r] = stepping[r];
-                    if (eval[r] && i == 0) {
-                        results[r] = finish(batch, cfg.get(r), r, t, stepping[r], loss[r], m[r], curves.get(r), headCurves.get(r),
+                    if (eval[r] && i == 0 || evaluated[r]) {
+                        double[] fin = evaluated[r] ? atStop[r] : m[r];
+                        if (evaluated[r]) record(t, fin, curves.get(r), headCurves.get(r));
+                        results[r] = finish(batch, cfg.get(r), r, t, stepping[r], loss[r], fin, curves.get(r), headCurves.get(r),
                                 keepWeights);
                         left--;
                         if (listener != null) listener.finished(r, results[r]);

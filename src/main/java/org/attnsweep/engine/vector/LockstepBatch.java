@@ -80,6 +80,21 @@ final class LockstepBatch implements EngineBatch {
      */
     @Override
     public void steps(boolean[] active, int k, double[] target, double[][] loss) {
+        steps(active, k, target, loss, null, null, new boolean[runs.length]);
+    }
+
+    /**
+     * {@link #steps(boolean[], int, double[], double[][])}, a run's wanted metrics taken in its own
+     * task right after the step it stops at: its rows (Q, K, A_Q, A_K, α, β, the forward the
+     * evaluation reuses) are still in the caches that step left them in, where after the stretch
+     * the other runs' steps had evicted them, and the evaluation overlaps the other runs' steps
+     * instead of waiting for a barrier of its own (on the ways its steps had: threads/stepping, as
+     * {@link #step} gives them). {@code evalFrom} null: none wanted. A lone run or a stretch of one
+     * step takes the interface's step-by-step path and is evaluated by the caller.
+     */
+    @Override
+    public void steps(boolean[] active, int k, double[] target, double[][] loss, int[] evalFrom, double[][] out, boolean[] evaluated) {
+        java.util.Arrays.fill(evaluated, false);
         int stepping = 0;
         for (int r = 0; r < runs.length; r++) if (active[r]) stepping++;
         if (stepping <= 1 || k == 1) {
@@ -93,7 +108,13 @@ final class LockstepBatch implements EngineBatch {
             for (int i = 0; i < k; i++) {
                 double l = runs[r].step();
                 loss[i][r] = l;
-                if (!(Double.isFinite(l) && l >= target[r])) return;
+                if (!(Double.isFinite(l) && l >= target[r])) {
+                    if (evalFrom != null && i >= evalFrom[r]) {
+                        runs[r].metrics(out[r]);
+                        evaluated[r] = true;
+                    }
+                    return;
+                }
             }
         });
     }
