@@ -24,7 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * paper B's (P = 102) and paper A's (P = 302) shapes with m_k = 512.
  *
  * <p>{@code tile}: {@code auto} is the tile the engine chose for this JVM's vector width; a tile's
- * name (6x4, 6x2, 4x4, 4x2) forces it, to compare the tiles at one width (scripts/width-bench).
+ * name (6x4, 6x2, 4x2) forces it, to compare the tiles at one width (scripts/width-bench).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -52,7 +52,7 @@ public class GemmBench {
         String[] s = shape.split("x");
         t = tile.equals("auto") ? GemmF32.TILE : java.util.Arrays.stream(GemmF32.Tile.values())
                 .filter(x -> x.label().equals(tile)).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("tile must be auto or one of 6x4, 6x2, 4x4, 4x2: got '" + tile + "'"));
+                .orElseThrow(() -> new IllegalArgumentException("tile must be auto or one of 6x4, 6x2, 4x2: got '" + tile + "'"));
         System.err.println("GemmBench: tile " + t.label() + " at " + KernelsF32.S.vectorBitSize() + " bits, shape " + shape);
         rows = Integer.parseInt(s[0]);
         inner = Integer.parseInt(s[1]);
