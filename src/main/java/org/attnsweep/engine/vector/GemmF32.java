@@ -24,26 +24,13 @@ import jdk.incubator.vector.FloatVector;
 final class GemmF32 {
     /** Register tiles: rows of A and vectors of B's columns (each {@link KernelsF32#L} wide). */
     enum Tile {
-        T6X4(6, 4), T6X2(6, 2), T4X4(4, 4), T4X2(4, 2);
+        T6X4(6, 4), T6X2(6, 2), T4X2(4, 2);
 
         final int rows, vectors;
 
         Tile(int rows, int vectors) {
             this.rows = rows;
             this.vectors = vectors;
-        }
-
-        /**
-         * The 4-row tile of the same width that takes a product's last rows where this tile's 6 would
-         * compute rows past the end ({@link #gemmRows}), or null (a 4-row tile itself). 4×4 takes
-         * 16 + 4 + 1 = 21 registers, within 6×4's 32.
-         */
-        Tile last() {
-            return switch (this) {
-                case T6X4 -> T4X4;
-                case T6X2 -> T4X2;
-                default -> null;
-            };
         }
 
         /** e.g. {@code 6x4}. */
@@ -114,25 +101,16 @@ final class GemmF32 {
         gemmRows(t, C, C0, a, A, ia, lda, B, ib, 0, rows, inner, cols);
     }
 
-    /**
-     * Rows [from, to) of C = C0 + a·A·B: C0's element read once, just before C's is written (so C0 = C updates in place). The last
-     * rows go to t's 4-row tile ({@link Tile#last}) where 6-row tiles would compute rows past the end for nothing: with 1–4, 7 or 8
-     * rows left (4 + 4 rows for 8, where 6 + 2 computed 12; the span step's P = 2 + 15N rows always leave 2), 5 or 6 on 6 rows.
-     */
+    /** Rows [from, to) of C = C0 + a·A·B: C0's element read once, just before C's is written (so C0 = C updates in place). */
     private static void gemmRows(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int from, int to, int inner, int cols) {
         int width = t.vectors * L, tiled = cols - cols % width, rows = to;
-        Tile last = t.last();
-        for (int r = from, h; r < rows; r += h) {
-            int left = rows - r;
-            Tile u = last != null && left <= 8 && left != 5 && left != 6 ? last : t;
-            h = u.rows;
+        for (int r = from; r < rows; r += t.rows) {
             for (int c = 0; c < tiled; c += width) {
-                if (u == Tile.T6X4) tile6x4(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
-                else if (u == Tile.T6X2) tile6x2(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
-                else if (u == Tile.T4X4) tile4x4(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+                if (t == Tile.T6X4) tile6x4(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+                else if (t == Tile.T6X2) tile6x2(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
                 else tile4x2(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
             }
-            for (int rr = r, end = Math.min(r + h, rows); rr < end; rr++) tail(C, C0, a, A, ia, lda, B, ib, rr, inner, cols, tiled);
+            for (int rr = r, end = Math.min(r + t.rows, rows); rr < end; rr++) tail(C, C0, a, A, ia, lda, B, ib, rr, inner, cols, tiled);
         }
     }
 
@@ -206,58 +184,6 @@ final class GemmF32 {
         s51.fma(va, FloatVector.fromArray(S, C0, o5 + L)).intoArray(C, o5 + L);
         s52.fma(va, FloatVector.fromArray(S, C0, o5 + 2 * L)).intoArray(C, o5 + 2 * L);
         s53.fma(va, FloatVector.fromArray(S, C0, o5 + 3 * L)).intoArray(C, o5 + 3 * L);
-    }
-
-    /** Rows r..r+3, columns c..c+4L: 16 accumulators, 21 registers with B's 4 vectors and the broadcast. */
-    private static void tile4x4(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
-        int last = rows - 1;
-        int a0 = ia + r * lda;
-        int a1 = ia + Math.min(r + 1, last) * lda;
-        int a2 = ia + Math.min(r + 2, last) * lda;
-        int a3 = ia + Math.min(r + 3, last) * lda;
-        FloatVector s00 = FloatVector.zero(S), s01 = s00, s02 = s00, s03 = s00;
-        FloatVector s10 = s00, s11 = s00, s12 = s00, s13 = s00;
-        FloatVector s20 = s00, s21 = s00, s22 = s00, s23 = s00;
-        FloatVector s30 = s00, s31 = s00, s32 = s00, s33 = s00;
-        FloatVector g;
-        for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
-            FloatVector b0 = FloatVector.fromArray(S, B, b);
-            FloatVector b1 = FloatVector.fromArray(S, B, b + L);
-            FloatVector b2 = FloatVector.fromArray(S, B, b + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(S, B, b + 3 * L);
-            g = FloatVector.broadcast(S, A[a0 + i]);
-            s00 = b0.fma(g, s00); s01 = b1.fma(g, s01); s02 = b2.fma(g, s02); s03 = b3.fma(g, s03);
-            g = FloatVector.broadcast(S, A[a1 + i]);
-            s10 = b0.fma(g, s10); s11 = b1.fma(g, s11); s12 = b2.fma(g, s12); s13 = b3.fma(g, s13);
-            g = FloatVector.broadcast(S, A[a2 + i]);
-            s20 = b0.fma(g, s20); s21 = b1.fma(g, s21); s22 = b2.fma(g, s22); s23 = b3.fma(g, s23);
-            g = FloatVector.broadcast(S, A[a3 + i]);
-            s30 = b0.fma(g, s30); s31 = b1.fma(g, s31); s32 = b2.fma(g, s32); s33 = b3.fma(g, s33);
-        }
-        FloatVector va = FloatVector.broadcast(S, a);
-        int o0 = r * cols + c;
-        s00.fma(va, FloatVector.fromArray(S, C0, o0)).intoArray(C, o0);
-        s01.fma(va, FloatVector.fromArray(S, C0, o0 + L)).intoArray(C, o0 + L);
-        s02.fma(va, FloatVector.fromArray(S, C0, o0 + 2 * L)).intoArray(C, o0 + 2 * L);
-        s03.fma(va, FloatVector.fromArray(S, C0, o0 + 3 * L)).intoArray(C, o0 + 3 * L);
-        if (r + 1 > last) return;
-        int o1 = (r + 1) * cols + c;
-        s10.fma(va, FloatVector.fromArray(S, C0, o1)).intoArray(C, o1);
-        s11.fma(va, FloatVector.fromArray(S, C0, o1 + L)).intoArray(C, o1 + L);
-        s12.fma(va, FloatVector.fromArray(S, C0, o1 + 2 * L)).intoArray(C, o1 + 2 * L);
-        s13.fma(va, FloatVector.fromArray(S, C0, o1 + 3 * L)).intoArray(C, o1 + 3 * L);
-        if (r + 2 > last) return;
-        int o2 = (r + 2) * cols + c;
-        s20.fma(va, FloatVector.fromArray(S, C0, o2)).intoArray(C, o2);
-        s21.fma(va, FloatVector.fromArray(S, C0, o2 + L)).intoArray(C, o2 + L);
-        s22.fma(va, FloatVector.fromArray(S, C0, o2 + 2 * L)).intoArray(C, o2 + 2 * L);
-        s23.fma(va, FloatVector.fromArray(S, C0, o2 + 3 * L)).intoArray(C, o2 + 3 * L);
-        if (r + 3 > last) return;
-        int o3 = (r + 3) * cols + c;
-        s30.fma(va, FloatVector.fromArray(S, C0, o3)).intoArray(C, o3);
-        s31.fma(va, FloatVector.fromArray(S, C0, o3 + L)).intoArray(C, o3 + L);
-        s32.fma(va, FloatVector.fromArray(S, C0, o3 + 2 * L)).intoArray(C, o3 + 2 * L);
-        s33.fma(va, FloatVector.fromArray(S, C0, o3 + 3 * L)).intoArray(C, o3 + 3 * L);
     }
 
     /** Rows r..r+5, columns c..c+2L: 12 accumulators, 15 registers with B's 2 vectors and the broadcast. */
