@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 import org.attnsweep.Fixtures;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
@@ -21,7 +20,6 @@ import org.attnsweep.model.Weights;
 import org.attnsweep.train.RunResult;
 import org.attnsweep.train.Trainer;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
@@ -36,12 +34,6 @@ class StopEvaluationTest {
     /** Far beyond what either case takes (well under a second each): past it, threads wait on each other for ever. */
     private static final Duration HANG = Duration.ofSeconds(20);
 
-    static Stream<Arguments> cases() {
-        List<Arguments> a = new ArrayList<>();
-        for (Precision p : Precision.values()) for (Formulation f : new Formulation[] {Formulation.SPAN, Formulation.DIRECT}) a.add(Arguments.of(p, f));
-        return a.stream();
-    }
-
     /**
      * R runs of 1 and 2 heads, eval-every 12 over 40 steps (stretches of 12, 12, 12 and 4 steps):
      * run 0 goes to its step budget (40, not a multiple of 12: flushed either way), run 1 stops at a
@@ -50,18 +42,15 @@ class StopEvaluationTest {
      * run's rows split where it gets several threads.
      */
     @ParameterizedTest(name = "{0} {1}")
-    @MethodSource("cases")
+    @MethodSource("org.attnsweep.engine.vector.StretchTest#cases")
     void theEvaluationAtTheStopGivesTheFlushedBits(Precision precision, Formulation form) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         List<RunSpec> specs = new ArrayList<>();
         for (int r = 0; r < R; r++) {
-            RunSpec s = Fixtures.smallSpec(rnd, 24, 4, 16, 8, 40);
-            s.heads = 1 + r % 2;
+            RunSpec s = StretchTest.spec(rnd, r, R, 40);
             s.evalEvery = EVERY;
             s.steps = STEPS;
-            s.targetLoss = 0;
-            if (r == R - 1) s.lr = 1e9;   // diverges: its loss turns non-finite within the first stretch
             specs.add(s);
         }
         String ctx = precision + " " + form + tag(seed);

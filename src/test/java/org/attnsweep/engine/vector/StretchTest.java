@@ -38,19 +38,25 @@ class StretchTest {
         return a.stream();
     }
 
+    /**
+     * Run r of R: d = 24, M = 4, m_k = 16, m_v = 8, N samples, 1 head or 2 (r odd), no target (the
+     * caller sets one), and the last run diverging (its loss turns non-finite within a first stretch).
+     */
+    static RunSpec spec(SplittableRandom rnd, int r, int R, int N) {
+        RunSpec s = Fixtures.smallSpec(rnd, 24, 4, 16, 8, N);
+        s.heads = 1 + r % 2;
+        s.targetLoss = 0;
+        if (r == R - 1) s.lr = 1e9;
+        return s;
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("cases")
     void runByRunGivesTheStepByStepBits(Precision precision, Formulation form) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         List<RunData> runs = new ArrayList<>();
-        for (int r = 0; r < R; r++) {
-            RunSpec s = Fixtures.smallSpec(rnd, 24, 4, 16, 8, 12);
-            s.heads = 1 + r % 2;
-            s.targetLoss = 0;
-            if (r == R - 1) s.lr = 1e9;   // diverges: its loss turns non-finite within the first stretch
-            runs.add(Fixtures.data(s));
-        }
+        for (int r = 0; r < R; r++) runs.add(Fixtures.data(spec(rnd, r, R, 12)));
         String ctx = precision + " " + form + tag(seed);
         VectorEngine engine = new VectorEngine(precision, form, 2, null);
         // Where each run stops: targets just above the step-by-step losses at a drawn step.
