@@ -385,14 +385,6 @@ public final class Sweeper {
                     });
                 }
             } catch (RuntimeException | Error e) {
-                // The runs finished before the failure are stored before it is reported (stored[] then
-                // says which of this batch's are): a writer that failed itself (a full disk) says so.
-                try {
-                    writer.flush();
-                } catch (RuntimeException | Error again) {
-                    if (again != e) again.addSuppressed(e);
-                    throw again;
-                }
                 // The batch opening meanwhile must not outlive the sweep (nor use the engine as it closes).
                 if (opened != null) {
                     try {
@@ -400,6 +392,14 @@ public final class Sweeper {
                     } catch (RuntimeException again) {
                         e.addSuppressed(again);
                     }
+                }
+                // The runs finished before the failure are stored before it is reported (stored[] then
+                // says which of this batch's are): a writer that failed itself (a full disk) says so.
+                try {
+                    writer.flush();
+                } catch (RuntimeException | Error again) {
+                    if (again != e) again.addSuppressed(e);
+                    throw again;
                 }
                 // An I/O error (a full disk) already says what it is in one line, and an Error
                 // (out of memory) is the command's to report; anything else is charged to the batch.

@@ -10,6 +10,7 @@ import java.util.SplittableRandom;
 import org.attnsweep.Fixtures;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.StepByStep;
 import org.attnsweep.engine.EngineCase;
 import org.attnsweep.model.RunConfig;
 import org.attnsweep.model.RunSpec;
@@ -27,29 +28,6 @@ import org.junit.jupiter.api.Test;
  * with mixed step budgets and eval-every.
  */
 class ReadBackTest {
-    /** A batch seen only through step(): the default steps() copies losses back every step. */
-    private record PerStep(EngineBatch b) implements EngineBatch {
-        public int size() {
-            return b.size();
-        }
-
-        public void step(boolean[] active, double[] loss) {
-            b.step(active, loss);
-        }
-
-        public void metrics(boolean[] which, double[][] out) {
-            b.metrics(which, out);
-        }
-
-        public Weights weights(int r) {
-            return b.weights(r);
-        }
-
-        public void close() {
-            b.close();
-        }
-    }
-
     private static final int[] STEPS = {40, 37, 26, 40, 21};
     private static final int[] EVAL = {1000, 10, 7, 25, 1000};
 
@@ -94,7 +72,7 @@ class ReadBackTest {
                 stretched = Trainer.train(b, runs, true, null);
             }
             try (EngineBatch b = cuda.open(runs)) {
-                stepwise = Trainer.train(new PerStep(b), runs, true, null);
+                stepwise = Trainer.train(new StepByStep(b), runs, true, null);
             }
             int reached = 0;
             for (int r = 0; r < R; r++) {

@@ -11,6 +11,7 @@ import java.util.stream.Stream;
 import org.attnsweep.Fixtures;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.StepByStep;
 import org.attnsweep.engine.Formulation;
 import org.attnsweep.model.Metric;
 import org.attnsweep.model.Precision;
@@ -89,7 +90,7 @@ class StretchTest {
         double[][] all = new double[K * STRETCHES][R];
         List<Double> values = new ArrayList<>();
         try (EngineBatch opened = engine.open(runs)) {
-            EngineBatch b = stepByStep ? stepByStep(opened) : opened;
+            EngineBatch b = stepByStep ? new StepByStep(opened) : opened;
             boolean[] active = new boolean[R];
             Arrays.fill(active, true);
             for (int s = 0; s < STRETCHES; s++) {
@@ -112,35 +113,5 @@ class StretchTest {
             }
         }
         return new Trace(all, values);
-    }
-
-    /** {@code b} with the interface's own steps: k calls of step. */
-    private static EngineBatch stepByStep(EngineBatch b) {
-        return new EngineBatch() {
-            @Override
-            public int size() {
-                return b.size();
-            }
-
-            @Override
-            public void step(boolean[] active, double[] loss) {
-                b.step(active, loss);
-            }
-
-            @Override
-            public void metrics(boolean[] which, double[][] out) {
-                b.metrics(which, out);
-            }
-
-            @Override
-            public Weights weights(int r) {
-                return b.weights(r);
-            }
-
-            @Override
-            public void close() {
-                b.close();
-            }
-        };
     }
 }
