@@ -37,6 +37,11 @@ final class EngineOptions {
 
     /** The precision asked for, float32 where none was (the cuda and reference engines compute in their own). */
     Precision precision() {
+        return precisionOf(precision);
+    }
+
+    /** {@code --precision}'s value as typed (null: none given, float32), or the one-line refusal. */
+    static Precision precisionOf(String precision) {
         if (precision == null) return Precision.FLOAT32;
         return switch (precision.toLowerCase(Locale.ROOT)) {
             case "float32", "fp32", "f32" -> Precision.FLOAT32;

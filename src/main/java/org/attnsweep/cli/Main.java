@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.attnsweep.Version;
+import org.attnsweep.engine.Engines;
+import org.attnsweep.model.Precision;
 import org.attnsweep.model.RunSpec;
 import org.attnsweep.sweep.FailureTrace;
 import picocli.CommandLine;
@@ -34,6 +36,7 @@ public final class Main implements Runnable {
      * With ATTNSWEEP_DEBUG=1 in the environment a failure's trace is printed after its line too.
      */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        warmUpEarly(args);
         CommandLine cl = new CommandLine(new Main());
         String first = args.length > 0 ? args[0] : "";
         if (SUBCOMMANDS.containsKey(first) && !first.equals("help")) {
@@ -44,6 +47,52 @@ public final class Main implements Runnable {
             SUBCOMMANDS.forEach((name, model) -> cl.addSubcommand(name, model.get()));
         }
         return execute(cl, args, out, err, "1".equals(System.getenv(DEBUG)));
+    }
+
+    /**
+     * Starts the engine's kernel warm-up ({@link Engines#warmUpAhead}) before the command line is
+     * even parsed, where {@link #earlyWarmUp} reads one from the raw arguments: building the
+     * command's model and parsing take ~0.3 s of one thread, which the warm-up's threads and the
+     * compilers then overlap (with scripts/attnsweep's compile thresholds; benchmarks/RESULTS.md,
+     * s24). The command's own call, after its checks, returns this thread (once per JVM and
+     * precision). A command refused as bad input still prints its one line and exits at once: the
+     * warm-up writes nothing and decides no result.
+     */
+    static void warmUpEarly(String[] args) {
+        EarlyWarmUp w = earlyWarmUp(args);
+        if (w != null) Engines.warmUpAhead(w.engine(), w.precision());
+    }
+
+    /** The engine (vector or auto) and precision whose warm-up a command's raw arguments call for early. */
+    record EarlyWarmUp(String engine, Precision precision) {
+    }
+
+    /**
+     * What {@link #warmUpEarly} starts for these arguments, or null: a command that trains (train,
+     * sweep, reproduce; not with --help, --version or --dry-run anywhere) on an engine that warms up
+     * (--engine vector or auto as typed, auto when absent) at the precision typed (float32 when
+     * absent). Anything it cannot read (a value missing or unknown) starts nothing: the command's
+     * own checks then say what is wrong.
+     */
+    static EarlyWarmUp earlyWarmUp(String[] args) {
+        if (args.length == 0 || !(args[0].equals("train") || args[0].equals("sweep") || args[0].equals("reproduce"))) return null;
+        String engine = "auto", precision = null;
+        for (int i = 1; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version") || a.equals("--dry-run")) return null;
+            boolean joined = a.startsWith("--engine=") || a.startsWith("--precision=");
+            if (!joined && !a.equals("--engine") && !a.equals("--precision")) continue;
+            if (!joined && i + 1 == args.length) return null;
+            String value = joined ? a.substring(a.indexOf('=') + 1) : args[++i];
+            if (a.startsWith("--engine")) engine = value;
+            else precision = value;
+        }
+        if (!engine.equals("vector") && !engine.equals("auto")) return null;
+        try {
+            return new EarlyWarmUp(engine, EngineOptions.precisionOf(precision));
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** The environment variable that prints a failure's trace on stderr, after its line. */

@@ -2,9 +2,12 @@ package org.attnsweep.cli;
 
 import static org.attnsweep.Cli.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.attnsweep.Cli.Result;
+import org.attnsweep.model.Precision;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -67,5 +70,28 @@ class MainTest {
         Result unknown = cli("trian");
         assertEquals(2, unknown.code());
         assertTrue(unknown.err().startsWith("attnsweep: Unmatched argument at index 0: 'trian'"), unknown.err());
+    }
+
+    /** The warm-up started before parsing: only for a command that trains on vector or auto, read as typed, nothing where unsure. */
+    @Test
+    void theEarlyWarmUpReadsTheEngineAndPrecisionAsTyped() {
+        assertEquals(new Main.EarlyWarmUp("auto", Precision.FLOAT32), Main.earlyWarmUp(new String[] {"train", "--preset", "jiang-heatmap"}));
+        assertEquals(new Main.EarlyWarmUp("vector", Precision.FLOAT32), Main.earlyWarmUp(new String[] {"sweep", "--engine", "vector", "--N", "2"}));
+        assertEquals(new Main.EarlyWarmUp("vector", Precision.FLOAT64),
+                Main.earlyWarmUp(new String[] {"reproduce", "--engine=vector", "--precision", "f64"}));
+        assertEquals(new Main.EarlyWarmUp("auto", Precision.FLOAT64), Main.earlyWarmUp(new String[] {"train", "--precision=float64"}));
+        // the last of a repeated option wins, as picocli reads it
+        assertEquals(new Main.EarlyWarmUp("vector", Precision.FLOAT32), Main.earlyWarmUp(new String[] {"train", "--engine", "cuda", "--engine", "vector"}));
+        // engines with no warm-up, commands that do not train, help, version, a dry run
+        for (String[] args : new String[][] {{"train", "--engine", "reference"}, {"sweep", "--engine=cuda"}, {"merge", "a", "b"},
+                {"aggregate", "x"}, {"train", "--help"}, {"sweep", "-h"}, {"train", "-V"}, {"sweep", "--preset", "jiang-heatmap", "--dry-run"},
+                {}, {"--version"}}) {
+            assertNull(Main.earlyWarmUp(args), String.join(" ", args));
+        }
+        // what it cannot read: a value missing, an unknown precision, an unknown engine
+        for (String[] args : new String[][] {{"train", "--engine"}, {"train", "--precision"}, {"train", "--precision", "f16"},
+                {"train", "--engine", "tpu"}}) {
+            assertNull(Main.earlyWarmUp(args), String.join(" ", args));
+        }
     }
 }
