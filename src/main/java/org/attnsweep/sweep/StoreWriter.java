@@ -21,37 +21,77 @@ import org.attnsweep.train.RunResult;
  * (a full disk) stops the writer: the runs it had not stored yet are not stored (they are trained
  * again on resume, as runs unfinished at a fault are), and the failure is thrown, as it was thrown,
  * by the next {@link #submit} or {@link #flush} on the caller's thread.
+ *
+ * <p>The runs it holds are bounded: while the finished runs handed over and not yet stored come to
+ * {@link #MAX_HELD_BYTES} (their curves and weights, {@link #bytes}), {@link #submit} waits for the
+ * writer, so a disk that stalls (a network file system, a full page cache) slows the training
+ * instead of filling the heap with results that an out-of-memory error would then lose. A run larger
+ * than the bound alone is still taken when the writer holds nothing else.
  */
 final class StoreWriter implements AutoCloseable {
     /** A run to store, with what to run just before and just after it is stored (either may be null). */
     private record Job(PlannedRun run, RunResult result, Runnable before, Runnable after) {
     }
 
+    /** The bytes of finished runs the writer holds before {@link #submit} waits: thousands of runs' curves, a few runs' large weights. */
+    static final long MAX_HELD_BYTES = 64L << 20;
+
     private final ResultStore store;
     private final Thread thread;
+    private final long maxHeld;
     // Guarded by this.
     private final ArrayDeque<Job> queue = new ArrayDeque<>();
     private int writing;                 // runs taken off the queue and not yet stored
+    private long held;                   // bytes of the runs queued and being written ({@link #bytes})
     private boolean closed, exiting;     // exiting: the JVM shuts down, later runs are left to a resume
     private Throwable failure;
 
     StoreWriter(ResultStore store) {
+        this(store, MAX_HELD_BYTES);
+    }
+
+    /** A writer that holds at most {@code maxHeld} bytes of runs before {@link #submit} waits (tests use a small bound). */
+    StoreWriter(ResultStore store, long maxHeld) {
         this.store = store;
+        this.maxHeld = maxHeld;
         thread = Thread.ofPlatform().daemon().name("attnsweep-store").start(this::loop);
+    }
+
+    /** What a finished run holds in memory until it is stored, roughly: its curve rows and its weights, 8 bytes a number. */
+    static long bytes(RunResult r) {
+        long n = 16 + r.finalMetrics().length;
+        for (double[] row : r.curve()) n += 2 + row.length;
+        for (double[] row : r.headCurve()) n += 2 + row.length;
+        if (r.finalWeights() != null) {
+            n += r.finalWeights().WQ().length + r.finalWeights().WK().length + r.finalWeights().WV().length + r.finalWeights().wO().length;
+        }
+        return 8 * n;
     }
 
     /**
      * Queues a finished run: {@code before}, the append, then {@code after} (null: nothing), on the
-     * writer's thread. Throws the writer's failure, if it failed. While the JVM shuts down
+     * writer's thread. Waits first while the writer holds its bound of runs not yet stored (not on
+     * the writer's own thread). Throws the writer's failure, if it failed. While the JVM shuts down
      * ({@link #drainForExit}) a run is not stored: the next command trains it again.
      */
     synchronized void submit(PlannedRun run, RunResult result, Runnable before, Runnable after) {
+        long b = bytes(result);
+        boolean interrupted = false;
+        while (failure == null && !closed && held > 0 && held + b > maxHeld && Thread.currentThread() != thread) {
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                interrupted = true;   // the run must be handed over all the same: wait on, then say so
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
         rethrow();
         if (closed) {
             if (exiting) return;
             throw new IllegalStateException("the store's writer is closed");
         }
         queue.add(new Job(run, result, before, after));
+        held += b;
         notifyAll();
     }
 
@@ -150,10 +190,12 @@ final class StoreWriter implements AutoCloseable {
                 synchronized (this) {
                     failure = t;
                     queue.clear();
+                    held = 0;
                 }
             } finally {
                 synchronized (this) {
                     writing = 0;
+                    if (failure == null) for (Job j : jobs) held -= bytes(j.result());
                     notifyAll();
                 }
             }

@@ -3,6 +3,7 @@ package org.attnsweep.sweep;
 import static org.attnsweep.Fixtures.tag;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,6 +15,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.attnsweep.Fixtures;
 import org.attnsweep.model.Metric;
@@ -149,6 +152,59 @@ class StoreWriterTest {
             writer.submit(runs.get(4), result(runs.get(4), rnd), null, null);
             writer.stop();
             assertEquals(4, store.doneCount(), tag(seed));
+        }
+    }
+
+    /**
+     * While the runs handed over and not yet stored fill the writer's bound, submit waits for the
+     * writer (the training slows instead of the heap filling), and goes on once a group is stored;
+     * a run alone above the bound is taken when nothing else is held.
+     */
+    @Test
+    void submitWaitsWhileTheWriterHoldsItsBound(@TempDir Path tmp) throws InterruptedException, IOException {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        List<PlannedRun> runs = plan(rnd, 4);
+        List<RunResult> results = new ArrayList<>();
+        for (PlannedRun r : runs) results.add(result(r, rnd));
+        // Room for runs 0 and 1 together, not for run 2 beside them.
+        long bound = StoreWriter.bytes(results.get(0)) + StoreWriter.bytes(results.get(1)) + StoreWriter.bytes(results.get(2)) - 1;
+        CountDownLatch disk = new CountDownLatch(1), handed = new CountDownLatch(1);
+        try (ResultStore store = ResultStore.open(tmp, ResultStore.byKey(runs), w -> { });
+             StoreWriter writer = new StoreWriter(store, bound)) {
+            // Run 0's save stalls until the test lets the disk go; run 1 queues behind it.
+            writer.submit(runs.get(0), results.get(0), () -> {
+                try {
+                    disk.await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, null);
+            writer.submit(runs.get(1), results.get(1), null, null);
+            Thread trainer = Thread.ofPlatform().start(() -> {
+                writer.submit(runs.get(2), results.get(2), null, null);
+                handed.countDown();
+            });
+            boolean early;
+            try {
+                early = handed.await(300, TimeUnit.MILLISECONDS);
+                assertEquals(0, store.doneCount(), tag(seed));
+            } finally {
+                disk.countDown();   // whatever happened, the writer (and close) must not wait for ever
+            }
+            assertFalse(early, "run 2 was taken beyond the bound while runs 0 and 1 were held" + tag(seed));
+            assertTrue(handed.await(10, TimeUnit.SECONDS), "run 2 was never taken once the writer stored the others" + tag(seed));
+            trainer.join();
+            writer.flush();
+            assertEquals(3, store.doneCount(), tag(seed));
+        }
+        // A run larger than the bound alone: taken, since the writer holds nothing else.
+        Files.createDirectories(tmp.resolve("big"));
+        try (ResultStore store = ResultStore.open(tmp.resolve("big"), ResultStore.byKey(runs), w -> { });
+             StoreWriter writer = new StoreWriter(store, 1)) {
+            writer.submit(runs.get(3), results.get(3), null, null);
+            writer.flush();
+            assertEquals(1, store.doneCount(), tag(seed));
         }
     }
 }
