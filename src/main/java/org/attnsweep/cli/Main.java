@@ -69,17 +69,18 @@ public final class Main implements Runnable {
 
     /**
      * What {@link #warmUpEarly} starts for these arguments, or null: a command that trains (train,
-     * sweep, reproduce; not with --help, --version or --dry-run anywhere) on an engine that warms up
-     * (--engine vector or auto as typed, auto when absent) at the precision typed (float32 when
-     * absent). Anything it cannot read (a value missing or unknown) starts nothing: the command's
-     * own checks then say what is wrong.
+     * sweep, reproduce; not with --help, --version, --dry-run or --check-options anywhere) on an
+     * engine that warms up (--engine vector or auto as typed, auto when absent) at the precision
+     * typed (float32 when absent). Anything it cannot read (a value missing or unknown) starts
+     * nothing: the command's own checks then say what is wrong.
      */
     static EarlyWarmUp earlyWarmUp(String[] args) {
         if (args.length == 0 || !(args[0].equals("train") || args[0].equals("sweep") || args[0].equals("reproduce"))) return null;
         String engine = "auto", precision = null;
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
-            if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version") || a.equals("--dry-run")) return null;
+            if (a.equals("-h") || a.equals("--help") || a.equals("-V") || a.equals("--version") || a.equals("--dry-run")
+                    || a.equals("--check-options")) return null;
             boolean joined = a.startsWith("--engine=") || a.startsWith("--precision=");
             if (!joined && !a.equals("--engine") && !a.equals("--precision")) continue;
             if (!joined && i + 1 == args.length) return null;
