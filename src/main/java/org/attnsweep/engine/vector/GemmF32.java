@@ -103,15 +103,35 @@ final class GemmF32 {
 
     /** Rows [from, to) of C = C0 + a·A·B: C0's element read once, just before C's is written (so C0 = C updates in place). */
     private static void gemmRows(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int from, int to, int inner, int cols) {
-        int width = t.vectors * L, tiled = cols - cols % width, rows = to;
-        for (int r = from; r < rows; r += t.rows) {
-            for (int c = 0; c < tiled; c += width) {
-                if (t == Tile.T6X4) tile6x4(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
-                else if (t == Tile.T6X2) tile6x2(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
-                else tile4x2(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+        int width = t.vectors * L, tiled = cols - cols % width, rows = to, panel = panel(width, inner, tiled);
+        for (int c0 = 0; c0 < tiled; c0 += panel) {
+            int c1 = Math.min(tiled, c0 + panel);
+            for (int r = from; r < rows; r += t.rows) {
+                for (int c = c0; c < c1; c += width) {
+                    if (t == Tile.T6X4) tile6x4(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+                    else if (t == Tile.T6X2) tile6x2(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+                    else tile4x2(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+                }
             }
-            for (int rr = r, end = Math.min(r + t.rows, rows); rr < end; rr++) tail(C, C0, a, A, ia, lda, B, ib, rr, inner, cols, tiled);
         }
+        for (int r = from; r < rows; r++) tail(C, C0, a, A, ia, lda, B, ib, r, inner, cols, tiled);
+    }
+
+    /** The bytes of B's columns one pass over the rows streams: half of a 512 KiB L2 (AMD Zen 3's; Zen 4's is 1 MiB). */
+    static final int PANEL_BYTES = 256 << 10;
+
+    /**
+     * The columns of B one pass over A's rows takes (a whole number of tiles): B's inner × panel
+     * floats then stay in a core's L2 while every row block streams past them, where a pass over all
+     * of B's columns (m_k = 512 at paper A's shape: 302 × 512 floats, 618 KiB) left L2 each row block
+     * on a 512 KiB L2. All of them ({@code tiled}) where even one tile's columns exceed the budget
+     * (a long inner dimension): there panels would only read A once per panel instead of once. Each
+     * element of C is still its one tile's fma chain over the whole inner dimension in order, so the
+     * panels change the order tiles are visited, not a bit (GemmTilesTest).
+     */
+    static int panel(int width, int inner, int tiled) {
+        long tile = (long) Float.BYTES * width * inner;
+        return tile > PANEL_BYTES ? Math.max(tiled, width) : (int) Math.max(width, PANEL_BYTES / tile * width);
     }
 
     /** Rows r..r+5, columns c..c+4L: 24 accumulators, 29 registers with B's 4 vectors and the broadcast. */

@@ -186,8 +186,10 @@ class GemmTilesTest {
      * Each element of C, whatever tile computes it, is one fma chain over the inner index in order
      * from 0, then C += a·sum in one fma: bit for bit a scalar loop doing exactly that, which is
      * what the engine's bit-invariance across tiles, widths and threads rests on. Inner lengths
-     * reach past the step's P at paper A's shape (302), where the tiles' loops run long. The same
-     * for {@link GemmF32#gemmFrom} (C = C0 + a·sum into another array, the evaluation's).
+     * reach past the step's P at paper A's shape (302), where the tiles' loops run long, and, in the
+     * last shapes, far enough that the columns go in panels of a few tiles (or, past the panel's
+     * budget, all at once: {@link GemmF32#panel}). The same for {@link GemmF32#gemmFrom} (C = C0 +
+     * a·sum into another array, the evaluation's).
      */
     @ParameterizedTest(name = "float32 tile {0}")
     @MethodSource("f32Tiles")
@@ -195,9 +197,14 @@ class GemmTilesTest {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         int maxInner = 400;
-        for (int n = 0; n < SHAPES / 4; n++) {
-            int rows = rnd.nextInt(1, 20), inner = rnd.nextInt(1, maxInner), lanes = KernelsF32.L;
-            int cols = rnd.nextInt(1, 3) * t.vectors * lanes + rnd.nextInt(2) * lanes + rnd.nextInt(lanes);
+        for (int n = 0; n < SHAPES / 4 + 3; n++) {
+            // The last shapes: inner long enough that GemmF32.panel takes B's columns a few tiles at a
+            // time (several panels over the row blocks) or, past its budget, all at once.
+            boolean panels = n >= SHAPES / 4;
+            int lanes = KernelsF32.L, width = t.vectors * lanes;
+            int rows = rnd.nextInt(1, 20), inner = panels ? rnd.nextInt(GemmF32.PANEL_BYTES / (Float.BYTES * width) / 3, 2 * GemmF32.PANEL_BYTES / (Float.BYTES * width))
+                    : rnd.nextInt(1, maxInner);
+            int cols = (panels ? rnd.nextInt(3, 7) : rnd.nextInt(1, 3)) * width + rnd.nextInt(2) * lanes + rnd.nextInt(lanes);
             int ia = rnd.nextInt(3), lda = inner + rnd.nextInt(3), ib = rnd.nextInt(3);
             float[] A = f(random(rnd, ia + rows * lda, F32)), B = f(random(rnd, ib + inner * cols, F32));
             float[] C = f(random(rnd, rows * cols, F32)), got = C.clone(), fromC = new float[rows * cols], C0 = C.clone();
