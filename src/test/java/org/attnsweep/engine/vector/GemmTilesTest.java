@@ -118,6 +118,17 @@ class GemmTilesTest {
             return new Shape(rows, inner, cols, rnd.nextInt(3), inner + rnd.nextInt(3), rnd.nextInt(3));
         }
 
+        /**
+         * A shape whose inner dimension is long enough that GemmF*.panel takes B's columns a few
+         * tiles at a time, or (past its budget for one tile of the widest kind) all at once.
+         */
+        static Shape paneled(SplittableRandom rnd, int lanes, int bytes) {
+            int widest = 4 * lanes * bytes;
+            int rows = rnd.nextInt(1, 14), inner = rnd.nextInt(GemmF32.PANEL_BYTES / widest / 3, 2 * GemmF32.PANEL_BYTES / widest);
+            int cols = rnd.nextInt(3, 7) * 4 * lanes + rnd.nextInt(4) * lanes + rnd.nextInt(lanes);
+            return new Shape(rows, inner, cols, rnd.nextInt(3), inner + rnd.nextInt(3), rnd.nextInt(3));
+        }
+
         @Override
         public String toString() {
             return "rows=" + rows + " inner=" + inner + " cols=" + cols + " ia=" + ia + " lda=" + lda + " ib=" + ib;
@@ -129,8 +140,8 @@ class GemmTilesTest {
     void tileMatchesFloat64Gemm(Tiled k, String tile) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
-        for (int n = 0; n < SHAPES; n++) {
-            Shape s = Shape.random(rnd, k.lanes());
+        for (int n = 0; n < SHAPES + 2; n++) {
+            Shape s = n < SHAPES ? Shape.random(rnd, k.lanes()) : Shape.paneled(rnd, k.lanes(), k == F32 ? Float.BYTES : Double.BYTES);
             double[] A = random(rnd, s.ia + s.rows * s.lda, k), B = random(rnd, s.ib + s.inner * s.cols, k);
             double[] C = random(rnd, s.rows * s.cols + k.lanes(), k);
             for (int i = s.rows * s.cols; i < C.length; i++) C[i] = UNTOUCHED;
