@@ -84,8 +84,8 @@ class MainTest {
         assertEquals(new Main.EarlyWarmUp("vector", Precision.FLOAT32), Main.earlyWarmUp(new String[] {"train", "--engine", "cuda", "--engine", "vector"}));
         // engines with no warm-up, commands that do not train, help, version, a dry run
         for (String[] args : new String[][] {{"train", "--engine", "reference"}, {"sweep", "--engine=cuda"}, {"merge", "a", "b"},
-                {"aggregate", "x"}, {"train", "--help"}, {"sweep", "-h"}, {"train", "-V"}, {"sweep", "--preset", "jiang-heatmap", "--dry-run"}, {"sweep", "--check-options"},
-                {}, {"--version"}}) {
+                {"aggregate", "x"}, {"train", "--help"}, {"sweep", "-h"}, {"train", "-V"}, {"sweep", "--preset", "jiang-heatmap", "--dry-run"},
+                {"sweep", "--check-options"}, {}, {"--version"}}) {
             assertNull(Main.earlyWarmUp(args), String.join(" ", args));
         }
         // what it cannot read: a value missing, an unknown precision, an unknown engine

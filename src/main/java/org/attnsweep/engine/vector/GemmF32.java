@@ -125,7 +125,7 @@ final class GemmF32 {
      * floats then stay in a core's L2 while every row block streams past them, where a pass over all
      * of B's columns (m_k = 512 at paper A's shape: 302 × 512 floats, 618 KiB) left L2 each row block
      * on a 512 KiB L2. All of them ({@code tiled}) where even one tile's columns exceed the budget
-     * (a long inner dimension): there panels would only read A once per panel instead of once. Each
+     * (a long inner dimension): there panels would read all of A once per panel instead of once. Each
      * element of C is still its one tile's fma chain over the whole inner dimension in order, so the
      * panels change the order tiles are visited, not a bit (GemmTilesTest).
      */
