@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import org.attnsweep.Fixtures;
 import org.attnsweep.data.RunData;
 import org.attnsweep.engine.EngineBatch;
+import org.attnsweep.engine.ForwardingBatch;
 import org.attnsweep.engine.Formulation;
 import org.attnsweep.model.Precision;
 import org.attnsweep.model.RunSpec;
@@ -138,19 +139,9 @@ class StopEvaluationTest {
      * {@code b} counting each run's evaluations (evals: by {@link #metrics} and at a stop; atStop: at a
      * stop); unless {@code inTask}, the interface's own steps with evaluations, which evaluates none.
      */
-    private record Counted(EngineBatch b, boolean inTask, int[] evals, int[] atStop) implements EngineBatch {
+    private record Counted(EngineBatch b, boolean inTask, int[] evals, int[] atStop) implements ForwardingBatch {
         Counted(EngineBatch b, boolean inTask) {
             this(b, inTask, new int[b.size()], new int[b.size()]);
-        }
-
-        @Override
-        public int size() {
-            return b.size();
-        }
-
-        @Override
-        public void step(boolean[] active, double[] loss) {
-            b.step(active, loss);
         }
 
         @Override
@@ -161,7 +152,7 @@ class StopEvaluationTest {
         @Override
         public void steps(boolean[] active, int k, double[] target, double[][] loss, int[] evalFrom, double[][] out, boolean[] evaluated) {
             if (inTask) b.steps(active, k, target, loss, evalFrom, out, evaluated);
-            else EngineBatch.super.steps(active, k, target, loss, evalFrom, out, evaluated);
+            else ForwardingBatch.super.steps(active, k, target, loss, evalFrom, out, evaluated);
             for (int r = 0; r < evals.length; r++) {
                 if (evaluated[r]) {
                     evals[r]++;
@@ -174,16 +165,6 @@ class StopEvaluationTest {
         public void metrics(boolean[] which, double[][] out) {
             b.metrics(which, out);
             for (int r = 0; r < evals.length; r++) if (which[r]) evals[r]++;
-        }
-
-        @Override
-        public Weights weights(int r) {
-            return b.weights(r);
-        }
-
-        @Override
-        public void close() {
-            b.close();
         }
     }
 }
