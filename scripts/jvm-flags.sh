@@ -40,5 +40,5 @@ attnsweep_tuning+=(-XX:CompileThresholdScaling=4
 # GEMM streams B's rows 2 KiB apart, a 4 KiB page each, and a sweep's heap grows by GBs of fresh
 # pages. The 1,000-run jiang-heatmap grid: 1.20-1.52x less CPU in every alternated pair, 23
 # thousand against 1.1 million page faults, same summary.csv (benchmarks/RESULTS.md, issue 11).
-thp=/sys/kernel/mm/transparent_hugepage/enabled
-if [ -r "$thp" ] && grep -qE '\[(always|madvise)\]' "$thp"; then attnsweep_tuning+=(-XX:+UseTransparentHugePages); fi
+attnsweep_thp=/sys/kernel/mm/transparent_hugepage/enabled
+if [ -r "$attnsweep_thp" ] && grep -qE '\[(always|madvise)\]' "$attnsweep_thp"; then attnsweep_tuning+=(-XX:+UseTransparentHugePages); fi

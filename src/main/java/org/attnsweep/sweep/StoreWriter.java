@@ -29,8 +29,8 @@ import org.attnsweep.train.RunResult;
  * than the bound alone is still taken when the writer holds nothing else.
  */
 final class StoreWriter implements AutoCloseable {
-    /** A run to store, with what to run just before and just after it is stored (either may be null). */
-    private record Job(PlannedRun run, RunResult result, Runnable before, Runnable after) {
+    /** A run to store, with what to run just before and just after it is stored (either may be null), and its {@link #bytes}. */
+    private record Job(PlannedRun run, RunResult result, Runnable before, Runnable after, long bytes) {
     }
 
     /** The bytes of finished runs the writer holds before {@link #submit} waits: thousands of runs' curves, a few runs' large weights. */
@@ -90,7 +90,7 @@ final class StoreWriter implements AutoCloseable {
             if (exiting) return;
             throw new IllegalStateException("the store's writer is closed");
         }
-        queue.add(new Job(run, result, before, after));
+        queue.add(new Job(run, result, before, after, b));
         held += b;
         notifyAll();
     }
@@ -195,7 +195,7 @@ final class StoreWriter implements AutoCloseable {
             } finally {
                 synchronized (this) {
                     writing = 0;
-                    if (failure == null) for (Job j : jobs) held -= bytes(j.result());
+                    if (failure == null) for (Job j : jobs) held -= j.bytes();
                     notifyAll();
                 }
             }
