@@ -77,8 +77,10 @@ final class GemmF32 {
 
     /**
      * C += a·A·B on tile t, A from offset {@code ia} with rows {@code lda} apart and B from offset
-     * {@code ib} with rows {@code cols} apart. The columns that do not fill a tile run one vector at
-     * a time, then as scalars; rows past the last of a partial tile repeat it and are not stored.
+     * {@code ib} with rows {@code cols} apart (a tile reads B from offset {@code bo}, rows {@code bs}
+     * apart: B in place, or its packed copy, {@link #gemmRows}). The columns that do not fill a tile
+     * run one vector at a time, then as scalars; rows past the last of a partial tile repeat it and
+     * are not stored.
      */
     static void gemm(Tile t, float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int rows, int inner, int cols) {
         gemmRows(t, C, C, a, A, ia, lda, B, ib, 0, rows, inner, cols);
@@ -101,24 +103,69 @@ final class GemmF32 {
         gemmRows(t, C, C0, a, A, ia, lda, B, ib, 0, rows, inner, cols);
     }
 
-    /** Rows [from, to) of C = C0 + a·A·B: C0's element read once, just before C's is written (so C0 = C updates in place). */
+    /**
+     * Rows [from, to) of C = C0 + a·A·B: C0's element read once, just before C's is written (so C0 = C
+     * updates in place). Where the rows are many enough ({@link #packs}), each panel of B's columns is
+     * first copied tile by tile into this thread's {@link #PACKED} buffer, each tile's inner rows of
+     * width floats one after another, so the tiles read B as one contiguous stream; else they read
+     * it in place, rows {@code cols} apart. The same fma chains either way: the same bits.
+     */
     private static void gemmRows(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int from, int to, int inner, int cols) {
         int width = t.vectors * L, tiled = cols - cols % width, rows = to, panel = panel(width, inner, tiled);
+        boolean pack = tiled > 0 && packs(to - from, inner, width);
+        float[] Bp = pack ? PACKED.get() : null;
         for (int c0 = 0; c0 < tiled; c0 += panel) {
             int c1 = Math.min(tiled, c0 + panel);
+            if (pack) pack(B, ib, cols, inner, c0, c1, width, Bp);
+            float[] Bt = pack ? Bp : B;
+            int bs = pack ? width : cols;
             for (int r = from; r < rows; r += t.rows) {
                 for (int c = c0; c < c1; c += width) {
-                    if (t == Tile.T6X4) tile6x4(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
-                    else if (t == Tile.T6X2) tile6x2(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
-                    else tile4x2(C, C0, a, A, ia, lda, B, ib, r, rows, inner, cols, c);
+                    int bo = pack ? (c - c0) * inner : ib + c;
+                    if (t == Tile.T6X4) tile6x4(C, C0, a, A, ia, lda, Bt, bo, bs, r, rows, inner, cols, c);
+                    else if (t == Tile.T6X2) tile6x2(C, C0, a, A, ia, lda, Bt, bo, bs, r, rows, inner, cols, c);
+                    else tile4x2(C, C0, a, A, ia, lda, Bt, bo, bs, r, rows, inner, cols, c);
                 }
             }
         }
         for (int r = from; r < rows; r++) tail(C, C0, a, A, ia, lda, B, ib, r, inner, cols, tiled);
     }
 
+    /**
+     * The fewest rows of C for which B's panels are packed. In place, a tile's inner loop loads each
+     * row of B from another cache line or two ({@code cols} floats apart: 2 KiB at m_k = 512) and
+     * streams the panel from L2 once per row block; packed, it reads one contiguous stream. The copy
+     * costs about what 6–12 rows of the tile's work cost (GemmBench on an AVX2 Zen 3: 6×302×512 at
+     * half the in-place rate packed, 24 rows even, 48 rows and more faster), and one row (γᵀG, a
+     * vector times a matrix) would read B twice for nothing. {@code -Dattnsweep.packRows=N} moves the
+     * threshold, for benchmarks only: the bits are the same either way (GemmTilesTest).
+     */
+    static final int PACK_ROWS = Integer.getInteger("attnsweep.packRows", 48);
+
+    /** Whether {@link #gemmRows} packs B: enough rows, and one tile's columns within the panel budget (else they stream in place, all at once). */
+    static boolean packs(int rows, int inner, int width) {
+        return rows >= PACK_ROWS && (long) Float.BYTES * width * inner <= PANEL_BYTES;
+    }
+
+    /**
+     * Columns [c0, c1) of B (inner rows, {@code cols} apart, from offset ib), a whole number of
+     * tiles, into Bp: the tile at column c from offset (c − c0)·inner, its inner rows of
+     * {@code width} floats in order.
+     */
+    static void pack(float[] B, int ib, int cols, int inner, int c0, int c1, int width, float[] Bp) {
+        for (int i = 0; i < inner; i++) {
+            int src = ib + i * cols + c0;
+            for (int dst = i * width, end = src + (c1 - c0); src < end; src += width, dst += width * inner) {
+                for (int v = 0; v < width; v += L) FloatVector.fromArray(S, B, src + v).intoArray(Bp, dst + v);
+            }
+        }
+    }
+
     /** The bytes of B's columns one pass over the rows streams: half of a 512 KiB L2 (AMD Zen 3's; Zen 4's is 1 MiB). */
     static final int PANEL_BYTES = 256 << 10;
+
+    /** Each thread's buffer for one packed panel: {@link #PANEL_BYTES}, the most a panel of packed tiles holds. */
+    private static final ThreadLocal<float[]> PACKED = ThreadLocal.withInitial(() -> new float[PANEL_BYTES / Float.BYTES]);
 
     /**
      * The columns of B one pass over A's rows takes (a whole number of tiles): B's inner × panel
@@ -135,7 +182,7 @@ final class GemmF32 {
     }
 
     /** Rows r..r+5, columns c..c+4L: 24 accumulators, 29 registers with B's 4 vectors and the broadcast. */
-    private static void tile6x4(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
+    private static void tile6x4(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int bo, int bs, int r, int rows, int inner, int cols, int c) {
         int last = rows - 1;
         int a0 = ia + r * lda;
         int a1 = ia + Math.min(r + 1, last) * lda;
@@ -150,7 +197,7 @@ final class GemmF32 {
         FloatVector s40 = s00, s41 = s00, s42 = s00, s43 = s00;
         FloatVector s50 = s00, s51 = s00, s52 = s00, s53 = s00;
         FloatVector g;
-        for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
+        for (int i = 0, b = bo; i < inner; i++, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, B, b);
             FloatVector b1 = FloatVector.fromArray(S, B, b + L);
             FloatVector b2 = FloatVector.fromArray(S, B, b + 2 * L);
@@ -207,7 +254,7 @@ final class GemmF32 {
     }
 
     /** Rows r..r+5, columns c..c+2L: 12 accumulators, 15 registers with B's 2 vectors and the broadcast. */
-    private static void tile6x2(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
+    private static void tile6x2(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int bo, int bs, int r, int rows, int inner, int cols, int c) {
         int last = rows - 1;
         int a0 = ia + r * lda;
         int a1 = ia + Math.min(r + 1, last) * lda;
@@ -222,7 +269,7 @@ final class GemmF32 {
         FloatVector s40 = s00, s41 = s00;
         FloatVector s50 = s00, s51 = s00;
         FloatVector g;
-        for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
+        for (int i = 0, b = bo; i < inner; i++, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, B, b);
             FloatVector b1 = FloatVector.fromArray(S, B, b + L);
             g = FloatVector.broadcast(S, A[a0 + i]);
@@ -265,7 +312,7 @@ final class GemmF32 {
     }
 
     /** Rows r..r+3, columns c..c+2L: 8 accumulators, 11 registers with B's 2 vectors and the broadcast. */
-    private static void tile4x2(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int rows, int inner, int cols, int c) {
+    private static void tile4x2(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int bo, int bs, int r, int rows, int inner, int cols, int c) {
         int last = rows - 1;
         int a0 = ia + r * lda;
         int a1 = ia + Math.min(r + 1, last) * lda;
@@ -276,7 +323,7 @@ final class GemmF32 {
         FloatVector s20 = s00, s21 = s00;
         FloatVector s30 = s00, s31 = s00;
         FloatVector g;
-        for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
+        for (int i = 0, b = bo; i < inner; i++, b += bs) {
             FloatVector b0 = FloatVector.fromArray(S, B, b);
             FloatVector b1 = FloatVector.fromArray(S, B, b + L);
             g = FloatVector.broadcast(S, A[a0 + i]);

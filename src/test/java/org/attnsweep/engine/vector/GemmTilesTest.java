@@ -18,7 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * species has (the tiles are called by name, not through the width's choice), against a plain
  * float64 GEMM on random shapes whose rows end partial tiles at every height and whose columns end
  * in whole tiles, single vectors and scalars (ragged edges), with A and B taken from offsets inside
- * larger arrays (lda > inner) as the engine's blocked products take them. Every tile must also give
+ * larger arrays (lda > inner) as the engine's blocked products take them, and with rows on both
+ * sides of {@link GemmF32#PACK_ROWS} (B read in place, or packed first). Every tile must also give
  * the same bits as every other: the tile is chosen per machine, and a result must not depend on it.
  *
  * <p>Tolerance: any order of summing n products obeys |fl(Σ) − Σ| ≤ γ_n·Σ|terms|, γ_n ≈ n·u
@@ -111,7 +112,8 @@ class GemmTilesTest {
     /** A random shape: rows cross a few tile heights, columns a few tile widths plus a ragged rest. */
     private record Shape(int rows, int inner, int cols, int ia, int lda, int ib) {
         static Shape random(SplittableRandom rnd, int lanes) {
-            int rows = rnd.nextInt(1, 20), inner = rnd.nextInt(1, 40);
+            // one shape in four has enough rows that GemmF*.gemmRows packs B's panels first
+            int rows = rnd.nextInt(4) == 0 ? packedRows(rnd) : rnd.nextInt(1, 20), inner = rnd.nextInt(1, 40);
             // 0..3 widths of the widest tile (4 vectors), then 0..3 vectors, then 0..L−1 scalars
             int cols = rnd.nextInt(4) * 4 * lanes + rnd.nextInt(4) * lanes + rnd.nextInt(lanes);
             if (cols == 0) cols = 1 + rnd.nextInt(2 * lanes);
@@ -124,9 +126,14 @@ class GemmTilesTest {
          */
         static Shape paneled(SplittableRandom rnd, int lanes, int bytes) {
             int widest = 4 * lanes * bytes;
-            int rows = rnd.nextInt(1, 14), inner = rnd.nextInt(GemmF32.PANEL_BYTES / widest / 3, 2 * GemmF32.PANEL_BYTES / widest);
+            int rows = rnd.nextBoolean() ? packedRows(rnd) : rnd.nextInt(1, 14), inner = rnd.nextInt(GemmF32.PANEL_BYTES / widest / 3, 2 * GemmF32.PANEL_BYTES / widest);
             int cols = rnd.nextInt(3, 7) * 4 * lanes + rnd.nextInt(4) * lanes + rnd.nextInt(lanes);
             return new Shape(rows, inner, cols, rnd.nextInt(3), inner + rnd.nextInt(3), rnd.nextInt(3));
+        }
+
+        /** Rows from just below {@link GemmF32#PACK_ROWS} (in place) to a few tiles past it (packed), ending partial tiles too. */
+        static int packedRows(SplittableRandom rnd) {
+            return rnd.nextInt(GemmF32.PACK_ROWS - 3, GemmF32.PACK_ROWS + 20);
         }
 
         @Override
@@ -213,7 +220,7 @@ class GemmTilesTest {
             // time (several panels over the row blocks) or, past its budget, all at once.
             boolean panels = n >= SHAPES / 4;
             int lanes = KernelsF32.L, width = t.vectors * lanes;
-            int rows = rnd.nextInt(1, 20), inner = panels ? rnd.nextInt(GemmF32.PANEL_BYTES / (Float.BYTES * width) / 3, 2 * GemmF32.PANEL_BYTES / (Float.BYTES * width))
+            int rows = n % 2 == 1 ? Shape.packedRows(rnd) : rnd.nextInt(1, 20), inner = panels ? rnd.nextInt(GemmF32.PANEL_BYTES / (Float.BYTES * width) / 3, 2 * GemmF32.PANEL_BYTES / (Float.BYTES * width))
                     : rnd.nextInt(1, maxInner);
             int cols = (panels ? rnd.nextInt(3, 7) : rnd.nextInt(1, 3)) * width + rnd.nextInt(2) * lanes + rnd.nextInt(lanes);
             int ia = rnd.nextInt(3), lda = inner + rnd.nextInt(3), ib = rnd.nextInt(3);
@@ -221,6 +228,11 @@ class GemmTilesTest {
             float[] C = f(random(rnd, rows * cols, F32)), got = C.clone(), fromC = new float[rows * cols], C0 = C.clone();
             float a = -0.37f;
             GemmF32.gemm(t, got, a, A, ia, lda, B, ib, rows, inner, cols);
+            // gemmRows: the rows in two parts, as threads split them (each part packs B, or not, by its own count)
+            int split = rnd.nextInt(rows + 1);
+            float[] parts = C.clone();
+            GemmF32.gemmRows(t, parts, a, A, ia, lda, B, ib, 0, split, inner, cols);
+            GemmF32.gemmRows(t, parts, a, A, ia, lda, B, ib, split, rows, inner, cols);
             // gemmFrom: the same elements into another array, C only read (its NaN start must all be overwritten).
             java.util.Arrays.fill(fromC, Float.NaN);
             GemmF32.gemmFrom(t, fromC, C0, a, A, ia, lda, B, ib, rows, inner, cols);
@@ -234,6 +246,9 @@ class GemmTilesTest {
                     assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(got[r * cols + c]),
                             () -> "tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co + " element (" + rr + ", " + cc + "): "
                                     + got[rr * co + cc] + " vs " + want + tag(seed));
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(parts[r * cols + c]),
+                            () -> "gemmRows split at " + split + ", tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co + " element (" + rr + ", " + cc + "): "
+                                    + parts[rr * co + cc] + " vs " + want + tag(seed));
                     assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(fromC[r * cols + c]),
                             () -> "gemmFrom, tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co + " element (" + rr + ", " + cc + "): "
                                     + fromC[rr * co + cc] + " vs " + want + tag(seed));
