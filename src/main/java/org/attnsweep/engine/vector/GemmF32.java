@@ -77,10 +77,9 @@ final class GemmF32 {
 
     /**
      * C += a·A·B on tile t, A from offset {@code ia} with rows {@code lda} apart and B from offset
-     * {@code ib} with rows {@code cols} apart (a tile reads B from offset {@code bo}, rows {@code bs}
-     * apart: B in place, or its packed copy, {@link #gemmRows}). The columns that do not fill a tile
-     * run one vector at a time, then as scalars; rows past the last of a partial tile repeat it and
-     * are not stored.
+     * {@code ib} with rows {@code cols} apart (the tiles read a packed copy of B, {@link #gemmRows}).
+     * The columns that do not fill a tile run one vector at a time, then as scalars; rows past the
+     * last of a partial tile repeat it and are not stored.
      */
     static void gemm(Tile t, float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int rows, int inner, int cols) {
         gemmRows(t, C, C, a, A, ia, lda, B, ib, 0, rows, inner, cols);
@@ -105,46 +104,40 @@ final class GemmF32 {
 
     /**
      * Rows [from, to) of C = C0 + a·A·B: C0's element read once, just before C's is written (so C0 = C
-     * updates in place). Where the rows are many enough ({@link #packs}), each panel of B's columns is
-     * first copied tile by tile into this thread's {@link #PACKED} buffer, each tile's inner rows of
-     * width floats one after another, so the tiles read B as one contiguous stream; else they read
-     * it in place, rows {@code cols} apart. The same fma chains either way: the same bits.
+     * updates in place). Each panel of B's columns is first copied, tile by tile, into a packed
+     * buffer ({@link #pack}): each tile's inner rows of width floats one after another, so a tile's
+     * loop reads B as one contiguous stream at a stride known when it is compiled. In place, B's
+     * rows lie {@code cols} floats apart (2 KiB at m_k = 512): each load came from another cache line
+     * or two, and with a stride C2 only learns at run time it kept a bounds check on every load and
+     * did not unroll the loop. The 1,000-run jiang-heatmap grid on an AVX2 Zen 3: packed only where
+     * a call has 48 rows or more, the tiles still reading at a run-time stride, 0.87× the CPU time;
+     * every call packed at the tile's own stride, 0.89× that again (benchmarks/RESULTS.md, s25).
+     * The copy costs about what 6 rows of a tile's work cost, so products of a few rows pay for it
+     * (none is a large part of any step); a product of fewer rows than a tile (γᵀG: one) goes row by
+     * row over B in place instead. The same fma chains either way: the same bits.
      */
     private static void gemmRows(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int from, int to, int inner, int cols) {
-        int width = t.vectors * L, tiled = cols - cols % width, rows = to, panel = panel(width, inner, tiled);
-        boolean pack = tiled > 0 && packs(to - from, inner, width);
-        float[] Bp = pack ? PACKED.get() : null;
-        for (int c0 = 0; c0 < tiled; c0 += panel) {
-            int c1 = Math.min(tiled, c0 + panel);
-            if (pack) pack(B, ib, cols, inner, c0, c1, width, Bp);
-            float[] Bt = pack ? Bp : B;
-            int bs = pack ? width : cols;
-            for (int r = from; r < rows; r += t.rows) {
-                for (int c = c0; c < c1; c += width) {
-                    int bo = pack ? (c - c0) * inner : ib + c;
-                    if (t == Tile.T6X4) tile6x4(C, C0, a, A, ia, lda, Bt, bo, bs, r, rows, inner, cols, c);
-                    else if (t == Tile.T6X2) tile6x2(C, C0, a, A, ia, lda, Bt, bo, bs, r, rows, inner, cols, c);
-                    else tile4x2(C, C0, a, A, ia, lda, Bt, bo, bs, r, rows, inner, cols, c);
+        int width = t.vectors * L, tiled = cols - cols % width, rows = to;
+        if (to - from < t.rows) {   // fewer rows than one tile: each row alone, B in place
+            for (int r = from; r < rows; r++) tail(C, C0, a, A, ia, lda, B, ib, r, inner, cols, 0);
+            return;
+        }
+        if (tiled > 0) {
+            int panel = panel(width, inner, tiled);
+            float[] Bp = panel * inner <= PANEL_BYTES / Float.BYTES ? PACKED.get() : new float[inner * width];
+            for (int c0 = 0; c0 < tiled; c0 += panel) {
+                int c1 = Math.min(tiled, c0 + panel);
+                pack(B, ib, cols, inner, c0, c1, width, Bp);
+                for (int r = from; r < rows; r += t.rows) {
+                    for (int c = c0; c < c1; c += width) {
+                        if (t == Tile.T6X4) tile6x4(C, C0, a, A, ia, lda, Bp, (c - c0) * inner, r, rows, inner, cols, c);
+                        else if (t == Tile.T6X2) tile6x2(C, C0, a, A, ia, lda, Bp, (c - c0) * inner, r, rows, inner, cols, c);
+                        else tile4x2(C, C0, a, A, ia, lda, Bp, (c - c0) * inner, r, rows, inner, cols, c);
+                    }
                 }
             }
         }
         for (int r = from; r < rows; r++) tail(C, C0, a, A, ia, lda, B, ib, r, inner, cols, tiled);
-    }
-
-    /**
-     * The fewest rows of C for which B's panels are packed. In place, a tile's inner loop loads each
-     * row of B from another cache line or two ({@code cols} floats apart: 2 KiB at m_k = 512) and
-     * streams the panel from L2 once per row block; packed, it reads one contiguous stream. The copy
-     * costs about what 6–12 rows of the tile's work cost (GemmBench on an AVX2 Zen 3: 6×302×512 at
-     * half the in-place rate packed, 24 rows even, 48 rows and more faster), and one row (γᵀG, a
-     * vector times a matrix) would read B twice for nothing. {@code -Dattnsweep.packRows=N} moves the
-     * threshold, for benchmarks only: the bits are the same either way (GemmTilesTest).
-     */
-    static final int PACK_ROWS = Integer.getInteger("attnsweep.packRows", 48);
-
-    /** Whether {@link #gemmRows} packs B: enough rows, and one tile's columns within the panel budget (else they stream in place, all at once). */
-    static boolean packs(int rows, int inner, int width) {
-        return rows >= PACK_ROWS && (long) Float.BYTES * width * inner <= PANEL_BYTES;
     }
 
     /**
@@ -161,28 +154,28 @@ final class GemmF32 {
         }
     }
 
-    /** The bytes of B's columns one pass over the rows streams: half of a 512 KiB L2 (AMD Zen 3's; Zen 4's is 1 MiB). */
+    /** The bytes of B's packed columns one pass over the rows streams: half of a 512 KiB L2 (AMD Zen 3's; Zen 4's is 1 MiB). */
     static final int PANEL_BYTES = 256 << 10;
 
-    /** Each thread's buffer for one packed panel: {@link #PANEL_BYTES}, the most a panel of packed tiles holds. */
+    /** Each thread's buffer for one packed panel of at most {@link #PANEL_BYTES}, kept across calls. */
     private static final ThreadLocal<float[]> PACKED = ThreadLocal.withInitial(() -> new float[PANEL_BYTES / Float.BYTES]);
 
     /**
      * The columns of B one pass over A's rows takes (a whole number of tiles): B's inner × panel
-     * floats then stay in a core's L2 while every row block streams past them, where a pass over all
-     * of B's columns (m_k = 512 at paper A's shape: 302 × 512 floats, 618 KiB) left L2 each row block
-     * on a 512 KiB L2. All of them ({@code tiled}) where even one tile's columns exceed the budget
-     * (a long inner dimension): there panels would read all of A once per panel instead of once. Each
+     * packed floats then stay in a core's L2 while every row block streams past them, where a pass
+     * over all of B's columns (m_k = 512 at paper A's shape: 302 × 512 floats, 618 KiB) left L2 each
+     * row block on a 512 KiB L2. One tile where even one tile's columns exceed the budget (a long
+     * inner dimension: then packed into a buffer of that one tile, allocated for the call). Each
      * element of C is still its one tile's fma chain over the whole inner dimension in order, so the
      * panels change the order tiles are visited, not a bit (GemmTilesTest).
      */
     static int panel(int width, int inner, int tiled) {
         long tile = (long) Float.BYTES * width * inner;
-        return tile > PANEL_BYTES ? Math.max(tiled, width) : (int) Math.max(width, PANEL_BYTES / tile * width);
+        return tile > PANEL_BYTES ? width : (int) Math.max(width, PANEL_BYTES / tile * width);
     }
 
-    /** Rows r..r+5, columns c..c+4L: 24 accumulators, 29 registers with B's 4 vectors and the broadcast. */
-    private static void tile6x4(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int bo, int bs, int r, int rows, int inner, int cols, int c) {
+    /** Rows r..r+5, columns c..c+4L, B's tile packed in Bp from offset bo (rows 4L apart): 24 accumulators, 29 registers with B's 4 vectors and the broadcast. */
+    private static void tile6x4(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] Bp, int bo, int r, int rows, int inner, int cols, int c) {
         int last = rows - 1;
         int a0 = ia + r * lda;
         int a1 = ia + Math.min(r + 1, last) * lda;
@@ -197,11 +190,11 @@ final class GemmF32 {
         FloatVector s40 = s00, s41 = s00, s42 = s00, s43 = s00;
         FloatVector s50 = s00, s51 = s00, s52 = s00, s53 = s00;
         FloatVector g;
-        for (int i = 0, b = bo; i < inner; i++, b += bs) {
-            FloatVector b0 = FloatVector.fromArray(S, B, b);
-            FloatVector b1 = FloatVector.fromArray(S, B, b + L);
-            FloatVector b2 = FloatVector.fromArray(S, B, b + 2 * L);
-            FloatVector b3 = FloatVector.fromArray(S, B, b + 3 * L);
+        for (int i = 0, b = bo; i < inner; i++, b += 4 * L) {
+            FloatVector b0 = FloatVector.fromArray(S, Bp, b);
+            FloatVector b1 = FloatVector.fromArray(S, Bp, b + L);
+            FloatVector b2 = FloatVector.fromArray(S, Bp, b + 2 * L);
+            FloatVector b3 = FloatVector.fromArray(S, Bp, b + 3 * L);
             g = FloatVector.broadcast(S, A[a0 + i]);
             s00 = b0.fma(g, s00); s01 = b1.fma(g, s01); s02 = b2.fma(g, s02); s03 = b3.fma(g, s03);
             g = FloatVector.broadcast(S, A[a1 + i]);
@@ -253,8 +246,8 @@ final class GemmF32 {
         s53.fma(va, FloatVector.fromArray(S, C0, o5 + 3 * L)).intoArray(C, o5 + 3 * L);
     }
 
-    /** Rows r..r+5, columns c..c+2L: 12 accumulators, 15 registers with B's 2 vectors and the broadcast. */
-    private static void tile6x2(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int bo, int bs, int r, int rows, int inner, int cols, int c) {
+    /** Rows r..r+5, columns c..c+2L, B's tile packed in Bp from offset bo (rows 2L apart): 12 accumulators, 15 registers with B's 2 vectors and the broadcast. */
+    private static void tile6x2(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] Bp, int bo, int r, int rows, int inner, int cols, int c) {
         int last = rows - 1;
         int a0 = ia + r * lda;
         int a1 = ia + Math.min(r + 1, last) * lda;
@@ -269,9 +262,9 @@ final class GemmF32 {
         FloatVector s40 = s00, s41 = s00;
         FloatVector s50 = s00, s51 = s00;
         FloatVector g;
-        for (int i = 0, b = bo; i < inner; i++, b += bs) {
-            FloatVector b0 = FloatVector.fromArray(S, B, b);
-            FloatVector b1 = FloatVector.fromArray(S, B, b + L);
+        for (int i = 0, b = bo; i < inner; i++, b += 2 * L) {
+            FloatVector b0 = FloatVector.fromArray(S, Bp, b);
+            FloatVector b1 = FloatVector.fromArray(S, Bp, b + L);
             g = FloatVector.broadcast(S, A[a0 + i]);
             s00 = b0.fma(g, s00); s01 = b1.fma(g, s01);
             g = FloatVector.broadcast(S, A[a1 + i]);
@@ -311,8 +304,8 @@ final class GemmF32 {
         s51.fma(va, FloatVector.fromArray(S, C0, o5 + L)).intoArray(C, o5 + L);
     }
 
-    /** Rows r..r+3, columns c..c+2L: 8 accumulators, 11 registers with B's 2 vectors and the broadcast. */
-    private static void tile4x2(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int bo, int bs, int r, int rows, int inner, int cols, int c) {
+    /** Rows r..r+3, columns c..c+2L, B's tile packed in Bp from offset bo (rows 2L apart): 8 accumulators, 11 registers with B's 2 vectors and the broadcast. */
+    private static void tile4x2(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] Bp, int bo, int r, int rows, int inner, int cols, int c) {
         int last = rows - 1;
         int a0 = ia + r * lda;
         int a1 = ia + Math.min(r + 1, last) * lda;
@@ -323,9 +316,9 @@ final class GemmF32 {
         FloatVector s20 = s00, s21 = s00;
         FloatVector s30 = s00, s31 = s00;
         FloatVector g;
-        for (int i = 0, b = bo; i < inner; i++, b += bs) {
-            FloatVector b0 = FloatVector.fromArray(S, B, b);
-            FloatVector b1 = FloatVector.fromArray(S, B, b + L);
+        for (int i = 0, b = bo; i < inner; i++, b += 2 * L) {
+            FloatVector b0 = FloatVector.fromArray(S, Bp, b);
+            FloatVector b1 = FloatVector.fromArray(S, Bp, b + L);
             g = FloatVector.broadcast(S, A[a0 + i]);
             s00 = b0.fma(g, s00); s01 = b1.fma(g, s01);
             g = FloatVector.broadcast(S, A[a1 + i]);
@@ -353,17 +346,37 @@ final class GemmF32 {
         s31.fma(va, FloatVector.fromArray(S, C0, o3 + L)).intoArray(C, o3 + L);
     }
 
-    /** Row r of C, columns [from, cols): one vector at a time, then scalars. */
+    /**
+     * Row r of C, columns [from, cols), B read in place: four vectors at a time (four fma chains in
+     * flight), then one, then scalars. The columns a tile leaves (fewer than its width, so never
+     * four vectors), and the whole of a product with fewer rows than a tile ({@link #gemmRows}).
+     */
     private static void tail(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int inner, int cols, int from) {
         int c = from;
         int row = ia + r * lda;
+        FloatVector va = FloatVector.broadcast(S, a);
+        for (; c + 4 * L <= cols; c += 4 * L) {
+            FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
+            for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
+                FloatVector g = FloatVector.broadcast(S, A[row + i]);
+                s0 = FloatVector.fromArray(S, B, b).fma(g, s0);
+                s1 = FloatVector.fromArray(S, B, b + L).fma(g, s1);
+                s2 = FloatVector.fromArray(S, B, b + 2 * L).fma(g, s2);
+                s3 = FloatVector.fromArray(S, B, b + 3 * L).fma(g, s3);
+            }
+            int off = r * cols + c;
+            s0.fma(va, FloatVector.fromArray(S, C0, off)).intoArray(C, off);
+            s1.fma(va, FloatVector.fromArray(S, C0, off + L)).intoArray(C, off + L);
+            s2.fma(va, FloatVector.fromArray(S, C0, off + 2 * L)).intoArray(C, off + 2 * L);
+            s3.fma(va, FloatVector.fromArray(S, C0, off + 3 * L)).intoArray(C, off + 3 * L);
+        }
         for (; c + L <= cols; c += L) {
             FloatVector s = FloatVector.zero(S);
             for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
                 s = FloatVector.fromArray(S, B, b).fma(FloatVector.broadcast(S, A[row + i]), s);
             }
             int off = r * cols + c;
-            s.fma(FloatVector.broadcast(S, a), FloatVector.fromArray(S, C0, off)).intoArray(C, off);
+            s.fma(va, FloatVector.fromArray(S, C0, off)).intoArray(C, off);
         }
         for (; c < cols; c++) {
             float s = 0;

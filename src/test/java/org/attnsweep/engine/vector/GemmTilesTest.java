@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * species has (the tiles are called by name, not through the width's choice), against a plain
  * float64 GEMM on random shapes whose rows end partial tiles at every height and whose columns end
  * in whole tiles, single vectors and scalars (ragged edges), with A and B taken from offsets inside
- * larger arrays (lda > inner) as the engine's blocked products take them, and with rows on both
- * sides of {@link GemmF32#PACK_ROWS} (B read in place, or packed first). Every tile must also give
+ * larger arrays (lda > inner) as the engine's blocked products take them, and with rows from one to
+ * many row tiles (each packed panel of B passed over by every row block). Every tile must also give
  * the same bits as every other: the tile is chosen per machine, and a result must not depend on it.
  *
  * <p>Tolerance: any order of summing n products obeys |fl(Σ) − Σ| ≤ γ_n·Σ|terms|, γ_n ≈ n·u
@@ -112,8 +112,8 @@ class GemmTilesTest {
     /** A random shape: rows cross a few tile heights, columns a few tile widths plus a ragged rest. */
     private record Shape(int rows, int inner, int cols, int ia, int lda, int ib) {
         static Shape random(SplittableRandom rnd, int lanes) {
-            // one shape in four has enough rows that GemmF*.gemmRows packs B's panels first
-            int rows = rnd.nextInt(4) == 0 ? packedRows(rnd) : rnd.nextInt(1, 20), inner = rnd.nextInt(1, 40);
+            // one shape in four with many row tiles over each packed panel of B
+            int rows = rnd.nextInt(4) == 0 ? manyRows(rnd) : rnd.nextInt(1, 20), inner = rnd.nextInt(1, 40);
             // 0..3 widths of the widest tile (4 vectors), then 0..3 vectors, then 0..L−1 scalars
             int cols = rnd.nextInt(4) * 4 * lanes + rnd.nextInt(4) * lanes + rnd.nextInt(lanes);
             if (cols == 0) cols = 1 + rnd.nextInt(2 * lanes);
@@ -122,18 +122,18 @@ class GemmTilesTest {
 
         /**
          * A shape whose inner dimension is long enough that GemmF*.panel takes B's columns a few
-         * tiles at a time, or (past its budget for one tile of the widest kind) all at once.
+         * tiles at a time, or (past its budget for one tile of the widest kind) one tile at a time.
          */
         static Shape paneled(SplittableRandom rnd, int lanes, int bytes) {
             int widest = 4 * lanes * bytes;
-            int rows = rnd.nextBoolean() ? packedRows(rnd) : rnd.nextInt(1, 14), inner = rnd.nextInt(GemmF32.PANEL_BYTES / widest / 3, 2 * GemmF32.PANEL_BYTES / widest);
+            int rows = rnd.nextBoolean() ? manyRows(rnd) : rnd.nextInt(1, 14), inner = rnd.nextInt(GemmF32.PANEL_BYTES / widest / 3, 2 * GemmF32.PANEL_BYTES / widest);
             int cols = rnd.nextInt(3, 7) * 4 * lanes + rnd.nextInt(4) * lanes + rnd.nextInt(lanes);
             return new Shape(rows, inner, cols, rnd.nextInt(3), inner + rnd.nextInt(3), rnd.nextInt(3));
         }
 
-        /** Rows from just below {@link GemmF32#PACK_ROWS} (in place) to a few tiles past it (packed), ending partial tiles too. */
-        static int packedRows(SplittableRandom rnd) {
-            return rnd.nextInt(GemmF32.PACK_ROWS - 3, GemmF32.PACK_ROWS + 20);
+        /** Seven to eleven row tiles of the tallest kind, the last one partial or not. */
+        static int manyRows(SplittableRandom rnd) {
+            return rnd.nextInt(40, 68);
         }
 
         @Override
@@ -206,7 +206,7 @@ class GemmTilesTest {
      * what the engine's bit-invariance across tiles, widths and threads rests on. Inner lengths
      * reach past the step's P at paper A's shape (302), where the tiles' loops run long, and, in the
      * last shapes, far enough that the columns go in panels of a few tiles (or, past the panel's
-     * budget, all at once: {@link GemmF32#panel}). The same for {@link GemmF32#gemmFrom} (C = C0 +
+     * budget, one tile at a time: {@link GemmF32#panel}). The same for {@link GemmF32#gemmFrom} (C = C0 +
      * a·sum into another array, the evaluation's).
      */
     @ParameterizedTest(name = "float32 tile {0}")
@@ -217,10 +217,10 @@ class GemmTilesTest {
         int maxInner = 400;
         for (int n = 0; n < SHAPES / 4 + 3; n++) {
             // The last shapes: inner long enough that GemmF32.panel takes B's columns a few tiles at a
-            // time (several panels over the row blocks) or, past its budget, all at once.
+            // time (several panels over the row blocks) or, past its budget, one tile at a time.
             boolean panels = n >= SHAPES / 4;
             int lanes = KernelsF32.L, width = t.vectors * lanes;
-            int rows = n % 2 == 1 ? Shape.packedRows(rnd) : rnd.nextInt(1, 20), inner = panels ? rnd.nextInt(GemmF32.PANEL_BYTES / (Float.BYTES * width) / 3, 2 * GemmF32.PANEL_BYTES / (Float.BYTES * width))
+            int rows = n % 2 == 1 ? Shape.manyRows(rnd) : rnd.nextInt(1, 20), inner = panels ? rnd.nextInt(GemmF32.PANEL_BYTES / (Float.BYTES * width) / 3, 2 * GemmF32.PANEL_BYTES / (Float.BYTES * width))
                     : rnd.nextInt(1, maxInner);
             int cols = (panels ? rnd.nextInt(3, 7) : rnd.nextInt(1, 3)) * width + rnd.nextInt(2) * lanes + rnd.nextInt(lanes);
             int ia = rnd.nextInt(3), lda = inner + rnd.nextInt(3), ib = rnd.nextInt(3);
@@ -228,7 +228,7 @@ class GemmTilesTest {
             float[] C = f(random(rnd, rows * cols, F32)), got = C.clone(), fromC = new float[rows * cols], C0 = C.clone();
             float a = -0.37f;
             GemmF32.gemm(t, got, a, A, ia, lda, B, ib, rows, inner, cols);
-            // gemmRows: the rows in two parts, as threads split them (each part packs B, or not, by its own count)
+            // gemmRows: the rows in two parts, as threads split them (each part packs B itself)
             int split = rnd.nextInt(rows + 1);
             float[] parts = C.clone();
             GemmF32.gemmRows(t, parts, a, A, ia, lda, B, ib, 0, split, inner, cols);

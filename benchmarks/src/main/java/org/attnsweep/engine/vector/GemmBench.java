@@ -24,10 +24,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * paper B's (P = 102) and paper A's (P = 302) shapes with m_k = 512.
  *
  * <p>{@code tile}: {@code auto} is the tile the engine chose for this JVM's vector width; a tile's
- * name (6x4, 6x2, 4x2) forces it, to compare the tiles at one width (scripts/width-bench). B is
- * packed into contiguous tiles when a call has at least {@code GemmF32.PACK_ROWS} rows; to compare
- * with B read in place, fork with {@code -jvmArgsAppend -Dattnsweep.packRows=100000} (never packs)
- * or {@code =1} (always).
+ * name (6x4, 6x2, 4x2) forces it, to compare the tiles at one width (scripts/width-bench).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
