@@ -108,10 +108,11 @@ final class GemmF32 {
      * buffer ({@link #pack}): each tile's inner rows of width floats one after another, so a tile's
      * loop reads B as one contiguous stream at a stride known when it is compiled. In place, B's
      * rows lie {@code cols} floats apart (2 KiB at m_k = 512): each load came from another cache line
-     * or two, and with a stride C2 only learns at run time it kept a bounds check on every load and
-     * did not unroll the loop. The 1,000-run jiang-heatmap grid on an AVX2 Zen 3: packed only where
-     * a call has 48 rows or more, the tiles still reading at a run-time stride, 0.87× the CPU time;
-     * every call packed at the tile's own stride, 0.89× that again (benchmarks/RESULTS.md, s25).
+     * or two, and with a stride C2 only learns at run time it kept two range checks on B's loads at
+     * every inner index. The 1,000-run jiang-heatmap grid on an AVX2 Zen 3, CPU seconds in
+     * alternated pairs: packed where a call had 48 rows or more, the tiles still at a run-time
+     * stride, 0.87× main's before; every call packed, the tiles at their own stride, 0.94× that, and
+     * 0.83× main's (benchmarks/RESULTS.md, s25).
      * The copy costs about what 6 rows of a tile's work cost, so products of a few rows pay for it
      * (none is a large part of any step); a product of fewer rows than a tile (γᵀG: one) goes row by
      * row over B in place instead. The same fma chains either way: the same bits.
