@@ -125,7 +125,7 @@ final class GemmF32 {
         }
         if (tiled > 0) {
             int panel = panel(width, inner, tiled);
-            float[] Bp = panel * inner <= PANEL_BYTES / Float.BYTES ? PACKED.get() : new float[inner * width];
+            float[] Bp = packed(Math.min(panel, tiled) * inner);
             for (int c0 = 0; c0 < tiled; c0 += panel) {
                 int c1 = Math.min(tiled, c0 + panel);
                 pack(B, ib, cols, inner, c0, c1, width, Bp);
@@ -158,15 +158,32 @@ final class GemmF32 {
     /** The bytes of B's packed columns one pass over the rows streams: half of a 512 KiB L2 (AMD Zen 3's; Zen 4's is 1 MiB). */
     static final int PANEL_BYTES = 256 << 10;
 
-    /** Each thread's buffer for one packed panel of at most {@link #PANEL_BYTES}, kept across calls. */
+    /** Each thread's buffer for packed panels, kept across calls: {@link #PANEL_BYTES}, grown for a long inner dimension's one tile up to {@link #KEPT_BYTES}. */
     private static final ThreadLocal<float[]> PACKED = ThreadLocal.withInitial(() -> new float[PANEL_BYTES / Float.BYTES]);
+
+    /**
+     * The most a thread keeps for packing: a tile of 64 floats (6x4 at 512 bits) over 16,384 inner
+     * indices (P tokens in a step's products). A longer one (a set-up projection over d = 10⁵, say)
+     * gets a buffer for the call, which the garbage collector takes back.
+     */
+    static final int KEPT_BYTES = 4 << 20;
+
+    /** A buffer of at least n floats for {@link #pack}: this thread's, grown if it must be and may be. */
+    private static float[] packed(int n) {
+        float[] b = PACKED.get();
+        if (b.length >= n) return b;
+        if ((long) n * Float.BYTES > KEPT_BYTES) return new float[n];
+        b = new float[n];
+        PACKED.set(b);
+        return b;
+    }
 
     /**
      * The columns of B one pass over A's rows takes (a whole number of tiles): B's inner × panel
      * packed floats then stay in a core's L2 while every row block streams past them, where a pass
      * over all of B's columns (m_k = 512 at paper A's shape: 302 × 512 floats, 618 KiB) left L2 each
      * row block on a 512 KiB L2. One tile where even one tile's columns exceed the budget (a long
-     * inner dimension: then packed into a buffer of that one tile, allocated for the call). Each
+     * inner dimension: then packed alone, {@link #packed}). Each
      * element of C is still its one tile's fma chain over the whole inner dimension in order, so the
      * panels change the order tiles are visited, not a bit (GemmTilesTest).
      */
