@@ -215,14 +215,16 @@ class GemmTilesTest {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         int maxInner = 400;
-        for (int n = 0; n < SHAPES / 4 + 3; n++) {
+        for (int n = 0; n < SHAPES / 4 + 4; n++) {
             // The last shapes: inner long enough that GemmF32.panel takes B's columns a few tiles at a
-            // time (several panels over the row blocks) or, past its budget, one tile at a time.
-            boolean panels = n >= SHAPES / 4;
+            // time (several panels over the row blocks) or, past its budget, one tile at a time; the
+            // very last past what a thread keeps for packing (a buffer for the call).
+            boolean panels = n >= SHAPES / 4, past = n == SHAPES / 4 + 3;
             int lanes = KernelsF32.L, width = t.vectors * lanes;
-            int rows = n % 2 == 1 ? Shape.manyRows(rnd) : rnd.nextInt(1, 20), inner = panels ? rnd.nextInt(GemmF32.PANEL_BYTES / (Float.BYTES * width) / 3, 2 * GemmF32.PANEL_BYTES / (Float.BYTES * width))
+            int rows = past ? rnd.nextInt(6, 14) : n % 2 == 1 ? Shape.manyRows(rnd) : rnd.nextInt(1, 20), inner = past ? GemmF32.KEPT_BYTES / (Float.BYTES * width) + rnd.nextInt(1, 100)
+                    : panels ? rnd.nextInt(GemmF32.PANEL_BYTES / (Float.BYTES * width) / 3, 2 * GemmF32.PANEL_BYTES / (Float.BYTES * width))
                     : rnd.nextInt(1, maxInner);
-            int cols = (panels ? rnd.nextInt(3, 7) : rnd.nextInt(1, 3)) * width + rnd.nextInt(2) * lanes + rnd.nextInt(lanes);
+            int cols = (past ? 1 : panels ? rnd.nextInt(3, 7) : rnd.nextInt(1, 3)) * width + rnd.nextInt(2) * lanes + rnd.nextInt(lanes);
             int ia = rnd.nextInt(3), lda = inner + rnd.nextInt(3), ib = rnd.nextInt(3);
             float[] A = f(random(rnd, ia + rows * lda, F32)), B = f(random(rnd, ib + inner * cols, F32));
             float[] C = f(random(rnd, rows * cols, F32)), got = C.clone(), fromC = new float[rows * cols], C0 = C.clone();
