@@ -36,9 +36,10 @@ attnsweep_tuning+=(-XX:CompileThresholdScaling=4
   "-XX:CompileCommand=CompileThresholdScaling,org.attnsweep.engine.vector.*::*,0.25"
   "-XX:CompileCommand=CompileThresholdScaling,jdk.incubator.vector.*::*,0.25"
   "-XX:CompileCommand=CompileThresholdScaling,jdk.internal.vm.vector.*::*,0.25")
-# The Java heap on transparent huge pages where the kernel offers them (madvise or always): the
-# GEMM streams B's rows 2 KiB apart, a 4 KiB page each, and a sweep's heap grows by GBs of fresh
-# pages. The 1,000-run jiang-heatmap grid: 1.20-1.52x less CPU in every alternated pair, 23
-# thousand against 1.1 million page faults, same summary.csv (benchmarks/RESULTS.md, issue 11).
+# The Java heap on transparent huge pages where the kernel offers them (madvise or always): a
+# sweep's heap grows by GBs of fresh pages, each faulted in once, and a run's arrays span hundreds
+# of 4 KiB pages. The 1,000-run jiang-heatmap grid: 1.20-1.52x less CPU in every alternated pair, 23
+# thousand against 1.1 million page faults, same summary.csv (benchmarks/RESULTS.md, issue 11;
+# measured when the GEMM still read B's rows in place, 2 KiB apart).
 attnsweep_thp=/sys/kernel/mm/transparent_hugepage/enabled
 if [ -r "$attnsweep_thp" ] && grep -qE '\[(always|madvise)\]' "$attnsweep_thp"; then attnsweep_tuning+=(-XX:+UseTransparentHugePages); fi

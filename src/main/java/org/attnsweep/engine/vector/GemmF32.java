@@ -109,10 +109,8 @@ final class GemmF32 {
      * loop reads B as one contiguous stream at a stride known when it is compiled. In place, B's
      * rows lie {@code cols} floats apart (2 KiB at m_k = 512): each load came from another cache line
      * or two, and with a stride C2 only learns at run time it kept two range checks on B's loads at
-     * every inner index. The 1,000-run jiang-heatmap grid on an AVX2 Zen 3, CPU seconds in
-     * alternated pairs: packed where a call had 48 rows or more, the tiles still at a run-time
-     * stride, 0.87× main's before; every call packed, the tiles at their own stride, 0.94× that, and
-     * 0.83× main's (benchmarks/RESULTS.md, s25).
+     * every inner index (the 1,000-run jiang-heatmap grid on an AVX2 Zen 3: 0.83× the CPU time with
+     * the packing; benchmarks/RESULTS.md, s25).
      * The copy costs about what 6 rows of a tile's work cost, so products of a few rows pay for it
      * (none is a large part of any step); a product of fewer rows than a tile (γᵀG: one) goes row by
      * row over B in place instead. The same fma chains either way: the same bits.
@@ -146,7 +144,7 @@ final class GemmF32 {
      * tiles, into Bp: the tile at column c from offset (c − c0)·inner, its inner rows of
      * {@code width} floats in order.
      */
-    static void pack(float[] B, int ib, int cols, int inner, int c0, int c1, int width, float[] Bp) {
+    private static void pack(float[] B, int ib, int cols, int inner, int c0, int c1, int width, float[] Bp) {
         for (int i = 0; i < inner; i++) {
             int src = ib + i * cols + c0;
             for (int dst = i * width, end = src + (c1 - c0); src < end; src += width, dst += width * inner) {
@@ -183,9 +181,9 @@ final class GemmF32 {
      * packed floats then stay in a core's L2 while every row block streams past them, where a pass
      * over all of B's columns (m_k = 512 at paper A's shape: 302 × 512 floats, 618 KiB) left L2 each
      * row block on a 512 KiB L2. One tile where even one tile's columns exceed the budget (a long
-     * inner dimension: then packed alone, {@link #packed}). Each
-     * element of C is still its one tile's fma chain over the whole inner dimension in order, so the
-     * panels change the order tiles are visited, not a bit (GemmTilesTest).
+     * inner dimension: then packed alone, {@link #packed}). Each element of C is still its one
+     * tile's fma chain over the whole inner dimension in order, so the panels change the order tiles
+     * are visited, not a bit (GemmTilesTest).
      */
     static int panel(int width, int inner, int tiled) {
         long tile = (long) Float.BYTES * width * inner;
