@@ -28,28 +28,11 @@
 // 4 k-quads, hit 32 distinct banks, and every float4 read of a quarter-warp covers 128 contiguous
 // bytes or is a broadcast, so no access has bank conflicts. Each output is one thread's fmaf chain
 // over k in increasing order: the result does not depend on the batch or the grid.
-#include "common.cuh"
-
-#define BM 64
-#define BN 128
-#define BK 16
-#define GEMM_THREADS 256
+#include "gemm_tile.cuh"
 
 // Element (k, m) of a BK×width tile in shared memory, k-major, float4 groups swizzled by k.
 __device__ __forceinline__ int swz(int k, int m, int width) {
     return k * width + ((((m >> 2) ^ ((k >> 2) << 1))) << 2) + (m & 3);
-}
-
-// The 4 floats at p..p+3 of which the first `avail` exist (zero past them): one float4 load when
-// `vec` (p 16-byte aligned) and all 4 exist.
-__device__ __forceinline__ float4 load4(const float* p, int avail, bool vec) {
-    if (vec && avail >= 4) return ldg4(p);
-    return make_float4(avail > 0 ? p[0] : 0.0f, avail > 1 ? p[1] : 0.0f, avail > 2 ? p[2] : 0.0f,
-                       avail > 3 ? p[3] : 0.0f);
-}
-
-__device__ __forceinline__ bool aligned4(const float* p, int ld) {
-    return (reinterpret_cast<unsigned long long>(p) & 15) == 0 && (ld & 3) == 0;
 }
 
 // Stores the 4 k-consecutive values v of row m (a transposed float4) into tile s at k..k+3.
@@ -61,62 +44,22 @@ __device__ __forceinline__ void store_transposed(SH(float) s, int width, int k, 
 }
 
 template <bool TRANS_B>
-__device__ __forceinline__ void gemm_tile(
-        const int* __restrict__ runs, const int* __restrict__ go,
-        const int* __restrict__ rowsOf, const int* __restrict__ innerOf,
-        int rows, int inner, int cols,
-        const float* __restrict__ A, long long strideA, int lda,
-        const float* __restrict__ B, long long strideB, int ldb,
-        const float* C0, long long strideC0, const int* __restrict__ c0Group, const int* __restrict__ c0Unit,
-        const float* __restrict__ c0Mu, float* C, long long strideC, int ldc,
-        const float* __restrict__ scaleOf, float alpha) {
-    const int r = runs ? runs[blockIdx.z] : blockIdx.z;
-    if (go && !go[r]) return;
-    const int nRows = rowsOf ? rowsOf[r] : rows;
-    const int K = innerOf ? innerOf[r] : inner;
-    const int row0 = blockIdx.y * BM, col0 = blockIdx.x * BN;
-    if (row0 >= nRows) return;
-    A += r * strideA;
-    B += r * strideB;
-    C += r * strideC;
-    const Base base = base_of(C0, strideC0, c0Group, c0Unit, c0Mu, r);
-    const float s = alpha * (scaleOf ? scaleOf[r] : 1.0f);
-    const bool vecA = aligned4(A, lda), vecB = aligned4(B, ldb);
-
+__device__ __forceinline__ void gemm_tile(GEMM_PARAMS) {
+    const GemmBlock blk = gemm_block(GEMM_ARGS);
+    if (blk.idle) return;
     SHARED(float, As, 2 * BK * BM);
     SHARED(float, Bs, 2 * BK * BN);
     const int t = threadIdx.x, tx = t % 16, ty = t / 16;
-    // What thread t loads: A row am, k-quad ak (64 rows × 4 quads); B two float4s (h = 0, 1):
-    // gemm_nn row bk[h] of k, columns bc[h]..+3; gemm_nt column bc[h] (a row of B), k-quad bk[h].
-    const int am = t / 4, ak = (t % 4) * 4;
-    int bk[2], bc[2];
-#pragma unroll
-    for (int h = 0; h < 2; h++) {
-        const int e = t + h * GEMM_THREADS;
-        bk[h] = TRANS_B ? (e % 4) * 4 : e / 32;
-        bc[h] = TRANS_B ? e / 4 : (e % 32) * 4;
-    }
-    float4 ra, rb[2];
-    // Global → registers for the k-step at k0.
-    auto fetch = [&](int k0) {
-        const int gr = row0 + am;
-        ra = load4(A + (long long)gr * lda + k0 + ak, gr < nRows ? K - (k0 + ak) : 0, vecA);
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-            const int gc = col0 + bc[h], gk = k0 + bk[h];
-            if (TRANS_B) rb[h] = load4(B + (long long)gc * ldb + gk, gc < cols ? K - gk : 0, vecB);
-            else rb[h] = load4(B + (long long)gk * ldb + gc, gk < K ? cols - gc : 0, vecB);
-        }
-    };
+    TileFetch<TRANS_B> in(t);
     // Registers → shared buffer `buf`.
     auto stash = [&](int buf) {
         SH(float) as = As + buf * BK * BM;
         SH(float) bs = Bs + buf * BK * BN;
-        store_transposed(as, BM, ak, am, ra);
+        store_transposed(as, BM, in.ak, in.am, in.ra);
 #pragma unroll
         for (int h = 0; h < 2; h++) {
-            if (TRANS_B) store_transposed(bs, BN, bk[h], bc[h], rb[h]);
-            else sts4(bs + swz(bk[h], bc[h], BN), rb[h]);
+            if (TRANS_B) store_transposed(bs, BN, in.bk[h], in.bc[h], in.rb[h]);
+            else sts4(bs + swz(in.bk[h], in.bc[h], BN), in.rb[h]);
         }
     };
 
@@ -126,13 +69,13 @@ __device__ __forceinline__ void gemm_tile(
 #pragma unroll
         for (int j = 0; j < 8; j++) acc[i][j] = 0.0f;
 
-    fetch(0);
+    fetch_step(in, blk, 0);
     stash(0);
     __syncthreads();
     int buf = 0;
-    for (int k0 = 0; k0 < K; k0 += BK) {
-        const bool next = k0 + BK < K;
-        if (next) fetch(k0 + BK);
+    for (int k0 = 0; k0 < blk.K; k0 += BK) {
+        const bool next = k0 + BK < blk.K;
+        if (next) fetch_step(in, blk, k0 + BK);
         SH(float) as = As + buf * BK * BM;
         SH(float) bs = Bs + buf * BK * BN;
 #pragma unroll
@@ -151,35 +94,16 @@ __device__ __forceinline__ void gemm_tile(
         buf ^= 1;
     }
 #pragma unroll
-    for (int i = 0; i < 4; i++) {
-        const int gr = row0 + 4 * ty + i;
-        if (gr >= nRows) continue;
+    for (int i = 0; i < 4; i++)
 #pragma unroll
-        for (int j = 0; j < 8; j++) {
-            const int gc = col0 + (j < 4 ? 4 * tx + j : 64 + 4 * tx + j - 4);
-            if (gc >= cols) continue;
-            const long long idx = (long long)gr * ldc + gc;
-            C[idx] = base_at(base, gr, ldc, gc) + s * acc[i][j];
-        }
-    }
+        for (int j = 0; j < 8; j++)
+            gemm_store(blk, blk.row0 + 4 * ty + i, blk.col0 + (j < 4 ? 4 * tx + j : 64 + 4 * tx + j - 4), acc[i][j]);
 }
 
-extern "C" __global__ void __launch_bounds__(GEMM_THREADS) gemm_nn(
-        const int* runs, const int* go, const int* rowsOf, const int* innerOf,
-        int rows, int inner, int cols,
-        const float* A, long long strideA, int lda, const float* B, long long strideB, int ldb,
-        const float* C0, long long strideC0, const int* c0Group, const int* c0Unit, const float* c0Mu,
-        float* C, long long strideC, int ldc, const float* scaleOf, float alpha) {
-    gemm_tile<false>(runs, go, rowsOf, innerOf, rows, inner, cols, A, strideA, lda, B, strideB, ldb,
-                     C0, strideC0, c0Group, c0Unit, c0Mu, C, strideC, ldc, scaleOf, alpha);
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS) gemm_nn(GEMM_PARAMS) {
+    gemm_tile<false>(GEMM_ARGS);
 }
 
-extern "C" __global__ void __launch_bounds__(GEMM_THREADS) gemm_nt(
-        const int* runs, const int* go, const int* rowsOf, const int* innerOf,
-        int rows, int inner, int cols,
-        const float* A, long long strideA, int lda, const float* B, long long strideB, int ldb,
-        const float* C0, long long strideC0, const int* c0Group, const int* c0Unit, const float* c0Mu,
-        float* C, long long strideC, int ldc, const float* scaleOf, float alpha) {
-    gemm_tile<true>(runs, go, rowsOf, innerOf, rows, inner, cols, A, strideA, lda, B, strideB, ldb,
-                    C0, strideC0, c0Group, c0Unit, c0Mu, C, strideC, ldc, scaleOf, alpha);
+extern "C" __global__ void __launch_bounds__(GEMM_THREADS) gemm_nt(GEMM_PARAMS) {
+    gemm_tile<true>(GEMM_ARGS);
 }

@@ -38,11 +38,17 @@ mkdir -p "$out" "$logdir"
 maxIsa="${ISA_OF[$OLDEST_DRIVER]}"
 : > "$log.tmp"
 built=0
+# Whether any shared header (kernels/*.cuh) is newer than file $1.
+newer_header() {
+  local h
+  for h in "$src"/*.cuh; do [ "$h" -nt "$1" ] && return 0; done
+  return 1
+}
 for cu in "$src"/*.cu; do
   name="$(basename "$cu" .cu)"
   ptx="$out/$name.ptx"
-  # Rebuild when the source, the shared header or this script is newer than the PTX.
-  if [ ! -f "$ptx" ] || [ "$cu" -nt "$ptx" ] || [ "$src/common.cuh" -nt "$ptx" ] || [ "${BASH_SOURCE[0]}" -nt "$ptx" ]; then
+  # Rebuild when the source, a shared header or this script is newer than the PTX.
+  if [ ! -f "$ptx" ] || [ "$cu" -nt "$ptx" ] || newer_header "$ptx" || [ "${BASH_SOURCE[0]}" -nt "$ptx" ]; then
     nvcc -ptx -arch=compute_80 -O3 -std=c++17 -lineinfo -I"$src" -o "$ptx" "$cu"
     built=$((built + 1))
   fi
