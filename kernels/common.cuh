@@ -16,6 +16,18 @@
 //     SH_CAST(T, p)             p (a SH(U)) reinterpreted as SH(T)
 //     lds4(p) / sts4(p, v)      a float4 load / store at shared address p (16-byte aligned)
 //     ldg4(p)                   a read-only float4 load from global memory (16-byte aligned)
+//
+// Tensor cores (compute capability ≥ 8.0), as kernels/gemm_tf32x3.cu uses them; the emulator computes
+// the same from the warp's fragments:
+//     to_tf32(x)                x rounded to TF32 (10 mantissa bits, to nearest, ties away from zero:
+//                               cvt.rna.tf32.f32), as the bits of a float whose low 13 bits are zero
+//     mma_tf32_tiles(c, a, b)   c[i][j] += A_i·B_j for one warp and every i < TI, j < TJ: A_i 16×8 and
+//                               B_j 8×8 in TF32, c[i][j] 16×8 in float32, one
+//                               mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 per pair. Lane l
+//                               (g = l/4, q = l%4) holds a[i] = A_i(g,q), A_i(g+8,q), A_i(g,q+4),
+//                               A_i(g+8,q+4); b[j] = B_j(q,g), B_j(q+4,g); c[i][j] = C(g,2q),
+//                               C(g,2q+1), C(g+8,2q), C(g+8,2q+1). Every lane of the warp must call it
+//                               together (the emulator shares the fragments once per call).
 #pragma once
 
 #define WARP 32
@@ -28,6 +40,21 @@
 __device__ __forceinline__ float4 lds4(const float* p) { return *reinterpret_cast<const float4*>(p); }
 __device__ __forceinline__ void sts4(float* p, float4 v) { *reinterpret_cast<float4*>(p) = v; }
 __device__ __forceinline__ float4 ldg4(const float* p) { return __ldg(reinterpret_cast<const float4*>(p)); }
+__device__ __forceinline__ unsigned to_tf32(float x) {
+    unsigned r;
+    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
+    return r;
+}
+template <int TI, int TJ>
+__device__ __forceinline__ void mma_tf32_tiles(float (&c)[TI][TJ][4], const unsigned (&a)[TI][4], const unsigned (&b)[TJ][2]) {
+#pragma unroll
+    for (int i = 0; i < TI; i++)
+#pragma unroll
+        for (int j = 0; j < TJ; j++)
+            asm("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};"
+                : "+f"(c[i][j][0]), "+f"(c[i][j][1]), "+f"(c[i][j][2]), "+f"(c[i][j][3])
+                : "r"(a[i][0]), "r"(a[i][1]), "r"(a[i][2]), "r"(a[i][3]), "r"(b[j][0]), "r"(b[j][1]));
+}
 #endif
 
 // Sum over the 32 lanes of a warp in a fixed butterfly order; every lane gets the total.

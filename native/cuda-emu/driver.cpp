@@ -53,6 +53,7 @@ ucontext_t schedulerContext;   // only for the first entry into each fiber
 Fiber fibers[MAX_THREADS];
 std::vector<char> stacks;
 double slots[MAX_THREADS / 32][32];
+unsigned char share[MAX_THREADS / 32][32][EMU_SHARE_BYTES];   // emu_warp_share's, per warp
 Fiber* current;
 void (*body)(void**);
 void** params;
@@ -150,6 +151,17 @@ Dim3 emu_thread_idx() { return Dim3{current->tid, 0, 0}; }
 void emu_syncthreads() { wait(AT_BLOCK_BARRIER); }
 void emu_warp_barrier() { wait(AT_WARP_BARRIER); }
 double* emu_warp_slots() { return slots[current->tid / 32]; }
+const unsigned char* emu_warp_share(const void* mine, int bytes) {
+    if (bytes > EMU_SHARE_BYTES) {
+        emu_fault("emu_warp_share of more than EMU_SHARE_BYTES a lane");
+        bytes = EMU_SHARE_BYTES;
+    }
+    unsigned char* warp = &share[current->tid / 32][0][0];
+    emu_warp_barrier();   // every lane is done reading the previous share
+    std::memcpy(warp + (current->tid % 32) * EMU_SHARE_BYTES, mine, bytes);
+    emu_warp_barrier();
+    return warp;
+}
 
 void emu_fault(const char* what) {
     char at[160];

@@ -27,6 +27,11 @@ Dim3 emu_thread_idx();
 void emu_syncthreads();
 void emu_warp_barrier();
 double* emu_warp_slots();   // 32 exchange slots of the calling thread's warp
+// Every lane of the calling thread's warp gives `bytes` (at most EMU_SHARE_BYTES) at mine; the
+// result holds the 32 lanes' in lane order, EMU_SHARE_BYTES apart, readable until the warp's next
+// share. A warp barrier before and after, as a shuffle.
+#define EMU_SHARE_BYTES 128
+const unsigned char* emu_warp_share(const void* mine, int bytes);
 extern unsigned char emu_dynamic_shared[];
 void emu_fault(const char* what);   // fails the launch with this reason (first fault of a launch wins)
 
@@ -59,6 +64,63 @@ T __shfl_xor_sync(unsigned, T v, int lane_mask) {
     std::memcpy(&r, &slots[lane ^ lane_mask], sizeof(T));
     emu_warp_barrier();
     return r;
+}
+
+static inline float __uint_as_float(unsigned u) {
+    float f;
+    std::memcpy(&f, &u, 4);
+    return f;
+}
+static inline unsigned __float_as_uint(float f) {
+    unsigned u;
+    std::memcpy(&u, &f, 4);
+    return u;
+}
+
+// cvt.rna.tf32.f32: to nearest on the 10 mantissa bits TF32 keeps, ties away from zero (half of
+// the dropped part added to the magnitude, then dropped; a carry moves into the exponent as it
+// should). Infinities and NaNs are kept as they are.
+static inline unsigned to_tf32(float x) {
+    const unsigned u = __float_as_uint(x);
+    if ((u & 0x7f800000u) == 0x7f800000u) return u;
+    return (u + 0x1000u) & 0xffffe000u;
+}
+
+// TI×TJ tiles of mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 (common.cuh's mma_tf32_tiles and
+// its fragment layout) for the calling lane: the warp's fragments shared once, then this lane's
+// four sums per tile pair. The tensor core reads only the TF32 bits of each operand (the low 13
+// bits ignored); products of TF32 values are exact in float32, and each is added to c in k order,
+// rounded at every addition.
+template <int TI, int TJ>
+static inline void mma_tf32_tiles(float (&c)[TI][TJ][4], const unsigned (&a)[TI][4], const unsigned (&b)[TJ][2]) {
+    static_assert((TI * 4 + TJ * 2) * 4 <= EMU_SHARE_BYTES, "fragments wider than a share");
+    unsigned mine[TI * 4 + TJ * 2];
+    for (int i = 0; i < TI; i++) for (int e = 0; e < 4; e++) mine[i * 4 + e] = a[i][e];
+    for (int j = 0; j < TJ; j++) for (int e = 0; e < 2; e++) mine[TI * 4 + j * 2 + e] = b[j][e];
+    const unsigned char* all = emu_warp_share(mine, sizeof mine);
+    // Register r of lane l, as the TF32 value the tensor core reads.
+    auto reg = [all](int l, int r) {
+        unsigned u;
+        std::memcpy(&u, all + l * EMU_SHARE_BYTES + r * 4, 4);
+        return __uint_as_float(u & 0xffffe000u);
+    };
+    const int g = (threadIdx.x % 32) / 4, q = threadIdx.x % 4;
+    for (int i = 0; i < TI; i++) {
+        for (int j = 0; j < TJ; j++) {
+            for (int e = 0; e < 4; e++) {
+                const int row = g + (e >= 2 ? 8 : 0), col = 2 * q + (e & 1);
+                float s = c[i][j][e];
+                for (int k = 0; k < 8; k++) {
+                    // A(row, k): lane 4·(row mod 8) + k mod 4, register (k ≥ 4 ? 2 : 0) + (row ≥ 8);
+                    // B(k, col): lane 4·col + k mod 4, register k ≥ 4.
+                    const float x = reg(4 * (row % 8) + k % 4, i * 4 + (k >= 4 ? 2 : 0) + (row >= 8 ? 1 : 0));
+                    const float y = reg(4 * col + k % 4, TI * 4 + j * 2 + (k >= 4 ? 1 : 0));
+                    s += x * y;
+                }
+                c[i][j][e] = s;
+            }
+        }
+    }
 }
 
 namespace emu {

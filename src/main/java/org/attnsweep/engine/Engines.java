@@ -4,6 +4,7 @@ import java.io.PrintStream;
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
 import org.attnsweep.engine.cuda.CudaEngine;
+import org.attnsweep.engine.cuda.GemmKind;
 import org.attnsweep.engine.reference.ReferenceEngine;
 import org.attnsweep.engine.vector.VectorEngine;
 import org.attnsweep.model.Precision;
@@ -31,12 +32,13 @@ public final class Engines {
      * --check-options, a login node), an engine name {@link #select} does not take and a precision
      * or formulation the named engine cannot run anywhere: cuda computes in float32 and runs the span
      * formulation only; reference is float64 direct GD, its one form. auto takes any of them (it
-     * says what it chose).
+     * says what it chose). For cuda and auto, also a {@link GemmKind#ENV} that names no GEMM.
      *
      * @param precision the precision asked for, or null where none was (the engine's own)
      */
     public static void check(String which, Precision precision, Formulation formulation) {
         checkName(which);
+        if (which.equals("cuda") || which.equals("auto")) GemmKind.fromEnv();   // a bad ATTNSWEEP_CUDA_GEMM, refused here
         if (which.equals("cuda")) {
             if (precision != null && precision != Precision.FLOAT32) {
                 throw new IllegalArgumentException("--engine cuda computes in float32 only: got --precision " + name(precision));

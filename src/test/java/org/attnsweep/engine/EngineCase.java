@@ -4,22 +4,29 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.attnsweep.engine.cuda.CudaEngine;
+import org.attnsweep.engine.cuda.GemmKind;
 import org.attnsweep.engine.vector.VectorEngine;
 import org.attnsweep.model.Precision;
 import org.junit.jupiter.api.Assumptions;
 
 /**
  * The fast engines the engine-wide tests run over: vector float32 and float64 with 1 and 2 threads,
- * and cuda (float32) where it loads: on a GPU, or under scripts/emu-check's emulated driver. Where
+ * and cuda (float32, its products in FP32 and in 3xTF32: {@link GemmKind}) where it loads: on a
+ * GPU, or under scripts/emu-check's emulated driver. Where
  * cuda does not load its cases are skipped with the reason (emu-check fails on any such skip).
  * {@code -Dattnsweep.engines=cuda} keeps only the cuda cases (emu-check, the GPU kit).
  */
-public record EngineCase(String name, Precision precision, int threads, Formulation form) {
+public record EngineCase(String name, Precision precision, int threads, Formulation form, GemmKind gemm) {
     public static final int CUDA = -1;
 
     /** A case in the formulation the engine chooses (auto for vector; cuda runs span only). */
     public EngineCase(String name, Precision precision, int threads) {
-        this(name, precision, threads, Formulation.AUTO);
+        this(name, precision, threads, Formulation.AUTO, GemmKind.FP32);
+    }
+
+    /** A vector case in formulation {@code form}. */
+    public EngineCase(String name, Precision precision, int threads, Formulation form) {
+        this(name, precision, threads, form, GemmKind.FP32);
     }
 
     @Override
@@ -59,7 +66,8 @@ public record EngineCase(String name, Precision precision, int threads, Formulat
                 new EngineCase("vector float64 threads=2", Precision.FLOAT64, 2),
                 new EngineCase("vector float32 threads=1", Precision.FLOAT32, 1),
                 new EngineCase("vector float32 threads=2", Precision.FLOAT32, 2),
-                new EngineCase("cuda float32", Precision.FLOAT32, CUDA));
+                new EngineCase("cuda float32", Precision.FLOAT32, CUDA),
+                new EngineCase("cuda float32 gemm=tf32x3", Precision.FLOAT32, CUDA, Formulation.AUTO, GemmKind.TF32X3));
     }
 
     /** Skips the calling test unless the cuda engine loads (a GPU, or the emulated driver of scripts/emu-check); says why. */
@@ -76,7 +84,7 @@ public record EngineCase(String name, Precision precision, int threads, Formulat
             return;
         }
         assumeCuda();
-        try (CudaEngine e = new CudaEngine(System.err)) {
+        try (CudaEngine e = new CudaEngine(System.err, gemm)) {
             body.accept(e);
         }
     }

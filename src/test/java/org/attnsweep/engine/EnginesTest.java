@@ -9,6 +9,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.attnsweep.engine.cuda.CudaEngine;
+import org.attnsweep.engine.cuda.GemmKind;
 import org.attnsweep.model.Precision;
 import org.junit.jupiter.api.Test;
 
@@ -46,6 +47,7 @@ class EnginesTest {
             ByteArrayOutputStream buf = new ByteArrayOutputStream();
             Engine e = Engines.select("cuda", Precision.FLOAT32, 1, new PrintStream(buf, true, StandardCharsets.UTF_8));
             assertTrue(captured(buf).startsWith("engine=cuda device="), captured(buf));
+            assertTrue(captured(buf).contains(" gemm=" + GemmKind.fromEnv().label + " "), "the engine line names its GEMM: " + captured(buf));
             ((CudaEngine) e).close();
             return;
         }
@@ -83,6 +85,34 @@ class EnginesTest {
         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
                 () -> Engines.select("tpu", Precision.FLOAT32, 1, System.err));
         assertEquals("--engine must be one of reference, vector, cuda, auto: got 'tpu'", ex.getMessage());
+    }
+
+    /**
+     * A sweep on cuda (or auto) with an ATTNSWEEP_CUDA_GEMM it does not know stops with one line
+     * before any work (no output directory); the vector engine does not read it.
+     */
+    @Test
+    void anUnknownCudaGemmIsRefusedBeforeAnyWork(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+        for (String engine : List.of("cuda", "auto", "vector")) {
+            java.nio.file.Path out = tmp.resolve(engine);
+            List<String> cmd = List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                    "org.attnsweep.cli.Main", "sweep", "--engine", engine, "--d", "8", "--M", "2", "--mk", "4", "--mv", "4", "--N", "2",
+                    "--steps", "5", "--test-n", "2", "--out", out.toString());
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().put(GemmKind.ENV, "fp16");
+            pb.environment().remove("ATTNSWEEP_DEBUG");
+            java.nio.file.Path err = tmp.resolve(engine + ".err");
+            int code = pb.redirectError(err.toFile()).start().waitFor();
+            List<String> lines = java.nio.file.Files.readAllLines(err).stream().filter(l -> !l.startsWith("WARNING: Using incubator")).toList();
+            if (engine.equals("vector")) {
+                assertEquals(0, code, String.join("\n", lines));
+                continue;
+            }
+            assertEquals(2, code, String.join("\n", lines));
+            assertEquals(List.of("attnsweep: ATTNSWEEP_CUDA_GEMM=fp16: the cuda engine's GEMM is fp32 (the default) or tf32x3"), lines);
+            assertTrue(!java.nio.file.Files.exists(out), "nothing written for " + engine);
+        }
     }
 
     @Test

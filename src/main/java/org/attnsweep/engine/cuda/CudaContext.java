@@ -30,9 +30,15 @@ public final class CudaContext implements AutoCloseable {
 
     /**
      * Opens device {@code ordinal} and loads the kernels from the classpath: the cubin built for its
-     * compute capability where the jar has one, else the PTX ({@link Kernels#image}).
+     * compute capability where the jar has one, else the PTX ({@link Kernels#image}); products on
+     * the GEMM {@link GemmKind#ENV} chooses.
      */
     public CudaContext(int ordinal) {
+        this(ordinal, GemmKind.fromEnv());
+    }
+
+    /** As {@link #CudaContext(int)}, products on the GEMM kernels of {@code gemm}. */
+    public CudaContext(int ordinal, GemmKind gemm) {
         JCudaDriver.setExceptionsEnabled(true);
         cuInit(0);
         cuDeviceGet(device, ordinal);
@@ -47,7 +53,7 @@ public final class CudaContext implements AutoCloseable {
         cuDevicePrimaryCtxRetain(context, device);
         try {
             cuCtxSetCurrent(context);
-            kernels = new Kernels(ccMajor, ccMinor);
+            kernels = new Kernels(ccMajor, ccMinor, gemm);
         } catch (RuntimeException e) {
             cuDevicePrimaryCtxRelease(device);
             throw e;

@@ -61,14 +61,19 @@ public final class CudaEngine implements Engine, AutoCloseable {
     private volatile int lastBatch;
 
     /**
-     * Opens device 0 and loads the kernels. Call {@link #probe} first for a clear reason when there
-     * is no GPU; this throws whatever the driver says.
+     * Opens device 0 and loads the kernels, products on the GEMM {@link GemmKind#ENV} chooses. Call
+     * {@link #probe} first for a clear reason when there is no GPU; this throws whatever the driver says.
      *
      * @param log where batch sizing is reported (one line per shape)
      */
     public CudaEngine(PrintStream log) {
+        this(log, GemmKind.fromEnv());
+    }
+
+    /** As {@link #CudaEngine(PrintStream)}, its products on the GEMM kernels of {@code gemm} ({@link GemmKind}). */
+    public CudaEngine(PrintStream log, GemmKind gemm) {
         this.log = log;
-        this.ctx = new CudaContext(0);
+        this.ctx = new CudaContext(0, gemm);
         FamilySlice fs = null;
         try {
             fs = new FamilySlice();
@@ -155,7 +160,7 @@ public final class CudaEngine implements Engine, AutoCloseable {
     public String describe() {
         int r = lastBatch;
         return "engine=cuda device=" + ctx.name().replace(' ', '_') + " cc=" + ctx.computeCapability()
-                + " R=" + (r > 0 ? Integer.toString(r) : "by-free-memory") + " precision=float32";
+                + " R=" + (r > 0 ? Integer.toString(r) : "by-free-memory") + " precision=float32 gemm=" + ctx.kernels().gemmKind().label;
     }
 
     /** The sweep draws and opens the next batch (its uploads and set-up on the upload stream) while this one steps. */

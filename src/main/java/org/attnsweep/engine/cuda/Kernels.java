@@ -39,7 +39,7 @@ import jcuda.driver.JITOptions;
  */
 public final class Kernels implements AutoCloseable {
     /** Every kernel file of kernels/, by name; each becomes the resources kernels/NAME.*. */
-    public static final List<String> FILES = List.of("gemm", "gemv", "attention_forward", "loss_reduce", "gather",
+    public static final List<String> FILES = List.of("gemm", "gemm_tf32x3", "gemv", "attention_forward", "loss_reduce", "gather",
             "value_gram", "value_update", "scalarize_v", "metric_dots", "family_slice", "heads_sum");   // family_slice: FamilySlice launches it
     /** Architectures the jar carries cubins for (native/build-kernels.sh's ARCHS), as 10·major + minor. */
     static final int[] CUBIN_ARCHS = {80, 90};
@@ -59,8 +59,10 @@ public final class Kernels implements AutoCloseable {
     private final Loaded fns;
     /** The stream every launch goes to (null: the default stream). */
     private final CUstream stream;
-    /** Whether this launcher shares another's modules ({@link #on}): it unloads nothing. */
+    /** Whether this launcher shares another's modules ({@link #on}, {@link #with}): it unloads nothing. */
     private final boolean view;
+    /** The arithmetic of {@link #gemm}'s launches. */
+    private final GemmKind gemm;
     /** Each function's kernel file, the name {@link PerfModel} and {@link KernelTimer} use. */
     private static final Map<CUfunction, String> NAMES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
     /** Benchmarks only: when set, every launch is timed by CUDA events under its kernel file's name. */
@@ -91,15 +93,19 @@ public final class Kernels implements AutoCloseable {
         return best >= 0 ? cubinResource(file, best) : resource(file);
     }
 
-    /** Loads every module into the current context, picking images for compute capability major.minor. */
-    Kernels(int ccMajor, int ccMinor) {
-        this(new Loaded(ccMajor, ccMinor), null, false);
+    /**
+     * Loads every module into the current context, picking images for compute capability
+     * major.minor; products go to the GEMM kernels of {@code gemm}.
+     */
+    Kernels(int ccMajor, int ccMinor, GemmKind gemm) {
+        this(new Loaded(ccMajor, ccMinor), null, false, gemm);
     }
 
-    private Kernels(Loaded fns, CUstream stream, boolean view) {
+    private Kernels(Loaded fns, CUstream stream, boolean view, GemmKind gemm) {
         this.fns = fns;
         this.stream = stream;
         this.view = view;
+        this.gemm = gemm;
     }
 
     /**
@@ -107,7 +113,17 @@ public final class Kernels implements AutoCloseable {
      * the default stream); closing it unloads nothing.
      */
     Kernels on(CUstream stream) {
-        return new Kernels(fns, stream, true);
+        return new Kernels(fns, stream, true, gemm);
+    }
+
+    /** The same kernels with products on the GEMM kernels of {@code kind}; closing it unloads nothing. */
+    Kernels with(GemmKind kind) {
+        return new Kernels(fns, stream, true, kind);
+    }
+
+    /** The arithmetic of this launcher's products. */
+    public GemmKind gemmKind() {
+        return gemm;
     }
 
     /** The images loaded, one per kernel file, e.g. {@code /kernels/gemm.sm_90.cubin}. */
@@ -120,15 +136,18 @@ public final class Kernels implements AutoCloseable {
         private final Map<String, CUmodule> modules = new LinkedHashMap<>();
         private final List<String> loaded = new ArrayList<>();
         private final int ccMajor, ccMinor;
-        private final CUfunction gemmNN, gemmNT, gemvN, gemvT, attentionForward, lossReduce, gather,
+        private final java.util.EnumMap<GemmKind, CUfunction[]> gemms = new java.util.EnumMap<>(GemmKind.class);
+        private final CUfunction gemvN, gemvT, attentionForward, lossReduce, gather,
                 valueGram, valueUpdate, scalarizeV, metricDots, headsSum;
 
         Loaded(int ccMajor, int ccMinor) {
             this.ccMajor = ccMajor;
             this.ccMinor = ccMinor;
             try {
-                gemmNN = function("gemm", "gemm_nn");
-                gemmNT = function("gemm", "gemm_nt");
+                // Every GEMM kind's functions are timed as "gemm", the one operation PerfModel models.
+                for (GemmKind g : GemmKind.values()) {
+                    gemms.put(g, new CUfunction[] {function(g.file, g.nn, "gemm"), function(g.file, g.nt, "gemm")});
+                }
                 gemvN = function("gemv", "gemv_n");
                 gemvT = function("gemv", "gemv_t");
                 attentionForward = function("attention_forward", "attention_forward");
@@ -146,10 +165,15 @@ public final class Kernels implements AutoCloseable {
         }
 
         private CUfunction function(String file, String name) {
+            return function(file, name, file);
+        }
+
+        /** Function {@code name} of kernels/FILE.cu, timed under {@code timedAs}. */
+        private CUfunction function(String file, String name, String timedAs) {
             CUmodule m = modules.computeIfAbsent(file, this::load);
             CUfunction f = new CUfunction();
             cuModuleGetFunction(f, m, name);
-            NAMES.put(f, file);
+            NAMES.put(f, timedAs);
             return f;
         }
 
@@ -223,16 +247,16 @@ public final class Kernels implements AutoCloseable {
     }
 
     /**
-     * kernels/gemm.cu: C[r] = C0[r] + alpha·scale[r]·A[r]·op(B[r]) for the listed runs (or, with
-     * {@code runs} null, for runs 0..count−1 of the operands), C0 as {@link Base} reads it. Null
-     * go, rowsOf, innerOf, C0, scale mean: every run, the uniform rows, the uniform inner, no C0,
-     * scale 1.
+     * kernels/gemm.cu (or gemm_tf32x3.cu, by {@link #gemmKind}): C[r] = C0[r] + alpha·scale[r]·A[r]·op(B[r])
+     * for the listed runs (or, with {@code runs} null, for runs 0..count−1 of the operands), C0 as
+     * {@link Base} reads it. Null go, rowsOf, innerOf, C0, scale mean: every run, the uniform rows,
+     * the uniform inner, no C0, scale 1.
      */
     public void gemm(boolean transB, CUdeviceptr runs, int count, CUdeviceptr go, CUdeviceptr rowsOf,
                      CUdeviceptr innerOf, int rows, int inner, int cols, Operand A, Operand B, Base C0,
                      Operand C, CUdeviceptr scale, float alpha) {
         if (count == 0 || rows == 0 || cols == 0) return;
-        launch(transB ? fns.gemmNT : fns.gemmNN, transB ? "gemm_nt" : "gemm_nn",
+        launch(fns.gemms.get(gemm)[transB ? 1 : 0], transB ? gemm.nt : gemm.nn,
                 ceil(cols, GEMM_TILE_COLS), ceil(rows, GEMM_TILE_ROWS), count, GEMM_THREADS, 0,
                 new Args().ptr(runs).ptr(go).ptr(rowsOf).ptr(innerOf).i(rows).i(inner).i(cols)
                         .ptr(A.at()).l(A.stride()).i(A.ld()).ptr(B.at()).l(B.stride()).i(B.ld())

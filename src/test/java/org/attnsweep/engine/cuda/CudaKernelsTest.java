@@ -20,6 +20,8 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Every kernel of kernels/ on its own, llm.c style: launched alone on random, non-degenerate
@@ -455,10 +457,14 @@ class CudaKernelsTest {
 
     /**
      * gemm at the step's shape (Q|K −= η G [α|β] in place, per-run P, a run masked by go), then the
-     * same launch for one run alone must give that run's result bit for bit (batch invariance).
+     * same launch for one run alone must give that run's result bit for bit (batch invariance); for
+     * each GEMM kind ({@link GemmKind}: 3xTF32 within the same float32 tolerance as FP32, which
+     * TF32 products without the two correction terms, ~2⁻¹¹ relative each, miss).
      */
-    @Test
-    void gemmStep() {
+    @ParameterizedTest
+    @EnumSource(GemmKind.class)
+    void gemmStep(GemmKind kind) {
+        Kernels k = CudaKernelsTest.k.with(kind);
         int[] go = {1, 0, 1, 1}, P = new int[R];
         for (int r = 0; r < R; r++) P[r] = P(r);
         float[] G = uniform(R * P_MAX * P_MAX, 1), AB = uniform(R * P_MAX * W, 1), QK0 = uniform(R * P_MAX * W, 1);
@@ -472,26 +478,28 @@ class CudaKernelsTest {
         float[] got = get(QK, R * P_MAX * W), alone = get(QKalone, R * P_MAX * W);
         for (int r = 0; r < R; r++) {
             if (go[r] == 0) {
-                untouched("gemm_nn run " + r + " (go = 0) Q|K", QK0, got, r * P_MAX * W, P_MAX * W);
+                untouched(kind.nn + " run " + r + " (go = 0) Q|K", QK0, got, r * P_MAX * W, P_MAX * W);
                 continue;
             }
             double[] Gr = new double[P[r] * P[r]];
             for (int i = 0; i < P[r]; i++) for (int j = 0; j < P[r]; j++) Gr[i * P[r] + j] = G[r * P_MAX * P_MAX + i * P_MAX + j];
             double[] want = CpuPhases.gemm(false, Gr, d(AB, r * P_MAX * W, P[r] * W), d(QK0, r * P_MAX * W, P[r] * W), P[r], P[r], W,
                     -eta[r]);
-            close("gemm_nn run " + r + " Q|K", want, got, r * P_MAX * W, DOT_ATOL, DOT_RTOL);
+            close(kind.nn + " run " + r + " Q|K", want, got, r * P_MAX * W, DOT_ATOL, DOT_RTOL);
         }
-        untouched("gemm_nn run 2 alone vs in the batch", got, alone, 2 * P_MAX * W, P(2) * W);
+        untouched(kind.nn + " run 2 alone vs in the batch", got, alone, 2 * P_MAX * W, P(2) * W);
     }
 
     /**
      * gemm at the set-up shape (one run, B transposed: Q|K = T [W_Q; W_K]ᵀ) with d a multiple of 4
      * (float4 loads) and not (scalar loads), and at the metrics shape (Q|K(s) = Q|K(0)(s) + Te A_Q|K,
      * rows E_r and inner P_r per run), Q|K(0)(s) read as each run's slice of one of two groups'
-     * unit arrays ({@link #GROUP}).
+     * unit arrays ({@link #GROUP}); for each GEMM kind.
      */
-    @Test
-    void gemmSetUpAndMetrics() {
+    @ParameterizedTest
+    @EnumSource(GemmKind.class)
+    void gemmSetUpAndMetrics(GemmKind kind) {
+        Kernels k = CudaKernelsTest.k.with(kind);
         for (int d : new int[] {204, 203}) {
             int rows = P_MAX;
             float[] T = uniform(rows * d, 1), Wqk = uniform(W * d, 1);
@@ -499,7 +507,7 @@ class CudaKernelsTest {
             k.gemm(true, null, 1, null, null, null, rows, d, W, new Operand(dev(T).ptr(), 0, d), new Operand(dev(Wqk).ptr(), 0, d),
                     null, new Operand(C.ptr(), 0, W), null, 1f);
             double[] want = CpuPhases.gemm(true, d(T, 0, rows * d), d(Wqk, 0, W * d), null, rows, d, W, 1);
-            close("gemm_nt d=" + d + " Q|K", want, get(C, rows * W), 0, DOT_ATOL, DOT_RTOL);
+            close(kind.nt + " d=" + d + " Q|K", want, get(C, rows * W), 0, DOT_ATOL, DOT_RTOL);
         }
         int[] E = {12, 5, 9, 7}, P = new int[R];
         for (int r = 0; r < R; r++) P[r] = P(r);
@@ -515,7 +523,7 @@ class CudaKernelsTest {
             for (int i = 0; i < E[r]; i++) for (int j = 0; j < P[r]; j++) Ter[i * P[r] + j] = Te[r * eMax * P_MAX + i * P_MAX + j];
             double[] want = CpuPhases.gemm(false, Ter, d(AQK, r * P_MAX * W, P[r] * W), slice(QK0g, r, eMax * W, E[r], W), E[r], P[r],
                     W, 1);
-            close("gemm_nn run " + r + " Q|K(s)", want, got, r * eMax * W, DOT_ATOL, DOT_RTOL);
+            close(kind.nn + " run " + r + " Q|K(s)", want, got, r * eMax * W, DOT_ATOL, DOT_RTOL);
         }
     }
 
