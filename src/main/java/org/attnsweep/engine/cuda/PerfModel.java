@@ -21,20 +21,24 @@ public final class PerfModel {
     private PerfModel() {
     }
 
-    /** A device's FP32 (non-tensor-core) peak and its memory bandwidth, from the vendor's data sheet. */
-    public record Device(String name, double flops, double bytesPerSecond) {
+    /**
+     * A device's FP32 (non-tensor-core) peak, its memory bandwidth and its dense TF32 tensor-core
+     * peak (the figure without structured sparsity), from the vendor's data sheet.
+     */
+    public record Device(String name, double flops, double bytesPerSecond, double tf32Flops) {
     }
 
     /**
      * Known devices, matched in this order by {@link #device}: the more specific names first
-     * (H100 PCIe before H100, A100 80GB before A100 40GB). FP32 FLOP/s without tensor cores.
+     * (H100 PCIe before H100, A100 80GB before A100 40GB). FP32 FLOP/s without tensor cores, then
+     * bytes/s, then dense TF32 tensor-core FLOP/s.
      */
     static final List<Device> DEVICES = List.of(
-            new Device("H200", 67e12, 4.8e12),
-            new Device("H100 PCIe", 51e12, 2.0e12),
-            new Device("H100 SXM", 67e12, 3.35e12),
-            new Device("A100 80GB", 19.5e12, 2.039e12),
-            new Device("A100 40GB", 19.5e12, 1.555e12));
+            new Device("H200", 67e12, 4.8e12, 494.7e12),
+            new Device("H100 PCIe", 51e12, 2.0e12, 378e12),
+            new Device("H100 SXM", 67e12, 3.35e12, 494.7e12),
+            new Device("A100 80GB", 19.5e12, 2.039e12, 156e12),
+            new Device("A100 40GB", 19.5e12, 1.555e12, 156e12));
 
     /** The device the model predicts for when none is named or the name is unknown. */
     public static final Device DEFAULT = DEVICES.getFirst();
@@ -48,16 +52,29 @@ public final class PerfModel {
         return null;
     }
 
-    /** One kernel's work per run and step. */
-    public record Cost(String kernel, double flops, double bytes) {
+    /**
+     * One kernel's work per run and step; {@code tf32x3}: its FLOPs are done as 3xTF32 tensor-core
+     * products (kernels/gemm_tf32x3.cu: three tensor-core operations per multiply-add).
+     */
+    public record Cost(String kernel, double flops, double bytes, boolean tf32x3) {
+        /** Work on the FP32 units. */
+        public Cost(String kernel, double flops, double bytes) {
+            this(kernel, flops, bytes, false);
+        }
+
+        /** Seconds of arithmetic of one run at the device's peak for this kernel's units. */
+        private double computeSeconds(Device dev) {
+            return tf32x3 ? 3 * flops / dev.tf32Flops() : flops / dev.flops();
+        }
+
         /** Roofline time of R runs on device {@code dev}, in seconds. */
         public double seconds(Device dev, int R) {
-            return R * Math.max(flops / dev.flops(), bytes / dev.bytesPerSecond());
+            return R * Math.max(computeSeconds(dev), bytes / dev.bytesPerSecond());
         }
 
         /** "compute" when the FLOPs bound the kernel at this device's peaks, else "memory". */
         public String bound(Device dev) {
-            return flops / dev.flops() >= bytes / dev.bytesPerSecond() ? "compute" : "memory";
+            return computeSeconds(dev) >= bytes / dev.bytesPerSecond() ? "compute" : "memory";
         }
     }
 
@@ -69,6 +86,11 @@ public final class PerfModel {
      * the P-vector u and updates it in value_gram.
      */
     public static List<Cost> step(RunConfig c) {
+        return step(c, GemmKind.FP32);
+    }
+
+    /** As {@link #step(RunConfig)}, the gemm on the kernels of {@code gemm}. */
+    public static List<Cost> step(RunConfig c, GemmKind gemm) {
         double P = c.tokenCount(), N = c.N(), M = c.M(), mk = c.mk(), mv = c.mv(), NMM = N * M * M;
         List<Cost> out = new ArrayList<>();
         if (c.trainWo()) out.add(new Cost("scalarize_v", 2 * P * mv, F * (P * mv + mv + P)));
@@ -84,7 +106,7 @@ public final class PerfModel {
                 F * (P * 2 * mk + NMM + N + N * M + P + 1 + N * M) + F * (P * 2 * mk) + 2 * F * P * 2 * mk
                         + F * P + (c.trainWo() ? 0 : 2 * F * P)));
         // Q|K −= η G [α|β]: P×P times P×2m_k, RunConfig.stepFlops. Reads G and [α|β], reads and writes Q|K.
-        out.add(new Cost("gemm", c.stepFlops(), F * (P * P + P * 2 * mk + 2 * P * 2 * mk)));
+        out.add(new Cost("gemm", c.stepFlops(), F * (P * P + P * 2 * mk + 2 * P * 2 * mk), gemm == GemmKind.TF32X3));
         // h = G γ (P² multiply-adds); fixed w_O: u −= η‖w_O‖² h.
         out.add(new Cost("value_gram", 2 * P * P + (c.trainWo() ? 0 : 2 * P),
                 F * (P * P + 2 * P) + (c.trainWo() ? 0 : 2 * F * P)));
@@ -105,8 +127,13 @@ public final class PerfModel {
 
     /** Roofline time of a step of R runs: the kernels run one after another, so their times add. */
     public static double stepSeconds(RunConfig c, Device dev, int R) {
+        return stepSeconds(c, dev, R, GemmKind.FP32);
+    }
+
+    /** As {@link #stepSeconds(RunConfig, Device, int)}, the gemm on the kernels of {@code gemm}. */
+    public static double stepSeconds(RunConfig c, Device dev, int R, GemmKind gemm) {
         double t = 0;
-        for (Cost k : step(c)) t += k.seconds(dev, R);
+        for (Cost k : step(c, gemm)) t += k.seconds(dev, R);
         return t;
     }
 
@@ -145,19 +172,26 @@ public final class PerfModel {
      * batch copies per family it holds ({@link #batchCopy}).
      */
     public static List<String> table(RunConfig c, int R, Device dev, Map<String, Double> measured, int familyRuns) {
+        return table(c, R, dev, measured, familyRuns, GemmKind.FP32);
+    }
+
+    /** As {@link #table(RunConfig, int, Device, Map, int)}, the gemm on the kernels of {@code gemm}. */
+    public static List<String> table(RunConfig c, int R, Device dev, Map<String, Double> measured, int familyRuns, GemmKind gemm) {
         List<String> out = new ArrayList<>();
-        out.add(String.format(Locale.ROOT, "perf model: %s (%.1f TFLOP/s FP32, %.2f TB/s), R=%d runs of d=%d M=%d m_k=%d m_v=%d N=%d P=%d",
-                dev.name(), dev.flops() / 1e12, dev.bytesPerSecond() / 1e12, R, c.d(), c.M(), c.mk(), c.mv(), c.N(), c.tokenCount()));
+        String tensor = gemm == GemmKind.TF32X3
+                ? String.format(Locale.ROOT, "; gemm in 3xTF32 at a third of %.1f TFLOP/s TF32", dev.tf32Flops() / 1e12) : "";
+        out.add(String.format(Locale.ROOT, "perf model: %s (%.1f TFLOP/s FP32, %.2f TB/s%s), R=%d runs of d=%d M=%d m_k=%d m_v=%d N=%d P=%d",
+                dev.name(), dev.flops() / 1e12, dev.bytesPerSecond() / 1e12, tensor, R, c.d(), c.M(), c.mk(), c.mv(), c.N(), c.tokenCount()));
         out.add(String.format(Locale.ROOT, "  %-18s %11s %11s %8s %8s %12s %12s %9s", "kernel", "GFLOP/step", "MB/step", "FLOP/B",
                 "bound", "predicted", "measured", "roofline"));
-        List<Cost> rows = new ArrayList<>(step(c));
+        List<Cost> rows = new ArrayList<>(step(c, gemm));
         rows.add(stepTotal(c));
         double measuredTotal = 0;
         boolean any = measured != null && !measured.isEmpty();
-        if (any) for (Cost k : step(c)) measuredTotal += measured.getOrDefault(k.kernel(), 0.0);
+        if (any) for (Cost k : step(c, gemm)) measuredTotal += measured.getOrDefault(k.kernel(), 0.0);
         for (Cost k : rows) {
             boolean total = k.kernel().equals("step");
-            double pred = total ? stepSeconds(c, dev, R) : k.seconds(dev, R);
+            double pred = total ? stepSeconds(c, dev, R, gemm) : k.seconds(dev, R);
             Double got = total ? (any ? measuredTotal : null) : (measured == null ? null : measured.get(k.kernel()));
             out.add(String.format(Locale.ROOT, "  %-18s %11.3f %11.2f %8.1f %8s %10.1f us %12s %9s", k.kernel(), R * k.flops() / 1e9,
                     R * k.bytes() / 1e6, k.flops() / k.bytes(), total ? "sum" : k.bound(dev), pred * 1e6,

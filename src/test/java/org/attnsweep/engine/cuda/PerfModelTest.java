@@ -57,6 +57,26 @@ class PerfModelTest {
         assertEquals("memory", m.bound(h200));
     }
 
+    /**
+     * The gemm in 3xTF32: three tensor-core operations per multiply-add at the dense TF32 peak
+     * (H200: 494.7 TFLOP/s), the other kernels as in FP32; the table's header says so.
+     */
+    @Test
+    void theTf32x3GemmIsTimedAtAThirdOfTheTensorPeak() {
+        PerfModel.Device h200 = PerfModel.device("NVIDIA H200");
+        PerfModel.Cost t = new PerfModel.Cost("x", 494.7e12, 1, true);
+        assertEquals(3.0, t.seconds(h200, 1), 1e-12);
+        RunConfig c = preset("jiang-heatmap");
+        PerfModel.Cost fp32 = kernel(c, "gemm");
+        PerfModel.Cost tf = PerfModel.step(c, GemmKind.TF32X3).stream().filter(k -> k.kernel().equals("gemm")).findFirst().orElseThrow();
+        assertEquals(fp32.flops(), tf.flops());
+        assertEquals(fp32.seconds(h200, 1) * 67 * 3 / 494.7, tf.seconds(h200, 1), 1e-6 * fp32.seconds(h200, 1), "compute-bound at this shape");
+        double others = PerfModel.stepSeconds(c, h200, 8) - fp32.seconds(h200, 8);
+        assertEquals(others + tf.seconds(h200, 8), PerfModel.stepSeconds(c, h200, 8, GemmKind.TF32X3), 1e-15);
+        assertTrue(PerfModel.table(c, 8, h200, Map.of(), 1000, GemmKind.TF32X3).get(0).contains("gemm in 3xTF32 at a third of 494.7 TFLOP/s TF32"));
+        assertTrue(!PerfModel.table(c, 8, h200, Map.of(), 1000).get(0).contains("TF32"));
+    }
+
     @Test
     void aStepTakesTheSumOfItsKernelsTimes() {
         RunConfig c = preset("zhang-dynamics");

@@ -141,18 +141,20 @@ public final class CudaBench {
                 Map<String, Double> perKernel = kernelTimes(cuda, b, active, loss, steps);
                 String device = cuda.context().name();
                 PerfModel.Device dev = PerfModel.device(device);
-                System.out.printf(Locale.ROOT, "device=%s%nshape=d=%d,M=%d,m_k=%d,m_v=%d,N=%d,P=%d,train_wo=%s%n", device, shape.d(),
-                        shape.M(), shape.mk(), shape.mv(), shape.N(), shape.tokenCount(), shape.trainWo());
+                GemmKind gemm = cuda.context().kernels().gemmKind();
+                System.out.printf(Locale.ROOT, "device=%s%nshape=d=%d,M=%d,m_k=%d,m_v=%d,N=%d,P=%d,train_wo=%s%ngemm=%s%n", device, shape.d(),
+                        shape.M(), shape.mk(), shape.mv(), shape.N(), shape.tokenCount(), shape.trainWo(), gemm.label);
                 System.out.printf(Locale.ROOT, "runs=%d%nsteps=%d%nstep_ms=%.3f%nrun_steps_per_s=%.1f%n", R, steps, 1e3 * sec / steps,
                         runSteps / sec);
                 System.out.printf(Locale.ROOT, "gflops=%.1f%n", runSteps * shape.stepFlops() / sec * 1e-9);
                 PerfModel.Device at = dev == null ? PerfModel.DEFAULT : dev;
-                System.out.printf(Locale.ROOT, "predicted_step_ms=%.3f%nmodel_device=%s%n", 1e3 * PerfModel.stepSeconds(shape, at, R),
+                if (perKernel.containsKey("gemm")) System.out.printf(Locale.ROOT, "gemm_ms=%.3f%n", 1e3 * perKernel.get("gemm"));
+                System.out.printf(Locale.ROOT, "predicted_step_ms=%.3f%nmodel_device=%s%n", 1e3 * PerfModel.stepSeconds(shape, at, R, gemm),
                         at.name() + (dev == null ? " (device unknown to the model)" : ""));
                 System.out.printf(Locale.ROOT, "generate_s=%.2f%nsetup_s=%.2f%nmetrics_ms=%.1f%n", (t1 - t0) * 1e-9, (t2 - t1) * 1e-9,
                         (t6 - t5) * 1e-6);
                 // A family shares its draws across N and ‖μ‖: in the jiang-heatmap, 10 N × 100 ‖μ‖ per repeat.
-                for (String line : PerfModel.table(shape, R, at, perKernel, JIANG_FAMILY)) System.out.println(line);
+                for (String line : PerfModel.table(shape, R, at, perKernel, JIANG_FAMILY, gemm)) System.out.println(line);
             }
         }
     }
@@ -309,6 +311,14 @@ public final class CudaBench {
                 targets.add(target(verdicts, "vs one run", o / one, OVER_ONE));
                 targets.add(target(verdicts, "vs span", o / span, OVER_SPAN));
             }
+        }
+        // Shape A with the 3xTF32 GEMM against the FP32 one: the step and the gemm kernel alone (events).
+        Map<String, String> tf = keys(dir, "step-A-tf32x3.txt"), fp = keys(dir, "step-A.txt");
+        if (!tf.isEmpty()) {
+            double t = num(tf, "run_steps_per_s"), f = num(fp, "run_steps_per_s");
+            System.out.printf(Locale.ROOT, "%-26s %14.1f  (%s the fp32 GEMM's step; gemm kernel %s ms a step against %s ms: %s)%n",
+                    "step A, gemm=tf32x3 (R=" + tf.get("runs") + ")", t, ratio(t, f), tf.getOrDefault("gemm_ms", "-"), fp.getOrDefault("gemm_ms", "-"),
+                    ratio(num(fp, "gemm_ms"), num(tf, "gemm_ms")) + " faster");
         }
         Map<String, String> torchA = keys(dir, "torch-A.txt");
         if (torchA.containsKey("torch_fp32_ceiling_gflops")) {
