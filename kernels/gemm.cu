@@ -69,13 +69,7 @@ __device__ __forceinline__ void gemm_tile(GEMM_PARAMS) {
 #pragma unroll
         for (int j = 0; j < 8; j++) acc[i][j] = 0.0f;
 
-    fetch_step(in, blk, 0);
-    stash(0);
-    __syncthreads();
-    int buf = 0;
-    for (int k0 = 0; k0 < blk.K; k0 += BK) {
-        const bool next = k0 + BK < blk.K;
-        if (next) fetch_step(in, blk, k0 + BK);
+    k_steps(in, blk, stash, [&](int buf) {
         SH(float) as = As + buf * BK * BM;
         SH(float) bs = Bs + buf * BK * BN;
 #pragma unroll
@@ -89,10 +83,7 @@ __device__ __forceinline__ void gemm_tile(GEMM_PARAMS) {
 #pragma unroll
                 for (int j = 0; j < 8; j++) acc[i][j] = fmaf(av[i], bv[j], acc[i][j]);
         }
-        if (next) stash(buf ^ 1);
-        __syncthreads();
-        buf ^= 1;
-    }
+    });
 #pragma unroll
     for (int i = 0; i < 4; i++)
 #pragma unroll

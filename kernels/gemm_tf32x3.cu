@@ -75,13 +75,7 @@ __device__ __forceinline__ void gemm_tf32x3_tile(GEMM_PARAMS) {
 #pragma unroll
             for (int e = 0; e < 4; e++) acc[i][j][e] = 0.0f;
 
-    fetch_step(in, blk, 0);
-    stash(0);
-    __syncthreads();
-    int buf = 0;
-    for (int k0 = 0; k0 < blk.K; k0 += BK) {
-        const bool next = k0 + BK < blk.K;
-        if (next) fetch_step(in, blk, k0 + BK);
+    k_steps(in, blk, stash, [&](int buf) {
         SH(float) as = As + buf * TF_A_FLOATS;
         SH(float) bs = Bs + buf * TF_B_FLOATS;
 #pragma unroll
@@ -106,10 +100,7 @@ __device__ __forceinline__ void gemm_tf32x3_tile(GEMM_PARAMS) {
             mma_tf32_tiles(acc, ahi, blo);
             mma_tf32_tiles(acc, ahi, bhi);
         }
-        if (next) stash(buf ^ 1);
-        __syncthreads();
-        buf ^= 1;
-    }
+    });
 #pragma unroll
     for (int i = 0; i < 2; i++)
 #pragma unroll

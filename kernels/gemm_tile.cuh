@@ -113,3 +113,22 @@ __device__ __forceinline__ void gemm_store(const GemmBlock& b, int gr, int gc, f
     if (gr >= b.nRows || gc >= b.cols) return;
     b.C[(long long)gr * b.ldc + gc] = base_at(b.base, gr, b.ldc, gc) + b.s * acc;
 }
+
+// The k-loop of both GEMMs, double-buffered: the first k-step fetched and stashed into buffer 0;
+// then per k-step the next one's global loads issued, step(buf) computing on buffer buf, the loads
+// stashed into the other buffer, and one barrier.
+template <bool TRANS_B, typename Stash, typename Step>
+__device__ __forceinline__ void k_steps(TileFetch<TRANS_B>& in, const GemmBlock& blk, Stash stash, Step step) {
+    fetch_step(in, blk, 0);
+    stash(0);
+    __syncthreads();
+    int buf = 0;
+    for (int k0 = 0; k0 < blk.K; k0 += BK) {
+        const bool next = k0 + BK < blk.K;
+        if (next) fetch_step(in, blk, k0 + BK);
+        step(buf);
+        if (next) stash(buf ^ 1);
+        __syncthreads();
+        buf ^= 1;
+    }
+}
