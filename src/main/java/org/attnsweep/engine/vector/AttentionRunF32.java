@@ -149,10 +149,23 @@ abstract class AttentionRunF32 {
     /** Rows per piece of a GEMM split over threads (a multiple of every register tile's height). */
     static final int ROW_GRAIN = 24;
 
-    /** C[rows×cols] += a·A[rows×inner]·B[inner×cols], its rows split over this run's threads: the same bits as one thread. */
+    /**
+     * C[rows×cols] += a·A[rows×inner]·B[inner×cols], split over this run's threads: the same bits as
+     * one thread. Each piece of a split by rows reads its rows of A and packs all of B; of a split by
+     * columns (whole register tiles), all of A and its own columns of B. Whichever repeats fewer
+     * bytes: by columns when B, read and written by the packing, outweighs A (rows < 2·cols: the
+     * span update, Q −= ηGα at P ≤ 2m_k) and there are tiles enough, else by rows (the direct form's
+     * projections of P ≫ m_k tokens).
+     */
     final void gemmPar(float[] C, float a, float[] A, float[] B, int rows, int inner, int cols) {
+        int width = GemmF32.TILE.vectors * KernelsF32.L, tiles = cols / width;
         if (par.ways == 1) KernelsF32.gemm(C, a, A, B, rows, inner, cols);
-        else par.rows(rows, ROW_GRAIN, (from, to) -> KernelsF32.gemmRows(C, a, A, B, from, to, inner, cols));
+        else if (rows < 2 * cols && tiles >= 2) {
+            // Tile t starts at column t·width; the last piece also takes the columns past the last tile.
+            // (Par may hand out an empty piece [tiles, tiles): it must stay empty.)
+            par.rows(tiles, 1, (t0, t1) -> KernelsF32.gemmCols(C, a, A, B, rows, inner, cols, t0 == tiles ? cols : t0 * width,
+                    t1 == tiles ? cols : t1 * width));
+        } else par.rows(rows, ROW_GRAIN, (from, to) -> KernelsF32.gemmRows(C, a, A, B, from, to, inner, cols));
     }
 
     /** attention_forward of samples [from, to), with {@code lanes} the scores kernel's scratch (one per thread). */

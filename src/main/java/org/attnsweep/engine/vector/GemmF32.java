@@ -116,15 +116,33 @@ final class GemmF32 {
      * row over B in place instead. The same fma chains either way: the same bits.
      */
     private static void gemmRows(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int from, int to, int inner, int cols) {
-        int width = t.vectors * L, tiled = cols - cols % width, rows = to;
+        block(t, C, C0, a, A, ia, lda, B, ib, from, to, inner, cols, 0, cols);
+    }
+
+    /**
+     * Columns [cFrom, cTo) of C += a·A·B over all its rows: one thread's share of a product split by
+     * columns, which packs only its own columns of B (a split by rows packs all of B in every piece).
+     * Every element is the same fma chain as in the whole product: the same bits.
+     */
+    static void gemmCols(Tile t, float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int rows, int inner, int cols, int cFrom, int cTo) {
+        block(t, C, C, a, A, ia, lda, B, ib, 0, rows, inner, cols, cFrom, cTo);
+    }
+
+    /**
+     * Rows [from, to) and columns [cFrom, cTo) of C = C0 + a·A·B ({@link #gemmRows}'s product, B's
+     * and C's rows {@code cols} apart): whole tiles from cFrom, the columns left over by the tail.
+     */
+    private static void block(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int from, int to,
+                              int inner, int cols, int cFrom, int cTo) {
+        int width = t.vectors * L, tiled = cTo - (cTo - cFrom) % width, rows = to;
         if (to - from < t.rows) {   // fewer rows than one tile: each row alone, B in place
-            for (int r = from; r < rows; r++) tail(C, C0, a, A, ia, lda, B, ib, r, inner, cols, 0);
+            for (int r = from; r < rows; r++) tail(C, C0, a, A, ia, lda, B, ib, r, inner, cols, cFrom, cTo);
             return;
         }
-        if (tiled > 0) {
-            int panel = panel(width, inner, tiled);
-            float[] Bp = packed(Math.min(panel, tiled) * inner);
-            for (int c0 = 0; c0 < tiled; c0 += panel) {
+        if (tiled > cFrom) {
+            int panel = panel(width, inner, tiled - cFrom);
+            float[] Bp = packed(Math.min(panel, tiled - cFrom) * inner);
+            for (int c0 = cFrom; c0 < tiled; c0 += panel) {
                 int c1 = Math.min(tiled, c0 + panel);
                 pack(B, ib, cols, inner, c0, c1, width, Bp);
                 for (int r = from; r < rows; r += t.rows) {
@@ -136,7 +154,7 @@ final class GemmF32 {
                 }
             }
         }
-        for (int r = from; r < rows; r++) tail(C, C0, a, A, ia, lda, B, ib, r, inner, cols, tiled);
+        if (tiled < cTo) for (int r = from; r < rows; r++) tail(C, C0, a, A, ia, lda, B, ib, r, inner, cols, tiled, cTo);
     }
 
     /**
@@ -363,15 +381,17 @@ final class GemmF32 {
     }
 
     /**
-     * Row r of C, columns [from, cols), B read in place: four vectors at a time (four fma chains in
-     * flight), then one, then scalars. The columns a tile leaves (fewer than its width, so never
-     * four vectors), and the whole of a product with fewer rows than a tile ({@link #gemmRows}).
+     * Row r of C, columns [from, to), B read in place (rows {@code cols} apart): four vectors at a
+     * time (four fma chains in flight), then one, then scalars. The columns a tile leaves (fewer than
+     * its width, so never four vectors), and the whole of a product with fewer rows than a tile
+     * ({@link #block}).
      */
-    private static void tail(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int inner, int cols, int from) {
+    private static void tail(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int inner, int cols,
+                             int from, int to) {
         int c = from;
         int row = ia + r * lda;
         FloatVector va = FloatVector.broadcast(S, a);
-        for (; c + 4 * L <= cols; c += 4 * L) {
+        for (; c + 4 * L <= to; c += 4 * L) {
             FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
             for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
                 FloatVector g = FloatVector.broadcast(S, A[row + i]);
@@ -386,7 +406,7 @@ final class GemmF32 {
             s2.fma(va, FloatVector.fromArray(S, C0, off + 2 * L)).intoArray(C, off + 2 * L);
             s3.fma(va, FloatVector.fromArray(S, C0, off + 3 * L)).intoArray(C, off + 3 * L);
         }
-        for (; c + L <= cols; c += L) {
+        for (; c + L <= to; c += L) {
             FloatVector s = FloatVector.zero(S);
             for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
                 s = FloatVector.fromArray(S, B, b).fma(FloatVector.broadcast(S, A[row + i]), s);
@@ -394,7 +414,7 @@ final class GemmF32 {
             int off = r * cols + c;
             s.fma(va, FloatVector.fromArray(S, C0, off)).intoArray(C, off);
         }
-        for (; c < cols; c++) {
+        for (; c < to; c++) {
             float s = 0;
             for (int i = 0; i < inner; i++) s = Math.fma(B[ib + i * cols + c], A[row + i], s);
             C[r * cols + c] = Math.fma(s, a, C0[r * cols + c]);

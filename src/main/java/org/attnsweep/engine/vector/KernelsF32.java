@@ -822,6 +822,11 @@ final class KernelsF32 {
         GemmF32.gemmRows(GemmF32.TILE, C, a, A, 0, inner, B, 0, from, to, inner, cols);
     }
 
+    /** Columns [cFrom, cTo) of C += a·A·B (A dense, rows {@code inner} apart): one thread's share of a product split by columns. */
+    static void gemmCols(float[] C, float a, float[] A, float[] B, int rows, int inner, int cols, int cFrom, int cTo) {
+        GemmF32.gemmCols(GemmF32.TILE, C, a, A, 0, inner, B, 0, rows, inner, cols, cFrom, cTo);
+    }
+
     /** Rows [from, to) of C += a·A·B with A from offset {@code ia}, rows {@code lda} apart, and B from offset {@code ib}. */
     static void gemmRows(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int from, int to, int inner, int cols) {
         GemmF32.gemmRows(GemmF32.TILE, C, a, A, ia, lda, B, ib, from, to, inner, cols);

@@ -207,7 +207,8 @@ class GemmTilesTest {
      * reach past the step's P at paper A's shape (302), where the tiles' loops run long, and, in the
      * last shapes, far enough that the columns go in panels of a few tiles (or, past the panel's
      * budget, one tile at a time: {@link GemmF32#panel}). The same for {@link GemmF32#gemmFrom} (C = C0 +
-     * a·sum into another array, the evaluation's).
+     * a·sum into another array, the evaluation's), and for the product split by rows
+     * ({@link GemmF32#gemmRows}) or by columns ({@link GemmF32#gemmCols}) as threads split it.
      */
     @ParameterizedTest(name = "float32 tile {0}")
     @MethodSource("f32Tiles")
@@ -235,6 +236,15 @@ class GemmTilesTest {
             float[] parts = C.clone();
             GemmF32.gemmRows(t, parts, a, A, ia, lda, B, ib, 0, split, inner, cols);
             GemmF32.gemmRows(t, parts, a, A, ia, lda, B, ib, split, rows, inner, cols);
+            // gemmCols: the columns in three parts, as threads split them (each packs only its own
+            // columns): cut at drawn tile boundaries, or, every other shape, at any column.
+            int tiles = cols / width;
+            int cut1 = n % 2 == 0 ? rnd.nextInt(tiles + 1) * width : rnd.nextInt(cols + 1), cut2 = n % 2 == 0
+                    ? Math.max(cut1, rnd.nextInt(tiles + 1) * width) : rnd.nextInt(cut1, cols + 1);
+            float[] byCols = C.clone();
+            GemmF32.gemmCols(t, byCols, a, A, ia, lda, B, ib, rows, inner, cols, 0, cut1);
+            GemmF32.gemmCols(t, byCols, a, A, ia, lda, B, ib, rows, inner, cols, cut1, cut2);
+            GemmF32.gemmCols(t, byCols, a, A, ia, lda, B, ib, rows, inner, cols, cut2, cols);
             // gemmFrom: the same elements into another array, C only read (its NaN start must all be overwritten).
             java.util.Arrays.fill(fromC, Float.NaN);
             GemmF32.gemmFrom(t, fromC, C0, a, A, ia, lda, B, ib, rows, inner, cols);
@@ -251,6 +261,9 @@ class GemmTilesTest {
                     assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(parts[r * cols + c]),
                             () -> "gemmRows split at " + split + ", tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co + " element (" + rr + ", " + cc + "): "
                                     + parts[rr * co + cc] + " vs " + want + tag(seed));
+                    assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(byCols[r * cols + c]),
+                            () -> "gemmCols split at " + cut1 + ", " + cut2 + ", tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co
+                                    + " element (" + rr + ", " + cc + "): " + byCols[rr * co + cc] + " vs " + want + tag(seed));
                     assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(fromC[r * cols + c]),
                             () -> "gemmFrom, tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co + " element (" + rr + ", " + cc + "): "
                                     + fromC[rr * co + cc] + " vs " + want + tag(seed));

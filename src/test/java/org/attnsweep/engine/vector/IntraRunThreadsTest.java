@@ -37,29 +37,33 @@ class IntraRunThreadsTest {
                 // d = 40 against m_k = 16: the direct form's projections; d = 12: its bilinear scores.
                 for (int d : new int[] {40, 12}) {
                     if (f == Formulation.SPAN && d == 12) continue;
-                    for (int heads : new int[] {1, 2}) a.add(Arguments.of(p, f, d, heads));
+                    for (int heads : new int[] {1, 2}) a.add(Arguments.of(p, f, d, heads, 16, 40));
                 }
+                // m_k of two register tiles, a vector and 3 more columns, against fewer tokens than
+                // 2·m_k: the span update's GEMMs split by columns (tail columns in the last piece).
+                int mk = 2 * GemmF32.TILE.vectors * KernelsF32.L + KernelsF32.L + 3;
+                if (f == Formulation.SPAN) a.add(Arguments.of(p, f, 40, 1, mk, Math.min(40, (2 * mk - 3) / 3 - 1)));
             }
         }
         return a.stream();
     }
 
-    @ParameterizedTest(name = "{0} {1} d={2} H={3}")
+    @ParameterizedTest(name = "{0} {1} d={2} H={3} m_k={4} N={5}")
     @MethodSource("cases")
-    void aRunsBitsDoNotDependOnTheThreadsItGets(Precision precision, Formulation form, int d, int heads) {
+    void aRunsBitsDoNotDependOnTheThreadsItGets(Precision precision, Formulation form, int d, int heads, int mk, int N) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         List<RunData> runs = new ArrayList<>();
         for (int r = 0; r < 3; r++) {
             // N = 40 samples of M = 4 (P = 122 training tokens): the forward pass, the P-row GEMMs and the d-row
-            // token GEMMs all split into several pieces.
-            RunSpec s = Fixtures.smallSpec(rnd, d, 4, 16, 8, 40);
+            // token GEMMs all split into several pieces (by columns where P < 2·m_k, AttentionRunF32.gemmPar).
+            RunSpec s = Fixtures.smallSpec(rnd, d, 4, mk, 8, N);
             s.heads = heads;
             s.trainWo = r == 1;
             s.targetLoss = 0;
             runs.add(Fixtures.data(s));
         }
-        String ctx = precision + " " + form + " d=" + d + " H=" + heads + tag(seed);
+        String ctx = precision + " " + form + " d=" + d + " H=" + heads + " m_k=" + mk + tag(seed);
         Trace one = trace(new VectorEngine(precision, form, 1, null), runs), four = trace(new VectorEngine(precision, form, 4, null), runs);
         assertEquals(one.losses.size(), four.losses.size());
         for (int i = 0; i < one.losses.size(); i++) {
