@@ -23,7 +23,10 @@ public final class PerfModel {
 
     /**
      * A device's FP32 (non-tensor-core) peak, its memory bandwidth and its dense TF32 tensor-core
-     * peak (the figure without structured sparsity), from the vendor's data sheet.
+     * peak (the figure without structured sparsity), from the vendor's data sheet. On Hopper (H100,
+     * H200) that peak is the warpgroup instructions' (wgmma); kernels/gemm_tf32x3.cu issues the
+     * warp-level mma.sync of Ampere, which reaches less of it, so its predicted time there is a bound
+     * the kernel will not meet.
      */
     public record Device(String name, double flops, double bytesPerSecond, double tf32Flops) {
     }
