@@ -63,7 +63,10 @@ public final class Kernels implements AutoCloseable {
     private final boolean view;
     /** The arithmetic of {@link #gemm}'s launches. */
     private final GemmKind gemm;
-    /** Each function's kernel file, the name {@link PerfModel} and {@link KernelTimer} use. */
+    /**
+     * The name {@link PerfModel} and {@link KernelTimer} know each function by: its kernel file's,
+     * and "gemm" for every GEMM kind's (one operation, whichever arithmetic).
+     */
     private static final Map<CUfunction, String> NAMES = java.util.Collections.synchronizedMap(new java.util.WeakHashMap<>());
     /** Benchmarks only: when set, every launch is timed by CUDA events under its kernel file's name. */
     static volatile KernelTimer timer;
