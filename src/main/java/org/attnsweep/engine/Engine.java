@@ -18,6 +18,15 @@ public interface Engine {
     /** The arithmetic it trains in; with {@link #name} it decides a run's numbers, so results record both. */
     Precision precision();
 
+    /**
+     * What else decides a run's numbers besides {@link #name} and {@link #precision}, as
+     * " key=value" words, empty for the default arithmetic (cuda's 3xTF32 GEMM: {@code " gemm=tf32x3"}).
+     * Results record it with them, so a resume cannot mix two arithmetics in one directory.
+     */
+    default String arithmetic() {
+        return "";
+    }
+
     /** One line for the log, e.g. {@code engine=vector species=512-bit threads=2 precision=float32}. */
     String describe();
 

@@ -265,10 +265,11 @@ public final class Sweeper {
 
     /**
      * What besides the runs' configs decides their numbers: the engine's arithmetic (reference:
-     * float64 direct GD; vector and cuda: the span formulation at their precision).
+     * float64 direct GD; vector and cuda: the span formulation at their precision; cuda's 3xTF32
+     * GEMM where chosen, {@link Engine#arithmetic}).
      */
     static String resultsOf(Engine engine) {
-        return "engine=" + engine.name() + " precision=" + engine.precision().name().toLowerCase(java.util.Locale.ROOT);
+        return "engine=" + engine.name() + " precision=" + engine.precision().name().toLowerCase(java.util.Locale.ROOT) + engine.arithmetic();
     }
 
     /** A hash of every run key of the whole plan and of what decides their numbers: equal only for the same results. */
@@ -311,7 +312,7 @@ public final class Sweeper {
         String theirs = n == null ? "" : n.path("results_of").asText("");
         if (!theirs.isEmpty() && !theirs.equals(resultsOf(engine))) {
             throw new IllegalArgumentException("--out " + dir + " holds results of " + theirs + ", this run would add "
-                    + resultsOf(engine) + ": resume with the same --engine and --precision, or choose another --out");
+                    + resultsOf(engine) + ": resume with the same --engine and --precision (and ATTNSWEEP_CUDA_GEMM), or choose another --out");
         }
         throw new IllegalArgumentException("--out " + dir + " holds results of a different run set (plan fingerprint "
                 + (fp == null ? "none" : fp.asText()) + ", this one " + fingerprint + "): choose another --out");

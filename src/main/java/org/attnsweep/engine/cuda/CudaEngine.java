@@ -156,6 +156,13 @@ public final class CudaEngine implements Engine, AutoCloseable {
         return org.attnsweep.model.Precision.FLOAT32;
     }
 
+    /** Empty for the FP32 GEMM (the default, so results stored before the choice existed resume), else " gemm=LABEL". */
+    @Override
+    public String arithmetic() {
+        GemmKind g = ctx.kernels().gemmKind();
+        return g == GemmKind.FP32 ? "" : " gemm=" + g.label;
+    }
+
     @Override
     public String describe() {
         int r = lastBatch;

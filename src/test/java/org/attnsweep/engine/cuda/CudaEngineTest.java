@@ -44,6 +44,18 @@ class CudaEngineTest {
         }
     }
 
+    /** The GEMM kind is in the engine line, and in what results record only when it is not the default (Sweeper.resultsOf). */
+    @Test
+    void theGemmKindIsNamedAndRecordedWhenNotTheDefault() {
+        requireGpu();
+        try (CudaEngine fp32 = new CudaEngine(System.err, GemmKind.FP32); CudaEngine tf = new CudaEngine(System.err, GemmKind.TF32X3)) {
+            assertTrue(fp32.describe().endsWith(" precision=float32 gemm=fp32"), fp32.describe());
+            assertTrue(tf.describe().endsWith(" precision=float32 gemm=tf32x3"), tf.describe());
+            org.junit.jupiter.api.Assertions.assertEquals("", fp32.arithmetic());
+            org.junit.jupiter.api.Assertions.assertEquals(" gemm=tf32x3", tf.arithmetic());
+        }
+    }
+
     @Test
     void batchOfDifferentShapesIsRefused() {
         requireGpu();
