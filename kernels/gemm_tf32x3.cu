@@ -1,5 +1,5 @@
 // The batched GEMM of kernels/gemm.cu on tensor cores, in 3xTF32: the same products, the same
-// parameters and launch geometry, chosen by ATTNSWEEP_CUDA_GEMM=tf32x3 (engine/cuda/Kernels.Gemm;
+// parameters and launch geometry, chosen by ATTNSWEEP_CUDA_GEMM=tf32x3 (engine/cuda/GemmKind;
 // off by default):
 //
 //     C[r] = C0[r] + alpha·scale[r]·A[r]·op(B[r])       op(B) = B (gemm_nn_tf32x3) or Bᵀ (gemm_nt_tf32x3)

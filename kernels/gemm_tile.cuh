@@ -24,39 +24,6 @@ __device__ __forceinline__ bool aligned4(const float* p, int ld) {
     return (reinterpret_cast<unsigned long long>(p) & 15) == 0 && (ld & 3) == 0;
 }
 
-// One k-step's operands, global → registers, for thread t of a GEMM block: of A (rows×K, row
-// stride lda) row am of the block's BM rows and k-quad ak (64 rows × 4 quads: one float4 each);
-// of B two float4s (h = 0, 1): gemm_nn (B K×cols) row bk[h] of the k-step, columns bc[h]..+3;
-// gemm_nt (B cols×K) column bc[h] of C (a row of B), k-quad bk[h]. Elements past an operand's
-// rows, columns or K are zeros, so a ragged edge tile needs no other case.
-template <bool TRANS_B>
-struct TileFetch {
-    int am, ak, bk[2], bc[2];
-    float4 ra, rb[2];
-
-    __device__ __forceinline__ explicit TileFetch(int t) : am(t / 4), ak((t % 4) * 4) {
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-            const int e = t + h * GEMM_THREADS;
-            bk[h] = TRANS_B ? (e % 4) * 4 : e / 32;
-            bc[h] = TRANS_B ? e / 4 : (e % 32) * 4;
-        }
-    }
-
-    // The k-step at k0 of the tile at (row0, col0); nRows, K, cols: the run's true sizes.
-    __device__ __forceinline__ void operator()(const float* A, int lda, bool vecA, const float* B, int ldb, bool vecB,
-                                               int row0, int col0, int nRows, int K, int cols, int k0) {
-        const int gr = row0 + am;
-        ra = load4(A + (long long)gr * lda + k0 + ak, gr < nRows ? K - (k0 + ak) : 0, vecA);
-#pragma unroll
-        for (int h = 0; h < 2; h++) {
-            const int gc = col0 + bc[h], gk = k0 + bk[h];
-            if (TRANS_B) rb[h] = load4(B + (long long)gc * ldb + gk, gc < cols ? K - gk : 0, vecB);
-            else rb[h] = load4(B + (long long)gk * ldb + gc, gk < K ? cols - gc : 0, vecB);
-        }
-    }
-};
-
 // The parameters of every batched GEMM entry point, in the order Kernels.gemm passes them (their
 // meaning: kernels/gemm.cu's header), and the same names as arguments.
 #define GEMM_PARAMS                                                                                           \
@@ -102,11 +69,37 @@ __device__ __forceinline__ GemmBlock gemm_block(GEMM_PARAMS) {
     return b;
 }
 
-// The k-step at k0 of block b's operands into f's registers.
+// One k-step's operands, global → registers, for thread t of a GEMM block: of A (rows×K, row
+// stride lda) row am of the block's BM rows and k-quad ak (64 rows × 4 quads: one float4 each);
+// of B two float4s (h = 0, 1): gemm_nn (B K×cols) row bk[h] of the k-step, columns bc[h]..+3;
+// gemm_nt (B cols×K) column bc[h] of C (a row of B), k-quad bk[h]. Elements past an operand's
+// rows, columns or K are zeros, so a ragged edge tile needs no other case.
 template <bool TRANS_B>
-__device__ __forceinline__ void fetch_step(TileFetch<TRANS_B>& f, const GemmBlock& b, int k0) {
-    f(b.A, b.lda, b.vecA, b.B, b.ldb, b.vecB, b.row0, b.col0, b.nRows, b.K, b.cols, k0);
-}
+struct TileFetch {
+    int am, ak, bk[2], bc[2];
+    float4 ra, rb[2];
+
+    __device__ __forceinline__ explicit TileFetch(int t) : am(t / 4), ak((t % 4) * 4) {
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            const int e = t + h * GEMM_THREADS;
+            bk[h] = TRANS_B ? (e % 4) * 4 : e / 32;
+            bc[h] = TRANS_B ? e / 4 : (e % 32) * 4;
+        }
+    }
+
+    // The k-step at k0 of block b's tile.
+    __device__ __forceinline__ void operator()(const GemmBlock& b, int k0) {
+        const int gr = b.row0 + am;
+        ra = load4(b.A + (long long)gr * b.lda + k0 + ak, gr < b.nRows ? b.K - (k0 + ak) : 0, b.vecA);
+#pragma unroll
+        for (int h = 0; h < 2; h++) {
+            const int gc = b.col0 + bc[h], gk = k0 + bk[h];
+            if (TRANS_B) rb[h] = load4(b.B + (long long)gc * b.ldb + gk, gc < b.cols ? b.K - gk : 0, b.vecB);
+            else rb[h] = load4(b.B + (long long)gk * b.ldb + gc, gk < b.K ? b.cols - gc : 0, b.vecB);
+        }
+    }
+};
 
 // C(gr, gc) = C0(gr, gc) + s·acc, for an element inside the run's C (gr, gc: the run's row and column).
 __device__ __forceinline__ void gemm_store(const GemmBlock& b, int gr, int gc, float acc) {
@@ -119,13 +112,13 @@ __device__ __forceinline__ void gemm_store(const GemmBlock& b, int gr, int gc, f
 // stashed into the other buffer, and one barrier.
 template <bool TRANS_B, typename Stash, typename Step>
 __device__ __forceinline__ void k_steps(TileFetch<TRANS_B>& in, const GemmBlock& blk, Stash stash, Step step) {
-    fetch_step(in, blk, 0);
+    in(blk, 0);
     stash(0);
     __syncthreads();
     int buf = 0;
     for (int k0 = 0; k0 < blk.K; k0 += BK) {
         const bool next = k0 + BK < blk.K;
-        if (next) fetch_step(in, blk, k0 + BK);
+        if (next) in(blk, k0 + BK);
         step(buf);
         if (next) stash(buf ^ 1);
         __syncthreads();

@@ -8,7 +8,7 @@ import java.util.Locale;
  * kernels/gemm.cu; or {@code tf32x3}, each product as three TF32 tensor-core products with float32
  * accumulation (kernels/gemm_tf32x3.cu's header has the error analysis), experimental until a GPU run
  * shows it keeps the engine's float32 tolerances. The engine line (config.json's {@code engine})
- * names the one a sweep ran with.
+ * names the one a sweep ran with; results_of records tf32x3 ({@link CudaEngine#arithmetic}).
  */
 public enum GemmKind {
     FP32("fp32", "gemm", "gemm_nn", "gemm_nt"),
@@ -37,7 +37,8 @@ public enum GemmKind {
     /** {@code value} as a kind (null or blank: fp32, case ignored); anything else throws a one-line error. */
     static GemmKind parse(String value) {
         if (value == null || value.isBlank()) return FP32;
-        for (GemmKind k : values()) if (k.label.equals(value.strip().toLowerCase(Locale.ROOT))) return k;
+        String v = value.strip().toLowerCase(Locale.ROOT);
+        for (GemmKind k : values()) if (k.label.equals(v)) return k;
         throw new IllegalArgumentException(ENV + "=" + value + ": the cuda engine's GEMM is fp32 (the default) or tf32x3");
     }
 }
