@@ -38,7 +38,8 @@ abstract class AttentionRunF32 {
     final float[] y;           // N     observed labels ±1
     final float[] Q, K;        // P×w   q_j, k_j at the current weights
     final float[] u;           // P     u_j
-    final float[] alpha, beta; // P×w   gathers α_j, β_j (β empty without keys)
+    final float[] alpha, beta; // P×w   gathers α_j, β_j (β empty without keys); tile-major with tiledGathers
+    final boolean tiledGathers; // α, β held tile-major (GemmF32.tiledAt), as the span update's GEMMs read them; else row-major
     final float[] gamma;       // P     gather γ_j
     final float[] Sm;          // N×M×w_s logits, then the softmax S_la (row-major per sample: Sm[(n·M + l)·M + a]; w_s > M: by columns, see DirectRunF32)
     final float[] ubar;        // N×w_s ū_l = Σ_a S_la u_{j_a}
@@ -61,9 +62,12 @@ abstract class AttentionRunF32 {
      */
     boolean forwardCurrent;
 
-    /** A head of the run {@code data} with scores of width m_k and both gathers, summing its output into {@code f} (N). */
+    /**
+     * A head of the run {@code data} with scores of width m_k and both gathers, held tile-major,
+     * summing its output into {@code f} (N): the span form's.
+     */
     AttentionRunF32(RunData data, float[] Q, float[] K, float[] u, float[] f) {
-        this(data, data.config().mk(), true, data.train().M(), true, Q, K, u, f);
+        this(data, data.config().mk(), true, data.train().M(), true, true, Q, K, u, f);
     }
 
     /**
@@ -71,9 +75,10 @@ abstract class AttentionRunF32 {
      * {@code width}, β gathered only with {@code keys}, and {@code sampleWidth} ≥ M floats per
      * sample and token in Sm and ubar (M, or M padded to whole vectors where a subclass holds the
      * scores by columns); α (and β) per token only with {@code tokenGathers} (a subclass that
-     * folds α into its gradient sample by sample holds none).
+     * folds α into its gradient sample by sample holds none), tile-major with {@code tiledGathers}.
      */
-    AttentionRunF32(RunData data, int width, boolean keys, int sampleWidth, boolean tokenGathers, float[] Q, float[] K, float[] u, float[] f) {
+    AttentionRunF32(RunData data, int width, boolean keys, int sampleWidth, boolean tokenGathers, boolean tiledGathers, float[] Q, float[] K,
+                    float[] u, float[] f) {
         this.data = data;
         this.c = data.config();
         this.train = data.train();
@@ -92,6 +97,7 @@ abstract class AttentionRunF32 {
         this.u = u;
         this.width = width;
         this.keys = keys;
+        this.tiledGathers = tiledGathers;
         alpha = new float[tokenGathers ? P * width : 0];
         beta = new float[tokenGathers && keys ? P * width : 0];
         gamma = new float[P];
@@ -151,21 +157,33 @@ abstract class AttentionRunF32 {
 
     /**
      * C[rows×cols] += a·A[rows×inner]·B[inner×cols], split over this run's threads: the same bits as
-     * one thread. Each piece of a split by rows reads its rows of A and packs all of B; of a split by
-     * columns (whole register tiles), all of A and its own columns of B. Whichever repeats fewer
-     * bytes: by columns when B, read and written by the packing, outweighs A (rows < 2·cols: the
-     * span update, Q −= ηGα at P ≤ 2m_k) and there are tiles enough, else by rows (the direct form's
-     * projections of P ≫ m_k tokens).
+     * one thread. B row-major, or with {@code tiledB} tile-major (GemmF32.tiledAt: a gather of
+     * {@link #tiledGathers}), which the GEMM's tiles read as it is where a row-major B is copied
+     * into that layout panel by panel. Each piece of a split by rows reads its rows of A and all of
+     * B (and packs all of a row-major B); of a split by columns (whole register tiles), all of A and
+     * its own columns of B. Whichever repeats fewer bytes: by columns when B outweighs A (rows <
+     * 2·cols: the span update, Q −= ηGα at P ≤ 2m_k) and there are tiles enough, else by rows (the
+     * direct form's projections of P ≫ m_k tokens).
      */
-    final void gemmPar(float[] C, float a, float[] A, float[] B, int rows, int inner, int cols) {
-        int width = GemmF32.TILE.vectors * KernelsF32.L, tiles = cols / width;
-        if (par.ways == 1) KernelsF32.gemm(C, a, A, B, rows, inner, cols);
-        else if (rows < 2 * cols && tiles >= 2) {
+    final void gemmPar(float[] C, float a, float[] A, float[] B, boolean tiledB, int rows, int inner, int cols) {
+        int width = GemmF32.WIDTH, tiles = cols / width;
+        if (par.ways == 1) {
+            if (tiledB) KernelsF32.gemmTiledB(C, a, A, B, 0, rows, inner, cols, 0, cols);
+            else KernelsF32.gemm(C, a, A, B, rows, inner, cols);
+        } else if (rows < 2 * cols && tiles >= 2) {
             // Tile t starts at column t·width; the last piece also takes the columns past the last tile.
             // (Par may hand out an empty piece [tiles, tiles): it must stay empty.)
-            par.rows(tiles, 1, (t0, t1) -> KernelsF32.gemmCols(C, a, A, B, rows, inner, cols, t0 == tiles ? cols : t0 * width,
-                    t1 == tiles ? cols : t1 * width));
-        } else par.rows(rows, ROW_GRAIN, (from, to) -> KernelsF32.gemmRows(C, a, A, B, from, to, inner, cols));
+            par.rows(tiles, 1, (t0, t1) -> {
+                int cFrom = t0 == tiles ? cols : t0 * width, cTo = t1 == tiles ? cols : t1 * width;
+                if (tiledB) KernelsF32.gemmTiledB(C, a, A, B, 0, rows, inner, cols, cFrom, cTo);
+                else KernelsF32.gemmCols(C, a, A, B, rows, inner, cols, cFrom, cTo);
+            });
+        } else {
+            par.rows(rows, ROW_GRAIN, (from, to) -> {
+                if (tiledB) KernelsF32.gemmTiledB(C, a, A, B, from, to, inner, cols, 0, cols);
+                else KernelsF32.gemmRows(C, a, A, B, from, to, inner, cols);
+            });
+        }
     }
 
     /** attention_forward of samples [from, to), with {@code lanes} the scores kernel's scratch (one per thread). */
@@ -247,6 +265,11 @@ abstract class AttentionRunF32 {
             }
         }
         // α_{j_l} += Σ_a D_la k_a (row l of D), β_{j_a} += Σ_l D_la q_l (column a of D), rows in order.
+        if (tiledGathers) {
+            KernelsF32.gatherRowsTiled(alpha, P, Dm, M, 1, K, map, base, M, width);
+            if (keys) KernelsF32.gatherRowsTiled(beta, P, Dm, 1, M, Q, map, base, M, width);
+            return;
+        }
         KernelsF32.gatherRows(alpha, Dm, M, 1, K, map, base, M, width);
         if (!keys) return;
         KernelsF32.gatherRows(beta, Dm, 1, M, Q, map, base, M, width);

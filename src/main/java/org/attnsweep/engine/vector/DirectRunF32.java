@@ -127,7 +127,7 @@ final class DirectRunF32 extends AttentionRunF32 {
         int dp = bilinear ? rowWidth(d) : 0;
         float[] Tp = tokens.Tp();
         int width = bilinear ? dp : mk, M = data.train().M(), mp = bilinear ? padded(M) : 0;
-        super(data, width, !bilinear, bilinear ? mp : M, !bilinear, new float[P * width], bilinear ? Tp : new float[P * width], new float[P], f);
+        super(data, width, !bilinear, bilinear ? mp : M, !bilinear, false, new float[P * width], bilinear ? Tp : new float[P * width], new float[P], f);
         this.mp = mp;
         this.d = d;
         this.bilinear = bilinear;
@@ -376,8 +376,8 @@ final class DirectRunF32 extends AttentionRunF32 {
         } else {
             java.util.Arrays.fill(Q, 0);
             java.util.Arrays.fill(K, 0);
-            gemmPar(Q, 1, T, WQt, P, d, mk);
-            gemmPar(K, 1, T, WKt, P, d, mk);
+            gemmPar(Q, 1, T, WQt, false, P, d, mk);
+            gemmPar(K, 1, T, WKt, false, P, d, mk);
             for (int j = 0; j < P; j++) u[j] = dot(T, j * d, vo, 0, d);
         }
     }

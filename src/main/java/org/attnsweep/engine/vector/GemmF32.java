@@ -52,6 +52,8 @@ final class GemmF32 {
     static final int REGISTERS = registers();
     /** The tile of this JVM. */
     static final Tile TILE = Tile.forRegisters(REGISTERS);
+    /** The columns of one {@link #TILE}: the unit of the tile-major layout ({@link #tiledAt}). */
+    static final int WIDTH = TILE.vectors * L;
 
     private GemmF32() {
     }
@@ -116,7 +118,7 @@ final class GemmF32 {
      * row over B in place instead. The same fma chains either way: the same bits.
      */
     private static void gemmRows(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int from, int to, int inner, int cols) {
-        block(t, C, C0, a, A, ia, lda, B, ib, from, to, inner, cols, 0, cols);
+        block(t, C, C0, a, A, ia, lda, B, ib, false, from, to, inner, cols, 0, cols);
     }
 
     /**
@@ -125,36 +127,73 @@ final class GemmF32 {
      * Every element is the same fma chain as in the whole product: the same bits.
      */
     static void gemmCols(Tile t, float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int rows, int inner, int cols, int cFrom, int cTo) {
-        block(t, C, C, a, A, ia, lda, B, ib, 0, rows, inner, cols, cFrom, cTo);
+        block(t, C, C, a, A, ia, lda, B, ib, false, 0, rows, inner, cols, cFrom, cTo);
     }
 
     /**
-     * Rows [from, to) and columns [cFrom, cTo) of C = C0 + a·A·B ({@link #gemmRows}'s product, B's
-     * and C's rows {@code cols} apart): whole tiles from cFrom, the columns left over by the tail.
+     * Rows [from, to) and columns [cFrom, cTo) of C = C0 + a·A·B with B (inner×cols) tile-major
+     * ({@link #tiledAt}, tile t's width) from offset 0: the tiles read B as it is, so no panel is
+     * copied ({@link #pack}), whichever rows or columns a piece of a split product takes. cFrom is
+     * 0 or a tile's first column, cTo a tile's first column or cols. Every element the same fma chain
+     * as in {@link #gemmRows} on B row-major: the same bits.
      */
-    private static void block(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int from, int to,
-                              int inner, int cols, int cFrom, int cTo) {
+    static void gemmTiledB(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] Bt, int from, int to, int inner, int cols,
+                           int cFrom, int cTo) {
+        block(t, C, C0, a, A, ia, lda, Bt, 0, true, from, to, inner, cols, cFrom, cTo);
+    }
+
+    /**
+     * The offset of element (j, c) of a rows×cols matrix held tile-major for tiles {@code width}
+     * columns wide: column block c − c mod width (a tile's columns) holds its rows one after another,
+     * width floats each, from offset (c − c mod width)·rows; the columns past the last whole tile
+     * (cols mod width of them) follow row-major, from offset tiled·rows with tiled = cols − cols mod
+     * width. It is the layout {@link #pack} copies B's panels into, for the whole matrix at once: the
+     * span form keeps α, β, A_Q and A_K in it, so their products never copy them.
+     */
+    static int tiledAt(int j, int c, int rows, int cols, int width) {
+        int tiled = cols - cols % width;
+        return c < tiled ? (c - c % width) * rows + j * width + c % width : tiled * rows + j * (cols - tiled) + (c - tiled);
+    }
+
+    /**
+     * Rows [from, to) and columns [cFrom, cTo) of C = C0 + a·A·B ({@link #gemmRows}'s product, C's
+     * rows {@code cols} apart): whole tiles from cFrom, the columns left over by the tail. B's rows
+     * are {@code cols} apart from offset ib, or with {@code tiledB} B is tile-major from offset ib
+     * ({@link #tiledAt}: the tiles read it as it is, nothing packed; cFrom then a tile's first column).
+     */
+    private static void block(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, boolean tiledB,
+                              int from, int to, int inner, int cols, int cFrom, int cTo) {
         int width = t.vectors * L, tiled = cTo - (cTo - cFrom) % width, rows = to;
-        if (to - from < t.rows) {   // fewer rows than one tile: each row alone, B in place
-            for (int r = from; r < rows; r++) tail(C, C0, a, A, ia, lda, B, ib, r, inner, cols, cFrom, cTo);
+        if (tiledB && cFrom < cTo && cFrom % width != 0) throw new IllegalArgumentException("a tile-major B's columns start at a tile: " + cFrom);
+        if (!tiledB && to - from < t.rows) {   // fewer rows than one tile: each row alone, B in place
+            for (int r = from; r < rows; r++) tail(C, C0, a, A, ia, lda, B, ib, cols, r, inner, cols, cFrom, cTo);
             return;
         }
         if (tiled > cFrom) {
             int panel = panel(width, inner, tiled - cFrom);
-            float[] Bp = packed(Math.min(panel, tiled - cFrom) * inner);
+            float[] Bp = tiledB ? B : packed(Math.min(panel, tiled - cFrom) * inner);
             for (int c0 = cFrom; c0 < tiled; c0 += panel) {
                 int c1 = Math.min(tiled, c0 + panel);
-                pack(B, ib, cols, inner, c0, c1, width, Bp);
+                // The tile at column c from offset base + (c − c0)·inner: in B itself, or in the panel's copy.
+                int base = tiledB ? ib + c0 * inner : 0;
+                if (!tiledB) pack(B, ib, cols, inner, c0, c1, width, Bp);
                 for (int r = from; r < rows; r += t.rows) {
                     for (int c = c0; c < c1; c += width) {
-                        if (t == Tile.T6X4) tile6x4(C, C0, a, A, ia, lda, Bp, (c - c0) * inner, r, rows, inner, cols, c);
-                        else if (t == Tile.T6X2) tile6x2(C, C0, a, A, ia, lda, Bp, (c - c0) * inner, r, rows, inner, cols, c);
-                        else tile4x2(C, C0, a, A, ia, lda, Bp, (c - c0) * inner, r, rows, inner, cols, c);
+                        if (t == Tile.T6X4) tile6x4(C, C0, a, A, ia, lda, Bp, base + (c - c0) * inner, r, rows, inner, cols, c);
+                        else if (t == Tile.T6X2) tile6x2(C, C0, a, A, ia, lda, Bp, base + (c - c0) * inner, r, rows, inner, cols, c);
+                        else tile4x2(C, C0, a, A, ia, lda, Bp, base + (c - c0) * inner, r, rows, inner, cols, c);
                     }
                 }
             }
         }
-        if (tiled < cTo) for (int r = from; r < rows; r++) tail(C, C0, a, A, ia, lda, B, ib, r, inner, cols, tiled, cTo);
+        if (tiled >= cTo) return;
+        if (!tiledB) {
+            for (int r = from; r < rows; r++) tail(C, C0, a, A, ia, lda, B, ib, cols, r, inner, cols, tiled, cTo);
+            return;
+        }
+        // A tile-major B's tail: its inner rows of cols − tiled floats from offset ib + tiled·inner.
+        if (cTo != cols || tiled != cols - cols % width) throw new IllegalArgumentException("a tile-major B's tail is its last columns: " + cTo);
+        for (int r = from; r < rows; r++) tail(C, C0, a, A, ia, lda, B, ib + tiled * inner - tiled, cols - tiled, r, inner, cols, tiled, cTo);
     }
 
     /**
@@ -381,19 +420,20 @@ final class GemmF32 {
     }
 
     /**
-     * Row r of C, columns [from, to), B read in place (rows {@code cols} apart): four vectors at a
+     * Row r of C (rows {@code cols} apart), columns [from, to), B read in place (column c of inner row
+     * i at ib + i·ldb + c): four vectors at a
      * time (four fma chains in flight), then one, then scalars. The columns a tile leaves (fewer than
      * its width, so never four vectors), and the whole of a product with fewer rows than a tile
      * ({@link #block}).
      */
-    private static void tail(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int r, int inner, int cols,
+    private static void tail(float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, int ldb, int r, int inner, int cols,
                              int from, int to) {
         int c = from;
         int row = ia + r * lda;
         FloatVector va = FloatVector.broadcast(S, a);
         for (; c + 4 * L <= to; c += 4 * L) {
             FloatVector s0 = FloatVector.zero(S), s1 = s0, s2 = s0, s3 = s0;
-            for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
+            for (int i = 0, b = ib + c; i < inner; i++, b += ldb) {
                 FloatVector g = FloatVector.broadcast(S, A[row + i]);
                 s0 = FloatVector.fromArray(S, B, b).fma(g, s0);
                 s1 = FloatVector.fromArray(S, B, b + L).fma(g, s1);
@@ -408,7 +448,7 @@ final class GemmF32 {
         }
         for (; c + L <= to; c += L) {
             FloatVector s = FloatVector.zero(S);
-            for (int i = 0, b = ib + c; i < inner; i++, b += cols) {
+            for (int i = 0, b = ib + c; i < inner; i++, b += ldb) {
                 s = FloatVector.fromArray(S, B, b).fma(FloatVector.broadcast(S, A[row + i]), s);
             }
             int off = r * cols + c;
@@ -416,7 +456,7 @@ final class GemmF32 {
         }
         for (; c < to; c++) {
             float s = 0;
-            for (int i = 0; i < inner; i++) s = Math.fma(B[ib + i * cols + c], A[row + i], s);
+            for (int i = 0; i < inner; i++) s = Math.fma(B[ib + i * ldb + c], A[row + i], s);
             C[r * cols + c] = Math.fma(s, a, C0[r * cols + c]);
         }
     }

@@ -40,18 +40,48 @@ final class KernelsF32 {
     }
 
     /**
+     * Vectors a row in {@link #gather4}'s register block, and the width in vectors of the tiles
+     * gathered rows are stored by: {@link GemmF32#TILE}'s, 4 with 32 vector registers (AVX-512,
+     * AArch64: 16 accumulators, 4 broadcasts and 4 loads per 16 fmas, 21 registers live), 2 with
+     * AVX2's 16 (8 accumulators, 13 live).
+     */
+    static final int GATHER_VECTORS = GemmF32.TILE.vectors;
+    /** Whether {@link #gather4}'s block is 4 vectors a row: a static final, which C2 folds. */
+    static final boolean WIDE_GATHER = GATHER_VECTORS == 4;
+    /** The columns of a tile, {@link GemmF32#WIDTH}: the unit of the tile-major layout ({@link #gatherRowsTiled}). */
+    static final int W = GATHER_VECTORS * L;
+
+    static {
+        if (GATHER_VECTORS != 2 && GATHER_VECTORS != 4) throw new AssertionError("gather4 holds 2 or 4 vectors a row, not " + GATHER_VECTORS);
+    }
+
+    /**
      * out[o..o+m) += Σ_t coef[c + t·stride] · src[map[mo+t]·m ..+m), t < M, added in order of t:
      * one sample's M rows combined with 8 (then 4, then 1) vectors of the output row held in
      * registers, so the row is loaded and stored once instead of M times. Every element is the same
      * fma chain over t in order whichever block computes it.
      */
     static void gather(float[] out, int o, float[] coef, int c, int stride, float[] src, int[] map, int mo, int M, int m) {
-        int i = 0;
-        for (int bound = m - m % (8 * L); i < bound; i += 8 * L) {
-            FloatVector s0 = FloatVector.fromArray(S, out, o + i), s1 = FloatVector.fromArray(S, out, o + i + L);
-            FloatVector s2 = FloatVector.fromArray(S, out, o + i + 2 * L), s3 = FloatVector.fromArray(S, out, o + i + 3 * L);
-            FloatVector s4 = FloatVector.fromArray(S, out, o + i + 4 * L), s5 = FloatVector.fromArray(S, out, o + i + 5 * L);
-            FloatVector s6 = FloatVector.fromArray(S, out, o + i + 6 * L), s7 = FloatVector.fromArray(S, out, o + i + 7 * L);
+        gather(out, o, W, o, coef, c, stride, src, map, mo, M, m);
+    }
+
+    /**
+     * {@link #gather} into one output row held by tiles (the rows of a gather are stored row-major or
+     * tile-major, {@link #gatherRowsTiled}): the row's column c < tiled = m − m mod {@link #W} at
+     * ro + (c / W)·ts + c mod W (ts the distance from one tile to the next), c ≥ tiled at tro + c.
+     * Row-major, ro = tro = the row's offset and ts = W.
+     */
+    private static void gather(float[] out, int ro, int ts, int tro, float[] coef, int c, int stride, float[] src, int[] map, int mo, int M, int m) {
+        int tiled = m - m % W, i = 0;
+        // Vector k of a block that starts at a tile's first column: (k·L) / W tiles on, (k·L) mod W into its tile.
+        int v1 = tileOffset(L, ts), v2 = tileOffset(2 * L, ts), v3 = tileOffset(3 * L, ts), v4 = tileOffset(4 * L, ts);
+        int v5 = tileOffset(5 * L, ts), v6 = tileOffset(6 * L, ts), v7 = tileOffset(7 * L, ts);
+        for (; i + 8 * L <= tiled; i += 8 * L) {   // 8·L and 4·L are whole tiles (W is 2 or 4 vectors)
+            int o = ro + i / W * ts;
+            FloatVector s0 = FloatVector.fromArray(S, out, o), s1 = FloatVector.fromArray(S, out, o + v1);
+            FloatVector s2 = FloatVector.fromArray(S, out, o + v2), s3 = FloatVector.fromArray(S, out, o + v3);
+            FloatVector s4 = FloatVector.fromArray(S, out, o + v4), s5 = FloatVector.fromArray(S, out, o + v5);
+            FloatVector s6 = FloatVector.fromArray(S, out, o + v6), s7 = FloatVector.fromArray(S, out, o + v7);
             for (int t = 0; t < M; t++) {
                 FloatVector w = FloatVector.broadcast(S, coef[c + t * stride]);
                 int x = map[mo + t] * m + i;
@@ -64,18 +94,19 @@ final class KernelsF32 {
                 s6 = FloatVector.fromArray(S, src, x + 6 * L).fma(w, s6);
                 s7 = FloatVector.fromArray(S, src, x + 7 * L).fma(w, s7);
             }
-            s0.intoArray(out, o + i);
-            s1.intoArray(out, o + i + L);
-            s2.intoArray(out, o + i + 2 * L);
-            s3.intoArray(out, o + i + 3 * L);
-            s4.intoArray(out, o + i + 4 * L);
-            s5.intoArray(out, o + i + 5 * L);
-            s6.intoArray(out, o + i + 6 * L);
-            s7.intoArray(out, o + i + 7 * L);
+            s0.intoArray(out, o);
+            s1.intoArray(out, o + v1);
+            s2.intoArray(out, o + v2);
+            s3.intoArray(out, o + v3);
+            s4.intoArray(out, o + v4);
+            s5.intoArray(out, o + v5);
+            s6.intoArray(out, o + v6);
+            s7.intoArray(out, o + v7);
         }
-        for (int bound = m - (m - i) % (4 * L); i < bound; i += 4 * L) {
-            FloatVector s0 = FloatVector.fromArray(S, out, o + i), s1 = FloatVector.fromArray(S, out, o + i + L);
-            FloatVector s2 = FloatVector.fromArray(S, out, o + i + 2 * L), s3 = FloatVector.fromArray(S, out, o + i + 3 * L);
+        for (; i + 4 * L <= tiled; i += 4 * L) {
+            int o = ro + i / W * ts;
+            FloatVector s0 = FloatVector.fromArray(S, out, o), s1 = FloatVector.fromArray(S, out, o + v1);
+            FloatVector s2 = FloatVector.fromArray(S, out, o + v2), s3 = FloatVector.fromArray(S, out, o + v3);
             for (int t = 0; t < M; t++) {
                 FloatVector w = FloatVector.broadcast(S, coef[c + t * stride]);
                 int x = map[mo + t] * m + i;
@@ -84,23 +115,36 @@ final class KernelsF32 {
                 s2 = FloatVector.fromArray(S, src, x + 2 * L).fma(w, s2);
                 s3 = FloatVector.fromArray(S, src, x + 3 * L).fma(w, s3);
             }
-            s0.intoArray(out, o + i);
-            s1.intoArray(out, o + i + L);
-            s2.intoArray(out, o + i + 2 * L);
-            s3.intoArray(out, o + i + 3 * L);
+            s0.intoArray(out, o);
+            s1.intoArray(out, o + v1);
+            s2.intoArray(out, o + v2);
+            s3.intoArray(out, o + v3);
         }
-        for (int bound = S.loopBound(m); i < bound; i += L) {
-            FloatVector s0 = FloatVector.fromArray(S, out, o + i);
+        for (; i < tiled; i += L) {   // the last tile's vectors (tiled is whole vectors), then the columns past it
+            int o = ro + i / W * ts + i % W;
+            FloatVector s0 = FloatVector.fromArray(S, out, o);
             for (int t = 0; t < M; t++) {
                 s0 = FloatVector.fromArray(S, src, map[mo + t] * m + i).fma(FloatVector.broadcast(S, coef[c + t * stride]), s0);
             }
-            s0.intoArray(out, o + i);
+            s0.intoArray(out, o);
+        }
+        for (int bound = S.loopBound(m); i < bound; i += L) {
+            FloatVector s0 = FloatVector.fromArray(S, out, tro + i);
+            for (int t = 0; t < M; t++) {
+                s0 = FloatVector.fromArray(S, src, map[mo + t] * m + i).fma(FloatVector.broadcast(S, coef[c + t * stride]), s0);
+            }
+            s0.intoArray(out, tro + i);
         }
         for (; i < m; i++) {
-            float s0 = out[o + i];
+            float s0 = out[tro + i];
             for (int t = 0; t < M; t++) s0 = Math.fma(src[map[mo + t] * m + i], coef[c + t * stride], s0);
-            out[o + i] = s0;
+            out[tro + i] = s0;
         }
+    }
+
+    /** Where column x of a row lies from the row's first tile, tiles ts apart: (x / W) tiles on, x mod W into the tile. */
+    private static int tileOffset(int x, int ts) {
+        return x / W * ts + x % W;
     }
 
     /**
@@ -113,17 +157,46 @@ final class KernelsF32 {
      * group of four with a repeated token, and the last M mod 4 rows, go row by row.
      */
     static void gatherRows(float[] out, float[] coef, int rowStep, int stride, float[] src, int[] map, int mo, int M, int m) {
+        gatherRows(out, m, W, 0, m, coef, rowStep, stride, src, map, mo, M, m);
+    }
+
+    /**
+     * {@link #gatherRows} into an output of P rows held tile-major ({@link GemmF32#tiledAt} at this
+     * JVM's tile width {@link #W}): column block [b·W, (b+1)·W) of row j at b·W·P + j·W, the m mod W
+     * columns past the last whole tile (tiled = m − m mod W) at tiled·P + j·(m − tiled). The span
+     * form gathers α and β so, the layout its update's GEMM tiles read B in: Q −= ηGα then reads α
+     * as it is, where a row-major α was copied into that layout at every step. Each element the same
+     * fma chain as in {@link #gatherRows}: the same bits, in another place.
+     */
+    static void gatherRowsTiled(float[] out, int P, float[] coef, int rowStep, int stride, float[] src, int[] map, int mo, int M, int m) {
+        int tiled = m - m % W;
+        gatherRows(out, W, W * P, tiled * P - tiled, m - tiled, coef, rowStep, stride, src, map, mo, M, m);
+    }
+
+    /**
+     * {@link #gatherRows} with output row j's origins ({@link #gather}) at ro = j·rs and tro = tb +
+     * j·tls, tiles ts apart.
+     */
+    private static void gatherRows(float[] out, int rs, int ts, int tb, int tls, float[] coef, int rowStep, int stride, float[] src, int[] map,
+                                   int mo, int M, int m) {
         int r = 0;
         for (; r + 4 <= M; r += 4) {
             int j0 = map[mo + r], j1 = map[mo + r + 1], j2 = map[mo + r + 2], j3 = map[mo + r + 3];
             boolean distinct = j0 != j1 && j0 != j2 && j0 != j3 && j1 != j2 && j1 != j3 && j2 != j3;
             if (distinct) {
-                gather4(out, j0 * m, j1 * m, j2 * m, j3 * m, coef, r * rowStep, rowStep, stride, src, map, mo, M, m);
+                gather4(out, j0 * rs, j1 * rs, j2 * rs, j3 * rs, tb + j0 * tls, tb + j1 * tls, tb + j2 * tls, tb + j3 * tls, ts,
+                        coef, r * rowStep, rowStep, stride, src, map, mo, M, m);
             } else {
-                for (int q = r; q < r + 4; q++) gather(out, map[mo + q] * m, coef, q * rowStep, stride, src, map, mo, M, m);
+                for (int q = r; q < r + 4; q++) {
+                    int j = map[mo + q];
+                    gather(out, j * rs, ts, tb + j * tls, coef, q * rowStep, stride, src, map, mo, M, m);
+                }
             }
         }
-        for (; r < M; r++) gather(out, map[mo + r] * m, coef, r * rowStep, stride, src, map, mo, M, m);
+        for (; r < M; r++) {
+            int j = map[mo + r];
+            gather(out, j * rs, ts, tb + j * tls, coef, r * rowStep, stride, src, map, mo, M, m);
+        }
     }
 
     /**
@@ -134,45 +207,38 @@ final class KernelsF32 {
     static void gatherRowsTo(float[] out, int o, float[] coef, int rowStep, int stride, float[] src, int[] map, int mo, int M, int m) {
         int r = 0;
         for (; r + 4 <= M; r += 4) {
-            int o0 = o + r * m;
-            gather4(out, o0, o0 + m, o0 + 2 * m, o0 + 3 * m, coef, r * rowStep, rowStep, stride, src, map, mo, M, m);
+            int o0 = o + r * m, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m;
+            gather4(out, o0, o1, o2, o3, o0, o1, o2, o3, W, coef, r * rowStep, rowStep, stride, src, map, mo, M, m);
         }
         for (; r < M; r++) gather(out, o + r * m, coef, r * rowStep, stride, src, map, mo, M, m);
     }
 
     /**
-     * Whether C2 has 32 vector registers ({@link GemmF32#REGISTERS}: AVX-512) rather than AVX2's 16:
-     * {@link #gather4}'s block is then 4 vectors a row (21 registers live), else 2 (13).
+     * {@link #gather} for four distinct output rows, their origins r0..r3 and t0..t3 (ro and tro of
+     * {@link #gather}, tiles ts apart), whose coefficients start at c, c + rowStep, c + 2·rowStep,
+     * c + 3·rowStep, each source vector loaded once for the four rows: a tile's
+     * {@link #GATHER_VECTORS} vectors a row at a time (with 32 registers 4: where 2 vectors a row take
+     * 4 broadcasts and 2 loads per 8 fmas, the direct step's E_n at d_p = 4·L is one such block per
+     * row group, the span step's α and β 1.45× per core on their gathers), then one vector at a
+     * time, then the scalar tail. The block's third and fourth vectors are under tests of the static
+     * final {@link #WIDE_GATHER}, which C2 folds: one block in the source, each machine's width in
+     * the compiled code. Every element is the same fma chain over t in order as in {@link #gather}.
      */
-    static final boolean WIDE_GATHER = GemmF32.REGISTERS >= 32;
-    /** Vectors a row in {@link #gather4}'s register block. */
-    static final int GATHER_VECTORS = WIDE_GATHER ? 4 : 2;
-
-    /**
-     * {@link #gather} for four distinct output rows o0..o3 whose coefficients start at c, c + rowStep,
-     * c + 2·rowStep, c + 3·rowStep, each source vector loaded once for the four rows: blocks of
-     * {@link #GATHER_VECTORS} vectors a row (with 32 registers 4: 16 accumulators, 4 broadcasts and 4
-     * loads per 16 fmas, where 2 vectors a row take 4 and 2 per 8: the direct step's E_n at d_p = 4·L
-     * is one such block per row group, the span step's α and β 1.45× per core on their gathers; with
-     * AVX2's 16 registers 2: 8 accumulators), then one vector at a time, then the scalar tail. The
-     * block's third and fourth vectors are under tests of the static final {@link #WIDE_GATHER},
-     * which C2 folds: one block in the source, each machine's width in the compiled code. Every
-     * element is the same fma chain over t in order as in {@link #gather}.
-     */
-    private static void gather4(float[] out, int o0, int o1, int o2, int o3, float[] coef, int c, int rowStep, int stride,
-                                float[] src, int[] map, int mo, int M, int m) {
+    private static void gather4(float[] out, int r0, int r1, int r2, int r3, int t0, int t1, int t2, int t3, int ts, float[] coef, int c,
+                                int rowStep, int stride, float[] src, int[] map, int mo, int M, int m) {
         int c1 = c + rowStep, c2 = c1 + rowStep, c3 = c2 + rowStep;
         int i = 0;
         FloatVector zero = FloatVector.zero(S);
-        for (int bound = m - m % (GATHER_VECTORS * L); i < bound; i += GATHER_VECTORS * L) {
-            FloatVector a0 = FloatVector.fromArray(S, out, o0 + i), b0 = FloatVector.fromArray(S, out, o0 + i + L);
-            FloatVector a1 = FloatVector.fromArray(S, out, o1 + i), b1 = FloatVector.fromArray(S, out, o1 + i + L);
-            FloatVector a2 = FloatVector.fromArray(S, out, o2 + i), b2 = FloatVector.fromArray(S, out, o2 + i + L);
-            FloatVector a3 = FloatVector.fromArray(S, out, o3 + i), b3 = FloatVector.fromArray(S, out, o3 + i + L);
-            FloatVector e0 = WIDE_GATHER ? FloatVector.fromArray(S, out, o0 + i + 2 * L) : zero, h0 = WIDE_GATHER ? FloatVector.fromArray(S, out, o0 + i + 3 * L) : zero;
-            FloatVector e1 = WIDE_GATHER ? FloatVector.fromArray(S, out, o1 + i + 2 * L) : zero, h1 = WIDE_GATHER ? FloatVector.fromArray(S, out, o1 + i + 3 * L) : zero;
-            FloatVector e2 = WIDE_GATHER ? FloatVector.fromArray(S, out, o2 + i + 2 * L) : zero, h2 = WIDE_GATHER ? FloatVector.fromArray(S, out, o2 + i + 3 * L) : zero;
-            FloatVector e3 = WIDE_GATHER ? FloatVector.fromArray(S, out, o3 + i + 2 * L) : zero, h3 = WIDE_GATHER ? FloatVector.fromArray(S, out, o3 + i + 3 * L) : zero;
+        for (int tiled = m - m % W; i < tiled; i += W) {
+            int b = i / W * ts, o0 = r0 + b, o1 = r1 + b, o2 = r2 + b, o3 = r3 + b;
+            FloatVector a0 = FloatVector.fromArray(S, out, o0), b0 = FloatVector.fromArray(S, out, o0 + L);
+            FloatVector a1 = FloatVector.fromArray(S, out, o1), b1 = FloatVector.fromArray(S, out, o1 + L);
+            FloatVector a2 = FloatVector.fromArray(S, out, o2), b2 = FloatVector.fromArray(S, out, o2 + L);
+            FloatVector a3 = FloatVector.fromArray(S, out, o3), b3 = FloatVector.fromArray(S, out, o3 + L);
+            FloatVector e0 = WIDE_GATHER ? FloatVector.fromArray(S, out, o0 + 2 * L) : zero, h0 = WIDE_GATHER ? FloatVector.fromArray(S, out, o0 + 3 * L) : zero;
+            FloatVector e1 = WIDE_GATHER ? FloatVector.fromArray(S, out, o1 + 2 * L) : zero, h1 = WIDE_GATHER ? FloatVector.fromArray(S, out, o1 + 3 * L) : zero;
+            FloatVector e2 = WIDE_GATHER ? FloatVector.fromArray(S, out, o2 + 2 * L) : zero, h2 = WIDE_GATHER ? FloatVector.fromArray(S, out, o2 + 3 * L) : zero;
+            FloatVector e3 = WIDE_GATHER ? FloatVector.fromArray(S, out, o3 + 2 * L) : zero, h3 = WIDE_GATHER ? FloatVector.fromArray(S, out, o3 + 3 * L) : zero;
             for (int t = 0; t < M; t++) {
                 int x = map[mo + t] * m + i, ct = t * stride;
                 FloatVector w0 = FloatVector.broadcast(S, coef[c + ct]), w1 = FloatVector.broadcast(S, coef[c1 + ct]);
@@ -199,27 +265,27 @@ final class KernelsF32 {
                 h2 = v.fma(w2, h2);
                 h3 = v.fma(w3, h3);
             }
-            a0.intoArray(out, o0 + i);
-            b0.intoArray(out, o0 + i + L);
-            a1.intoArray(out, o1 + i);
-            b1.intoArray(out, o1 + i + L);
-            a2.intoArray(out, o2 + i);
-            b2.intoArray(out, o2 + i + L);
-            a3.intoArray(out, o3 + i);
-            b3.intoArray(out, o3 + i + L);
+            a0.intoArray(out, o0);
+            b0.intoArray(out, o0 + L);
+            a1.intoArray(out, o1);
+            b1.intoArray(out, o1 + L);
+            a2.intoArray(out, o2);
+            b2.intoArray(out, o2 + L);
+            a3.intoArray(out, o3);
+            b3.intoArray(out, o3 + L);
             if (!WIDE_GATHER) continue;
-            e0.intoArray(out, o0 + i + 2 * L);
-            h0.intoArray(out, o0 + i + 3 * L);
-            e1.intoArray(out, o1 + i + 2 * L);
-            h1.intoArray(out, o1 + i + 3 * L);
-            e2.intoArray(out, o2 + i + 2 * L);
-            h2.intoArray(out, o2 + i + 3 * L);
-            e3.intoArray(out, o3 + i + 2 * L);
-            h3.intoArray(out, o3 + i + 3 * L);
+            e0.intoArray(out, o0 + 2 * L);
+            h0.intoArray(out, o0 + 3 * L);
+            e1.intoArray(out, o1 + 2 * L);
+            h1.intoArray(out, o1 + 3 * L);
+            e2.intoArray(out, o2 + 2 * L);
+            h2.intoArray(out, o2 + 3 * L);
+            e3.intoArray(out, o3 + 2 * L);
+            h3.intoArray(out, o3 + 3 * L);
         }
         for (int bound = S.loopBound(m); i < bound; i += L) {
-            FloatVector a0 = FloatVector.fromArray(S, out, o0 + i), a1 = FloatVector.fromArray(S, out, o1 + i);
-            FloatVector a2 = FloatVector.fromArray(S, out, o2 + i), a3 = FloatVector.fromArray(S, out, o3 + i);
+            FloatVector a0 = FloatVector.fromArray(S, out, t0 + i), a1 = FloatVector.fromArray(S, out, t1 + i);
+            FloatVector a2 = FloatVector.fromArray(S, out, t2 + i), a3 = FloatVector.fromArray(S, out, t3 + i);
             for (int t = 0; t < M; t++) {
                 int ct = t * stride;
                 FloatVector v = FloatVector.fromArray(S, src, map[mo + t] * m + i);
@@ -228,13 +294,13 @@ final class KernelsF32 {
                 a2 = v.fma(FloatVector.broadcast(S, coef[c2 + ct]), a2);
                 a3 = v.fma(FloatVector.broadcast(S, coef[c3 + ct]), a3);
             }
-            a0.intoArray(out, o0 + i);
-            a1.intoArray(out, o1 + i);
-            a2.intoArray(out, o2 + i);
-            a3.intoArray(out, o3 + i);
+            a0.intoArray(out, t0 + i);
+            a1.intoArray(out, t1 + i);
+            a2.intoArray(out, t2 + i);
+            a3.intoArray(out, t3 + i);
         }
         for (; i < m; i++) {
-            float a0 = out[o0 + i], a1 = out[o1 + i], a2 = out[o2 + i], a3 = out[o3 + i];
+            float a0 = out[t0 + i], a1 = out[t1 + i], a2 = out[t2 + i], a3 = out[t3 + i];
             for (int t = 0; t < M; t++) {
                 int ct = t * stride;
                 float v = src[map[mo + t] * m + i];
@@ -243,10 +309,10 @@ final class KernelsF32 {
                 a2 = Math.fma(v, coef[c2 + ct], a2);
                 a3 = Math.fma(v, coef[c3 + ct], a3);
             }
-            out[o0 + i] = a0;
-            out[o1 + i] = a1;
-            out[o2 + i] = a2;
-            out[o3 + i] = a3;
+            out[t0 + i] = a0;
+            out[t1 + i] = a1;
+            out[t2 + i] = a2;
+            out[t3 + i] = a3;
         }
     }
 
@@ -723,7 +789,8 @@ final class KernelsF32 {
                 // Rows 1..12 of the GEMM end its tiles at every partial height; M = 3..8 tokens end the
                 // score blocks at every partial width and height, M = 3..16 end the key-lane scores'
                 // query blocks at every height (KEY_LANES, M ≥ 8), and gatherRows' groups of four with
-                // and without a repeated token (width mg: each of gather4's blocks and its tail).
+                // and without a repeated token (width mg: each of gather4's blocks and its tail), row-major and
+                // tile-major (16 rows); the GEMM with B row-major and tile-major.
                 int m = 8 * L + 4 * L + L + 1, mk = L + 1, mg = 4 * L + 2 * L + L + 1;
                 float[] a = new float[12 * m], b = new float[12 * m], out = new float[12 * m], lanes = new float[scoresScratch(16, mk)];
                 int[] map = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}, twice = {0, 1, 2, 0, 4, 5, 6, 7};
@@ -735,6 +802,7 @@ final class KernelsF32 {
                     int rows = 1 + k % 12, M = 3 + k % 6;
                     if (part == 0) {
                         gemm(out, 1e-3f, a, 0, 3, b, 0, rows, 3, m);
+                        gemmTiledB(out, 1e-3f, a, b, 0, rows, 3, m, 0, m);
                         rowPanel(out, 0, a, k % 2 == 0 ? null : map, 0, 3, 1 + k % 2, b, 0, k % 3 == 0 ? 3 : L * (1 + k % 2), k % 2 == 0 ? rows : 1 + k % 8,
                                 3, L * (1 + k % 2));
                         softmaxColumns(out, 0, b, k % 3, M, L * (1 + k % 2), lanes, 0);
@@ -744,6 +812,7 @@ final class KernelsF32 {
                     } else {
                         gather(out, 0, a, 0, 1 + k % 2 * (M - 1), b, map, 0, M, m);
                         gatherRows(out, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, k % 3 == 0 ? twice : map, 0, M, mg);
+                        gatherRowsTiled(out, 16, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, k % 3 == 0 ? twice : map, 0, M, mg);
                         sampleScores(out, 0, a, b, map, 0, 3 + k % 14, mk, lanes);
                         gatherRowsTo(out, 0, a, k % 2 == 0 ? M : 1, k % 2 == 0 ? 1 : M, b, map, 0, M, mg);
                     }
@@ -815,6 +884,21 @@ final class KernelsF32 {
      */
     static void gemm(float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int rows, int inner, int cols) {
         GemmF32.gemm(GemmF32.TILE, C, a, A, ia, lda, B, ib, rows, inner, cols);
+    }
+
+    /**
+     * Rows [from, to) and columns [cFrom, cTo) of C[rows×cols] += a·A[rows×inner]·B[inner×cols], A
+     * dense and B tile-major at this JVM's tile width ({@link GemmF32#tiledAt}, {@link #gatherRowsTiled}):
+     * all of the product, or one thread's share of it split by rows or by whole tiles (cFrom 0 or a
+     * tile's first column, cTo one or cols). The same bits as {@link #gemm} on B row-major.
+     */
+    static void gemmTiledB(float[] C, float a, float[] A, float[] Bt, int from, int to, int inner, int cols, int cFrom, int cTo) {
+        GemmF32.gemmTiledB(GemmF32.TILE, C, C, a, A, 0, inner, Bt, from, to, inner, cols, cFrom, cTo);
+    }
+
+    /** C = C0 + a·A·B with A's rows {@code lda} apart and B tile-major ({@link #gemmTiledB}); the bits of {@link #gemmFrom}. */
+    static void gemmFromTiledB(float[] C, float[] C0, float a, float[] A, int lda, float[] Bt, int rows, int inner, int cols) {
+        GemmF32.gemmTiledB(GemmF32.TILE, C, C0, a, A, 0, lda, Bt, 0, rows, inner, cols, 0, cols);
     }
 
     /** Rows [from, to) of C += a·A·B (A dense, rows {@code inner} apart): one thread's share of a product split by rows. */

@@ -21,7 +21,7 @@ import org.attnsweep.model.Weights;
  */
 final class SpanRunF32 extends AttentionRunF32 {
     final float[] G;        // P×P   TᵀT
-    final float[] AQ, AK;   // P×m_k span coefficients: W = W(0) + Aᵀ T (token-major)
+    final float[] AQ, AK;   // P×m_k span coefficients: W = W(0) + Aᵀ T (tile-major, as α and β: GemmF32.tiledAt)
     final float[] V, AV;    // P×m_v (learnable w_O only)
     final float[] cV;       // P     (fixed w_O: A_V = w_O cVᵀ)
     final float[] wO;       // m_v
@@ -83,8 +83,8 @@ final class SpanRunF32 extends AttentionRunF32 {
     private void spanUpdate() {
         spanPending = true;   // A_Q −= ηα, A_K −= ηβ: in the next step's reset of α, β (clearGathers) or before a read (settleSpan)
         if (!trainWo) axpy(-eta, gamma, 0, cV, 0, P);
-        gemmPar(Q, -eta, G, alpha, P, P, mk);
-        gemmPar(K, -eta, G, beta, P, P, mk);
+        gemmPar(Q, -eta, G, alpha, true, P, P, mk);
+        gemmPar(K, -eta, G, beta, true, P, P, mk);
     }
 
     /**
@@ -147,16 +147,16 @@ final class SpanRunF32 extends AttentionRunF32 {
         // A family's run before its first update evaluates on its family's test scores at W(0):
         // no projections of its own (EvalF32.Head), where the shapes let it (CostModel.sharesTestScores).
         boolean shared = !moved && s.unit != null && CostModel.sharesTestScores(M, mk);
-        float[] qe = shared ? s.Q0e : evalRows(0, s.Q0e, AQ, mk, moved), ke = shared ? s.K0e : evalRows(1, s.K0e, AK, mk, moved);
+        float[] qe = shared ? s.Q0e : evalRows(0, s.Q0e, AQ, mk, true, moved), ke = shared ? s.K0e : evalRows(1, s.K0e, AK, mk, true, moved);
         float[] ue = scratch(3, E);
         if (trainWo) {
-            float[] ve = evalRows(2, s.V0e, AV, mv, moved);
+            float[] ve = evalRows(2, s.V0e, AV, mv, false, moved);
             for (int j = 0; j < E; j++) ue[j] = dot(ve, j * mv, wO, 0, mv);
         } else {
             float wo2 = dot(wO, 0, wO, 0, mv);
-            scaleSignal(cV, 1);
+            scaleSignal(cV, 1, false);
             for (int j = 0; j < E; j++) ue[j] = s.u0e[j] + wo2 * dot(s.Te, j * s.ldTe, cV, 0, P);
-            restoreSignal(cV, 1);
+            restoreSignal(cV, 1, false);
         }
         for (int r = 0; r < 2; r++) {
             if (!shared) {
@@ -189,37 +189,59 @@ final class SpanRunF32 extends AttentionRunF32 {
     /**
      * Scratch {@code k} of this thread holding the evaluation tokens' rows (E×w) at the current
      * weights: {@code initial}'s (the W(0) part, E×w), plus Te·A with A's two signal rows times the
-     * set-up's scale once the run has moved; the GEMM starts from {@code initial} rather than
+     * set-up's scale once the run has moved (A tile-major with {@code tiles}, as A_Q and A_K are, so
+     * the GEMM reads it as it is; else row-major); the GEMM starts from {@code initial} rather than
      * from a copy of it (one pass over the E×w rows instead of two, the same bits).
      */
-    private float[] evalRows(int k, float[] initial, float[] A, int w, boolean moved) {
+    private float[] evalRows(int k, float[] initial, float[] A, int w, boolean tiles, boolean moved) {
         int n = s.Ec * w;
         float[] x = scratch(k, n);
         if (!moved) {
             System.arraycopy(initial, 0, x, 0, n);
             return x;
         }
-        scaleSignal(A, w);
-        KernelsF32.gemmFrom(x, initial, 1, s.Te, s.ldTe, A, s.Ec, P, w);
-        restoreSignal(A, w);
+        scaleSignal(A, w, tiles);
+        if (tiles) KernelsF32.gemmFromTiledB(x, initial, 1, s.Te, s.ldTe, A, s.Ec, P, w);
+        else KernelsF32.gemmFrom(x, initial, 1, s.Te, s.ldTe, A, s.Ec, P, w);
+        restoreSignal(A, w, tiles);
         return x;
     }
 
     /**
-     * The two signal rows of x (rows of width w) times the set-up's scale, in place, their values
-     * kept in {@link #signalRows} for {@link #restoreSignal}: the same floats a scaled copy of all
-     * of x would hold, without copying its P rows at every evaluation.
+     * The two signal rows of x (P rows of width w, tile-major with {@code tiles}) times the set-up's
+     * scale, in place, their values kept in {@link #signalRows} for {@link #restoreSignal}: the same
+     * floats a scaled copy of all of x would hold, without copying its P rows at every evaluation.
      */
-    private void scaleSignal(float[] x, int w) {
+    private void scaleSignal(float[] x, int w, boolean tiles) {
         if (s.scale == 1) return;
-        System.arraycopy(x, 0, signalRows, 0, 2 * w);
-        scale(x, 0, 2 * w, s.scale);
+        signalRows(x, w, tiles, false);
     }
 
     /** x's two signal rows back to their values before {@link #scaleSignal} (copied, so exactly). */
-    private void restoreSignal(float[] x, int w) {
+    private void restoreSignal(float[] x, int w, boolean tiles) {
         if (s.scale == 1) return;
-        System.arraycopy(signalRows, 0, x, 0, 2 * w);
+        signalRows(x, w, tiles, true);
+    }
+
+    /**
+     * Rows 0 and 1 of x, stretch by stretch: row-major one stretch of 2w floats; tile-major
+     * ({@link GemmF32#tiledAt}) 2 rows of each tile, one after the other at the tile's start, then
+     * the two rows of the columns past the last tile. Each stretch is copied into
+     * {@link #signalRows} and scaled, or with {@code restore} copied back.
+     */
+    private void signalRows(float[] x, int w, boolean tiles, boolean restore) {
+        int W = GemmF32.WIDTH, tiled = tiles ? w - w % W : 0, k = 0;
+        for (int c = 0; c < tiled; c += W, k += 2 * W) signalStretch(x, c * P, 2 * W, k, restore);
+        if (tiled < w) signalStretch(x, tiled * P, 2 * (w - tiled), k, restore);
+    }
+
+    private void signalStretch(float[] x, int from, int n, int k, boolean restore) {
+        if (restore) {
+            System.arraycopy(signalRows, k, x, from, n);
+            return;
+        }
+        System.arraycopy(x, from, signalRows, k, n);
+        scale(x, from, n, s.scale);
     }
 
     /** W = W(0) + Aᵀ T, in float64. */
@@ -231,7 +253,8 @@ final class SpanRunF32 extends AttentionRunF32 {
         double[] WQ = w0.WQ().clone(), WK = w0.WK().clone(), WV = w0.WV().clone();
         for (int j = 0; j < P; j++) {
             for (int i = 0; i < mk; i++) {
-                double aq = AQ[j * mk + i], ak = AK[j * mk + i];
+                int at = GemmF32.tiledAt(j, i, P, mk, GemmF32.WIDTH);
+                double aq = AQ[at], ak = AK[at];
                 for (int k = 0; k < d; k++) {
                     WQ[i * d + k] += aq * T[j * d + k];
                     WK[i * d + k] += ak * T[j * d + k];

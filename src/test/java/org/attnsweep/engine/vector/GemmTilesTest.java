@@ -207,8 +207,10 @@ class GemmTilesTest {
      * reach past the step's P at paper A's shape (302), where the tiles' loops run long, and, in the
      * last shapes, far enough that the columns go in panels of a few tiles (or, past the panel's
      * budget, one tile at a time: {@link GemmF32#panel}). The same for {@link GemmF32#gemmFrom} (C = C0 +
-     * a·sum into another array, the evaluation's), and for the product split by rows
-     * ({@link GemmF32#gemmRows}) or by columns ({@link GemmF32#gemmCols}) as threads split it.
+     * a·sum into another array, the evaluation's), for the product split by rows
+     * ({@link GemmF32#gemmRows}) or by columns ({@link GemmF32#gemmCols}) as threads split it, and
+     * for B held tile-major ({@link GemmF32#gemmTiledB}, the span form's α, β, A_Q and A_K): whole,
+     * into another array from C0, and split by rows and by whole tiles.
      */
     @ParameterizedTest(name = "float32 tile {0}")
     @MethodSource("f32Tiles")
@@ -249,6 +251,19 @@ class GemmTilesTest {
             java.util.Arrays.fill(fromC, Float.NaN);
             GemmF32.gemmFrom(t, fromC, C0, a, A, ia, lda, B, ib, rows, inner, cols);
             assertArrayEquals(C, C0, () -> "tile " + t.label() + ": gemmFrom wrote into C0" + tag(seed));
+            // B tile-major (at this tile's width), read as it is: whole, from C0, by rows, by whole tiles.
+            float[] Bt = new float[inner * cols];
+            for (int i = 0; i < inner; i++) for (int c = 0; c < cols; c++) Bt[GemmF32.tiledAt(i, c, inner, cols, width)] = B[ib + i * cols + c];
+            float[] tiled = C.clone(), tiledFrom = new float[rows * cols], tiledParts = C.clone();
+            GemmF32.gemmTiledB(t, tiled, tiled, a, A, ia, lda, Bt, 0, rows, inner, cols, 0, cols);
+            java.util.Arrays.fill(tiledFrom, Float.NaN);
+            GemmF32.gemmTiledB(t, tiledFrom, C0, a, A, ia, lda, Bt, 0, rows, inner, cols, 0, cols);
+            assertArrayEquals(C, C0, () -> "tile " + t.label() + ": gemmTiledB wrote into C0" + tag(seed));
+            int tcut1 = rnd.nextInt(tiles + 1) * width, tcut2 = Math.max(tcut1, rnd.nextInt(tiles + 1) * width);
+            GemmF32.gemmTiledB(t, tiledParts, tiledParts, a, A, ia, lda, Bt, 0, split, inner, cols, 0, tcut1);
+            GemmF32.gemmTiledB(t, tiledParts, tiledParts, a, A, ia, lda, Bt, split, rows, inner, cols, 0, tcut1);
+            GemmF32.gemmTiledB(t, tiledParts, tiledParts, a, A, ia, lda, Bt, 0, rows, inner, cols, tcut1, tcut2);
+            GemmF32.gemmTiledB(t, tiledParts, tiledParts, a, A, ia, lda, Bt, 0, rows, inner, cols, tcut2, cols);
             for (int r = 0; r < rows; r++) {
                 for (int c = 0; c < cols; c++) {
                     float sum = 0;
@@ -267,6 +282,38 @@ class GemmTilesTest {
                     assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(fromC[r * cols + c]),
                             () -> "gemmFrom, tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co + " element (" + rr + ", " + cc + "): "
                                     + fromC[rr * co + cc] + " vs " + want + tag(seed));
+                    for (float[] x : List.of(tiled, tiledFrom, tiledParts)) {
+                        String which = x == tiled ? "whole" : x == tiledFrom ? "from C0" : "split at row " + split + ", columns " + tcut1 + ", " + tcut2;
+                        assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(x[r * cols + c]),
+                                () -> "gemmTiledB " + which + ", tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co
+                                        + " element (" + rr + ", " + cc + "): " + x[rr * co + cc] + " vs " + want + tag(seed));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * The tile-major layout ({@link GemmF32#tiledAt}) places every element of a rows×cols matrix at its
+     * own offset in [0, rows·cols), each tile's rows one after another from the tile's first column
+     * times rows, and the columns past the last whole tile row-major after the tiles: so a tile's
+     * loop reads its B as one stream, and {@code gemmTiledB}'s tail finds the rest at its offset.
+     */
+    @org.junit.jupiter.api.Test
+    void tileMajorLayoutIsAPermutationByTiles() {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int n = 0; n < 200; n++) {
+            int width = 4 << rnd.nextInt(4), rows = rnd.nextInt(1, 30), cols = rnd.nextInt(1, 5 * width), tiled = cols - cols % width;
+            boolean[] seen = new boolean[rows * cols];
+            for (int j = 0; j < rows; j++) {
+                for (int c = 0; c < cols; c++) {
+                    int at = GemmF32.tiledAt(j, c, rows, cols, width), jj = j, cc = c;
+                    int want = c < tiled ? (c / width) * width * rows + j * width + c % width : tiled * rows + j * (cols - tiled) + c - tiled;
+                    assertEquals(want, at, () -> "width " + width + " rows " + rows + " cols " + cols + " (" + jj + ", " + cc + ")" + tag(seed));
+                    assertEquals(at, GemmF64.tiledAt(j, c, rows, cols, width), () -> "GemmF64.tiledAt differs" + tag(seed));
+                    org.junit.jupiter.api.Assertions.assertFalse(seen[at], () -> "offset " + at + " taken twice" + tag(seed));
+                    seen[at] = true;
                 }
             }
         }

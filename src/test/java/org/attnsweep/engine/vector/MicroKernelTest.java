@@ -48,6 +48,12 @@ class MicroKernelTest {
 
         void gatherRows(double[] out, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m);
 
+        /** gatherRows into P rows held tile-major at the kernels' tile width. */
+        void gatherRowsTiled(double[] out, int P, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m);
+
+        /** The offset of element (j, c) of a P×m matrix held tile-major at the kernels' tile width. */
+        int tiledAt(int j, int c, int P, int m);
+
         void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int M, int mk);
 
         /** Lanes of one vector. */
@@ -109,6 +115,16 @@ class MicroKernelTest {
             float[] of = f(out);
             KernelsF32.gatherRows(of, f(coef), rowStep, stride, f(src), map, mo, M, m);
             for (int i = 0; i < out.length; i++) out[i] = of[i];
+        }
+
+        public void gatherRowsTiled(double[] out, int P, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m) {
+            float[] of = f(out);
+            KernelsF32.gatherRowsTiled(of, P, f(coef), rowStep, stride, f(src), map, mo, M, m);
+            for (int i = 0; i < out.length; i++) out[i] = of[i];
+        }
+
+        public int tiledAt(int j, int c, int P, int m) {
+            return GemmF32.tiledAt(j, c, P, m, KernelsF32.W);
         }
 
         public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int M, int mk) {
@@ -201,6 +217,14 @@ class MicroKernelTest {
 
         public void gatherRows(double[] out, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m) {
             KernelsF64.gatherRows(out, coef, rowStep, stride, src, map, mo, M, m);
+        }
+
+        public void gatherRowsTiled(double[] out, int P, double[] coef, int rowStep, int stride, double[] src, int[] map, int mo, int M, int m) {
+            KernelsF64.gatherRowsTiled(out, P, coef, rowStep, stride, src, map, mo, M, m);
+        }
+
+        public int tiledAt(int j, int c, int P, int m) {
+            return GemmF64.tiledAt(j, c, P, m, KernelsF64.W);
         }
 
         public void scores(double[] Z, int zRow, double[] Q, double[] K, int[] map, int mo, int M, int mk) {
@@ -448,6 +472,8 @@ class MicroKernelTest {
      * stride M), M = 2..16 (groups of four and the M mod 4 rest), ragged widths (every vector block
      * and scalar tail of both kernels), and maps with repeated tokens (P small against M, so groups
      * of four with a token twice fall back to row by row and rows of one token add in order).
+     * gatherRowsTiled, the span form's, likewise into the same rows held tile-major (every
+     * element in its place by GemmF*.tiledAt, nothing written past them).
      * Floats converted to double and back are exact, so equality here is equality of the kernel's bits.
      */
     @ParameterizedTest(name = "{0}")
@@ -471,14 +497,26 @@ class MicroKernelTest {
             double[] src = random(rnd, P * m), coef = random(rnd, M * M);
             double[] want = random(rnd, P * m + 1), got = want.clone();
             for (int r = 0; r < M; r++) k.gather(want, map[mo + r] * m, coef, r * rowStep, stride, src, map, mo, M, m);
+            double[] tiles = new double[want.length];
+            tiles[P * m] = got[P * m];
+            for (int j = 0; j < P; j++) for (int c = 0; c < m; c++) tiles[k.tiledAt(j, c, P, m)] = got[j * m + c];
             k.gatherRows(got, coef, rowStep, stride, src, map, mo, M, m);
-            String what = k + " gatherRows M=" + M + " m=" + m + " rowStep=" + rowStep + " stride=" + stride
+            k.gatherRowsTiled(tiles, P, coef, rowStep, stride, src, map, mo, M, m);
+            String what = k + " gatherRows M=" + M + " m=" + m + " P=" + P + " rowStep=" + rowStep + " stride=" + stride
                     + " map=" + java.util.Arrays.toString(map) + tag(seed);
             for (int i = 0; i < want.length; i++) {
                 int ii = i;
                 assertEquals(Double.doubleToRawLongBits(want[i]), Double.doubleToRawLongBits(got[i]),
                         () -> what + ": entry " + ii + " differs: " + got[ii] + " vs the row-by-row " + want[ii]);
             }
+            for (int j = 0; j < P; j++) {
+                for (int c = 0; c < m; c++) {
+                    int jj = j, cc = c, at = k.tiledAt(j, c, P, m);
+                    assertEquals(Double.doubleToRawLongBits(want[j * m + c]), Double.doubleToRawLongBits(tiles[at]),
+                            () -> what + ": tile-major (" + jj + ", " + cc + ") at " + at + " differs: " + tiles[at] + " vs the row-by-row " + want[jj * m + cc]);
+                }
+            }
+            assertEquals(Double.doubleToRawLongBits(want[P * m]), Double.doubleToRawLongBits(tiles[P * m]), () -> what + ": tile-major wrote past its P rows");
         }
     }
 
