@@ -339,7 +339,9 @@ public final class CudaBench {
         targets.add(target(verdicts, "heatmap cuda vs vector", wv / wc, OVER_VECTOR));
         long met = verdicts.stream().filter("met"::equals).count();
         boolean emulated = keys(dir, "step-A.txt").getOrDefault("device", "").contains("emulation");
+        // The run's budget (kit-run --budget): which benchmarks it skipped or stopped, when any.
+        String budget = Files.exists(dir.resolve("status-budget.txt")) ? "; budget " + text(dir, "status-budget.txt") : "";
         System.out.println("verdict: " + (emulated ? "EMULATED, speeds mean nothing; " : "") + "tests " + text(dir, "status-tests.txt") + "; sanitizer " + text(dir, "status-sanitizer.txt") + "; "
-                + String.join(", ", targets) + "; " + met + "/" + verdicts.size() + " targets met");
+                + String.join(", ", targets) + "; " + met + "/" + verdicts.size() + " targets met" + budget);
     }
 }
