@@ -15,9 +15,12 @@ import org.attnsweep.model.Weights;
  * derives SpanRunF64 from it). Every weight stays W(0) + Aᵀ T over the P training tokens; the run
  * keeps Q, K (and V or u) up to date through G = TᵀT instead of the d-wide weights.
  *
- * <p>Layout: every per-token matrix is token-major, P rows of width m (row j = q_j, k_j, ...), so
- * the sample loops touch contiguous rows and the updates Q −= η G α are GEMMs
- * C[P×m] += a·A[P×P]·B[P×m] with the m-wide rows vectorised.
+ * <p>Layout: Q, K, V are token-major, P rows of width m (row j = q_j, k_j, ...), so the sample
+ * loops touch contiguous rows and the updates Q −= η G α are GEMMs C[P×m] += a·A[P×P]·B[P×m] with
+ * the m-wide rows vectorised. Their B's, the gathers α and β, and the span coefficients A_Q, A_K
+ * (which only ever add α and β elementwise, or are B of the evaluation's GEMMs) are held tile-major
+ * instead (GemmF32.tiledAt): the layout the GEMM's register tiles read B in, so no product copies
+ * them first (benchmarks/RESULTS.md, s27).
  */
 final class SpanRunF32 extends AttentionRunF32 {
     final float[] G;        // P×P   TᵀT
