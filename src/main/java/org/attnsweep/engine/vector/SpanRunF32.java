@@ -238,6 +238,7 @@ final class SpanRunF32 extends AttentionRunF32 {
         if (tiled < w) signalStretch(x, tiled * P, 2 * (w - tiled), k, restore);
     }
 
+    /** x[from, from + n) into signalRows from k and scaled in place, or with {@code restore} signalRows' copy put back. */
     private void signalStretch(float[] x, int from, int n, int k, boolean restore) {
         if (restore) {
             System.arraycopy(signalRows, k, x, from, n);
