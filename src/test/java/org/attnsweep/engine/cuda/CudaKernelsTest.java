@@ -464,16 +464,16 @@ class CudaKernelsTest {
     @ParameterizedTest
     @EnumSource(GemmKind.class)
     void gemmStep(GemmKind kind) {
-        Kernels k = CudaKernelsTest.k.with(kind);
+        Kernels byKind = k.with(kind);
         int[] go = {1, 0, 1, 1}, P = new int[R];
         for (int r = 0; r < R; r++) P[r] = P(r);
         float[] G = uniform(R * P_MAX * P_MAX, 1), AB = uniform(R * P_MAX * W, 1), QK0 = uniform(R * P_MAX * W, 1);
         float[] eta = {0.1f, 0.2f, 0.05f, 0.3f};
         DeviceBuffer QK = dev(QK0), QKalone = dev(QK0), g = dev(G), ab = dev(AB), e = dev(eta), gob = dev(go), pb = dev(P);
         Operand a = new Operand(g.ptr(), (long) P_MAX * P_MAX, P_MAX), b = new Operand(ab.ptr(), (long) P_MAX * W, W);
-        k.gemm(false, dev(new int[] {0, 1, 2, 3}).ptr(), R, gob.ptr(), pb.ptr(), pb.ptr(), P_MAX, P_MAX, W, a, b,
+        byKind.gemm(false, dev(new int[] {0, 1, 2, 3}).ptr(), R, gob.ptr(), pb.ptr(), pb.ptr(), P_MAX, P_MAX, W, a, b,
                 Base.of(QK.ptr(), (long) P_MAX * W), new Operand(QK.ptr(), (long) P_MAX * W, W), e.ptr(), -1f);
-        k.gemm(false, dev(new int[] {2}).ptr(), 1, gob.ptr(), pb.ptr(), pb.ptr(), P_MAX, P_MAX, W, a, b,
+        byKind.gemm(false, dev(new int[] {2}).ptr(), 1, gob.ptr(), pb.ptr(), pb.ptr(), P_MAX, P_MAX, W, a, b,
                 Base.of(QKalone.ptr(), (long) P_MAX * W), new Operand(QKalone.ptr(), (long) P_MAX * W, W), e.ptr(), -1f);
         float[] got = get(QK, R * P_MAX * W), alone = get(QKalone, R * P_MAX * W);
         for (int r = 0; r < R; r++) {
@@ -499,12 +499,12 @@ class CudaKernelsTest {
     @ParameterizedTest
     @EnumSource(GemmKind.class)
     void gemmSetUpAndMetrics(GemmKind kind) {
-        Kernels k = CudaKernelsTest.k.with(kind);
+        Kernels byKind = k.with(kind);
         for (int d : new int[] {204, 203}) {
             int rows = P_MAX;
             float[] T = uniform(rows * d, 1), Wqk = uniform(W * d, 1);
             DeviceBuffer C = dev(nan(rows * W));
-            k.gemm(true, null, 1, null, null, null, rows, d, W, new Operand(dev(T).ptr(), 0, d), new Operand(dev(Wqk).ptr(), 0, d),
+            byKind.gemm(true, null, 1, null, null, null, rows, d, W, new Operand(dev(T).ptr(), 0, d), new Operand(dev(Wqk).ptr(), 0, d),
                     null, new Operand(C.ptr(), 0, W), null, 1f);
             double[] want = CpuPhases.gemm(true, d(T, 0, rows * d), d(Wqk, 0, W * d), null, rows, d, W, 1);
             close(kind.nt + " d=" + d + " Q|K", want, get(C, rows * W), 0, DOT_ATOL, DOT_RTOL);
@@ -514,7 +514,7 @@ class CudaKernelsTest {
         int eMax = 12;
         float[] Te = uniform(R * eMax * P_MAX, 1), AQK = uniform(R * P_MAX * W, 1), QK0g = uniform(2 * eMax * W, 1);
         DeviceBuffer QKe = dev(nan(R * eMax * W)), pb = dev(P);
-        k.gemm(false, dev(new int[] {0, 1, 2, 3}).ptr(), R, null, dev(E).ptr(), pb.ptr(), eMax, P_MAX, W,
+        byKind.gemm(false, dev(new int[] {0, 1, 2, 3}).ptr(), R, null, dev(E).ptr(), pb.ptr(), eMax, P_MAX, W,
                 new Operand(dev(Te).ptr(), (long) eMax * P_MAX, P_MAX), new Operand(dev(AQK).ptr(), (long) P_MAX * W, W),
                 groupSlice(dev(QK0g), (long) eMax * W, E), new Operand(QKe.ptr(), (long) eMax * W, W), null, 1f);
         float[] got = get(QKe, R * eMax * W);
