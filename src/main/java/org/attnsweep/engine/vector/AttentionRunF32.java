@@ -167,23 +167,13 @@ abstract class AttentionRunF32 {
      */
     final void gemmPar(float[] C, float a, float[] A, float[] B, boolean tiledB, int rows, int inner, int cols) {
         int width = GemmF32.WIDTH, tiles = cols / width;
-        if (par.ways == 1) {
-            if (tiledB) KernelsF32.gemmTiledB(C, a, A, B, 0, rows, inner, cols, 0, cols);
-            else KernelsF32.gemm(C, a, A, B, rows, inner, cols);
-        } else if (rows < 2 * cols && tiles >= 2) {
+        if (par.ways == 1) KernelsF32.gemmPart(C, a, A, B, tiledB, 0, rows, inner, cols, 0, cols);
+        else if (rows < 2 * cols && tiles >= 2) {
             // Tile t starts at column t·width; the last piece also takes the columns past the last tile.
             // (Par may hand out an empty piece [tiles, tiles): it must stay empty.)
-            par.rows(tiles, 1, (t0, t1) -> {
-                int cFrom = t0 == tiles ? cols : t0 * width, cTo = t1 == tiles ? cols : t1 * width;
-                if (tiledB) KernelsF32.gemmTiledB(C, a, A, B, 0, rows, inner, cols, cFrom, cTo);
-                else KernelsF32.gemmCols(C, a, A, B, rows, inner, cols, cFrom, cTo);
-            });
-        } else {
-            par.rows(rows, ROW_GRAIN, (from, to) -> {
-                if (tiledB) KernelsF32.gemmTiledB(C, a, A, B, from, to, inner, cols, 0, cols);
-                else KernelsF32.gemmRows(C, a, A, B, from, to, inner, cols);
-            });
-        }
+            par.rows(tiles, 1, (t0, t1) -> KernelsF32.gemmPart(C, a, A, B, tiledB, 0, rows, inner, cols, t0 == tiles ? cols : t0 * width,
+                    t1 == tiles ? cols : t1 * width));
+        } else par.rows(rows, ROW_GRAIN, (from, to) -> KernelsF32.gemmPart(C, a, A, B, tiledB, from, to, inner, cols, 0, cols));
     }
 
     /** attention_forward of samples [from, to), with {@code lanes} the scores kernel's scratch (one per thread). */

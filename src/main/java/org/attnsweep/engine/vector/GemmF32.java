@@ -139,7 +139,18 @@ final class GemmF32 {
      */
     static void gemmTiledB(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] Bt, int from, int to, int inner, int cols,
                            int cFrom, int cTo) {
-        block(t, C, C0, a, A, ia, lda, Bt, 0, true, from, to, inner, cols, cFrom, cTo);
+        gemmPart(t, C, C0, a, A, ia, lda, Bt, true, from, to, inner, cols, cFrom, cTo);
+    }
+
+    /**
+     * Rows [from, to) and columns [cFrom, cTo) of C = C0 + a·A·B, B from offset 0 row-major
+     * ({@link #gemmRows}, {@link #gemmCols}: any columns) or with {@code tiledB} tile-major
+     * ({@link #gemmTiledB}: columns from a tile's first): all of a product, or one thread's piece
+     * of it whichever way it is split.
+     */
+    static void gemmPart(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, boolean tiledB, int from, int to,
+                         int inner, int cols, int cFrom, int cTo) {
+        block(t, C, C0, a, A, ia, lda, B, 0, tiledB, from, to, inner, cols, cFrom, cTo);
     }
 
     /**

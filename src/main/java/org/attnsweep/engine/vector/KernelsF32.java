@@ -48,7 +48,11 @@ final class KernelsF32 {
     static final int GATHER_VECTORS = GemmF32.TILE.vectors;
     /** Whether {@link #gather4}'s block is 4 vectors a row: a static final, which C2 folds. */
     static final boolean WIDE_GATHER = GATHER_VECTORS == 4;
-    /** The columns of a tile, {@link GemmF32#WIDTH}: the unit of the tile-major layout ({@link #gatherRowsTiled}). */
+    /**
+     * The columns of a tile, {@link GemmF32#WIDTH}: the unit of the tile-major layout ({@link #gatherRowsTiled}).
+     * Computed here, not read from GemmF32.WIDTH: GemmF32's initialiser reads {@link #L}, so when it
+     * runs first this class initialises inside it and would read WIDTH before it is set.
+     */
     static final int W = GATHER_VECTORS * L;
 
     static {
@@ -802,7 +806,7 @@ final class KernelsF32 {
                     int rows = 1 + k % 12, M = 3 + k % 6;
                     if (part == 0) {
                         gemm(out, 1e-3f, a, 0, 3, b, 0, rows, 3, m);
-                        gemmTiledB(out, 1e-3f, a, b, 0, rows, 3, m, 0, m);
+                        gemmPart(out, 1e-3f, a, b, true, 0, rows, 3, m, 0, m);
                         rowPanel(out, 0, a, k % 2 == 0 ? null : map, 0, 3, 1 + k % 2, b, 0, k % 3 == 0 ? 3 : L * (1 + k % 2), k % 2 == 0 ? rows : 1 + k % 8,
                                 3, L * (1 + k % 2));
                         softmaxColumns(out, 0, b, k % 3, M, L * (1 + k % 2), lanes, 0);
@@ -888,15 +892,16 @@ final class KernelsF32 {
 
     /**
      * Rows [from, to) and columns [cFrom, cTo) of C[rows×cols] += a·A[rows×inner]·B[inner×cols], A
-     * dense and B tile-major at this JVM's tile width ({@link GemmF32#tiledAt}, {@link #gatherRowsTiled}):
-     * all of the product, or one thread's share of it split by rows or by whole tiles (cFrom 0 or a
-     * tile's first column, cTo one or cols). The same bits as {@link #gemm} on B row-major.
+     * dense, B row-major or with {@code tiledB} tile-major at this JVM's tile width
+     * ({@link GemmF32#tiledAt}, {@link #gatherRowsTiled}; cFrom then 0 or a tile's first column, cTo
+     * one or cols): all of the product, or one thread's share of it split by rows or by columns.
+     * The same bits as {@link #gemm} on B row-major, whichever part and layout.
      */
-    static void gemmTiledB(float[] C, float a, float[] A, float[] Bt, int from, int to, int inner, int cols, int cFrom, int cTo) {
-        GemmF32.gemmTiledB(GemmF32.TILE, C, C, a, A, 0, inner, Bt, from, to, inner, cols, cFrom, cTo);
+    static void gemmPart(float[] C, float a, float[] A, float[] B, boolean tiledB, int from, int to, int inner, int cols, int cFrom, int cTo) {
+        GemmF32.gemmPart(GemmF32.TILE, C, C, a, A, 0, inner, B, tiledB, from, to, inner, cols, cFrom, cTo);
     }
 
-    /** C = C0 + a·A·B with A's rows {@code lda} apart and B tile-major ({@link #gemmTiledB}); the bits of {@link #gemmFrom}. */
+    /** C = C0 + a·A·B with A's rows {@code lda} apart and B tile-major ({@link #gemmPart}); the bits of {@link #gemmFrom}. */
     static void gemmFromTiledB(float[] C, float[] C0, float a, float[] A, int lda, float[] Bt, int rows, int inner, int cols) {
         GemmF32.gemmTiledB(GemmF32.TILE, C, C0, a, A, 0, lda, Bt, 0, rows, inner, cols, 0, cols);
     }
@@ -904,11 +909,6 @@ final class KernelsF32 {
     /** Rows [from, to) of C += a·A·B (A dense, rows {@code inner} apart): one thread's share of a product split by rows. */
     static void gemmRows(float[] C, float a, float[] A, float[] B, int from, int to, int inner, int cols) {
         GemmF32.gemmRows(GemmF32.TILE, C, a, A, 0, inner, B, 0, from, to, inner, cols);
-    }
-
-    /** Columns [cFrom, cTo) of C += a·A·B (A dense, rows {@code inner} apart): one thread's share of a product split by columns. */
-    static void gemmCols(float[] C, float a, float[] A, float[] B, int rows, int inner, int cols, int cFrom, int cTo) {
-        GemmF32.gemmCols(GemmF32.TILE, C, a, A, 0, inner, B, 0, rows, inner, cols, cFrom, cTo);
     }
 
     /** Rows [from, to) of C += a·A·B with A from offset {@code ia}, rows {@code lda} apart, and B from offset {@code ib}. */
