@@ -220,17 +220,59 @@ final class KernelsF32 {
     /**
      * {@link #gather} for four distinct output rows, their origins r0..r3 and t0..t3 (ro and tro of
      * {@link #gather}, tiles ts apart), whose coefficients start at c, c + rowStep, c + 2·rowStep,
-     * c + 3·rowStep, each source vector loaded once for the four rows: a tile's
-     * {@link #GATHER_VECTORS} vectors a row at a time (with 32 registers 4: where 2 vectors a row take
-     * 4 broadcasts and 2 loads per 8 fmas, the direct step's E_n at d_p = 4·L is one such block per
-     * row group, the span step's α and β 1.45× per core on their gathers), then one vector at a
-     * time, then the scalar tail. The block's third and fourth vectors are under tests of the static
-     * final {@link #WIDE_GATHER}, which C2 folds: one block in the source, each machine's width in
-     * the compiled code. Every element is the same fma chain over t in order as in {@link #gather}.
+     * c + 3·rowStep ({@link #gather4Block} on this thread's {@link GatherScratch}): the four rows'
+     * coefficients first copied side by side, cq[4t + q] for row q and source t, and the source
+     * rows' offsets map[mo + t]·m into xs[t], so that the block's loop reads the coefficients at an
+     * index C2 can check once for the loop (4t + q, where c + t·stride with a stride known only at
+     * run time kept a range check on each of the four at every t) and its sources without a
+     * multiply. The span step's gathers at paper A's shape: 1.22× per core (GatherBench,
+     * benchmarks/RESULTS.md, s28).
      */
     private static void gather4(float[] out, int r0, int r1, int r2, int r3, int t0, int t1, int t2, int t3, int ts, float[] coef, int c,
                                 int rowStep, int stride, float[] src, int[] map, int mo, int M, int m) {
-        int c1 = c + rowStep, c2 = c1 + rowStep, c3 = c2 + rowStep;
+        GatherScratch g = GATHER_SCRATCH.get().fit(M);
+        float[] cq = g.cq;
+        int[] xs = g.xs;
+        for (int t = 0; t < M; t++) {
+            int ct = c + t * stride;
+            cq[4 * t] = coef[ct];
+            cq[4 * t + 1] = coef[ct + rowStep];
+            cq[4 * t + 2] = coef[ct + 2 * rowStep];
+            cq[4 * t + 3] = coef[ct + 3 * rowStep];
+            xs[t] = map[mo + t] * m;
+        }
+        gather4Block(out, r0, r1, r2, r3, t0, t1, t2, t3, ts, cq, xs, src, M, m);
+    }
+
+    /** A thread's scratch for {@link #gather4}: four rows' coefficients side by side (4·M) and the source rows' offsets (M). */
+    private static final class GatherScratch {
+        float[] cq = new float[0];
+        int[] xs = new int[0];
+
+        /** This scratch, grown to hold a sample of M tokens. */
+        GatherScratch fit(int M) {
+            if (xs.length < M) {
+                cq = new float[4 * M];
+                xs = new int[M];
+            }
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<GatherScratch> GATHER_SCRATCH = ThreadLocal.withInitial(GatherScratch::new);
+
+    /**
+     * The block of {@link #gather4}: out[row q] += Σ_t cq[4t + q] · src[xs[t] ..], t < M, in order of
+     * t, with each source vector loaded once for the four rows: a tile's {@link #GATHER_VECTORS}
+     * vectors a row at a time (with 32 registers 4: where 2 vectors a row take 4 broadcasts and 2
+     * loads per 8 fmas, the direct step's E_n at d_p = 4·L is one such block per row group, the span
+     * step's α and β 1.45× per core on their gathers), then one vector at a time, then the scalar
+     * tail. The block's third and fourth vectors are under tests of the static final
+     * {@link #WIDE_GATHER}, which C2 folds: one block in the source, each machine's width in the
+     * compiled code. Every element is the same fma chain over t in order as in {@link #gather}.
+     */
+    private static void gather4Block(float[] out, int r0, int r1, int r2, int r3, int t0, int t1, int t2, int t3, int ts, float[] cq, int[] xs,
+                                     float[] src, int M, int m) {
         int i = 0;
         FloatVector zero = FloatVector.zero(S);
         for (int tiled = m - m % W; i < tiled; i += W) {
@@ -244,9 +286,9 @@ final class KernelsF32 {
             FloatVector e2 = WIDE_GATHER ? FloatVector.fromArray(S, out, o2 + 2 * L) : zero, h2 = WIDE_GATHER ? FloatVector.fromArray(S, out, o2 + 3 * L) : zero;
             FloatVector e3 = WIDE_GATHER ? FloatVector.fromArray(S, out, o3 + 2 * L) : zero, h3 = WIDE_GATHER ? FloatVector.fromArray(S, out, o3 + 3 * L) : zero;
             for (int t = 0; t < M; t++) {
-                int x = map[mo + t] * m + i, ct = t * stride;
-                FloatVector w0 = FloatVector.broadcast(S, coef[c + ct]), w1 = FloatVector.broadcast(S, coef[c1 + ct]);
-                FloatVector w2 = FloatVector.broadcast(S, coef[c2 + ct]), w3 = FloatVector.broadcast(S, coef[c3 + ct]);
+                int x = xs[t] + i;
+                FloatVector w0 = FloatVector.broadcast(S, cq[4 * t]), w1 = FloatVector.broadcast(S, cq[4 * t + 1]);
+                FloatVector w2 = FloatVector.broadcast(S, cq[4 * t + 2]), w3 = FloatVector.broadcast(S, cq[4 * t + 3]);
                 FloatVector v = FloatVector.fromArray(S, src, x);
                 a0 = v.fma(w0, a0);
                 a1 = v.fma(w1, a1);
@@ -291,12 +333,11 @@ final class KernelsF32 {
             FloatVector a0 = FloatVector.fromArray(S, out, t0 + i), a1 = FloatVector.fromArray(S, out, t1 + i);
             FloatVector a2 = FloatVector.fromArray(S, out, t2 + i), a3 = FloatVector.fromArray(S, out, t3 + i);
             for (int t = 0; t < M; t++) {
-                int ct = t * stride;
-                FloatVector v = FloatVector.fromArray(S, src, map[mo + t] * m + i);
-                a0 = v.fma(FloatVector.broadcast(S, coef[c + ct]), a0);
-                a1 = v.fma(FloatVector.broadcast(S, coef[c1 + ct]), a1);
-                a2 = v.fma(FloatVector.broadcast(S, coef[c2 + ct]), a2);
-                a3 = v.fma(FloatVector.broadcast(S, coef[c3 + ct]), a3);
+                FloatVector v = FloatVector.fromArray(S, src, xs[t] + i);
+                a0 = v.fma(FloatVector.broadcast(S, cq[4 * t]), a0);
+                a1 = v.fma(FloatVector.broadcast(S, cq[4 * t + 1]), a1);
+                a2 = v.fma(FloatVector.broadcast(S, cq[4 * t + 2]), a2);
+                a3 = v.fma(FloatVector.broadcast(S, cq[4 * t + 3]), a3);
             }
             a0.intoArray(out, t0 + i);
             a1.intoArray(out, t1 + i);
@@ -306,12 +347,11 @@ final class KernelsF32 {
         for (; i < m; i++) {
             float a0 = out[t0 + i], a1 = out[t1 + i], a2 = out[t2 + i], a3 = out[t3 + i];
             for (int t = 0; t < M; t++) {
-                int ct = t * stride;
-                float v = src[map[mo + t] * m + i];
-                a0 = Math.fma(v, coef[c + ct], a0);
-                a1 = Math.fma(v, coef[c1 + ct], a1);
-                a2 = Math.fma(v, coef[c2 + ct], a2);
-                a3 = Math.fma(v, coef[c3 + ct], a3);
+                float v = src[xs[t] + i];
+                a0 = Math.fma(v, cq[4 * t], a0);
+                a1 = Math.fma(v, cq[4 * t + 1], a1);
+                a2 = Math.fma(v, cq[4 * t + 2], a2);
+                a3 = Math.fma(v, cq[4 * t + 3], a3);
             }
             out[t0 + i] = a0;
             out[t1 + i] = a1;
