@@ -309,8 +309,20 @@ class GemmTilesTest {
             for (int j = 0; j < rows; j++) {
                 for (int c = 0; c < cols; c++) {
                     int at = GemmF32.tiledAt(j, c, rows, cols, width), jj = j, cc = c;
-                    int want = c < tiled ? (c / width) * width * rows + j * width + c % width : tiled * rows + j * (cols - tiled) + c - tiled;
-                    assertEquals(want, at, () -> "width " + width + " rows " + rows + " cols " + cols + " (" + jj + ", " + cc + ")" + tag(seed));
+                    java.util.function.Supplier<String> where = () -> "width " + width + " rows " + rows + " cols " + cols + " (" + jj + ", " + cc + ")" + tag(seed);
+                    if (c < tiled) {
+                        // Tile block c / width holds its rows × width floats, from (c / width)·width·rows on.
+                        int block = c / width * width * rows;
+                        org.junit.jupiter.api.Assertions.assertTrue(at >= block && at < block + width * rows, where);
+                        // Within it a row's columns lie side by side, and the next row follows width floats on.
+                        if (c % width > 0) assertEquals(GemmF32.tiledAt(j, c - 1, rows, cols, width) + 1, at, where);
+                        if (j > 0) assertEquals(GemmF32.tiledAt(j - 1, c, rows, cols, width) + width, at, where);
+                    } else {
+                        // The columns past the last whole tile: row-major after every tile block.
+                        org.junit.jupiter.api.Assertions.assertTrue(at >= tiled * rows, where);
+                        if (c > tiled) assertEquals(GemmF32.tiledAt(j, c - 1, rows, cols, width) + 1, at, where);
+                        if (j > 0) assertEquals(GemmF32.tiledAt(j - 1, c, rows, cols, width) + cols - tiled, at, where);
+                    }
                     assertEquals(at, GemmF64.tiledAt(j, c, rows, cols, width), () -> "GemmF64.tiledAt differs" + tag(seed));
                     org.junit.jupiter.api.Assertions.assertFalse(seen[at], () -> "offset " + at + " taken twice" + tag(seed));
                     seen[at] = true;
