@@ -26,9 +26,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code java --add-modules jdk.incubator.vector -cp
  * benchmarks/target/benchmarks.jar:target/attnsweep.jar org.openjdk.jmh.Main GatherBench}.
  *
- * <p>Sample n holds token n mod 2 (the two signal tokens every sample shares) and M − 1 tokens of
- * its own, as the jiang data's samples do, so every group of four rows is distinct and takes the
- * four-row block. α and β are zeroed before each step (not timed), as the step's own pass does.
+ * <p>Its samples have paper A's token layout ({@link JiangSamples}), a sample's tokens distinct,
+ * so every group of four rows takes the four-row block. α and β are zeroed before each step, as the
+ * step's own pass does, outside the CPU time counted.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -53,25 +53,15 @@ public class GatherBench {
     @Setup(Level.Trial)
     public void data() {
         if (M < 2) throw new IllegalArgumentException("M must be at least 2: got " + M);
-        P = 2 + N * (M - 1);
-        map = new int[N * M];
-        for (int n = 0; n < N; n++) {
-            map[n * M] = n % 2;
-            for (int t = 1; t < M; t++) map[n * M + t] = 2 + n * (M - 1) + t - 1;
-        }
+        P = JiangSamples.tokens(N, M);
+        map = JiangSamples.map(N, M);
         SplittableRandom rnd = new SplittableRandom(M);
-        Q = new float[P * MK];
-        K = new float[P * MK];
+        Q = JiangSamples.random(rnd, P * MK, 1);
+        K = JiangSamples.random(rnd, P * MK, 1);
         alpha = new float[P * MK];
         beta = new float[P * MK];
-        D = new float[N][M * M];
-        for (int i = 0; i < Q.length; i++) {
-            Q[i] = (float) rnd.nextDouble(-1, 1);
-            K[i] = (float) rnd.nextDouble(-1, 1);
-        }
-        for (float[] d : D) {
-            for (int i = 0; i < d.length; i++) d[i] = (float) rnd.nextDouble(-1e-3, 1e-3);
-        }
+        D = new float[N][];
+        for (int n = 0; n < N; n++) D[n] = JiangSamples.random(rnd, M * M, 1e-3);
     }
 
     @Benchmark

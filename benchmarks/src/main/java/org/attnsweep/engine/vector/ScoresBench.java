@@ -37,8 +37,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * taken in turn as a lockstep batch steps its runs ({@code LockstepBatch}): a run's forward, then
  * its two updates (not timed), then the next run's; a run's rows were written a lap before.
  * </ul>
- * Sample n holds token n mod 2 (the two signal tokens every sample shares) and M − 1 tokens of its
- * own, as the jiang data's samples do.
+ * Its samples have paper A's token layout ({@link JiangSamples}).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -72,12 +71,8 @@ public class ScoresBench {
         if (!rows.equals("lap") && !rows.equals("step") && !rows.equals("warm")) {
             throw new IllegalArgumentException("rows must be lap, step or warm: got '" + rows + "'");
         }
-        P = 2 + N * (M - 1);
-        map = new int[N * M];
-        for (int n = 0; n < N; n++) {
-            map[n * M] = n % 2;
-            for (int t = 1; t < M; t++) map[n * M + t] = 2 + n * (M - 1) + t - 1;
-        }
+        P = JiangSamples.tokens(N, M);
+        map = JiangSamples.map(N, M);
         SplittableRandom rnd = new SplittableRandom(M);
         Q = random(rnd, P * MK);
         K = random(rnd, P * MK);
@@ -101,9 +96,7 @@ public class ScoresBench {
     }
 
     private static float[] random(SplittableRandom rnd, int n) {
-        float[] x = new float[n];
-        for (int i = 0; i < n; i++) x[i] = (float) rnd.nextDouble(-1, 1);
-        return x;
+        return JiangSamples.random(rnd, n, 1);
     }
 
     @Benchmark
