@@ -122,35 +122,17 @@ final class GemmF32 {
     }
 
     /**
-     * Columns [cFrom, cTo) of C += a·A·B over all its rows: one thread's share of a product split by
-     * columns, which packs only its own columns of B (a split by rows packs all of B in every piece).
-     * Every element is the same fma chain as in the whole product: the same bits.
+     * Rows [from, to) and columns [cFrom, cTo) of C = C0 + a·A·B: all of a product, or one thread's
+     * piece of it whichever way it is split. B row-major from offset ib (rows {@code cols} apart; a
+     * piece packs only its own columns, so a split by columns copies each of B's columns once where
+     * a split by rows packs all of B in every piece), or with {@code tiledB} tile-major
+     * ({@link #tiledAt}, tile t's width) from offset ib: the tiles read B as it is, so no panel is
+     * copied ({@link #pack}); cFrom is then 0 or a tile's first column, cTo a tile's first column or
+     * cols. Every element is the same fma chain as in the whole product on B row-major: the same bits.
      */
-    static void gemmCols(Tile t, float[] C, float a, float[] A, int ia, int lda, float[] B, int ib, int rows, int inner, int cols, int cFrom, int cTo) {
-        block(t, C, C, a, A, ia, lda, B, ib, false, 0, rows, inner, cols, cFrom, cTo);
-    }
-
-    /**
-     * Rows [from, to) and columns [cFrom, cTo) of C = C0 + a·A·B with B (inner×cols) tile-major
-     * ({@link #tiledAt}, tile t's width) from offset 0: the tiles read B as it is, so no panel is
-     * copied ({@link #pack}), whichever rows or columns a piece of a split product takes. cFrom is
-     * 0 or a tile's first column, cTo a tile's first column or cols. Every element the same fma chain
-     * as in {@link #gemmRows} on B row-major: the same bits.
-     */
-    static void gemmTiledB(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] Bt, int from, int to, int inner, int cols,
-                           int cFrom, int cTo) {
-        gemmPart(t, C, C0, a, A, ia, lda, Bt, true, from, to, inner, cols, cFrom, cTo);
-    }
-
-    /**
-     * Rows [from, to) and columns [cFrom, cTo) of C = C0 + a·A·B, B from offset 0 row-major
-     * ({@link #gemmRows}, {@link #gemmCols}: any columns) or with {@code tiledB} tile-major
-     * ({@link #gemmTiledB}: columns from a tile's first): all of a product, or one thread's piece
-     * of it whichever way it is split.
-     */
-    static void gemmPart(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, boolean tiledB, int from, int to,
+    static void gemmPart(Tile t, float[] C, float[] C0, float a, float[] A, int ia, int lda, float[] B, int ib, boolean tiledB, int from, int to,
                          int inner, int cols, int cFrom, int cTo) {
-        block(t, C, C0, a, A, ia, lda, B, 0, tiledB, from, to, inner, cols, cFrom, cTo);
+        block(t, C, C0, a, A, ia, lda, B, ib, tiledB, from, to, inner, cols, cFrom, cTo);
     }
 
     /**

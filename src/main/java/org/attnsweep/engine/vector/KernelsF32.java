@@ -183,13 +183,14 @@ final class KernelsF32 {
      */
     private static void gatherRows(float[] out, int rs, int ts, int tb, int tls, float[] coef, int rowStep, int stride, float[] src, int[] map,
                                    int mo, int M, int m) {
+        GatherScratch g = GATHER_SCRATCH.get().offsets(map, mo, M, m);
         int r = 0;
         for (; r + 4 <= M; r += 4) {
             int j0 = map[mo + r], j1 = map[mo + r + 1], j2 = map[mo + r + 2], j3 = map[mo + r + 3];
             boolean distinct = j0 != j1 && j0 != j2 && j0 != j3 && j1 != j2 && j1 != j3 && j2 != j3;
             if (distinct) {
                 gather4(out, j0 * rs, j1 * rs, j2 * rs, j3 * rs, tb + j0 * tls, tb + j1 * tls, tb + j2 * tls, tb + j3 * tls, ts,
-                        coef, r * rowStep, rowStep, stride, src, map, mo, M, m);
+                        coef, r * rowStep, rowStep, stride, src, g, M, m);
             } else {
                 for (int q = r; q < r + 4; q++) {
                     int j = map[mo + q];
@@ -209,10 +210,11 @@ final class KernelsF32 {
      * row; every element the same fma chain over t in order.
      */
     static void gatherRowsTo(float[] out, int o, float[] coef, int rowStep, int stride, float[] src, int[] map, int mo, int M, int m) {
+        GatherScratch g = GATHER_SCRATCH.get().offsets(map, mo, M, m);
         int r = 0;
         for (; r + 4 <= M; r += 4) {
             int o0 = o + r * m, o1 = o0 + m, o2 = o1 + m, o3 = o2 + m;
-            gather4(out, o0, o1, o2, o3, o0, o1, o2, o3, W, coef, r * rowStep, rowStep, stride, src, map, mo, M, m);
+            gather4(out, o0, o1, o2, o3, o0, o1, o2, o3, W, coef, r * rowStep, rowStep, stride, src, g, M, m);
         }
         for (; r < M; r++) gather(out, o + r * m, coef, r * rowStep, stride, src, map, mo, M, m);
     }
@@ -220,41 +222,41 @@ final class KernelsF32 {
     /**
      * {@link #gather} for four distinct output rows, their origins r0..r3 and t0..t3 (ro and tro of
      * {@link #gather}, tiles ts apart), whose coefficients start at c, c + rowStep, c + 2·rowStep,
-     * c + 3·rowStep ({@link #gather4Block} on this thread's {@link GatherScratch}): the four rows'
-     * coefficients first copied side by side, cq[4t + q] for row q and source t, and the source
-     * rows' offsets map[mo + t]·m into xs[t], so that the block's loop reads the coefficients at an
-     * index C2 can check once for the loop (4t + q, where c + t·stride with a stride known only at
-     * run time kept a range check on each of the four at every t) and its sources without a
-     * multiply. The span step's gathers at paper A's shape: 1.22× per core (GatherBench,
-     * benchmarks/RESULTS.md, s28).
+     * c + 3·rowStep ({@link #gather4Block} on the sample's {@link GatherScratch}, its source rows'
+     * offsets already there): the four rows' coefficients first copied side by side, cq[4t + q] for
+     * row q and source t, so that the block's loop reads them at an index C2 checks once for the loop
+     * (4t + q; at c + t·stride, with a stride known only at run time, C2 kept a range check on each
+     * of the four at every t) and its sources at xs[t] + i without a multiply. The span step's
+     * gathers at paper A's shape: 1.22× per core (GatherBench, benchmarks/RESULTS.md, s28).
      */
     private static void gather4(float[] out, int r0, int r1, int r2, int r3, int t0, int t1, int t2, int t3, int ts, float[] coef, int c,
-                                int rowStep, int stride, float[] src, int[] map, int mo, int M, int m) {
-        GatherScratch g = GATHER_SCRATCH.get().fit(M);
+                                int rowStep, int stride, float[] src, GatherScratch g, int M, int m) {
         float[] cq = g.cq;
-        int[] xs = g.xs;
         for (int t = 0; t < M; t++) {
             int ct = c + t * stride;
             cq[4 * t] = coef[ct];
             cq[4 * t + 1] = coef[ct + rowStep];
             cq[4 * t + 2] = coef[ct + 2 * rowStep];
             cq[4 * t + 3] = coef[ct + 3 * rowStep];
-            xs[t] = map[mo + t] * m;
         }
-        gather4Block(out, r0, r1, r2, r3, t0, t1, t2, t3, ts, cq, xs, src, M, m);
+        gather4Block(out, r0, r1, r2, r3, t0, t1, t2, t3, ts, cq, g.xs, src, M, m);
     }
 
-    /** A thread's scratch for {@link #gather4}: four rows' coefficients side by side (4·M) and the source rows' offsets (M). */
+    /**
+     * A thread's scratch for {@link #gather4}: one sample's source rows' offsets xs[t] = map[mo + t]·m
+     * (M), set once per sample's rows, and four rows' coefficients side by side (4·M), set per group.
+     */
     private static final class GatherScratch {
         float[] cq = new float[0];
         int[] xs = new int[0];
 
-        /** This scratch, grown to hold a sample of M tokens. */
-        GatherScratch fit(int M) {
+        /** This scratch, grown to hold a sample of M tokens, with the offsets of the sample's source rows (m floats each). */
+        GatherScratch offsets(int[] map, int mo, int M, int m) {
             if (xs.length < M) {
                 cq = new float[4 * M];
                 xs = new int[M];
             }
+            for (int t = 0; t < M; t++) xs[t] = map[mo + t] * m;
             return this;
         }
     }
@@ -938,12 +940,12 @@ final class KernelsF32 {
      * The same bits as {@link #gemm} on B row-major, whichever part and layout.
      */
     static void gemmPart(float[] C, float a, float[] A, float[] B, boolean tiledB, int from, int to, int inner, int cols, int cFrom, int cTo) {
-        GemmF32.gemmPart(GemmF32.TILE, C, C, a, A, 0, inner, B, tiledB, from, to, inner, cols, cFrom, cTo);
+        GemmF32.gemmPart(GemmF32.TILE, C, C, a, A, 0, inner, B, 0, tiledB, from, to, inner, cols, cFrom, cTo);
     }
 
     /** C = C0 + a·A·B with A's rows {@code lda} apart and B tile-major ({@link #gemmPart}); the bits of {@link #gemmFrom}. */
     static void gemmFromTiledB(float[] C, float[] C0, float a, float[] A, int lda, float[] Bt, int rows, int inner, int cols) {
-        GemmF32.gemmTiledB(GemmF32.TILE, C, C0, a, A, 0, lda, Bt, 0, rows, inner, cols, 0, cols);
+        GemmF32.gemmPart(GemmF32.TILE, C, C0, a, A, 0, lda, Bt, 0, true, 0, rows, inner, cols, 0, cols);
     }
 
     /** Rows [from, to) of C += a·A·B (A dense, rows {@code inner} apart): one thread's share of a product split by rows. */

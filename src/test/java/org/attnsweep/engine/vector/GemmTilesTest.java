@@ -208,8 +208,8 @@ class GemmTilesTest {
      * last shapes, far enough that the columns go in panels of a few tiles (or, past the panel's
      * budget, one tile at a time: {@link GemmF32#panel}). The same for {@link GemmF32#gemmFrom} (C = C0 +
      * a·sum into another array, the evaluation's), for the product split by rows
-     * ({@link GemmF32#gemmRows}) or by columns ({@link GemmF32#gemmCols}) as threads split it, and
-     * for B held tile-major ({@link GemmF32#gemmTiledB}, the span form's α, β, A_Q and A_K): whole,
+     * ({@link GemmF32#gemmRows}) or by columns ({@link GemmF32#gemmPart}) as threads split it, and
+     * for B held tile-major ({@link GemmF32#gemmPart} with tiledB, the span form's α, β, A_Q and A_K): whole,
      * into another array from C0, and split by rows and by whole tiles.
      */
     @ParameterizedTest(name = "float32 tile {0}")
@@ -238,15 +238,15 @@ class GemmTilesTest {
             float[] parts = C.clone();
             GemmF32.gemmRows(t, parts, a, A, ia, lda, B, ib, 0, split, inner, cols);
             GemmF32.gemmRows(t, parts, a, A, ia, lda, B, ib, split, rows, inner, cols);
-            // gemmCols: the columns in three parts, as threads split them (each packs only its own
+            // gemmPart by columns: the columns in three parts, as threads split them (each packs only its own
             // columns): cut at drawn tile boundaries, or, every other shape, at any column.
             int tiles = cols / width;
             int cut1 = n % 2 == 0 ? rnd.nextInt(tiles + 1) * width : rnd.nextInt(cols + 1), cut2 = n % 2 == 0
                     ? Math.max(cut1, rnd.nextInt(tiles + 1) * width) : rnd.nextInt(cut1, cols + 1);
             float[] byCols = C.clone();
-            GemmF32.gemmCols(t, byCols, a, A, ia, lda, B, ib, rows, inner, cols, 0, cut1);
-            GemmF32.gemmCols(t, byCols, a, A, ia, lda, B, ib, rows, inner, cols, cut1, cut2);
-            GemmF32.gemmCols(t, byCols, a, A, ia, lda, B, ib, rows, inner, cols, cut2, cols);
+            GemmF32.gemmPart(t, byCols, byCols, a, A, ia, lda, B, ib, false, 0, rows, inner, cols, 0, cut1);
+            GemmF32.gemmPart(t, byCols, byCols, a, A, ia, lda, B, ib, false, 0, rows, inner, cols, cut1, cut2);
+            GemmF32.gemmPart(t, byCols, byCols, a, A, ia, lda, B, ib, false, 0, rows, inner, cols, cut2, cols);
             // gemmFrom: the same elements into another array, C only read (its NaN start must all be overwritten).
             java.util.Arrays.fill(fromC, Float.NaN);
             GemmF32.gemmFrom(t, fromC, C0, a, A, ia, lda, B, ib, rows, inner, cols);
@@ -255,15 +255,15 @@ class GemmTilesTest {
             float[] Bt = new float[inner * cols];
             for (int i = 0; i < inner; i++) for (int c = 0; c < cols; c++) Bt[GemmF32.tiledAt(i, c, inner, cols, width)] = B[ib + i * cols + c];
             float[] tiled = C.clone(), tiledFrom = new float[rows * cols], tiledParts = C.clone();
-            GemmF32.gemmTiledB(t, tiled, tiled, a, A, ia, lda, Bt, 0, rows, inner, cols, 0, cols);
+            GemmF32.gemmPart(t, tiled, tiled, a, A, ia, lda, Bt, 0, true, 0, rows, inner, cols, 0, cols);
             java.util.Arrays.fill(tiledFrom, Float.NaN);
-            GemmF32.gemmTiledB(t, tiledFrom, C0, a, A, ia, lda, Bt, 0, rows, inner, cols, 0, cols);
-            assertArrayEquals(C, C0, () -> "tile " + t.label() + ": gemmTiledB wrote into C0" + tag(seed));
+            GemmF32.gemmPart(t, tiledFrom, C0, a, A, ia, lda, Bt, 0, true, 0, rows, inner, cols, 0, cols);
+            assertArrayEquals(C, C0, () -> "tile " + t.label() + ": gemmPart (B tile-major) wrote into C0" + tag(seed));
             int tcut1 = rnd.nextInt(tiles + 1) * width, tcut2 = Math.max(tcut1, rnd.nextInt(tiles + 1) * width);
-            GemmF32.gemmTiledB(t, tiledParts, tiledParts, a, A, ia, lda, Bt, 0, split, inner, cols, 0, tcut1);
-            GemmF32.gemmTiledB(t, tiledParts, tiledParts, a, A, ia, lda, Bt, split, rows, inner, cols, 0, tcut1);
-            GemmF32.gemmTiledB(t, tiledParts, tiledParts, a, A, ia, lda, Bt, 0, rows, inner, cols, tcut1, tcut2);
-            GemmF32.gemmTiledB(t, tiledParts, tiledParts, a, A, ia, lda, Bt, 0, rows, inner, cols, tcut2, cols);
+            GemmF32.gemmPart(t, tiledParts, tiledParts, a, A, ia, lda, Bt, 0, true, 0, split, inner, cols, 0, tcut1);
+            GemmF32.gemmPart(t, tiledParts, tiledParts, a, A, ia, lda, Bt, 0, true, split, rows, inner, cols, 0, tcut1);
+            GemmF32.gemmPart(t, tiledParts, tiledParts, a, A, ia, lda, Bt, 0, true, 0, rows, inner, cols, tcut1, tcut2);
+            GemmF32.gemmPart(t, tiledParts, tiledParts, a, A, ia, lda, Bt, 0, true, 0, rows, inner, cols, tcut2, cols);
             for (int r = 0; r < rows; r++) {
                 for (int c = 0; c < cols; c++) {
                     float sum = 0;
@@ -277,7 +277,7 @@ class GemmTilesTest {
                             () -> "gemmRows split at " + split + ", tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co + " element (" + rr + ", " + cc + "): "
                                     + parts[rr * co + cc] + " vs " + want + tag(seed));
                     assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(byCols[r * cols + c]),
-                            () -> "gemmCols split at " + cut1 + ", " + cut2 + ", tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co
+                            () -> "gemmPart split by columns at " + cut1 + ", " + cut2 + ", tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co
                                     + " element (" + rr + ", " + cc + "): " + byCols[rr * co + cc] + " vs " + want + tag(seed));
                     assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(fromC[r * cols + c]),
                             () -> "gemmFrom, tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co + " element (" + rr + ", " + cc + "): "
@@ -285,7 +285,7 @@ class GemmTilesTest {
                     for (float[] x : List.of(tiled, tiledFrom, tiledParts)) {
                         String which = x == tiled ? "whole" : x == tiledFrom ? "from C0" : "split at row " + split + ", columns " + tcut1 + ", " + tcut2;
                         assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(x[r * cols + c]),
-                                () -> "gemmTiledB " + which + ", tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co
+                                () -> "gemmPart (B tile-major) " + which + ", tile " + t.label() + " rows=" + rows + " inner=" + in + " cols=" + co
                                         + " element (" + rr + ", " + cc + "): " + x[rr * co + cc] + " vs " + want + tag(seed));
                     }
                 }
@@ -297,7 +297,7 @@ class GemmTilesTest {
      * The tile-major layout ({@link GemmF32#tiledAt}) places every element of a rows×cols matrix at its
      * own offset in [0, rows·cols), each tile's rows one after another from the tile's first column
      * times rows, and the columns past the last whole tile row-major after the tiles: so a tile's
-     * loop reads its B as one stream, and {@code gemmTiledB}'s tail finds the rest at its offset.
+     * loop reads its B as one stream, and {@code gemmPart}'s tail finds the rest at its offset.
      */
     @org.junit.jupiter.api.Test
     void tileMajorLayoutIsAPermutationByTiles() {
