@@ -497,7 +497,8 @@ final class DirectRunF32 extends AttentionRunF32 {
             gemm(ke, 1, Se, WKt, E, d, mk);
         }
         for (int j = 0; j < E; j++) ue[j] = dot(Se, j * d, vo, 0, d);
-        return bilinear ? new EvalF32.Head(Tp, Q, u, qe, ke, ue, dp, E - 2, null, 1) : new EvalF32.Head(Q, K, u, qe, ke, ue, mk, E - 2, null, 1);
+        return bilinear ? new EvalF32.Head(Tp, Q, u, qe, ke, ue, dp, E - 2, null, 1, null)
+                : new EvalF32.Head(Q, K, u, qe, ke, ue, mk, E - 2, null, 1, null);
     }
 
     /**

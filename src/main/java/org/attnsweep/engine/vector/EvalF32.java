@@ -32,9 +32,25 @@ final class EvalF32 {
      * {@code unitScores} ({@link #unitScores}) and qe, ke the family's unscaled rows, with
      * {@code signalScale} = ‖μ‖ the factor of rows 0, 1 (the signals); else unitScores is null
      * and signalScale 1.
+     *
+     * <p>{@code rows} null: every row of qe, ke is there. Else qe, ke fill in as {@link #add} asks
+     * for them ({@link Rows}), test sample by test sample.
      */
     record Head(float[] Q, float[] K, float[] u, float[] qe, float[] ke, float[] ue, int width, int probe0, float[] unitScores,
-                float signalScale) {
+                float signalScale, Rows rows) {
+    }
+
+    /**
+     * Evaluation rows made as they are read: {@link #upTo}(r) makes rows [0, r) of qe and ke (and
+     * perhaps some past r) where they are not made yet; {@link #close} once nothing more is read.
+     * A run's test rows, made a block of samples at a time and scored at once, are read back from
+     * the core's L2 where all of qe and ke (6 MB at paper A's shape) made before the first score
+     * went out to memory and came back (SpanRunF32.EvalRows).
+     */
+    interface Rows {
+        void upTo(int to);
+
+        void close();
     }
 
     /**
@@ -143,18 +159,34 @@ final class EvalF32 {
             own[5][n] = hnn;
         }
         int[] testMap = test.map();
-        for (int n = 0; n < fTest.length; n++) {
-            if (p.unitScores() == null) scores(p.qe(), p.ke(), p.width(), testMap, n);
-            else sharedScores(p.unitScores(), p.signalScale(), testMap, n);
-            fTest[n] += softmax(p.ue(), testMap, n, false);
-        }
+        Rows rows = p.rows();
         int r = p.probe0(), w = p.width();
-        float sc = p.signalScale();
-        double pos = p.ue()[r], neg = p.ue()[r + 1], ss = sc * sc * dot(p.qe(), r * w, p.ke(), r * w, w);
+        double ss;
+        try {
+            for (int n = 0; n < fTest.length; n++) {
+                if (rows != null) rows.upTo(lastRow(testMap, n) + 1);
+                if (p.unitScores() == null) scores(p.qe(), p.ke(), p.width(), testMap, n);
+                else sharedScores(p.unitScores(), p.signalScale(), testMap, n);
+                fTest[n] += softmax(p.ue(), testMap, n, false);
+            }
+            if (rows != null) rows.upTo(r + 2);
+            float sc = p.signalScale();
+            ss = sc * sc * dot(p.qe(), r * w, p.ke(), r * w, w);
+        } finally {
+            if (rows != null) rows.close();
+        }
+        double pos = p.ue()[r], neg = p.ue()[r + 1];
         uPos += pos;
         uNeg += neg;
         qkSS += ss / H;
         if (own != null) heads[h] = new Metrics.Values(own[0], own[1], own[2], own[3], own[4], own[5], pos, neg, ss);
+    }
+
+    /** The last evaluation row sample n reads (its tokens' rows, map[n·M ..]). */
+    private int lastRow(int[] map, int n) {
+        int last = 0;
+        for (int l = n * M; l < (n + 1) * M; l++) last = Math.max(last, map[l]);
+        return last;
     }
 
     /** The run's parts, once all H heads are added. */

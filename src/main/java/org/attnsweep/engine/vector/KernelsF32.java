@@ -943,9 +943,29 @@ final class KernelsF32 {
         GemmF32.gemmPart(GemmF32.TILE, C, C, a, A, 0, inner, B, 0, tiledB, from, to, inner, cols, cFrom, cTo);
     }
 
-    /** C = C0 + a·A·B with A's rows {@code lda} apart and B tile-major ({@link #gemmPart}); the bits of {@link #gemmFrom}. */
-    static void gemmFromTiledB(float[] C, float[] C0, float a, float[] A, int lda, float[] Bt, int rows, int inner, int cols) {
-        GemmF32.gemmPart(GemmF32.TILE, C, C0, a, A, 0, lda, Bt, 0, true, 0, rows, inner, cols, 0, cols);
+    /**
+     * Reads x[from, to) one float per 64-byte line, so that a kernel about to use those lines finds
+     * them in the core's cache: one sequential pass, which the hardware prefetcher streams, where a
+     * GEMM tile's epilogue touches a line of each of its six rows once per tile and waits on each
+     * (SpanRunF32.EvalRows: the evaluation GEMM's rows). Nothing is computed from the values; the
+     * sum goes to {@link #readSink} so that the loads are kept.
+     */
+    static void readAhead(float[] x, int from, int to) {
+        float s = 0;
+        for (int i = from; i < to; i += LINE) s += x[i];
+        readSink = s;
+    }
+
+    /** Elements of a 64-byte cache line. */
+    private static final int LINE = 64 / Float.BYTES;
+
+    /** Where {@link #readAhead} leaves its sum (never read). */
+    @SuppressWarnings("unused")
+    private static volatile float readSink;
+
+    /** Rows [from, to) of C = C0 + a·A·B with A's rows {@code lda} apart and B tile-major ({@link #gemmPart}); the bits of {@link #gemmFrom}. */
+    static void gemmFromTiledB(float[] C, float[] C0, float a, float[] A, int lda, float[] Bt, int from, int to, int inner, int cols) {
+        GemmF32.gemmPart(GemmF32.TILE, C, C0, a, A, 0, lda, Bt, 0, true, from, to, inner, cols, 0, cols);
     }
 
     /** Rows [from, to) of C += a·A·B (A dense, rows {@code inner} apart): one thread's share of a product split by rows. */

@@ -35,7 +35,7 @@ final class SpanRunF32 extends AttentionRunF32 {
     // possibly shared with the run's family: see SpanSetupF32.
     final SpanSetupF32 s;
     final Weights w0;       // this head's W(0)
-    final float[] signalRows; // 2×max(m_k, m_v)  the signal rows of A_Q, A_K, A_V or c_V while scaled for an evaluation
+    final float[] signalRows; // 2 slots of 2×max(m_k, m_v): the signal rows of A_Q and A_K, or of A_V or c_V, while scaled for an evaluation
 
     private SpanRunF32(RunData data, SpanSetupF32 s, Weights w0, float[] f) {
         super(data, s.Q, s.K, data.config().trainWo() ? new float[data.train().P()] : s.u, f);
@@ -49,7 +49,7 @@ final class SpanRunF32 extends AttentionRunF32 {
         AQ = new float[P * mk];
         AK = new float[P * mk];
         h = new float[P];
-        signalRows = new float[2 * Math.max(mk, mv)];
+        signalRows = new float[4 * Math.max(mk, mv)];
     }
 
     /**
@@ -150,26 +150,82 @@ final class SpanRunF32 extends AttentionRunF32 {
         // A family's run before its first update evaluates on its family's test scores at W(0):
         // no projections of its own (EvalF32.Head), where the shapes let it (CostModel.sharesTestScores).
         boolean shared = !moved && s.unit != null && CostModel.sharesTestScores(M, mk);
-        float[] qe = shared ? s.Q0e : evalRows(0, s.Q0e, AQ, mk, true, moved), ke = shared ? s.K0e : evalRows(1, s.K0e, AK, mk, true, moved);
         float[] ue = scratch(3, E);
         if (trainWo) {
             float[] ve = evalRows(2, s.V0e, AV, mv, false, moved);
             for (int j = 0; j < E; j++) ue[j] = dot(ve, j * mv, wO, 0, mv);
         } else {
             float wo2 = dot(wO, 0, wO, 0, mv);
-            scaleSignal(cV, 1, false);
+            scaleSignal(cV, 1, false, 0);
             for (int j = 0; j < E; j++) ue[j] = s.u0e[j] + wo2 * dot(s.Te, j * s.ldTe, cV, 0, P);
-            restoreSignal(cV, 1, false);
+            restoreSignal(cV, 1, false, 0);
         }
-        for (int r = 0; r < 2; r++) {
-            if (!shared) {
-                scale(qe, r * mk, mk, s.scale);
-                scale(ke, r * mk, mk, s.scale);
-            }
-            ue[r] *= s.scale;
+        for (int r = 0; r < 2; r++) ue[r] *= s.scale;
+        if (shared) return new EvalF32.Head(Q, K, u, s.Q0e, s.K0e, ue, mk, s.probe0, s.unit.testScores(M), s.scale, null);
+        if (moved) return new EvalF32.Head(Q, K, u, scratch(0, E * mk), scratch(1, E * mk), ue, mk, s.probe0, null, 1, new EvalRows());
+        float[] qe = evalRows(0, s.Q0e, AQ, mk, true, false), ke = evalRows(1, s.K0e, AK, mk, true, false);
+        scaleTestSignals(qe, ke, 0, 2);
+        return new EvalF32.Head(Q, K, u, qe, ke, ue, mk, s.probe0, null, 1, null);
+    }
+
+    /** Evaluation rows [from, to) of qe, ke: those of the signals (rows 0, 1) times the set-up's scale. */
+    private void scaleTestSignals(float[] qe, float[] ke, int from, int to) {
+        for (int r = from; r < Math.min(to, 2); r++) {
+            scale(qe, r * mk, mk, s.scale);
+            scale(ke, r * mk, mk, s.scale);
         }
-        if (shared) return new EvalF32.Head(Q, K, u, qe, ke, ue, mk, s.probe0, s.unit.testScores(M), s.scale);
-        return new EvalF32.Head(Q, K, u, qe, ke, ue, mk, s.probe0, null, 1);
+    }
+
+    /**
+     * Evaluation rows {@link EvalRows} makes at a time: a block's W(0) rows and output rows (48 × m_k
+     * floats each, 96 KiB at m_k = 512) stay in the core's L2 beside a panel of A (GemmF32.panel)
+     * until the block's samples are scored; smaller blocks stream A from L3 once per few rows
+     * (benchmarks/RESULTS.md, s29).
+     */
+    static final int EVAL_BLOCK = 48;
+
+    /**
+     * The evaluation rows of a run that has moved, qe = W_Q(0)s + Te·A_Q and ke likewise (each the
+     * GEMM of {@link #evalRows}, from the W(0) rows, A's signal rows times the set-up's scale), made
+     * {@link #EVAL_BLOCK} rows or more at a time as the evaluation reaches them (EvalF32.Rows): a
+     * family's test samples hold rows in order, so a block's rows are scored while still in the
+     * core's L2, where all of qe and ke (6 MB at paper A's shape) made at once went out to memory
+     * before the first score read them back. Before each product its block's W(0) rows and output
+     * rows are read ahead ({@link KernelsF32#readAhead}). Each element is the same fma chain as in
+     * the GEMM over all rows: the same bits. A_Q and A_K hold their scaled signal rows until
+     * {@link #close}.
+     */
+    private final class EvalRows implements EvalF32.Rows {
+        private final float[] qe = scratch(0, s.Ec * mk), ke = scratch(1, s.Ec * mk);
+        private int made;
+
+        EvalRows() {
+            scaleSignal(AQ, mk, true, 0);
+            scaleSignal(AK, mk, true, 1);
+        }
+
+        @Override
+        public void upTo(int to) {
+            if (to <= made) return;
+            int end = Math.min(s.Ec, Math.max(to, made + EVAL_BLOCK));
+            block(qe, s.Q0e, AQ, end);
+            block(ke, s.K0e, AK, end);
+            scaleTestSignals(qe, ke, made, end);
+            made = end;
+        }
+
+        /** Rows [made, end) of x = x0 + Te·A, their rows of x0 and x read ahead. */
+        private void block(float[] x, float[] x0, float[] A, int end) {
+            KernelsF32.readAhead(x0, made * mk, end * mk);
+            KernelsF32.readAhead(x, made * mk, end * mk);
+            KernelsF32.gemmFromTiledB(x, x0, 1, s.Te, s.ldTe, A, made, end, P, mk);
+        }
+
+        @Override
+        public void close() {
+            restoreSignal(AQ, mk, true, 0);
+            restoreSignal(AK, mk, true, 1);
+        }
     }
 
     /**
@@ -203,37 +259,38 @@ final class SpanRunF32 extends AttentionRunF32 {
             System.arraycopy(initial, 0, x, 0, n);
             return x;
         }
-        scaleSignal(A, w, tiles);
-        if (tiles) KernelsF32.gemmFromTiledB(x, initial, 1, s.Te, s.ldTe, A, s.Ec, P, w);
+        scaleSignal(A, w, tiles, 0);
+        if (tiles) KernelsF32.gemmFromTiledB(x, initial, 1, s.Te, s.ldTe, A, 0, s.Ec, P, w);
         else KernelsF32.gemmFrom(x, initial, 1, s.Te, s.ldTe, A, s.Ec, P, w);
-        restoreSignal(A, w, tiles);
+        restoreSignal(A, w, tiles, 0);
         return x;
     }
 
     /**
      * The two signal rows of x (P rows of width w, tile-major with {@code tiles}) times the set-up's
-     * scale, in place, their values kept in {@link #signalRows} for {@link #restoreSignal}: the same
-     * floats a scaled copy of all of x would hold, without copying its P rows at every evaluation.
+     * scale, in place, their values kept in slot {@code slot} (0 or 1) of {@link #signalRows} for
+     * {@link #restoreSignal}: the same floats a scaled copy of all of x would hold, without copying
+     * its P rows at every evaluation.
      */
-    private void scaleSignal(float[] x, int w, boolean tiles) {
+    private void scaleSignal(float[] x, int w, boolean tiles, int slot) {
         if (s.scale == 1) return;
-        signalRows(x, w, tiles, false);
+        signalRows(x, w, tiles, slot, false);
     }
 
-    /** x's two signal rows back to their values before {@link #scaleSignal} (copied, so exactly). */
-    private void restoreSignal(float[] x, int w, boolean tiles) {
+    /** x's two signal rows back to their values before {@link #scaleSignal} into the same slot (copied, so exactly). */
+    private void restoreSignal(float[] x, int w, boolean tiles, int slot) {
         if (s.scale == 1) return;
-        signalRows(x, w, tiles, true);
+        signalRows(x, w, tiles, slot, true);
     }
 
     /**
      * Rows 0 and 1 of x, stretch by stretch: row-major one stretch of 2w floats; tile-major
      * ({@link GemmF32#tiledAt}) 2 rows of each tile, one after the other at the tile's start, then
-     * the two rows of the columns past the last tile. Each stretch is copied into
-     * {@link #signalRows} and scaled, or with {@code restore} copied back.
+     * the two rows of the columns past the last tile. Each stretch is copied into slot
+     * {@code slot} of {@link #signalRows} and scaled, or with {@code restore} copied back.
      */
-    private void signalRows(float[] x, int w, boolean tiles, boolean restore) {
-        int W = GemmF32.WIDTH, tiled = tiles ? w - w % W : 0, k = 0;
+    private void signalRows(float[] x, int w, boolean tiles, int slot, boolean restore) {
+        int W = GemmF32.WIDTH, tiled = tiles ? w - w % W : 0, k = slot * signalRows.length / 2;
         for (int c = 0; c < tiled; c += W, k += 2 * W) signalStretch(x, c * P, 2 * W, k, restore);
         if (tiled < w) signalStretch(x, tiled * P, 2 * (w - tiled), k, restore);
     }
