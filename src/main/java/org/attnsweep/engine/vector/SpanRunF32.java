@@ -152,7 +152,7 @@ final class SpanRunF32 extends AttentionRunF32 {
         boolean shared = !moved && s.unit != null && CostModel.sharesTestScores(M, mk);
         float[] ue = scratch(3, E);
         if (trainWo) {
-            float[] ve = evalRows(2, s.V0e, AV, mv, false, moved);
+            float[] ve = evalRows(2, s.V0e, AV, mv, moved);
             for (int j = 0; j < E; j++) ue[j] = dot(ve, j * mv, wO, 0, mv);
         } else {
             float wo2 = dot(wO, 0, wO, 0, mv);
@@ -163,7 +163,7 @@ final class SpanRunF32 extends AttentionRunF32 {
         for (int r = 0; r < 2; r++) ue[r] *= s.scale;
         if (shared) return new EvalF32.Head(Q, K, u, s.Q0e, s.K0e, ue, mk, s.probe0, s.unit.testScores(M), s.scale, null);
         if (moved) return new EvalF32.Head(Q, K, u, scratch(0, E * mk), scratch(1, E * mk), ue, mk, s.probe0, null, 1, new EvalRows());
-        float[] qe = evalRows(0, s.Q0e, AQ, mk, true, false), ke = evalRows(1, s.K0e, AK, mk, true, false);
+        float[] qe = evalRows(0, s.Q0e, null, mk, false), ke = evalRows(1, s.K0e, null, mk, false);
         scaleTestSignals(qe, ke, 0, 2);
         return new EvalF32.Head(Q, K, u, qe, ke, ue, mk, s.probe0, null, 1, null);
     }
@@ -248,21 +248,20 @@ final class SpanRunF32 extends AttentionRunF32 {
     /**
      * Scratch {@code k} of this thread holding the evaluation tokens' rows (E×w) at the current
      * weights: {@code initial}'s (the W(0) part, E×w), plus Te·A with A's two signal rows times the
-     * set-up's scale once the run has moved (A tile-major with {@code tiles}, as A_Q and A_K are, so
-     * the GEMM reads it as it is; else row-major); the GEMM starts from {@code initial} rather than
-     * from a copy of it (one pass over the E×w rows instead of two, the same bits).
+     * set-up's scale once the run has moved (A row-major: A_V; A_Q and A_K, tile-major, are made a
+     * block at a time by {@link EvalRows}); the GEMM starts from {@code initial} rather than from a
+     * copy of it (one pass over the E×w rows instead of two, the same bits).
      */
-    private float[] evalRows(int k, float[] initial, float[] A, int w, boolean tiles, boolean moved) {
+    private float[] evalRows(int k, float[] initial, float[] A, int w, boolean moved) {
         int n = s.Ec * w;
         float[] x = scratch(k, n);
         if (!moved) {
             System.arraycopy(initial, 0, x, 0, n);
             return x;
         }
-        scaleSignal(A, w, tiles, 0);
-        if (tiles) KernelsF32.gemmFromTiledB(x, initial, 1, s.Te, s.ldTe, A, 0, s.Ec, P, w);
-        else KernelsF32.gemmFrom(x, initial, 1, s.Te, s.ldTe, A, s.Ec, P, w);
-        restoreSignal(A, w, tiles, 0);
+        scaleSignal(A, w, false, 0);
+        KernelsF32.gemmFrom(x, initial, 1, s.Te, s.ldTe, A, s.Ec, P, w);
+        restoreSignal(A, w, false, 0);
         return x;
     }
 
