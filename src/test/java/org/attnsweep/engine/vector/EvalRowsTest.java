@@ -34,12 +34,7 @@ class EvalRowsTest {
      */
     @Test
     void theEvaluationReadsOnlyRowsItAskedFor() {
-        long seed = Fixtures.seed();
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int shape = 0; shape < SHAPES; shape++) {
-            RunData data = data(rnd, shape % 2 == 0);
-            String ctx = shape(data) + Fixtures.tag(seed);
-            HeadsRunF32 run = stepped(data);
+        forShapes((data, run, ctx, rnd) -> {
             int H = run.heads.length;
             EvalF32 eager = new EvalF32(data.train(), data.test(), H, true), lazy = new EvalF32(data.train(), data.test(), H, true);
             for (AttentionRunF32 h : run.heads) {
@@ -59,7 +54,7 @@ class EvalRowsTest {
             Metrics.assemble(data.config(), data.train(), data.test(), lazy.parts(), got);
             for (double v : want) assertTrue(Double.isFinite(v), "metrics finite: " + ctx);
             assertArrayEquals(want, got, "metrics with the rows made as asked: " + ctx);
-        }
+        });
     }
 
     /**
@@ -69,12 +64,7 @@ class EvalRowsTest {
      */
     @Test
     void aSpanRunsRowsAreTheSameHoweverAskedFor() {
-        long seed = Fixtures.seed();
-        SplittableRandom rnd = new SplittableRandom(seed);
-        for (int shape = 0; shape < SHAPES; shape++) {
-            RunData data = data(rnd, shape % 2 == 0);
-            String ctx = shape(data) + Fixtures.tag(seed);
-            HeadsRunF32 run = stepped(data);
+        forShapes((data, run, ctx, rnd) -> {
             Weights before = run.weights();
             for (AttentionRunF32 h : run.heads) {
                 float[][] first = made(h, null, ctx), stepwise = made(h, rnd, ctx), again = made(h, null, ctx);
@@ -86,6 +76,21 @@ class EvalRowsTest {
             Weights after = run.weights();
             assertArrayEquals(before.WQ(), after.WQ(), "W_Q after the evaluations: " + ctx);
             assertArrayEquals(before.WK(), after.WK(), "W_K after the evaluations: " + ctx);
+        });
+    }
+
+    /** One check on a span run after {@link #STEPS} steps, its description for messages, the test's random stream. */
+    private interface ShapeCheck {
+        void check(RunData data, HeadsRunF32 run, String ctx, SplittableRandom rnd);
+    }
+
+    /** {@code check} on {@link #SHAPES} random shapes from a fresh seed, family runs and runs with their own set-up in turn. */
+    private static void forShapes(ShapeCheck check) {
+        long seed = Fixtures.seed();
+        SplittableRandom rnd = new SplittableRandom(seed);
+        for (int shape = 0; shape < SHAPES; shape++) {
+            RunData data = data(rnd, shape % 2 == 0);
+            check.check(data, stepped(data), shape(data) + Fixtures.tag(seed), rnd);
         }
     }
 
