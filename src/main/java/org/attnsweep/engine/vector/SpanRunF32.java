@@ -192,21 +192,22 @@ final class SpanRunF32 extends AttentionRunF32 {
      * core's L2, where all of qe and ke (6 MB at paper A's shape) made at once went out to memory
      * before the first score read them back. Before each product its block's W(0) rows and output
      * rows are read ahead ({@link KernelsF32#readAhead}). Each element is the same fma chain as in
-     * the GEMM over all rows: the same bits. A_Q and A_K hold their scaled signal rows until
-     * {@link #close}.
+     * the GEMM over all rows: the same bits. A_Q and A_K hold their scaled signal rows from the
+     * first {@link #upTo} to {@link #close} (a Rows never asked for changes nothing).
      */
     private final class EvalRows implements EvalF32.Rows {
         private final float[] qe = scratch(0, s.Ec * mk), ke = scratch(1, s.Ec * mk);
         private int made;
-
-        EvalRows() {
-            scaleSignal(AQ, mk, true, 0);
-            scaleSignal(AK, mk, true, 1);
-        }
+        private boolean scaled;
 
         @Override
         public void upTo(int to) {
             if (to <= made) return;
+            if (!scaled) {
+                scaled = true;
+                scaleSignal(AQ, mk, true, 0);
+                scaleSignal(AK, mk, true, 1);
+            }
             int end = Math.min(s.Ec, Math.max(to, made + EVAL_BLOCK));
             block(qe, s.Q0e, AQ, end);
             block(ke, s.K0e, AK, end);
@@ -223,6 +224,8 @@ final class SpanRunF32 extends AttentionRunF32 {
 
         @Override
         public void close() {
+            if (!scaled) return;
+            scaled = false;
             restoreSignal(AQ, mk, true, 0);
             restoreSignal(AK, mk, true, 1);
         }

@@ -60,13 +60,16 @@ class EvalRowsTest {
     /**
      * A span run's test rows asked for all at once, then in random steps (the arrays poisoned
      * between), then all at once again: the same bits each time, every row made, and the run's
-     * weights (A_Q, A_K, whose signal rows are scaled while the rows are made) unchanged.
+     * weights (A_Q, A_K, whose signal rows are scaled while the rows are made) unchanged, also by
+     * evaluation rows closed without being asked for or never used at all.
      */
     @Test
     void aSpanRunsRowsAreTheSameHoweverAskedFor() {
         forShapes((data, run, ctx, rnd) -> {
             Weights before = run.weights();
             for (AttentionRunF32 h : run.heads) {
+                h.projections().rows().close();   // closed unasked, then one dropped unclosed: neither may change the run
+                h.projections();
                 float[][] first = made(h, null, ctx), stepwise = made(h, rnd, ctx), again = made(h, null, ctx);
                 for (int k = 0; k < 2; k++) {
                     assertArrayEquals(first[k], stepwise[k], (k == 0 ? "q" : "k") + " rows made in random steps: " + ctx);
