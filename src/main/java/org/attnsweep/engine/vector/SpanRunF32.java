@@ -162,7 +162,10 @@ final class SpanRunF32 extends AttentionRunF32 {
         }
         for (int r = 0; r < 2; r++) ue[r] *= s.scale;
         if (shared) return new EvalF32.Head(Q, K, u, s.Q0e, s.K0e, ue, mk, s.probe0, s.unit.testScores(M), s.scale, null);
-        if (moved) return new EvalF32.Head(Q, K, u, scratch(0, E * mk), scratch(1, E * mk), ue, mk, s.probe0, null, 1, new EvalRows());
+        if (moved) {
+            EvalRows rows = new EvalRows();
+            return new EvalF32.Head(Q, K, u, rows.qe, rows.ke, ue, mk, s.probe0, null, 1, rows);
+        }
         float[] qe = evalRows(0, s.Q0e, null, mk, false), ke = evalRows(1, s.K0e, null, mk, false);
         scaleTestSignals(qe, ke, 0, 2);
         return new EvalF32.Head(Q, K, u, qe, ke, ue, mk, s.probe0, null, 1, null);
