@@ -36,6 +36,12 @@ public final class Main implements Runnable {
      * With ATTNSWEEP_DEBUG=1 in the environment a failure's trace is printed after its line too.
      */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        String width = org.attnsweep.engine.vector.VectorWidth.problem();
+        if (width != null) {
+            // A JVM started with a vector width the kernels cannot be built for: refused before the warm-up builds them.
+            err.println("attnsweep: " + width);
+            return 2;
+        }
         warmUpEarly(args);
         CommandLine cl = new CommandLine(new Main());
         String first = args.length > 0 ? args[0] : "";

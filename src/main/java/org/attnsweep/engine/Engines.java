@@ -2,11 +2,11 @@ package org.attnsweep.engine;
 
 import java.io.PrintStream;
 import java.util.List;
-import jdk.incubator.vector.FloatVector;
 import org.attnsweep.engine.cuda.CudaEngine;
 import org.attnsweep.engine.cuda.GemmKind;
 import org.attnsweep.engine.reference.ReferenceEngine;
 import org.attnsweep.engine.vector.VectorEngine;
+import org.attnsweep.engine.vector.VectorWidth;
 import org.attnsweep.model.Precision;
 
 /** Chooses the engine once per process and says which in one line. */
@@ -145,7 +145,7 @@ public final class Engines {
         CudaEngine.Availability cuda = CudaEngine.probe();
         return List.of(
                 "reference: available (float64 direct GD)",
-                "vector: available (" + FloatVector.SPECIES_PREFERRED.vectorBitSize() + "-bit species)",
+                "vector: available (" + VectorWidth.describe() + ")",
                 "cuda: " + (cuda.available() ? "available (" + cuda.reason() + ")" : "unavailable: " + cuda.reason()));
     }
 }

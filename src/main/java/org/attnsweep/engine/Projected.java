@@ -8,7 +8,7 @@ import jdk.incubator.vector.VectorSpecies;
  * k_j = W_K t_j (P×m_k row-major) and the scalarised value u_j = w_O·(W_V t_j).
  */
 public record Projected(int mk, double[] q, double[] k, double[] u) {
-    private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Double> S = org.attnsweep.engine.vector.VectorWidth.species(DoubleVector.SPECIES_PREFERRED);
 
     /** Projections of the P tokens (P×d row-major) straight from the weights: O(P·(2m_k+m_v)·d). */
     public static Projected direct(org.attnsweep.model.Weights w, double[] tokens) {

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.attnsweep.Cli.Result;
 import org.attnsweep.engine.EngineCase;
+import org.attnsweep.engine.vector.VectorWidth;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -114,9 +115,12 @@ class GoldenResultTest {
      */
     static final int STORED_BITS = 512;
 
-    /** Whether this JVM's preferred vector width is the stored files' ({@link #STORED_BITS}): then they must hold the same text. */
+    /**
+     * Whether the engines' vector width (this JVM's preferred one, or the one scripts/width-check sets:
+     * VectorWidth) is the stored files' ({@link #STORED_BITS}): then they must hold the same text.
+     */
     static boolean storedWidth() {
-        return jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() == STORED_BITS;
+        return VectorWidth.bits() == STORED_BITS;
     }
 
     /**
@@ -140,7 +144,7 @@ class GoldenResultTest {
         }
         double tol = float64 ? 1e-13 + 1e-12 * Math.abs(x) : 1e-5 + 1e-4 * Math.abs(x);
         assertTrue(Math.abs(x - y) <= tol, what + ": stored " + was + ", now " + now + " (another vector width: "
-                + jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits, tolerance " + tol + ")");
+                + VectorWidth.bits() + " bits, tolerance " + tol + ")");
     }
 
     private static String stored(String engine, String name) throws IOException {

@@ -63,11 +63,16 @@ final class GemmF32 {
         return String.format(Locale.ROOT, "%s@%d", TILE.label(), S.vectorBitSize());
     }
 
+    /** The machine's vector registers ({@link #jvmRegisters}), or the budget {@link VectorWidth#REGISTERS} names. */
+    private static int registers() {
+        return VectorWidth.registers(jvmRegisters());
+    }
+
     /**
      * 32 on AArch64; on x86 32 when HotSpot runs with UseAVX=3 (AVX-512), else 16. Where the flag
      * cannot be read (another VM or architecture) 16: the smaller budget never spills.
      */
-    private static int registers() {
+    private static int jvmRegisters() {
         if ("aarch64".equals(System.getProperty("os.arch"))) return 32;
         try {
             var vm = java.lang.management.ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);

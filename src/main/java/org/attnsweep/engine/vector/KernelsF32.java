@@ -15,7 +15,8 @@ import jdk.incubator.vector.VectorSpecies;
  * run's results repeat bit for bit whatever its batch and however warm the JIT is.
  */
 final class KernelsF32 {
-    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    /** The kernels' species: this JVM's preferred one, or the width {@link VectorWidth#BITS} names. */
+    static final VectorSpecies<Float> S = VectorWidth.species(FloatVector.SPECIES_PREFERRED);
     static final int L = S.length();
 
     private KernelsF32() {
