@@ -19,9 +19,9 @@ import jdk.incubator.vector.VectorSpecies;
  * </ul>
  *
  * With both, a 256-bit x86 machine runs the code an AVX-512 machine (512 bits, 32 registers) or an
- * Arm laptop (128 bits, 32 registers) runs. A run's results follow the width as on a machine of that width (lanes sum in another order): the
- * same bits as there, within float32's rounding of every other width's, each tested against the
- * reference engine (scripts/width-check).
+ * Arm laptop (128 bits, 32 registers) runs. A run's results follow the width as on a machine of
+ * that width (lanes sum in another order): the same bits as there, within float32's rounding of
+ * every other width's, each tested against the reference engine (scripts/width-check).
  */
 public final class VectorWidth {
     /** The system property naming the kernels' vector width in bits. */
@@ -74,9 +74,10 @@ public final class VectorWidth {
     }
 
     /**
-     * For the {@code info} command: the float32 kernels' width, and where a property sets the width
-     * or the registers, what it overrides, e.g. {@code 512-bit species, tile 6x4@512; -Dattnsweep.vector.bits=512 over
-     * this JVM's 256-bit: the Vector API's Java fallback, slower; -Dattnsweep.vector.registers=32}.
+     * For the {@code info} command: the float32 kernels' width and tile, and where a property sets
+     * the width or the registers, what it overrides, e.g. {@code 512-bit species, tile 6x4@512;
+     * -Dattnsweep.vector.bits=512 over this JVM's 256-bit: the Vector API's Java fallback, slower;
+     * -Dattnsweep.vector.registers=32}.
      */
     public static String describe() {
         int bits = KernelsF32.S.vectorBitSize(), preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
