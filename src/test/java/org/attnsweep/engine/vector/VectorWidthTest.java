@@ -25,18 +25,19 @@ class VectorWidthTest {
         int wantBits = bits != null ? Integer.parseInt(bits) : FloatVector.SPECIES_PREFERRED.vectorBitSize();
         System.out.println("kernels: " + VectorWidth.describe() + " (float64 " + KernelsF64.S.vectorBitSize() + "-bit, tile " + GemmF64.describe() + ")");
         assertEquals(wantBits, KernelsF32.S.vectorBitSize());
-        assertEquals(wantBits, VectorWidth.bits());
         assertEquals(bits != null ? wantBits : DoubleVector.SPECIES_PREFERRED.vectorBitSize(), KernelsF64.S.vectorBitSize(), "the float64 kernels");
         assertEquals(wantBits / Float.SIZE, KernelsF32.L);
-        if (registers != null) assertEquals(Integer.parseInt(registers), GemmF32.REGISTERS);
-        GemmF32.Tile tile = GemmF32.Tile.forRegisters(GemmF32.REGISTERS);
-        assertEquals(tile, GemmF32.TILE);
-        assertEquals(tile.label(), GemmF64.TILE.label());
-        // What the budget and the width select: the gather's 4-vector block with 32 registers, the
+        if (registers != null) {
+            // The budget the property names picks the tile: 6×4 with 32 registers, 6×2 with 16.
+            GemmF32.Tile want = registers.equals("32") ? GemmF32.Tile.T6X4 : GemmF32.Tile.T6X2;
+            assertEquals(want, GemmF32.TILE);
+            assertEquals(want.label(), GemmF64.TILE.label(), "the float64 kernels' tile");
+        }
+        // What the tile and the width select: the gather's 4-vector block with the 6×4 tile, the
         // keys-by-lanes scores with 16 float lanes.
-        assertEquals(GemmF32.REGISTERS == 32, KernelsF32.WIDE_GATHER);
+        assertEquals(GemmF32.TILE == GemmF32.Tile.T6X4, KernelsF32.WIDE_GATHER);
         assertEquals(KernelsF32.L == 16, KernelsF32.KEY_LANES);
-        assertTrue(VectorWidth.describe().startsWith(wantBits + "-bit species, tile " + tile.label() + "@" + wantBits), VectorWidth.describe());
+        assertTrue(VectorWidth.describe().startsWith(wantBits + "-bit species, tile " + GemmF32.TILE.label() + "@" + wantBits), VectorWidth.describe());
     }
 
     @Test
