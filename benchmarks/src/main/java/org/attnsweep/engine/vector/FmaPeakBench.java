@@ -40,16 +40,44 @@ public class FmaPeakBench {
     @Benchmark
     public float fma(FlopCounter n) {
         long t0 = FlopCounter.threadCpuNs();
+        float s = chains(x, y, ITERATIONS);
+        n.flop += flop(ITERATIONS);
+        n.cpuNs += FlopCounter.threadCpuNs() - t0;
+        return s;
+    }
+
+    /** FLOP of {@link #chains} over {@code iterations}: 2 per lane per FMA, 12 FMAs an iteration. */
+    static long flop(int iterations) {
+        return 2L * CHAINS * S.length() * iterations;
+    }
+
+    /**
+     * {@code calls} calls of {@link #chains} over {@link #ITERATIONS} each, their sums' sum: a long
+     * stretch of the chains in calls as short as the benchmark's own, so that the same compiled method
+     * runs as in {@link #fma} (one call with a long loop, made a few times a second, would run in
+     * on-stack-replacement code entered from the interpreter: another compilation of the loop).
+     */
+    static float chainsInCalls(float x, float y, long calls) {
+        float s = 0;
+        for (long k = 0; k < calls; k++) s += chains(x, y, ITERATIONS);
+        return s;
+    }
+
+    /** FLOP of {@link #chainsInCalls} over {@code calls}. */
+    static long flopInCalls(long calls) {
+        return calls * flop(ITERATIONS);
+    }
+
+    /** The 12 FMA chains from x, y over {@code iterations}, their sum (so that none is dead code). */
+    static float chains(float x, float y, int iterations) {
         FloatVector vx = FloatVector.broadcast(S, x), vy = FloatVector.broadcast(S, y);
         FloatVector a0 = vy, a1 = vy, a2 = vy, a3 = vy, a4 = vy, a5 = vy, a6 = vy, a7 = vy;
         FloatVector a8 = vy, a9 = vy, a10 = vy, a11 = vy;
-        for (int i = 0; i < ITERATIONS; i++) {
+        for (int i = 0; i < iterations; i++) {
             a0 = a0.fma(vx, vy); a1 = a1.fma(vx, vy); a2 = a2.fma(vx, vy); a3 = a3.fma(vx, vy);
             a4 = a4.fma(vx, vy); a5 = a5.fma(vx, vy); a6 = a6.fma(vx, vy); a7 = a7.fma(vx, vy);
             a8 = a8.fma(vx, vy); a9 = a9.fma(vx, vy); a10 = a10.fma(vx, vy); a11 = a11.fma(vx, vy);
         }
-        n.flop += 2L * CHAINS * S.length() * ITERATIONS;
-        n.cpuNs += FlopCounter.threadCpuNs() - t0;
         FloatVector s = a0.add(a1).add(a2).add(a3).add(a4).add(a5).add(a6).add(a7)
                 .add(a8).add(a9).add(a10).add(a11);
         return s.reduceLanes(VectorOperators.ADD);
