@@ -114,15 +114,11 @@ public class DirectStepBench extends BatchStepState {
         }
     }
 
-    /** The JVM's CPU time, all its threads (the engine's pool among them), in nanoseconds. */
-    private static final com.sun.management.OperatingSystemMXBean OS =
-            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-
     @Benchmark
     public double[] step(Counters n) {
-        long cpu0 = OS.getProcessCpuTime();
+        long cpu0 = FlopCounter.processCpuNs();
         batch.step(active, loss);
-        n.cpuNanos += OS.getProcessCpuTime() - cpu0;
+        n.cpuNanos += FlopCounter.processCpuNs() - cpu0;
         n.runSteps += R;
         n.flop += R * flopPerRunStep;
         return loss;

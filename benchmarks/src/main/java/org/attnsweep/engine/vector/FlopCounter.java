@@ -18,6 +18,8 @@ import org.openjdk.jmh.annotations.State;
 @AuxCounters(AuxCounters.Type.OPERATIONS)
 public class FlopCounter {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final com.sun.management.OperatingSystemMXBean OS =
+            (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
     public long flop;
     public long cpuNs;
@@ -31,5 +33,10 @@ public class FlopCounter {
     /** This thread's CPU time in ns. */
     static long threadCpuNs() {
         return THREADS.getCurrentThreadCpuTime();
+    }
+
+    /** The CPU time of the whole process in ns: of every thread, for work an engine's pool does. */
+    static long processCpuNs() {
+        return OS.getProcessCpuTime();
     }
 }

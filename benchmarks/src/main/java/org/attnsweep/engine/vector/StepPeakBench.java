@@ -86,9 +86,6 @@ public class StepPeakBench extends BatchStepState {
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Counters {
-        private static final com.sun.management.OperatingSystemMXBean OS =
-                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-
         public long stepFlop;
         public long stepCpuNs;
         public long peakFlop;
@@ -103,17 +100,13 @@ public class StepPeakBench extends BatchStepState {
             peakCpuNs = 0;
             peakThreadCpuNs = 0;
         }
-
-        static long cpuNs() {
-            return OS.getProcessCpuTime();
-        }
     }
 
     @Benchmark
     public float pair(Counters n) throws InterruptedException, ExecutionException {
-        long t0 = Counters.cpuNs();
+        long t0 = FlopCounter.processCpuNs();
         stepAll();
-        long t1 = Counters.cpuNs();
+        long t1 = FlopCounter.processCpuNs();
         List<Future<double[]>> parts = new ArrayList<>(threads);
         for (int t = 0; t < threads; t++) {
             parts.add(peakPool.submit(() -> {
@@ -129,7 +122,7 @@ public class StepPeakBench extends BatchStepState {
             s += (float) r[0];
             threadNs += (long) r[1];
         }
-        long t2 = Counters.cpuNs();
+        long t2 = FlopCounter.processCpuNs();
         n.peakThreadCpuNs += threadNs;
         n.stepFlop += stepFlop;
         n.stepCpuNs += t1 - t0;

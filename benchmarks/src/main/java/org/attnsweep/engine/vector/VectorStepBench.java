@@ -89,9 +89,6 @@ public class VectorStepBench extends BatchStepState {
     @State(Scope.Thread)
     @AuxCounters(AuxCounters.Type.OPERATIONS)
     public static class Counters {
-        private static final com.sun.management.OperatingSystemMXBean OS =
-                (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-
         public long runSteps;
         public long flop;
         public long cpuNs;
@@ -106,9 +103,9 @@ public class VectorStepBench extends BatchStepState {
 
     @Benchmark
     public double[] step(Counters n) {
-        long t0 = Counters.OS.getProcessCpuTime();
+        long t0 = FlopCounter.processCpuNs();
         batch.step(active, loss);
-        n.cpuNs += Counters.OS.getProcessCpuTime() - t0;
+        n.cpuNs += FlopCounter.processCpuNs() - t0;
         n.runSteps += R;
         n.flop += R * flopPerRunStep;
         return loss;
