@@ -5,9 +5,9 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 
 /**
- * The FMA rate of one core sampled while something else runs: every {@code period} seconds, a burst
- * of {@link FmaPeakBench}'s twelve FMA chains for about {@code burst} milliseconds on this one
- * thread, its rate per CPU-second of the thread printed as a line "seconds-since-start GFLOP/s". A
+ * The FMA rate of one core sampled while something else runs: at once and then every {@code period}
+ * seconds, a burst of {@link FmaPeakBench}'s twelve FMA chains for about {@code burst} milliseconds on
+ * this one thread, its rate per CPU-second of the thread printed as a line "seconds-since-start GFLOP/s". A
  * burst shares its core with whatever runs there by time-slicing, which the per-CPU-second rate
  * does not count, so the lines follow the core's own speed through the phases of a shared VM
  * (scripts/heatmap-bench runs it beside the full preset: the FMA peak measured during the sweep,
@@ -61,13 +61,13 @@ public final class FmaProbe {
         out.flush();
         long epoch = System.nanoTime();
         while (true) {
-            Thread.sleep((long) (period * 1000));
             long c0 = THREADS.getCurrentThreadCpuTime();
             sink += FmaPeakBench.chainsInCalls(0.999999f, 1e-7f, calls);
             long cpu = THREADS.getCurrentThreadCpuTime() - c0;
             out.printf("%.1f %.1f%n", (System.nanoTime() - epoch) / 1e9, FmaPeakBench.flopInCalls(calls) / (double) cpu);
             out.flush();
             kept = sink;
+            Thread.sleep((long) (period * 1000));
         }
     }
 }
