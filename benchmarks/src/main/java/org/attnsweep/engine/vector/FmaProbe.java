@@ -5,13 +5,14 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 
 /**
- * The FMA rate of one core sampled while something else runs: at once and then every {@code period}
- * seconds, a burst of {@link FmaPeakBench}'s twelve FMA chains for about {@code burst} milliseconds on
- * this one thread, its rate per CPU-second of the thread printed as a line "seconds-since-start GFLOP/s". A
- * burst shares its core with whatever runs there by time-slicing, which the per-CPU-second rate
- * does not count, so the lines follow the core's own speed through the phases of a shared VM
- * (scripts/heatmap-bench runs it beside the full preset: the FMA peak measured during the sweep,
- * not only before and after it). Its cost to the other work: burst / period of one core.
+ * The FMA rate of one core sampled while something else runs: at once and then every
+ * {@code period} seconds, a burst of {@link FmaPeakBench}'s twelve FMA chains for about {@code burst}
+ * milliseconds on this one thread, its rate per CPU-second of the thread printed as a line
+ * "seconds-since-start GFLOP/s". A burst shares its core with whatever runs there by time-slicing,
+ * which the per-CPU-second rate does not count, so the lines follow the core's own speed through
+ * the phases of a shared VM (scripts/heatmap-bench runs it beside the full preset: the FMA peak
+ * measured during the sweep, not only before and after it). Its cost to the other work: burst /
+ * period of one core.
  *
  * <p>Usage: {@code FmaProbe [period-s] [burst-ms]} (default 4 s, 40 ms): warms the chains up
  * (compiled by C2) for about two seconds, prints "ready", then samples until it is killed.
