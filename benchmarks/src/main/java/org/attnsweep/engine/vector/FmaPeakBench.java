@@ -53,9 +53,9 @@ public class FmaPeakBench {
 
     /**
      * {@code calls} calls of {@link #chains} over {@link #ITERATIONS} each, their sums' sum: a long
-     * stretch of the chains in calls as short as the benchmark's own, so that the same compiled method
-     * runs as in {@link #fma} (one call with a long loop, made a few times a second, would run in
-     * on-stack-replacement code entered from the interpreter: another compilation of the loop).
+     * stretch of the chains in calls as short as the benchmark's own, so that a long FMA stretch runs
+     * the same calls as {@link #fma} (with one long loop per call, C2 first compiles an
+     * on-stack-replacement version of the loop, then the method: -XX:+PrintCompilation).
      */
     static float chainsInCalls(float x, float y, long calls) {
         float s = 0;
