@@ -22,6 +22,10 @@ abstract class BatchStepState {
     EngineBatch batch;
     boolean[] active;
     double[] loss;
+    /** Each run's losses of a stretch ({@link #stepStretch}): k rows of R. */
+    private double[][] stretchLoss = new double[0][];
+    /** Target losses of a stretch: 0, which no finite loss is below, so no run stops inside one. */
+    private double[] target;
     /** What the benchmark's parameters chose, for the messages. */
     private String label;
 
@@ -34,6 +38,7 @@ abstract class BatchStepState {
         active = new boolean[R];
         java.util.Arrays.fill(active, true);
         loss = new double[R];
+        target = new double[R];
         System.err.println(engine.describe() + " " + label + " R=" + R + " P=" + runs.getFirst().train().P());
     }
 
@@ -42,10 +47,16 @@ abstract class BatchStepState {
         if (batch != null) batch.close();
         batch = engine.open(runs);
         java.util.Arrays.fill(loss, 0);
+        for (double[] l : stretchLoss) java.util.Arrays.fill(l, 0);
     }
 
     @TearDown(Level.Iteration)
     public void checkFinite() {
+        for (double[] l : stretchLoss) check(l);
+        check(loss);
+    }
+
+    private void check(double[] loss) {
         for (int r = 0; r < loss.length; r++) {
             if (!Double.isFinite(loss[r])) {
                 throw new IllegalStateException("run " + r + " (" + label + ") diverged (loss " + loss[r]
@@ -58,5 +69,18 @@ abstract class BatchStepState {
     final double[] stepAll() {
         batch.step(active, loss);
         return loss;
+    }
+
+    /**
+     * k GD steps of every run of the batch, as the trainer asks for them (EngineBatch.steps, up to
+     * Trainer.STRETCH = 32 at a time between evaluations): each run takes its k steps in one task,
+     * its rows still in the caches its previous step left them in; k = 1 is {@link #stepAll}, every
+     * run's step a lap of the batch after its last one.
+     */
+    final double[] steps(int k) {
+        if (k == 1) return stepAll();
+        if (stretchLoss.length != k) stretchLoss = new double[k][active.length];
+        batch.steps(active, k, target, stretchLoss);
+        return stretchLoss[k - 1];
     }
 }

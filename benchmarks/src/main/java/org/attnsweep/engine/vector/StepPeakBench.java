@@ -24,10 +24,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The step against the FMA peak in alternation, in one JVM: each invocation is one GD step of the
- * batch ({@link VectorStepBench}'s workload: R runs, the engine's {@code threads} threads)
- * followed by {@link FmaPeakBench}'s twelve FMA chains on as many threads, {@code peakShare} times
- * the step's counted FLOP (1: both halves last about as long at a ratio near 1). Both halves are
+ * The step against the FMA peak in alternation, in one JVM: each invocation is {@code stretch} GD
+ * steps of the batch ({@link VectorStepBench}'s workload: R runs, the engine's {@code threads}
+ * threads; 1, or the trainer's 32 run by run) followed by {@link FmaPeakBench}'s twelve FMA chains on
+ * as many threads, {@code peakShare} times the steps' counted FLOP (1: both halves last about as long at a ratio near 1). Both halves are
  * timed by the process's CPU time, so each counter pair gives a rate per busy core, and both come
  * from the same second of the machine: on a VM whose speed moves by a fifth or more from one
  * minute to the next (and flips between slow and fast phases every few seconds), a step measured
@@ -54,6 +54,15 @@ public class StepPeakBench extends BatchStepState {
     @Param({"8"})
     public int R;
 
+    /**
+     * Steps of each run per call: 1, one step of every run (EngineBatch.step: each run's next step
+     * comes a lap of the batch later, its rows evicted by the other runs' in between); 32, the
+     * stretch the trainer asks for between evaluations (Trainer.STRETCH, EngineBatch.steps: each
+     * run's 32 steps one after another, as jiang-heatmap trains).
+     */
+    @Param({"1"})
+    public int stretch;
+
     /** Worker threads of the engine, and threads of the FMA half. */
     @Param({"2"})
     public int threads;
@@ -69,7 +78,7 @@ public class StepPeakBench extends BatchStepState {
     @Setup(Level.Trial)
     public void data() {
         start(VectorStepBench.spec(shape), R, new VectorEngine(Precision.FLOAT32, threads), "shape=" + shape);
-        stepFlop = R * (long) runs.getFirst().config().stepFlops();
+        stepFlop = (long) R * stretch * (long) runs.getFirst().config().stepFlops();
         // Each thread's share of peakShare × the step's counted FLOP, in calls of the chains (at least one).
         peakCalls = Math.max(1, Math.round(peakShare * stepFlop / threads / FmaPeakBench.flopInCalls(1)));
         peakPool = Executors.newFixedThreadPool(threads, r -> {
@@ -107,7 +116,7 @@ public class StepPeakBench extends BatchStepState {
     @Benchmark
     public float pair(Counters n) throws InterruptedException, ExecutionException {
         long t0 = FlopCounter.processCpuNs();
-        stepAll();
+        steps(stretch);
         long t1 = FlopCounter.processCpuNs();
         List<Future<double[]>> parts = new ArrayList<>(threads);
         for (int t = 0; t < threads; t++) {

@@ -20,9 +20,10 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * One GD step of the vector engine ({@link EngineBatch#step} on all R runs of a batch) at the two
- * shapes the papers use. The primary score is batch-steps/s; the counters give run-steps/s
- * (R × batch-steps/s) and FLOP/s of docs/math.md §4's leading term, 4·m_k·P² FLOP per run-step (the two
+ * One GD step of the vector engine ({@link EngineBatch#step} on all R runs of a batch; with
+ * {@code stretch} k > 1, k steps of each run, {@link EngineBatch#steps}, as the trainer asks for
+ * them) at the two shapes the papers use. The primary score is calls/s; the counters give run-steps/s
+ * (R × k × calls/s) and FLOP/s of docs/math.md §4's leading term, 4·m_k·P² FLOP per run-step (the two
  * P×P×m_k updates Q −= η G α and K −= η G β). The O((m_k+m_v)·P·M) work of the sample loops is done
  * but not counted.
  *
@@ -52,6 +53,15 @@ public class VectorStepBench extends BatchStepState {
     /** R, runs in the batch. */
     @Param({"8"})
     public int R;
+
+    /**
+     * Steps of each run per call: 1, one step of every run (EngineBatch.step: each run's next step
+     * comes a lap of the batch later, its rows evicted by the other runs' in between); 32, the
+     * stretch the trainer asks for between evaluations (Trainer.STRETCH, EngineBatch.steps: each
+     * run's 32 steps one after another, as jiang-heatmap trains).
+     */
+    @Param({"1"})
+    public int stretch;
 
     /** Worker threads of the engine. */
     @Param({"2"})
@@ -104,10 +114,10 @@ public class VectorStepBench extends BatchStepState {
     @Benchmark
     public double[] step(Counters n) {
         long t0 = FlopCounter.processCpuNs();
-        batch.step(active, loss);
+        double[] last = steps(stretch);
         n.cpuNs += FlopCounter.processCpuNs() - t0;
-        n.runSteps += R;
-        n.flop += R * flopPerRunStep;
-        return loss;
+        n.runSteps += (long) R * stretch;
+        n.flop += (long) R * stretch * flopPerRunStep;
+        return last;
     }
 }
