@@ -22,7 +22,7 @@ abstract class BatchStepState {
     EngineBatch batch;
     boolean[] active;
     double[] loss;
-    /** Each run's losses of a stretch ({@link #stepStretch}): k rows of R. */
+    /** Each run's losses of a stretch ({@link #steps}): k rows of R. */
     private double[][] stretchLoss = new double[0][];
     /** Target losses of a stretch: 0, which no finite loss is below, so no run stops inside one. */
     private double[] target;

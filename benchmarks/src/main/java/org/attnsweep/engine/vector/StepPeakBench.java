@@ -26,13 +26,14 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The step against the FMA peak in alternation, in one JVM: each invocation is {@code stretch} GD
  * steps of the batch ({@link VectorStepBench}'s workload: R runs, the engine's {@code threads}
- * threads; 1, or the trainer's 32 run by run) followed by {@link FmaPeakBench}'s twelve FMA chains on
- * as many threads, {@code peakShare} times the steps' counted FLOP (1: both halves last about as long at a ratio near 1). Both halves are
- * timed by the process's CPU time, so each counter pair gives a rate per busy core, and both come
- * from the same second of the machine: on a VM whose speed moves by a fifth or more from one
- * minute to the next (and flips between slow and fast phases every few seconds), a step measured
- * in one JMH run and the peak in another can land in different phases, where here each iteration's
- * ratio (stepFlop / stepCpuNs) / (peakFlop / peakCpuNs) compares like with like.
+ * threads; 1, or the trainer's 32 run by run) followed by {@link FmaPeakBench}'s twelve FMA chains
+ * on as many threads, {@code peakShare} times the steps' counted FLOP (1: both halves last about as
+ * long at a ratio near 1). Both halves are timed by the process's CPU time, so each counter pair
+ * gives a rate per busy core, and both come from the same seconds of the machine: on a VM whose
+ * speed moves by a fifth or more from one minute to the next (and flips between slow and fast
+ * phases every few seconds), a step measured in one JMH run and the peak in another can land in
+ * different phases, where here each iteration's ratio (stepFlop / stepCpuNs) / (peakFlop /
+ * peakCpuNs) compares like with like.
  * scripts/width-bench reports the median of those ratios as the step's fraction of the FMA peak.
  * {@code peakThreadCpuNs}, the FMA threads' own CPU time, checks that no other thread (the
  * engine's pool, the JIT, the GC) ran during the FMA half: peakFlop over it and over peakCpuNs
