@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
  * scripts/c2-asm, the decoder of C2's machine code where the JDK has no hsdis: run on a program
  * that makes {@link KernelsF32#axpy} hot ({@link #main}), its output must be that method's compiled
  * loop, with the fused multiply-adds its vector body compiles to, and a method that is never
- * compiled must give one line saying so and a failing exit. x86-64 with objdump only.
+ * compiled must give a line naming it and a failing exit. x86-64 with objdump only.
  */
 class C2AsmTest {
 
@@ -41,7 +41,7 @@ class C2AsmTest {
     }
 
     @Test
-    void aMethodNeverCompiledIsOneLineAndAFailure(@TempDir Path dir) throws Exception {
+    void aMethodNeverCompiledIsNamedAndAFailure(@TempDir Path dir) throws Exception {
         assumeDecodable();
         Run r = run("org.attnsweep.engine.vector.KernelsF32::noSuchMethod", dir);
         assertEquals(1, r.exit, () -> "exit for a method never compiled:\n" + r.output);

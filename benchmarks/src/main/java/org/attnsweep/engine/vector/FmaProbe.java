@@ -1,8 +1,6 @@
 package org.attnsweep.engine.vector;
 
 import java.io.PrintStream;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 
 /**
  * The FMA rate of one core sampled while something else runs: at once and then every
@@ -18,7 +16,6 @@ import java.lang.management.ThreadMXBean;
  * (compiled by C2) for about two seconds, prints "ready", then samples until it is killed.
  */
 public final class FmaProbe {
-    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     /** The chains' sums, kept so that no burst is dead code. */
     private static volatile float kept;
 
@@ -53,18 +50,18 @@ public final class FmaProbe {
         long start = System.nanoTime();
         while (System.nanoTime() - start < 2_000_000_000L) sink += FmaPeakBench.chainsInCalls(0.999999f, 1e-7f, 1);
         int calibration = 64;
-        long t0 = THREADS.getCurrentThreadCpuTime();
+        long t0 = FlopCounter.threadCpuNs();
         sink += FmaPeakBench.chainsInCalls(0.999999f, 1e-7f, calibration);
-        long took = Math.max(1, THREADS.getCurrentThreadCpuTime() - t0);
+        long took = Math.max(1, FlopCounter.threadCpuNs() - t0);
         long calls = Math.max(1, Math.round(calibration * (burst * 1e6 / took)));
         kept = sink;
         out.println("ready (" + calls + " calls of the chains a burst)");
         out.flush();
         long epoch = System.nanoTime();
         while (true) {
-            long c0 = THREADS.getCurrentThreadCpuTime();
+            long c0 = FlopCounter.threadCpuNs();
             sink += FmaPeakBench.chainsInCalls(0.999999f, 1e-7f, calls);
-            long cpu = THREADS.getCurrentThreadCpuTime() - c0;
+            long cpu = FlopCounter.threadCpuNs() - c0;
             out.printf("%.1f %.1f%n", (System.nanoTime() - epoch) / 1e9, FmaPeakBench.flopInCalls(calls) / (double) cpu);
             out.flush();
             kept = sink;

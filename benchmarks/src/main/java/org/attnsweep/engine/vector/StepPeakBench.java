@@ -55,12 +55,7 @@ public class StepPeakBench extends BatchStepState {
     @Param({"8"})
     public int R;
 
-    /**
-     * Steps of each run per call: 1, one step of every run (EngineBatch.step: each run's next step
-     * comes a lap of the batch later, its rows evicted by the other runs' in between); 32, the
-     * stretch the trainer asks for between evaluations (Trainer.STRETCH, EngineBatch.steps: each
-     * run's 32 steps one after another, as jiang-heatmap trains).
-     */
+    /** Steps of each run per call, as {@link VectorStepBench#stretch}: 1, or the trainer's 32. */
     @Param({"1"})
     public int stretch;
 
