@@ -121,7 +121,7 @@ class EnginesTest {
         lines.forEach(System.out::println);
         assertEquals(3, lines.size());
         assertTrue(lines.get(0).startsWith("reference: available"));
-        assertTrue(lines.get(1).matches("vector: available \\(\\d+-bit species, tile 6x[24]@\\d+\\)"), lines.get(1));
+        assertTrue(lines.get(1).matches("vector: available \\(\\d+-bit species, tile 6x[24]@\\d+, GEMM panels \\d+ KiB of L2 \\d+ KiB \\((sysfs|/proc/cpuinfo|default)\\)\\)"), lines.get(1));
         CudaEngine.Availability cuda = CudaEngine.probe();
         assertEquals(cuda.available() ? "cuda: available (" + cuda.reason() + ")" : "cuda: unavailable: " + cuda.reason(), lines.get(2));
         assertTrue(lines.get(2).lines().count() == 1, "one line: " + lines.get(2));

@@ -208,8 +208,14 @@ final class GemmF32 {
         }
     }
 
-    /** The bytes of B's packed columns one pass over the rows streams: half of a 512 KiB L2 (AMD Zen 3's; Zen 4's is 1 MiB). */
-    static final int PANEL_BYTES = 256 << 10;
+    /**
+     * The bytes of B's packed columns one pass over the rows streams: half of the core's L2
+     * ({@link L2Cache}: 256 KiB on a Zen 3's 512 KiB, 512 KiB on a Zen 4's or Zen 5's 1 MiB). On a
+     * Zen 5 (AVX-512) the span step ran 1.010–1.039× (4 A/B pairs) with 512 KiB panels against 256
+     * (benchmarks/RESULTS.md, s33): the step's 8 tiles of B in two panels instead of three, G streamed
+     * from L3 once per panel.
+     */
+    static final int PANEL_BYTES = L2Cache.MACHINE.bytes / 2;
 
     /** Each thread's buffer for packed panels, kept across calls: {@link #PANEL_BYTES}, grown for a long inner dimension's one tile up to {@link #KEPT_BYTES}. */
     private static final ThreadLocal<float[]> PACKED = ThreadLocal.withInitial(() -> new float[PANEL_BYTES / Float.BYTES]);
@@ -233,9 +239,9 @@ final class GemmF32 {
 
     /**
      * The columns of B one pass over A's rows takes (a whole number of tiles): B's inner × panel
-     * packed floats then stay in a core's L2 while every row block streams past them, where a pass
-     * over all of B's columns (m_k = 512 at paper A's shape: 302 × 512 floats, 618 KiB) left L2 each
-     * row block on a 512 KiB L2. One tile where even one tile's columns exceed the budget (a long
+     * packed floats ({@link #PANEL_BYTES}) then stay in a core's L2 while every row block streams past
+     * them, where a pass over all of B's columns (m_k = 512 at paper A's shape: 302 × 512 floats,
+     * 618 KiB) left L2 each row block on a 512 KiB L2. One tile where even one tile's columns exceed the budget (a long
      * inner dimension: then packed alone, {@link #packed}). Each element of C is still its one
      * tile's fma chain over the whole inner dimension in order, so the panels change the order tiles
      * are visited, not a bit (GemmTilesTest).

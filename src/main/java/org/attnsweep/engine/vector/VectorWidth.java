@@ -74,14 +74,16 @@ public final class VectorWidth {
     }
 
     /**
-     * For the {@code info} command: the float32 kernels' width and tile, and where a property sets
-     * the width or the registers, what it overrides, e.g. {@code 512-bit species, tile 6x4@512;
+     * For the {@code info} command: the float32 kernels' width and tile, the GEMM's panel and the L2
+     * it was sized by ({@link L2Cache}), and where a property sets the width or the registers, what it
+     * overrides, e.g. {@code 512-bit species, tile 6x4@512, GEMM panels 512 KiB of L2 1024 KiB (sysfs);
      * -Dattnsweep.vector.bits=512 over this JVM's 256-bit: the Vector API's Java fallback, slower;
      * -Dattnsweep.vector.registers=32}.
      */
     public static String describe() {
         int bits = KernelsF32.S.vectorBitSize(), preferred = FloatVector.SPECIES_PREFERRED.vectorBitSize();
-        StringBuilder sb = new StringBuilder(bits + "-bit species, tile " + GemmF32.describe());
+        StringBuilder sb = new StringBuilder(bits + "-bit species, tile " + GemmF32.describe() + ", GEMM panels " + (GemmF32.PANEL_BYTES >> 10)
+                + " KiB of " + L2Cache.MACHINE.describe());
         if (System.getProperty(BITS) != null) {
             sb.append("; -D").append(BITS).append('=').append(bits).append(" over this JVM's ").append(preferred).append("-bit")
                     .append(bits > preferred ? ": the Vector API's Java fallback, slower" : "");
