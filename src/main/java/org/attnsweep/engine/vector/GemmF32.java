@@ -241,8 +241,8 @@ final class GemmF32 {
      * The columns of B one pass over A's rows takes (a whole number of tiles): B's inner × panel
      * packed floats ({@link #PANEL_BYTES}) then stay in a core's L2 while every row block streams past
      * them, where a pass over all of B's columns (m_k = 512 at paper A's shape: 302 × 512 floats,
-     * 618 KiB) left L2 each row block on a 512 KiB L2. One tile where even one tile's columns exceed the budget (a long
-     * inner dimension: then packed alone, {@link #packed}). Each element of C is still its one
+     * 618 KiB) left L2 each row block on a 512 KiB L2. One tile where even one tile's columns exceed
+     * the budget (a long inner dimension: then packed alone, {@link #packed}). Each element of C is still its one
      * tile's fma chain over the whole inner dimension in order, so the panels change the order tiles
      * are visited, not a bit (GemmTilesTest).
      */

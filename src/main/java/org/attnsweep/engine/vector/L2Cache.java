@@ -15,7 +15,7 @@ import java.util.Locale;
  *   <li>{@code /proc/cpuinfo} on an AMD or Hygon processor, whose {@code cache size} line is the L2 of
  *       one core (on Intel it is the shared L3, so it is not read there); some virtual machines
  *       (Firecracker's) have no cache directory in sysfs but this line;</li>
- *   <li>otherwise {@link #DEFAULT_BYTES}, the smallest L2 the panels were measured on (AMD Zen 2 and 3).</li>
+ *   <li>otherwise {@link #DEFAULT_BYTES}: AMD Zen 3's L2, which the panels were first sized for.</li>
  * </ol>
  * A size outside [{@link #MIN_BYTES}, {@link #MAX_BYTES}] is clamped to it, so that a misread line
  * never makes a panel of a few lines or a per-thread buffer of megabytes. The size changes the order
@@ -56,8 +56,7 @@ final class L2Cache {
         for (int i = 0; i < 8; i++) {
             Path index = dir.resolve("index" + i);
             String level = read(index.resolve("level"));
-            if (level == null) continue;
-            if (!level.strip().equals("2")) continue;
+            if (level == null || !level.strip().equals("2")) continue;
             String type = read(index.resolve("type"));
             if (type != null && type.strip().equals("Instruction")) continue;
             String size = read(index.resolve("size"));
@@ -94,9 +93,9 @@ final class L2Cache {
         else if (t.endsWith("M")) unit = 1 << 20;
         if (unit > 1) t = t.substring(0, t.length() - 1);
         try {
-            long n = Long.parseLong(t) * unit;
+            long n = Math.multiplyExact(Long.parseLong(t), unit);
             return n > 0 && n <= Integer.MAX_VALUE ? (int) n : null;
-        } catch (NumberFormatException e) {
+        } catch (NumberFormatException | ArithmeticException e) {
             return null;
         }
     }

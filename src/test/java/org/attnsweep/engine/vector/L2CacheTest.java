@@ -89,6 +89,7 @@ class L2CacheTest {
         assertNull(L2Cache.parseSize("lots"));
         assertNull(L2Cache.parseSize("-5K"));
         assertNull(L2Cache.parseSize("9999999999K"));
+        assertNull(L2Cache.parseSize("9000000000000000000K"));   // past a long once multiplied
     }
 
     @Test
