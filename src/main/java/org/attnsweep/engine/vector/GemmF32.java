@@ -212,8 +212,8 @@ final class GemmF32 {
      * The bytes of B's packed columns one pass over the rows streams: half of the core's L2
      * ({@link L2Cache}: 256 KiB on a Zen 3's 512 KiB, 512 KiB on a Zen 4's or Zen 5's 1 MiB). On a
      * Zen 5 (AVX-512) the span step ran 1.010–1.039× (4 A/B pairs) with 512 KiB panels against 256
-     * (benchmarks/RESULTS.md, s33): the step's 8 tiles of B in two panels instead of three, G streamed
-     * from L3 once per panel.
+     * (benchmarks/RESULTS.md, s33): the step's 8 tiles of B in two panels instead of three, so A (G)
+     * is read twice instead of three times per product.
      */
     static final int PANEL_BYTES = L2Cache.MACHINE.bytes / 2;
 
