@@ -903,6 +903,28 @@ final class KernelsF32 {
     }
 
     /**
+     * x[i] = ±0 (its sign kept) where x[i] is subnormal, i < n: 0 < |x[i]| < Float.MIN_NORMAL
+     * (2^−126 in float32); normal numbers, zeros, infinities and NaN stay as they are. A vector is
+     * written back only where one of its lanes changes. Why: an Intel core takes a microcode assist
+     * of a hundred cycles or more for a vector instruction with a subnormal operand or result (Java
+     * cannot set the flush-to-zero mode that would avoid it), so the gathers' few subnormal α and β
+     * entries, read by every row block of the update's GEMMs, made them 1.5× slower at paper A's
+     * shape on a Xeon (benchmarks/RESULTS.md, issue 11, s34). Each entry changes by less than
+     * 2^−126 (2^−1022 in float64).
+     */
+    static void flushSubnormals(float[] x, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i);
+            VectorMask<Float> sub = v.abs().lt(Float.MIN_NORMAL).andNot(v.eq(0f));
+            if (sub.anyTrue()) v.blend(v.mul(0f), sub).intoArray(x, i);
+        }
+        for (; i < n; i++) {
+            if (x[i] != 0 && Math.abs(x[i]) < Float.MIN_NORMAL) x[i] *= 0f;
+        }
+    }
+
+    /**
      * C[rows×cols] += a·A[rows×inner]·B[inner×cols], all row-major and dense, on the register tile of
      * this JVM's vector width ({@link GemmF32}). Every element is summed the same way whichever path
      * computes it: fma over inner in order, then C += a·sum.
