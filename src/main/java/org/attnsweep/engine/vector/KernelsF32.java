@@ -910,14 +910,15 @@ final class KernelsF32 {
      * cannot set the flush-to-zero mode that would avoid it), so the gathers' few subnormal α and β
      * entries, read by every row block of the update's GEMMs, made them 1.5× slower at paper A's
      * shape on a Xeon (benchmarks/RESULTS.md, issue 11, s34). Each entry changes by less than
-     * 2^−126 (2^−1022 in float64).
+     * 2^−126 (2^−1022 in float64). The test |x| < MIN_NORMAL takes zeros too: x·0 leaves a zero's
+     * bits as they are, so one compare serves, and a vector with a zero is only written back as it was.
      */
     static void flushSubnormals(float[] x, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(S, x, i);
-            VectorMask<Float> sub = v.abs().lt(Float.MIN_NORMAL).andNot(v.eq(0f));
-            if (sub.anyTrue()) v.blend(v.mul(0f), sub).intoArray(x, i);
+            VectorMask<Float> small = v.abs().lt(Float.MIN_NORMAL);
+            if (small.anyTrue()) v.blend(v.mul(0f), small).intoArray(x, i);
         }
         for (; i < n; i++) {
             if (x[i] != 0 && Math.abs(x[i]) < Float.MIN_NORMAL) x[i] *= 0f;
