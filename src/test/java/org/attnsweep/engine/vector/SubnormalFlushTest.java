@@ -11,6 +11,7 @@ import org.attnsweep.data.RunData;
 import org.attnsweep.model.RunSpec;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -39,47 +40,69 @@ class SubnormalFlushTest {
         };
     }
 
-    @Test
-    void float32FlushesExactlyTheSubnormals() {
-        long seed = Fixtures.seed();
-        SplittableRandom rnd = new SplittableRandom(seed);
-        int flushed = 0;
-        for (int n : SIZES) {
-            int from = rnd.nextInt(5);
-            float[] x = new float[from + n + 5];
-            for (int i = 0; i < x.length; i++) x[i] = (float) draw(rnd, Float.MIN_NORMAL, Float.MIN_VALUE);
-            float[] before = x.clone();
-            KernelsF32.flushSubnormals(x, from, n);
-            for (int i = 0; i < x.length; i++) {
-                float b = before[i];
-                boolean sub = i >= from && i < from + n && b != 0 && Math.abs(b) < Float.MIN_NORMAL;
-                float want = sub ? Math.copySign(0f, b) : b;
-                if (sub) flushed++;
-                assertEquals(Float.floatToRawIntBits(want), Float.floatToRawIntBits(x[i]),
-                        "float32 n=" + n + " i=" + i + ": " + b + " became " + x[i] + tag(seed));
+    /**
+     * Each precision's flushSubnormals on values held as doubles: float32 takes them rounded to
+     * float and hands back its floats widened, which keeps every bit that matters here (sign, zero,
+     * subnormal value, NaN, infinity).
+     */
+    enum Flush {
+        FLOAT32(Float.MIN_NORMAL, Float.MIN_VALUE) {
+            @Override
+            double round(double v) {
+                return (float) v;
             }
+
+            @Override
+            void apply(double[] x, int from, int n) {
+                float[] f = new float[x.length];
+                for (int i = 0; i < x.length; i++) f[i] = (float) x[i];
+                KernelsF32.flushSubnormals(f, from, n);
+                for (int i = 0; i < x.length; i++) x[i] = f[i];
+            }
+        },
+        FLOAT64(Double.MIN_NORMAL, Double.MIN_VALUE) {
+            @Override
+            double round(double v) {
+                return v;
+            }
+
+            @Override
+            void apply(double[] x, int from, int n) {
+                KernelsF64.flushSubnormals(x, from, n);
+            }
+        };
+
+        final double minNormal, minValue;
+
+        Flush(double minNormal, double minValue) {
+            this.minNormal = minNormal;
+            this.minValue = minValue;
         }
-        assertTrue(flushed > 20, "the draws held subnormals to flush: " + flushed + tag(seed));
+
+        abstract double round(double v);
+
+        abstract void apply(double[] x, int from, int n);
     }
 
-    @Test
-    void float64FlushesExactlyTheSubnormals() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Flush.class)
+    void flushesExactlyTheSubnormals(Flush k) {
         long seed = Fixtures.seed();
         SplittableRandom rnd = new SplittableRandom(seed);
         int flushed = 0;
         for (int n : SIZES) {
             int from = rnd.nextInt(5);
             double[] x = new double[from + n + 5];
-            for (int i = 0; i < x.length; i++) x[i] = draw(rnd, Double.MIN_NORMAL, Double.MIN_VALUE);
+            for (int i = 0; i < x.length; i++) x[i] = k.round(draw(rnd, k.minNormal, k.minValue));
             double[] before = x.clone();
-            KernelsF64.flushSubnormals(x, from, n);
+            k.apply(x, from, n);
             for (int i = 0; i < x.length; i++) {
                 double b = before[i];
-                boolean sub = i >= from && i < from + n && b != 0 && Math.abs(b) < Double.MIN_NORMAL;
+                boolean sub = i >= from && i < from + n && b != 0 && Math.abs(b) < k.minNormal;
                 double want = sub ? Math.copySign(0.0, b) : b;
                 if (sub) flushed++;
                 assertEquals(Double.doubleToRawLongBits(want), Double.doubleToRawLongBits(x[i]),
-                        "float64 n=" + n + " i=" + i + ": " + b + " became " + x[i] + tag(seed));
+                        k + " n=" + n + " from=" + from + " i=" + i + ": " + b + " became " + x[i] + tag(seed));
             }
         }
         assertTrue(flushed > 20, "the draws held subnormals to flush: " + flushed + tag(seed));
