@@ -938,9 +938,10 @@ final class KernelsF32 {
     /**
      * {@link #flushSubnormals} over one output row of a gather, laid out as {@link #gather}'s (its
      * columns below m − m mod {@link #W} in tiles of W floats from ro, ts apart; the rest from tro +
-     * that): right after the gather stored it, while the row is still in L1. A pass over α and β
-     * after all the step's gathers cost 2.6% of the step on the Xeon, and the flush inside the
-     * gathers' own stores made C2 give up inlining the block's vector calls (0.81–0.91×).
+     * that): right after the gather stored it, while the row is still in L1, so every gather's rows
+     * are flushed (α, β, and the direct form's E_n). On the Xeon this ran at the speed of a pass over
+     * α and β after the step's gathers; flushing through the gather blocks' own stores made C2 stop
+     * inlining the blocks' vector calls (0.81–0.91× the step; benchmarks/RESULTS.md, issue 11, s34).
      */
     private static void normalRow(float[] out, int ro, int ts, int tro, int m) {
         int tiled = m - m % W;
