@@ -188,7 +188,7 @@ class SubnormalFlushTest {
 
     /**
      * The gather phase of a float32 head (span form, or direct with {@code direct}) at margins y·f
-     * in [80, 100], where ℓ′ = −σ(−y·f) runs from about 2e-35 down into float32's subnormals (the
+     * in [75, 100], where ℓ′ = −σ(−y·f) runs from about 3e-33 down into float32's subnormals (the
      * gathers without a flush left 0.2% of α and β subnormal at paper A's shape, s34): after
      * {@link AttentionRunF32#gather} no entry of α, β or γ is subnormal, and some are below 2^−100,
      * so the phase ran where the flush matters.
@@ -204,7 +204,9 @@ class SubnormalFlushTest {
         HeadsRunF32 run = direct ? (HeadsRunF32) HeadsRunF32.direct().apply(data) : HeadsRunF32.span(data);
         AttentionRunF32 h = run.heads[0];
         h.forward();
-        for (int n = 0; n < h.N; n++) h.f[n] = h.y[n] * (float) rnd.nextDouble(80, 100);
+        // Sample 0 at margin 75 (ℓ′ ≈ 3e-33: its terms normal, below 2^−100), the rest drawn in [75, 100]
+        // (past ~85 their terms are subnormal): with margins all above ~85 every entry would flush to zero.
+        for (int n = 0; n < h.N; n++) h.f[n] = h.y[n] * (float) (n == 0 ? 75 : rnd.nextDouble(75, 100));
         h.gather();
         float[][] got = {h.alpha, h.beta, h.gamma};
         String[] names = {"alpha", "beta", "gamma"};
