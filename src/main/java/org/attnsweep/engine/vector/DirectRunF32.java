@@ -347,7 +347,7 @@ final class DirectRunF32 extends AttentionRunF32 {
             for (int a = 0; a < M; a++) {
                 float sum = 0;
                 for (int l = 0; l < M; l++) sum += Sm[z0 + a * mp + l];
-                E[e0 + a * dp + d] = KernelsF32.normal(g * sum);   // flushed as the gathers flush E's other columns
+                E[e0 + a * dp + d] = g * sum;
             }
         }
         KernelsF32.gemm(Gg, 1, Xt, ch * d * C * M, C * M, E, 0, d, C * M, dp);

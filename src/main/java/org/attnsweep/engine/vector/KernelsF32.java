@@ -64,8 +64,7 @@ final class KernelsF32 {
      * out[o..o+m) += Σ_t coef[c + t·stride] · src[map[mo+t]·m ..+m), t < M, added in order of t:
      * one sample's M rows combined with 8 (then 4, then 1) vectors of the output row held in
      * registers, so the row is loaded and stored once instead of M times. Every element is the same
-     * fma chain over t in order whichever block computes it; then the row's subnormal values are set
-     * to zeros of their sign ({@link #normalRow}).
+     * fma chain over t in order whichever block computes it.
      */
     static void gather(float[] out, int o, float[] coef, int c, int stride, float[] src, int[] map, int mo, int M, int m) {
         gather(out, o, W, o, coef, c, stride, src, map, mo, M, m);
@@ -146,7 +145,6 @@ final class KernelsF32 {
             for (int t = 0; t < M; t++) s0 = Math.fma(src[map[mo + t] * m + i], coef[c + t * stride], s0);
             out[tro + i] = s0;
         }
-        normalRow(out, ro, ts, tro, m);
     }
 
     /** Where column x of a row lies from the row's first tile, tiles ts apart: (x / W) tiles on, x mod W into the tile. */
@@ -243,10 +241,6 @@ final class KernelsF32 {
             cq[4 * t + 3] = coef[ct + 3 * rowStep];
         }
         gather4Block(out, r0, r1, r2, r3, t0, t1, t2, t3, ts, cq, g.xs, src, M, m);
-        normalRow(out, r0, ts, t0, m);
-        normalRow(out, r1, ts, t1, m);
-        normalRow(out, r2, ts, t2, m);
-        normalRow(out, r3, ts, t3, m);
     }
 
     /**
@@ -911,14 +905,17 @@ final class KernelsF32 {
     /**
      * x[i] = ±0 (its sign kept) where x[i] is subnormal, from ≤ i < from + n: 0 < |x[i]| <
      * Float.MIN_NORMAL (2^−126 in float32); normal numbers, zeros, infinities and NaN stay as they
-     * are. A vector is written back only where one of its lanes changes. Every gather flushes the
-     * rows it has just stored ({@link #normalRow}), and a step's γ is flushed once its sums are done.
-     * Why: an Intel core takes a microcode assist of a hundred cycles or more for a vector
-     * instruction with a subnormal operand or result (Java cannot set the flush-to-zero mode that
-     * would avoid it), so the gathers' few subnormal α and β entries, read by every row block of the
-     * update's GEMMs, made them 1.5× slower at paper A's shape on a Xeon (benchmarks/RESULTS.md,
-     * issue 11, s34). Each value moves by less than 2^−126 (2^−1022 in float64). The test |x| <
-     * MIN_NORMAL takes zeros too: x·0 leaves a zero's bits as they are, so one compare serves.
+     * are. A vector is written back only where one of its lanes changes. A step's α, β and γ pass
+     * through it once the step's gathers are done (AttentionRunF32.gather). Why: an Intel core takes
+     * a microcode assist of a hundred cycles or more for a vector instruction with a subnormal
+     * operand or result (Java cannot set the flush-to-zero mode that would avoid it), so the
+     * gathers' few subnormal α and β entries, read by every row block of the update's GEMMs, made
+     * them 1.5× slower at paper A's shape on a Xeon (benchmarks/RESULTS.md, issue 11, s34). Each
+     * value moves by less than 2^−126 (2^−1022 in float64). The test |x| < MIN_NORMAL takes zeros
+     * too: x·0 leaves a zero's bits as they are, so one compare serves. Flushing each gathered row
+     * right after it is stored instead ran at the same speed in the span step and 0.91–0.98× in the
+     * direct one; flushing through the gather blocks' own stores, 0.81–0.91× (C2 stopped inlining
+     * the blocks' vector calls).
      */
     static void flushSubnormals(float[] x, int from, int n) {
         int i = 0;
@@ -927,26 +924,10 @@ final class KernelsF32 {
             VectorMask<Float> small = v.abs().lt(Float.MIN_NORMAL);
             if (small.anyTrue()) v.blend(v.mul(0f), small).intoArray(x, from + i);
         }
-        for (; i < n; i++) x[from + i] = normal(x[from + i]);
-    }
-
-    /** x, or a zero of its sign where x is subnormal ({@link #flushSubnormals} of one value). */
-    static float normal(float x) {
-        return Math.abs(x) < Float.MIN_NORMAL ? x * 0f : x;
-    }
-
-    /**
-     * {@link #flushSubnormals} over one output row of a gather, laid out as {@link #gather}'s (its
-     * columns below m − m mod {@link #W} in tiles of W floats from ro, ts apart; the rest from tro +
-     * that): right after the gather stored it, while the row is still in L1, so every gather's rows
-     * are flushed (α, β, and the direct form's E_n). On the Xeon this ran at the speed of a pass over
-     * α and β after the step's gathers; flushing through the gather blocks' own stores made C2 stop
-     * inlining the blocks' vector calls (0.81–0.91× the step; benchmarks/RESULTS.md, issue 11, s34).
-     */
-    private static void normalRow(float[] out, int ro, int ts, int tro, int m) {
-        int tiled = m - m % W;
-        for (int i = 0; i < tiled; i += W) flushSubnormals(out, ro + i / W * ts, W);
-        flushSubnormals(out, tro + tiled, m - tiled);
+        for (; i < n; i++) {
+            float v = x[from + i];
+            if (Math.abs(v) < Float.MIN_NORMAL) x[from + i] = v * 0f;
+        }
     }
 
     /**
