@@ -913,7 +913,7 @@ final class KernelsF32 {
      * them 1.5× slower at paper A's shape on a Xeon (benchmarks/RESULTS.md, issue 11, s34). Each
      * value moves by less than 2^−126 (2^−1022 in float64). The test |x| < MIN_NORMAL takes zeros
      * too: x·0 leaves a zero's bits as they are, so one compare serves. Flushing each gathered row
-     * right after it is stored instead ran at the same speed in the span step and 0.91–0.98× in the
+     * right after it is stored instead ran at the same speed in the span step and 0.83–0.98× in the
      * direct one; flushing through the gather blocks' own stores, 0.81–0.91× (C2 stopped inlining
      * the blocks' vector calls).
      */
