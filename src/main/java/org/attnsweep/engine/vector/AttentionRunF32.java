@@ -214,9 +214,9 @@ abstract class AttentionRunF32 {
      * (u_{j_a} − ū_l) per sample of this step's batch (all N samples, or the next B of the run's
      * order), α_j = Σ D_la k_{j_a} over the queries l at which t_j occurs, β_j = Σ D_la q_{j_l} over
      * the keys a at which it occurs (with keys), γ_j = Σ g c_a over the same keys; samples in order.
-     * Then every subnormal entry of α, β, γ is set to a zero of its sign ({@link KernelsF32#flushSubnormals}):
-     * on an Intel core each vector instruction that reads one takes a microcode assist, and the
-     * update's GEMMs read α and β once per row block.
+     * Then every subnormal entry of α, β, γ is set to a zero of its sign
+     * ({@link KernelsF32#flushSubnormals}): on an Intel core each vector instruction that reads one
+     * takes a microcode assist, and the update's GEMMs read α and β once per row block.
      */
     final void gather() {
         clearGathers();
@@ -228,9 +228,9 @@ abstract class AttentionRunF32 {
             float g = (float) loss.sampleGradient(y[n], f[n], B);
             gatherSample(n, g * invM);
         }
-        KernelsF32.flushSubnormals(alpha, 0, alpha.length);
-        KernelsF32.flushSubnormals(beta, 0, beta.length);
-        KernelsF32.flushSubnormals(gamma, 0, gamma.length);
+        KernelsF32.flushSubnormals(alpha, alpha.length);
+        KernelsF32.flushSubnormals(beta, beta.length);
+        KernelsF32.flushSubnormals(gamma, gamma.length);
     }
 
     /**

@@ -903,30 +903,26 @@ final class KernelsF32 {
     }
 
     /**
-     * x[i] = ±0 (its sign kept) where x[i] is subnormal, from ≤ i < from + n: 0 < |x[i]| <
-     * Float.MIN_NORMAL (2^−126 in float32); normal numbers, zeros, infinities and NaN stay as they
-     * are. A vector is written back only where one of its lanes changes. A step's α, β and γ pass
-     * through it once the step's gathers are done (AttentionRunF32.gather). Why: an Intel core takes
-     * a microcode assist of a hundred cycles or more for a vector instruction with a subnormal
-     * operand or result (Java cannot set the flush-to-zero mode that would avoid it), so the
-     * gathers' few subnormal α and β entries, read by every row block of the update's GEMMs, made
-     * them 1.5× slower at paper A's shape on a Xeon (benchmarks/RESULTS.md, issue 11, s34). Each
-     * value moves by less than 2^−126 (2^−1022 in float64). The test |x| < MIN_NORMAL takes zeros
-     * too: x·0 leaves a zero's bits as they are, so one compare serves. Flushing each gathered row
-     * right after it is stored instead ran at the same speed in the span step and 0.83–0.98× in the
-     * direct one; flushing through the gather blocks' own stores, 0.81–0.91× (C2 stopped inlining
-     * the blocks' vector calls).
+     * x[i] = ±0 (its sign kept) where x[i] is subnormal, i < n: 0 < |x[i]| < Float.MIN_NORMAL (2^−126
+     * in float32); normal numbers, zeros, infinities and NaN stay as they are. A vector is written
+     * back only where one of its lanes changes. A step's α, β and γ pass through it once the step's
+     * gathers are done (AttentionRunF32.gather). Why: an Intel core takes a microcode assist of a
+     * hundred cycles or more for a vector instruction with a subnormal operand or result (Java cannot
+     * set the flush-to-zero mode that would avoid it), so the gathers' few subnormal α and β entries,
+     * read by every row block of the update's GEMMs, made them 1.5× slower at paper A's shape on a
+     * Xeon (benchmarks/RESULTS.md, issue 11, s34, with the flushes inside the gathers measured there
+     * and dropped). Each value moves by less than 2^−126 (2^−1022 in float64). The test |x| <
+     * MIN_NORMAL takes zeros too: x·0 leaves a zero's bits as they are, so one compare serves.
      */
-    static void flushSubnormals(float[] x, int from, int n) {
+    static void flushSubnormals(float[] x, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L) {
-            FloatVector v = FloatVector.fromArray(S, x, from + i);
+            FloatVector v = FloatVector.fromArray(S, x, i);
             VectorMask<Float> small = v.abs().lt(Float.MIN_NORMAL);
-            if (small.anyTrue()) v.blend(v.mul(0f), small).intoArray(x, from + i);
+            if (small.anyTrue()) v.blend(v.mul(0f), small).intoArray(x, i);
         }
         for (; i < n; i++) {
-            float v = x[from + i];
-            if (Math.abs(v) < Float.MIN_NORMAL) x[from + i] = v * 0f;
+            if (Math.abs(x[i]) < Float.MIN_NORMAL) x[i] *= 0f;
         }
     }
 
